@@ -1,0 +1,1 @@
+"""Meta-schemas, base model, regional overlays, versions and publishing, code lists."""

@@ -1,0 +1,118 @@
+"""The one place where errors become HTTP responses."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from yiwang.platform.errors import YiwangError
+from yiwang.platform.i18n import negotiate_locale, translate
+
+log = structlog.get_logger(__name__)
+
+
+def _locale(request: Request[Any, Any, Any]) -> str:
+    return negotiate_locale(request.headers.get("accept-language"))
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    return not path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def _render(request: Request[Any, Any, Any], status: int, body: dict[str, Any]) -> Response[Any]:
+    if _wants_html(request):
+        html = (
+            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+            f"<title>{status}</title></head><body><main><h1>{status}</h1>"
+            f"<p>{_escape(body['message'])}</p></main></body></html>"
+        )
+        return Response(html, status_code=status, media_type=MediaType.HTML)
+    return Response({"error": body}, status_code=status, media_type=MediaType.JSON)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def yiwang_error_handler(request: Request[Any, Any, Any], exc: YiwangError) -> Response[Any]:
+    return _render(request, exc.status, exc.as_dict(_locale(request)))
+
+
+def validation_error_handler(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[Any]:
+    locale = _locale(request)
+    details = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "")
+            details.append(
+                {
+                    "code": "request.field_invalid",
+                    "pointer": "/" + key.replace(".", "/") if key else "",
+                    "message": translate(
+                        "request.field_invalid", locale, detail=str(item.get("message", ""))
+                    ),
+                }
+            )
+    body = {
+        "code": "request.invalid",
+        "message": translate("request.invalid", locale, detail=exc.detail),
+        "errors": details,
+    }
+    return _render(request, 400, body)
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    locale = _locale(request)
+    if isinstance(exc, NotFoundException):
+        code = "not_found"
+    elif isinstance(exc, MethodNotAllowedException):
+        code = "method_not_allowed"
+    elif exc.status_code == 413:
+        code = "request.too_large"
+    elif exc.status_code == 401:
+        code = "auth.required"
+    elif exc.status_code == 403:
+        code = "auth.forbidden"
+    else:
+        code = "request.invalid"
+    return _render(
+        request,
+        exc.status_code,
+        {"code": code, "message": translate(code, locale, detail=exc.detail)},
+    )
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    request_id = uuid.uuid4().hex[:12]
+    log.exception("unhandled_error", request_id=request_id, path=request.url.path)
+    locale = _locale(request)
+    return _render(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        {
+            "code": "internal",
+            "message": translate("internal", locale, request_id=request_id),
+            "request_id": request_id,
+        },
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    YiwangError: yiwang_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,91 @@
+"""All settings, read once from the environment into one typed object.
+
+With nothing set, every value points at the embedded defaults that `make run`
+starts, so a first-time user needs no configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return _env(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings. Build with `Settings.from_env()`; tests build their own."""
+
+    environment: str = "development"
+    #: the application's role: not a superuser, not the owner, no BYPASSRLS
+    database_url: str = "postgresql+psycopg://yiwang_app:yiwang_app@127.0.0.1:54329/yiwang"
+    #: the owner's role; only migrations, onboarding bootstrap and `audit verify` use it
+    migration_database_url: str = (
+        "postgresql+psycopg://yiwang_owner:yiwang_owner@127.0.0.1:54329/yiwang"
+    )
+    database_pool_size: int = 10
+    redis_url: str = "redis://127.0.0.1:63799/0"
+    #: "s3" or "local"
+    storage_backend: str = "local"
+    storage_local_root: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "objects")
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = "yiwang"
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    #: subsites live at <slug>.<base_domain>
+    base_domain: str = "yiwang.localhost"
+    templates_root: Path = field(default_factory=lambda: PROJECT_ROOT / "tenant_templates")
+    migrations_root: Path = field(default_factory=lambda: PROJECT_ROOT / "migrations")
+    default_template: str = "gansu"
+    default_divisions: str = "gansu-divisions.csv"
+    log_json: bool = False
+    log_level: str = "INFO"
+    #: fail statements that read tenant tables without a tenant context (tests)
+    strict_tenant_context: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        d = cls()
+        return cls(
+            environment=_env("YIWANG_ENV", d.environment),
+            database_url=_env("DATABASE_URL", d.database_url),
+            migration_database_url=_env("MIGRATION_DATABASE_URL", d.migration_database_url),
+            database_pool_size=_env_int("DATABASE_POOL_SIZE", d.database_pool_size),
+            redis_url=_env("REDIS_URL", d.redis_url),
+            storage_backend=_env(
+                "STORAGE_BACKEND", "s3" if os.environ.get("S3_ENDPOINT_URL") else "local"
+            ),
+            storage_local_root=Path(_env("STORAGE_LOCAL_ROOT", str(d.storage_local_root))),
+            s3_endpoint_url=os.environ.get("S3_ENDPOINT_URL") or None,
+            s3_bucket=_env("S3_BUCKET", d.s3_bucket),
+            s3_region=_env("S3_REGION", d.s3_region),
+            s3_access_key_id=os.environ.get("S3_ACCESS_KEY_ID") or None,
+            s3_secret_access_key=os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            base_domain=_env("YIWANG_BASE_DOMAIN", d.base_domain),
+            templates_root=Path(_env("YIWANG_TEMPLATES", str(d.templates_root))),
+            default_template=_env("YIWANG_DEFAULT_TEMPLATE", d.default_template),
+            log_json=_env_bool("YIWANG_LOG_JSON", d.log_json),
+            log_level=_env("YIWANG_LOG_LEVEL", d.log_level),
+            strict_tenant_context=_env_bool(
+                "YIWANG_STRICT_TENANT_CONTEXT", d.strict_tenant_context
+            ),
+            host=_env("YIWANG_HOST", d.host),
+            port=_env_int("YIWANG_PORT", d.port),
+        )

@@ -1,0 +1,1 @@
+"""Casbin model and enforcer, policy storage and sync, guards, role catalogue, RLS."""

@@ -1,0 +1,1 @@
+"""What metadata becomes: forms, records, routes, cases, portal pages."""

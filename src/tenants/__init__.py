@@ -1,0 +1,1 @@
+"""Tenant tree, division codes, onboarding, subsites, departments, working-day calendars."""
