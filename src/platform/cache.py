@@ -1,0 +1,150 @@
+"""Redis with an in-process fallback.
+
+Caches and sessions must survive a Redis outage (slower, per-process), so every
+call that fails on Redis is answered from a local dict and a warning is logged.
+Callers that must fail closed (rate limits) use `strict_client` instead.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = structlog.get_logger(__name__)
+
+#: after a failure, Redis is not tried again for this many seconds
+RETRY_AFTER_SECONDS = 5.0
+
+
+class LocalCache:
+    """A small TTL dict: the fallback when Redis cannot be reached."""
+
+    def __init__(self, max_items: int = 100_000) -> None:
+        self._data: dict[str, tuple[float | None, bytes]] = {}
+        self._max_items = max_items
+
+    def get(self, key: str) -> bytes | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        expires, value = item
+        if expires is not None and expires < time.monotonic():
+            self._data.pop(key, None)
+            return None
+        return value
+
+    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        if len(self._data) >= self._max_items:
+            self._data.pop(next(iter(self._data)))
+        self._data[key] = (time.monotonic() + ttl if ttl else None, value)
+
+    def delete(self, *keys: str) -> int:
+        return sum(1 for k in keys if self._data.pop(k, None) is not None)
+
+    def incr(self, key: str, ttl: float | None) -> int:
+        current = self.get(key)
+        value = int(current or b"0") + 1
+        item = self._data.get(key)
+        expires = item[0] if item and current is not None else None
+        if expires is None and ttl:
+            expires = time.monotonic() + ttl
+        self._data[key] = (expires, str(value).encode())
+        return value
+
+
+class Cache:
+    """Key-value cache backed by Redis, degrading to `LocalCache` when Redis is down."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client: Redis = Redis.from_url(
+            url, socket_connect_timeout=0.5, socket_timeout=1.0, health_check_interval=30
+        )
+        self.local = LocalCache()
+        self._down_until = 0.0
+
+    @property
+    def degraded(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _failed(self, exc: Exception, op: str) -> None:
+        if not self.degraded:
+            log.warning("redis_unavailable_using_local_fallback", op=op, error=str(exc))
+        self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+
+    async def get(self, key: str) -> bytes | None:
+        if not self.degraded:
+            try:
+                value: bytes | None = await self.client.get(key)
+                return value
+            except (RedisError, OSError) as exc:
+                self._failed(exc, "get")
+        return self.local.get(key)
+
+    async def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
+        data = value.encode() if isinstance(value, str) else value
+        if not self.degraded:
+            try:
+                await self.client.set(key, data, px=int(ttl * 1000) if ttl else None)
+                return
+            except (RedisError, OSError) as exc:
+                self._failed(exc, "set")
+        self.local.set(key, data, ttl)
+
+    async def delete(self, *keys: str) -> None:
+        self.local.delete(*keys)
+        if not self.degraded:
+            try:
+                await self.client.delete(*keys)
+            except (RedisError, OSError) as exc:
+                self._failed(exc, "delete")
+
+    async def incr(self, key: str, ttl: float | None = None) -> int:
+        if not self.degraded:
+            try:
+                async with self.client.pipeline(transaction=True) as pipe:
+                    pipe.incr(key)
+                    if ttl:
+                        pipe.expire(key, int(ttl), nx=True)
+                    result = await pipe.execute()
+                return int(result[0])
+            except (RedisError, OSError) as exc:
+                self._failed(exc, "incr")
+        return self.local.incr(key, ttl)
+
+    async def publish(self, channel: str, message: str) -> bool:
+        """Broadcast to other workers; False when Redis is down (they poll versions then)."""
+        if self.degraded:
+            return False
+        try:
+            await self.client.publish(channel, message)
+            return True
+        except (RedisError, OSError) as exc:
+            self._failed(exc, "publish")
+            return False
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.client.ping())
+        except (RedisError, OSError) as exc:
+            self._failed(exc, "ping")
+            return False
+
+    @property
+    def strict_client(self) -> Redis:
+        """The raw client, for callers that must fail closed rather than degrade."""
+        return self.client
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    def __repr__(self) -> str:
+        return f"Cache({self.url!r}, degraded={self.degraded})"
+
+
+def cache_key(*parts: Any) -> str:
+    return "yiwang:" + ":".join(str(p) for p in parts)
