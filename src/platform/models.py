@@ -1,6 +1,6 @@
 """Declarative base shared by every part, and the tenant-ownership marker.
 
-A table is tenant-owned when `tenant_id` leads its primary key; those tables
+A table is tenant-owned when `tenant_id` is part of its primary key; those tables
 get forced row-level security and are watched by the strict-context hook.
 """
 
@@ -27,7 +27,9 @@ class Base(DeclarativeBase):
 
 
 class TenantOwned:
-    """Mixin: `tenant_id` first in the primary key, as Citus distribution needs."""
+    """Mixin: `tenant_id` in the primary key, as Citus distribution needs.
+
+    Migrations declare the key as `(tenant_id, id)`."""
 
     tenant_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
@@ -38,9 +40,5 @@ class Timestamps:
 
 
 def tenant_owned_tables(metadata: MetaData = Base.metadata) -> list[Table]:
-    """Every table whose primary key starts with `tenant_id`."""
-    return [
-        t
-        for t in metadata.sorted_tables
-        if t.primary_key.columns and next(iter(t.primary_key.columns)).name == "tenant_id"
-    ]
+    """Every table whose primary key includes `tenant_id`."""
+    return [t for t in metadata.sorted_tables if "tenant_id" in t.primary_key.columns]

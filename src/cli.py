@@ -1,0 +1,65 @@
+"""The `yiwang` command. With no settings it uses the embedded defaults of `make run`."""
+
+from __future__ import annotations
+
+import click
+
+from yiwang.platform.cli_support import echo_json, run, sessions
+from yiwang.platform.commands import audit_group, db_group
+from yiwang.platform.settings import Settings
+from yiwang.tenants import onboarding
+from yiwang.tenants.commands import calendar_group, tenants_group
+from yiwang.tenants.repository import TenantRepository
+from yiwang.tenants.templates import load_template
+
+
+@click.group(help="一网（Yiwang）政务服务平台命令行")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    ctx.obj = Settings.from_env()
+
+
+@main.command("serve", help="启动 Web 服务")
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--workers", type=int, default=1, show_default=True)
+@click.option("--reload", is_flag=True, default=False)
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int, reload: bool) -> None:
+    import uvicorn
+
+    settings: Settings = ctx.obj
+    uvicorn.run(
+        "yiwang.app:asgi",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@main.command("bootstrap", help="首次启动：数据库为空时按默认模板导入地区")
+@click.pass_context
+def bootstrap(ctx: click.Context) -> None:
+    settings: Settings = ctx.obj
+    template = load_template(settings.templates_root, settings.default_template)
+    divisions = settings.templates_root / (template.divisions_file or settings.default_divisions)
+
+    async def body() -> dict[str, object]:
+        async with sessions(settings) as factory, factory() as session, session.begin():
+            if await TenantRepository(session).count():
+                return {"bootstrapped": False}
+            result = await onboarding.onboard(
+                session, divisions=divisions.read_bytes(), template_name=template.name,
+                templates_root=settings.templates_root, actor="bootstrap",
+            )
+            return {"bootstrapped": True, **result.as_dict()}
+
+    echo_json(run(body))
+
+
+for group in (db_group, audit_group, tenants_group, calendar_group):
+    main.add_command(group)

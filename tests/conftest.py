@@ -1,0 +1,73 @@
+"""Shared fixtures. Integration tests use the real services that `make test` starts;
+the settings come from the environment it exports (see scripts/services.sh)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+
+import psycopg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from migrations.registry import import_all_models
+from yiwang.platform import migrate
+from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.settings import Settings
+
+import_all_models()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return replace(Settings.from_env(), strict_tenant_context=True, log_level="WARNING")
+
+
+@pytest.fixture(scope="session")
+def admin_dsn() -> str:
+    """A superuser connection, for tests that must act behind the application's back."""
+    dsn = os.environ.get("YIWANG_PG_ADMIN_URL")
+    if not dsn:
+        pytest.fail("YIWANG_PG_ADMIN_URL is not set: run the suite through `make test`")
+    return dsn.rsplit("/", 1)[0] + "/yiwang"
+
+
+@pytest.fixture(scope="session")
+def migrated(settings: Settings) -> Settings:
+    migrate.upgrade(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+async def engine(migrated: Settings) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(migrated.database_url, pool_size=5, strict_context=True)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+async def gansu(migrated: Settings, sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """The Gansu tree, onboarded once per run; maps division code to tenant id."""
+    from yiwang.tenants import onboarding
+    from yiwang.tenants.repository import TenantRepository
+
+    raw = (migrated.templates_root / "gansu-divisions.csv").read_bytes()
+    async with sessions() as session, session.begin():
+        await onboarding.onboard(
+            session, divisions=raw, template_name="gansu",
+            templates_root=migrated.templates_root, actor="test",
+        )
+    async with sessions() as session:
+        return {t.code: t.id for t in await TenantRepository(session).all()}
+
+
+@pytest.fixture
+def admin_sql(admin_dsn: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        yield conn

@@ -1,0 +1,120 @@
+"""The audit chain: append-only for the application, and any edit or removal is detected."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from yiwang.platform import audit
+from yiwang.platform.tenant_context import TenantScope, apply_scope
+
+
+async def _append(sessions: async_sessionmaker[AsyncSession], n: int, tenant_id: int) -> list[int]:
+    seqs = []
+    async with sessions() as session, session.begin():
+        for i in range(n):
+            seqs.append(
+                await audit.record(
+                    session, actor="tester", action="test.append", object_type="thing",
+                    object_id=str(i), tenant_id=tenant_id, detail={"i": i, "名称": "测试"},
+                )
+            )
+    return seqs
+
+
+async def _problems(sessions: async_sessionmaker[AsyncSession]) -> list[audit.ChainProblem]:
+    async with sessions() as session:
+        return await audit.verify_chain(session)
+
+
+async def test_chain_records_who_what_when(
+    sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
+) -> None:
+    seqs = await _append(sessions, 3, gansu["620102"])
+    assert seqs == [seqs[0], seqs[0] + 1, seqs[0] + 2]
+    async with sessions() as session, session.begin():
+        await apply_scope(session, TenantScope.single(gansu["620102"]))
+        row = (
+            await session.execute(
+                text("SELECT actor, action, object_id, outcome, at, prev_hash, hash FROM audit_log "
+                     "WHERE seq = :s"),
+                {"s": seqs[1]},
+            )
+        ).one()
+    assert row.actor == "tester" and row.action == "test.append" and row.outcome == "success"
+    assert row.at.utcoffset() is not None
+    assert len(row.hash) == 32 and row.prev_hash != row.hash
+    assert await _problems(sessions) == []
+
+
+async def test_app_role_cannot_change_or_forge_audit_rows(
+    sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
+) -> None:
+    await _append(sessions, 1, gansu["620102"])
+    for statement in (
+        "UPDATE audit_log SET actor = 'mallory'",
+        "DELETE FROM audit_log",
+        "INSERT INTO audit_log (seq, actor, action, object_type, outcome, prev_hash, hash) "
+        "VALUES (999999, 'm', 'a', 'o', 'success', '\\x00', '\\x00')",
+        "TRUNCATE audit_log",
+    ):
+        async with sessions() as session, session.begin():
+            await apply_scope(session, TenantScope.single(gansu["620102"]))
+            with pytest.raises(DBAPIError, match="permission denied"):
+                await session.execute(text(statement))
+
+
+async def test_other_tenants_audit_rows_are_invisible(
+    sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
+) -> None:
+    await _append(sessions, 1, gansu["620103"])
+    async with sessions() as session, session.begin():
+        await apply_scope(session, TenantScope.single(gansu["620102"]))
+        tenants = set(await session.scalars(text("SELECT DISTINCT tenant_id FROM audit_log")))
+    assert tenants <= {gansu["620102"]}
+
+
+def test_owner_cannot_update_either(admin_sql: psycopg.Connection) -> None:
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+        admin_sql.execute("UPDATE audit_log SET actor = 'x' WHERE seq = 1")
+
+
+async def test_verify_detects_an_edited_record(
+    sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int], admin_sql: psycopg.Connection
+) -> None:
+    seqs = await _append(sessions, 3, gansu["620102"])
+    target = seqs[1]
+    admin_sql.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+    try:
+        admin_sql.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = %s", (target,))
+        problems = await _problems(sessions)
+        assert audit.ChainProblem(target, "hash") in problems
+        admin_sql.execute("UPDATE audit_log SET actor = 'tester' WHERE seq = %s", (target,))
+        assert await _problems(sessions) == []
+    finally:
+        admin_sql.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+
+
+async def test_verify_detects_a_missing_record(
+    sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int], admin_sql: psycopg.Connection
+) -> None:
+    seqs = await _append(sessions, 3, gansu["620102"])
+    target = seqs[1]
+    saved = admin_sql.execute("SELECT * FROM audit_log WHERE seq = %s", (target,)).fetchone()
+    assert saved is not None
+    admin_sql.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+    try:
+        admin_sql.execute("DELETE FROM audit_log WHERE seq = %s", (target,))
+        problems = await _problems(sessions)
+        assert audit.ChainProblem(target + 1, "link") in problems
+        assert audit.ChainProblem(target + 1, "gap") in problems
+    finally:
+        values = [Jsonb(v) if isinstance(v, dict) else v for v in saved]
+        placeholders = ", ".join(["%s"] * len(values))
+        admin_sql.execute(f"INSERT INTO audit_log VALUES ({placeholders})", values)
+        admin_sql.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+    assert await _problems(sessions) == []
