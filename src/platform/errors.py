@@ -39,6 +39,7 @@ class YiwangError(Exception):
     def __init__(
         self,
         code: str,
+        /,
         *,
         pointer: str | None = None,
         details: list[ErrorDetail] | None = None,

@@ -19,7 +19,7 @@ def negotiate_locale(accept_language: str | None) -> str:
     return DEFAULT_LOCALE
 
 
-def translate(code: str, locale: str = DEFAULT_LOCALE, **params: Any) -> str:
+def translate(code: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -> str:
     """Return the message for `code`; an unknown code falls back to the default locale."""
     catalogue = CATALOGUES.get(locale) or CATALOGUES[DEFAULT_LOCALE]
     template = catalogue.get(code) or CATALOGUES[DEFAULT_LOCALE].get(code)

@@ -37,7 +37,7 @@ class Division:
     parent_code: str | None
 
 
-def _fail(code: str, **params: object) -> InvalidInput:
+def _fail(code: str, /, **params: object) -> InvalidInput:
     return InvalidInput(code, pointer=f"/lines/{params.get('line', 0)}", **params)
 
 

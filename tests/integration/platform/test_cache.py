@@ -1,0 +1,51 @@
+"""Redis with an in-process fallback: down means slower, not broken."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import structlog
+
+from yiwang.platform.cache import Cache
+from yiwang.platform.settings import Settings
+
+
+async def test_real_redis_round_trip(migrated: Settings) -> None:
+    cache = Cache(migrated.redis_url)
+    key = f"yiwang:test:{uuid.uuid4().hex}"
+    try:
+        await cache.set(key, "值", ttl=5)
+        assert await cache.get(key) == "值".encode()
+        assert await cache.incr(key + ":n", ttl=5) == 1
+        assert await cache.incr(key + ":n", ttl=5) == 2
+        assert not cache.degraded
+        # Another client sees the same value: it really is in Redis.
+        other = Cache(migrated.redis_url)
+        assert await other.get(key) == "值".encode()
+        await other.close()
+        await cache.delete(key, key + ":n")
+        assert await cache.get(key) is None
+    finally:
+        await cache.close()
+
+
+async def test_unreachable_redis_degrades_with_a_warning() -> None:
+    cache = Cache("redis://127.0.0.1:1/0")
+    with structlog.testing.capture_logs() as logs:
+        await cache.set("k", b"v", ttl=60)
+        assert await cache.get("k") == b"v"
+        assert await cache.incr("n") == 1
+        assert await cache.incr("n") == 2
+        assert await cache.publish("channel", "message") is False
+    assert cache.degraded
+    assert any(entry["event"] == "redis_unavailable_using_local_fallback" for entry in logs)
+    await cache.close()
+
+
+def test_local_fallback_expires() -> None:
+    from yiwang.platform.cache import LocalCache
+
+    local = LocalCache()
+    local.set("a", b"1", ttl=-1)
+    assert local.get("a") is None

@@ -1,0 +1,57 @@
+"""Every error code raised anywhere in src/ has a message in the catalogue."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from yiwang.platform import errors
+from yiwang.platform.i18n import negotiate_locale, translate
+from yiwang.platform.messages import ZH_CN
+
+SRC = Path(__file__).resolve().parents[3] / "src"
+ERROR_CLASSES = {
+    name for name, obj in vars(errors).items()
+    if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
+} | {"ErrorDetail", "_fail"}
+
+
+def _raised_codes() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for path in SRC.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            first = node.args[0]
+            if name in ERROR_CLASSES and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found[first.value] = f"{path.relative_to(SRC)}:{node.lineno}"
+    return found
+
+
+def test_every_raised_code_has_a_message() -> None:
+    codes = _raised_codes()
+    assert len(codes) > 20
+    missing = {code: where for code, where in codes.items() if code not in ZH_CN}
+    assert missing == {}
+
+
+def test_messages_are_chinese() -> None:
+    for code, message in ZH_CN.items():
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in message), code
+
+
+def test_locale_negotiation_defaults_to_chinese() -> None:
+    assert negotiate_locale(None) == "zh-CN"
+    assert negotiate_locale("en-US,en;q=0.9") == "zh-CN"
+    assert negotiate_locale("zh") == "zh-CN"
+    assert "620102" in translate("tenant.not_found", "zh-CN", code="620102")
+
+
+def test_error_carries_code_pointer_and_message() -> None:
+    err = errors.InvalidInput("divisions.code_format", pointer="/lines/3", line=3, code="62")
+    body = err.as_dict()
+    assert body == {"code": "divisions.code_format", "pointer": "/lines/3", "message": body["message"]}
+    assert "第 3 行" in body["message"]
