@@ -42,15 +42,18 @@ def shipped_common_passwords() -> frozenset[str]:
 
 
 def character_classes(password: str) -> int:
-    """How many of upper case, lower case, digits and other characters occur."""
-    return sum(
-        (
-            any(c.isupper() for c in password),
-            any(c.islower() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
-        )
-    )
+    """How many of A-Z, a-z, 0-9 and "other" (symbols, CJK, ...) occur."""
+    upper = lower = digit = other = False
+    for c in password:
+        if "A" <= c <= "Z":
+            upper = True
+        elif "a" <= c <= "z":
+            lower = True
+        elif "0" <= c <= "9":
+            digit = True
+        else:
+            other = True
+    return upper + lower + digit + other
 
 
 def _common_candidates(password: str) -> set[str]:
@@ -95,7 +98,9 @@ class PasswordPolicy:
             return [ErrorDetail("identity.password_too_long", pointer, {"max": self.max_length})]
         out: list[ErrorDetail] = []
         if len(password) < self.min_length:
-            out.append(ErrorDetail("identity.password_too_short", pointer, {"min": self.min_length}))
+            out.append(
+                ErrorDetail("identity.password_too_short", pointer, {"min": self.min_length})
+            )
         if character_classes(password) < self.min_classes:
             out.append(ErrorDetail("identity.password_classes", pointer, {"min": self.min_classes}))
         if self.reject_common and self.is_common(password):

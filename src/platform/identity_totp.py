@@ -43,7 +43,7 @@ class RedisUsedCodeStore:
         try:
             created = await self._client.set(self._prefix + key, b"1", nx=True, ex=ttl_seconds)
         except (RedisError, OSError) as exc:
-            raise ServiceUnavailable("identity.rate_limit_unavailable") from exc
+            raise ServiceUnavailable("identity.security_unavailable") from exc
         return bool(created)
 
 
