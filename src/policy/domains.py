@@ -1,0 +1,50 @@
+"""Casbin domains are tenant paths: `/620000/620100/620102`.
+
+A grant or a rule at a node reaches the node and everything below it. The
+test is a string prefix on path segments, `dom == node or
+dom.startswith(node + "/")`, with trailing slashes stripped from `node` so
+that the root `/` (where permission templates are written once) is the parent
+of every province: no rule names a province, so none assumes Gansu.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: the domain of the permission templates: above every province
+ROOT = "/"
+
+_PATH = re.compile(r"^(/\d{6})+$")
+
+
+def in_subtree(dom: str, node: str) -> bool:
+    """True when the tenant path `dom` is `node` or lies below it.
+
+    This is the domain-matching function registered both in the Casbin matcher
+    and with `add_named_domain_matching_func("g", ...)`; its argument order is
+    the one Casbin's domain manager uses (requested domain, then the grant's).
+    """
+    return dom == node or dom.startswith(node.rstrip("/") + "/")
+
+
+def is_tenant_path(value: str) -> bool:
+    """A materialised path of 6-digit division codes (the root `/` is not a tenant)."""
+    return bool(_PATH.match(value))
+
+
+def path_codes(path: str) -> tuple[str, ...]:
+    """`/620000/620100` -> `("620000", "620100")`."""
+    return tuple(p for p in path.split("/") if p)
+
+
+def ancestors_or_self(path: str) -> list[str]:
+    """`/a/b/c` -> `["/", "/a", "/a/b", "/a/b/c"]`, root first."""
+    codes = path_codes(path)
+    return [ROOT] + ["/" + "/".join(codes[: i + 1]) for i in range(len(codes))]
+
+
+def parent_path(path: str) -> str | None:
+    codes = path_codes(path)
+    if not codes:
+        return None
+    return "/" + "/".join(codes[:-1]) if len(codes) > 1 else ROOT
