@@ -92,7 +92,7 @@ ZH_CN: Final[dict[str, str]] = {
     "identity.sms_code_invalid": "短信验证码不正确或已过期，请重新获取。",
     "identity.sms_login_text": "【一网】您的登录验证码为 {code}，{minutes} 分钟内有效。请勿告诉他人。",
     "identity.rate_limited": "操作过于频繁，请 {retry_after} 秒后再试。",
-    "identity.rate_limit_unavailable": (
+    "identity.security_unavailable": (
         "安全校验服务暂时不可用，为保护账户安全，本次操作已被拒绝，请稍后重试。"
     ),
     "identity.session_expired": "登录已超时，请重新登录。",
