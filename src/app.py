@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from litestar import Litestar
@@ -66,10 +66,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if isinstance(storage, S3Storage):
-            try:
+            # When S3 is down, readiness reports it; the rest of the platform still serves.
+            with suppress(Exception):
                 await storage.ensure_bucket()
-            except Exception:  # readiness reports it; the rest of the platform still serves
-                pass
         await directory.load()
         try:
             yield

@@ -25,7 +25,9 @@ def main(ctx: click.Context) -> None:
 @click.option("--workers", type=int, default=1, show_default=True)
 @click.option("--reload", is_flag=True, default=False)
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, workers: int, reload: bool) -> None:
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, workers: int, reload: bool
+) -> None:
     import uvicorn
 
     settings: Settings = ctx.obj
@@ -53,8 +55,11 @@ def bootstrap(ctx: click.Context) -> None:
             if await TenantRepository(session).count():
                 return {"bootstrapped": False}
             result = await onboarding.onboard(
-                session, divisions=divisions.read_bytes(), template_name=template.name,
-                templates_root=settings.templates_root, actor="bootstrap",
+                session,
+                divisions=divisions.read_bytes(),
+                template_name=template.name,
+                templates_root=settings.templates_root,
+                actor="bootstrap",
             )
             return {"bootstrapped": True, **result.as_dict()}
 

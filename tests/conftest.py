@@ -60,8 +60,11 @@ async def gansu(migrated: Settings, sessions: async_sessionmaker[AsyncSession]) 
     raw = (migrated.templates_root / "gansu-divisions.csv").read_bytes()
     async with sessions() as session, session.begin():
         await onboarding.onboard(
-            session, divisions=raw, template_name="gansu",
-            templates_root=migrated.templates_root, actor="test",
+            session,
+            divisions=raw,
+            template_name="gansu",
+            templates_root=migrated.templates_root,
+            actor="test",
         )
     async with sessions() as session:
         return {t.code: t.id for t in await TenantRepository(session).all()}

@@ -24,8 +24,12 @@ depends_on: str | Sequence[str] | None = None
 
 def _timestamps() -> list[sa.Column]:  # type: ignore[type-arg]
     return [
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     ]
 
 
@@ -42,15 +46,30 @@ def upgrade() -> None:
         sa.Column("depth", sa.Integer(), nullable=False),
         sa.Column("status", sa.Text(), server_default=sa.text("'active'"), nullable=False),
         sa.Column("slug", sa.Text(), nullable=False),
-        sa.Column("hosts", postgresql.ARRAY(sa.Text()), server_default=sa.text("'{}'::text[]"), nullable=False),
-        sa.Column("settings", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
+        sa.Column(
+            "hosts",
+            postgresql.ARRAY(sa.Text()),
+            server_default=sa.text("'{}'::text[]"),
+            nullable=False,
+        ),
+        sa.Column(
+            "settings", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False
+        ),
         sa.Column("template", sa.Text(), nullable=False),
         *_timestamps(),
         sa.CheckConstraint("code ~ '^[0-9]{6}$'", name=op.f("ck_tenants_code_format")),
-        sa.CheckConstraint("level IN ('province','prefecture','county','zone')", name=op.f("ck_tenants_level")),
-        sa.CheckConstraint("status IN ('active','suspended','archived')", name=op.f("ck_tenants_status")),
-        sa.CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'", name=op.f("ck_tenants_slug_format")),
-        sa.ForeignKeyConstraint(["parent_id"], ["tenants.id"], name=op.f("fk_tenants_parent_id_tenants")),
+        sa.CheckConstraint(
+            "level IN ('province','prefecture','county','zone')", name=op.f("ck_tenants_level")
+        ),
+        sa.CheckConstraint(
+            "status IN ('active','suspended','archived')", name=op.f("ck_tenants_status")
+        ),
+        sa.CheckConstraint(
+            "slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'", name=op.f("ck_tenants_slug_format")
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_id"], ["tenants.id"], name=op.f("fk_tenants_parent_id_tenants")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tenants")),
         sa.UniqueConstraint("code", name=op.f("uq_tenants_code")),
         sa.UniqueConstraint("path", name=op.f("uq_tenants_path")),
@@ -76,7 +95,9 @@ def upgrade() -> None:
         sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.CheckConstraint("kind IN ('holiday','workday')", name=op.f("ck_calendar_days_kind")),
-        sa.ForeignKeyConstraint(["province_id"], ["tenants.id"], name=op.f("fk_calendar_days_province_id_tenants")),
+        sa.ForeignKeyConstraint(
+            ["province_id"], ["tenants.id"], name=op.f("fk_calendar_days_province_id_tenants")
+        ),
         sa.PrimaryKeyConstraint("province_id", "day", name=op.f("pk_calendar_days")),
     )
     op.create_table(
@@ -88,8 +109,15 @@ def upgrade() -> None:
         sa.Column("object_type", sa.Text(), nullable=False),
         sa.Column("object_id", sa.Text(), nullable=True),
         sa.Column("outcome", sa.Text(), nullable=False),
-        sa.Column("detail", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False),
+        sa.Column(
+            "detail", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False
+        ),
+        sa.Column(
+            "at",
+            sa.DateTime(timezone=True),
+            server_default=sa.func.clock_timestamp(),
+            nullable=False,
+        ),
         sa.Column("prev_hash", sa.LargeBinary(), nullable=False),
         sa.Column("hash", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_log")),

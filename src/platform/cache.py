@@ -79,8 +79,8 @@ class Cache:
     async def get(self, key: str) -> bytes | None:
         if not self.degraded:
             try:
-                value: bytes | None = await self.client.get(key)
-                return value
+                value = await self.client.get(key)
+                return value.encode() if isinstance(value, str) else value
             except (RedisError, OSError) as exc:
                 self._failed(exc, "get")
         return self.local.get(key)

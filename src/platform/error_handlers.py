@@ -14,6 +14,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from yiwang.platform.errors import YiwangError
 from yiwang.platform.i18n import negotiate_locale, translate
@@ -33,7 +34,7 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
 def _render(request: Request[Any, Any, Any], status: int, body: dict[str, Any]) -> Response[Any]:
     if _wants_html(request):
         html = (
-            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             f"<title>{status}</title></head><body><main><h1>{status}</h1>"
             f"<p>{_escape(body['message'])}</p></main></body></html>"
         )
@@ -110,7 +111,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     YiwangError: yiwang_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,

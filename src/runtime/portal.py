@@ -37,7 +37,7 @@ async def subsite_home(
         raise NotFoundException()
     directory: TenantDirectory = state.directory
     await apply_scope(db_session, TenantScope.single(tenant.id))
-    departments = await DepartmentRepository(db_session).list(tenant.id)
+    departments = await DepartmentRepository(db_session).for_tenant(tenant.id)
     return Template(
         "subsite_home.html",
         context={

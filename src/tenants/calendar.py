@@ -78,16 +78,26 @@ def parse_calendar(raw: bytes | str, *, year: int | None = None) -> list[Calenda
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise InvalidInput("calendar.date_invalid", pointer=f"/lines/{line}", line=line, value=value) from None
+            raise InvalidInput(
+                "calendar.date_invalid", pointer=f"/lines/{line}", line=line, value=value
+            ) from None
         if year is not None and day.year != year:
-            raise InvalidInput("calendar.date_invalid", pointer=f"/lines/{line}", line=line, value=value)
+            raise InvalidInput(
+                "calendar.date_invalid", pointer=f"/lines/{line}", line=line, value=value
+            )
         kind = row[1].strip() if len(row) > 1 else ""
         if kind not in KINDS:
-            raise InvalidInput("calendar.kind_invalid", pointer=f"/lines/{line}", line=line, value=kind)
+            raise InvalidInput(
+                "calendar.kind_invalid", pointer=f"/lines/{line}", line=line, value=kind
+            )
         if day in seen:
-            raise InvalidInput("calendar.duplicate", pointer=f"/lines/{line}", line=line, value=value)
+            raise InvalidInput(
+                "calendar.duplicate", pointer=f"/lines/{line}", line=line, value=value
+            )
         if kind == "workday" and day.weekday() < 5:
-            raise InvalidInput("calendar.weekday_workday", pointer=f"/lines/{line}", line=line, value=value)
+            raise InvalidInput(
+                "calendar.weekday_workday", pointer=f"/lines/{line}", line=line, value=value
+            )
         seen.add(day)
         entries.append(CalendarEntry(day, kind, row[2].strip() if len(row) > 2 else ""))
     return entries

@@ -42,8 +42,13 @@ async def replace_year(
         [{"province_id": tenant.id, "day": e.day, "kind": e.kind, "name": e.name} for e in entries],
     )
     await audit.record(
-        session, actor=actor, action="calendar.replace_year", object_type="calendar",
-        object_id=f"{code}/{year}", tenant_id=tenant.id, detail={"entries": len(entries)},
+        session,
+        actor=actor,
+        action="calendar.replace_year",
+        object_type="calendar",
+        object_id=f"{code}/{year}",
+        tenant_id=tenant.id,
+        detail={"entries": len(entries)},
     )
     return len(entries)
 
@@ -54,7 +59,9 @@ async def entries_for(session: AsyncSession, code: str, year: int) -> list[Calen
     return [CalendarEntry(r.day, r.kind, r.name) for r in rows]
 
 
-async def working_calendar(session: AsyncSession, code: str, start: date, end: date) -> WorkingCalendar:
+async def working_calendar(
+    session: AsyncSession, code: str, start: date, end: date
+) -> WorkingCalendar:
     province = await province_of(session, code)
     rows = await CalendarRepository(session).days(province.id, start, end)
     return WorkingCalendar.from_entries(CalendarEntry(r.day, r.kind, r.name) for r in rows)

@@ -35,8 +35,12 @@ def onboard_cmd(ctx: click.Context, divisions_path: Path, template: str, actor: 
 
     async def body() -> onboarding.OnboardResult:
         with Progress(
-            TextColumn("[bold]导入区划"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.description}"), TimeElapsedColumn(), transient=False,
+            TextColumn("[bold]导入区划"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            transient=False,
         ) as bar:
             task = bar.add_task("", total=None)
 
@@ -45,8 +49,12 @@ def onboard_cmd(ctx: click.Context, divisions_path: Path, template: str, actor: 
 
             async with sessions(settings) as factory, factory() as session, session.begin():
                 return await onboarding.onboard(
-                    session, divisions=raw, template_name=template,
-                    templates_root=settings.templates_root, actor=actor, progress=step,
+                    session,
+                    divisions=raw,
+                    template_name=template,
+                    templates_root=settings.templates_root,
+                    actor=actor,
+                    progress=step,
                 )
 
     result = run(body)
@@ -63,8 +71,14 @@ def list_cmd(ctx: click.Context) -> None:
     async def body() -> list[dict[str, object]]:
         async with sessions(settings) as factory, factory() as session:
             return [
-                {"code": t.code, "name": t.name, "level": t.level, "status": t.status,
-                 "slug": t.slug, "path": t.path}
+                {
+                    "code": t.code,
+                    "name": t.name,
+                    "level": t.level,
+                    "status": t.status,
+                    "slug": t.slug,
+                    "path": t.path,
+                }
                 for t in await TenantRepository(session).all()
             ]
 
@@ -92,7 +106,11 @@ def _lifecycle_command(action: str, help_text: str) -> click.Command:
     return command
 
 
-for _action, _help in (("suspend", "暂停租户站点"), ("resume", "恢复租户站点"), ("archive", "归档租户")):
+for _action, _help in (
+    ("suspend", "暂停租户站点"),
+    ("resume", "恢复租户站点"),
+    ("archive", "归档租户"),
+):
     tenants_group.add_command(_lifecycle_command(_action, _help))
 
 
@@ -110,10 +128,12 @@ def calendar_group() -> None:
 def calendar_import(ctx: click.Context, code: str, year: int, csv_file: Path, actor: str) -> None:
     settings = settings_of(ctx)
 
+    raw = csv_file.read_bytes()
+
     async def body() -> int:
         async with sessions(settings) as factory, factory() as session, session.begin():
             return await calendar_service.replace_year(
-                session, code=code, year=year, csv_text=csv_file.read_bytes(), actor=actor
+                session, code=code, year=year, csv_text=raw, actor=actor
             )
 
     echo_json({"tenant": code, "year": year, "entries": run(body)})
@@ -134,5 +154,3 @@ def calendar_show(ctx: click.Context, code: str, year: int) -> None:
             ]
 
     echo_json(run(body))
-
-

@@ -33,7 +33,9 @@ def actor_of(request: Request[Any, Any, Any]) -> str:
 
 
 def _out(info: TenantInfo) -> TenantOut:
-    return TenantOut(info.code, info.name, info.level, info.status, info.slug, info.path, info.parent_code)
+    return TenantOut(
+        info.code, info.name, info.level, info.status, info.slug, info.path, info.parent_code
+    )
 
 
 def _known(directory: TenantDirectory, code: str) -> TenantInfo:
@@ -47,7 +49,7 @@ class TenantController(Controller):
     """The public directory of regions, and their provincial administration
     (onboarding, lifecycle, calendars)."""
 
-    tags = ["tenants"]
+    tags = ["tenants"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
     @get("/api/v1/tenants", opt={"public": True})
     async def list_tenants(self, state: State) -> list[TenantOut]:
@@ -58,10 +60,12 @@ class TenantController(Controller):
         return _out(_known(state.directory, code))
 
     @get("/api/v1/t/{code:str}/departments", opt={"public": True})
-    async def departments(self, state: State, db_session: AsyncSession, code: str) -> list[DepartmentOut]:
+    async def departments(
+        self, state: State, db_session: AsyncSession, code: str
+    ) -> list[DepartmentOut]:
         info = _known(state.directory, code)
         await apply_scope(db_session, TenantScope.single(info.id))
-        rows = await DepartmentRepository(db_session).list(info.id)
+        rows = await DepartmentRepository(db_session).for_tenant(info.id)
         return [DepartmentOut(r.key, r.name) for r in rows]
 
     @get("/api/v1/t/{code:str}/calendar/{year:int}", opt={"public": True})
@@ -72,10 +76,18 @@ class TenantController(Controller):
         entries = await calendar_service.entries_for(db_session, code, year)
         return [CalendarDayOut(e.day, e.kind, e.name) for e in entries]
 
-    @post("/api/v1/t/{code:str}/onboard", opt={"object": "tenant", "action": "onboard"}, status_code=200)
+    @post(
+        "/api/v1/t/{code:str}/onboard",
+        opt={"object": "tenant", "action": "onboard"},
+        status_code=200,
+    )
     async def onboard(
-        self, request: Request[Any, Any, Any], state: State, db_session: AsyncSession,
-        code: str, data: OnboardIn,
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: AsyncSession,
+        code: str,
+        data: OnboardIn,
     ) -> OnboardOut:
         _known(state.directory, code)
         result = await onboarding.onboard(
@@ -91,43 +103,74 @@ class TenantController(Controller):
         return OnboardOut(**result.as_dict())  # type: ignore[arg-type]
 
     async def _transition(
-        self, request: Request[Any, Any, Any], state: State, db_session: AsyncSession,
-        code: str, action: str, data: LifecycleIn | None,
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: AsyncSession,
+        code: str,
+        action: str,
+        data: LifecycleIn | None,
     ) -> TenantOut:
         _known(state.directory, code)
         await lifecycle.change_status(
-            db_session, code=code, action=action, actor=actor_of(request),
+            db_session,
+            code=code,
+            action=action,
+            actor=actor_of(request),
             reason=data.reason if data else None,
         )
         await db_session.commit()
         await state.directory.changed()
         return _out(_known(state.directory, code))
 
-    @post("/api/v1/t/{code:str}/suspend", opt={"object": "tenant", "action": "write"}, status_code=200)
+    @post(
+        "/api/v1/t/{code:str}/suspend", opt={"object": "tenant", "action": "write"}, status_code=200
+    )
     async def suspend(
-        self, request: Request[Any, Any, Any], state: State, db_session: AsyncSession,
-        code: str, data: LifecycleIn | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: AsyncSession,
+        code: str,
+        data: LifecycleIn | None = None,
     ) -> TenantOut:
         return await self._transition(request, state, db_session, code, "suspend", data)
 
-    @post("/api/v1/t/{code:str}/resume", opt={"object": "tenant", "action": "write"}, status_code=200)
+    @post(
+        "/api/v1/t/{code:str}/resume", opt={"object": "tenant", "action": "write"}, status_code=200
+    )
     async def resume(
-        self, request: Request[Any, Any, Any], state: State, db_session: AsyncSession,
-        code: str, data: LifecycleIn | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: AsyncSession,
+        code: str,
+        data: LifecycleIn | None = None,
     ) -> TenantOut:
         return await self._transition(request, state, db_session, code, "resume", data)
 
-    @post("/api/v1/t/{code:str}/archive", opt={"object": "tenant", "action": "write"}, status_code=200)
+    @post(
+        "/api/v1/t/{code:str}/archive", opt={"object": "tenant", "action": "write"}, status_code=200
+    )
     async def archive(
-        self, request: Request[Any, Any, Any], state: State, db_session: AsyncSession,
-        code: str, data: LifecycleIn | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: AsyncSession,
+        code: str,
+        data: LifecycleIn | None = None,
     ) -> TenantOut:
         return await self._transition(request, state, db_session, code, "archive", data)
 
     @put("/api/v1/t/{code:str}/calendar/{year:int}", opt={"object": "calendar", "action": "write"})
     async def replace_calendar(
-        self, request: Request[Any, Any, Any], state: State, db_session: AsyncSession,
-        code: str, data: CalendarYearIn, year: int = Year,
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: AsyncSession,
+        code: str,
+        data: CalendarYearIn,
+        year: int = Year,
     ) -> dict[str, int]:
         _known(state.directory, code)
         count = await calendar_service.replace_year(

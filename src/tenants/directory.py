@@ -8,6 +8,7 @@ worker that missed a message still notices at its next check.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -54,12 +55,18 @@ class TenantDirectory:
         self._version = await self._cache.get(VERSION_KEY)
         self._checked_at = time.monotonic()
 
-    def _fill(self, tenants: list[Tenant] | tuple[Tenant, ...] | object) -> None:
-        rows = list(tenants)  # type: ignore[call-overload]
+    def _fill(self, tenants: Sequence[Tenant]) -> None:
+        rows = list(tenants)
         by_id = {t.id: t for t in rows}
         infos = [
             TenantInfo(
-                t.id, t.code, t.name, t.level, t.status, t.slug, t.path,
+                t.id,
+                t.code,
+                t.name,
+                t.level,
+                t.status,
+                t.slug,
+                t.path,
                 by_id[t.parent_id].code if t.parent_id in by_id else None,
             )
             for t in rows

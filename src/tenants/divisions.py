@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from yiwang.platform.errors import ErrorDetail, InvalidInput
 from yiwang.tenants.models import Level
@@ -37,7 +38,7 @@ class Division:
     parent_code: str | None
 
 
-def _fail(code: str, /, **params: object) -> InvalidInput:
+def _fail(code: str, /, **params: Any) -> InvalidInput:
     return InvalidInput(code, pointer=f"/lines/{params.get('line', 0)}", **params)
 
 
@@ -49,7 +50,9 @@ def decode(raw: bytes) -> str:
         raise _fail("divisions.not_utf8", line=line) from exc
 
 
-def parse_divisions(raw: bytes | str, *, known_parents: dict[str, Level] | None = None) -> list[Division]:
+def parse_divisions(
+    raw: bytes | str, *, known_parents: dict[str, Level] | None = None
+) -> list[Division]:
     """Return the divisions in parent-before-child order, or raise `InvalidInput`.
 
     `known_parents` maps codes already onboarded to their level, so a file may add
@@ -94,7 +97,9 @@ def parse_divisions(raw: bytes | str, *, known_parents: dict[str, Level] | None 
                 raise _fail("divisions.code_format", line=line, code=parent)
             rows.append(Division(line, code, name, level, parent or None))
     except csv.Error as exc:
-        raise _fail("divisions.columns", line=reader.line_num, expected=len(HEADER), actual=str(exc)) from exc
+        raise _fail(
+            "divisions.columns", line=reader.line_num, expected=len(HEADER), actual=str(exc)
+        ) from exc
     if not rows:
         raise _fail("divisions.empty", line=2)
     return _order_and_check(rows, known)
@@ -115,7 +120,9 @@ def _order_and_check(rows: list[Division], known: dict[str, Level]) -> list[Divi
             continue
         if d.parent_code == d.code:
             raise _fail("divisions.cycle", line=d.line, code=d.code)
-        parent_level = by_code[d.parent_code].level if d.parent_code in by_code else known.get(d.parent_code)
+        parent_level = (
+            by_code[d.parent_code].level if d.parent_code in by_code else known.get(d.parent_code)
+        )
         if parent_level is None:
             raise _fail("divisions.parent_unknown", line=d.line, parent=d.parent_code)
         if parent_level not in ALLOWED_PARENTS[d.level]:
@@ -123,7 +130,12 @@ def _order_and_check(rows: list[Division], known: dict[str, Level]) -> list[Divi
                 ErrorDetail(
                     "divisions.level_order",
                     f"/lines/{d.line}",
-                    {"line": d.line, "level": d.level.value, "parent_level": parent_level.value, "parent": d.parent_code},
+                    {
+                        "line": d.line,
+                        "level": d.level.value,
+                        "parent_level": parent_level.value,
+                        "parent": d.parent_code,
+                    },
                 )
             )
     if problems:

@@ -30,20 +30,31 @@ async def change_status(
     allowed_from, target = TRANSITIONS[action]
     if Status(tenant.status) not in allowed_from:
         await audit.record(
-            session, actor=actor, action=f"tenant.{action}", object_type="tenant",
-            object_id=code, tenant_id=tenant.id, outcome="failure",
+            session,
+            actor=actor,
+            action=f"tenant.{action}",
+            object_type="tenant",
+            object_id=code,
+            tenant_id=tenant.id,
+            outcome="failure",
             detail={"status": tenant.status},
         )
         raise Conflict(
-            "tenant.status_transition", name=tenant.name,
-            status=STATUS_NAMES[tenant.status], action=ACTION_NAMES[action],
+            "tenant.status_transition",
+            name=tenant.name,
+            status=STATUS_NAMES[tenant.status],
+            action=ACTION_NAMES[action],
         )
     before = tenant.status
     await repo.set_status(tenant.id, target.value)
     tenant.status = target.value
     await audit.record(
-        session, actor=actor, action=f"tenant.{action}", object_type="tenant",
-        object_id=code, tenant_id=tenant.id,
+        session,
+        actor=actor,
+        action=f"tenant.{action}",
+        object_type="tenant",
+        object_id=code,
+        tenant_id=tenant.id,
         detail={"from": before, "to": target.value, "reason": reason},
     )
     return tenant

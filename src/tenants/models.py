@@ -54,9 +54,7 @@ class Tenant(Timestamps, Base):
     depth: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(Text, server_default=text("'active'"))
     slug: Mapped[str] = mapped_column(Text, unique=True)
-    hosts: Mapped[list[str]] = mapped_column(
-        ARRAY(Text), server_default=text("'{}'::text[]")
-    )
+    hosts: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     template: Mapped[str] = mapped_column(Text)
 
@@ -94,9 +92,7 @@ class CalendarDay(Base):
 
     __tablename__ = "calendar_days"
 
-    province_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("tenants.id"), primary_key=True
-    )
+    province_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tenants.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)

@@ -60,7 +60,9 @@ async def onboard(
     template = load_template(templates_root, template_name)
     tenants = TenantRepository(session)
     existing = {t.code: t for t in await tenants.all()}
-    rows = parse_divisions(divisions, known_parents={c: Level(t.level) for c, t in existing.items()})
+    rows = parse_divisions(
+        divisions, known_parents={c: Level(t.level) for c, t in existing.items()}
+    )
     result = OnboardResult()
     by_code = dict(existing)
 
@@ -110,8 +112,11 @@ def _new_tenant(division: Division, by_code: dict[str, Tenant], template: Tenant
     slug = template.slugs.get(division.code, division.code)
     if any(t.slug == slug for t in by_code.values()):
         raise InvalidInput(
-            "divisions.conflict", pointer=f"/lines/{division.line}",
-            line=division.line, code=division.code, detail=f"slug {slug}",
+            "divisions.conflict",
+            pointer=f"/lines/{division.line}",
+            line=division.line,
+            code=division.code,
+            detail=f"slug {slug}",
         )
     return Tenant(
         code=division.code,
@@ -138,8 +143,11 @@ def _check_unchanged(division: Division, tenant: Tenant, by_code: dict[str, Tena
         differences.append("parent")
     if differences:
         raise InvalidInput(
-            "divisions.conflict", pointer=f"/lines/{division.line}",
-            line=division.line, code=division.code, detail="; ".join(differences),
+            "divisions.conflict",
+            pointer=f"/lines/{division.line}",
+            line=division.line,
+            code=division.code,
+            detail="; ".join(differences),
         )
 
 

@@ -43,7 +43,9 @@ class TenantRepository:
 
     async def set_status(self, tenant_id: int, status: str) -> None:
         await self.session.execute(
-            update(Tenant).where(Tenant.id == tenant_id).values(status=status, updated_at=func.now())
+            update(Tenant)
+            .where(Tenant.id == tenant_id)
+            .values(status=status, updated_at=func.now())
         )
 
 
@@ -59,7 +61,7 @@ class DepartmentRepository:
         )
         return set(rows)
 
-    async def list(self, tenant_id: int) -> Sequence[Department]:
+    async def for_tenant(self, tenant_id: int) -> Sequence[Department]:
         return (
             await self.session.scalars(
                 select(Department)
@@ -98,7 +100,9 @@ class CalendarRepository:
         )
         return {r.day: r for r in rows}
 
-    async def replace_year(self, province_id: int, year: int, rows: list[dict[str, object]]) -> None:
+    async def replace_year(
+        self, province_id: int, year: int, rows: list[dict[str, object]]
+    ) -> None:
         await self.session.execute(
             delete(CalendarDay).where(
                 CalendarDay.province_id == province_id,

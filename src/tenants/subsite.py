@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import Any, cast
 
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.tenants.directory import TenantDirectory, TenantInfo
@@ -24,7 +25,9 @@ SUBSITE_PREFIX = "/r/"
 #: paths that are never rewritten on a mapped host: they are not portal pages
 NOT_PORTAL = ("/api/", "/console", "/schema", "/healthz", "/readyz", "/static/", "/favicon")
 
-_HOST_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?(?::[0-9]{1,5})?$")
+_HOST_RE = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?(?::[0-9]{1,5})?$"
+)
 _IPV6_HOST_RE = re.compile(r"^\[[0-9A-Fa-f:.]{2,45}\](?::[0-9]{1,5})?$")
 _CODE_RE = re.compile(r"^[0-9]{6}$")
 
@@ -65,7 +68,7 @@ class SubsiteResolver:
         self.suffix = "." + base_domain.lower().strip(".")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         locale = negotiate_locale(_header(scope, b"accept-language"))
@@ -77,7 +80,7 @@ class SubsiteResolver:
         path: str = scope["path"]
         info: TenantInfo | None = None
         if path.startswith(SUBSITE_PREFIX):
-            code = path[len(SUBSITE_PREFIX):].split("/", 1)[0]
+            code = path[len(SUBSITE_PREFIX) :].split("/", 1)[0]
             info = self.directory.by_code.get(code) if _CODE_RE.match(code) else None
             if info is None:
                 await _page(send, 404, translate("tenant.not_found", locale, code=code[:12]))
@@ -90,13 +93,14 @@ class SubsiteResolver:
                 return
             if info is not None and not path.startswith(NOT_PORTAL):
                 new_path = f"{SUBSITE_PREFIX}{info.code}{path if path != '/' else '/'}"
-                scope = {**scope, "path": new_path, "raw_path": new_path.encode()}
+                scope = cast(Scope, {**scope, "path": new_path, "raw_path": new_path.encode()})
         if info is not None:
             if info.status != Status.ACTIVE:
                 key = "tenant.suspended" if info.status == Status.SUSPENDED else "tenant.archived"
                 await _page(send, 503, translate(key, locale, name=info.name))
                 return
-            scope = {**scope, "state": {**(scope.get("state") or {}), STATE_KEY: info}}
+            state = {**(scope.get("state") or {}), STATE_KEY: info}
+            scope = cast(Scope, {**scope, "state": state})
         await self.app(scope, receive, send)
 
     def _by_host(self, host: str) -> TenantInfo | None:
@@ -114,15 +118,14 @@ async def _page(send: Send, status: int, message: str) -> None:
         f"<h1>{status}</h1><p>{html.escape(message)}</p>"
         '<p><a href="/">返回首页</a></p></main></body></html>'
     ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/html; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    start: dict[str, Any] = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"),
+        ],
+    }
+    await send(cast(Message, start))
+    await send(cast(Message, {"type": "http.response.body", "body": body}))

@@ -14,7 +14,9 @@ from yiwang.platform.settings import Settings
 
 
 @asynccontextmanager
-async def client_for(settings: Settings, **overrides: object) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def client_for(
+    settings: Settings, **overrides: object
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
     app = create_app(replace(settings, **overrides))  # type: ignore[arg-type]
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
         yield client

@@ -19,8 +19,13 @@ async def _append(sessions: async_sessionmaker[AsyncSession], n: int, tenant_id:
         for i in range(n):
             seqs.append(
                 await audit.record(
-                    session, actor="tester", action="test.append", object_type="thing",
-                    object_id=str(i), tenant_id=tenant_id, detail={"i": i, "名称": "测试"},
+                    session,
+                    actor="tester",
+                    action="test.append",
+                    object_type="thing",
+                    object_id=str(i),
+                    tenant_id=tenant_id,
+                    detail={"i": i, "名称": "测试"},
                 )
             )
     return seqs
@@ -40,8 +45,10 @@ async def test_chain_records_who_what_when(
         await apply_scope(session, TenantScope.single(gansu["620102"]))
         row = (
             await session.execute(
-                text("SELECT actor, action, object_id, outcome, at, prev_hash, hash FROM audit_log "
-                     "WHERE seq = :s"),
+                text(
+                    "SELECT actor, action, object_id, outcome, at, prev_hash, hash FROM audit_log "
+                    "WHERE seq = :s"
+                ),
                 {"s": seqs[1]},
             )
         ).one()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 import structlog
 
 from yiwang.platform.cache import Cache

@@ -119,7 +119,8 @@ def test_context_is_never_session_level() -> None:
     offenders = [
         str(p)
         for p in SRC.rglob("*.py")
-        if "set_config(" in p.read_text() and ", false)" in p.read_text().replace("False)", "false)")
+        if "set_config(" in p.read_text()
+        and ", false)" in p.read_text().replace("False)", "false)")
     ]
     assert offenders == []
 

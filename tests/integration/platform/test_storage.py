@@ -14,7 +14,9 @@ from yiwang.platform.storage import LocalStorage, ObjectStorage, S3Storage
 
 
 @pytest.fixture(params=["local", "s3"])
-async def storage(request: pytest.FixtureRequest, tmp_path: Path, migrated: Settings) -> AsyncIterator[ObjectStorage]:
+async def storage(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated: Settings
+) -> AsyncIterator[ObjectStorage]:
     if request.param == "local":
         yield LocalStorage(tmp_path / "objects")
         return
@@ -32,7 +34,9 @@ async def storage(request: pytest.FixtureRequest, tmp_path: Path, migrated: Sett
 
 async def test_put_get_delete_round_trip(storage: ObjectStorage) -> None:
     data = "申请材料：营业执照副本".encode() * 100
-    stored = await storage.put("t/620102/cases/1/营业执照.pdf".encode().hex() + ".bin", data, "application/pdf")
+    stored = await storage.put(
+        "t/620102/cases/1/营业执照.pdf".encode().hex() + ".bin", data, "application/pdf"
+    )
     assert stored.size == len(data) and len(stored.sha256) == 64
     assert await storage.exists(stored.key)
     assert await storage.get(stored.key) == data
@@ -62,7 +66,9 @@ async def test_ping(storage: ObjectStorage) -> None:
 
 
 async def test_s3_down_fails_clearly_and_leaves_nothing() -> None:
-    s3 = S3Storage("nowhere", endpoint_url="http://127.0.0.1:1", access_key_id="x", secret_access_key="y")
+    s3 = S3Storage(
+        "nowhere", endpoint_url="http://127.0.0.1:1", access_key_id="x", secret_access_key="y"
+    )
     with pytest.raises(ServiceUnavailable) as info:
         await s3.put("t/1/a.txt", b"data")
     assert "文件存储服务暂时不可用" in info.value.message()

@@ -35,7 +35,9 @@ def purge_ningxia(admin_sql: psycopg.Connection):  # type: ignore[no-untyped-def
         ids = "SELECT id FROM tenants WHERE code LIKE '64%'"
         admin_sql.execute(f"DELETE FROM departments WHERE tenant_id IN ({ids})")
         admin_sql.execute(f"DELETE FROM calendar_days WHERE province_id IN ({ids})")
-        admin_sql.execute("DELETE FROM tenants WHERE code LIKE '64%' AND parent_id IS NOT NULL AND level <> 'prefecture'")
+        admin_sql.execute(
+            "DELETE FROM tenants WHERE code LIKE '64%' AND parent_id IS NOT NULL AND level <> 'prefecture'"
+        )
         admin_sql.execute("DELETE FROM tenants WHERE code LIKE '64%' AND level = 'prefecture'")
         admin_sql.execute("DELETE FROM tenants WHERE code LIKE '64%'")
 
@@ -48,7 +50,9 @@ async def test_gansu_tree_is_complete(
     sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
 ) -> None:
     async with sessions() as session:
-        tenants = {t.code: t for t in await session.scalars(select(Tenant).where(Tenant.code.like("62%")))}
+        tenants = {
+            t.code: t for t in await session.scalars(select(Tenant).where(Tenant.code.like("62%")))
+        }
     assert len(tenants) == 103
     levels = [t.level for t in tenants.values()]
     assert levels.count("province") == 1
@@ -63,9 +67,23 @@ async def test_gansu_tree_is_complete(
         names = set(await session.scalars(select(Department.name)))
         await apply_scope(session, TenantScope.single(gansu["620000"]))
         province_names = set(await session.scalars(select(Department.name)))
-    for name in ("发展和改革委员会", "市场监督管理局", "自然资源局", "住房和城乡建设局", "生态环境局",
-                 "公安局", "民政局", "人力资源和社会保障局", "卫生健康委员会", "交通运输局",
-                 "农业农村局", "教育局", "财政局", "机构编制委员会办公室", "政务服务管理局"):
+    for name in (
+        "发展和改革委员会",
+        "市场监督管理局",
+        "自然资源局",
+        "住房和城乡建设局",
+        "生态环境局",
+        "公安局",
+        "民政局",
+        "人力资源和社会保障局",
+        "卫生健康委员会",
+        "交通运输局",
+        "农业农村局",
+        "教育局",
+        "财政局",
+        "机构编制委员会办公室",
+        "政务服务管理局",
+    ):
         assert name in names
     assert "教育厅" in province_names and "教育局" not in province_names
 
@@ -76,8 +94,11 @@ async def test_second_run_changes_nothing(
     before = (await _count(sessions, Tenant), await _count(sessions, CalendarDay))
     async with sessions() as session, session.begin():
         result = await onboarding.onboard(
-            session, divisions=(migrated.templates_root / "gansu-divisions.csv").read_bytes(),
-            template_name="gansu", templates_root=migrated.templates_root, actor="test",
+            session,
+            divisions=(migrated.templates_root / "gansu-divisions.csv").read_bytes(),
+            template_name="gansu",
+            templates_root=migrated.templates_root,
+            actor="test",
         )
     assert not result.changed
     assert result.tenants_unchanged == 103
@@ -89,8 +110,11 @@ async def test_another_province_with_the_standard_template(
 ) -> None:
     async with sessions() as session, session.begin():
         result = await onboarding.onboard(
-            session, divisions=NINGXIA, template_name="standard",
-            templates_root=migrated.templates_root, actor="test",
+            session,
+            divisions=NINGXIA,
+            template_name="standard",
+            templates_root=migrated.templates_root,
+            actor="test",
         )
     assert len(result.tenants_created) == 6
     async with sessions() as session:
@@ -109,15 +133,21 @@ async def test_another_province_with_the_standard_template(
     ],
 )
 async def test_bad_file_writes_nothing(
-    migrated: Settings, sessions: async_sessionmaker[AsyncSession],
-    purge_ningxia: None, bad_line: str, code: str,
+    migrated: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    purge_ningxia: None,
+    bad_line: str,
+    code: str,
 ) -> None:
     before = await _count(sessions, Tenant)
     with pytest.raises(InvalidInput) as info:
         async with sessions() as session, session.begin():
             await onboarding.onboard(
-                session, divisions=NINGXIA + bad_line + "\n", template_name="standard",
-                templates_root=migrated.templates_root, actor="test",
+                session,
+                divisions=NINGXIA + bad_line + "\n",
+                template_name="standard",
+                templates_root=migrated.templates_root,
+                actor="test",
             )
     assert info.value.code == code
     assert info.value.params["line"] == 8
@@ -127,11 +157,16 @@ async def test_bad_file_writes_nothing(
 async def test_conflicting_rerun_is_refused(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
 ) -> None:
-    renamed = (migrated.templates_root / "gansu-divisions.csv").read_text().replace("城关区", "城关新区")
+    renamed = (
+        (migrated.templates_root / "gansu-divisions.csv").read_text().replace("城关区", "城关新区")
+    )
     with pytest.raises(InvalidInput) as info:
         async with sessions() as session, session.begin():
             await onboarding.onboard(
-                session, divisions=renamed, template_name="gansu",
-                templates_root=migrated.templates_root, actor="test",
+                session,
+                divisions=renamed,
+                template_name="gansu",
+                templates_root=migrated.templates_root,
+                actor="test",
             )
     assert info.value.code == "divisions.conflict"

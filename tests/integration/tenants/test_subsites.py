@@ -43,7 +43,9 @@ async def test_platform_home_lists_regions(migrated: Settings, gansu: dict[str, 
 
 
 @pytest.mark.parametrize("path", ["/r/999999/", "/r/abc/", "/r/6201020/", "/r/%00/"])
-async def test_unknown_tenant_gets_chinese_404(migrated: Settings, gansu: dict[str, int], path: str) -> None:
+async def test_unknown_tenant_gets_chinese_404(
+    migrated: Settings, gansu: dict[str, int], path: str
+) -> None:
     async with client_for(migrated) as client:
         resp = await client.get(path)
     assert resp.status_code == 404
@@ -59,9 +61,19 @@ async def test_unknown_slug_host_gets_404(migrated: Settings, gansu: dict[str, i
 
 @pytest.mark.parametrize(
     "host",
-    ["bad host", "a" * 300, "ex..ample.com", "-lead.example.com", "exa_mple.com", "x:99999999", "[zz"],
+    [
+        "bad host",
+        "a" * 300,
+        "ex..ample.com",
+        "-lead.example.com",
+        "exa_mple.com",
+        "x:99999999",
+        "[zz",
+    ],
 )
-async def test_garbage_host_is_400_never_500(migrated: Settings, gansu: dict[str, int], host: str) -> None:
+async def test_garbage_host_is_400_never_500(
+    migrated: Settings, gansu: dict[str, int], host: str
+) -> None:
     async with client_for(migrated) as client:
         resp = await client.get("/r/620102/", headers={"host": host})
     assert resp.status_code in (400, 404)

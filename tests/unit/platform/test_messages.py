@@ -11,7 +11,8 @@ from yiwang.platform.messages import ZH_CN
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 ERROR_CLASSES = {
-    name for name, obj in vars(errors).items()
+    name
+    for name, obj in vars(errors).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
 } | {"ErrorDetail", "_fail"}
 
@@ -26,7 +27,11 @@ def _raised_codes() -> dict[str, str]:
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
             first = node.args[0]
-            if name in ERROR_CLASSES and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            if (
+                name in ERROR_CLASSES
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+            ):
                 found[first.value] = f"{path.relative_to(SRC)}:{node.lineno}"
     return found
 
@@ -53,5 +58,9 @@ def test_locale_negotiation_defaults_to_chinese() -> None:
 def test_error_carries_code_pointer_and_message() -> None:
     err = errors.InvalidInput("divisions.code_format", pointer="/lines/3", line=3, code="62")
     body = err.as_dict()
-    assert body == {"code": "divisions.code_format", "pointer": "/lines/3", "message": body["message"]}
+    assert body == {
+        "code": "divisions.code_format",
+        "pointer": "/lines/3",
+        "message": body["message"],
+    }
     assert "第 3 行" in body["message"]

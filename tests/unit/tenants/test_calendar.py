@@ -13,7 +13,9 @@ TEMPLATES = Path(__file__).resolve().parents[3] / "tenant_templates"
 
 @pytest.fixture(scope="module")
 def cal2026() -> WorkingCalendar:
-    return WorkingCalendar.from_entries(parse_calendar((TEMPLATES / "cn-holidays-2026.csv").read_bytes()))
+    return WorkingCalendar.from_entries(
+        parse_calendar((TEMPLATES / "cn-holidays-2026.csv").read_bytes())
+    )
 
 
 def test_national_day_week_is_skipped(cal2026: WorkingCalendar) -> None:

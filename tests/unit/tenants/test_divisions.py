@@ -34,7 +34,9 @@ def test_byte_order_mark_is_accepted() -> None:
 
 
 def test_not_utf8_names_the_line() -> None:
-    raw = (HEADER + "620000,甘肃省,province,\n").encode() + "620100,兰州市,prefecture,620000\n".encode("gbk")
+    raw = (
+        HEADER + "620000,甘肃省,province,\n"
+    ).encode() + "620100,兰州市,prefecture,620000\n".encode("gbk")
     err = _error(raw)
     assert err.code == "divisions.not_utf8" and err.params["line"] == 3
 
@@ -42,14 +44,30 @@ def test_not_utf8_names_the_line() -> None:
 @pytest.mark.parametrize(
     ("body", "code", "line"),
     [
-        ("620000,甘肃省,province,\n620100,兰州市,prefecture,620000,extra\n", "divisions.columns", 3),
+        (
+            "620000,甘肃省,province,\n620100,兰州市,prefecture,620000,extra\n",
+            "divisions.columns",
+            3,
+        ),
         ("620000,甘肃省,province,\n62010,兰州市,prefecture,620000\n", "divisions.code_format", 3),
-        ("620000,甘肃省,province,\n620100,兰州市,prefecture,620000\n620100,兰州,prefecture,620000\n", "divisions.duplicate_code", 4),
+        (
+            "620000,甘肃省,province,\n620100,兰州市,prefecture,620000\n620100,兰州,prefecture,620000\n",
+            "divisions.duplicate_code",
+            4,
+        ),
         ("620000,甘肃省,province,\n620100,,prefecture,620000\n", "divisions.name_empty", 3),
         ("620000,甘肃省,province,\n620100,兰州市,city,620000\n", "divisions.level_unknown", 3),
         ("620000,甘肃省,province,\n620102,城关区,county,620199\n", "divisions.parent_unknown", 3),
-        ("620000,甘肃省,province,\n620100,兰州市,prefecture,620102\n620102,城关区,county,620100\n", "divisions.level_order", 3),
-        ("620000,甘肃省,province,\n620100,兰州市,prefecture,620000\n620200,嘉峪关市,prefecture,620100\n", "divisions.level_order", 4),
+        (
+            "620000,甘肃省,province,\n620100,兰州市,prefecture,620102\n620102,城关区,county,620100\n",
+            "divisions.level_order",
+            3,
+        ),
+        (
+            "620000,甘肃省,province,\n620100,兰州市,prefecture,620000\n620200,嘉峪关市,prefecture,620100\n",
+            "divisions.level_order",
+            4,
+        ),
         ("620100,兰州市,prefecture,\n", "divisions.root_level", 2),
         ("620000,甘肃省,province,\n630000,青海省,province,\n", "divisions.root", 2),
         ("620000,甘肃省,province,\n620100,兰州市,prefecture,620100\n", "divisions.cycle", 3),
@@ -83,7 +101,9 @@ def test_wrong_header_and_empty_file() -> None:
 
 
 def test_file_may_extend_a_known_tree() -> None:
-    rows = parse_divisions(HEADER + "620199,新区,zone,620100\n", known_parents={"620100": Level.PREFECTURE})
+    rows = parse_divisions(
+        HEADER + "620199,新区,zone,620100\n", known_parents={"620100": Level.PREFECTURE}
+    )
     assert rows[0].parent_code == "620100"
 
 
