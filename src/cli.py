@@ -68,3 +68,7 @@ def bootstrap(ctx: click.Context) -> None:
 
 for group in (db_group, audit_group, tenants_group, calendar_group):
     main.add_command(group)
+
+
+if __name__ == "__main__":
+    main()

@@ -80,6 +80,10 @@ class TenantDirectory:
                 children.setdefault(info.parent_code, []).append(info)
         self.children = children
 
+    def is_stale(self) -> bool:
+        """Cheap check for the hot path: is a version check due?"""
+        return time.monotonic() - self._checked_at >= CHECK_INTERVAL_SECONDS
+
     async def refresh_if_stale(self) -> None:
         now = time.monotonic()
         if now - self._checked_at < CHECK_INTERVAL_SECONDS:

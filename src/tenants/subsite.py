@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import Any, cast
 
 from litestar.enums import ScopeType
@@ -29,7 +30,9 @@ _HOST_RE = re.compile(
     r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?(?::[0-9]{1,5})?$"
 )
 _IPV6_HOST_RE = re.compile(r"^\[[0-9A-Fa-f:.]{2,45}\](?::[0-9]{1,5})?$")
-_CODE_RE = re.compile(r"^[0-9]{6}$")
+# Plain strings: comparing against enum members costs ~0.2 µs each on the hot path.
+_HTTP = cast(Any, ScopeType.HTTP.value)
+_ACTIVE, _SUSPENDED = Status.ACTIVE.value, Status.SUSPENDED.value
 
 
 def tenant_of(scope: Scope | dict[str, Any]) -> TenantInfo | None:
@@ -40,10 +43,20 @@ def tenant_of(scope: Scope | dict[str, Any]) -> TenantInfo | None:
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
+    raw = _raw_header(scope, name)
+    return None if raw is None else raw.decode("latin-1")
+
+
+def _raw_header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope.get("headers", ()):
         if key == name:
-            return value.decode("latin-1")
+            return value  # type: ignore[no-any-return]
     return None
+
+
+@lru_cache(maxsize=4096)
+def _parse_host_bytes(raw: bytes | None) -> str | None:
+    return parse_host(None if raw is None else raw.decode("latin-1"))
 
 
 def parse_host(raw: str | None) -> str | None:
@@ -60,7 +73,8 @@ def parse_host(raw: str | None) -> str | None:
 
 
 class SubsiteResolver:
-    """ASGI wrapper around the application."""
+    """ASGI wrapper around the application. It runs on every request, so the common
+    path is a header scan, a cached host parse and one or two dict lookups."""
 
     def __init__(self, app: ASGIApp, directory: TenantDirectory, base_domain: str) -> None:
         self.app = app
@@ -68,49 +82,49 @@ class SubsiteResolver:
         self.suffix = "." + base_domain.lower().strip(".")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
+        if scope["type"] != _HTTP:
             await self.app(scope, receive, send)
             return
-        locale = negotiate_locale(_header(scope, b"accept-language"))
-        host = parse_host(_header(scope, b"host"))
+        host = _parse_host_bytes(_raw_header(scope, b"host"))
         if host is None:
-            await _page(send, 400, translate("tenant.host_invalid", locale))
+            await _page(send, 400, "tenant.host_invalid", scope)
             return
-        await self.directory.refresh_if_stale()
+        directory = self.directory
+        if directory.is_stale():
+            await directory.refresh_if_stale()
         path: str = scope["path"]
-        info: TenantInfo | None = None
+        info: TenantInfo | None
         if path.startswith(SUBSITE_PREFIX):
             code = path[len(SUBSITE_PREFIX) :].split("/", 1)[0]
-            info = self.directory.by_code.get(code) if _CODE_RE.match(code) else None
+            info = directory.by_code.get(code)  # holds only valid codes: no regex needed
             if info is None:
-                await _page(send, 404, translate("tenant.not_found", locale, code=code[:12]))
+                await _page(send, 404, "tenant.not_found", scope, code=code[:12])
                 return
         else:
-            info = self._by_host(host)
+            info = directory.by_host.get(host)
             if info is None and host.endswith(self.suffix):
                 slug = host[: -len(self.suffix)]
-                await _page(send, 404, translate("tenant.not_found", locale, code=slug[:63]))
-                return
+                info = directory.by_slug.get(slug)
+                if info is None:
+                    await _page(send, 404, "tenant.not_found", scope, code=slug[:63])
+                    return
             if info is not None and not path.startswith(NOT_PORTAL):
-                new_path = f"{SUBSITE_PREFIX}{info.code}{path if path != '/' else '/'}"
-                scope = cast(Scope, {**scope, "path": new_path, "raw_path": new_path.encode()})
+                # Scopes are per request: rewriting in place is safe and cheap.
+                new_path = f"{SUBSITE_PREFIX}{info.code}{path}"
+                scope["path"] = new_path
+                scope["raw_path"] = new_path.encode()
         if info is not None:
-            if info.status != Status.ACTIVE:
-                key = "tenant.suspended" if info.status == Status.SUSPENDED else "tenant.archived"
-                await _page(send, 503, translate(key, locale, name=info.name))
+            if info.status != _ACTIVE:
+                key = "tenant.suspended" if info.status == _SUSPENDED else "tenant.archived"
+                await _page(send, 503, key, scope, name=info.name)
                 return
-            state = {**(scope.get("state") or {}), STATE_KEY: info}
-            scope = cast(Scope, {**scope, "state": state})
+            scope.setdefault("state", {})[STATE_KEY] = info
         await self.app(scope, receive, send)
 
-    def _by_host(self, host: str) -> TenantInfo | None:
-        info = self.directory.by_host.get(host)
-        if info is None and host.endswith(self.suffix):
-            info = self.directory.by_slug.get(host[: -len(self.suffix)])
-        return info
 
-
-async def _page(send: Send, status: int, message: str) -> None:
+async def _page(send: Send, status: int, code: str, scope: Scope, /, **params: Any) -> None:
+    locale = negotiate_locale(_header(scope, b"accept-language"))
+    message = translate(code, locale, **params)
     body = (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
