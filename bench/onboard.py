@@ -4,7 +4,8 @@ Each repetition runs on a fresh scratch database (migrated first, not timed).
 The baseline, measured in the same run, is a bare bulk insert of the same
 number of rows into a temporary table: the cost of the rows themselves, without
 checks, RLS contexts or audit records.
-Run with the test services up: `eval "$(scripts/services.sh env test)"; uv run python bench/onboard.py`
+Run with the test services up:
+    eval "$(scripts/services.sh env test)"; uv run python bench/onboard.py
 """
 
 from __future__ import annotations

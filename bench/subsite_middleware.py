@@ -122,7 +122,15 @@ async def real_page_case() -> str | None:
             app.asgi_handler = wrapped_handler
             resolved.append(await per_request(app, path, host, n=40))
     b, r = statistics.median(base), statistics.median(resolved)
-    return f"| real page /r/620102/ (DB + template) | {b * 1e6:.1f} | {r * 1e6:.1f} | {r / b:.3f} | {(r / b - 1) * 100:+.1f}% |"
+    return row("real page /r/620102/ (DB + template)", b, r)
+
+
+def row(name: str, base: float, resolved: float) -> str:
+    ratio = resolved / base
+    return (
+        f"| {name} | {base * 1e6:.1f} | {resolved * 1e6:.1f} | {ratio:.3f} "
+        f"| {(ratio - 1) * 100:+.1f}% |"
+    )
 
 
 async def main() -> None:

@@ -75,7 +75,7 @@ def server_url(migrated: Settings) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    if not os.path.exists(CHROMIUM):
+    if not os.access(CHROMIUM, os.X_OK):
         pytest.fail("Debian's chromium is missing: `make test` installs it")
     async with async_playwright() as p:
         b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
