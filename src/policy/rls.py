@@ -16,7 +16,9 @@ VISIBLE = f"nullif(current_setting('{VISIBLE_TENANTS_SETTING}', true), '')::bigi
 ACTING = f"nullif(current_setting('{ACTING_TENANT_SETTING}', true), '')::bigint"
 
 
-def enable_tenant_rls(table: str, app_role: str, *, privileges: str = "SELECT, INSERT, UPDATE, DELETE") -> list[str]:
+def enable_tenant_rls(
+    table: str, app_role: str, *, privileges: str = "SELECT, INSERT, UPDATE, DELETE"
+) -> list[str]:
     """Statements that put `table` behind forced RLS and grant the app role access."""
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
@@ -34,7 +36,10 @@ def disable_tenant_rls(table: str) -> list[str]:
     return [
         f"DROP POLICY IF EXISTS {table}_{name} ON {table}"
         for name in ("read", "insert", "update", "delete")
-    ] + [f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY", f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"]
+    ] + [
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]
 
 
 def audit_read_policy(app_role: str) -> list[str]:
