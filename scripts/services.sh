@@ -34,11 +34,11 @@ start_pg() {
   mkdir -p "$DIR"
   if [ ! -s "$data/PG_VERSION" ]; then
     mkdir -p "$data"
-    [ "$(id -u)" = "0" ] && chown postgres:postgres "$data"
+    if [ "$(id -u)" = "0" ]; then chown postgres:postgres "$data"; fi
     chmod 700 "$data"
     as_pg "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  [ "$(id -u)" = "0" ] && chown -R postgres:postgres "$data"
+  if [ "$(id -u)" = "0" ]; then chown -R postgres:postgres "$data"; fi
   if ! as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     as_pg "$bin/pg_ctl" -D "$data" -w -l "$data/server.log" \
       -o "-p $PG_PORT -k $data -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200" \
@@ -119,7 +119,7 @@ case "$cmd" in
   start)
     profile_ports "$PROFILE"
     start_pg; start_redis
-    [ "$PROFILE" = "test" ] && start_s3
+    if [ "$PROFILE" = "test" ]; then start_s3; fi
     ;;
   stop)
     if [ "$PROFILE" = "all" ]; then
