@@ -3,6 +3,8 @@
 #   scripts/services.sh start PROFILE    # PROFILE: run | test
 #   scripts/services.sh stop  PROFILE|all
 #   scripts/services.sh env   PROFILE    # prints the settings as export lines
+# YIWANG_PG_PORT, YIWANG_REDIS_PORT and YIWANG_S3_PORT move a profile's ports, so two
+# checkouts can run their suites side by side.
 # Everything binds to 127.0.0.1. As root, PostgreSQL runs as the postgres user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,8 +12,8 @@ ROOT=$(pwd)
 
 profile_ports() {
   case "$1" in
-    run)  PG_PORT=54329; REDIS_PORT=63799; S3_PORT=55099 ;;
-    test) PG_PORT=54339; REDIS_PORT=63809; S3_PORT=55009 ;;
+    run)  PG_PORT=${YIWANG_PG_PORT:-54329}; REDIS_PORT=${YIWANG_REDIS_PORT:-63799}; S3_PORT=${YIWANG_S3_PORT:-55099} ;;
+    test) PG_PORT=${YIWANG_PG_PORT:-54339}; REDIS_PORT=${YIWANG_REDIS_PORT:-63809}; S3_PORT=${YIWANG_S3_PORT:-55009} ;;
     *) echo "unknown profile $1" >&2; exit 2 ;;
   esac
   DIR="$ROOT/var/$1"
