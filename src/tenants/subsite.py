@@ -50,7 +50,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 def _raw_header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope.get("headers", ()):
         if key == name:
-            return value  # type: ignore[no-any-return]
+            return value
     return None
 
 
