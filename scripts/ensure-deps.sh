@@ -9,6 +9,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 if [ "${YIWANG_BROWSER_TESTS:-1}" = "1" ] && [ "${1:-}" = "--with-browser" ]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  # CJK glyphs for screenshots; a citizen's own browser has its fonts
+  [ -d /usr/share/fonts/truetype/wqy ] || need_apt+=(fonts-wqy-zenhei)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
