@@ -41,7 +41,9 @@ def test_foreign_keys_between_tenant_tables_carry_tenant_id() -> None:
 def test_every_table_is_classified() -> None:
     owned = {t.name for t in tenant_owned_tables(Base.metadata)}
     unclassified = {
-        t.name for t in Base.metadata.sorted_tables if t.name not in owned and t.name not in NOT_TENANT_OWNED
+        t.name
+        for t in Base.metadata.sorted_tables
+        if t.name not in owned and t.name not in NOT_TENANT_OWNED
     }
     # A new table is either tenant-owned or named above with the reason in deploy/README.md.
     assert unclassified == set()
