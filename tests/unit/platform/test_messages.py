@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from yiwang.platform import errors
@@ -10,6 +11,7 @@ from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.platform.messages import ZH_CN
 
 SRC = Path(__file__).resolve().parents[3] / "src"
+CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 ERROR_CLASSES = {
     name
     for name, obj in vars(errors).items()
