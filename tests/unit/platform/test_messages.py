@@ -33,6 +33,7 @@ def _raised_codes() -> dict[str, str]:
                 name in ERROR_CLASSES
                 and isinstance(first, ast.Constant)
                 and isinstance(first.value, str)
+                and CODE_RE.match(first.value)
             ):
                 found[first.value] = f"{path.relative_to(SRC)}:{node.lineno}"
     return found
