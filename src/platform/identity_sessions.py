@@ -36,6 +36,11 @@ class Session:
     idle_seconds: int
     #: set once the second factor was verified (staff and admins)
     second_factor: bool = False
+    #: what the login showed (masked for citizens), for audit records and display
+    login: str = ""
+    #: staff: home tenant id and department key
+    tenant_id: int | None = None
+    department: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,15 @@ class SessionStore:
         await self._cache.set(self._key(token), data, ttl=self._ttl(session, now))
 
     async def create(
-        self, account_id: int, kind: str, *, admin: bool, second_factor: bool = False
+        self,
+        account_id: int,
+        kind: str,
+        *,
+        admin: bool,
+        second_factor: bool = False,
+        login: str = "",
+        tenant_id: int | None = None,
+        department: str | None = None,
     ) -> tuple[str, Session]:
         """Start a session; returns the token for the cookie and the session."""
         now = self._now()
@@ -82,6 +95,9 @@ class SessionStore:
             last_seen=now,
             idle_seconds=self.timeouts.admin_idle if admin else self.timeouts.staff_idle,
             second_factor=second_factor,
+            login=login,
+            tenant_id=tenant_id,
+            department=department,
         )
         await self._write(token, session, now)
         return token, session

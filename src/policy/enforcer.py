@@ -24,11 +24,17 @@ from typing import Any
 import casbin
 from casbin.core_enforcer import CoreEnforcer
 from casbin.model import FastModel, fast_policy_filter
+from casbin.util.log import disabled_logging
 
 from yiwang.policy.catalogue import PolicyRule, RoleCatalogue
 from yiwang.policy.domains import ROOT, in_subtree
 from yiwang.policy.matcher import CompiledMatcher, NotCompilableError
 from yiwang.policy.role_manager import NodeRoleManager
+
+# pycasbin logs the whole model at INFO whenever an enforcer is built, and every
+# refused request at WARNING: noise at our decision rates. Refusals that matter
+# are audited by the callers.
+disabled_logging()
 
 MODEL_RESOURCE = "model.conf"
 #: positions of (object, action) in both the request and the `p` rule
@@ -183,6 +189,10 @@ class PolicyEngine:
         return [Grant(subject, role, node, True) for role, node in subtree] + [
             Grant(subject, role, node, False) for role, node in node_only
         ]
+
+    def subjects(self) -> list[str]:
+        """Every subject holding at least one grant."""
+        return sorted({*self._subtree_grants.subjects(), *self._node_grants.subjects()})
 
     def grants_reaching(self, subject: str, dom: str) -> list[Grant]:
         return [g for g in self.grants_of(subject) if g.reaches(dom)]

@@ -96,6 +96,9 @@ class NodeRoleManager(RoleManager):  # type: ignore[misc]
         """Every (role, node) granted to `name` through this role type."""
         return sorted(self._links.get(name, ()))
 
+    def subjects(self) -> list[str]:
+        return sorted(self._links)
+
     def link_count(self) -> int:
         return sum(len(v) for v in self._links.values())
 

@@ -1,0 +1,204 @@
+"""Creating, finding and presenting accounts.
+
+Three kinds share one table: staff (a login name chosen by an administrator),
+citizens (their mobile number) and legal persons (their unified social credit
+code). Logins are normalised and validated per kind, then looked up through a
+blind index, so that a citizen's phone number is never stored in the clear
+and yet one account is found from any subsite.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from yiwang.platform.errors import Conflict, InvalidInput
+from yiwang.platform.identity_codes import normalise_phone, parse_credit_code, parse_resident_id
+from yiwang.platform.identity_crypto import FieldCipher, mask_id_number, mask_phone
+from yiwang.platform.identity_models import ACCOUNT_KINDS, Account
+from yiwang.platform.identity_passwords import PasswordHashing
+from yiwang.platform.identity_realname import RealNameProvider, RealNameResult
+from yiwang.platform.identity_totp import new_secret, provisioning_uri
+
+_STAFF_LOGIN = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
+
+# Blind-index and encryption contexts: a value indexed or sealed for one
+# column cannot be matched or decrypted as another.
+LOGIN_CONTEXT = "accounts.login"
+PHONE_CONTEXT = "accounts.phone"
+ID_NUMBER_CONTEXT = "accounts.id_number"
+TOTP_CONTEXT = "accounts.totp_secret"
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """A created account, and the secrets shown to the operator exactly once."""
+
+    account: Account
+    initial_password: str | None
+    totp_uri: str | None
+
+
+def normalise_login(kind: str, login: str) -> tuple[str, str]:
+    """(normalised login, what may be displayed) for `kind`, or raise InvalidInput."""
+    if kind not in ACCOUNT_KINDS:
+        raise InvalidInput("identity.login_kind_invalid", pointer="/kind", kind=kind[:20])
+    if kind == "citizen":
+        phone = normalise_phone(login, pointer="/login")
+        return phone, mask_phone(phone)
+    if kind == "legal":
+        code = parse_credit_code(login, pointer="/login").code
+        return code, code
+    name = login.strip().lower()
+    if not _STAFF_LOGIN.match(name):
+        raise InvalidInput("request.field_invalid", pointer="/login", detail="a-z0-9_.-, 3-64")
+    return name, name
+
+
+def kind_of_login(login: str) -> str:
+    """Guess the account kind from the shape of a login typed at the sign-in page."""
+    digits = re.sub(r"[\s+-]", "", login)
+    if digits.isdigit() and len(digits) in (11, 13, 15):
+        return "citizen"
+    if len(login.strip()) == 18:
+        return "legal"
+    return "staff"
+
+
+class Accounts:
+    def __init__(self, cipher: FieldCipher, hashing: PasswordHashing) -> None:
+        self.cipher = cipher
+        self.hashing = hashing
+
+    def login_index(self, kind: str, normalised: str) -> str:
+        return self.cipher.blind_index(f"{kind}:{normalised}", LOGIN_CONTEXT)
+
+    async def find(self, session: AsyncSession, kind: str, login: str) -> Account | None:
+        """The account for a login, or None (also for a malformed login)."""
+        try:
+            normalised, _ = normalise_login(kind, login)
+        except InvalidInput:
+            return None
+        index = self.login_index(kind, normalised)
+        found: Account | None = await session.scalar(
+            select(Account).where(Account.login_index == index)
+        )
+        return found
+
+    async def get(self, session: AsyncSession, account_id: int) -> Account | None:
+        return await session.get(Account, account_id)
+
+    async def create(
+        self,
+        session: AsyncSession,
+        *,
+        kind: str,
+        login: str,
+        display_name: str | None = None,
+        tenant_id: int | None = None,
+        department_key: str | None = None,
+        password: str | None = None,
+        with_totp: bool | None = None,
+    ) -> NewAccount:
+        """Create an account. Staff get a TOTP secret and, unless one is given, a random
+        initial password; both are returned once and never again."""
+        normalised, shown = normalise_login(kind, login)
+        initial = None
+        if kind == "staff" and password is None:
+            initial = generate_password()
+            password = initial
+        if password is not None:
+            self.hashing.policy.check(password, login=normalised)
+        totp_secret = (
+            new_secret() if (with_totp if with_totp is not None else kind == "staff") else None
+        )
+        account = Account(
+            kind=kind,
+            login=shown,
+            login_index=self.login_index(kind, normalised),
+            display_name=display_name,
+            tenant_id=tenant_id,
+            department_key=department_key,
+            password_hash=self.hashing.hash(password) if password is not None else None,
+            totp_secret_enc=(
+                self.cipher.encrypt(totp_secret, TOTP_CONTEXT) if totp_secret else None
+            ),
+            failed_logins=0,
+            status="active",
+        )
+        if kind == "citizen":
+            account.phone_enc = self.cipher.encrypt(normalised, PHONE_CONTEXT)
+            account.phone_index = self.cipher.blind_index(normalised, PHONE_CONTEXT)
+        try:
+            async with session.begin_nested():
+                session.add(account)
+                await session.flush()
+        except IntegrityError as exc:
+            raise Conflict("identity.login_taken", pointer="/login", login=shown) from exc
+        uri = provisioning_uri(totp_secret, shown) if totp_secret else None
+        return NewAccount(account, initial, uri)
+
+    def totp_secret(self, account: Account) -> str | None:
+        if account.totp_secret_enc is None:
+            return None
+        return self.cipher.decrypt(account.totp_secret_enc, TOTP_CONTEXT)
+
+    async def verify_real_name(
+        self,
+        session: AsyncSession,
+        account: Account,
+        provider: RealNameProvider,
+        *,
+        full_name: str,
+        id_number: str,
+    ) -> RealNameResult:
+        """Ask the provider; on success store the ID number, encrypted, with the result."""
+        number = parse_resident_id(id_number).number
+        result = await provider.verify(full_name, number)
+        if result.verified:
+            account.id_number_enc = self.cipher.encrypt(number, ID_NUMBER_CONTEXT)
+            account.id_number_index = self.cipher.blind_index(number, ID_NUMBER_CONTEXT)
+            account.display_name = full_name.strip()
+            account.realname_verified_at = datetime.now(UTC)
+            account.realname_provider = result.provider
+            await session.flush()
+        return result
+
+    def profile(self, account: Account, *, own: bool) -> dict[str, Any]:
+        """The account as shown in a response: identifiers masked unless it is the owner's."""
+        phone = self.cipher.decrypt(account.phone_enc, PHONE_CONTEXT) if account.phone_enc else None
+        id_number = (
+            self.cipher.decrypt(account.id_number_enc, ID_NUMBER_CONTEXT)
+            if account.id_number_enc
+            else None
+        )
+        return {
+            "id": account.id,
+            "kind": account.kind,
+            "login": phone if (own and phone and account.kind == "citizen") else account.login,
+            "display_name": account.display_name,
+            "tenant_id": account.tenant_id,
+            "department": account.department_key,
+            "phone": (phone if own else mask_phone(phone)) if phone else None,
+            "id_number": (id_number if own else mask_id_number(id_number)) if id_number else None,
+            "realname_verified": account.realname_verified_at is not None,
+            "status": account.status,
+            "totp_enrolled": account.totp_secret_enc is not None,
+        }
+
+
+def generate_password() -> str:
+    """A random 16-character password with all four classes (passes any default policy)."""
+    rng = secrets.SystemRandom()
+    pools = ("ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "!#$%&*+=?@")
+    chars = [rng.choice(pool) for pool in pools]
+    chars += [rng.choice("".join(pools)) for _ in range(12)]
+    rng.shuffle(chars)
+    return "".join(chars)

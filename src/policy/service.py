@@ -1,0 +1,343 @@
+"""Policy administration shared by the command line and the API.
+
+Users, grants, revocations and explanations, each in one transaction. Changes
+are serialised by a transaction-scoped advisory lock and checked against an
+engine at the version just read under that lock, so two concurrent grants
+cannot together break separation of duties. A refused change is audited in a
+transaction of its own before the error reaches the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from yiwang.platform import audit
+from yiwang.platform.database import transaction
+from yiwang.platform.errors import InvalidInput, NotFound, YiwangError
+from yiwang.platform.identity_accounts import Accounts, kind_of_login
+from yiwang.platform.identity_models import Account
+from yiwang.platform.tenant_context import TenantScope, apply_scope
+from yiwang.policy import store
+from yiwang.policy.catalogue import RoleCatalogue
+from yiwang.policy.domains import path_codes
+from yiwang.policy.enforcer import PolicyEngine, user_subject
+from yiwang.policy.explain import explain
+from yiwang.policy.grants import TenantNode, check_deny_override, check_grant, check_revoke
+from yiwang.tenants.models import Tenant
+from yiwang.tenants.repository import DepartmentRepository, TenantRepository
+
+#: pg_advisory_xact_lock key that serialises policy changes ("policy" in ASCII)
+_POLICY_LOCK = 0x706F6C696379
+
+
+class EngineSource(Protocol):
+    async def engine_at(self, session: AsyncSession, version: int) -> PolicyEngine:
+        """An engine built from the database at exactly or after `version`."""
+        ...
+
+
+class SnapshotEngines:
+    """Builds an engine from the caller's session (the command line has no workers)."""
+
+    def __init__(self, catalogue: RoleCatalogue) -> None:
+        self.catalogue = catalogue
+
+    async def engine_at(self, session: AsyncSession, version: int) -> PolicyEngine:
+        return PolicyEngine(await store.load_snapshot(session, self.catalogue))
+
+
+def subject_of(account: Account, catalogue: RoleCatalogue) -> str:
+    """Staff are `user:<id>`; citizens and legal persons act as their kind's role."""
+    implicit = catalogue.role_for_kind(account.kind)
+    return implicit.key if implicit is not None else user_subject(account.id)
+
+
+def node_of(tenant: Tenant) -> TenantNode:
+    return TenantNode(tenant.id, tenant.code, tenant.name, tenant.level, tenant.path)
+
+
+class PolicyAdmin:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogue: RoleCatalogue,
+        accounts: Accounts,
+        engines: EngineSource,
+        notify: Callable[[int], Awaitable[None]],
+    ) -> None:
+        self._sessions = sessions
+        self.catalogue = catalogue
+        self.accounts = accounts
+        self._engines = engines
+        self._notify = notify
+
+    # lookups ------------------------------------------------------------
+
+    async def tenant(self, session: AsyncSession, code: str) -> Tenant:
+        tenant = await TenantRepository(session).by_code(code.strip())
+        if tenant is None:
+            raise NotFound("tenant.not_found", pointer="/tenant", code=code[:12])
+        return tenant
+
+    async def account(self, session: AsyncSession, login: str) -> Account:
+        kind = kind_of_login(login)
+        found = await self.accounts.find(session, kind, login)
+        if found is None and kind != "staff":
+            found = await self.accounts.find(session, "staff", login)
+        if found is None:
+            raise NotFound("identity.account_not_found", pointer="/login", login=login[:64])
+        return found
+
+    # users --------------------------------------------------------------
+
+    async def create_user(
+        self,
+        *,
+        login: str,
+        kind: str,
+        tenant_code: str | None,
+        department: str | None,
+        display_name: str | None,
+        actor: str,
+    ) -> dict[str, Any]:
+        async with transaction(self._sessions) as session:
+            tenant = await self.tenant(session, tenant_code) if tenant_code else None
+            if kind == "staff" and tenant is None:
+                raise InvalidInput("identity.tenant_required", pointer="/tenant")
+            if department is not None:
+                if tenant is None:
+                    raise InvalidInput("identity.tenant_required", pointer="/tenant")
+                await apply_scope(session, TenantScope.single(tenant.id))
+                if department not in await DepartmentRepository(session).keys(tenant.id):
+                    raise InvalidInput(
+                        "identity.department_unknown",
+                        pointer="/department",
+                        code=tenant.code,
+                        department=department[:64],
+                    )
+            created = await self.accounts.create(
+                session,
+                kind=kind,
+                login=login,
+                display_name=display_name,
+                tenant_id=tenant.id if tenant else None,
+                department_key=department,
+            )
+            account = created.account
+            await audit.record(
+                session,
+                actor=actor,
+                action="user.create",
+                object_type="account",
+                object_id=str(account.id),
+                tenant_id=account.tenant_id,
+                detail={"kind": kind, "login": account.login, "department": department},
+            )
+            out = self.accounts.profile(account, own=False)
+        out["tenant"] = tenant.code if tenant else None
+        if created.initial_password is not None:
+            out["initial_password"] = created.initial_password
+        if created.totp_uri is not None:
+            out["totp_uri"] = created.totp_uri
+        return out
+
+    # grants -------------------------------------------------------------
+
+    async def _refused(
+        self,
+        exc: YiwangError,
+        *,
+        actor: str,
+        action: str,
+        tenant_id: int | None,
+        detail: dict[str, Any],
+    ) -> None:
+        async with transaction(self._sessions) as session:
+            await store.record_refusal(
+                session,
+                actor=actor,
+                action=action,
+                code=exc.code,
+                tenant_id=tenant_id,
+                detail=detail,
+            )
+
+    async def _locked_engine(self, session: AsyncSession) -> PolicyEngine:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _POLICY_LOCK})
+        return await self._engines.engine_at(session, await store.current_version(session))
+
+    async def grant(
+        self,
+        *,
+        login: str,
+        role: str,
+        tenant_code: str,
+        subtree: bool,
+        granter: str | None,
+        actor: str,
+    ) -> dict[str, Any]:
+        detail = {
+            "login": login[:64],
+            "role": role[:64],
+            "tenant": tenant_code[:12],
+            "subtree": subtree,
+        }
+        tenant_id: int | None = None
+        try:
+            async with transaction(self._sessions) as session:
+                tenant = await self.tenant(session, tenant_code)
+                tenant_id = tenant.id
+                account = await self.account(session, login)
+                engine = await self._locked_engine(session)
+                grant = check_grant(
+                    self.catalogue,
+                    engine,
+                    grantee=user_subject(account.id),
+                    grantee_kind=account.kind,
+                    role_key=role,
+                    tenant=node_of(tenant),
+                    subtree=subtree,
+                    granter=granter,
+                )
+                version = await store.add_grant(session, grant, actor=actor, tenant_id=tenant.id)
+        except YiwangError as exc:
+            await self._refused(
+                exc, actor=actor, action="role.grant", tenant_id=tenant_id, detail=detail
+            )
+            raise
+        await self._notify(version)
+        return {
+            "login": account.login,
+            "role": grant.role,
+            "role_name": self.catalogue.roles[grant.role].name,
+            "tenant": tenant.code,
+            "tenant_name": tenant.name,
+            "path": grant.node,
+            "subtree": grant.subtree,
+            "policy_version": version,
+        }
+
+    async def revoke(
+        self, *, login: str, role: str, tenant_code: str, granter: str | None, actor: str
+    ) -> dict[str, Any]:
+        detail = {"login": login[:64], "role": role[:64], "tenant": tenant_code[:12]}
+        tenant_id: int | None = None
+        try:
+            async with transaction(self._sessions) as session:
+                tenant = await self.tenant(session, tenant_code)
+                tenant_id = tenant.id
+                account = await self.account(session, login)
+                engine = await self._locked_engine(session)
+                grants = check_revoke(
+                    self.catalogue,
+                    engine,
+                    grantee=user_subject(account.id),
+                    role_key=role,
+                    tenant=node_of(tenant),
+                    granter=granter,
+                )
+                version = await store.remove_grants(
+                    session, grants, actor=actor, tenant_id=tenant.id
+                )
+        except YiwangError as exc:
+            await self._refused(
+                exc, actor=actor, action="role.revoke", tenant_id=tenant_id, detail=detail
+            )
+            raise
+        await self._notify(version)
+        return {
+            "login": account.login,
+            "role": role,
+            "tenant": tenant.code,
+            "revoked": len(grants),
+            "policy_version": version,
+        }
+
+    async def deny(
+        self,
+        *,
+        role: str,
+        obj: str,
+        action: str,
+        tenant_code: str,
+        granter: str | None,
+        actor: str,
+    ) -> dict[str, Any]:
+        """Add a region's deny override at its own node."""
+        detail = {
+            "role": role[:64],
+            "object": obj[:64],
+            "action": action[:64],
+            "tenant": tenant_code[:12],
+        }
+        tenant_id: int | None = None
+        try:
+            async with transaction(self._sessions) as session:
+                tenant = await self.tenant(session, tenant_code)
+                tenant_id = tenant.id
+                engine = await self._locked_engine(session)
+                rule = check_deny_override(
+                    self.catalogue,
+                    engine,
+                    role_key=role,
+                    obj=obj,
+                    action=action,
+                    tenant=node_of(tenant),
+                    granter=granter,
+                )
+                version = await store.add_override(session, rule, actor=actor, tenant_id=tenant.id)
+        except YiwangError as exc:
+            await self._refused(
+                exc, actor=actor, action="policy.deny", tenant_id=tenant_id, detail=detail
+            )
+            raise
+        await self._notify(version)
+        return {**rule.as_dict(), "tenant": tenant.code, "policy_version": version}
+
+    async def list_grants(self, login: str | None) -> list[dict[str, Any]]:
+        async with self._sessions() as session:
+            engine = await self._engines.engine_at(session, await store.current_version(session))
+            accounts: list[Account]
+            if login is not None:
+                accounts = [await self.account(session, login)]
+            else:
+                ids = {int(s.split(":", 1)[1]) for s in engine.subjects() if s.startswith("user:")}
+                rows = await session.scalars(select(Account).where(Account.id.in_(ids)))
+                accounts = sorted(rows, key=lambda a: a.id)
+            tenants = {t.path: t for t in await TenantRepository(session).all()}
+        out = []
+        for account in accounts:
+            for g in engine.grants_of(user_subject(account.id)):
+                tenant = tenants.get(g.node)
+                out.append(
+                    {
+                        "login": account.login,
+                        "role": g.role,
+                        "role_name": self.catalogue.roles[g.role].name
+                        if g.role in self.catalogue.roles
+                        else g.role,
+                        "tenant": tenant.code if tenant else (path_codes(g.node) or ("",))[-1],
+                        "tenant_name": tenant.name if tenant else None,
+                        "path": g.node,
+                        "subtree": g.subtree,
+                    }
+                )
+        return out
+
+    async def explain(
+        self, *, login: str, action: str, obj: str, tenant_code: str
+    ) -> dict[str, Any]:
+        self.catalogue.check_action(action)
+        self.catalogue.check_object(obj)
+        async with self._sessions() as session:
+            tenant = await self.tenant(session, tenant_code)
+            account = await self.account(session, login)
+            engine = await self._engines.engine_at(session, await store.current_version(session))
+        out = explain(engine, subject_of(account, self.catalogue), tenant.path, obj, action)
+        out["login"] = account.login
+        out["tenant"] = {"code": tenant.code, "name": tenant.name, "path": tenant.path}
+        return out

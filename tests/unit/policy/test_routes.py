@@ -1,0 +1,57 @@
+"""Every route of the application declares what it needs, or says it is public."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from tests.unit.policy.tree import TEMPLATES
+from yiwang.app import create_app
+from yiwang.platform.settings import Settings
+from yiwang.policy.catalogue import load_catalogue
+from yiwang.policy.guards import is_automatic_options, policy_guard
+
+CATALOGUE = load_catalogue(TEMPLATES)
+
+
+def app() -> Litestar:
+    return create_app(Settings())
+
+
+def handlers(application: Litestar) -> list[tuple[str, str, dict[str, object]]]:
+    out = []
+    for route in application.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if is_automatic_options(handler):
+                continue  # lists the allowed methods, nothing else
+            for method in sorted(handler.http_methods):
+                out.append((method, route.path, dict(handler.opt or {})))
+    return out
+
+
+def test_every_route_declares_object_and_action_or_is_public() -> None:
+    undeclared = []
+    for method, path, opt in handlers(app()):
+        if path.startswith("/schema"):
+            continue  # Litestar's own OpenAPI routes
+        public = opt.get("public") is True
+        declared = isinstance(opt.get("object"), str) and isinstance(opt.get("action"), str)
+        if public == declared:  # neither, or both (ambiguous)
+            undeclared.append(f"{method} {path} {opt}")
+    assert not undeclared, "\n".join(undeclared)
+
+
+def test_declared_objects_and_actions_exist_in_the_catalogue() -> None:
+    unknown = [
+        f"{method} {path} {opt['object']}:{opt['action']}"
+        for method, path, opt in handlers(app())
+        if "object" in opt
+        and (opt["object"] not in CATALOGUE.objects or opt["action"] not in CATALOGUE.actions)
+    ]
+    assert not unknown, "\n".join(unknown)
+
+
+def test_the_application_installs_the_policy_guard() -> None:
+    assert policy_guard in (app().guards or [])
