@@ -19,6 +19,7 @@ from yiwang.platform import audit
 from yiwang.platform.database import transaction
 from yiwang.platform.errors import InvalidInput, NotFound, YiwangError
 from yiwang.platform.identity_accounts import Accounts, kind_of_login
+from yiwang.platform.identity_crypto import mask_login
 from yiwang.platform.identity_models import Account
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 from yiwang.policy import store
@@ -95,6 +96,36 @@ class PolicyAdmin:
     # users --------------------------------------------------------------
 
     async def create_user(
+        self,
+        *,
+        login: str,
+        kind: str,
+        tenant_code: str | None,
+        department: str | None,
+        display_name: str | None,
+        actor: str,
+    ) -> dict[str, Any]:
+        try:
+            return await self._create_user(
+                login=login,
+                kind=kind,
+                tenant_code=tenant_code,
+                department=department,
+                display_name=display_name,
+                actor=actor,
+            )
+        except YiwangError as exc:
+            detail = {
+                "kind": kind[:20],
+                "tenant": (tenant_code or "")[:12],
+                "department": department,
+            }
+            await self._refused(
+                exc, actor=actor, action="user.create", tenant_id=None, detail=detail
+            )
+            raise
+
+    async def _create_user(
         self,
         *,
         login: str,
@@ -181,7 +212,7 @@ class PolicyAdmin:
         actor: str,
     ) -> dict[str, Any]:
         detail = {
-            "login": login[:64],
+            "login": mask_login(login.strip()[:64]),
             "role": role[:64],
             "tenant": tenant_code[:12],
             "subtree": subtree,
@@ -224,7 +255,11 @@ class PolicyAdmin:
     async def revoke(
         self, *, login: str, role: str, tenant_code: str, granter: str | None, actor: str
     ) -> dict[str, Any]:
-        detail = {"login": login[:64], "role": role[:64], "tenant": tenant_code[:12]}
+        detail = {
+            "login": mask_login(login.strip()[:64]),
+            "role": role[:64],
+            "tenant": tenant_code[:12],
+        }
         tenant_id: int | None = None
         try:
             async with transaction(self._sessions) as session:

@@ -181,7 +181,9 @@ async def record_refusal(
         session,
         actor=actor,
         action=action,
-        object_type="role_grant" if action.startswith("role.") else "policy_rule",
+        object_type={"role": "role_grant", "user": "account"}.get(
+            action.split(".", 1)[0], "policy_rule"
+        ),
         tenant_id=tenant_id,
         outcome="denied",
         detail={**detail, "error": code},

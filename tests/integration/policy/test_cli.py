@@ -152,6 +152,11 @@ def test_bad_input_is_refused_audited_and_changes_nothing(
         error(invoke(migrated, "users", "create", "91350100M000100Y44", "--kind", "legal"))["code"]
         == "identity.credit_code_invalid"
     )
+    refused = admin_sql.execute(
+        "SELECT outcome, detail->>'error' FROM audit_log WHERE action = 'user.create'"
+        " ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    assert refused == ("denied", "identity.credit_code_invalid")
     assert (
         error(invoke(migrated, "users", "create", "1381234567", "--kind", "citizen"))["code"]
         == "identity.phone_invalid"

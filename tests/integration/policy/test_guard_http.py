@@ -208,6 +208,9 @@ async def test_other_regions_answer_404_and_forged_tenants_are_ignored(
             headers={**auth, "x-tenant-id": str(gansu["620201"]), "x-tenant": "620201"},
         )
         assert forged.json()["visible"] == [gansu["620102"]]
+        # The guard runs before the body is read: junk for another region is still 404.
+        junk = await client.post("/api/v1/t/620201/roles/grants", content=b"{junk", headers=auth)
+        assert junk.status_code == 404
         # A role without the permission at its own tenant: 403, not 404.
         secret2 = await make_staff(
             services, f"clerk.{cleanup}", "620102", [("auditor", "620102", False)]

@@ -1,0 +1,92 @@
+"""Across the whole application: a user of one region reaches nothing of another.
+
+Walks the real application's route table. Every route under a tenant code
+that declares an object and action is called, with every method, as a staff
+member holding broad rights in Jiayuguan (620200), against Chengguan (620102),
+with Jiayuguan's id forged into headers, query and body. Each must answer 404:
+not the object, not 403, not a validation error that reveals the route's shape.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from urllib.parse import parse_qs, urlparse
+
+import pyotp
+from litestar.routes import HTTPRoute
+
+from tests.integration.http_client import client_for
+from yiwang.platform.settings import Settings
+from yiwang.policy.guards import is_automatic_options
+from yiwang.policy.plugin import PolicyServices
+
+PASSWORD = "Hx7#qLm2vT"
+_PARAM = re.compile(r"\{(\w+):(\w+)\}")
+
+
+def fill(path: str, code: str) -> str:
+    def value(match: re.Match[str]) -> str:
+        name, kind = match.groups()
+        if name == "code":
+            return code
+        return {"int": "1", "uuid": str(uuid.UUID(int=1))}.get(kind, "x")
+
+    return _PARAM.sub(value, path)
+
+
+async def test_no_route_reaches_another_region(
+    migrated: Settings, gansu: dict[str, int], services: PolicyServices, cleanup: str
+) -> None:
+    login = f"jyg.{cleanup}"
+    created = await services.admin.create_user(
+        login=login,
+        kind="staff",
+        tenant_code="620200",
+        department=None,
+        display_name=None,
+        actor="test",
+    )
+    async with services.sessions() as db, db.begin():
+        account = await services.accounts.get(db, created["id"])
+        assert account is not None
+        account.password_hash = services.accounts.hashing.hash(PASSWORD)
+    for role in ("prefecture_operator", "security_admin", "dept_leader"):
+        await services.admin.grant(
+            login=login, role=role, tenant_code="620200", subtree=True, granter=None, actor="test"
+        )
+    secret = parse_qs(urlparse(created["totp_uri"]).query)["secret"][0]
+    forged = str(gansu["620200"])
+    async with client_for(migrated) as client:
+        resp = await client.post(
+            "/api/v1/auth/login",
+            json={"login": login, "password": PASSWORD, "totp": pyotp.TOTP(secret).at(time.time())},
+        )
+        assert resp.status_code == 200, resp.text
+        headers = {
+            "authorization": f"Bearer {resp.json()['token']}",
+            "x-tenant-id": forged,
+            "x-tenant": "620200",
+        }
+        checked, leaks = 0, []
+        for route in client.app.routes:
+            if not isinstance(route, HTTPRoute) or "{code:" not in route.path:
+                continue
+            for handler in route.route_handlers:
+                if is_automatic_options(handler) or handler.opt.get("public"):
+                    continue
+                for method in handler.http_methods:
+                    path = fill(route.path, "620102")
+                    resp = await client.request(
+                        method,
+                        path,
+                        headers=headers,
+                        params={"tenant": "620200", "tenant_id": forged},
+                        json={"tenant_id": gansu["620200"], "tenant": "620200"},
+                    )
+                    checked += 1
+                    if resp.status_code != 404:
+                        leaks.append(f"{method} {path} -> {resp.status_code} {resp.text[:120]}")
+        assert checked >= 5
+        assert not leaks, "\n".join(leaks)
