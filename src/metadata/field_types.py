@@ -64,10 +64,12 @@ FORMAT_PATTERNS: Final[Mapping[str, str]] = {
     "postal_code": r"^[0-9]{6}$",
 }
 
-DATE_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: years 1000-9999: Python's `date` has no year 0, Rust's checker accepts it
+DATE_PATTERN: Final = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
+#: RFC 3339 without leap seconds (python and Rust checkers disagree on `:60`)
 DATETIME_PATTERN: Final = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+    r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 DIVISION_PATTERN: Final = r"^[0-9]{6}$"
 SHA256_PATTERN: Final = r"^[0-9a-f]{64}$"

@@ -155,8 +155,10 @@ def _details_of(
     if keyword == "unevaluatedProperties":
         allowed = set(known_keys(path) or ()) if known_keys else set()
         instance = error.instance if isinstance(error.instance, dict) else {}
+        # a failing part drops its annotations, so its keys look unevaluated too:
+        # report only keys the caller does not know at all
         extras = [k for k in instance if k not in allowed]
-        return [make([*path, k], property=k) for k in extras] or [make(path, property="")]
+        return [make([*path, k], property=k) for k in extras]
     if keyword == "false":
         key = str(path[-1]) if path else ""
         return [make(path, property=key)]
