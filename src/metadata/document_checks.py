@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 import jsonschema_rs
@@ -182,12 +183,19 @@ def _field(
 
 
 def _pattern(pattern: str, pointer: str) -> Iterator[ErrorDetail]:
-    """A pattern must mean the same to Python's `re` and to jsonschema-rs."""
+    if not pattern_compiles(pattern):
+        yield ErrorDetail("metadata.field.pattern_invalid", pointer, {"pattern": pattern})
+
+
+@lru_cache(maxsize=4096)
+def pattern_compiles(pattern: str) -> bool:
+    """A pattern must compile for Python's `re` and for jsonschema-rs alike."""
     try:
         re.compile(pattern)
         jsonschema_rs.validator_for({"type": "string", "pattern": pattern}, offline=True)
     except (re.error, ValueError, jsonschema_rs.ValidationError):
-        yield ErrorDetail("metadata.field.pattern_invalid", pointer, {"pattern": pattern})
+        return False
+    return True
 
 
 def _default(

@@ -7,12 +7,15 @@ from collections.abc import Iterable
 
 def escape(token: str | int) -> str:
     """Escape one reference token (`~` and `/` are the only special characters)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = str(token)
+    if "~" in text or "/" in text:
+        return text.replace("~", "~0").replace("/", "~1")
+    return text
 
 
 def join(base: str, *tokens: str | int) -> str:
     """Append tokens to a pointer: `join("/fields", "a/b")` is `/fields/a~1b`."""
-    return base + "".join("/" + escape(t) for t in tokens)
+    return base + "".join(["/" + escape(t) for t in tokens])
 
 
 def from_path(path: Iterable[str | int], base: str = "") -> str:

@@ -1,10 +1,14 @@
 """Validate record data against a tenant's effective model.
 
 jsonschema-rs answers on the hot path (a submission, an import row); when it
-says no, python-jsonschema explains why, in catalogue errors with pointers and
-field labels. A differential test over generated payloads shows the two give
-the same verdict on every generated schema. Comparison rules run after the
-schema, in both paths.
+says no, python-jsonschema explains why from the composed 2020-12 schema, in
+catalogue errors with pointers and field labels. The hot path runs on the
+schema's flattened draft-07 twin: `unevaluatedProperties` makes the validator
+track what every part evaluated, and the twin, which closes the object with
+`additionalProperties` instead, is about four times faster. The differential
+test shows python-jsonschema on the 2020-12 schema and jsonschema-rs on the
+twin give the same verdict on generated payloads for every generated schema.
+Comparison rules run after the schema, in both paths.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 
+from yiwang.metadata.draft07 import to_draft07
 from yiwang.metadata.model import Document
 from yiwang.metadata.problems import raise_for
 from yiwang.metadata.record_rules import compare_violations
@@ -29,6 +34,11 @@ def fast_validator(schema: Mapping[str, Any]) -> Any:
     return jsonschema_rs.validator_for(dict(schema), validate_formats=True, offline=True)
 
 
+def hot_path_validator(schema: Mapping[str, Any]) -> Any:
+    """jsonschema-rs on the draft-07 twin of a generated schema: same verdicts, faster."""
+    return jsonschema_rs.Draft7Validator(to_draft07(schema), validate_formats=True, offline=True)
+
+
 def authoring_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
     """A python-jsonschema validator with the format checker on (it is off by default)."""
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -40,7 +50,7 @@ class RecordValidator:
     def __init__(self, document: Document, schema: Mapping[str, Any]) -> None:
         self.document = document
         self.schema = schema
-        self._fast = fast_validator(schema)
+        self._fast = hot_path_validator(schema)
         self._explainer: Draft202012Validator | None = None
         self._has_comparisons = any(
             r["kind"] == "compare" for r in document.get("rules", {}).values()

@@ -1,5 +1,9 @@
 """Equal verdicts: python-jsonschema and jsonschema-rs, 2020-12 and its draft-07 twin.
 
+The record validator's hot path is jsonschema-rs on the draft-07 twin; its
+error reports come from python-jsonschema on the 2020-12 schema. This is the
+proof that the two may stand in for each other.
+
 Every record schema and form schema the base model and the example overlays
 produce is checked on generated payloads, valid-leaning and noisy, by four
 validators; all four must agree on every payload, and both verdicts must
@@ -19,7 +23,7 @@ from jsonschema import Draft7Validator
 from yiwang.metadata.draft07 import to_draft07
 from yiwang.metadata.record_schema import form_schema, record_schema
 from yiwang.metadata.resolution import EffectiveModel
-from yiwang.metadata.validation import authoring_validator, fast_validator
+from yiwang.metadata.validation import authoring_validator, fast_validator, hot_path_validator
 
 from .conftest import PROVINCE
 from .payloads import payload_strategy
@@ -54,6 +58,7 @@ def _validators(schema: dict[str, Any]) -> dict[str, Any]:
         "rs-draft-07": jsonschema_rs.Draft7Validator(
             flat, validate_formats=True, offline=True
         ).is_valid,
+        "hot-path": hot_path_validator(schema).is_valid,
     }
 
 
@@ -94,10 +99,10 @@ def test_form_schema_verdicts_agree(
 ) -> None:
     model = effective[tenant]
     document = model.document(key)
+    verdicts: Counter[bool] = Counter()
     for form_key in document.get("forms", {}):
-        schema = form_schema(model, key, form_key)
-        verdicts = _agree(schema, document, examples=15)
-        assert verdicts[False] > 0
+        verdicts += _agree(form_schema(model, key, form_key), document, examples=20)
+    assert verdicts[False] > 0 or not document.get("forms")
 
 
 def _keywords(node: Any) -> set[str]:
