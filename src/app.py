@@ -18,12 +18,13 @@ from litestar.types import ControllerRouterHandler
 from yiwang import __version__
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
-from yiwang.platform.dependencies import provide_db_session
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.health import healthz, readyz
 from yiwang.platform.logging import configure_logging
 from yiwang.platform.settings import PROJECT_ROOT, Settings
 from yiwang.platform.storage import LocalStorage, ObjectStorage, S3Storage
+from yiwang.policy.guards import provide_scoped_db_session
+from yiwang.policy.plugin import PolicyPlugin, build_services
 from yiwang.runtime import portal
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     cache = Cache(settings.redis_url)
     storage = build_storage(settings)
     directory = TenantDirectory(sessions, cache)
+    policy = build_services(settings, sessions, cache)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -87,7 +89,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=list(ROUTES),
         state=State(state),
-        dependencies={"db_session": Provide(provide_db_session)},
+        plugins=[PolicyPlugin(policy)],
+        # The guard decides the tenant scope; this session applies it, so RLS agrees.
+        dependencies={"db_session": Provide(provide_scoped_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         template_config=TemplateConfig(

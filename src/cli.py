@@ -7,6 +7,7 @@ import click
 from yiwang.platform.cli_support import echo_json, run, sessions
 from yiwang.platform.commands import audit_group, db_group
 from yiwang.platform.settings import Settings
+from yiwang.policy.commands import COMMAND_GROUPS
 from yiwang.tenants import onboarding
 from yiwang.tenants.commands import calendar_group, tenants_group
 from yiwang.tenants.repository import TenantRepository
@@ -66,7 +67,7 @@ def bootstrap(ctx: click.Context) -> None:
     echo_json(run(body))
 
 
-for group in (db_group, audit_group, tenants_group, calendar_group):
+for group in (db_group, audit_group, tenants_group, calendar_group, *COMMAND_GROUPS):
     main.add_command(group)
 
 

@@ -96,6 +96,7 @@ class TenantController(Controller):
             template_name=data.template,
             templates_root=state.settings.templates_root,
             actor=actor_of(request),
+            within=code,
         )
         await db_session.commit()
         if result.changed:

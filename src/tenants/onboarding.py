@@ -55,14 +55,21 @@ async def onboard(
     templates_root: Path,
     actor: str,
     progress: Progress | None = None,
+    within: str | None = None,
 ) -> OnboardResult:
-    """Run inside the caller's transaction; any error leaves nothing written."""
+    """Run inside the caller's transaction; any error leaves nothing written.
+
+    `within` confines the file to the subtree of that tenant code: an API caller
+    administers its own subtree, not the country.
+    """
     template = load_template(templates_root, template_name)
     tenants = TenantRepository(session)
     existing = {t.code: t for t in await tenants.all()}
     rows = parse_divisions(
         divisions, known_parents={c: Level(t.level) for c, t in existing.items()}
     )
+    if within is not None:
+        _check_within(rows, existing, within)
     result = OnboardResult()
     by_code = dict(existing)
 
@@ -104,6 +111,27 @@ async def onboard(
         detail={"template": template.name, **result.as_dict()},
     )
     return result
+
+
+def _check_within(rows: list[Division], existing: dict[str, Tenant], within: str) -> None:
+    parents = {
+        c: (t.path.strip("/").split("/")[-2] if t.depth > 1 else None) for c, t in existing.items()
+    }
+    parents.update({d.code: d.parent_code for d in rows})
+    for division in rows:
+        code: str | None = division.code
+        seen: set[str] = set()
+        while code is not None and code != within and code not in seen:
+            seen.add(code)
+            code = parents.get(code)
+        if code != within:
+            raise InvalidInput(
+                "divisions.outside_subtree",
+                pointer=f"/lines/{division.line}",
+                line=division.line,
+                code=division.code,
+                root=within,
+            )
 
 
 def _new_tenant(division: Division, by_code: dict[str, Tenant], template: TenantTemplate) -> Tenant:

@@ -1,9 +1,76 @@
+"""Fixtures for integration tests: real PostgreSQL, Redis and S3 API server.
+
+Identity and policy services work with their own logins (a random suffix) and
+remove their accounts and rules afterwards through the admin connection, so the
+shared database is left as found (audit records are append-only and stay).
+"""
+
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from yiwang.platform.cache import Cache
+from yiwang.platform.identity_passwords import HashingParameters, PasswordHashing
+from yiwang.platform.identity_sms import DevelopmentSmsGateway
+from yiwang.platform.settings import Settings
+from yiwang.policy.plugin import PolicyServices, build_services
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/integration/" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def cleanup(admin_sql: psycopg.Connection, tag: str) -> Iterator[str]:
+    """Removes the rules and accounts whose logins carry this test's tag."""
+    yield tag
+    ids = [
+        r[0]
+        for r in admin_sql.execute(
+            "SELECT id FROM accounts WHERE login LIKE %s", (f"%{tag}%",)
+        ).fetchall()
+    ]
+    subjects = [f"user:{i}" for i in ids]
+    if subjects:
+        admin_sql.execute("DELETE FROM casbin_rule WHERE v0 = ANY(%s)", (subjects,))
+    admin_sql.execute("DELETE FROM casbin_rule WHERE ptype = 'p' AND v2 LIKE %s", (f"%{tag}%",))
+    admin_sql.execute("DELETE FROM accounts WHERE id = ANY(%s)", (ids,))
+
+
+@pytest.fixture
+async def services(
+    migrated: Settings,
+    gansu: dict[str, int],
+    sessions: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+) -> AsyncIterator[PolicyServices]:
+    cache = Cache(migrated.redis_url)
+    built = build_services(
+        migrated,
+        sessions,
+        cache,
+        sms_gateway=DevelopmentSmsGateway(tmp_path / "sms.log"),
+        hashing=PasswordHashing(HashingParameters.for_tests()),
+        poll_seconds=0.2,
+    )
+    await built.sync.start()
+    try:
+        yield built
+    finally:
+        # Bounded, so a stuck background task fails the teardown instead of hanging the suite.
+        await asyncio.wait_for(built.sync.stop(), 10)
+        await asyncio.wait_for(cache.close(), 10)

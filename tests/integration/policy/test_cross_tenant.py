@@ -10,19 +10,16 @@ not the object, not 403, not a validation error that reveals the route's shape.
 from __future__ import annotations
 
 import re
-import time
 import uuid
-from urllib.parse import parse_qs, urlparse
 
-import pyotp
 from litestar.routes import HTTPRoute
 
 from tests.integration.http_client import client_for
+from tests.integration.staff import make_staff, sign_in
 from yiwang.platform.settings import Settings
 from yiwang.policy.guards import is_automatic_options
 from yiwang.policy.plugin import PolicyServices
 
-PASSWORD = "Hx7#qLm2vT"
 _PARAM = re.compile(r"\{(\w+):(\w+)\}")
 
 
@@ -40,32 +37,14 @@ async def test_no_route_reaches_another_region(
     migrated: Settings, gansu: dict[str, int], services: PolicyServices, cleanup: str
 ) -> None:
     login = f"jyg.{cleanup}"
-    created = await services.admin.create_user(
-        login=login,
-        kind="staff",
-        tenant_code="620200",
-        department=None,
-        display_name=None,
-        actor="test",
-    )
-    async with services.sessions() as db, db.begin():
-        account = await services.accounts.get(db, created["id"])
-        assert account is not None
-        account.password_hash = services.accounts.hashing.hash(PASSWORD)
-    for role in ("prefecture_operator", "security_admin", "dept_leader"):
-        await services.admin.grant(
-            login=login, role=role, tenant_code="620200", subtree=True, granter=None, actor="test"
-        )
-    secret = parse_qs(urlparse(created["totp_uri"]).query)["secret"][0]
+    grants = [
+        (role, "620200", True) for role in ("prefecture_operator", "security_admin", "dept_leader")
+    ]
+    secret = await make_staff(services, login, "620200", grants)
     forged = str(gansu["620200"])
     async with client_for(migrated) as client:
-        resp = await client.post(
-            "/api/v1/auth/login",
-            json={"login": login, "password": PASSWORD, "totp": pyotp.TOTP(secret).at(time.time())},
-        )
-        assert resp.status_code == 200, resp.text
         headers = {
-            "authorization": f"Bearer {resp.json()['token']}",
+            **await sign_in(client, login, secret),
             "x-tenant-id": forged,
             "x-tenant": "620200",
         }

@@ -5,14 +5,11 @@ the API that reach a second worker within a second."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import psycopg
-import pyotp
 import pytest
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
@@ -21,6 +18,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.integration.staff import make_staff, sign_in
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
@@ -29,8 +27,6 @@ from yiwang.platform.settings import Settings
 from yiwang.policy.guards import access_of, provide_scoped_db_session
 from yiwang.policy.plugin import PolicyPlugin, PolicyServices, build_services
 from yiwang.tenants.directory import TenantDirectory
-
-PASSWORD = "Hx7#qLm2vT"
 
 
 @get("/api/v1/t/{code:str}/probe", opt={"object": "metadata", "action": "read"})
@@ -123,44 +119,6 @@ async def wait_for_version(policy: PolicyServices, version: int, within: float =
 async def caught_up(app_policy: PolicyServices, services: PolicyServices) -> None:
     """The app's worker runs the policy version the test's side last wrote."""
     await wait_for_version(app_policy, services.sync.holder.version)
-
-
-async def make_staff(
-    services: PolicyServices,
-    login: str,
-    tenant: str,
-    grants: list[tuple[str, str, bool]],
-    department: str | None = None,
-) -> str:
-    """Create a staff account with grants; returns its TOTP secret."""
-    created = await services.admin.create_user(
-        login=login,
-        kind="staff",
-        tenant_code=tenant,
-        department=department,
-        display_name=None,
-        actor="test",
-    )
-    async with services.sessions() as db, db.begin():
-        account = await services.accounts.get(db, created["id"])
-        assert account is not None
-        account.password_hash = services.accounts.hashing.hash(PASSWORD)
-    for role, code, subtree in grants:
-        await services.admin.grant(
-            login=login, role=role, tenant_code=code, subtree=subtree, granter=None, actor="test"
-        )
-    return str(parse_qs(urlparse(created["totp_uri"]).query)["secret"][0])
-
-
-async def sign_in(
-    client: AsyncTestClient[Litestar], login: str, secret: str, at: float | None = None
-) -> dict[str, str]:
-    code = pyotp.TOTP(secret).at(at or time.time())
-    resp = await client.post(
-        "/api/v1/auth/login", json={"login": login, "password": PASSWORD, "totp": code}
-    )
-    assert resp.status_code == 200, resp.text
-    return {"authorization": f"Bearer {resp.json()['token']}"}
 
 
 async def test_authentication_and_undeclared_routes(app_services: Any, cleanup: str) -> None:
