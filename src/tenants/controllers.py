@@ -103,65 +103,31 @@ class TenantController(Controller):
             await state.directory.changed()
         return OnboardOut(**result.as_dict())  # type: ignore[arg-type]
 
-    async def _transition(
+    @post(
+        [f"/api/v1/t/{{code:str}}/{action}" for action in lifecycle.TRANSITIONS],
+        opt={"object": "tenant", "action": "write"},
+        status_code=200,
+        summary="Suspend, resume or archive a tenant",
+    )
+    async def change_status(
         self,
         request: Request[Any, Any, Any],
         state: State,
         db_session: AsyncSession,
         code: str,
-        action: str,
-        data: LifecycleIn | None,
+        data: LifecycleIn | None = None,
     ) -> TenantOut:
         _known(state.directory, code)
         await lifecycle.change_status(
             db_session,
             code=code,
-            action=action,
+            action=request.url.path.rsplit("/", 1)[-1],
             actor=actor_of(request),
             reason=data.reason if data else None,
         )
         await db_session.commit()
         await state.directory.changed()
         return _out(_known(state.directory, code))
-
-    @post(
-        "/api/v1/t/{code:str}/suspend", opt={"object": "tenant", "action": "write"}, status_code=200
-    )
-    async def suspend(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        db_session: AsyncSession,
-        code: str,
-        data: LifecycleIn | None = None,
-    ) -> TenantOut:
-        return await self._transition(request, state, db_session, code, "suspend", data)
-
-    @post(
-        "/api/v1/t/{code:str}/resume", opt={"object": "tenant", "action": "write"}, status_code=200
-    )
-    async def resume(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        db_session: AsyncSession,
-        code: str,
-        data: LifecycleIn | None = None,
-    ) -> TenantOut:
-        return await self._transition(request, state, db_session, code, "resume", data)
-
-    @post(
-        "/api/v1/t/{code:str}/archive", opt={"object": "tenant", "action": "write"}, status_code=200
-    )
-    async def archive(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        db_session: AsyncSession,
-        code: str,
-        data: LifecycleIn | None = None,
-    ) -> TenantOut:
-        return await self._transition(request, state, db_session, code, "archive", data)
 
     @put("/api/v1/t/{code:str}/calendar/{year:int}", opt={"object": "calendar", "action": "write"})
     async def replace_calendar(
