@@ -11,7 +11,7 @@ other rule holds and every change is audited with actor `cli:<name>`.
 from __future__ import annotations
 
 import getpass
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -56,6 +56,20 @@ def _actor(actor: str | None) -> str:
     return actor or f"cli:{getpass.getuser()}"
 
 
+def _print_admin_call(ctx: click.Context, call: Callable[[PolicyAdmin], Awaitable[Any]]) -> None:
+    """Run `call` on a command's `PolicyAdmin` and print its answer as JSON.
+
+    `run` turns a `YiwangError` into the error JSON on stderr and exit code 1.
+    """
+    settings = settings_of(ctx)
+
+    async def body() -> Any:
+        async with policy_admin(settings) as admin:
+            return await call(admin)
+
+    echo_json(run(body))
+
+
 actor_option = click.option("--actor", default=None, help="审计记录中的操作人（默认 cli:<用户名>）")
 
 
@@ -84,20 +98,17 @@ def users_create(
     display_name: str | None,
     actor: str | None,
 ) -> None:
-    settings = settings_of(ctx)
-
-    async def body() -> dict[str, Any]:
-        async with policy_admin(settings) as admin:
-            return await admin.create_user(
-                login=login,
-                kind=kind,
-                tenant_code=tenant,
-                department=department,
-                display_name=display_name,
-                actor=_actor(actor),
-            )
-
-    echo_json(run(body))
+    _print_admin_call(
+        ctx,
+        lambda admin: admin.create_user(
+            login=login,
+            kind=kind,
+            tenant_code=tenant,
+            department=department,
+            display_name=display_name,
+            actor=_actor(actor),
+        ),
+    )
 
 
 @click.group("roles", help="角色授权")
@@ -115,20 +126,17 @@ def roles_group() -> None:
 def roles_grant(
     ctx: click.Context, login: str, role: str, tenant: str, subtree: bool, actor: str | None
 ) -> None:
-    settings = settings_of(ctx)
-
-    async def body() -> dict[str, Any]:
-        async with policy_admin(settings) as admin:
-            return await admin.grant(
-                login=login,
-                role=role,
-                tenant_code=tenant,
-                subtree=subtree,
-                granter=None,
-                actor=_actor(actor),
-            )
-
-    echo_json(run(body))
+    _print_admin_call(
+        ctx,
+        lambda admin: admin.grant(
+            login=login,
+            role=role,
+            tenant_code=tenant,
+            subtree=subtree,
+            granter=None,
+            actor=_actor(actor),
+        ),
+    )
 
 
 @roles_group.command("revoke", help="撤销某地区的角色授权")
@@ -138,28 +146,19 @@ def roles_grant(
 @actor_option
 @click.pass_context
 def roles_revoke(ctx: click.Context, login: str, role: str, tenant: str, actor: str | None) -> None:
-    settings = settings_of(ctx)
-
-    async def body() -> dict[str, Any]:
-        async with policy_admin(settings) as admin:
-            return await admin.revoke(
-                login=login, role=role, tenant_code=tenant, granter=None, actor=_actor(actor)
-            )
-
-    echo_json(run(body))
+    _print_admin_call(
+        ctx,
+        lambda admin: admin.revoke(
+            login=login, role=role, tenant_code=tenant, granter=None, actor=_actor(actor)
+        ),
+    )
 
 
 @roles_group.command("list", help="列出角色授权（可按登录名筛选）")
 @click.option("--login", default=None)
 @click.pass_context
 def roles_list(ctx: click.Context, login: str | None) -> None:
-    settings = settings_of(ctx)
-
-    async def body() -> list[dict[str, Any]]:
-        async with policy_admin(settings) as admin:
-            return await admin.list_grants(login)
-
-    echo_json(run(body))
+    _print_admin_call(ctx, lambda admin: admin.list_grants(login))
 
 
 @click.group("policy", help="权限策略")
@@ -178,15 +177,10 @@ def policy_group() -> None:
 def policy_explain(
     ctx: click.Context, login: str, action: str, object_key: str, tenant: str
 ) -> None:
-    settings = settings_of(ctx)
-
-    async def body() -> dict[str, Any]:
-        async with policy_admin(settings) as admin:
-            return await admin.explain(
-                login=login, action=action, obj=object_key, tenant_code=tenant
-            )
-
-    echo_json(run(body))
+    _print_admin_call(
+        ctx,
+        lambda admin: admin.explain(login=login, action=action, obj=object_key, tenant_code=tenant),
+    )
 
 
 @policy_group.command("deny", help="在某地区节点添加禁止规则（覆盖其下全部地区）")
@@ -199,20 +193,17 @@ def policy_explain(
 def policy_deny(
     ctx: click.Context, role: str, action: str, object_key: str, tenant: str, actor: str | None
 ) -> None:
-    settings = settings_of(ctx)
-
-    async def body() -> dict[str, Any]:
-        async with policy_admin(settings) as admin:
-            return await admin.deny(
-                role=role,
-                obj=object_key,
-                action=action,
-                tenant_code=tenant,
-                granter=None,
-                actor=_actor(actor),
-            )
-
-    echo_json(run(body))
+    _print_admin_call(
+        ctx,
+        lambda admin: admin.deny(
+            role=role,
+            obj=object_key,
+            action=action,
+            tenant_code=tenant,
+            granter=None,
+            actor=_actor(actor),
+        ),
+    )
 
 
 #: what `yiwang.cli` registers

@@ -57,6 +57,19 @@ def _actor(access: Access) -> str:
     return f"account:{access.principal.account_id}"
 
 
+def _as_granter(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """Tenant, granter and audit actor of a change to grants or denies.
+
+    The caller is the granter, so `PolicyAdmin` holds them to their rank and reach.
+    """
+    access = _access(request)
+    return {
+        "tenant_code": access.tenant.code,
+        "granter": access.principal.subject,
+        "actor": _actor(access),
+    }
+
+
 class CatalogueController(Controller):
     tags = ["policy"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
@@ -114,14 +127,8 @@ class PolicyController(Controller):
     async def grant(
         self, state: State, request: Request[Any, Any, Any], code: str, data: GrantIn
     ) -> dict[str, Any]:
-        access = _access(request)
         return await state.policy.admin.grant(  # type: ignore[no-any-return]
-            login=data.login,
-            role=data.role,
-            tenant_code=access.tenant.code,
-            subtree=data.subtree,
-            granter=access.principal.subject,
-            actor=_actor(access),
+            login=data.login, role=data.role, subtree=data.subtree, **_as_granter(request)
         )
 
     @post(
@@ -132,13 +139,8 @@ class PolicyController(Controller):
     async def revoke(
         self, state: State, request: Request[Any, Any, Any], code: str, data: RevokeIn
     ) -> dict[str, Any]:
-        access = _access(request)
         return await state.policy.admin.revoke(  # type: ignore[no-any-return]
-            login=data.login,
-            role=data.role,
-            tenant_code=access.tenant.code,
-            granter=access.principal.subject,
-            actor=_actor(access),
+            login=data.login, role=data.role, **_as_granter(request)
         )
 
     @post(
@@ -149,14 +151,8 @@ class PolicyController(Controller):
     async def deny(
         self, state: State, request: Request[Any, Any, Any], code: str, data: DenyIn
     ) -> dict[str, Any]:
-        access = _access(request)
         return await state.policy.admin.deny(  # type: ignore[no-any-return]
-            role=data.role,
-            obj=data.object,
-            action=data.action,
-            tenant_code=access.tenant.code,
-            granter=access.principal.subject,
-            actor=_actor(access),
+            role=data.role, obj=data.object, action=data.action, **_as_granter(request)
         )
 
     @get("/api/v1/t/{code:str}/policy/explain", opt={"object": "role", "action": "read"})

@@ -9,7 +9,9 @@ transaction of its own before the error reaches the caller.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import select, text
@@ -33,6 +35,13 @@ from yiwang.tenants.repository import DepartmentRepository, TenantRepository
 
 #: pg_advisory_xact_lock key that serialises policy changes ("policy" in ASCII)
 _POLICY_LOCK = 0x706F6C696379
+
+
+@dataclass
+class _Attempt:
+    """What a refusal's audit record can name: the tenant, once it is looked up."""
+
+    tenant_id: int | None = None
 
 
 class EngineSource(Protocol):
@@ -93,6 +102,32 @@ class PolicyAdmin:
             raise NotFound("identity.account_not_found", pointer="/login", login=login[:64])
         return found
 
+    # refusals -----------------------------------------------------------
+
+    @asynccontextmanager
+    async def _attempt(
+        self, action: str, *, actor: str, detail: dict[str, Any]
+    ) -> AsyncIterator[_Attempt]:
+        """Audit a change refused inside the block, then let the error through.
+
+        The record is written in a transaction of its own: the block's is
+        rolling back. It names the tenant once the block has set it.
+        """
+        attempt = _Attempt()
+        try:
+            yield attempt
+        except YiwangError as exc:
+            async with transaction(self._sessions) as session:
+                await store.record_refusal(
+                    session,
+                    actor=actor,
+                    action=action,
+                    code=exc.code,
+                    tenant_id=attempt.tenant_id,
+                    detail=detail,
+                )
+            raise
+
     # users --------------------------------------------------------------
 
     async def create_user(
@@ -105,37 +140,11 @@ class PolicyAdmin:
         display_name: str | None,
         actor: str,
     ) -> dict[str, Any]:
-        try:
-            return await self._create_user(
-                login=login,
-                kind=kind,
-                tenant_code=tenant_code,
-                department=department,
-                display_name=display_name,
-                actor=actor,
-            )
-        except YiwangError as exc:
-            detail = {
-                "kind": kind[:20],
-                "tenant": (tenant_code or "")[:12],
-                "department": department,
-            }
-            await self._refused(
-                exc, actor=actor, action="user.create", tenant_id=None, detail=detail
-            )
-            raise
-
-    async def _create_user(
-        self,
-        *,
-        login: str,
-        kind: str,
-        tenant_code: str | None,
-        department: str | None,
-        display_name: str | None,
-        actor: str,
-    ) -> dict[str, Any]:
-        async with transaction(self._sessions) as session:
+        detail = {"kind": kind[:20], "tenant": (tenant_code or "")[:12], "department": department}
+        async with (
+            self._attempt("user.create", actor=actor, detail=detail),
+            transaction(self._sessions) as session,
+        ):
             tenant = await self.tenant(session, tenant_code) if tenant_code else None
             if kind == "staff" and tenant is None:
                 raise InvalidInput("identity.tenant_required", pointer="/tenant")
@@ -178,28 +187,32 @@ class PolicyAdmin:
 
     # grants -------------------------------------------------------------
 
-    async def _refused(
-        self,
-        exc: YiwangError,
-        *,
-        actor: str,
-        action: str,
-        tenant_id: int | None,
-        detail: dict[str, Any],
-    ) -> None:
-        async with transaction(self._sessions) as session:
-            await store.record_refusal(
-                session,
-                actor=actor,
-                action=action,
-                code=exc.code,
-                tenant_id=tenant_id,
-                detail=detail,
-            )
-
     async def _locked_engine(self, session: AsyncSession) -> PolicyEngine:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _POLICY_LOCK})
         return await self._engines.engine_at(session, await store.current_version(session))
+
+    async def _change(
+        self,
+        action: str,
+        *,
+        tenant_code: str,
+        actor: str,
+        detail: dict[str, Any],
+        apply: Callable[[AsyncSession, Tenant], Awaitable[tuple[int, dict[str, Any]]]],
+    ) -> dict[str, Any]:
+        """Apply one change at `tenant_code` in one transaction and announce the new version.
+
+        `apply` returns the new policy version and the answer.
+        """
+        async with (
+            self._attempt(action, actor=actor, detail=detail) as attempt,
+            transaction(self._sessions) as session,
+        ):
+            tenant = await self.tenant(session, tenant_code)
+            attempt.tenant_id = tenant.id
+            version, out = await apply(session, tenant)
+        await self._notify(version)
+        return {**out, "policy_version": version}
 
     async def grant(
         self,
@@ -211,86 +224,68 @@ class PolicyAdmin:
         granter: str | None,
         actor: str,
     ) -> dict[str, Any]:
+        async def apply(session: AsyncSession, tenant: Tenant) -> tuple[int, dict[str, Any]]:
+            account = await self.account(session, login)
+            grant = check_grant(
+                self.catalogue,
+                await self._locked_engine(session),
+                grantee=user_subject(account.id),
+                grantee_kind=account.kind,
+                role_key=role,
+                tenant=node_of(tenant),
+                subtree=subtree,
+                granter=granter,
+            )
+            version = await store.add_grant(session, grant, actor=actor, tenant_id=tenant.id)
+            return version, {
+                "login": account.login,
+                "role": grant.role,
+                "role_name": self.catalogue.roles[grant.role].name,
+                "tenant": tenant.code,
+                "tenant_name": tenant.name,
+                "path": grant.node,
+                "subtree": grant.subtree,
+            }
+
         detail = {
             "login": mask_login(login.strip()[:64]),
             "role": role[:64],
             "tenant": tenant_code[:12],
             "subtree": subtree,
         }
-        tenant_id: int | None = None
-        try:
-            async with transaction(self._sessions) as session:
-                tenant = await self.tenant(session, tenant_code)
-                tenant_id = tenant.id
-                account = await self.account(session, login)
-                engine = await self._locked_engine(session)
-                grant = check_grant(
-                    self.catalogue,
-                    engine,
-                    grantee=user_subject(account.id),
-                    grantee_kind=account.kind,
-                    role_key=role,
-                    tenant=node_of(tenant),
-                    subtree=subtree,
-                    granter=granter,
-                )
-                version = await store.add_grant(session, grant, actor=actor, tenant_id=tenant.id)
-        except YiwangError as exc:
-            await self._refused(
-                exc, actor=actor, action="role.grant", tenant_id=tenant_id, detail=detail
-            )
-            raise
-        await self._notify(version)
-        return {
-            "login": account.login,
-            "role": grant.role,
-            "role_name": self.catalogue.roles[grant.role].name,
-            "tenant": tenant.code,
-            "tenant_name": tenant.name,
-            "path": grant.node,
-            "subtree": grant.subtree,
-            "policy_version": version,
-        }
+        return await self._change(
+            "role.grant", tenant_code=tenant_code, actor=actor, detail=detail, apply=apply
+        )
 
     async def revoke(
         self, *, login: str, role: str, tenant_code: str, granter: str | None, actor: str
     ) -> dict[str, Any]:
+        async def apply(session: AsyncSession, tenant: Tenant) -> tuple[int, dict[str, Any]]:
+            account = await self.account(session, login)
+            grants = check_revoke(
+                self.catalogue,
+                await self._locked_engine(session),
+                grantee=user_subject(account.id),
+                role_key=role,
+                tenant=node_of(tenant),
+                granter=granter,
+            )
+            version = await store.remove_grants(session, grants, actor=actor, tenant_id=tenant.id)
+            return version, {
+                "login": account.login,
+                "role": role,
+                "tenant": tenant.code,
+                "revoked": len(grants),
+            }
+
         detail = {
             "login": mask_login(login.strip()[:64]),
             "role": role[:64],
             "tenant": tenant_code[:12],
         }
-        tenant_id: int | None = None
-        try:
-            async with transaction(self._sessions) as session:
-                tenant = await self.tenant(session, tenant_code)
-                tenant_id = tenant.id
-                account = await self.account(session, login)
-                engine = await self._locked_engine(session)
-                grants = check_revoke(
-                    self.catalogue,
-                    engine,
-                    grantee=user_subject(account.id),
-                    role_key=role,
-                    tenant=node_of(tenant),
-                    granter=granter,
-                )
-                version = await store.remove_grants(
-                    session, grants, actor=actor, tenant_id=tenant.id
-                )
-        except YiwangError as exc:
-            await self._refused(
-                exc, actor=actor, action="role.revoke", tenant_id=tenant_id, detail=detail
-            )
-            raise
-        await self._notify(version)
-        return {
-            "login": account.login,
-            "role": role,
-            "tenant": tenant.code,
-            "revoked": len(grants),
-            "policy_version": version,
-        }
+        return await self._change(
+            "role.revoke", tenant_code=tenant_code, actor=actor, detail=detail, apply=apply
+        )
 
     async def deny(
         self,
@@ -303,35 +298,29 @@ class PolicyAdmin:
         actor: str,
     ) -> dict[str, Any]:
         """Add a region's deny override at its own node."""
+
+        async def apply(session: AsyncSession, tenant: Tenant) -> tuple[int, dict[str, Any]]:
+            rule = check_deny_override(
+                self.catalogue,
+                await self._locked_engine(session),
+                role_key=role,
+                obj=obj,
+                action=action,
+                tenant=node_of(tenant),
+                granter=granter,
+            )
+            version = await store.add_override(session, rule, actor=actor, tenant_id=tenant.id)
+            return version, {**rule.as_dict(), "tenant": tenant.code}
+
         detail = {
             "role": role[:64],
             "object": obj[:64],
             "action": action[:64],
             "tenant": tenant_code[:12],
         }
-        tenant_id: int | None = None
-        try:
-            async with transaction(self._sessions) as session:
-                tenant = await self.tenant(session, tenant_code)
-                tenant_id = tenant.id
-                engine = await self._locked_engine(session)
-                rule = check_deny_override(
-                    self.catalogue,
-                    engine,
-                    role_key=role,
-                    obj=obj,
-                    action=action,
-                    tenant=node_of(tenant),
-                    granter=granter,
-                )
-                version = await store.add_override(session, rule, actor=actor, tenant_id=tenant.id)
-        except YiwangError as exc:
-            await self._refused(
-                exc, actor=actor, action="policy.deny", tenant_id=tenant_id, detail=detail
-            )
-            raise
-        await self._notify(version)
-        return {**rule.as_dict(), "tenant": tenant.code, "policy_version": version}
+        return await self._change(
+            "policy.deny", tenant_code=tenant_code, actor=actor, detail=detail, apply=apply
+        )
 
     async def list_grants(self, login: str | None) -> list[dict[str, Any]]:
         async with self._sessions() as session:

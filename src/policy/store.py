@@ -9,6 +9,7 @@ caller's is about to roll back.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -78,33 +79,62 @@ async def load_snapshot(session: AsyncSession, catalogue: RoleCatalogue) -> Poli
     return catalogue_snapshot(catalogue, version=version, grants=grants, overrides=overrides)
 
 
-async def _bump(session: AsyncSession) -> int:
-    return int((await session.execute(_BUMP)).scalar_one())
+async def _insert(
+    session: AsyncSession, sec: str, ptype: str, row: list[str], conflict: Callable[[], Conflict]
+) -> None:
+    """Add one rule; a row already stored raises `conflict()`.
+
+    The savepoint keeps the caller's transaction usable after the duplicate.
+    """
+    try:
+        async with session.begin_nested():
+            await _adapter(session).add_policy(sec, ptype, row)
+            await session.flush()
+    except IntegrityError as exc:
+        raise conflict() from exc
+
+
+async def _bump_and_audit(
+    session: AsyncSession,
+    action: str,
+    changed: Sequence[Grant | PolicyRule],
+    *,
+    actor: str,
+    tenant_id: int | None,
+) -> int:
+    """Bump the policy version once and audit each changed grant or rule against it."""
+    version = int((await session.execute(_BUMP)).scalar_one())
+    for item in changed:
+        if isinstance(item, Grant):
+            object_type, object_id = "role_grant", f"{item.subject}/{item.role}@{item.node}"
+            detail = {**item.as_dict(), "subject": item.subject}
+        else:
+            object_type, object_id = "policy_rule", ",".join(item.as_row())
+            detail = item.as_dict()
+        await audit.record(
+            session,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            tenant_id=tenant_id,
+            detail={**detail, "policy_version": version},
+        )
+    return version
 
 
 async def add_grant(
     session: AsyncSession, grant: Grant, *, actor: str, tenant_id: int | None
 ) -> int:
     """Store a grant; returns the new policy version."""
-    try:
-        async with session.begin_nested():
-            await _adapter(session).add_policy(
-                "g", grant.ptype, [grant.subject, grant.role, grant.node]
-            )
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("policy.grant_exists", role=grant.role, tenant=grant.node) from exc
-    version = await _bump(session)
-    await audit.record(
+    await _insert(
         session,
-        actor=actor,
-        action="role.grant",
-        object_type="role_grant",
-        object_id=f"{grant.subject}/{grant.role}@{grant.node}",
-        tenant_id=tenant_id,
-        detail={**grant.as_dict(), "subject": grant.subject, "policy_version": version},
+        "g",
+        grant.ptype,
+        [grant.subject, grant.role, grant.node],
+        lambda: Conflict("policy.grant_exists", role=grant.role, tenant=grant.node),
     )
-    return version
+    return await _bump_and_audit(session, "role.grant", [grant], actor=actor, tenant_id=tenant_id)
 
 
 async def remove_grants(
@@ -113,58 +143,22 @@ async def remove_grants(
     adapter = _adapter(session)
     for grant in grants:
         await adapter.remove_policy("g", grant.ptype, [grant.subject, grant.role, grant.node])
-    version = await _bump(session)
-    for grant in grants:
-        await audit.record(
-            session,
-            actor=actor,
-            action="role.revoke",
-            object_type="role_grant",
-            object_id=f"{grant.subject}/{grant.role}@{grant.node}",
-            tenant_id=tenant_id,
-            detail={**grant.as_dict(), "subject": grant.subject, "policy_version": version},
-        )
-    return version
+    return await _bump_and_audit(session, "role.revoke", grants, actor=actor, tenant_id=tenant_id)
 
 
 async def add_override(
     session: AsyncSession, rule: PolicyRule, *, actor: str, tenant_id: int | None
 ) -> int:
     """Store a region's deny override; returns the new policy version."""
-    try:
-        async with session.begin_nested():
-            await _adapter(session).add_policy("p", "p", rule.as_row())
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("conflict") from exc
-    version = await _bump(session)
-    await audit.record(
-        session,
-        actor=actor,
-        action="policy.deny",
-        object_type="policy_rule",
-        object_id=",".join(rule.as_row()),
-        tenant_id=tenant_id,
-        detail={**rule.as_dict(), "policy_version": version},
-    )
-    return version
+    await _insert(session, "p", "p", rule.as_row(), lambda: Conflict("conflict"))
+    return await _bump_and_audit(session, "policy.deny", [rule], actor=actor, tenant_id=tenant_id)
 
 
 async def remove_override(
     session: AsyncSession, rule: PolicyRule, *, actor: str, tenant_id: int | None
 ) -> int:
     await _adapter(session).remove_policy("p", "p", rule.as_row())
-    version = await _bump(session)
-    await audit.record(
-        session,
-        actor=actor,
-        action="policy.undeny",
-        object_type="policy_rule",
-        object_id=",".join(rule.as_row()),
-        tenant_id=tenant_id,
-        detail={**rule.as_dict(), "policy_version": version},
-    )
-    return version
+    return await _bump_and_audit(session, "policy.undeny", [rule], actor=actor, tenant_id=tenant_id)
 
 
 async def record_refusal(
