@@ -87,6 +87,7 @@ def preview_impact(
                 except MetadataInvalid as exc:
                     conflicts[child] = exc.details
                     _block(child, children, blocked)
+                    checked += sum(1 for b in blocked.values() if b == child)
                     continue
             if count_invalid is not None:
                 count = count_invalid(freeze(child, child_layers))
@@ -102,7 +103,10 @@ def preview_impact(
     )
 
 
-def _block(tenant: str, children: Mapping[str, list[str]], blocked: dict[str, str]) -> None:
+def _block(
+    tenant: str, children: Mapping[str, list[str]], blocked: dict[str, str], by: str = ""
+) -> None:
+    """Mark everything below `tenant` as blocked by `by` (the conflicting tenant)."""
     for child in children.get(tenant, []):
-        blocked[child] = tenant
-        _block(child, children, blocked)
+        blocked[child] = by or tenant
+        _block(child, children, blocked, by or tenant)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from yiwang.metadata import pointers, sources
-from yiwang.metadata.document_checks import check_model
-from yiwang.metadata.metaschemas import document_errors, fragment_errors, overlay_errors
+from yiwang.metadata import sources
+from yiwang.metadata.base_model import base_model_errors
+from yiwang.metadata.metaschemas import overlay_errors
 from yiwang.metadata.model import Document, Model, Overlay
 from yiwang.metadata.problems import Problems, raise_for
 from yiwang.platform.errors import ErrorDetail, MetadataInvalid
@@ -63,30 +63,22 @@ def load_base_model(root: Path) -> Model:
     """The base model under `root/base`, checked against meta-schema and document rules."""
     base = root / BASE_DIR
     problems = Problems()
-    code_lists: dict[str, Any] = {}
     shared_file = base / "code_lists.yaml"
-    if shared_file.exists():
-        shared = _parsed(shared_file, root, sources.load_mapping)
-        for key, code_list in shared.get("code_lists", {}).items():
-            here = pointers.join("/code_lists", key)
-            problems.extend(fragment_errors("code_list", code_list, pointer=here))
-            code_lists[key] = code_list
+    shared = _parsed(shared_file, root, sources.load_mapping) if shared_file.exists() else {}
     documents: dict[str, Document] = {}
     for directory in _DOCUMENT_DIRS:
         for path in _files(base / directory):
-            document = _parsed(path, root, sources.load_mapping)
             key = path.stem
             if key in documents:
                 problems.add("metadata.template.duplicate_document", f"/documents/{key}", key=key)
-            here = pointers.join("/documents", key)
-            errors = document_errors(document, pointer=here)
-            problems.extend(errors)
-            documents[key] = document
-    if not problems:
-        model = Model(documents=documents, code_lists=code_lists)
-        problems.extend(check_model(model, base_layer=True))
+            documents[key] = _parsed(path, root, sources.load_mapping)
+    model, errors = base_model_errors(
+        {"code_lists": shared.get("code_lists", {}), "documents": documents}
+    )
+    problems.extend(errors)
     problems.raise_if_any()
-    return Model(documents=documents, code_lists=code_lists)
+    assert model is not None
+    return model
 
 
 def load_overlay_file(path: Path, root: Path | None = None) -> Overlay:

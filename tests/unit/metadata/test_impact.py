@@ -30,6 +30,7 @@ def test_dropping_a_step_an_overlay_anchors_on(
     new_base = base_layer(PROVINCE, Model(documents=documents, code_lists=base_model.code_lists))
     preview = preview_impact(PROVINCE, (new_base,), parents, overlays)
     assert list(preview.conflicts) == ["620100"]
+    assert preview.checked == 102
     [error] = preview.conflicts["620100"]
     assert (error.code, error.params["tenant"]) == ("metadata.overlay.anchor_missing", "620100")
     children = {c for c, p in parents.items() if p == "620100"}

@@ -1,0 +1,306 @@
+"""`yiwang metadata ...`: read, check, compare, publish and exchange metadata.
+
+    yiwang metadata effective --tenant CODE --type KEY   effective document as JSON
+    yiwang metadata validate FILE [--tenant CODE]        exit 0 if valid, else a JSON
+                                                         list of {code, pointer, message}
+    yiwang metadata diff --tenant CODE                   what the draft changes
+    yiwang metadata publish --tenant CODE [--yes]        impact preview, then publish
+    yiwang metadata rollback --tenant CODE [--yes]       back to the previous version
+    yiwang metadata export --tenant CODE [--effective] [--output FILE]
+    yiwang metadata import FILE --tenant CODE            store FILE as the draft
+    yiwang metadata seed                                 publish the template base model
+                                                         and example overlays where
+                                                         nothing is published yet
+
+`validate` works without a database: when PostgreSQL cannot be reached it
+checks against the base model and overlays in `tenant_templates/`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from yiwang.metadata import sources
+from yiwang.metadata.base_model import base_model_errors
+from yiwang.metadata.document_checks import check_document
+from yiwang.metadata.hashing import content_hash
+from yiwang.metadata.metaschemas import document_errors, overlay_errors
+from yiwang.metadata.model import Model, Overlay
+from yiwang.metadata.model_cache import CHANNEL, ModelCache
+from yiwang.metadata.resolution import add_layer, base_layer, check_layers, resolve
+from yiwang.metadata.service import MetadataService, install_templates
+from yiwang.metadata.templates import load_base_model, load_overlays
+from yiwang.metadata.tenant_tree import TenantTree
+from yiwang.platform.cache import Cache
+from yiwang.platform.cli_support import echo_json, run, sessions, settings_of
+from yiwang.platform.errors import ErrorDetail, MetadataInvalid
+from yiwang.platform.i18n import translate
+from yiwang.platform.settings import Settings
+from yiwang.platform.tenant_context import TenantScope, apply_scope
+
+T = TypeVar("T")
+ServiceCall = Callable[[MetadataService, AsyncSession], Awaitable[T]]
+
+
+def _error_list(details: list[ErrorDetail]) -> list[dict[str, Any]]:
+    return [{"code": d.code, "pointer": d.pointer or "", "message": d.message()} for d in details]
+
+
+async def _with_service(settings: Settings, tenant: str, call: ServiceCall[T]) -> T:
+    """Run `call` in one transaction acting as `tenant`."""
+    async with sessions(settings) as factory, factory() as session, session.begin():
+        tree = await TenantTree.load(session)
+        await apply_scope(session, TenantScope.single(tree.node(tenant).id))
+        return await call(MetadataService(session, tree, ModelCache(None)), session)
+
+
+async def _announce(settings: Settings, generation: int) -> None:
+    """Tell running workers a new generation is committed (they poll anyway)."""
+    cache = Cache(settings.redis_url)
+    try:
+        await cache.publish(CHANNEL, str(generation))
+    finally:
+        await cache.close()
+
+
+@click.group("metadata", help="元数据：基础模型、地区扩展、版本发布与交换")
+def metadata_group() -> None:
+    pass
+
+
+@metadata_group.command("effective", help="以 JSON 输出地区的有效事项类型文档")
+@click.option("--tenant", required=True, help="区划代码")
+@click.option("--type", "type_key", required=True, help="事项类型（文档键）")
+@click.pass_context
+def effective_cmd(ctx: click.Context, tenant: str, type_key: str) -> None:
+    settings = settings_of(ctx)
+
+    async def call(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
+        return await service.document(tenant, type_key)
+
+    echo_json(run(lambda: _with_service(settings, tenant, call)))
+
+
+@metadata_group.command("validate", help="校验基础模型文档或地区扩展（YAML 或 JSON）")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--tenant", default=None, help="按该地区继承的模型校验（默认取扩展中的区划代码）")
+@click.pass_context
+def validate_cmd(ctx: click.Context, file: Path, tenant: str | None) -> None:
+    settings = settings_of(ctx)
+    try:
+        value = sources.load_file(file)
+        errors = run(lambda: _validate(settings, value, tenant))
+    except MetadataInvalid as exc:
+        errors = exc.details
+    if errors:
+        click.echo(json.dumps(_error_list(errors), ensure_ascii=False, indent=2))
+        sys.exit(1)
+    click.echo("[]")
+    click.echo(translate("metadata.cli.valid", file=str(file)), err=True)
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict) and "documents" in value and "tenant" not in value:
+        return "base"
+    if isinstance(value, dict) and "tenant" in value:
+        return "overlay"
+    return "document"
+
+
+async def _validate(settings: Settings, value: Any, tenant: str | None) -> list[ErrorDetail]:
+    kind = _kind_of(value)
+    if kind == "base":
+        return base_model_errors(value)[1]
+    try:
+        return await _validate_with_database(settings, value, tenant, kind)
+    except (OperationalError, DBAPIError, OSError):
+        return _validate_with_templates(settings, value, tenant, kind)
+
+
+async def _validate_with_database(
+    settings: Settings, value: Any, tenant: str | None, kind: str
+) -> list[ErrorDetail]:
+    async with sessions(settings) as factory, factory() as session, session.begin():
+        tree = await TenantTree.load(session)
+        root = tree.root
+        code = tenant or (str(value.get("tenant")) if kind == "overlay" else root.code)
+        await apply_scope(session, TenantScope.single(tree.node(code).id))
+        service = MetadataService(session, tree, ModelCache(None))
+        if kind == "overlay":
+            return await service.validate(code, value)
+        model = (await service.effective(code)).layers[-1].model
+        return _document_errors(value, model, base=code == root.code)
+
+
+def _validate_with_templates(
+    settings: Settings, value: Any, tenant: str | None, kind: str
+) -> list[ErrorDetail]:
+    root_dir = settings.templates_root
+    base = load_base_model(root_dir)
+    overlays = load_overlays(root_dir)
+    with (root_dir / settings.default_divisions).open(encoding="utf-8") as handle:
+        parents = {r["code"]: r["parent_code"] or None for r in csv.DictReader(handle)}
+    root = next(code for code, parent in parents.items() if parent is None)
+    code = tenant or (str(value.get("tenant")) if kind == "overlay" else root)
+    chain = []
+    node: str | None = parents.get(code)
+    while node is not None:
+        if node in overlays:
+            chain.append(overlays[node])
+        node = parents.get(node)
+    inherited = resolve(code, base_layer(root, base), chain[::-1]).layers
+    if kind == "overlay":
+        errors = overlay_errors(value)
+        if errors:
+            return errors
+        try:
+            check_layers(add_layer(inherited, Overlay(code, value, content_hash(value))))
+        except MetadataInvalid as exc:
+            return exc.details
+        return []
+    return _document_errors(value, inherited[-1].model, base=code == root)
+
+
+def _document_errors(value: Any, model: Model, *, base: bool) -> list[ErrorDetail]:
+    errors = document_errors(value)
+    if errors:
+        return errors
+    return check_document(
+        value,
+        types=set(model.documents) | {value["key"]},
+        shared_code_lists=model.code_lists,
+        base_layer=base,
+    )
+
+
+@metadata_group.command("diff", help="显示草稿相对当前有效模型的变化")
+@click.option("--tenant", required=True)
+@click.pass_context
+def diff_cmd(ctx: click.Context, tenant: str) -> None:
+    settings = settings_of(ctx)
+
+    async def call(service: MetadataService, _: AsyncSession) -> list[dict[str, Any]]:
+        return [c.as_dict() for c in await service.diff_draft(tenant)]
+
+    echo_json(run(lambda: _with_service(settings, tenant, call)))
+
+
+def _confirm(code: str, tenant: str, yes: bool) -> None:
+    if yes:
+        return
+    if not click.confirm(translate(code, tenant=tenant), default=False, err=True):
+        click.echo(translate("metadata.cli.cancelled"), err=True)
+        sys.exit(1)
+
+
+@metadata_group.command("publish", help="先显示影响预览，确认后发布草稿")
+@click.option("--tenant", required=True)
+@click.option("--yes", is_flag=True, help="不再询问，直接发布")
+@click.option("--note", default=None, help="版本说明")
+@click.option("--actor", default="cli", show_default=True)
+@click.pass_context
+def publish_cmd(ctx: click.Context, tenant: str, yes: bool, note: str | None, actor: str) -> None:
+    settings = settings_of(ctx)
+
+    async def preview(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
+        return (await service.preview_draft(tenant)).as_dict()
+
+    echo_json({"impact": run(lambda: _with_service(settings, tenant, preview))})
+    _confirm("metadata.cli.confirm_publish", tenant, yes)
+
+    async def publish(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
+        return (await service.publish(tenant, actor, note=note)).as_dict()
+
+    result = run(lambda: _with_service(settings, tenant, publish))
+    run(lambda: _announce(settings, int(result["generation"])))
+    echo_json(result)
+
+
+@metadata_group.command("rollback", help="回退到上一发布版本")
+@click.option("--tenant", required=True)
+@click.option("--yes", is_flag=True, help="不再询问")
+@click.option("--actor", default="cli", show_default=True)
+@click.pass_context
+def rollback_cmd(ctx: click.Context, tenant: str, yes: bool, actor: str) -> None:
+    settings = settings_of(ctx)
+    _confirm("metadata.cli.confirm_rollback", tenant, yes)
+
+    async def call(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
+        return (await service.rollback(tenant, actor)).as_dict()
+
+    result = run(lambda: _with_service(settings, tenant, call))
+    run(lambda: _announce(settings, int(result["generation"])))
+    echo_json(result)
+
+
+@metadata_group.command("export", help="导出地区当前发布的元数据（JSON）")
+@click.option("--tenant", required=True)
+@click.option("--effective", is_flag=True, help="导出合并后的有效模型")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.pass_context
+def export_cmd(ctx: click.Context, tenant: str, effective: bool, output: Path | None) -> None:
+    settings = settings_of(ctx)
+
+    async def call(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
+        return await service.export(tenant, effective=effective)
+
+    body = run(lambda: _with_service(settings, tenant, call))
+    text = json.dumps(body, ensure_ascii=False, indent=2)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+
+
+@metadata_group.command("import", help="把 JSON 或 YAML 文件存为地区的草稿，并给出校验结果")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--tenant", required=True)
+@click.option("--actor", default="cli", show_default=True)
+@click.pass_context
+def import_cmd(ctx: click.Context, file: Path, tenant: str, actor: str) -> None:
+    settings = settings_of(ctx)
+    try:
+        value = sources.load_file(file)
+    except MetadataInvalid as exc:
+        click.echo(json.dumps(_error_list(exc.details), ensure_ascii=False, indent=2))
+        sys.exit(1)
+    if isinstance(value, dict) and value.get("format") == "yiwang-metadata/1":
+        value = value.get("content")
+
+    async def call(service: MetadataService, _: AsyncSession) -> list[ErrorDetail]:
+        await service.save_draft(tenant, value, actor)
+        return await service.validate(tenant, value)
+
+    errors = run(lambda: _with_service(settings, tenant, call))
+    click.echo(json.dumps(_error_list(errors), ensure_ascii=False, indent=2))
+    if errors:
+        sys.exit(1)
+
+
+@metadata_group.command("seed", help="发布模板中的基础模型和示例扩展（已有发布版本的地区跳过）")
+@click.option("--actor", default="cli", show_default=True)
+@click.pass_context
+def seed_cmd(ctx: click.Context, actor: str) -> None:
+    settings = settings_of(ctx)
+
+    async def body() -> list[dict[str, Any]]:
+        async with sessions(settings) as factory, factory() as session, session.begin():
+            tree = await TenantTree.load(session)
+            results = await install_templates(session, tree, settings.templates_root, actor)
+        if results:
+            await _announce(settings, results[-1].generation)
+        return [
+            {"tenant": r.tenant, "kind": r.kind, "number": r.number, "hash": r.content_hash}
+            for r in results
+        ]
+
+    echo_json(run(body))

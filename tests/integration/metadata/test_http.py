@@ -1,0 +1,190 @@
+"""The metadata API over HTTP: guard, drafts in YAML or JSON, publishing, public forms."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.testing import AsyncTestClient
+
+from tests.integration.staff import make_staff, sign_in
+from yiwang.metadata.controllers import CONTROLLERS, STATE_KEY
+from yiwang.metadata.model_cache import ModelCache
+from yiwang.metadata.tenant_tree import TenantTree
+from yiwang.platform.cache import Cache
+from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
+from yiwang.platform.identity_passwords import HashingParameters, PasswordHashing
+from yiwang.platform.settings import Settings
+from yiwang.policy.guards import provide_scoped_db_session
+from yiwang.policy.plugin import PolicyPlugin, PolicyServices, build_services
+from yiwang.tenants.directory import TenantDirectory
+
+from .test_versions import COUNTY
+
+DRAFT_YAML = """\
+tenant: "620103"
+label: 七里河区扩展
+documents:
+  food_business_license:
+    routes:
+      licensing:
+        promised_days: 7
+"""
+
+
+@pytest.fixture
+async def app(
+    migrated: Settings, installed: TenantTree
+) -> AsyncIterator[tuple[Litestar, PolicyServices]]:
+    engine = create_engine(migrated.database_url, pool_size=2)
+    sessions = session_factory(engine)
+    cache = Cache(migrated.redis_url)
+    policy = build_services(
+        migrated,
+        sessions,
+        cache,
+        hashing=PasswordHashing(HashingParameters.for_tests()),
+        poll_seconds=0.2,
+    )
+    directory = TenantDirectory(sessions, cache)
+    models = ModelCache(cache)
+
+    @asynccontextmanager
+    async def resources(_: Litestar) -> AsyncIterator[None]:
+        await directory.load()
+        await models.start()
+        try:
+            yield
+        finally:
+            await models.stop()
+            await cache.close()
+            await engine.dispose()
+
+    state = {
+        "settings": migrated,
+        "sessions": sessions,
+        "cache": cache,
+        "directory": directory,
+        STATE_KEY: models,
+    }
+    yield (
+        Litestar(
+            route_handlers=list(CONTROLLERS),
+            plugins=[PolicyPlugin(policy)],
+            lifespan=[resources],
+            state=State(state),
+            dependencies={"db_session": Provide(provide_scoped_db_session)},
+            exception_handlers=EXCEPTION_HANDLERS,
+        ),
+        policy,
+    )
+
+
+async def _signed_in(
+    client: AsyncTestClient[Litestar], services: PolicyServices, policy: PolicyServices, tag: str
+) -> dict[str, str]:
+    login = f"meta.{tag}"
+    secret = await make_staff(services, login, COUNTY, [("county_operator", COUNTY, False)])
+    async with asyncio.timeout(2):
+        while policy.sync.holder.version < services.sync.holder.version:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    return await sign_in(client, login, secret)
+
+
+async def test_public_citizen_forms_need_no_login(app: Any) -> None:
+    litestar_app, _ = app
+    async with AsyncTestClient(app=litestar_app) as client:
+        resp = await client.get("/api/v1/t/620102/forms/food_business_license/apply")
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert body["schema"]["unevaluatedProperties"] is False
+        assert body["schema_draft07"]["$schema"] == "http://json-schema.org/draft-07/schema#"
+        assert body["ui_schema"]["ui:order"][0] == "operator_name"
+        assert body["uischema"]["type"] == "VerticalLayout"
+        staff_form = await client.get("/api/v1/t/620102/forms/service_item/compile")
+        assert staff_form.status_code == 404
+        assert (await client.get("/api/v1/t/620102/metadata/types")).status_code == 401
+
+
+async def test_a_county_edits_validates_previews_and_publishes_its_overlay(
+    app: Any, services: PolicyServices, cleanup: str, restore: None
+) -> None:
+    litestar_app, policy = app
+    async with AsyncTestClient(app=litestar_app) as client:
+        auth = await _signed_in(client, services, policy, cleanup)
+        base = f"/api/v1/t/{COUNTY}/metadata"
+        types = await client.get(f"{base}/types", headers=auth)
+        assert types.status_code == 200
+        assert {"key": "service_item", "kind": "item", "label": "政务服务事项"} in types.json()
+        resp = await client.get(f"{base}/types/service_item", headers=auth)
+        assert "x_lz_hotline_code" in resp.json()["fields"]
+
+        dup = await client.put(
+            f"{base}/draft",
+            content=b'{"tenant": "620103", "tenant": "620103"}',
+            headers={**auth, "content-type": "application/json"},
+        )
+        assert dup.status_code == 422
+        assert dup.json()["error"]["code"] == "metadata.syntax.duplicate_key"
+
+        saved = await client.put(
+            f"{base}/draft",
+            content=DRAFT_YAML.encode(),
+            headers={**auth, "content-type": "application/yaml"},
+        )
+        assert saved.status_code == 200 and saved.json() == {"valid": True, "errors": []}
+        diff = await client.get(f"{base}/draft/diff", headers=auth)
+        assert [c["pointer"] for c in diff.json()] == [
+            "/documents/food_business_license/routes/licensing/promised_days"
+        ]
+        impact = await client.get(f"{base}/draft/impact", headers=auth)
+        assert impact.json()["conflicts"] == {}
+        published = await client.post(f"{base}/publish", headers=auth, params={"note": "压缩"})
+        assert published.status_code == 200, published.text
+        assert published.json()["number"] == 1
+        versions = await client.get(f"{base}/versions", headers=auth)
+        assert [(v["number"], v["status"], v["note"]) for v in versions.json()] == [
+            (1, "current", "压缩")
+        ]
+        food = await client.get(f"{base}/types/food_business_license", headers=auth)
+        assert food.json()["routes"]["licensing"]["promised_days"] == 7
+        exported = await client.get(f"{base}/export", headers=auth)
+        assert exported.json()["content"]["label"] == "七里河区扩展"
+
+        other = await client.get("/api/v1/t/620102/metadata/types", headers=auth)
+        assert other.status_code == 404
+
+
+async def test_refused_changes_answer_with_codes_and_pointers(
+    app: Any, services: PolicyServices, cleanup: str, restore: None
+) -> None:
+    litestar_app, policy = app
+    async with AsyncTestClient(app=litestar_app) as client:
+        auth = await _signed_in(client, services, policy, cleanup)
+        base = f"/api/v1/t/{COUNTY}/metadata"
+        bad = {
+            "tenant": COUNTY,
+            "documents": {
+                "food_business_license": {"routes": {"licensing": {"remove": ["issue"]}}}
+            },
+        }
+        saved = await client.put(f"{base}/draft", json=bad, headers=auth)
+        assert saved.json()["errors"] == [
+            {
+                "code": "metadata.overlay.mandatory_step_dropped",
+                "pointer": "/documents/food_business_license/routes/licensing/remove/0",
+                "message": "不能删除或取消必经环节“issue”。",
+            }
+        ]
+        refused = await client.post(f"{base}/publish", headers=auth)
+        assert refused.status_code == 422
+        assert refused.json()["error"]["code"] == "metadata.overlay.mandatory_step_dropped"
+        versions = await client.get(f"{base}/versions", headers=auth)
+        assert versions.json() == []

@@ -1,0 +1,110 @@
+"""Effective models across workers: versioned Redis keys, pub/sub, and polling without it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from yiwang.metadata.model_cache import ModelCache
+from yiwang.metadata.service import MetadataService
+from yiwang.metadata.tenant_tree import TenantTree
+from yiwang.platform.cache import Cache, cache_key
+from yiwang.platform.settings import Settings
+from yiwang.platform.tenant_context import TenantScope, apply_scope
+
+from .test_versions import COUNTY, SHORTER
+
+
+async def _promised(
+    sessions: async_sessionmaker[AsyncSession], tree: TenantTree, models: ModelCache
+) -> int:
+    async with sessions() as session, session.begin():
+        await apply_scope(session, TenantScope.single(tree.node(COUNTY).id))
+        food = await MetadataService(session, tree, models).document(
+            COUNTY, "food_business_license"
+        )
+        return int(food["routes"]["licensing"]["promised_days"])
+
+
+async def _publish(
+    sessions: async_sessionmaker[AsyncSession], tree: TenantTree, models: ModelCache
+) -> int:
+    async with sessions() as session, session.begin():
+        await apply_scope(session, TenantScope.single(tree.node(COUNTY).id))
+        result = await MetadataService(session, tree, models).publish(COUNTY, "op", content=SHORTER)
+    await models.announce(result.generation)
+    return result.generation
+
+
+async def _until_generation(models: ModelCache, generation: int, within: float = 1.0) -> None:
+    """Poll a plain attribute: the listener sets it from its own task."""
+    async with asyncio.timeout(within):
+        while models.generation < generation:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+async def test_a_publish_reaches_another_worker_through_redis(
+    migrated: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    installed: TenantTree,
+    restore: None,
+) -> None:
+    publisher_cache, listener_cache = Cache(migrated.redis_url), Cache(migrated.redis_url)
+    publisher = ModelCache(publisher_cache, poll_seconds=0.0)
+    # polls only every minute: only the broadcast can tell it in time
+    listener = ModelCache(listener_cache, poll_seconds=60.0)
+    await listener.start()
+    try:
+        assert await _promised(sessions, installed, listener) == 10
+        chain_key = cache_key("metadata", "chain", listener.generation, COUNTY)
+        cached = await listener_cache.get(chain_key)
+        assert cached is not None
+        assert [link["tenant"] for link in json.loads(cached)] == ["620000", "620100"]
+        await asyncio.sleep(0.1)  # the listener has subscribed
+        generation = await _publish(sessions, installed, publisher)
+        await _until_generation(listener, generation)
+        assert await _promised(sessions, installed, listener) == 8
+    finally:
+        await listener.stop()
+        await publisher_cache.close()
+        await listener_cache.close()
+
+
+async def test_without_redis_a_worker_notices_at_its_next_poll(
+    migrated: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    installed: TenantTree,
+    restore: None,
+) -> None:
+    publisher_cache = Cache(migrated.redis_url)
+    publisher = ModelCache(publisher_cache, poll_seconds=0.0)
+    lonely = ModelCache(None, poll_seconds=0.2)
+    try:
+        assert await _promised(sessions, installed, lonely) == 10
+        await _publish(sessions, installed, publisher)
+        assert await _promised(sessions, installed, lonely) == 10, "within the poll interval"
+        await asyncio.sleep(0.25)
+        assert await _promised(sessions, installed, lonely) == 8
+    finally:
+        await publisher_cache.close()
+
+
+async def test_warm_resolution_touches_nothing_but_memory(
+    migrated: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    installed: TenantTree,
+) -> None:
+    cache = Cache(migrated.redis_url)
+    models = ModelCache(cache, poll_seconds=60.0)
+    try:
+        async with sessions() as session, session.begin():
+            await apply_scope(session, TenantScope.single(installed.node("620102").id))
+            first = await models.effective(session, installed, "620102")
+        await cache.close()  # Redis and the database are no longer needed
+        async with sessions() as session:
+            again = await models.effective(session, installed, "620102")
+        assert again is first
+    finally:
+        await cache.close()
