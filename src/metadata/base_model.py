@@ -11,7 +11,7 @@ from typing import Any
 
 from yiwang.metadata import pointers
 from yiwang.metadata.document_checks import check_model
-from yiwang.metadata.metaschemas import document_errors, fragment_errors
+from yiwang.metadata.metaschemas import document_errors, document_is_valid, fragment_errors
 from yiwang.metadata.model import Model
 from yiwang.metadata.problems import Problems
 from yiwang.platform.errors import ErrorDetail
@@ -32,7 +32,10 @@ def base_model_errors(value: Any) -> tuple[Model | None, list[ErrorDetail]]:
             fragment_errors("code_list", code_list, pointer=pointers.join("/code_lists", key))
         )
     for key, document in value["documents"].items():
-        problems.extend(document_errors(document, pointer=pointers.join("/documents", key)))
+        # jsonschema-rs answers first; python-jsonschema explains only what it refuses
+        if not document_is_valid(document):
+            here = pointers.join("/documents", key)
+            problems.extend(document_errors(document, pointer=here))
     if problems:
         return None, problems.details
     model = Model(documents=dict(value["documents"]), code_lists=dict(code_lists))

@@ -226,6 +226,21 @@ def _condition(
     for key, here in referenced_fields(condition, pointer):
         if key not in fields:
             yield ErrorDetail("metadata.condition.field_missing", here, {"field": key})
+    yield from _condition_patterns(condition, pointer)
+
+
+def _condition_patterns(node: Any, pointer: str) -> Iterator[ErrorDetail]:
+    """Patterns anywhere in a condition must compile in both engines, like field patterns."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _condition_patterns(item, pointers.join(pointer, index))
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            here = pointers.join(pointer, key)
+            if key == "pattern" and isinstance(value, str):
+                yield from _pattern(value, here)
+            elif key not in ("const", "enum"):
+                yield from _condition_patterns(value, here)
 
 
 def _code_lists(code_lists: Mapping[str, Any], pointer: str) -> Iterator[ErrorDetail]:

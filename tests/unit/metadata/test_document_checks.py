@@ -199,3 +199,13 @@ def test_model_checks_shared_lists_and_document_keys(base_model: Model) -> None:
     found = [(e.code, e.pointer) for e in check_model(model, base_layer=True)]
     assert ("metadata.document.key_mismatch", "/documents/other/key") in found
     assert ("metadata.code_list.shadowed", "/documents/other/code_lists/kinds") in found
+
+
+def test_patterns_inside_conditions_must_compile_in_both_engines() -> None:
+    doc = _with(
+        ["fields", "note", "required_when"],
+        {"properties": {"name": {"pattern": "^a\\Z"}}, "required": ["name"]},
+    )
+    assert problems(doc) == [
+        ("metadata.field.pattern_invalid", "/fields/note/required_when/properties/name/pattern")
+    ]
