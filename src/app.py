@@ -16,6 +16,9 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from yiwang import __version__
+from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
+from yiwang.metadata.controllers import STATE_KEY as METADATA_STATE_KEY
+from yiwang.metadata.model_cache import ModelCache
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
@@ -36,6 +39,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     portal.platform_home,
     portal.subsite_home,
     TenantController,
+    *METADATA_CONTROLLERS,
 )
 
 
@@ -64,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     storage = build_storage(settings)
     directory = TenantDirectory(sessions, cache)
     policy = build_services(settings, sessions, cache)
+    models = ModelCache(cache)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -72,9 +77,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             with suppress(Exception):
                 await storage.ensure_bucket()
         await directory.load()
+        await models.start()
         try:
             yield
         finally:
+            await models.stop()
             await cache.close()
             await engine.dispose()
 
@@ -85,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "cache": cache,
         "storage": storage,
         "directory": directory,
+        METADATA_STATE_KEY: models,
     }
     app = Litestar(
         route_handlers=list(ROUTES),

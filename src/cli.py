@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from yiwang.metadata.commands import metadata_group, seed_cmd
 from yiwang.platform.cli_support import echo_json, run, sessions
 from yiwang.platform.commands import audit_group, db_group
 from yiwang.platform.settings import Settings
@@ -44,7 +45,9 @@ def serve(
     )
 
 
-@main.command("bootstrap", help="首次启动：数据库为空时按默认模板导入地区")
+@main.command(
+    "bootstrap", help="首次启动：数据库为空时按默认模板导入地区，并发布基础模型和示例扩展"
+)
 @click.pass_context
 def bootstrap(ctx: click.Context) -> None:
     settings: Settings = ctx.obj
@@ -65,9 +68,18 @@ def bootstrap(ctx: click.Context) -> None:
             return {"bootstrapped": True, **result.as_dict()}
 
     echo_json(run(body))
+    # Publishes the base model and the example overlays where nothing is published yet.
+    ctx.invoke(seed_cmd, actor="bootstrap")
 
 
-for group in (db_group, audit_group, tenants_group, calendar_group, *COMMAND_GROUPS):
+for group in (
+    db_group,
+    audit_group,
+    tenants_group,
+    calendar_group,
+    metadata_group,
+    *COMMAND_GROUPS,
+):
     main.add_command(group)
 
 

@@ -1,7 +1,7 @@
 """Metadata: published versions, drafts, effective models, the publish generation.
 
 Revision ID: 0002_metadata
-Revises: 0003_identity_policy
+Revises: 0001_foundation
 
 Chained after 0003 so the history keeps one head: 0003 was written against
 0001 while this revision was being prepared. Nothing here depends on 0003.
@@ -19,7 +19,7 @@ from migrations.registry import app_role
 from yiwang.policy.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0002_metadata"
-down_revision: str | None = "0003_identity_policy"
+down_revision: str | None = "0001_foundation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Identity and policy: accounts, Casbin rules (grants, regional denies), policy version.
 
 Revision ID: 0003_identity_policy
-Revises: 0001_foundation
+Revises: 0002_metadata
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from migrations.registry import app_role
 
 revision: str = "0003_identity_policy"
-down_revision: str | None = "0001_foundation"
+down_revision: str | None = "0002_metadata"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

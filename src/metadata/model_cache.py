@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import structlog
-from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.metadata.model import Model, Overlay
@@ -32,7 +31,7 @@ from yiwang.metadata.repository import MetadataRepository, published_scope
 from yiwang.metadata.resolution import EffectiveModel, Layer, resolve
 from yiwang.metadata.resolution_cache import ResolutionCache
 from yiwang.metadata.tenant_tree import TenantTree
-from yiwang.platform.cache import Cache, cache_key
+from yiwang.platform.cache import Cache, cache_key, stop_task, subscribe_forever
 from yiwang.platform.errors import NotFound
 
 log = structlog.get_logger(__name__)
@@ -195,28 +194,16 @@ class ModelCache:
             self._task = asyncio.create_task(self._listen(), name="metadata-listen")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
-                await asyncio.wait_for(self._task, timeout=2.0)
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _listen(self) -> None:
         assert self.cache is not None
-        while True:
-            try:
-                async with self.cache.client.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
-                    while True:
-                        message = await pubsub.get_message(
-                            ignore_subscribe_messages=True, timeout=1.0
-                        )
-                        if message and message.get("type") == "message":
-                            with contextlib.suppress(ValueError):
-                                self.note_generation(int(message["data"]))
-            except (RedisError, OSError) as exc:
-                log.warning("metadata_listen_failed", error=str(exc))
-                await asyncio.sleep(1.0)
+        await subscribe_forever(self.cache.client, CHANNEL, self._on_message)
+
+    def _on_message(self, data: bytes) -> None:
+        with contextlib.suppress(ValueError):
+            self.note_generation(int(data))
 
 
 def resolve_chain(code: str, chain: Chain, contents: list[dict[str, Any]]) -> EffectiveModel:

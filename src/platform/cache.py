@@ -7,7 +7,11 @@ Callers that must fail closed (rate limits) use `strict_client` instead.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import inspect
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -144,6 +148,48 @@ class Cache:
 
     def __repr__(self) -> str:
         return f"Cache({self.url!r}, degraded={self.degraded})"
+
+
+async def subscribe_forever(
+    client: Redis,
+    channel: str,
+    on_message: Callable[[bytes], Awaitable[None] | None],
+    *,
+    wait_seconds: float = 1.0,
+) -> None:
+    """Deliver every message on `channel` until cancelled, reconnecting after failures.
+
+    Workers run this as a background task. The subscription is closed with a bound:
+    closing a pub/sub connection whose read was just cancelled can otherwise wait
+    forever, and with it the worker's shutdown.
+    """
+    while True:
+        pubsub = client.pubsub()
+        try:
+            await pubsub.subscribe(channel)
+            while True:
+                message = await pubsub.get_message(
+                    ignore_subscribe_messages=True, timeout=wait_seconds
+                )
+                if message is not None and message.get("type") == "message":
+                    result = on_message(message["data"])
+                    if inspect.isawaitable(result):
+                        await result
+        except Exception as exc:  # Redis away: callers poll meanwhile
+            log.warning("redis_subscription_failed", channel=channel, error=str(exc))
+            await asyncio.sleep(1.0)
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pubsub.aclose(), 1.0)  # type: ignore[no-untyped-call]
+
+
+async def stop_task(task: asyncio.Task[Any] | None, *, within: float = 2.0) -> None:
+    """Cancel a background task and wait for it, but never longer than `within`."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
+        await asyncio.wait_for(task, timeout=within)
 
 
 def cache_key(*parts: Any) -> str:

@@ -15,13 +15,13 @@ without it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from yiwang.platform.cache import stop_task, subscribe_forever
 from yiwang.policy import store
 from yiwang.policy.catalogue import RoleCatalogue
 from yiwang.policy.enforcer import PolicyEngine
@@ -67,10 +67,7 @@ class PolicySync:
 
     async def stop(self) -> None:
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await stop_task(task)
         self._tasks = []
 
     async def refresh(self) -> bool:
@@ -110,18 +107,7 @@ class PolicySync:
 
     async def _listen(self) -> None:
         assert self._redis is not None
-        while True:
-            try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
-                    while True:
-                        message = await pubsub.get_message(
-                            ignore_subscribe_messages=True, timeout=5.0
-                        )
-                        if message is not None:
-                            await self.refresh()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # Redis away: the poll loop carries on meanwhile
-                log.warning("policy_listen_failed", error=str(exc))
-                await asyncio.sleep(1.0)
+        await subscribe_forever(self._redis, CHANNEL, self._on_message, wait_seconds=5.0)
+
+    async def _on_message(self, data: bytes) -> None:
+        await self.refresh()

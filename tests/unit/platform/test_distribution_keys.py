@@ -9,7 +9,8 @@ import_all_models()
 
 #: tables keyed by something else on purpose (see deploy/README.md): the registry,
 #: province-wide reference data, the single audit chain, one account for every
-#: subsite, and Casbin's rules (whose domains name the tenants inside each rule)
+#: subsite, Casbin's rules (whose domains name the tenants inside each rule), and
+#: the publish counters that workers compare across all tenants
 NOT_TENANT_OWNED = {
     "tenants",
     "calendar_days",
@@ -17,6 +18,7 @@ NOT_TENANT_OWNED = {
     "accounts",
     "casbin_rule",
     "policy_state",
+    "metadata_state",
 }
 
 
