@@ -113,8 +113,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    _declare_api_description_public(app)
     app.asgi_handler = SubsiteResolver(app.asgi_handler, directory, settings.base_domain)
     return app
+
+
+def _declare_api_description_public(app: Litestar) -> None:
+    """Litestar builds the /schema routes itself; the API description is public."""
+    for route in app.routes:
+        if route.path == "/schema" or route.path.startswith("/schema/"):
+            for handler in route.route_handlers:  # type: ignore[union-attr]
+                handler.opt["public"] = True
 
 
 def asgi() -> Litestar:
