@@ -21,6 +21,13 @@ NEW_ZONE = "code,name,level,parent_code\n620172,兰州高新技术产业开发�
 
 
 @pytest.fixture
+async def province_admin(services: PolicyServices, cleanup: str) -> tuple[str, str]:
+    """A province admin's login and TOTP secret."""
+    login = f"padmin.{cleanup}"
+    return login, await make_staff(services, login, "620000", [("province_admin", "620000", True)])
+
+
+@pytest.fixture
 def purge_zone(admin_sql: psycopg.Connection) -> Iterator[None]:
     def purge() -> None:
         admin_sql.execute(
@@ -41,15 +48,11 @@ async def _zone(sessions: async_sessionmaker[AsyncSession]) -> Tenant | None:
 async def test_province_admin_onboards_a_new_zone_once(
     migrated: Settings,
     sessions: async_sessionmaker[AsyncSession],
-    services: PolicyServices,
-    cleanup: str,
+    province_admin: tuple[str, str],
     purge_zone: None,
 ) -> None:
-    secret = await make_staff(
-        services, f"padmin.{cleanup}", "620000", [("province_admin", "620000", True)]
-    )
     async with client_for(migrated) as client:
-        auth = await sign_in(client, f"padmin.{cleanup}", secret)
+        auth = await sign_in(client, *province_admin)
         body = {"divisions": NEW_ZONE, "template": "gansu"}
         first = await client.post("/api/v1/t/620000/onboard", json=body, headers=auth)
         assert first.status_code == 200, first.text
@@ -82,18 +85,14 @@ async def test_province_admin_onboards_a_new_zone_once(
 async def test_bad_onboarding_input_is_refused_with_line_and_rule(
     migrated: Settings,
     sessions: async_sessionmaker[AsyncSession],
-    services: PolicyServices,
-    cleanup: str,
+    province_admin: tuple[str, str],
     purge_zone: None,
     divisions: str,
     code: str,
     pointer: str,
 ) -> None:
-    secret = await make_staff(
-        services, f"padmin.{cleanup}", "620000", [("province_admin", "620000", True)]
-    )
     async with client_for(migrated) as client:
-        auth = await sign_in(client, f"padmin.{cleanup}", secret)
+        auth = await sign_in(client, *province_admin)
         resp = await client.post(
             "/api/v1/t/620000/onboard",
             json={"divisions": divisions, "template": "gansu"},
@@ -135,13 +134,10 @@ async def test_county_operator_cannot_onboard_or_suspend(
 
 
 async def test_province_admin_suspends_and_resumes_over_http(
-    migrated: Settings, services: PolicyServices, cleanup: str
+    migrated: Settings, province_admin: tuple[str, str]
 ) -> None:
-    secret = await make_staff(
-        services, f"padmin.{cleanup}", "620000", [("province_admin", "620000", True)]
-    )
     async with client_for(migrated) as client:
-        auth = await sign_in(client, f"padmin.{cleanup}", secret)
+        auth = await sign_in(client, *province_admin)
         try:
             resp = await client.post(
                 "/api/v1/t/620111/suspend", json={"reason": "系统维护"}, headers=auth
@@ -161,14 +157,11 @@ async def test_province_admin_suspends_and_resumes_over_http(
 
 
 async def test_calendar_year_through_the_api(
-    migrated: Settings, services: PolicyServices, cleanup: str
+    migrated: Settings, province_admin: tuple[str, str]
 ) -> None:
-    secret = await make_staff(
-        services, f"padmin.{cleanup}", "620000", [("province_admin", "620000", True)]
-    )
     year_csv = "date,kind,name\n2027-01-01,holiday,元旦\n2027-02-20,workday,春节调休上班\n"
     async with client_for(migrated) as client:
-        auth = await sign_in(client, f"padmin.{cleanup}", secret)
+        auth = await sign_in(client, *province_admin)
         bad = await client.put(
             "/api/v1/t/620000/calendar/2027", json={"csv": "2027-02-30,holiday,x\n"}, headers=auth
         )
