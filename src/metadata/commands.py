@@ -72,6 +72,13 @@ async def _announce(settings: Settings, generation: int) -> None:
         await cache.close()
 
 
+def _change_version(settings: Settings, tenant: str, call: ServiceCall[dict[str, Any]]) -> None:
+    """Run a publish or rollback `call`, announce its generation and print its result."""
+    result = run(lambda: _with_service(settings, tenant, call))
+    run(lambda: _announce(settings, int(result["generation"])))
+    echo_json(result)
+
+
 @click.group("metadata", help="元数据：基础模型、地区扩展、版本发布与交换")
 def metadata_group() -> None:
     pass
@@ -102,7 +109,7 @@ def validate_cmd(ctx: click.Context, file: Path, tenant: str | None) -> None:
     except MetadataInvalid as exc:
         errors = exc.details
     if errors:
-        click.echo(json.dumps(_error_list(errors), ensure_ascii=False, indent=2))
+        echo_json(_error_list(errors))
         sys.exit(1)
     click.echo("[]")
     click.echo(translate("metadata.cli.valid", file=str(file)), err=True)
@@ -220,9 +227,7 @@ def publish_cmd(ctx: click.Context, tenant: str, yes: bool, note: str | None, ac
     async def publish(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
         return (await service.publish(tenant, actor, note=note)).as_dict()
 
-    result = run(lambda: _with_service(settings, tenant, publish))
-    run(lambda: _announce(settings, int(result["generation"])))
-    echo_json(result)
+    _change_version(settings, tenant, publish)
 
 
 @metadata_group.command("rollback", help="回退到上一发布版本")
@@ -237,9 +242,7 @@ def rollback_cmd(ctx: click.Context, tenant: str, yes: bool, actor: str) -> None
     async def call(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
         return (await service.rollback(tenant, actor)).as_dict()
 
-    result = run(lambda: _with_service(settings, tenant, call))
-    run(lambda: _announce(settings, int(result["generation"])))
-    echo_json(result)
+    _change_version(settings, tenant, call)
 
 
 @metadata_group.command("export", help="导出地区当前发布的元数据（JSON）")
@@ -271,7 +274,7 @@ def import_cmd(ctx: click.Context, file: Path, tenant: str, actor: str) -> None:
     try:
         value = sources.load_file(file)
     except MetadataInvalid as exc:
-        click.echo(json.dumps(_error_list(exc.details), ensure_ascii=False, indent=2))
+        echo_json(_error_list(exc.details))
         sys.exit(1)
     if isinstance(value, dict) and value.get("format") == "yiwang-metadata/1":
         value = value.get("content")
@@ -281,7 +284,7 @@ def import_cmd(ctx: click.Context, file: Path, tenant: str, actor: str) -> None:
         return await service.validate(tenant, value)
 
     errors = run(lambda: _with_service(settings, tenant, call))
-    click.echo(json.dumps(_error_list(errors), ensure_ascii=False, indent=2))
+    echo_json(_error_list(errors))
     if errors:
         sys.exit(1)
 

@@ -10,8 +10,7 @@ from typing import Any
 
 from yiwang.metadata import pointers
 from yiwang.metadata.hashing import json_copy
-from yiwang.metadata.metaschemas import fragment_errors
-from yiwang.metadata.overlay_fields import LOCAL_PREFIX
+from yiwang.metadata.overlay_fields import fragment_fits, is_local
 from yiwang.metadata.problems import Problems
 
 
@@ -23,9 +22,7 @@ def apply_code_list_patches(
         here = pointers.join(pointer, key)
         if key in code_lists:
             apply_code_list_patch(code_lists[key], patch, here, problems)
-        elif not key.startswith(LOCAL_PREFIX):
-            problems.add("metadata.overlay.x_prefix_required", here, key=key)
-        else:
+        elif is_local(key, here, problems):
             _add_code_list(code_lists, key, patch, here, problems)
 
 
@@ -41,11 +38,8 @@ def _add_code_list(
         k: json_copy(patch[k]) for k in ("label", "description") if k in patch
     }
     code_list["values"] = json_copy(patch.get("add", []))
-    errors = fragment_errors("code_list", code_list, pointer=pointer)
-    if errors or extra:
-        problems.extend(errors)
-        return
-    code_lists[key] = code_list
+    if fragment_fits("code_list", code_list, pointer, problems) and not extra:
+        code_lists[key] = code_list
 
 
 def apply_code_list_patch(

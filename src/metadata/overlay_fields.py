@@ -33,27 +33,42 @@ def apply_field_patches(
     for key, patch in patches.items():
         here = pointers.join(pointer, key)
         if key not in fields:
-            _add_field(fields, key, patch, here, problems)
+            if patch is None:
+                problems.add("metadata.overlay.unknown_target", here, key=key)
+            else:
+                add_local(fields, key, "field", patch, here, problems)
         elif patch is None:
             problems.add("metadata.overlay.field_removed", here, field=key)
         else:
             _patch_field(fields[key], patch, here, problems)
 
 
-def _add_field(
-    fields: dict[str, Any], key: str, field: Any, pointer: str, problems: Problems
+def is_local(key: str, pointer: str, problems: Problems) -> bool:
+    """Whether a region may add `key` (it starts with `x_`); records the refusal if not."""
+    if key.startswith(LOCAL_PREFIX):
+        return True
+    problems.add("metadata.overlay.x_prefix_required", pointer, key=key)
+    return False
+
+
+def fragment_fits(definition: str, fragment: Any, pointer: str, problems: Problems) -> bool:
+    """Whether `fragment` passes its meta-schema `definition`; records its errors if not."""
+    errors = fragment_errors(definition, fragment, pointer=pointer)
+    problems.extend(errors)
+    return not errors
+
+
+def add_local(
+    target: dict[str, Any],
+    key: str,
+    definition: str,
+    fragment: Any,
+    pointer: str,
+    problems: Problems,
 ) -> None:
-    if field is None:
-        problems.add("metadata.overlay.unknown_target", pointer, key=key)
-        return
-    if not key.startswith(LOCAL_PREFIX):
-        problems.add("metadata.overlay.x_prefix_required", pointer, key=key)
-        return
-    errors = fragment_errors("field", field, pointer=pointer)
-    if errors:
-        problems.extend(errors)
-        return
-    fields[key] = json_copy(field)
+    """Add a copy of a region's new `x_` `fragment` under `key` if it is well formed."""
+    if is_local(key, pointer, problems) and fragment_fits(definition, fragment, pointer, problems):
+        target[key] = json_copy(fragment)
 
 
 def _patch_field(

@@ -12,8 +12,7 @@ from typing import Any, Final
 
 from yiwang.metadata import pointers
 from yiwang.metadata.hashing import json_copy
-from yiwang.metadata.metaschemas import fragment_errors
-from yiwang.metadata.overlay_fields import LOCAL_PREFIX, tighten_bound
+from yiwang.metadata.overlay_fields import LOCAL_PREFIX, add_local, tighten_bound
 from yiwang.metadata.problems import Problems
 
 _STEP_FREE: Final = ("label", "help", "role", "department")
@@ -27,14 +26,8 @@ def apply_route_patches(
         here = pointers.join(pointer, key)
         if key in routes:
             _patch_route(routes[key], patch, here, problems)
-        elif not key.startswith(LOCAL_PREFIX):
-            problems.add("metadata.overlay.x_prefix_required", here, key=key)
         else:
-            errors = fragment_errors("route", patch, pointer=here)
-            if errors:
-                problems.extend(errors)
-            else:
-                routes[key] = json_copy(patch)
+            add_local(routes, key, "route", patch, here, problems)
 
 
 def _patch_route(

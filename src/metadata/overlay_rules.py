@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from yiwang.metadata import pointers
-from yiwang.metadata.hashing import json_copy
-from yiwang.metadata.metaschemas import fragment_errors
-from yiwang.metadata.overlay_fields import LOCAL_PREFIX, tighten_bound
+from yiwang.metadata.overlay_fields import add_local, tighten_bound
 from yiwang.metadata.problems import Problems
 
 
@@ -28,14 +26,8 @@ def apply_rule_patches(
                 _patch_rule(rules[key], patch, here, problems)
         elif patch is None:
             problems.add("metadata.overlay.unknown_target", here, key=key)
-        elif not key.startswith(LOCAL_PREFIX):
-            problems.add("metadata.overlay.x_prefix_required", here, key=key)
         else:
-            errors = fragment_errors("rule", patch, pointer=here)
-            if errors:
-                problems.extend(errors)
-            else:
-                rules[key] = json_copy(patch)
+            add_local(rules, key, "rule", patch, here, problems)
 
 
 def _patch_rule(

@@ -13,8 +13,7 @@ from typing import Any
 
 from yiwang.metadata import pointers
 from yiwang.metadata.hashing import json_copy
-from yiwang.metadata.metaschemas import fragment_errors
-from yiwang.metadata.overlay_fields import LOCAL_PREFIX
+from yiwang.metadata.overlay_fields import add_local, fragment_fits, is_local
 from yiwang.metadata.problems import Problems
 
 
@@ -30,9 +29,7 @@ def apply_form_patches(
         here = pointers.join(pointer, key)
         if key in forms:
             _patch_form(forms[key], patch, fields, here, problems)
-        elif not key.startswith(LOCAL_PREFIX):
-            problems.add("metadata.overlay.x_prefix_required", here, key=key)
-        else:
+        elif is_local(key, here, problems):
             _add_form(forms, key, patch, here, problems)
 
 
@@ -43,11 +40,8 @@ def _add_form(
     form["sections"] = [
         _new_section(s_key, s_patch) for s_key, s_patch in patch.get("sections", {}).items()
     ]
-    errors = fragment_errors("form", form, pointer=pointer)
-    if errors:
-        problems.extend(errors)
-        return
-    forms[key] = form
+    if fragment_fits("form", form, pointer, problems):
+        forms[key] = form
 
 
 def _new_section(key: str, patch: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,13 +71,10 @@ def _patch_form(
         here = pointers.join(pointer, "sections", key)
         existing = next((s for s in sections if s["key"] == key), None)
         if existing is None:
-            if not key.startswith(LOCAL_PREFIX):
-                problems.add("metadata.overlay.x_prefix_required", here, key=key)
+            if not is_local(key, here, problems):
                 continue
             section = _new_section(key, s_patch)
-            errors = fragment_errors("section", section, pointer=here)
-            if errors:
-                problems.extend(errors)
+            if not fragment_fits("section", section, here, problems):
                 continue
             existing = section
             sections.append(section)
@@ -156,15 +147,7 @@ def apply_list_patches(
     for key, patch in patches.items():
         here = pointers.join(pointer, key)
         if key not in lists:
-            if not key.startswith(LOCAL_PREFIX):
-                problems.add("metadata.overlay.x_prefix_required", here, key=key)
-                continue
-            view = {k: json_copy(v) for k, v in patch.items()}
-            errors = fragment_errors("list_view", view, pointer=here)
-            if errors:
-                problems.extend(errors)
-                continue
-            lists[key] = view
+            add_local(lists, key, "list_view", patch, here, problems)
             continue
         view = lists[key]
         for name in ("columns", "filters", "audience"):
