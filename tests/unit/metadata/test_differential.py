@@ -68,6 +68,8 @@ def _agree(schema: dict[str, Any], document: dict[str, Any], examples: int) -> C
 
     @settings(
         max_examples=examples,
+        # Same payloads on every run: CI must not pass or fail by the draw.
+        derandomize=True,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
