@@ -32,9 +32,10 @@ class NodeRoleManager(RoleManager):  # type: ignore[misc]
         self._links = {}
 
     def add_matching_func(self, fn: Callable[[str, str], bool] | None = None) -> None:
-        # Role names are exact keys; a pattern over them would make every
-        # decision scan all roles.
-        raise NotImplementedError("role-name patterns are not supported")
+        """Refuse role-name patterns: role names are exact keys, and a pattern over
+        them would make every decision scan all roles. `None` (no pattern) is fine."""
+        if fn is not None:
+            raise ValueError("role-name patterns are refused: role names are exact keys")
 
     def add_domain_matching_func(self, fn: Callable[[str, str], bool] | None = None) -> None:
         self.domain_matching_func = fn
