@@ -35,13 +35,13 @@ from redis.asyncio import Redis
 from yiwang.platform import migrate
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
-from yiwang.platform.identity_accounts import Accounts
-from yiwang.platform.identity_passwords import PasswordHashing
-from yiwang.platform.identity_settings import IdentitySettings
 from yiwang.platform.logging import configure_logging
 from yiwang.platform.settings import Settings
 from yiwang.policy.broadcast import CHANNEL, PolicySync
 from yiwang.policy.catalogue import load_catalogue
+from yiwang.policy.identity.accounts import Accounts
+from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.policy.identity.settings import IdentitySettings
 from yiwang.policy.service import PolicyAdmin, SnapshotEngines
 from yiwang.tenants import onboarding
 

@@ -7,7 +7,7 @@ import importlib.util
 
 MODEL_MODULES = (
     "yiwang.platform.audit",
-    "yiwang.platform.identity_models",
+    "yiwang.policy.identity.models",
     "yiwang.tenants.models",
     "yiwang.policy.models",
     "yiwang.metadata.models",

@@ -19,12 +19,12 @@ import click
 
 from yiwang.platform.cache import Cache
 from yiwang.platform.cli_support import echo_json, run, sessions, settings_of
-from yiwang.platform.identity_accounts import Accounts
-from yiwang.platform.identity_passwords import PasswordHashing
-from yiwang.platform.identity_settings import IdentitySettings
 from yiwang.platform.settings import Settings
 from yiwang.policy.broadcast import CHANNEL
 from yiwang.policy.catalogue import load_catalogue
+from yiwang.policy.identity.accounts import Accounts
+from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.policy.identity.settings import IdentitySettings
 from yiwang.policy.service import PolicyAdmin, SnapshotEngines
 
 

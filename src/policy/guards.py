@@ -31,12 +31,12 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.platform.errors import NotAuthenticated, NotFound, PermissionDenied
-from yiwang.platform.identity_sessions import Session
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 from yiwang.policy.catalogue import RoleCatalogue
 from yiwang.policy.domains import in_subtree
 from yiwang.policy.enforcer import Decision, user_subject
 from yiwang.policy.holder import PolicyHolder
+from yiwang.policy.identity.sessions import Session
 from yiwang.tenants.directory import TenantDirectory, TenantInfo
 from yiwang.tenants.subsite import tenant_of
 

@@ -19,20 +19,20 @@ from litestar.plugins import InitPluginProtocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform.cache import Cache
-from yiwang.platform.identity_accounts import Accounts
-from yiwang.platform.identity_login import LockoutRules, LoginService
-from yiwang.platform.identity_models import Account
-from yiwang.platform.identity_passwords import PasswordHashing
-from yiwang.platform.identity_ratelimit import RateLimiter
-from yiwang.platform.identity_realname import CheckDigitOnlyProvider, RealNameProvider
-from yiwang.platform.identity_sessions import SessionStore
-from yiwang.platform.identity_settings import IdentitySettings
-from yiwang.platform.identity_sms import DevelopmentSmsGateway, SmsCodes, SmsGateway
-from yiwang.platform.identity_totp import RedisUsedCodeStore, TotpVerifier
 from yiwang.platform.settings import Settings
 from yiwang.policy.broadcast import PolicySync
 from yiwang.policy.catalogue import RoleCatalogue, load_catalogue
 from yiwang.policy.enforcer import PolicyEngine, user_subject
+from yiwang.policy.identity.accounts import Accounts
+from yiwang.policy.identity.login import LockoutRules, LoginService
+from yiwang.policy.identity.models import Account
+from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.policy.identity.ratelimit import RateLimiter
+from yiwang.policy.identity.realname import CheckDigitOnlyProvider, RealNameProvider
+from yiwang.policy.identity.sessions import SessionStore
+from yiwang.policy.identity.settings import IdentitySettings
+from yiwang.policy.identity.sms import DevelopmentSmsGateway, SmsCodes, SmsGateway
+from yiwang.policy.identity.totp import RedisUsedCodeStore, TotpVerifier
 from yiwang.policy.service import PolicyAdmin
 
 
@@ -127,9 +127,9 @@ class PolicyPlugin(InitPluginProtocol):
         self.services = services
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        from yiwang.platform.identity_controllers import AuthController
         from yiwang.policy.controllers import CatalogueController, PolicyController
         from yiwang.policy.guards import policy_guard
+        from yiwang.policy.identity.controllers import AuthController
 
         services = self.services
 

@@ -20,9 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yiwang.platform import audit
 from yiwang.platform.database import transaction
 from yiwang.platform.errors import InvalidInput, NotFound, YiwangError
-from yiwang.platform.identity_accounts import Accounts, kind_of_login
-from yiwang.platform.identity_crypto import mask_login
-from yiwang.platform.identity_models import Account
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 from yiwang.policy import store
 from yiwang.policy.catalogue import RoleCatalogue
@@ -30,6 +27,9 @@ from yiwang.policy.domains import path_codes
 from yiwang.policy.enforcer import PolicyEngine, user_subject
 from yiwang.policy.explain import explain
 from yiwang.policy.grants import TenantNode, check_deny_override, check_grant, check_revoke
+from yiwang.policy.identity.accounts import Accounts, kind_of_login
+from yiwang.policy.identity.crypto import mask_login
+from yiwang.policy.identity.models import Account
 from yiwang.tenants.models import Tenant
 from yiwang.tenants.repository import DepartmentRepository, TenantRepository
 

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform.cache import Cache
-from yiwang.platform.identity_passwords import HashingParameters, PasswordHashing
-from yiwang.platform.identity_sms import DevelopmentSmsGateway
 from yiwang.platform.settings import Settings
+from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
+from yiwang.policy.identity.sms import DevelopmentSmsGateway
 from yiwang.policy.plugin import PolicyServices, build_services
 
 

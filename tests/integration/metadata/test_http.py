@@ -20,9 +20,9 @@ from yiwang.metadata.tenant_tree import TenantTree
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
-from yiwang.platform.identity_passwords import HashingParameters, PasswordHashing
 from yiwang.platform.settings import Settings
 from yiwang.policy.guards import provide_scoped_db_session
+from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
 from yiwang.policy.plugin import PolicyPlugin, PolicyServices, build_services
 from yiwang.tenants.directory import TenantDirectory
 

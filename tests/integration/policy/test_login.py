@@ -13,9 +13,9 @@ import pytest
 
 from yiwang.platform.cache import Cache
 from yiwang.platform.errors import InvalidInput, NotAuthenticated, ServiceUnavailable
-from yiwang.platform.identity_passwords import HashingParameters, PasswordHashing
-from yiwang.platform.identity_sms import read_sms_log
 from yiwang.platform.settings import Settings
+from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
+from yiwang.policy.identity.sms import read_sms_log
 from yiwang.policy.plugin import PolicyServices, build_services
 
 PASSWORD = "Hx7#qLm2vT"

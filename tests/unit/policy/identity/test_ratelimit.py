@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.identity.fakes import FakeClock, FakeRedis
+from tests.unit.policy.identity.fakes import FakeClock, FakeRedis
 from yiwang.platform.errors import RateLimited, ServiceUnavailable
-from yiwang.platform.identity_ratelimit import RateLimiter, RateRule
+from yiwang.policy.identity.ratelimit import RateLimiter, RateRule
 
 RULE = RateRule("login_account", limit=3, window_seconds=60)
 IP_RULE = RateRule("login_ip", limit=5, window_seconds=60)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from yiwang.platform.errors import InvalidInput
-from yiwang.platform.identity_crypto import (
+from yiwang.policy.identity.crypto import (
     FieldCipher,
     generate_key,
     mask_id_number,

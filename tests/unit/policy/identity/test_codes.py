@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from yiwang.platform.errors import InvalidInput
-from yiwang.platform.identity_codes import (
+from yiwang.policy.identity.codes import (
     CREDIT_CODE_ALPHABET,
     credit_code_check_char,
     is_valid_credit_code,

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.identity.fakes import FakeClock, FakeRedis
+from tests.unit.policy.identity.fakes import FakeClock, FakeRedis
 from yiwang.platform.errors import InvalidInput, ServiceUnavailable
-from yiwang.platform.identity_realname import CheckDigitOnlyProvider
-from yiwang.platform.identity_sms import DevelopmentSmsGateway, SmsCodes, read_sms_log
+from yiwang.policy.identity.realname import CheckDigitOnlyProvider
+from yiwang.policy.identity.sms import DevelopmentSmsGateway, SmsCodes, read_sms_log
 
 
 def make(tmp_path: Path, **kw: int) -> tuple[SmsCodes, FakeRedis, FakeClock, Path]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from yiwang.platform.identity_codes import is_valid_resident_id
+from yiwang.policy.identity.codes import is_valid_resident_id
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yiwang.platform import audit
 from yiwang.platform.database import transaction
 from yiwang.platform.errors import InvalidInput, NotAuthenticated, YiwangError
-from yiwang.platform.identity_accounts import Accounts, kind_of_login
-from yiwang.platform.identity_codes import normalise_phone
-from yiwang.platform.identity_crypto import mask_login, mask_phone
-from yiwang.platform.identity_models import Account
-from yiwang.platform.identity_ratelimit import (
+from yiwang.policy.identity.accounts import Accounts, kind_of_login
+from yiwang.policy.identity.codes import normalise_phone
+from yiwang.policy.identity.crypto import mask_login, mask_phone
+from yiwang.policy.identity.models import Account
+from yiwang.policy.identity.ratelimit import (
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_IP,
     SMS_PER_IP,
@@ -32,9 +32,9 @@ from yiwang.platform.identity_ratelimit import (
     SMS_PER_PHONE_MINUTE,
     RateLimiter,
 )
-from yiwang.platform.identity_sessions import Session, SessionStore
-from yiwang.platform.identity_sms import SmsCodes
-from yiwang.platform.identity_totp import TotpVerifier
+from yiwang.policy.identity.sessions import Session, SessionStore
+from yiwang.policy.identity.sms import SmsCodes
+from yiwang.policy.identity.totp import TotpVerifier
 
 #: decides whether an account holds an administrator role (supplied by the policy part)
 AdminCheck = Callable[[Account], Awaitable[bool]]

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from yiwang.platform.errors import InvalidInput
-from yiwang.platform.identity_passwords import (
+from yiwang.policy.identity.passwords import (
     HashingParameters,
     PasswordHashing,
     PasswordPolicy,

@@ -32,7 +32,7 @@ _LEADING_NOISE = re.compile(r"^[^a-z]+")
 def shipped_common_passwords() -> frozenset[str]:
     """The packaged list, read once per process."""
     text = (
-        resources.files("yiwang.platform")
+        resources.files("yiwang.policy.identity")
         .joinpath(COMMON_PASSWORDS_RESOURCE)
         .read_text(encoding="utf-8")
     )

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yiwang.platform.errors import InvalidInput
-from yiwang.platform.identity_crypto import FieldCipher
 from yiwang.platform.settings import PROJECT_ROOT
+from yiwang.policy.identity.crypto import FieldCipher
 
 _DEV_ENVIRONMENTS = ("development", "test")
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from tests.unit.identity.fakes import FakeClock, FakeRedis
+from tests.unit.policy.identity.fakes import FakeClock, FakeRedis
 from yiwang.platform.cache import Cache
-from yiwang.platform.identity_sessions import SessionStore
+from yiwang.policy.identity.sessions import SessionStore
 
 
 def make() -> tuple[SessionStore, FakeRedis, FakeClock]:

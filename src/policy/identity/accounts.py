@@ -20,12 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.platform.errors import Conflict, InvalidInput
-from yiwang.platform.identity_codes import normalise_phone, parse_credit_code, parse_resident_id
-from yiwang.platform.identity_crypto import FieldCipher, mask_id_number, mask_phone
-from yiwang.platform.identity_models import ACCOUNT_KINDS, Account
-from yiwang.platform.identity_passwords import PasswordHashing
-from yiwang.platform.identity_realname import RealNameProvider, RealNameResult
-from yiwang.platform.identity_totp import new_secret, provisioning_uri
+from yiwang.policy.identity.codes import normalise_phone, parse_credit_code, parse_resident_id
+from yiwang.policy.identity.crypto import FieldCipher, mask_id_number, mask_phone
+from yiwang.policy.identity.models import ACCOUNT_KINDS, Account
+from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.policy.identity.realname import RealNameProvider, RealNameResult
+from yiwang.policy.identity.totp import new_secret, provisioning_uri
 
 _STAFF_LOGIN = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 

@@ -16,10 +16,10 @@ from litestar.datastructures import Cookie, State
 from yiwang.platform import audit
 from yiwang.platform.database import transaction
 from yiwang.platform.errors import NotAuthenticated
-from yiwang.platform.identity_accounts import Accounts
-from yiwang.platform.identity_login import LoginService, SignedIn
-from yiwang.platform.identity_realname import RealNameProvider
-from yiwang.platform.identity_sessions import Session, SessionStore
+from yiwang.policy.identity.accounts import Accounts
+from yiwang.policy.identity.login import LoginService, SignedIn
+from yiwang.policy.identity.realname import RealNameProvider
+from yiwang.policy.identity.sessions import Session, SessionStore
 
 SESSION_COOKIE = "yiwang_session"
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.identity.fakes import FakeClock, FakeRedis
+from tests.unit.policy.identity.fakes import FakeClock, FakeRedis
 from yiwang.platform.errors import InvalidInput, ServiceUnavailable
-from yiwang.platform.identity_totp import (
+from yiwang.policy.identity.totp import (
     MemoryUsedCodeStore,
     RedisUsedCodeStore,
     TotpVerifier,

@@ -6,7 +6,7 @@ home tenant and department for display and defaults. What they may do is
 decided only by their policy grants.
 
 Personal identifiers are never stored in the clear. The phone and ID number
-columns hold AES-GCM ciphertexts (`identity_crypto`), and each has a keyed
+columns hold AES-GCM ciphertexts (`crypto`), and each has a keyed
 blind index beside it for lookups. A citizen's login is their phone number, so
 `login` holds its masked form for display and `login_index` is what is unique.
 """

@@ -1,0 +1,6 @@
+"""Who is who: accounts (staff, citizens, legal persons), credentials, sign-in,
+sessions, and the real-name and SMS providers.
+
+The rest of `policy` stands on this room; it imports only the kernel
+(`yiwang.platform`) and the tenant registry (`yiwang.tenants`), never the rules.
+"""
