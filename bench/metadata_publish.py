@@ -28,15 +28,15 @@ from typing import Any
 
 import psycopg
 
-from yiwang.metadata.model_cache import ModelCache
-from yiwang.metadata.service import MetadataService, install_templates
 from yiwang.metadata.tenant_tree import TenantTree
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import MetadataService, install_templates
 from yiwang.platform import migrate
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope
-from yiwang.tenants import onboarding
+from yiwang.tenants.onboarding import service as onboarding
 
 SCRATCH = "yiwang_bench_metadata"
 RUNS = 10

@@ -31,11 +31,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from yiwang.metadata.base_model import base_model_errors
-from yiwang.metadata.impact import preview_impact
-from yiwang.metadata.metaschemas import document_errors
-from yiwang.metadata.record_schema import record_schema
-from yiwang.metadata.resolution import (
+from yiwang.metadata.documents.base_model import base_model_errors
+from yiwang.metadata.documents.metaschemas import document_errors
+from yiwang.metadata.generators.record_schema import record_schema
+from yiwang.metadata.generators.validation import RecordValidator
+from yiwang.metadata.resolution.impact import preview_impact
+from yiwang.metadata.resolution.memo import ResolutionCache
+from yiwang.metadata.resolution.resolve import (
     apply_overlays,
     base_layer,
     check_layers,
@@ -43,9 +45,7 @@ from yiwang.metadata.resolution import (
     overlay_chain,
     resolve,
 )
-from yiwang.metadata.resolution_cache import ResolutionCache
-from yiwang.metadata.templates import load_base_model, load_overlays
-from yiwang.metadata.validation import RecordValidator
+from yiwang.metadata.versions.bundled import load_base_model, load_overlays
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "tenant_templates"
 PROVINCE = "620000"

@@ -32,10 +32,14 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from yiwang.metadata.record_schema import record_schema
-from yiwang.metadata.resolution import base_layer, overlay_chain, resolve
-from yiwang.metadata.templates import load_base_model, load_overlays
-from yiwang.metadata.validation import authoring_validator, fast_validator, record_validator
+from yiwang.metadata.generators.record_schema import record_schema
+from yiwang.metadata.generators.validation import (
+    authoring_validator,
+    fast_validator,
+    record_validator,
+)
+from yiwang.metadata.resolution.resolve import base_layer, overlay_chain, resolve
+from yiwang.metadata.versions.bundled import load_base_model, load_overlays
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "tenant_templates"
 COUNTY = "620102"

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from yiwang.platform import migrate
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
-from yiwang.tenants import onboarding
+from yiwang.tenants.onboarding import service as onboarding
 
 REPEAT = 3
 SCRATCH = "yiwang_bench_onboard"

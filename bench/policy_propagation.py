@@ -43,7 +43,7 @@ from yiwang.policy.identity.accounts import Accounts
 from yiwang.policy.identity.passwords import PasswordHashing
 from yiwang.policy.identity.settings import IdentitySettings
 from yiwang.policy.service import PolicyAdmin, SnapshotEngines
-from yiwang.tenants import onboarding
+from yiwang.tenants.onboarding import service as onboarding
 
 SCRATCH = "yiwang_bench_policy"
 PING = "yiwang:bench:ping"

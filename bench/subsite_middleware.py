@@ -18,10 +18,10 @@ from litestar import Litestar, get
 
 from yiwang.platform.cache import Cache
 from yiwang.tenants.directory import TenantDirectory
-from yiwang.tenants.divisions import parse_divisions
 from yiwang.tenants.models import Tenant
+from yiwang.tenants.onboarding.divisions import parse_divisions
+from yiwang.tenants.onboarding.tenant_templates import load_template
 from yiwang.tenants.subsite import SubsiteResolver
-from yiwang.tenants.templates import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS, PER_ROUND = 30, 400

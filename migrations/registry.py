@@ -10,7 +10,7 @@ MODEL_MODULES = (
     "yiwang.policy.identity.models",
     "yiwang.tenants.models",
     "yiwang.policy.models",
-    "yiwang.metadata.models",
+    "yiwang.metadata.versions.models",
     "yiwang.runtime.models",
 )
 

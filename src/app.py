@@ -18,7 +18,7 @@ from litestar.types import ControllerRouterHandler
 from yiwang import __version__
 from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
 from yiwang.metadata.controllers import STATE_KEY as METADATA_STATE_KEY
-from yiwang.metadata.model_cache import ModelCache
+from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
@@ -28,7 +28,7 @@ from yiwang.platform.settings import PROJECT_ROOT, Settings
 from yiwang.platform.storage import LocalStorage, ObjectStorage, S3Storage
 from yiwang.policy.guards import provide_scoped_db_session
 from yiwang.policy.plugin import PolicyPlugin, build_services
-from yiwang.runtime import portal
+from yiwang.runtime.portal import pages as portal
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.subsite import SubsiteResolver
@@ -103,7 +103,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         template_config=TemplateConfig(
-            directory=PROJECT_ROOT / "src" / "runtime" / "templates", engine=JinjaTemplateEngine
+            directory=PROJECT_ROOT / "src" / "runtime" / "portal" / "templates",
+            engine=JinjaTemplateEngine,
         ),
         openapi_config=OpenAPIConfig(
             title="一网 Yiwang API",

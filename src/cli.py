@@ -9,10 +9,10 @@ from yiwang.platform.cli_support import echo_json, run, sessions
 from yiwang.platform.commands import audit_group, db_group
 from yiwang.platform.settings import Settings
 from yiwang.policy.commands import COMMAND_GROUPS
-from yiwang.tenants import onboarding
 from yiwang.tenants.commands import calendar_group, tenants_group
+from yiwang.tenants.onboarding import service as onboarding
+from yiwang.tenants.onboarding.tenant_templates import load_template
 from yiwang.tenants.repository import TenantRepository
-from yiwang.tenants.templates import load_template
 
 
 @click.group(help="一网（Yiwang）政务服务平台命令行")

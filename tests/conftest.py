@@ -54,7 +54,7 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 @pytest.fixture(scope="session")
 async def gansu(migrated: Settings, sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
     """The Gansu tree, onboarded once per run; maps division code to tenant id."""
-    from yiwang.tenants import onboarding
+    from yiwang.tenants.onboarding import service as onboarding
     from yiwang.tenants.repository import TenantRepository
 
     raw = (migrated.templates_root / "gansu-divisions.csv").read_bytes()

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 from migrations.registry import app_role
 from yiwang.platform import audit_sql
-from yiwang.policy.rls import audit_read_policy, disable_tenant_rls, enable_tenant_rls
+from yiwang.platform.rls import audit_read_policy, disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0001_foundation"
 down_revision: str | None = None

@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from migrations.registry import app_role
-from yiwang.policy.rls import disable_tenant_rls, enable_tenant_rls
+from yiwang.platform.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0002_metadata"
 down_revision: str | None = "0001_foundation"

@@ -29,17 +29,17 @@ import click
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from yiwang.metadata import sources
-from yiwang.metadata.base_model import base_model_errors
-from yiwang.metadata.document_checks import check_document
-from yiwang.metadata.hashing import content_hash
-from yiwang.metadata.metaschemas import document_errors, overlay_errors
-from yiwang.metadata.model import Model, Overlay
-from yiwang.metadata.model_cache import CHANNEL, ModelCache
-from yiwang.metadata.resolution import add_layer, base_layer, check_layers, resolve
-from yiwang.metadata.service import MetadataService, install_templates
-from yiwang.metadata.templates import load_base_model, load_overlays
+from yiwang.metadata.documents import sources
+from yiwang.metadata.documents.base_model import base_model_errors
+from yiwang.metadata.documents.checks import check_document
+from yiwang.metadata.documents.hashing import content_hash
+from yiwang.metadata.documents.metaschemas import document_errors, overlay_errors
+from yiwang.metadata.documents.shapes import Model, Overlay
+from yiwang.metadata.resolution.resolve import add_layer, base_layer, check_layers, resolve
 from yiwang.metadata.tenant_tree import TenantTree
+from yiwang.metadata.versions.bundled import load_base_model, load_overlays
+from yiwang.metadata.versions.model_cache import CHANNEL, ModelCache
+from yiwang.metadata.versions.service import MetadataService, install_templates
 from yiwang.platform.cache import Cache
 from yiwang.platform.cli_support import echo_json, run, sessions, settings_of
 from yiwang.platform.errors import ErrorDetail, MetadataInvalid

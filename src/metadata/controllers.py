@@ -14,14 +14,14 @@ from litestar import Controller, Request, delete, get, post, put
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from yiwang.metadata import sources
-from yiwang.metadata.draft07 import to_draft07
-from yiwang.metadata.model_cache import ModelCache
-from yiwang.metadata.openapi import openapi_components
-from yiwang.metadata.record_schema import form_schema, record_schema
-from yiwang.metadata.service import MetadataService, PublishResult, version_summary
+from yiwang.metadata.documents import sources
+from yiwang.metadata.generators.draft07 import to_draft07
+from yiwang.metadata.generators.openapi import openapi_components
+from yiwang.metadata.generators.record_schema import form_schema, record_schema
+from yiwang.metadata.generators.ui_schemas import jsonforms_ui_schema, rjsf_ui_schema
 from yiwang.metadata.tenant_tree import TenantNode, TenantTree
-from yiwang.metadata.ui_schemas import jsonforms_ui_schema, rjsf_ui_schema
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import MetadataService, PublishResult, version_summary
 from yiwang.platform.errors import ErrorDetail, NotFound
 
 READ = {"object": "metadata", "action": "read"}

@@ -1,3 +1,5 @@
-"""Kernel: settings, database, cache, storage, identity, audit, errors, i18n, logging.
+"""Kernel: settings, database, tenant context and row-level-security DDL, cache,
+object storage, audit trail, the error machinery, i18n and logging.
 
-Imports no other part of yiwang."""
+Imports no other part of yiwang.
+"""

@@ -1,1 +1,6 @@
-"""What metadata becomes: forms, records, routes, cases, portal pages."""
+"""What metadata becomes, one room per concept: records, lists, forms, routes,
+cases, certificates, supervision, the portal and console, and jobs.
+
+Imports `yiwang.metadata`, `yiwang.policy`, `yiwang.tenants` and `yiwang.platform`;
+only `app` and `cli` import it.
+"""

@@ -8,7 +8,9 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from yiwang.platform.cli_support import echo_json, run, sessions, settings_of
-from yiwang.tenants import calendar_service, lifecycle, onboarding
+from yiwang.tenants import lifecycle
+from yiwang.tenants.calendars import service as calendar_service
+from yiwang.tenants.onboarding import service as onboarding
 from yiwang.tenants.repository import TenantRepository
 
 

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.platform.errors import NotFound
 from yiwang.platform.tenant_context import TenantScope, apply_scope
-from yiwang.tenants import calendar_service, lifecycle, onboarding
+from yiwang.tenants import lifecycle
+from yiwang.tenants.calendars import service as calendar_service
 from yiwang.tenants.directory import TenantDirectory, TenantInfo
+from yiwang.tenants.onboarding import service as onboarding
 from yiwang.tenants.repository import DepartmentRepository
 from yiwang.tenants.schemas import (
     CalendarDayOut,

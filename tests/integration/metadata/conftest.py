@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from yiwang.metadata.model_cache import ModelCache
-from yiwang.metadata.service import install_templates
 from yiwang.metadata.tenant_tree import TenantTree
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import install_templates
 from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
 

@@ -15,8 +15,8 @@ from litestar.testing import AsyncTestClient
 
 from tests.integration.staff import make_staff, sign_in
 from yiwang.metadata.controllers import CONTROLLERS, STATE_KEY
-from yiwang.metadata.model_cache import ModelCache
 from yiwang.metadata.tenant_tree import TenantTree
+from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS

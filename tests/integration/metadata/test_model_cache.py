@@ -7,9 +7,9 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from yiwang.metadata.model_cache import ModelCache
-from yiwang.metadata.service import MetadataService
 from yiwang.metadata.tenant_tree import TenantTree
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.cache import Cache, cache_key
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope

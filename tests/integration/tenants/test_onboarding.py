@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yiwang.platform.errors import InvalidInput
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope
-from yiwang.tenants import onboarding
 from yiwang.tenants.models import CalendarDay, Department, Tenant
+from yiwang.tenants.onboarding import service as onboarding
 
 # A different province (宁夏), to show that nothing in the code assumes Gansu.
 NINGXIA = """code,name,level,parent_code

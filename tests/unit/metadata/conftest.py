@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from yiwang.metadata.model import Model, Overlay
-from yiwang.metadata.resolution import EffectiveModel, Layer, base_layer, overlay_chain, resolve
-from yiwang.metadata.templates import load_base_model, load_overlays
+from yiwang.metadata.documents.shapes import Model, Overlay
+from yiwang.metadata.resolution.resolve import (
+    EffectiveModel,
+    Layer,
+    base_layer,
+    overlay_chain,
+    resolve,
+)
+from yiwang.metadata.versions.bundled import load_base_model, load_overlays
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "tenant_templates"
 PROVINCE = "620000"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from yiwang.metadata.document_checks import check_document
-from yiwang.metadata.metaschemas import document_errors
+from yiwang.metadata.documents.checks import check_document
+from yiwang.metadata.documents.metaschemas import document_errors
 
 MINIMAL: dict[str, Any] = {
     "key": "permit",

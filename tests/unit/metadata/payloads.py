@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from yiwang.metadata.field_types import FORMAT_PATTERNS
+from yiwang.metadata.documents.field_types import FORMAT_PATTERNS
 
 TRICKY_DATES = [
     "2024-02-29",

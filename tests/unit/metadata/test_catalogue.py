@@ -7,7 +7,7 @@ import re
 import string
 from pathlib import Path
 
-from yiwang.metadata.schema_errors import KEYWORD_CODES
+from yiwang.metadata.documents.schema_errors import KEYWORD_CODES
 from yiwang.platform.messages import ZH_CN
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "metadata"
@@ -16,7 +16,7 @@ CODE = re.compile(r'"(metadata\.[a-z_]+\.[a-z_]+|metadata\.invalid)"')
 
 def _codes_in_sources() -> set[str]:
     codes: set[str] = set()
-    for path in [*SRC.glob("*.py"), *SRC.glob("*.json")]:
+    for path in [*SRC.rglob("*.py"), *SRC.rglob("*.json")]:
         codes.update(CODE.findall(path.read_text(encoding="utf-8")))
     for prefix in ("metadata.schema", "metadata.record"):
         codes.update(f"{prefix}.{suffix}" for suffix in KEYWORD_CODES.values())
@@ -32,7 +32,7 @@ def test_every_metadata_code_has_a_message() -> None:
 
 def test_metaschema_codes_are_catalogued() -> None:
     for name in ("metaschema_document.json", "metaschema_overlay.json"):
-        text = (SRC / name).read_text(encoding="utf-8")
+        text = (SRC / "documents" / name).read_text(encoding="utf-8")
         json.loads(text)
         for code in CODE.findall(text):
             assert code in ZH_CN, code

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from yiwang.metadata.diff import Change, diff_documents, diff_models
-from yiwang.metadata.resolution import EffectiveModel
+from yiwang.metadata.resolution.diff import Change, diff_documents, diff_models
+from yiwang.metadata.resolution.resolve import EffectiveModel
 
 from .conftest import PROVINCE
 from .docs import document

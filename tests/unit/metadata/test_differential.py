@@ -20,10 +20,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft7Validator
 
-from yiwang.metadata.draft07 import to_draft07
-from yiwang.metadata.record_schema import form_schema, record_schema
-from yiwang.metadata.resolution import EffectiveModel
-from yiwang.metadata.validation import authoring_validator, fast_validator, hot_path_validator
+from yiwang.metadata.generators.draft07 import to_draft07
+from yiwang.metadata.generators.record_schema import form_schema, record_schema
+from yiwang.metadata.generators.validation import (
+    authoring_validator,
+    fast_validator,
+    hot_path_validator,
+)
+from yiwang.metadata.resolution.resolve import EffectiveModel
 
 from .conftest import PROVINCE
 from .payloads import payload_strategy

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from yiwang.metadata.document_checks import check_model
-from yiwang.metadata.model import Model
+from yiwang.metadata.documents.checks import check_model
+from yiwang.metadata.documents.shapes import Model
 
 from .docs import MINIMAL, document, problems
 

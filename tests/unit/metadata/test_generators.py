@@ -8,10 +8,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from yiwang.metadata.openapi import openapi_components
-from yiwang.metadata.record_schema import form_fields, form_schema
-from yiwang.metadata.resolution import EffectiveModel
-from yiwang.metadata.ui_schemas import jsonforms_ui_schema, rjsf_ui_schema
+from yiwang.metadata.generators.openapi import openapi_components
+from yiwang.metadata.generators.record_schema import form_fields, form_schema
+from yiwang.metadata.generators.ui_schemas import jsonforms_ui_schema, rjsf_ui_schema
+from yiwang.metadata.resolution.resolve import EffectiveModel
 
 from .conftest import PROVINCE
 
@@ -57,8 +57,8 @@ def test_jsonforms_groups_controls_and_rules(effective: dict[str, EffectiveModel
 
 
 def test_jsonforms_conditional_section_becomes_a_show_rule() -> None:
-    from yiwang.metadata.model import Model
-    from yiwang.metadata.resolution import base_layer, freeze
+    from yiwang.metadata.documents.shapes import Model
+    from yiwang.metadata.resolution.resolve import base_layer, freeze
 
     from .docs import document
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from yiwang.metadata.hashing import json_copy
-from yiwang.metadata.impact import preview_impact
-from yiwang.metadata.model import Model, Overlay
-from yiwang.metadata.resolution import EffectiveModel, Layer, base_layer
-from yiwang.metadata.validation import record_validator
+from yiwang.metadata.documents.hashing import json_copy
+from yiwang.metadata.documents.shapes import Model, Overlay
+from yiwang.metadata.generators.validation import record_validator
+from yiwang.metadata.resolution.impact import preview_impact
+from yiwang.metadata.resolution.resolve import EffectiveModel, Layer, base_layer
 
 from .conftest import PROVINCE
 

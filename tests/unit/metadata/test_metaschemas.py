@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from yiwang.metadata.metaschemas import (
+from yiwang.metadata.documents.metaschemas import (
     document_errors,
     document_is_valid,
     document_metaschema,
@@ -15,7 +15,7 @@ from yiwang.metadata.metaschemas import (
     overlay_errors,
     overlay_metaschema,
 )
-from yiwang.metadata.model import Model
+from yiwang.metadata.documents.shapes import Model
 
 from .docs import MINIMAL, document, problems
 

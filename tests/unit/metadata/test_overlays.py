@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from yiwang.metadata.model import Model, Overlay
-from yiwang.metadata.overlays import apply_overlay
+from yiwang.metadata.documents.shapes import Model, Overlay
+from yiwang.metadata.overlays.apply import apply_overlay
 from yiwang.platform.errors import MetadataInvalid
 
 from .docs import document

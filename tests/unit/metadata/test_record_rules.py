@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yiwang.metadata.record_rules import (
+from yiwang.metadata.generators.record_rules import (
     aggregate_violations,
     compare_violations,
     condition_holds,

@@ -6,9 +6,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from yiwang.metadata.record_schema import form_schema, layer_schema, record_schema
-from yiwang.metadata.resolution import EffectiveModel
-from yiwang.metadata.validation import authoring_validator
+from yiwang.metadata.generators.record_schema import form_schema, layer_schema, record_schema
+from yiwang.metadata.generators.validation import authoring_validator
+from yiwang.metadata.resolution.resolve import EffectiveModel
 
 from .conftest import PROVINCE
 

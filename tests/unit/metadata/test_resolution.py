@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from yiwang.metadata.metaschemas import document_errors
-from yiwang.metadata.model import Model, Overlay
-from yiwang.metadata.resolution import (
+from yiwang.metadata.documents.metaschemas import document_errors
+from yiwang.metadata.documents.shapes import Model, Overlay
+from yiwang.metadata.resolution.resolve import (
     EffectiveModel,
     Layer,
     apply_overlays,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from yiwang.metadata.resolution import EffectiveModel
-from yiwang.metadata.resolution_cache import ResolutionCache
+from yiwang.metadata.resolution.memo import ResolutionCache
+from yiwang.metadata.resolution.resolve import EffectiveModel
 
 from .conftest import PROVINCE
 

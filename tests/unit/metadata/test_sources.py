@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from yiwang.metadata import sources
+from yiwang.metadata.documents import sources
 from yiwang.platform.errors import MetadataInvalid
 
 

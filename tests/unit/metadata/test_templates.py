@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from yiwang.metadata.model import Model, Overlay
-from yiwang.metadata.record_rules import aggregate_violations, unique_violations
-from yiwang.metadata.resolution import EffectiveModel, Layer, overlay_chain, resolve
-from yiwang.metadata.templates import load_base_model, load_overlay_file, load_samples
-from yiwang.metadata.validation import record_validator
+from yiwang.metadata.documents.shapes import Model, Overlay
+from yiwang.metadata.generators.record_rules import aggregate_violations, unique_violations
+from yiwang.metadata.generators.validation import record_validator
+from yiwang.metadata.resolution.resolve import EffectiveModel, Layer, overlay_chain, resolve
+from yiwang.metadata.versions.bundled import load_base_model, load_overlay_file, load_samples
 from yiwang.platform.errors import MetadataInvalid
 
 from .conftest import PROVINCE

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from yiwang.metadata.resolution import EffectiveModel
-from yiwang.metadata.validation import record_validator
+from yiwang.metadata.generators.validation import record_validator
+from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.platform.errors import FormInvalid
 
 from .conftest import PROVINCE

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from yiwang.platform.errors import InvalidInput
-from yiwang.tenants.calendar import WorkingCalendar, parse_calendar
+from yiwang.tenants.calendars.workdays import WorkingCalendar, parse_calendar
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "tenant_templates"
 

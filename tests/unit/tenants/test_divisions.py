@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from yiwang.platform.errors import InvalidInput
-from yiwang.tenants.divisions import parse_divisions
 from yiwang.tenants.models import Level
+from yiwang.tenants.onboarding.divisions import parse_divisions
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "tenant_templates"
 HEADER = "code,name,level,parent_code\n"

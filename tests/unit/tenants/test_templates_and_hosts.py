@@ -6,8 +6,8 @@ import pytest
 
 from yiwang.platform.errors import NotFound
 from yiwang.tenants.models import Level
+from yiwang.tenants.onboarding.tenant_templates import load_template
 from yiwang.tenants.subsite import parse_host
-from yiwang.tenants.templates import load_template
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "tenant_templates"
 

@@ -1,0 +1,380 @@
+"""Versions and publishing: draft -> validate -> impact preview -> publish -> rollback.
+
+The root tenant (the province) owns the base model; every other tenant owns
+at most an overlay. A draft is a working copy of either; publishing checks it
+in full, previews its impact on every tenant below, refuses if any of their
+overlays would no longer apply, then stores an immutable version with its
+content hash, bumps the publish generation and writes an audit record, all in
+the caller's transaction. After the commit the caller announces the new
+generation (`ModelCache.announce`) so other workers drop their stale chains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from yiwang.metadata.documents.base_model import parse_base_model
+from yiwang.metadata.documents.hashing import content_hash
+from yiwang.metadata.documents.metaschemas import overlay_errors
+from yiwang.metadata.documents.problems import Problems, raise_for
+from yiwang.metadata.documents.shapes import Document, Overlay
+from yiwang.metadata.resolution.diff import Change, diff_documents
+from yiwang.metadata.resolution.impact import ImpactPreview, preview_impact
+from yiwang.metadata.resolution.resolve import (
+    EffectiveModel,
+    Layer,
+    add_layer,
+    check_layers,
+    freeze,
+)
+from yiwang.metadata.tenant_tree import TenantNode, TenantTree
+from yiwang.metadata.versions.bundled import load_base_model, load_overlays
+from yiwang.metadata.versions.model_cache import Chain, ModelCache
+from yiwang.metadata.versions.models import MetadataVersion
+from yiwang.metadata.versions.repository import MetadataRepository, published_scope
+from yiwang.platform import audit
+from yiwang.platform.errors import Conflict, ErrorDetail, MetadataInvalid, NotFound
+from yiwang.platform.tenant_context import TenantScope, apply_scope
+
+AUDIT_OBJECT = "metadata_version"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish or rollback did."""
+
+    tenant: str
+    action: str
+    kind: str
+    number: int
+    version_id: int
+    content_hash: str
+    generation: int
+    preview: ImpactPreview
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tenant": self.tenant,
+            "action": self.action,
+            "kind": self.kind,
+            "number": self.number,
+            "version_id": self.version_id,
+            "content_hash": self.content_hash,
+            "generation": self.generation,
+            "preview": self.preview.as_dict(),
+        }
+
+
+def version_summary(version: MetadataVersion) -> dict[str, Any]:
+    return {
+        "number": version.number,
+        "id": version.id,
+        "kind": version.kind,
+        "status": version.status,
+        "content_hash": version.content_hash,
+        "previous_id": version.previous_id,
+        "based_on": version.based_on,
+        "note": version.note,
+        "published_by": version.published_by,
+        "published_at": version.published_at.isoformat() if version.published_at else None,
+    }
+
+
+class MetadataService:
+    """Metadata of the tenants of one tree, in one session's transaction."""
+
+    def __init__(self, session: AsyncSession, tree: TenantTree, models: ModelCache) -> None:
+        self.session = session
+        self.tree = tree
+        self.models = models
+        self.repo = MetadataRepository(session)
+
+    # --- reading --------------------------------------------------------------
+
+    async def effective(self, code: str) -> EffectiveModel:
+        return await self.models.effective(self.session, self.tree, code)
+
+    async def document(self, code: str, key: str) -> Document:
+        return (await self.effective(code)).document(key)
+
+    async def history(self, code: str) -> list[MetadataVersion]:
+        return await self.repo.history(self.tree.node(code).id)
+
+    async def effective_version_id(self, code: str) -> int:
+        """The id records store: the effective model they were validated against."""
+        model = await self.effective(code)
+        chain = await self.models.chain(self.session, self.tree, code)
+        return await self.repo.effective_id(
+            self.tree.node(code).id, model.content_hash, [ref.as_dict() for ref in chain]
+        )
+
+    async def export(self, code: str, *, effective: bool = False) -> dict[str, Any]:
+        """The tenant's current version (or effective model) in the exchange format."""
+        node = self.tree.node(code)
+        if effective:
+            model = await self.effective(code)
+            return {
+                "format": "yiwang-metadata/1",
+                "tenant": code,
+                "kind": "effective",
+                "content_hash": model.content_hash,
+                "versions": list(model.versions),
+                "content": {"documents": dict(model.documents)},
+            }
+        current = await self.repo.current(node.id)
+        if current is None:
+            raise NotFound("metadata.version.none", tenant=code)
+        return {
+            "format": "yiwang-metadata/1",
+            "tenant": code,
+            "kind": current.kind,
+            "number": current.number,
+            "content_hash": current.content_hash,
+            "content": current.content,
+        }
+
+    # --- drafts ---------------------------------------------------------------
+
+    def _is_root(self, node: TenantNode) -> bool:
+        return node.parent is None
+
+    async def draft(self, code: str) -> dict[str, Any] | None:
+        found = await self.repo.draft(self.tree.node(code).id)
+        return found.content if found is not None else None
+
+    async def save_draft(self, code: str, content: Any, actor: str) -> None:
+        """Store a working copy; it may be incomplete, but must be an object of the right kind."""
+        node = self.tree.node(code)
+        if not isinstance(content, dict):
+            raise_for([ErrorDetail("metadata.draft.not_object", "")])
+        if not self._is_root(node) and content.get("tenant", code) != code:
+            raise_for(
+                [
+                    ErrorDetail(
+                        "metadata.overlay.tenant_mismatch",
+                        "/tenant",
+                        {"found": str(content.get("tenant"))[:12], "tenant": code},
+                    )
+                ]
+            )
+        current = await self.repo.current(node.id)
+        await self.repo.save_draft(
+            node.id, content, current.id if current is not None else None, actor
+        )
+
+    async def discard_draft(self, code: str) -> None:
+        await self.repo.drop_draft(self.tree.node(code).id)
+
+    async def _required_draft(self, code: str) -> dict[str, Any]:
+        content = await self.draft(code)
+        if content is None:
+            raise NotFound("metadata.draft.missing", tenant=code)
+        return content
+
+    # --- checking ---------------------------------------------------------------
+
+    async def _inherited(self, code: str) -> tuple[Layer, ...]:
+        """The layers of `code`'s ancestors as currently published (its own excluded)."""
+        parent = self.tree.node(code).parent
+        assert parent is not None, "the root inherits nothing"
+        return (await self.models.effective(self.session, self.tree, parent)).layers
+
+    async def candidate_layers(self, code: str, content: Any) -> tuple[Layer, ...]:
+        """The layers `content` would give `code`; raises `MetadataInvalid` with every error."""
+        node = self.tree.node(code)
+        if self._is_root(node):
+            model = parse_base_model(content)
+            return (Layer(code, content_hash(content), model),)
+        problems = Problems()
+        problems.extend(overlay_errors(content))
+        if not problems and content["tenant"] != code:
+            problems.add(
+                "metadata.overlay.tenant_mismatch",
+                "/tenant",
+                found=str(content["tenant"])[:12],
+                tenant=code,
+            )
+        problems.raise_if_any()
+        layers = add_layer(
+            await self._inherited(code), Overlay(code, content, content_hash(content))
+        )
+        check_layers(layers)
+        return layers
+
+    async def validate(self, code: str, content: Any) -> list[ErrorDetail]:
+        """Every problem of `content` as `code`'s next version; empty when publishable."""
+        try:
+            await self.candidate_layers(code, content)
+        except MetadataInvalid as exc:
+            return exc.details
+        return []
+
+    async def validate_draft(self, code: str) -> list[ErrorDetail]:
+        return await self.validate(code, await self._required_draft(code))
+
+    async def diff_draft(self, code: str) -> list[Change]:
+        """What the draft changes in `code`'s effective model."""
+        layers = await self.candidate_layers(code, await self._required_draft(code))
+        after = freeze(code, layers)
+        try:
+            before: Mapping[str, Any] = (await self.effective(code)).documents
+        except NotFound:
+            before = {}
+        return diff_documents({"documents": dict(before)}, {"documents": dict(after.documents)})
+
+    async def _descendant_overlays(self, code: str) -> dict[str, Overlay]:
+        below = self.tree.descendants(code)
+        if not below:
+            return {}
+        acting = self.tree.node(code).id
+        async with published_scope(self.session, acting, [n.id for n in below]):
+            current = await self.repo.current_of([n.id for n in below])
+        by_id = {n.id: n.code for n in below}
+        return {
+            by_id[tenant_id]: Overlay(by_id[tenant_id], version.content, version.content_hash)
+            for tenant_id, version in current.items()
+            if version.kind == "overlay"
+        }
+
+    async def preview(self, code: str, content: Any) -> ImpactPreview:
+        """Which tenants below `code` `content` would break (nothing is written)."""
+        layers = await self.candidate_layers(code, content)
+        overlays = await self._descendant_overlays(code)
+        return preview_impact(code, layers, self.tree.parents(), overlays)
+
+    async def preview_draft(self, code: str) -> ImpactPreview:
+        return await self.preview(code, await self._required_draft(code))
+
+    # --- publishing -------------------------------------------------------------
+
+    def _refuse_conflicts(self, preview: ImpactPreview) -> None:
+        if preview.ok:
+            return
+        details = [d for errors in preview.conflicts.values() for d in errors]
+        tenants = "、".join(sorted(preview.conflicts))
+        raise Conflict(
+            "metadata.publish.conflicts",
+            details=details,
+            count=len(preview.conflicts),
+            tenants=tenants,
+        )
+
+    async def publish(
+        self, code: str, actor: str, *, note: str | None = None, content: Any = None
+    ) -> PublishResult:
+        """Publish the draft (or `content`): checked, previewed, stored, audited."""
+        node = self.tree.node(code)
+        body = content if content is not None else await self._required_draft(code)
+        preview = await self.preview(code, body)
+        self._refuse_conflicts(preview)
+        digest = content_hash(body)
+        current = await self.repo.current(node.id)
+        if current is not None and current.content_hash == digest:
+            raise Conflict("metadata.publish.unchanged", tenant=code)
+        based_on = await self._based_on(code)
+        version = await self.repo.add_version(
+            tenant_id=node.id,
+            kind="base" if self._is_root(node) else "overlay",
+            content=body,
+            content_hash=digest,
+            based_on=based_on,
+            actor=actor,
+            note=note,
+        )
+        await self.repo.drop_draft(node.id)
+        return await self._finish(node, version, "metadata.publish", actor, preview)
+
+    async def _based_on(self, code: str) -> list[dict[str, Any]]:
+        parent = self.tree.node(code).parent
+        if parent is None:
+            return []
+        chain: Chain = await self.models.chain(self.session, self.tree, parent)
+        return [ref.as_dict() for ref in chain]
+
+    async def rollback(self, code: str, actor: str) -> PublishResult:
+        """Make the version before the current one current again, if nothing below breaks."""
+        node = self.tree.node(code)
+        current = await self.repo.current(node.id)
+        previous = (
+            await self.repo.version(node.id, current.previous_id)
+            if current is not None and current.previous_id is not None
+            else None
+        )
+        if current is None or previous is None:
+            raise NotFound("metadata.rollback.nothing", tenant=code)
+        preview = await self.preview(code, previous.content)
+        self._refuse_conflicts(preview)
+        await self.repo.roll_back(current, previous)
+        return await self._finish(node, previous, "metadata.rollback", actor, preview)
+
+    async def _finish(
+        self,
+        node: TenantNode,
+        version: MetadataVersion,
+        action: str,
+        actor: str,
+        preview: ImpactPreview,
+    ) -> PublishResult:
+        generation = await self.repo.bump_generation()
+        await audit.record(
+            self.session,
+            actor=actor,
+            action=action,
+            object_type=AUDIT_OBJECT,
+            object_id=f"{node.code}/{version.number}",
+            tenant_id=node.id,
+            detail={
+                "kind": version.kind,
+                "number": version.number,
+                "content_hash": version.content_hash,
+                "previous_id": version.previous_id,
+                "generation": generation,
+                "checked_tenants": preview.checked,
+            },
+        )
+        return PublishResult(
+            tenant=node.code,
+            action=action,
+            kind=version.kind,
+            number=version.number,
+            version_id=version.id,
+            content_hash=version.content_hash,
+            generation=generation,
+            preview=preview,
+        )
+
+
+async def install_templates(
+    session: AsyncSession, tree: TenantTree, templates_root: Path, actor: str
+) -> list[PublishResult]:
+    """Publish the template base model and example overlays where nothing is published yet.
+
+    Idempotent: a tenant that already has a current version is left alone, so
+    onboarding may call it on every run. Overlays apply top-down, each checked
+    against what its ancestors have just published in this same transaction,
+    which is why a private, uncached `ModelCache` reads them: nothing of an
+    uncommitted transaction may reach the shared caches. The caller commits,
+    then announces the last generation.
+    """
+    service = MetadataService(session, tree, ModelCache(None, poll_seconds=0.0))
+    results: list[PublishResult] = []
+    root = tree.root
+    steps: list[tuple[TenantNode, dict[str, Any]]] = [
+        (root, load_base_model(templates_root).as_json())
+    ]
+    overlays = load_overlays(templates_root)
+    ordered = sorted(
+        (tree.nodes[c] for c in overlays if c in tree.nodes), key=lambda n: len(tree.chain(n.code))
+    )
+    steps += [(node, overlays[node.code].body) for node in ordered]
+    for node, content in steps:
+        await apply_scope(session, TenantScope.single(node.id))
+        if await service.repo.current(node.id) is not None:
+            continue
+        results.append(await service.publish(node.code, actor, note="模板", content=content))
+    return results

@@ -1,0 +1,1 @@
+"""The citizen subsites: pages and their Jinja templates."""
