@@ -6,3 +6,5 @@ validation built from them), `versions` (storage, caching, publishing);
 `controllers` and `commands` at the top are its API and command line.
 Imports `yiwang.policy`, `yiwang.tenants` and `yiwang.platform`; never the runtime.
 """
+
+from yiwang.metadata import messages as _messages  # noqa: F401  (registers this context's messages)

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from yiwang.metadata.documents import sources
 from yiwang.metadata.documents.base_model import base_model_errors
 from yiwang.metadata.documents.checks import check_document
+from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.hashing import content_hash
 from yiwang.metadata.documents.metaschemas import document_errors, overlay_errors
 from yiwang.metadata.documents.shapes import Model, Overlay
@@ -42,7 +43,7 @@ from yiwang.metadata.versions.model_cache import CHANNEL, ModelCache
 from yiwang.metadata.versions.service import MetadataService, install_templates
 from yiwang.platform.cache import Cache
 from yiwang.platform.cli_support import echo_json, run, sessions, settings_of
-from yiwang.platform.errors import ErrorDetail, MetadataInvalid
+from yiwang.platform.errors import ErrorDetail
 from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope

@@ -69,14 +69,6 @@ class InvalidInput(YiwangError):
     status = 422
 
 
-class MetadataInvalid(InvalidInput):
-    """A metadata document or overlay breaks the meta-schema or an overlay rule."""
-
-
-class FormInvalid(InvalidInput):
-    """Record data fails the effective model's schema or rules."""
-
-
 class NotAuthenticated(YiwangError):
     status = 401
 

@@ -1,18 +1,20 @@
-"""The one message catalogue: every user-facing text, keyed by a stable code.
+"""The kernel's message catalogue and the registry every context adds its own to.
 
 Codes are dotted (`area.failure`) and never change once released; clients may
 switch on them. Templates use `str.format` fields. Only Simplified Chinese ships
-today; a second language is a second dict with the same keys.
+today; a second language is a second dict with the same keys. Each context owns
+its codes in its own `messages` module, registered when the context's package
+is imported, so the kernel holds only the machinery and the codes it raises.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 DEFAULT_LOCALE: Final = "zh-CN"
 
 ZH_CN: Final[dict[str, str]] = {
-    # generic
     "request.invalid": "请求格式不正确：{detail}",
     "request.body_not_json": "请求体不是合法的 JSON。",
     "request.too_large": "请求内容过大。",
@@ -22,238 +24,31 @@ ZH_CN: Final[dict[str, str]] = {
     "method_not_allowed": "不支持该请求方法。",
     "internal": "系统内部错误，请稍后重试。如问题持续，请联系管理员并提供请求编号 {request_id}。",
     "conflict": "数据已被修改，请刷新后重试。",
-    # auth
     "auth.required": "请先登录。",
     "auth.forbidden": "您没有执行此操作的权限。",
-    # services
     "service.database_unavailable": "数据库暂时不可用，请稍后重试。",
     "service.storage_unavailable": "文件存储服务暂时不可用，上传未完成，请稍后重试。",
     "service.cache_unavailable": "缓存服务不可用。",
-    # storage
     "storage.object_not_found": "文件不存在：{key}",
     "storage.key_invalid": "文件键名不合法：{key}",
-    # tenants
-    "tenant.not_found": "未找到该地区站点（区划代码 {code}）。",
-    "tenant.suspended": "{name}站点暂停服务，请稍后访问或联系当地政务服务中心。",
-    "tenant.archived": "{name}站点已归档，不再提供服务。",
-    "tenant.host_invalid": "请求的主机名不合法。",
-    "tenant.code_invalid": "区划代码必须是 6 位数字：{code}",
-    "tenant.status_transition": "地区“{name}”当前状态为“{status}”，不能执行“{action}”。",
     "tenant.context_missing": "未设置租户上下文，拒绝访问租户数据。",
-    "divisions.not_utf8": "区划文件不是 UTF-8 编码（第 {line} 行附近）。",
-    "divisions.header": "第 1 行：区划文件表头应为 {expected}，实际为 {actual}。",
-    "divisions.columns": "第 {line} 行：应有 {expected} 列，实际 {actual} 列。",
-    "divisions.code_format": "第 {line} 行：区划代码“{code}”不是 6 位数字。",
-    "divisions.duplicate_code": "第 {line} 行：区划代码 {code} 重复（首次出现在第 {first_line} 行）。",
-    "divisions.level_unknown": "第 {line} 行：层级“{level}”无效，应为 province、prefecture、county 或 zone。",
-    "divisions.name_empty": "第 {line} 行：名称不能为空。",
-    "divisions.parent_unknown": "第 {line} 行：上级区划 {parent} 不存在。",
-    "divisions.root": "区划文件必须恰好有一个省级根节点（无上级），实际 {count} 个。",
-    "divisions.root_level": "第 {line} 行：无上级的区划必须是 province 层级。",
-    "divisions.cycle": "第 {line} 行：区划 {code} 的上级关系构成环。",
-    "divisions.level_order": "第 {line} 行：{level} 层级不能直属于 {parent_level} 层级的 {parent}。",
-    "divisions.empty": "区划文件没有任何数据行。",
-    "divisions.outside_subtree": "第 {line} 行：区划 {code} 不在 {root} 的辖区内，不能由此导入。",
-    "divisions.conflict": "第 {line} 行：区划 {code} 已存在且与文件不一致（{detail}）。",
-    "template.not_found": "找不到租户模板“{name}”。",
-    "template.invalid": "租户模板“{name}”不合法：{detail}",
-    "calendar.date_invalid": "第 {line} 行：日期“{value}”格式不正确，应为 YYYY-MM-DD。",
-    "calendar.kind_invalid": "第 {line} 行：类型“{value}”无效，应为 holiday 或 workday。",
-    "calendar.duplicate": "第 {line} 行：日期 {value} 重复。",
-    "calendar.weekday_workday": "第 {line} 行：{value} 本来就是工作日，不能设为调休上班。",
-    "calendar.not_province": "工作日历由省级租户维护，{code} 不是省级租户。",
-    # audit
     "audit.chain_broken": "审计记录 {seq} 的哈希链断裂：{detail}",
-    # --- identity and policy (accounts, sessions, roles, Casbin) ---
-    "identity.id_number_invalid": "居民身份证号码不正确。",
-    "identity.id_number_format": "居民身份证号码应为 18 位：前 17 位为数字，最后一位为数字或 X。",
-    "identity.id_number_birth_date": "居民身份证号码中的出生日期不正确。",
-    "identity.id_number_check_digit": "居民身份证号码校验位不正确，请核对后重新输入。",
-    "identity.credit_code_invalid": "统一社会信用代码不正确。",
-    "identity.credit_code_format": "统一社会信用代码应为 18 位。",
-    "identity.credit_code_charset": "统一社会信用代码只能包含数字和大写字母（不含 I、O、Z、S、V）。",
-    "identity.credit_code_division": "统一社会信用代码第 3 至 8 位应为登记管理机关的行政区划代码。",
-    "identity.credit_code_check_char": "统一社会信用代码校验位不正确，请核对后重新输入。",
-    "identity.phone_invalid": "手机号码不正确，应为 11 位中国大陆手机号码。",
-    "identity.password_invalid": "密码不符合安全要求。",
-    "identity.password_too_short": "密码长度至少为 {min} 位。",
-    "identity.password_too_long": "密码长度不能超过 {max} 个字符。",
-    "identity.password_classes": "密码须包含大写字母、小写字母、数字、特殊字符中的至少 {min} 类。",
-    "identity.password_common": "该密码过于常见或出现在泄露密码库中，请换一个。",
-    "identity.password_contains_login": "密码不能包含登录名。",
-    "identity.login_failed": (
-        "登录失败：登录名或密码错误，或账户因连续多次失败已被临时锁定。"
-        "如已锁定，请 {minutes} 分钟后再试。"
-    ),
-    "identity.login_kind_invalid": "账户类型“{kind}”无效，应为 staff、citizen 或 legal。",
-    "identity.second_factor_required": "管理人员和工作人员登录须输入动态口令（TOTP）。",
-    "identity.totp_invalid": "动态口令不正确或已过期。",
-    "identity.totp_reused": "该动态口令已使用过，请等待下一个口令。",
-    "identity.totp_not_enrolled": "该账户尚未绑定动态口令。",
-    "identity.sms_code_invalid": "短信验证码不正确或已过期，请重新获取。",
-    "identity.sms_login_text": "【一网】您的登录验证码为 {code}，{minutes} 分钟内有效。请勿告诉他人。",
-    "identity.rate_limited": "操作过于频繁，请 {retry_after} 秒后再试。",
-    "identity.security_unavailable": (
-        "安全校验服务暂时不可用，为保护账户安全，本次操作已被拒绝，请稍后重试。"
-    ),
-    "identity.session_expired": "登录已超时，请重新登录。",
-    "identity.realname_check_digit_only": (
-        "开发环境实名核验：仅校验了身份证号码的校验位，未核对姓名与身份信息。"
-    ),
-    "identity.realname_failed": "实名核验未通过：{reason}",
-    "identity.field_key_invalid": "字段加密密钥配置不正确：{detail}",
-    "identity.ciphertext_invalid": "加密数据无法解密（密钥不匹配或数据已损坏）。",
-    "identity.account_not_found": "未找到登录名为“{login}”的账户。",
-    "identity.login_taken": "登录名“{login}”已被使用。",
-    "identity.department_unknown": "地区 {code} 没有键为“{department}”的部门。",
-    "identity.tenant_required": "工作人员账户必须指定所属地区（--tenant）。",
-    "policy.catalogue_invalid": "角色目录不正确：{detail}",
-    "policy.role_unknown": "角色“{role}”不存在。",
-    "policy.object_unknown": "权限对象“{object}”不存在。",
-    "policy.action_unknown": "操作“{action}”不存在。",
-    "policy.role_not_grantable": "角色“{role}”由账户类型决定，不能授予。",
-    "policy.role_level": "角色“{role}”不能在{level}授予。",
-    "policy.grant_forbidden": "您无权在“{tenant}”授予角色。",
-    "policy.grant_above_own": "不能授予高于本人级别的角色“{role}”。",
-    "policy.grant_outside_subtree": "不能在本人管辖范围以外授予角色（{tenant}）。",
-    "policy.grant_self": "不能给自己授予或撤销角色。",
-    "policy.grant_exists": "该用户已在“{tenant}”拥有角色“{role}”。",
-    "policy.grant_not_found": "该用户在“{tenant}”没有角色“{role}”。",
-    "policy.duties_conflict": "角色“{role}”与该用户已有的角色“{other}”职责冲突（三员分立）。",
-    "policy.grantee_kind": "角色“{role}”只能授予工作人员账户。",
-    "policy.override_forbidden": "您无权在“{tenant}”设置禁止规则。",
-    "policy.not_ready": "权限服务尚未就绪，请稍后重试。",
-    "policy.route_undeclared": "路由 {path} 未声明权限对象和操作。",
-    # --- end identity and policy ---
-    # --- metadata (meta-schemas, overlays, versions) ---
-    "metadata.invalid": "元数据有误，共 {count} 处问题。",
-    "metadata.syntax.yaml": "YAML 语法错误：第 {line} 行第 {column} 列附近无法解析。",
-    "metadata.syntax.json": "JSON 语法错误：第 {line} 行第 {column} 列附近无法解析。",
-    "metadata.syntax.duplicate_key": "键“{key}”在同一层级重复出现。",
-    "metadata.syntax.key_not_string": "第 {line} 行的键 {key} 不是文本，请加引号。",
-    "metadata.syntax.empty": "文件内容为空。",
-    "metadata.syntax.not_object": "文件顶层必须是键值映射（对象）。",
-    "metadata.syntax.encoding": "文件不是 UTF-8 编码。",
-    "metadata.syntax.format_unknown": "无法识别的文件格式“{suffix}”，请使用 .yaml、.yml 或 .json。",
-    "metadata.schema.required": "缺少必填属性“{property}”。",
-    "metadata.schema.unknown_property": "不认识的属性“{property}”。",
-    "metadata.schema.type": "取值 {value} 的类型不对，应为{expected}。",
-    "metadata.schema.enum": "取值“{value}”不在允许范围内，可选：{allowed}。",
-    "metadata.schema.const": "取值应为 {expected}。",
-    "metadata.schema.pattern": "取值“{value}”格式不正确。",
-    "metadata.schema.format": "取值“{value}”不是合法的 {format}。",
-    "metadata.schema.min_length": "“{value}”太短，至少 {limit} 个字符。",
-    "metadata.schema.max_length": "“{value}”太长，最多 {limit} 个字符。",
-    "metadata.schema.minimum": "取值 {value} 不能小于 {limit}。",
-    "metadata.schema.maximum": "取值 {value} 不能大于 {limit}。",
-    "metadata.schema.exclusive_minimum": "取值 {value} 必须大于 {limit}。",
-    "metadata.schema.exclusive_maximum": "取值 {value} 必须小于 {limit}。",
-    "metadata.schema.min_items": "至少需要 {limit} 项。",
-    "metadata.schema.max_items": "最多允许 {limit} 项。",
-    "metadata.schema.unique_items": "列表中有重复项。",
-    "metadata.schema.min_properties": "至少需要 {limit} 项定义。",
-    "metadata.schema.not": "此处不允许这样的取值。",
-    "metadata.schema.any_of": "取值不符合任何一种允许的写法。",
-    "metadata.schema.not_allowed": "此处不允许属性“{property}”。",
-    "metadata.schema.violation": "不符合元模式规则“{rule}”。",
-    "metadata.schema.key_format": "键“{value}”不合法：只能用小写字母、数字和下划线，以字母开头，最长 63 个字符。",
-    "metadata.schema.code_format": "代码值“{value}”不合法：只能用字母、数字、下划线、点和连字符，最长 32 个字符。",
-    "metadata.field.type_unknown": "字段类型“{value}”不存在，可用类型：{allowed}。",
-    "metadata.field.nested_table": "表格的列不能再是表格。",
-    "metadata.field.property_for_type": "属性“{property}”不适用于“{type}”类型的字段。",
-    "metadata.field.bounds_inverted": "下限 {low}（{min}）大于上限 {high}（{max}）。",
-    "metadata.field.pattern_invalid": "正则表达式“{pattern}”无法编译。",
-    "metadata.field.code_list_missing": "引用的字典“{code_list}”不存在。",
-    "metadata.field.ref_type_missing": "引用的事项类型“{ref_type}”不存在。",
-    "metadata.field.default_invalid": "默认值 {value} 不符合该字段自身的要求。",
-    "metadata.field.key_reserved": "字段键“{key}”由平台保留，请换一个名称。",
-    "metadata.condition.keyword": "条件中不允许使用关键字“{property}”（条件只能使用比较类关键字，不能引用外部）。",
-    "metadata.condition.field_missing": "条件引用的字段“{field}”不存在。",
-    "metadata.code_list.duplicate_code": "字典“{code_list}”中代码值“{code}”重复。",
-    "metadata.code_list.shadowed": "文档自带的字典“{code_list}”与共享字典同名，请改名或直接使用共享字典。",
-    "metadata.form.field_missing": "表单引用的字段“{field}”不存在。",
-    "metadata.form.field_duplicate": "字段“{field}”在同一表单中出现了不止一次。",
-    "metadata.form.section_duplicate": "表单分区“{key}”重复。",
-    "metadata.form.required_in_conditional_section": "必填字段“{field}”不能放在按条件显示的分区里，否则条件不满足时无法填写；请改用 required_when。",
-    "metadata.form.not_found": "事项类型“{type}”没有名为“{form}”的表单。",
-    "metadata.list.field_missing": "列表引用的字段“{field}”不存在。",
-    "metadata.list.filter_unsupported": "字段“{field}”的类型不能用作列表筛选条件。",
-    "metadata.route.promise_exceeds_statutory": "承诺办结时限 {promised} 个工作日超过了法定办结时限 {statutory} 个工作日。",
-    "metadata.route.step_duplicate": "流程环节“{key}”重复。",
-    "metadata.step.branches_outside_parallel": "只有并联审批环节（parallel）才能设置分支。",
-    "metadata.rule.field_missing": "规则引用的字段“{field}”不存在。",
-    "metadata.publication.list_missing": "公开设置引用的列表“{list}”不存在。",
-    "metadata.publication.list_not_public": "公开设置引用的列表“{list}”不是面向公众的列表。",
-    "metadata.publication.field_missing": "公开设置引用的字段“{field}”不存在。",
-    "metadata.document.pii_published": "含个人信息的字段不能公开。",
-    "metadata.document.x_prefix_reserved": "基础模型中的键“{key}”不能以 x_ 开头，x_ 前缀留给地区扩展。",
-    "metadata.document.key_mismatch": "文档键“{key}”与文件名或位置“{expected}”不一致。",
-    "metadata.document.not_found": "事项类型“{type}”不存在。",
-    "metadata.template.duplicate_document": "基础模型中有两个文档都叫“{key}”。",
-    "metadata.template.overlay_name": "扩展文件 {file} 的文件名应与其中的区划代码 {tenant} 一致。",
-    "metadata.overlay.tenant_format": "区划代码“{value}”不合法，应为 6 位数字。",
-    "metadata.overlay.unknown_target": "要修改的“{key}”不存在；新增内容的键须以 x_ 开头。",
-    "metadata.overlay.x_prefix_required": "地区新增的“{key}”必须以 x_ 开头，以免与基础模型冲突。",
-    "metadata.overlay.field_removed": "不能删除继承的字段“{field}”，可在表单中隐藏非必填字段。",
-    "metadata.overlay.field_retyped": "不能修改继承字段的“{property}”（原为“{before}”，改为“{after}”）。",
-    "metadata.overlay.weakens_required": "不能把继承的必填字段改为选填。",
-    "metadata.overlay.weakens_privacy": "不能取消继承字段的个人信息（pii）标记。",
-    "metadata.overlay.loosens_bound": "只能收紧、不能放宽“{bound}”（原为 {before}，改为 {after}）。",
-    "metadata.overlay.patch_not_allowed": "地区扩展不能修改此处的“{property}”。",
-    "metadata.overlay.code_value_collision": "新增代码值“{code}”与已有代码值（{label}）冲突。",
-    "metadata.overlay.code_value_removed": "不能删除继承的代码值“{code}”。",
-    "metadata.overlay.hide_required": "不能在表单中隐藏必填字段“{field}”。",
-    "metadata.overlay.reorder_mismatch": "重新排序须恰好包含该分区现有的全部字段：{expected}。",
-    "metadata.overlay.anchor_missing": "插入位置参照的“{key}”不存在。",
-    "metadata.overlay.anchor_ambiguous": "插入环节时 after 和 before 只能二选一。",
-    "metadata.overlay.key_exists": "环节“{key}”已经存在。",
-    "metadata.overlay.mandatory_step_dropped": "不能删除或取消必经环节“{step}”。",
-    "metadata.overlay.step_retyped": "不能修改继承环节的类型（原为“{before}”，改为“{after}”）。",
-    "metadata.overlay.statutory_fixed": "法定办结时限由法律规定（{statutory} 个工作日），地区不能修改。",
-    "metadata.overlay.promise_exceeds_statutory": "承诺办结时限 {promised} 个工作日不能超过法定办结时限 {statutory} 个工作日。",
-    "metadata.overlay.rule_removed": "不能删除继承的规则“{rule}”。",
-    "metadata.record.required": "请填写“{label}”。",
-    "metadata.record.unknown_property": "不认识的填写项“{property}”。",
-    "metadata.record.type": "“{label}”的取值类型不对，应为{expected}。",
-    "metadata.record.enum": "“{label}”的取值“{value}”不在可选范围内。",
-    "metadata.record.const": "“{label}”的取值应为 {expected}。",
-    "metadata.record.pattern": "“{label}”的格式不正确。",
-    "metadata.record.format": "“{label}”的格式不正确。",
-    "metadata.record.min_length": "“{label}”至少填写 {limit} 个字符。",
-    "metadata.record.max_length": "“{label}”最多填写 {limit} 个字符。",
-    "metadata.record.minimum": "“{label}”不能小于 {limit}。",
-    "metadata.record.maximum": "“{label}”不能大于 {limit}。",
-    "metadata.record.exclusive_minimum": "“{label}”必须大于 {limit}。",
-    "metadata.record.exclusive_maximum": "“{label}”必须小于 {limit}。",
-    "metadata.record.min_items": "“{label}”至少需要 {limit} 项。",
-    "metadata.record.max_items": "“{label}”最多允许 {limit} 项。",
-    "metadata.record.unique_items": "“{label}”中有重复项。",
-    "metadata.record.min_properties": "“{label}”内容不完整。",
-    "metadata.record.not": "“{label}”的取值不被允许。",
-    "metadata.record.any_of": "“{label}”的取值不符合要求。",
-    "metadata.record.not_allowed": "不允许填写“{property}”。",
-    "metadata.record.violation": "“{label}”不符合要求。",
-    "metadata.record.rule_compare": "{rule_label}：“{left}”应 {op} “{right}”。",
-    "metadata.record.rule_max": "{rule_label}：{group} 已有 {count} 项，最多 {limit} 项。",
-    "metadata.record.rule_min": "{rule_label}：{group} 只有 {count} 项，至少需要 {limit} 项。",
-    "metadata.record.rule_unique": "{rule_label}：{group} 与第 {first} 条记录重复。",
-    "metadata.base.shape": "基础模型应包含 documents（文档）以及可选的 code_lists（共享字典）。",
-    "metadata.base.no_root": "找不到唯一的省级根地区，无法确定基础模型归属。",
-    "metadata.base.missing": "尚未发布基础模型（{tenant}），请先运行 yiwang metadata seed 或由省级发布。",
-    "metadata.version.not_found": "找不到地区 {tenant} 的该元数据版本。",
-    "metadata.version.none": "地区 {tenant} 还没有发布过元数据。",
-    "metadata.draft.missing": "地区 {tenant} 没有待发布的草稿。",
-    "metadata.draft.not_object": "草稿必须是一个 JSON 对象。",
-    "metadata.overlay.tenant_mismatch": "扩展中的区划代码 {found} 与当前地区 {tenant} 不一致。",
-    "metadata.publish.conflicts": "发布会使 {count} 个下级地区的扩展无法生效（{tenants}），请先协调修改。",
-    "metadata.publish.unchanged": "草稿与地区 {tenant} 当前发布的版本相同，无需发布。",
-    "metadata.rollback.nothing": "地区 {tenant} 没有可以回退到的上一版本。",
-    "metadata.cli.confirm_publish": "确认发布地区 {tenant} 的元数据？",
-    "metadata.cli.confirm_rollback": "确认将地区 {tenant} 的元数据回退到上一版本？",
-    "metadata.cli.cancelled": "已取消，未做任何更改。",
-    "metadata.cli.valid": "校验通过：{file}",
-    "metadata.cli.type_required": "请用 --type 指定事项类型。",
-    # --- end metadata ---
 }
 
-CATALOGUES: Final[dict[str, dict[str, str]]] = {"zh-CN": ZH_CN}
+#: locale -> code -> template; contexts extend it through `register`
+CATALOGUES: Final[dict[str, dict[str, str]]] = {DEFAULT_LOCALE: dict(ZH_CN)}
+
+
+def register(owner: str, locale: str, entries: Mapping[str, str]) -> None:
+    """Add a context's messages; a code registered twice with another text is a bug."""
+    catalogue = CATALOGUES.setdefault(locale, {})
+    for code, text in entries.items():
+        known = catalogue.get(code)
+        if known is not None and known != text:
+            raise ValueError(f"message code {code!r} of {owner} is already registered")
+        catalogue[code] = text
+
+
+def catalogue(locale: str = DEFAULT_LOCALE) -> Mapping[str, str]:
+    """Every registered message of `locale` (import the contexts first)."""
+    return CATALOGUES.get(locale, {})

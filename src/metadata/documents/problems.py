@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from yiwang.platform.errors import ErrorDetail, InvalidInput, MetadataInvalid
+from yiwang.metadata.documents.errors import MetadataInvalid
+from yiwang.platform.errors import ErrorDetail, InvalidInput
 
 
 class Problems:

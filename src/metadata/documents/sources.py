@@ -19,7 +19,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from yiwang.metadata.documents import pointers
-from yiwang.platform.errors import ErrorDetail, MetadataInvalid
+from yiwang.metadata.documents.errors import MetadataInvalid
+from yiwang.platform.errors import ErrorDetail
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)

@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 
+from yiwang.metadata.documents.errors import FormInvalid
 from yiwang.metadata.documents.problems import raise_for
 from yiwang.metadata.documents.schema_errors import details_from_errors
 from yiwang.metadata.documents.shapes import Document
@@ -26,7 +27,7 @@ from yiwang.metadata.generators.draft07 import to_draft07
 from yiwang.metadata.generators.record_rules import compare_violations
 from yiwang.metadata.generators.record_schema import record_schema
 from yiwang.metadata.resolution.resolve import EffectiveModel
-from yiwang.platform.errors import ErrorDetail, FormInvalid
+from yiwang.platform.errors import ErrorDetail
 
 
 def fast_validator(schema: Mapping[str, Any]) -> Any:

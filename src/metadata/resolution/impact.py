@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.shapes import Overlay
 from yiwang.metadata.resolution.resolve import (
     EffectiveModel,
@@ -22,7 +23,7 @@ from yiwang.metadata.resolution.resolve import (
     check_layers,
     freeze,
 )
-from yiwang.platform.errors import ErrorDetail, MetadataInvalid
+from yiwang.platform.errors import ErrorDetail
 
 #: counts the records of a tenant that the new effective model would refuse
 RecordCounter = Callable[[EffectiveModel], int]

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from yiwang.metadata.documents.checks import check_document
+from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.hashing import content_hash
 from yiwang.metadata.documents.metaschemas import document_errors, document_is_valid
 from yiwang.metadata.documents.problems import Problems, raise_for
 from yiwang.metadata.documents.shapes import Document, Model, Overlay
 from yiwang.metadata.overlays.apply import apply_overlay
-from yiwang.platform.errors import ErrorDetail, MetadataInvalid, NotFound
+from yiwang.platform.errors import ErrorDetail, NotFound
 
 T = TypeVar("T")
 

@@ -21,10 +21,11 @@ from typing import Any, TypeVar
 
 from yiwang.metadata.documents import sources
 from yiwang.metadata.documents.base_model import base_model_errors
+from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.metaschemas import overlay_errors
 from yiwang.metadata.documents.problems import Problems, raise_for
 from yiwang.metadata.documents.shapes import Document, Model, Overlay
-from yiwang.platform.errors import ErrorDetail, MetadataInvalid
+from yiwang.platform.errors import ErrorDetail
 
 T = TypeVar("T")
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.metadata.documents.base_model import parse_base_model
+from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.hashing import content_hash
 from yiwang.metadata.documents.metaschemas import overlay_errors
 from yiwang.metadata.documents.problems import Problems, raise_for
@@ -38,7 +39,7 @@ from yiwang.metadata.versions.model_cache import Chain, ModelCache
 from yiwang.metadata.versions.models import MetadataVersion
 from yiwang.metadata.versions.repository import MetadataRepository, published_scope
 from yiwang.platform import audit
-from yiwang.platform.errors import Conflict, ErrorDetail, MetadataInvalid, NotFound
+from yiwang.platform.errors import Conflict, ErrorDetail, NotFound
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 
 AUDIT_OBJECT = "metadata_version"

@@ -11,12 +11,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.resolution.resolve import base_layer, overlay_chain, resolve
 from yiwang.metadata.tenant_tree import TenantTree
 from yiwang.metadata.versions.bundled import load_base_model, load_overlays
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.metadata.versions.service import MetadataService, install_templates
-from yiwang.platform.errors import Conflict, MetadataInvalid, NotFound
+from yiwang.platform.errors import Conflict, NotFound
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 

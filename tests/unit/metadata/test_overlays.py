@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.shapes import Model, Overlay
 from yiwang.metadata.overlays.apply import apply_overlay
-from yiwang.platform.errors import MetadataInvalid
 
 from .docs import document
 

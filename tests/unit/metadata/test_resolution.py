@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.metaschemas import document_errors
 from yiwang.metadata.documents.shapes import Model, Overlay
 from yiwang.metadata.resolution.resolve import (
@@ -19,7 +20,7 @@ from yiwang.metadata.resolution.resolve import (
     overlay_chain,
     resolve,
 )
-from yiwang.platform.errors import MetadataInvalid, NotFound
+from yiwang.platform.errors import NotFound
 
 from .conftest import PROVINCE
 

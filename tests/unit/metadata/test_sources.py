@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from yiwang.metadata.documents import sources
-from yiwang.platform.errors import MetadataInvalid
+from yiwang.metadata.documents.errors import MetadataInvalid
 
 
 def _error(call: object, *args: object) -> MetadataInvalid:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from yiwang.metadata.documents.errors import FormInvalid
 from yiwang.metadata.generators.validation import record_validator
 from yiwang.metadata.resolution.resolve import EffectiveModel
-from yiwang.platform.errors import FormInvalid
 
 from .conftest import PROVINCE
 from .test_record_schema import _guide

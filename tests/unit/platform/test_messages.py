@@ -1,4 +1,5 @@
-"""Every error code raised anywhere in src/ has a message in the catalogue."""
+"""Every error code raised anywhere in src/ has a message in the catalogue, and each
+context owns the codes of its own areas."""
 
 from __future__ import annotations
 
@@ -6,17 +7,33 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
+import yiwang.app  # noqa: F401  (imports every context, so every catalogue is registered)
+from yiwang import metadata, policy, tenants
+from yiwang.metadata.documents import errors as metadata_errors
 from yiwang.platform import errors
+from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
-from yiwang.platform.messages import ZH_CN
+from yiwang.policy import identity
+
+ZH_CN = kernel.catalogue("zh-CN")
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 ERROR_CLASSES = {
     name
-    for name, obj in vars(errors).items()
+    for module in (errors, metadata_errors)
+    for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
 } | {"ErrorDetail", "_fail"}
+#: each context's catalogue holds the codes of its own areas and no other
+OWNED_AREAS = {
+    tenants.messages: ("tenant.", "divisions.", "template.", "calendar."),
+    identity.messages: ("identity.",),
+    policy.messages: ("policy.",),
+    metadata.messages: ("metadata.",),
+}
 
 
 def _raised_codes() -> dict[str, str]:
@@ -67,3 +84,18 @@ def test_error_carries_code_pointer_and_message() -> None:
         "message": body["message"],
     }
     assert "第 3 行" in body["message"]
+
+
+def test_each_context_owns_its_codes() -> None:
+    for module, areas in OWNED_AREAS.items():
+        assert module.ZH_CN, module.__name__
+        strays = [code for code in module.ZH_CN if not code.startswith(areas)]
+        assert strays == [], module.__name__
+    context_areas = tuple(a for areas in OWNED_AREAS.values() for a in areas)
+    in_kernel = [c for c in kernel.ZH_CN if c.startswith(context_areas)]
+    assert in_kernel == ["tenant.context_missing"]
+
+
+def test_a_code_cannot_be_registered_twice_with_another_text() -> None:
+    with pytest.raises(ValueError):
+        kernel.register("test", "zh-CN", {"not_found": "另一条消息。"})

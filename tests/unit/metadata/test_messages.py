@@ -8,7 +8,7 @@ import string
 from pathlib import Path
 
 from yiwang.metadata.documents.schema_errors import KEYWORD_CODES
-from yiwang.platform.messages import ZH_CN
+from yiwang.metadata.messages import ZH_CN
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "metadata"
 CODE = re.compile(r'"(metadata\.[a-z_]+\.[a-z_]+|metadata\.invalid)"')
