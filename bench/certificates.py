@@ -179,7 +179,8 @@ def main() -> None:
     for name, base in pairs:
         t, b = per_call[name], per_call[base]
         label = base.split(": ", 1)[1]
-        print(f"| {name} | {t * 1e6:,.1f} | {1 / t:,.0f} | {label} | {b * 1e6:,.2f} | {t / b:,.1f} |")
+        row = [name, f"{t * 1e6:,.1f}", f"{1 / t:,.0f}", label, f"{b * 1e6:,.2f}", f"{t / b:,.1f}"]
+        print("| " + " | ".join(row) + " |")
     t = per_call["issue (build + sign + render)"]
     print(f"| issue (build + sign + render) | {t * 1e6:,.1f} | {1 / t:,.0f} | — | — | — |")
     print()

@@ -30,6 +30,7 @@ DEFAULT_FONTS: Final = (
 )
 
 _lock = threading.RLock()
+_registered: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,6 @@ def _load(spec: FontSpec) -> LoadedFont:
     pdfmetrics.registerFont(font)
     _registered.append(name)
     return LoadedFont(name=name, spec=spec, code_points=frozenset(font.face.charToGlyph))
-
-
-_registered: list[str] = []
 
 
 def load_font(spec: FontSpec) -> LoadedFont:

@@ -89,12 +89,20 @@ def _empty(value: Any) -> bool:
 
 
 def format_value(entry: FaceEntry, value: Any, divisions: Mapping[str, str]) -> str:
-    """`value` of `entry` as printed on the face."""
+    """`value` of `entry` as printed on the face; a value of an unexpected shape prints as is."""
+    try:
+        return _formatted(entry, value, divisions)
+    except (ValueError, TypeError, ArithmeticError):
+        return str(value)
+
+
+def _formatted(entry: FaceEntry, value: Any, divisions: Mapping[str, str]) -> str:
     kind = entry.type
     if kind == "code":
         return entry.labels.get(str(value), str(value))
     if kind == "multi_code":
-        return "、".join(entry.labels.get(str(v), str(v)) for v in value)
+        values = value if isinstance(value, list) else [value]
+        return "、".join(entry.labels.get(str(v), str(v)) for v in values)
     if kind == "boolean":
         return translate("certificates.face.yes" if value else "certificates.face.no")
     if kind == "date":

@@ -55,7 +55,9 @@ async def test_issue_store_load_verify_revoke(
     revoked = authority.revoke(data, reason="歇业", actor="li", at=WHEN)
     await store_revocation(storage, revoked)
     revocations = await load_revocations(storage, issued.identifier)
-    result = authority.verify(data, today=today, identifier=issued.identifier, revocations=revocations)
+    result = authority.verify(
+        data, today=today, identifier=issued.identifier, revocations=revocations
+    )
     assert result.verdict is Verdict.REVOKED
     assert await storage.get(archive_keys(issued.identifier).pdf) == revoked.pdf
 

@@ -26,9 +26,11 @@ from yiwang.runtime.certificates.errors import CertificateInvalid, IdentifierInv
 from yiwang.runtime.certificates.identifier import parse_identifier
 from yiwang.runtime.certificates.templates import (
     CertificateTemplate,
+    FaceEntry,
     build_certificate,
     certificate_template,
     default_valid_to,
+    format_value,
 )
 
 from .conftest import CST, HOLDER_CODE, ISSUER_CODE
@@ -306,3 +308,23 @@ def test_a_template_error_in_the_base_files_stops_loading(tmp_path: Path) -> Non
     with pytest.raises(MetadataInvalid) as exc:
         load_base_model(root)
     assert "metadata.certificate.field_missing" in [d.code for d in exc.value.details]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "printed"),
+    [
+        ("boolean", True, "是"),
+        ("boolean", False, "否"),
+        ("date", "2026-03-08", "2026年3月8日"),
+        ("date", "not a date", "not a date"),
+        ("money", 123456, "1,234.56 元"),
+        ("decimal", 120.5, "120.5"),
+        ("division", "620102", "城关区"),
+        ("code", "unknown", "unknown"),
+        ("multi_code", "catering", "餐饮服务经营者"),
+        ("integer", 12, "12"),
+    ],
+)
+def test_face_values_print_as_people_read_them(kind: str, value: Any, printed: str) -> None:
+    entry = FaceEntry(field="f", label="F", type=kind, labels={"catering": "餐饮服务经营者"})
+    assert format_value(entry, value, {"620102": "城关区"}) == printed
