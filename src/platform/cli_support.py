@@ -1,4 +1,10 @@
-"""What every command needs: settings, a database session factory, JSON output, exit codes."""
+"""What every command needs: settings, the database and cache, a unit of work acting as
+the command line, JSON output and exit codes.
+
+A command's error is one line of JSON on stderr, `{"error": {...}}` as the API
+answers, and exit code 1: a `YiwangError` as it is, an unreachable database or
+Redis as `service.*_unavailable`. Never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +12,51 @@ import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
-from yiwang.platform.errors import YiwangError
+from yiwang.platform.errors import ServiceUnavailable, YiwangError
 from yiwang.platform.settings import Settings
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import UnitOfWork, command_line, unit_of_work
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class CommandEnvironment:
+    """The services a command talks to, open for the length of the command."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    cache: Cache
+
+    def unit(self, scope: TenantScope | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work acting as the command line (`cli:<os user>`)."""
+        return unit_of_work(self.sessions, actor=command_line(), scope=scope)
+
+
+@asynccontextmanager
+async def command_environment(settings: Settings) -> AsyncIterator[CommandEnvironment]:
+    engine = create_engine(settings.database_url, pool_size=2)
+    cache = Cache(settings.redis_url)
+    try:
+        yield CommandEnvironment(settings, session_factory(engine), cache)
+    finally:
+        await cache.close()
+        await engine.dispose()
+
+
 @asynccontextmanager
 async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A session factory alone, for commands that only read."""
     engine = create_engine(settings.database_url, pool_size=2)
     try:
         yield session_factory(engine)
@@ -28,17 +64,30 @@ async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
         await engine.dispose()
 
 
+def fail(error: YiwangError) -> None:
+    """Print `error` as the one-line JSON error and exit 1."""
+    click.echo(json.dumps({"error": error.as_dict()}, ensure_ascii=False), err=True)
+    sys.exit(1)
+
+
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
-    """Run a command body; a `YiwangError` becomes a Chinese message and exit code 1."""
+    """Run a command body; every expected failure becomes the one-line error and exit 1."""
     try:
         return asyncio.run(coro_fn())  # type: ignore[arg-type]
     except YiwangError as exc:
-        click.echo(json.dumps({"error": exc.as_dict()}, ensure_ascii=False), err=True)
-        sys.exit(1)
+        fail(exc)
+    except (OperationalError, InterfaceError, ConnectionError):
+        fail(ServiceUnavailable("service.database_unavailable"))
+    raise AssertionError("unreachable")
 
 
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def echo_errors(details: Any) -> None:
+    """Print a list of error details (`ErrorDetail.as_dict` each) as JSON."""
+    echo_json([d.as_dict() for d in details])
 
 
 def settings_of(ctx: click.Context) -> Settings:

@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from yiwang.metadata.documents.shapes import Model, Overlay
 from yiwang.metadata.resolution.memo import ResolutionCache
 from yiwang.metadata.resolution.resolve import EffectiveModel, Layer, resolve
-from yiwang.metadata.tenant_tree import TenantTree
 from yiwang.metadata.versions.repository import MetadataRepository, published_scope
 from yiwang.platform.cache import Cache, cache_key, stop_task, subscribe_forever
 from yiwang.platform.errors import NotFound
+from yiwang.tenants.tree import TenantTree
 
 log = structlog.get_logger(__name__)
 

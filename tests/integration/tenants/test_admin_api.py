@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.integration.http_client import client_for
+from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.platform.settings import Settings
-from yiwang.policy.plugin import PolicyServices
 from yiwang.tenants.directory import CHECK_INTERVAL_SECONDS
 from yiwang.tenants.models import Tenant
 
@@ -21,7 +21,7 @@ NEW_ZONE = "code,name,level,parent_code\n620172,兰州高新技术产业开发�
 
 
 @pytest.fixture
-async def province_admin(services: PolicyServices, cleanup: str) -> tuple[str, str]:
+async def province_admin(services: Stack, cleanup: str) -> tuple[str, str]:
     """A province admin's login and TOTP secret."""
     login = f"padmin.{cleanup}"
     return login, await make_staff(services, login, "620000", [("province_admin", "620000", True)])
@@ -112,7 +112,7 @@ async def test_bad_onboarding_input_is_refused_with_line_and_rule(
 
 
 async def test_county_operator_cannot_onboard_or_suspend(
-    migrated: Settings, services: PolicyServices, cleanup: str, purge_zone: None
+    migrated: Settings, services: Stack, cleanup: str, purge_zone: None
 ) -> None:
     secret = await make_staff(
         services, f"cop.{cleanup}", "620102", [("county_operator", "620102", False)]

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.integration.http_client import client_for
 from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
-from yiwang.tenants import lifecycle
+from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.tenants.directory import CHECK_INTERVAL_SECONDS, VERSION_KEY
+from yiwang.tenants.lifecycle import Lifecycle
 
 
 async def test_path_shows_chengguan_in_chinese(migrated: Settings, gansu: dict[str, int]) -> None:
@@ -89,13 +90,17 @@ async def _announce_change(settings: Settings) -> None:
     await asyncio.sleep(CHECK_INTERVAL_SECONDS + 0.2)
 
 
+async def _announced() -> None:
+    """The test announces the change itself, as another process would (`_announce_change`)."""
+
+
 async def test_suspended_tenant_gets_503_then_resumes(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
 ) -> None:
     async with client_for(migrated) as client:
         assert (await client.get("/r/620105/")).status_code == 200
-        async with sessions() as session, session.begin():
-            await lifecycle.change_status(session, code="620105", action="suspend", actor="test")
+        async with unit_of_work(sessions, actor="test") as uow:
+            await Lifecycle(uow, _announced).change("620105", "suspend")
         await _announce_change(migrated)
         try:
             resp = await client.get("/r/620105/")
@@ -104,8 +109,8 @@ async def test_suspended_tenant_gets_503_then_resumes(
             by_host = await client.get("/", headers={"host": "anning.yiwang.localhost"})
             assert by_host.status_code == 503
         finally:
-            async with sessions() as session, session.begin():
-                await lifecycle.change_status(session, code="620105", action="resume", actor="test")
+            async with unit_of_work(sessions, actor="test") as uow:
+                await Lifecycle(uow, _announced).change("620105", "resume")
             await _announce_change(migrated)
         assert (await client.get("/r/620105/")).status_code == 200
 

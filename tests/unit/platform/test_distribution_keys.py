@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migrations.registry import import_all_models
+from yiwang.migrations.registry import import_all_models
 from yiwang.platform.models import Base, tenant_owned_tables
 
 import_all_models()
