@@ -29,7 +29,6 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -37,6 +36,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from yiwang.metadata.resolution.resolve import base_layer, resolve
 from yiwang.metadata.versions.bundled import load_base_model
+from yiwang.platform.settings import bundled_templates
 from yiwang.runtime.certificates.authority import CertificateAuthority
 from yiwang.runtime.certificates.document import Certificate
 from yiwang.runtime.certificates.envelopes import sign_certificate
@@ -51,7 +51,7 @@ from yiwang.runtime.certificates.signing import (
 from yiwang.runtime.certificates.templates import build_certificate, certificate_template
 from yiwang.runtime.certificates.verification import Verdict
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "tenant_templates"
+TEMPLATES = bundled_templates()
 CST = timezone(timedelta(hours=8))
 FORM_DATA = {
     "operator_name": "兰州市城关区张记牛肉面馆",

@@ -2,7 +2,8 @@
 
 Read once from the environment. The private key never sits in the database:
 it comes from a file or from an environment setting. With neither set, a
-development key is generated into `var/` for `make run` and the tests; outside
+development key is generated into the working directory (`var/`, the
+platform's `var_dir`) for `make run` and the tests; outside
 development and test the application refuses to start without a configured
 key, and without a public verification address (a QR code pointing at
 127.0.0.1 would send every citizen nowhere).
@@ -21,16 +22,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from yiwang.platform.settings import PROJECT_ROOT
+from yiwang.platform.settings import Settings, working_directory
 from yiwang.runtime.certificates.errors import CertificateSettingsInvalid
 
 _DEV_ENVIRONMENTS: Final = ("development", "test")
 DEFAULT_VERIFY_URL: Final = "http://127.0.0.1:8000/api/v1/certificates/verify/{identifier}"
-DEV_KEY_FILE: Final = PROJECT_ROOT / "var" / "certificate-signing-dev.pem"
+DEV_KEY_NAME: Final = "certificate-signing-dev.pem"
 
 
 def _path(value: str | None) -> Path | None:
@@ -48,7 +49,7 @@ class CertificateSettings:
     font_file: Path | None = None
     font_index: int = 0
     #: where the development key is generated when no key is configured
-    dev_key_file: Path = DEV_KEY_FILE
+    dev_key_file: Path = field(default_factory=lambda: working_directory() / DEV_KEY_NAME)
 
     @property
     def development(self) -> bool:
@@ -56,14 +57,15 @@ class CertificateSettings:
 
     @classmethod
     def from_env(
-        cls, environment: str, environ: Mapping[str, str] | None = None
+        cls, settings: Settings, environ: Mapping[str, str] | None = None
     ) -> CertificateSettings:
+        """From the environment (or `environ`), beside the platform's `settings`."""
         env = os.environ if environ is None else environ
         index = env.get("YIWANG_CERTIFICATE_FONT_INDEX") or "0"
         if not index.isdigit():
             raise CertificateSettingsInvalid("certificates.settings.font_index")
-        settings = cls(
-            environment=environment,
+        certificates = cls(
+            environment=settings.environment,
             signing_key=env.get("YIWANG_CERTIFICATE_SIGNING_KEY") or None,
             signing_key_file=_path(env.get("YIWANG_CERTIFICATE_SIGNING_KEY_FILE")),
             key_id=env.get("YIWANG_CERTIFICATE_KEY_ID") or None,
@@ -71,9 +73,10 @@ class CertificateSettings:
             verify_url=env.get("YIWANG_CERTIFICATE_VERIFY_URL") or DEFAULT_VERIFY_URL,
             font_file=_path(env.get("YIWANG_CERTIFICATE_FONT")),
             font_index=int(index),
+            dev_key_file=settings.var_dir / DEV_KEY_NAME,
         )
-        settings.check()
-        return settings
+        certificates.check()
+        return certificates
 
     def check(self) -> None:
         """Refuse what cannot work, and development defaults outside development."""

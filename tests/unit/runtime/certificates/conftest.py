@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from yiwang.metadata.resolution.resolve import EffectiveModel, base_layer, resolve
 from yiwang.metadata.versions.bundled import load_base_model
+from yiwang.platform.settings import bundled_templates
 from yiwang.runtime.certificates.authority import CertificateAuthority
 from yiwang.runtime.certificates.document import Certificate
 from yiwang.runtime.certificates.fonts import FontSpec, find_font
@@ -21,7 +21,7 @@ from yiwang.runtime.certificates.templates import (
     certificate_template,
 )
 
-TEMPLATES = Path(__file__).resolve().parents[4] / "tenant_templates"
+TEMPLATES = bundled_templates()
 CST = timezone(timedelta(hours=8))
 #: fictional bodies; their credit codes carry correct GB 32100 check characters
 HOLDER_CODE = "92620102MA7123456P"

@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from yiwang.platform.settings import Settings
 from yiwang.runtime.certificates.errors import CertificateSettingsInvalid
 from yiwang.runtime.certificates.keys import (
     development_key,
@@ -32,6 +33,8 @@ from yiwang.runtime.certificates.signing import (
     sign,
     signing_input,
 )
+
+PRODUCTION = Settings(environment="production")
 
 # RFC 8037, appendix A: an Ed25519 key, its RFC 7638 thumbprint and a JWS it signed.
 RFC8037_D = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
@@ -152,7 +155,7 @@ def test_a_key_written_by_another_process_first_wins(tmp_path: Path) -> None:
 def test_production_refuses_to_start_without_a_key(tmp_path: Path) -> None:
     env = {"YIWANG_CERTIFICATE_VERIFY_URL": "https://zwfw.example.gov.cn/v/{identifier}"}
     with pytest.raises(CertificateSettingsInvalid) as exc:
-        CertificateSettings.from_env("production", env)
+        CertificateSettings.from_env(PRODUCTION, env)
     assert exc.value.code == "certificates.settings.key_required"
     settings = CertificateSettings(environment="production", dev_key_file=tmp_path / "dev.pem")
     with pytest.raises(CertificateSettingsInvalid):
@@ -163,7 +166,7 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path) -> None:
 def test_production_refuses_the_loopback_verification_address() -> None:
     key = _seed(ed25519.Ed25519PrivateKey.generate())
     with pytest.raises(CertificateSettingsInvalid) as exc:
-        CertificateSettings.from_env("production", {"YIWANG_CERTIFICATE_SIGNING_KEY": key})
+        CertificateSettings.from_env(PRODUCTION, {"YIWANG_CERTIFICATE_SIGNING_KEY": key})
     assert exc.value.code == "certificates.settings.verify_url_required"
 
 
@@ -173,7 +176,7 @@ def test_production_reads_the_key_from_a_file_or_the_environment(tmp_path: Path)
     pem.write_bytes(private_key_pem(key))
     url = {"YIWANG_CERTIFICATE_VERIFY_URL": "https://zwfw.example.gov.cn/v/{identifier}"}
     from_file = CertificateSettings.from_env(
-        "production",
+        PRODUCTION,
         {
             **url,
             "YIWANG_CERTIFICATE_SIGNING_KEY_FILE": str(pem),
@@ -181,10 +184,10 @@ def test_production_reads_the_key_from_a_file_or_the_environment(tmp_path: Path)
         },
     )
     from_seed = CertificateSettings.from_env(
-        "production", {**url, "YIWANG_CERTIFICATE_SIGNING_KEY": _seed(key)}
+        PRODUCTION, {**url, "YIWANG_CERTIFICATE_SIGNING_KEY": _seed(key)}
     )
     from_pem = CertificateSettings.from_env(
-        "production", {**url, "YIWANG_CERTIFICATE_SIGNING_KEY": pem.read_text()}
+        PRODUCTION, {**url, "YIWANG_CERTIFICATE_SIGNING_KEY": pem.read_text()}
     )
     signers = [load_signer(s) for s in (from_file, from_seed, from_pem)]
     assert signers[0].kid == "gs-2026"
@@ -211,7 +214,7 @@ def test_unworkable_settings_are_refused_even_in_development(
     env: dict[str, str], code: str
 ) -> None:
     with pytest.raises(CertificateSettingsInvalid) as exc:
-        CertificateSettings.from_env("development", env)
+        CertificateSettings.from_env(Settings(environment="development"), env)
     assert exc.value.code == code
 
 
@@ -260,3 +263,10 @@ def test_retired_public_keys_join_the_current_one(tmp_path: Path, signer: Ed2551
 
 def test_the_signer_never_shows_its_key(signer: Ed25519Signer) -> None:
     assert repr(signer) == f"Ed25519Signer(kid={signer.kid!r})"
+
+
+def test_the_development_key_lives_in_the_platform_working_directory(tmp_path: Path) -> None:
+    settings = CertificateSettings.from_env(Settings(environment="test", var_dir=tmp_path), {})
+    assert settings.dev_key_file == tmp_path / "certificate-signing-dev.pem"
+    load_signer(settings)
+    assert settings.dev_key_file.is_file()
