@@ -93,7 +93,7 @@ def test_the_key_set_round_trips_as_a_jwk_set(signer: Ed25519Signer) -> None:
         "kid": signer.kid,
         "kty": "OKP",
         "use": "sig",
-        "x": exported["keys"][0]["x"],
+        "x": b64url(signer.public_key().raw()),
     }
     again = PublicKeySet.from_json(keys.to_json())
     assert again.as_jwks() == keys.as_jwks()
@@ -270,3 +270,17 @@ def test_the_development_key_lives_in_the_platform_working_directory(tmp_path: P
     assert settings.dev_key_file == tmp_path / "certificate-signing-dev.pem"
     load_signer(settings)
     assert settings.dev_key_file.is_file()
+
+
+def test_the_authority_starts_from_settings_and_refuses_production_without_a_key(
+    tmp_path: Path,
+) -> None:
+    from yiwang.runtime.certificates.authority import CertificateAuthority
+
+    settings = CertificateSettings(environment="test", dev_key_file=tmp_path / "k.pem")
+    authority = CertificateAuthority.from_settings(settings)
+    assert authority.public_keys.get(authority.signer.kid) is not None
+    assert json.loads(authority.public_keys_json())["keys"][0]["kid"] == authority.signer.kid
+    with pytest.raises(CertificateSettingsInvalid) as exc:
+        CertificateAuthority.from_settings(CertificateSettings(environment="production"))
+    assert exc.value.code == "certificates.settings.key_required"

@@ -226,10 +226,9 @@ def test_a_certificate_signature_cannot_pass_for_a_revocation(
     assert result.verdict is Verdict.SIGNATURE_INVALID
     right_typ = SignedRevocation(record, sign(canonical_json(record), signer, REVOCATION_TYP))
     # well signed, but not a revocation record: refused too
-    assert (
-        verify_certificate(issued.signed_json, keys, today=TODAY, revocations=[right_typ]).verdict
-        is Verdict.SIGNATURE_INVALID
-    )
+    result = verify_certificate(issued.signed_json, keys, today=TODAY, revocations=[right_typ])
+    assert result.verdict is Verdict.SIGNATURE_INVALID
+    assert result.reason_code == "certificates.revocation_invalid"
 
 
 def test_another_certificates_revocation_does_not_apply(
