@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from yiwang import __version__
 from yiwang.metadata import dependencies as metadata_di
 from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
+from yiwang.metadata.versions.service import completes_onboarding
 from yiwang.platform import dependencies as kernel_di
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
@@ -107,7 +108,7 @@ class Platform:
             # When S3 is down, readiness reports it; the rest of the platform still serves.
             with suppress(Exception):
                 await self.storage.ensure_bucket()
-        await self.directory.load()
+        await self.directory.start()
         await self.policy.sync.start()
         await self.metadata.models.start()
         try:
@@ -115,6 +116,7 @@ class Platform:
         finally:
             await self.metadata.models.stop()
             await self.policy.sync.stop()
+            await self.directory.stop()
             await self.cache.close()
             await self.engine.dispose()
 
@@ -138,6 +140,12 @@ def build_platform(
     identity = identity_di.build_identity(
         settings, cache, is_admin=policy.is_admin, hashing=hashing
     )
+    metadata = metadata_di.build_metadata(cache, directory)
+    tenants = tenants_di.TenantServices(
+        directory,
+        settings.templates_root,
+        onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root),),
+    )
     return Platform(
         settings=settings,
         engine=engine,
@@ -145,10 +153,10 @@ def build_platform(
         cache=cache,
         storage=build_storage(settings),
         directory=directory,
-        tenants=tenants_di.TenantServices(directory, settings.templates_root),
+        tenants=tenants,
         policy=policy,
         identity=identity,
-        metadata=metadata_di.build_metadata(cache, directory),
+        metadata=metadata,
     )
 
 

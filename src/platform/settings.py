@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from yiwang.platform.errors import InvalidInput
+
 
 def bundled_templates() -> Path:
     """The tenant templates installed with the package (`yiwang.tenant_templates`)."""
@@ -28,7 +30,13 @@ def _env(name: str, default: str) -> str:
 
 
 def _env_int(name: str, default: int) -> int:
-    return int(_env(name, str(default)))
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(
+            "settings.invalid", pointer=f"/{name}", name=name, value=raw[:40], detail="整数"
+        ) from None
 
 
 def _env_bool(name: str, default: bool) -> bool:

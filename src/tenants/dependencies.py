@@ -15,7 +15,7 @@ from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.tenants.calendars.service import Calendars
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.lifecycle import Lifecycle
-from yiwang.tenants.onboarding.service import Onboarding
+from yiwang.tenants.onboarding.service import Onboarding, OnboardingStep
 from yiwang.tenants.queries import TenantQueries
 from yiwang.tenants.tree import TenantTree
 
@@ -24,13 +24,15 @@ from yiwang.tenants.tree import TenantTree
 class TenantServices:
     directory: TenantDirectory
     templates_root: Path
+    #: what completes an onboarding, supplied by the parts above (see `OnboardingStep`)
+    onboarding_steps: tuple[OnboardingStep, ...] = ()
 
     @property
     def tree(self) -> TenantTree:
         return self.directory.tree
 
     def onboarding(self, uow: UnitOfWork) -> Onboarding:
-        return Onboarding(uow, self.templates_root, self.directory.changed)
+        return Onboarding(uow, self.templates_root, self.directory.changed, self.onboarding_steps)
 
     def lifecycle(self, uow: UnitOfWork) -> Lifecycle:
         return Lifecycle(uow, self.directory.changed)

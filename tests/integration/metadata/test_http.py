@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +14,14 @@ from litestar.testing import AsyncTestClient
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.app import Platform, build_platform, create_app
+from yiwang.metadata.documents import sources
 from yiwang.platform.settings import Settings
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
 from yiwang.tenants.tree import TenantTree
 
 from .test_versions import COUNTY
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "tenant_templates"
 
 DRAFT_YAML = """\
 tenant: "620103"
@@ -141,3 +145,18 @@ async def test_refused_changes_answer_with_codes_and_pointers(
         assert refused.json()["error"]["code"] == "metadata.overlay.mandatory_step_dropped"
         versions = await client.get(f"{base}/versions", headers=auth)
         assert versions.json() == []
+
+
+async def test_a_form_served_from_the_database_keeps_the_templates_order(app: Any) -> None:
+    """PostgreSQL's jsonb sorts keys; the stored documents keep the YAML's order."""
+    written = sources.load_file(TEMPLATES / "base" / "forms" / "subsistence_allowance.yaml")
+    columns = list(written["fields"]["members"]["columns"])
+    assert columns[:2] == ["member_name", "member_id_number"]  # not alphabetical
+    litestar_app, _ = app
+    async with AsyncTestClient(app=litestar_app) as client:
+        resp = await client.get("/api/v1/t/620102/forms/subsistence_allowance/apply")
+    body = resp.json()
+    assert body["ui_schema"]["members"]["items"]["ui:order"] == columns
+    served = body["uischema"]
+    assert list(body["schema_draft07"]["properties"]["members"]["items"]["properties"]) == columns
+    assert served["type"] == "VerticalLayout"
