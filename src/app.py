@@ -35,7 +35,7 @@ from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.health import healthz, readyz
 from yiwang.platform.logging import configure_logging
 from yiwang.platform.settings import Settings
-from yiwang.platform.storage import LocalStorage, ObjectStorage, S3Storage
+from yiwang.platform.storage import ObjectStorage, S3Storage, storage_from_settings
 from yiwang.policy import dependencies as policy_di
 from yiwang.policy.controllers import CatalogueController, PolicyController
 from yiwang.policy.guards import unit_of_work_provider
@@ -47,7 +47,6 @@ from yiwang.runtime.attachments.controllers import ROUTES as ATTACHMENT_ROUTES
 from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.jobs import dependencies as jobs_di
-from yiwang.runtime.jobs.adapters import AttachmentVerifications
 from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
@@ -71,19 +70,6 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *ATTACHMENT_ROUTES,
     *JOB_ROUTES,
 )
-
-
-def build_storage(settings: Settings) -> ObjectStorage:
-    if settings.storage_backend == "s3":
-        return S3Storage(
-            settings.s3_bucket,
-            endpoint_url=settings.s3_endpoint_url,
-            region=settings.s3_region,
-            access_key_id=settings.s3_access_key_id,
-            secret_access_key=settings.s3_secret_access_key,
-            addressing_style=settings.s3_addressing_style,
-        )
-    return LocalStorage(settings.storage_local_root)
 
 
 def page_templates() -> Path:
@@ -178,17 +164,16 @@ def build_platform(
         settings.templates_root,
         onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root),),
     )
-    storage = build_storage(settings)
-    # The queue first: the rooms' services hold it, and its runs use those services.
-    jobs, saq = jobs_di.build_queue(job_settings or JobSettings.from_env(settings))
-    attachments = attachments_di.build_attachments(
+    storage = storage_from_settings(settings)
+    background = jobs_di.build_background(
+        job_settings or JobSettings.from_env(settings),
         attachment_settings or AttachmentSettings.from_env(settings),
-        storage,
-        metadata,
-        AttachmentVerifications(jobs),
+        sessions=sessions,
+        directory=directory,
+        storage=storage,
+        metadata=metadata,
         scanner=scanner,
     )
-    jobs_di.bind_services(jobs, sessions, directory, attachments)
     return Platform(
         settings=settings,
         engine=engine,
@@ -200,9 +185,9 @@ def build_platform(
         policy=policy,
         identity=identity,
         metadata=metadata,
-        attachments=attachments,
-        jobs=jobs,
-        saq=saq,
+        attachments=background.attachments,
+        jobs=background.queue,
+        saq=background.plugin,
     )
 
 

@@ -22,6 +22,7 @@ from yiwang.platform.settings import Settings
 from yiwang.policy.commands import COMMAND_GROUPS
 from yiwang.runtime.jobs.definitions import DEFINITIONS
 from yiwang.runtime.jobs.errors import JobFailed, JobSettingsInvalid
+from yiwang.runtime.jobs.process import worker_process
 from yiwang.runtime.jobs.queue import SYSTEM_OWNER
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.jobs.worker import run_worker
@@ -74,8 +75,6 @@ def serve(
 @main.command("worker", help="启动后台任务进程（SAQ 队列，Redis）；Ctrl-C 停止")
 @click.pass_context
 def worker(ctx: click.Context) -> None:
-    from yiwang.app import build_platform
-
     settings: Settings = ctx.obj
     job_settings = JobSettings.from_env(settings)
     if job_settings.mode == "inline":
@@ -84,10 +83,9 @@ def worker(ctx: click.Context) -> None:
     job_settings = replace(job_settings, mode="queue")
 
     async def body() -> None:
-        platform = build_platform(settings, job_settings=job_settings)
-        assert platform.saq is not None
-        async with platform.running():
-            await run_worker(platform.saq, job_settings)
+        async with worker_process(settings, job_settings) as background:
+            assert background.plugin is not None
+            await run_worker(background.plugin, job_settings)
 
     run(body)
 
@@ -104,8 +102,6 @@ def jobs_group() -> None:
 @click.option("--kwargs", "raw_kwargs", default="{}", help="任务参数（JSON 对象）")
 @click.pass_context
 def jobs_run(ctx: click.Context, name: str, raw_kwargs: str) -> None:
-    from yiwang.app import build_platform
-
     settings: Settings = ctx.obj
     try:
         kwargs = json.loads(raw_kwargs)
@@ -116,9 +112,8 @@ def jobs_run(ctx: click.Context, name: str, raw_kwargs: str) -> None:
     job_settings = replace(JobSettings.from_env(settings), mode="inline")
 
     async def body() -> dict[str, object]:
-        platform = build_platform(settings, job_settings=job_settings)
-        async with platform.running():
-            status = await platform.jobs.run_inline(
+        async with worker_process(settings, job_settings) as background:
+            status = await background.queue.run_inline(
                 DEFINITIONS[name], key=f"cli:{name}", owner=SYSTEM_OWNER, kwargs=kwargs
             )
         if status.state != "complete":

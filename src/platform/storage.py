@@ -36,6 +36,8 @@ from yiwang.platform.errors import InvalidInput, NotFound, ServiceUnavailable
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from yiwang.platform.settings import Settings
+
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,1023}$")
 #: the size of the chunks `stream` yields and `put_stream` buffers in memory
 CHUNK_SIZE: Final = 256 * 1024
@@ -467,3 +469,17 @@ class S3Storage(ObjectStorage):
                 ExpiresIn=expires_seconds,
             )
         )
+
+
+def storage_from_settings(settings: Settings) -> ObjectStorage:
+    """The backend the settings name: S3 (any compatible endpoint) or a local directory."""
+    if settings.storage_backend == "s3":
+        return S3Storage(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+            addressing_style=settings.s3_addressing_style,
+        )
+    return LocalStorage(settings.storage_local_root)

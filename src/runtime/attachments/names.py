@@ -41,7 +41,7 @@ def clean_name(raw: str) -> str:
     name = unicodedata.normalize("NFC", raw).strip()
     if not name or name.strip(".") == "":
         raise _refuse("empty")
-    if "/" in name or "\\" in name or ".." in name.split("."):
+    if "/" in name or "\\" in name:
         raise _refuse("path")
     if any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in name):
         raise _refuse("control")

@@ -80,6 +80,7 @@ class AttachmentSettings:
                     "attachments.settings_invalid", detail="YIWANG_ATTACHMENT_TOKEN_KEY"
                 )
         socket = env.get("YIWANG_CLAMD_SOCKET") or None
+        address = env.get("YIWANG_CLAMD_ADDRESS") or None
         found = cls(
             environment=settings.environment,
             storage_backend=settings.storage_backend,
@@ -91,9 +92,9 @@ class AttachmentSettings:
             ),
             token_key=key,
             scanner=env.get("YIWANG_ATTACHMENT_SCANNER")
-            or ("eicar" if socket is None else "clamd"),
+            or ("clamd" if socket or address else "eicar"),
             clamd_socket=Path(socket) if socket else None,
-            clamd_address=env.get("YIWANG_CLAMD_ADDRESS") or None,
+            clamd_address=address,
         )
         found.check()
         return found

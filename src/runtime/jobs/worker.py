@@ -70,7 +70,12 @@ def saq_plugin(settings: JobSettings, services: Callable[[], JobServices]) -> SA
     """The litestar-saq plugin for the web server (None in inline mode)."""
     if settings.mode == "inline":
         return None
-    return SAQPlugin(saq_config(settings, services))
+    plugin = SAQPlugin(saq_config(settings, services))
+    for worker in plugin.get_workers().values():
+        # litestar-saq's batched heartbeats serve its `monitored_job` decorator, which no
+        # definition uses; its thread logs a traceback at every shutdown (0.8.0).
+        worker._enable_heartbeat_manager = False
+    return plugin
 
 
 def queue_of(plugin: SAQPlugin | None, settings: JobSettings) -> Queue | None:

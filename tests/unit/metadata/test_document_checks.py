@@ -60,7 +60,11 @@ def _with(path: list[str | int], value: Any) -> dict[str, Any]:
         ),
         (
             ["fields", "scan"],
-            {"type": "attachment", "label": "扫描件", "accept": ["application/pdf", "image/svg+xml"]},
+            {
+                "type": "attachment",
+                "label": "扫描件",
+                "accept": ["application/pdf", "image/svg+xml"],
+            },
             ("metadata.field.accept_unsupported", "/fields/scan/accept/1"),
         ),
         (

@@ -16,8 +16,10 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import certificates
+from yiwang.runtime import attachments, certificates, jobs
+from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors
+from yiwang.runtime.jobs import errors as job_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
 
@@ -25,7 +27,7 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 ERROR_CLASSES = {
     name
-    for module in (errors, metadata_errors, certificate_errors)
+    for module in (errors, metadata_errors, certificate_errors, attachment_errors, job_errors)
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
 } | {"ErrorDetail", "_fail"}
@@ -36,6 +38,8 @@ OWNED_AREAS = {
     policy.messages: ("policy.",),
     metadata.messages: ("metadata.",),
     certificates.messages: ("certificates.",),
+    attachments.messages: ("attachments.",),
+    jobs.messages: ("jobs.",),
 }
 
 
