@@ -235,7 +235,7 @@ class Attachments:
         if attachment.status != "verified":
             raise AttachmentState(
                 "attachments.state",
-                status=attachment.status,
+                status=translate(f"attachments.status.{attachment.status}"),
                 action="下载",
             )
         await self._audit("attachment.download", attachment)

@@ -182,7 +182,8 @@ class Sweeper:
                 uow,
                 tenant_id=found.tenant_id,
                 attachment_id=found.id,
-                requested_by=None,
+                # the uploader keeps following the job they started
+                requested_by=found.owner_account_id,
             )
             found.updated_at = now
             return "requeued"

@@ -117,12 +117,15 @@ async def citizens(
     made: list[int] = []
 
     async def make() -> Citizen:
-        phone = "139" + str((int(tag, 16) + len(made) * 7919) % 10**8).zfill(8)
-        await services.run(services.login.request_sms_code, phone, ip="10.9.0.1")
+        serial = int(tag, 16) + len(made) * 7919
+        phone = "139" + str(serial % 10**8).zfill(8)
+        # one address per citizen: the SMS limits count per address too
+        ip = f"10.{serial >> 16 & 255}.{serial >> 8 & 255}.{serial & 255}"
+        await services.run(services.login.request_sms_code, phone, ip=ip)
         text = read_sms_log(tmp_path / "sms.log")[-1]["text"]
         code = re.search(r"验证码为 (\d{6})", text)
         assert code is not None
-        signed = await services.run(services.login.sms_login, phone, code.group(1), ip="10.9.0.1")
+        signed = await services.run(services.login.sms_login, phone, code.group(1), ip=ip)
         made.append(signed.account_id)
         return Citizen(signed.account_id, signed.token)
 

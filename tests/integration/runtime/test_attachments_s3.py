@@ -173,7 +173,10 @@ async def test_a_file_larger_than_the_policy_allowed_is_rejected(
             follow_redirects=False,
         )
         assert refused.status_code == 409
-        assert refused.json()["error"]["code"] == "attachments.state"
+        assert refused.json()["error"] == {
+            "code": "attachments.state",
+            "message": "附件当前状态为“未通过检查”，不能下载。",
+        }
 
 
 async def test_a_file_of_another_size_than_declared_is_rejected(
