@@ -11,7 +11,6 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
@@ -21,6 +20,7 @@ from yiwang.metadata.controllers import STATE_KEY as METADATA_STATE_KEY
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.edge.plugin import EdgePlugin, declare_route_opt, install_edge
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.health import healthz, readyz
 from yiwang.platform.logging import configure_logging
@@ -29,6 +29,8 @@ from yiwang.platform.storage import LocalStorage, ObjectStorage, S3Storage
 from yiwang.policy.guards import provide_scoped_db_session
 from yiwang.policy.plugin import PolicyPlugin, build_services
 from yiwang.runtime.portal import pages as portal
+from yiwang.runtime.static.api_reference import ApiReference
+from yiwang.runtime.static.files import static_routers
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.subsite import SubsiteResolver
@@ -40,7 +42,14 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     portal.subsite_home,
     TenantController,
     *METADATA_CONTROLLERS,
+    *static_routers(),
 )
+#: metadata drafts and imports are uploaded as YAML too (the edge takes JSON unless told)
+DOCUMENT_UPLOADS = {
+    ("PUT", "/api/v1/t/{code:str}/metadata/draft"),
+    ("POST", "/api/v1/t/{code:str}/metadata/import"),
+}
+DOCUMENT_MEDIA_TYPES = ("application/json", "application/yaml", "application/x-yaml", "text/yaml")
 
 
 def build_storage(settings: Settings) -> ObjectStorage:
@@ -97,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=list(ROUTES),
         state=State(state),
-        plugins=[PolicyPlugin(policy)],
+        plugins=[PolicyPlugin(policy), EdgePlugin(settings)],
         # The guard decides the tenant scope; this session applies it, so RLS agrees.
         dependencies={"db_session": Provide(provide_scoped_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
@@ -110,12 +119,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="一网 Yiwang API",
             version=__version__,
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ApiReference()],
         ),
         debug=False,
     )
     _declare_api_description_public(app)
+    declare_route_opt(app, DOCUMENT_UPLOADS, accepts=DOCUMENT_MEDIA_TYPES)
     app.asgi_handler = SubsiteResolver(app.asgi_handler, directory, settings.base_domain)
+    install_edge(app, settings)
     return app
 
 

@@ -14,6 +14,9 @@ Two rules, one per kind of text:
   PostgreSQL at all, and the other C0 controls have no place in text a person
   typed. Bidi marks stay allowed here: right-to-left scripts need them.
 
+Neither admits a lone surrogate (`"\ud800"` in JSON): it cannot be encoded to
+UTF-8, so it would fail wherever the text goes next.
+
 `escape_formula` follows OWASP's CSV-injection rules for every cell a CSV or
 XLSX export writes.
 """
@@ -28,11 +31,12 @@ NAME_UNSAFE: Final = re.compile(
     "[\x00-\x1f\x7f-\x9f"  # C0, DEL, C1
     "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional controls and marks
     "\u200b-\u200d\u2060\ufeff"  # zero-width space, non-joiner, joiner, word joiner, BOM
-    "\u2028\u2029]"  # line and paragraph separators
+    "\u2028\u2029"  # line and paragraph separators
+    "\ud800-\udfff]"  # lone surrogates (only a JSON escape can make one; UTF-8 cannot hold it)
 )
 
-#: characters refused in free text: C0 controls other than tab, LF and CR
-TEXT_UNSAFE: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: characters refused in free text: C0 controls other than tab, LF and CR, lone surrogates
+TEXT_UNSAFE: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 #: a cell starting with one of these is read as a formula by Excel, LibreOffice or
 #: Google Sheets (OWASP); full-width forms are included, Chinese input methods type them
