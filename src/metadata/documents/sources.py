@@ -166,13 +166,13 @@ class _Builder:
         self._tag(event, _SCALAR_TAGS)
         tag = event.tag
         if tag is None or tag == "!":
-            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)
+            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
         if tag == _MERGE:
             raise _fail("metadata.syntax.yaml_alias", self._pointer(), line=_line(event))
         if tag == _STR:
             _check_text(event.value, self._pointer())
             return event.value
-        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        node = ScalarNode(tag, event.value)
         try:
             value = SafeConstructor.yaml_constructors[tag](self.constructor, node)
         except (yaml.YAMLError, ValueError) as exc:  # "!!int x", or more digits than int() takes

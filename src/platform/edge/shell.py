@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -78,11 +78,12 @@ class EdgeShell:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        raw = cast("dict[str, Any]", scope)
         # the peer's own address, before forwarding headers are believed, decides trust
         request_id = self._request_id(scope)
-        forwarded.resolve(scope, self.proxies)  # type: ignore[arg-type]
-        scope[REQUEST_ID_KEY] = request_id  # type: ignore[literal-required]
-        if scope["type"] != "http":
+        forwarded.resolve(raw, self.proxies)
+        raw[REQUEST_ID_KEY] = request_id
+        if raw["type"] != "http":
             with structlog.contextvars.bound_contextvars(request_id=request_id):
                 await self.app(scope, receive, send)
             return
@@ -107,7 +108,7 @@ class EdgeShell:
                 )
                 if issue_csrf or session_changed:
                     headers.append((b"set-cookie", self._csrf_cookie()))
-                message = {**message, "headers": headers}  # type: ignore[misc]
+                message = {**message, "headers": headers}
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
