@@ -18,6 +18,7 @@ from yiwang import __version__
 from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
 from yiwang.metadata.controllers import STATE_KEY as METADATA_STATE_KEY
 from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.platform.audit.plugin import AuditPlugin
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.edge.plugin import EdgePlugin, declare_route_opt, install_edge
@@ -25,7 +26,7 @@ from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.health import healthz, readyz
 from yiwang.platform.logging import configure_logging
 from yiwang.platform.settings import PROJECT_ROOT, Settings
-from yiwang.platform.storage import LocalStorage, ObjectStorage, S3Storage
+from yiwang.platform.storage import S3Storage, build_storage
 from yiwang.policy.guards import provide_scoped_db_session
 from yiwang.policy.plugin import PolicyPlugin, build_services
 from yiwang.runtime.portal import pages as portal
@@ -50,18 +51,6 @@ DOCUMENT_UPLOADS = {
     ("POST", "/api/v1/t/{code:str}/metadata/import"),
 }
 DOCUMENT_MEDIA_TYPES = ("application/json", "application/yaml", "application/x-yaml", "text/yaml")
-
-
-def build_storage(settings: Settings) -> ObjectStorage:
-    if settings.storage_backend == "s3":
-        return S3Storage(
-            settings.s3_bucket,
-            endpoint_url=settings.s3_endpoint_url,
-            region=settings.s3_region,
-            access_key_id=settings.s3_access_key_id,
-            secret_access_key=settings.s3_secret_access_key,
-        )
-    return LocalStorage(settings.storage_local_root)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -106,7 +95,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=list(ROUTES),
         state=State(state),
-        plugins=[PolicyPlugin(policy), EdgePlugin(settings)],
+        plugins=[
+            PolicyPlugin(policy),
+            EdgePlugin(settings),
+            AuditPlugin(settings, sessions, storage),
+        ],
         # The guard decides the tenant scope; this session applies it, so RLS agrees.
         dependencies={"db_session": Provide(provide_scoped_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,

@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from migrations.registry import app_role
-from yiwang.platform import audit_sql
+from yiwang.platform.audit import ddl as audit_sql
 from yiwang.platform.rls import audit_read_policy, disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0001_foundation"

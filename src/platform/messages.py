@@ -40,6 +40,13 @@ ZH_CN: Final[dict[str, str]] = {
     "storage.key_invalid": "文件键名不合法：{key}",
     "tenant.context_missing": "未设置租户上下文，拒绝访问租户数据。",
     "audit.chain_broken": "审计记录 {seq} 的哈希链断裂：{detail}",
+    "audit.checkpoint_unreadable": "审计检查点无法读取（格式不正确）。",
+    "audit.key_exists": "密钥文件 {path} 已存在，不会覆盖。",
+    "audit.signing_key_missing": "审计检查点签名密钥 {path} 不存在或不可用。",
+    "audit.verify_key_missing": "审计检查点验证公钥 {path} 不存在或不可用。",
+    "audit.store_unknown": "未知的审计检查点存储方式“{store}”，应为 file、storage 或 syslog。",
+    "audit.store_unavailable": "审计检查点存储（{store}）暂时不可用，检查点未写入。",
+    "audit.syslog_address": "syslog 地址“{address}”不正确，应为套接字路径或 主机:端口。",
 }
 
 #: locale -> code -> template; contexts extend it through `register`
