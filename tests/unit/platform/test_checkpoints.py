@@ -30,7 +30,7 @@ def test_a_checkpoint_round_trips_and_verifies() -> None:
 
 
 @pytest.mark.parametrize(
-    "change", [{"seq": 41}, {"hash": "00" * 32}, {"at": "2020-01-01T00:00:00Z"}, {"alg": "sm2"}]
+    "change", [{"seq": 41}, {"hash": "11" * 32}, {"at": "2020-01-01T00:00:00Z"}, {"alg": "sm2"}]
 )
 def test_every_field_is_signed(change: dict[str, object]) -> None:
     key = Ed25519PrivateKey.generate()
