@@ -11,6 +11,7 @@ recursion; every refusal is a 4xx with the JSON pointer of the offending value.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final
 
 from yiwang.platform.errors import InvalidInput, MalformedRequest, PayloadTooLarge
@@ -18,6 +19,11 @@ from yiwang.platform.text import TEXT_UNSAFE, codepoint, first_unsafe
 
 #: deep enough for any form or metadata document, far below Python's recursion limit
 MAX_DEPTH: Final = 64
+
+
+#: the only way a control character or a lone surrogate gets into a parsed JSON string:
+#: the parser refuses them raw, so they arrive as escapes (false positives only cost a walk)
+_ESCAPED_UNSAFE: Final = re.compile(r"\\u(?:00[01]|[dD][89abAB])", re.ASCII)
 
 
 class _Duplicated:
@@ -65,33 +71,38 @@ def check_json(raw: bytes, *, max_bytes: int, max_depth: int = MAX_DEPTH) -> Any
         raise InvalidInput("request.json_too_deep", pointer="", limit=max_depth) from None
     except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise MalformedRequest("request.body_not_json") from None
-    _walk(value, max_depth)
+    _walk(value, max_depth, texts=_ESCAPED_UNSAFE.search(text) is not None)
     return value
 
 
-def _walk(value: Any, max_depth: int) -> None:
+def _walk(value: Any, max_depth: int, *, texts: bool) -> None:
+    """Depth and duplicates everywhere; strings only when an escape could have made one bad."""
     # (value, depth, path) with path a linked list (parent, token): pointers cost only on failure
     stack: list[tuple[Any, int, tuple[Any, ...] | None]] = [(value, 0, None)]
     while stack:
         item, depth, path = stack.pop()
         if isinstance(item, str):
             _check_text(item, path)
-        elif isinstance(item, dict):
-            if depth >= max_depth:
-                raise InvalidInput("request.json_too_deep", pointer=_pointer(path), limit=max_depth)
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth >= max_depth:
+            raise InvalidInput("request.json_too_deep", pointer=_pointer(path), limit=max_depth)
+        if isinstance(item, dict):
             for key, child in item.items():
-                if isinstance(key, _Duplicated):
+                if type(key) is _Duplicated:
                     first = key.keys[0]
                     raise InvalidInput(
                         "request.duplicate_key", pointer=_pointer((path, first)), key=first[:64]
                     )
-                child_path = (path, key)
-                _check_text(key, child_path)
-                stack.append((child, depth + 1, child_path))
-        elif isinstance(item, list):
-            if depth >= max_depth:
-                raise InvalidInput("request.json_too_deep", pointer=_pointer(path), limit=max_depth)
-            stack.extend((child, depth + 1, (path, i)) for i, child in enumerate(item))
+                if texts:
+                    _check_text(key, (path, key))
+                if isinstance(child, (dict, list)) or (texts and isinstance(child, str)):
+                    stack.append((child, depth + 1, (path, key)))
+        else:
+            for index, child in enumerate(item):
+                if isinstance(child, (dict, list)) or (texts and isinstance(child, str)):
+                    stack.append((child, depth + 1, (path, index)))
 
 
 def _check_text(text: str, path: tuple[Any, ...] | None) -> None:

@@ -112,6 +112,17 @@ def test_control_characters_in_strings_and_keys_are_refused(
     )
 
 
+@pytest.mark.parametrize("raw", [b"1", b"null", b'"ok"', b"true", b"[]"])
+def test_any_json_value_may_be_the_body(raw: bytes) -> None:
+    assert check_json(raw, max_bytes=10) == json.loads(raw)
+
+
+def test_an_escaped_backslash_is_not_a_control_character() -> None:
+    assert check_json(b'{"path": "C:\\\\u0000"}', max_bytes=100) == {"path": "C:\\u0000"}
+    err = _refused(b'"\\u001F"')
+    assert (err.code, err.pointer) == ("request.control_character", "")
+
+
 def test_tab_newline_and_return_are_text() -> None:
     assert check_json(b'{"a": "x\\ty\\nz\\r"}', max_bytes=100) == {"a": "x\ty\nz\r"}
 
