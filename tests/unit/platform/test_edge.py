@@ -4,6 +4,7 @@ types, the no-store rule and the URL check."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from yiwang.platform.edge import csrf, forwarded, media_types
 from yiwang.platform.edge.checks import check_url
 from yiwang.platform.edge.headers import must_not_store, security_headers
 from yiwang.platform.edge.json_body import MAX_DEPTH, check_json
+from yiwang.platform.edge.shell import EdgeShell
 from yiwang.platform.errors import (
     InvalidInput,
     MalformedRequest,
@@ -19,6 +21,7 @@ from yiwang.platform.errors import (
     PermissionDenied,
     YiwangError,
 )
+from yiwang.platform.settings import Settings
 
 PROXIES = forwarded.TrustedProxies(["10.0.0.0/8", "192.0.2.1"])
 
@@ -224,3 +227,38 @@ def test_control_characters_in_the_url_are_refused(path: str, query: bytes) -> N
 
 def test_ordinary_urls_pass() -> None:
     check_url("/api/v1/t/620102/metadata/types", b"note=%E5%8F%91%E5%B8%83+v2&x=1")
+
+
+async def _through_shell(
+    client: tuple[str, int], headers: list[tuple[bytes, bytes]]
+) -> tuple[dict[str, Any], dict[bytes, bytes]]:
+    seen: dict[str, Any] = {}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.update(scope)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b""}
+
+    shell = EdgeShell(app, replace(Settings(), trusted_proxies=("10.0.0.0/8",)))
+    scope = {"type": "http", "path": "/x", "client": client, "scheme": "http", "headers": headers}
+    await shell(scope, receive, send)  # type: ignore[arg-type]
+    return seen, dict(sent[0]["headers"])
+
+
+async def test_the_shell_believes_a_trusted_proxy_and_nobody_else() -> None:
+    forged = [(b"x-forwarded-for", b"6.6.6.6"), (b"x-request-id", b"chosen-by-client")]
+    seen, headers = await _through_shell(("203.0.113.9", 1), forged)
+    assert forwarded.client_ip(seen) == "203.0.113.9"
+    assert headers[b"x-request-id"] != b"chosen-by-client"
+    relayed = [(b"x-forwarded-for", b"6.6.6.6, 198.51.100.4"), (b"x-request-id", b"proxy-id-1234")]
+    seen, headers = await _through_shell(("10.0.0.5", 1), relayed)
+    assert forwarded.client_ip(seen) == "198.51.100.4"
+    assert headers[b"x-request-id"] == b"proxy-id-1234"
