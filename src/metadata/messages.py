@@ -139,6 +139,7 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.cli.confirm_rollback": "确认将地区 {tenant} 的元数据回退到上一版本？",
     "metadata.cli.cancelled": "已取消，未做任何更改。",
     "metadata.cli.valid": "校验通过：{file}",
+    "metadata.cli.tenant_required": "部署中有多个省级地区，请用 --tenant 指定按哪个地区校验。",
     "metadata.cli.type_required": "请用 --type 指定事项类型。",
 }
 

@@ -2,7 +2,9 @@
 
 - `trail`: the table, `record` (append in the caller's transaction) and
   `verify_chain` (recompute every hash);
-- `ddl`: the chain's SQL functions and triggers (applied by migration 0001);
+- the chain's SQL functions and triggers live, frozen, in migrations 0001 and
+  0005 (`yiwang_audit_append`, `yiwang_audit_verify`, `yiwang_audit_head`,
+  `yiwang_audit_hash_at`);
 - `checkpoints`: a signed statement "the chain's head is seq N with hash H",
   made with an Ed25519 key the database never holds;
 - `stores`: where checkpoints go (a file, object storage, syslog);

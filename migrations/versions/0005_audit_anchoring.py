@@ -5,20 +5,18 @@ tenants' rows), so the two functions that checkpoints need run as the owner
 (SECURITY DEFINER) and return no row's content beyond its sequence number
 and hash. Frozen text: this migration imports no live module.
 
-Revision ID: 0004_audit_anchoring
-Revises: 0003_identity_policy
+Revision ID: 0005_audit_anchoring
+Revises: 0004_registry_version
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alembic import op
+from alembic import context, op
 
-from migrations.registry import app_role
-
-revision: str = "0004_audit_anchoring"
-down_revision: str | None = "0003_identity_policy"
+revision: str = "0005_audit_anchoring"
+down_revision: str | None = "0004_registry_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -53,3 +51,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS yiwang_audit_hash_at(bigint)")
     op.execute("DROP FUNCTION IF EXISTS yiwang_audit_head()")
+
+
+# --- frozen helpers: a migration never imports live code, so it copies what it needs ---
+
+
+def app_role() -> str:
+    """The application's database role, which `yiwang db upgrade` passes in."""
+    name = str(context.config.attributes.get("app_role") or "yiwang_app")
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unexpected database role name {name!r}")
+    return name
