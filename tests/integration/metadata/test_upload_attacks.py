@@ -11,10 +11,10 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.integration.http_client import client_for
+from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
-from yiwang.metadata.tenant_tree import TenantTree
 from yiwang.platform.settings import Settings
-from yiwang.policy.plugin import PolicyServices
+from yiwang.tenants.tree import TenantTree
 
 from .test_versions import COUNTY
 
@@ -31,9 +31,7 @@ def alias_bomb(levels: int = 9) -> str:
 
 
 @pytest.fixture
-async def operator(
-    services: PolicyServices, cleanup: str, installed: TenantTree
-) -> tuple[str, str]:
+async def operator(services: Stack, cleanup: str, installed: TenantTree) -> tuple[str, str]:
     login = f"yaml.{cleanup}"
     secret = await make_staff(services, login, COUNTY, [("county_operator", COUNTY, False)])
     return login, secret

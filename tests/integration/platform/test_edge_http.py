@@ -14,12 +14,12 @@ from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
 from tests.integration.http_client import client_for
+from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.app import create_app
 from yiwang.platform.edge.plugin import EdgePlugin, install_edge
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.settings import Settings
-from yiwang.policy.plugin import PolicyServices
 
 JSON = {"content-type": "application/json"}
 EVIL = "http://evil.example"
@@ -34,7 +34,7 @@ async def ping() -> dict[str, bool]:
 
 
 @pytest.fixture
-async def admin(services: PolicyServices, cleanup: str) -> tuple[str, str]:
+async def admin(services: Stack, cleanup: str) -> tuple[str, str]:
     """A province admin's login and TOTP secret."""
     login = f"edge.{cleanup}"
     return login, await make_staff(services, login, "620000", [("province_admin", "620000", True)])
@@ -173,7 +173,7 @@ async def _cookie_session(client: AsyncTestClient[Litestar], admin: tuple[str, s
 
 
 async def test_a_forged_cross_site_grant_is_refused(
-    migrated: Settings, admin: tuple[str, str], services: PolicyServices, cleanup: str
+    migrated: Settings, admin: tuple[str, str], services: Stack, cleanup: str
 ) -> None:
     target = f"victim.{cleanup}"
     await make_staff(services, target, "620100", [])
