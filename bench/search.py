@@ -191,7 +191,7 @@ def _walk(plan: dict[str, Any], found: dict[str, Any]) -> None:
 
 
 def explain(conn: Connection, stmt: sa.Select[Any]) -> dict[str, Any]:
-    compiled = stmt.compile(dialect=conn.dialect)
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     sql = "EXPLAIN (ANALYZE, FORMAT JSON) " + str(compiled)
     plan = conn.exec_driver_sql(sql, compiled.params).scalar_one()[0]["Plan"]
     found: dict[str, Any] = {}

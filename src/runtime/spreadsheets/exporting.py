@@ -218,7 +218,7 @@ class XlsxSheetWriter:
     ) -> None:
         self.columns = columns
         self.sheet_name = sheet_name
-        self.book = xlsxwriter.Workbook(out, XLSX_OPTIONS)  # type: ignore[arg-type]
+        self.book = xlsxwriter.Workbook(out, XLSX_OPTIONS)
         self.header_format: Format = self.book.add_format(
             {"bold": True, "bg_color": "#DDEBF7", "border": 1}
         )

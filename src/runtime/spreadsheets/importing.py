@@ -143,12 +143,22 @@ def read_xlsx(
 
 
 def _read_bytes(source: bytes | str | os.PathLike[str] | IO[bytes], limits: Limits) -> bytes:
+    """The upload's bytes, at most one past the limit (`inspect_xlsx` refuses an oversize)."""
     if isinstance(source, bytes):
         return source
     if isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as f:
-            return f.read(limits.max_file_bytes + 1)
-    return source.read(limits.max_file_bytes + 1)
+            return _read_bounded(f, limits.max_file_bytes + 1)
+    return _read_bounded(source, limits.max_file_bytes + 1)
+
+
+def _read_bounded(stream: IO[bytes], limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit and (chunk := stream.read(min(1 << 20, limit - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _load_first_sheet(data: bytes, limits: Limits) -> list[list[Any]]:
@@ -189,7 +199,7 @@ def _empty(value: Any) -> bool:
 def _find_header(table: list[list[Any]], wanted: dict[str, Field]) -> int:
     first_filled = -1
     for r, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
-        if all(_empty(v) for v in cells):
+        if _row_empty(cells):
             continue
         if first_filled < 0:
             first_filled = r
@@ -266,10 +276,13 @@ def _rows(
             )
 
     rows: list[ImportedRow] = []
+    mapped = [(key, c, column_letter(c)) for key, c in columns.items()]
+    flagged = bool(findings.formulas or findings.errors)
+    max_chars = limits.max_cell_chars
     for offset, cells in enumerate(body):
-        r = h + 1 + offset  # 0-based sheet row
-        if all(_empty(v) for v in cells):
+        if _row_empty(cells):
             continue
+        r = h + 1 + offset  # 0-based sheet row
         if len(rows) >= limits.max_rows:
             raise SpreadsheetRejected(
                 "spreadsheets.too_many_rows",
@@ -278,40 +291,38 @@ def _rows(
                 actual=len(rows) + 1,
             )
         values: dict[str, Value] = {}
-        for key, c in columns.items():
-            where = {
-                "row": r + 1,
-                "column": column_letter(c),
-                "header": headers[key],
-            }
-            pointer = f"/rows/{r + 1}/{key}"
-            if (r, c) in findings.formulas:
-                errors.append(
-                    ErrorDetail("spreadsheets.cell_formula", pointer=pointer, params=where)
-                )
+        width = len(cells)
+        for key, c, letter in mapped:
+            if flagged and ((r, c) in findings.formulas or (r, c) in findings.errors):
+                errors.append(_flagged(findings, r, c, key, letter, headers[key]))
                 continue
-            if (r, c) in findings.errors:
-                errors.append(
-                    ErrorDetail(
-                        "spreadsheets.cell_error_value",
-                        pointer=pointer,
-                        params={**where, "value": findings.errors[(r, c)]},
+            raw = cells[c] if c < width else None
+            if raw is None or raw == "":
+                continue
+            kind = type(raw)
+            if kind is str:
+                if raw.isspace():
+                    continue
+                if len(raw) > max_chars:
+                    errors.append(
+                        ErrorDetail(
+                            "spreadsheets.cell_too_long",
+                            pointer=f"/rows/{r + 1}/{key}",
+                            params={
+                                "row": r + 1,
+                                "column": letter,
+                                "header": headers[key],
+                                "limit": max_chars,
+                                "actual": len(raw),
+                            },
+                        )
                     )
-                )
-                continue
-            raw = cells[c] if c < len(cells) else None
-            if _empty(raw):
-                continue
-            if isinstance(raw, str) and len(raw) > limits.max_cell_chars:
-                errors.append(
-                    ErrorDetail(
-                        "spreadsheets.cell_too_long",
-                        pointer=pointer,
-                        params={**where, "limit": limits.max_cell_chars, "actual": len(raw)},
-                    )
-                )
-                continue
-            values[key] = _value(raw)
+                    continue
+                values[key] = unescape_formula(raw) if raw[0] == "'" else raw
+            elif kind is float:
+                values[key] = int(raw) if raw.is_integer() and abs(raw) < _EXACT_INT else raw
+            else:
+                values[key] = _value(raw)
         rows.append(ImportedRow(row=r + 1, values=values))
     return SheetImport(
         rows=rows,
@@ -320,6 +331,27 @@ def _rows(
         headers=headers,
         header_row=header_row,
         fields={f.key: f for f in fields},
+    )
+
+
+def _row_empty(cells: list[Any]) -> bool:
+    for v in cells:
+        if v is not None and v != "" and not (type(v) is str and v.isspace()):
+            return False
+    return True
+
+
+def _flagged(
+    findings: SheetFindings, r: int, c: int, key: str, letter: str, header: str
+) -> ErrorDetail:
+    where = {"row": r + 1, "column": letter, "header": header}
+    pointer = f"/rows/{r + 1}/{key}"
+    if (r, c) in findings.formulas:
+        return ErrorDetail("spreadsheets.cell_formula", pointer=pointer, params=where)
+    return ErrorDetail(
+        "spreadsheets.cell_error_value",
+        pointer=pointer,
+        params={**where, "value": findings.errors[(r, c)]},
     )
 
 

@@ -24,7 +24,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -39,8 +39,10 @@ _MAIN_NS: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS: Final = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-_DTD: Final = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
-_FORMULA_OR_ERROR: Final = re.compile(rb"<(?:\w+:)?f[\s>/]|\bt=[\"']e[\"']")
+#: what may follow `<f` or `:f` in a formula element's tag
+_TAG_END: Final = frozenset(b"> /\t\r\n")
+#: an error cell's type attribute
+_ERROR_MARKS: Final = (b't="e"', b"t='e'")
 _READ: Final = 256 * 1024
 _OVERLAP: Final = 32
 
@@ -65,7 +67,7 @@ class SheetFindings:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def _reject(code: str, **params: object) -> SpreadsheetRejected:
+def _reject(code: str, **params: Any) -> SpreadsheetRejected:
     return SpreadsheetRejected(code, pointer="", **params)
 
 
@@ -117,6 +119,7 @@ def _scan(
     """Decompress one part, counting; refuse a DTD; tell whether a sheet holds formulas."""
     xml = info.filename.endswith((".xml", ".rels", ".vml"))
     suspicious = False
+    first = True
     tail = b""
     try:
         with archive.open(info) as stream:
@@ -128,10 +131,11 @@ def _scan(
                         limit=limits.max_uncompressed_bytes // _MIB,
                     )
                 if xml:
+                    if first:
+                        _check_prolog(chunk)
+                        first = False
                     window = tail + chunk
-                    if _DTD.search(window):
-                        raise _reject("spreadsheets.xml_dtd")
-                    if is_sheet and not suspicious and _FORMULA_OR_ERROR.search(window):
+                    if is_sheet and not suspicious and _has_formula_or_error(window):
                         suspicious = True
                     tail = chunk[-_OVERLAP:]
     except SpreadsheetRejected:
@@ -142,10 +146,44 @@ def _scan(
     return total, suspicious
 
 
+def _check_prolog(head: bytes) -> None:
+    """Refuse a DTD. One can only stand in the prolog, before the root element
+    (a declaration, comments, processing instructions, whitespace), so reading
+    up to the first element suffices. Parts not in UTF-8 are refused: an XLSX's
+    are, and the byte checks here read UTF-8."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[1:2] == b"\x00":
+        raise _reject("spreadsheets.corrupt")
+    i = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        while i < len(head) and head[i] in b" \t\r\n":
+            i += 1
+        if head.startswith(b"<?", i):
+            end = head.find(b"?>", i)
+        elif head.startswith(b"<!--", i):
+            end = head.find(b"-->", i)
+        elif head.startswith(b"<!", i):
+            raise _reject("spreadsheets.xml_dtd")
+        else:
+            return
+        if end == -1:
+            # a prolog longer than a chunk is no XLSX's
+            raise _reject("spreadsheets.corrupt")
+        i = end + 2
+
+
+def _has_formula_or_error(data: bytes) -> bool:
+    for mark in (b"<f", b":f"):
+        at = data.find(mark)
+        while at != -1:
+            if data[at + 2 : at + 3] and data[at + 2] in _TAG_END:
+                return True
+            at = data.find(mark, at + 2)
+    return any(data.find(mark) != -1 for mark in _ERROR_MARKS)
+
+
 def _parse_small(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
     raw = archive.read(name)
-    if _DTD.search(raw):
-        raise _reject("spreadsheets.xml_dtd")
+    _check_prolog(raw)
     try:
         return ElementTree.fromstring(raw)
     except ElementTree.ParseError as exc:

@@ -121,7 +121,7 @@ async def _plan(conn: AsyncConnection, doc: Any, text: str) -> str:
     query = search.parse_query(text)
     assert query is not None
     stmt = sa.select(items.c.id).where(search.match(doc, query))
-    compiled = stmt.compile(dialect=conn.dialect)
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     rows = await conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params)
     return "\n".join(r[0] for r in rows)
 

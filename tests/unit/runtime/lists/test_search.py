@@ -151,7 +151,7 @@ def test_match_binds_user_text_and_rechecks_long_terms_only() -> None:
     assert query.tsquery in compiled.params.values()
     assert "营业执照" in compiled.params.values()
     assert "低保" not in compiled.params.values()  # two characters: the index is exact
-    assert sql.count("strpos(") == 1
+    assert sql.count("strpos(") == 2  # the raw text, then the normalised one
 
 
 def test_index_ddl_renders_constants_inline() -> None:

@@ -52,7 +52,9 @@ def sheet(rows: list[list[str]]) -> str:
     )
 
 
-def book(sheet_xml: str, *, extra: dict[str, bytes | str] | None = None, drop: tuple[str, ...] = ()) -> bytes:
+def book(
+    sheet_xml: str, *, extra: dict[str, bytes | str] | None = None, drop: tuple[str, ...] = ()
+) -> bytes:
     parts: dict[str, bytes | str] = {
         "[Content_Types].xml": CONTENT_TYPES,
         "_rels/.rels": ROOT_RELS,

@@ -28,7 +28,7 @@ def test_every_owasp_prefix_gets_a_quote(prefix: str) -> None:
 @pytest.mark.parametrize(
     ("text", "escaped"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
         ("＝1+1", "'＝1+1"),
         ("'已有引号", "''已有引号"),
@@ -70,7 +70,15 @@ def test_column_letters_round_trip(index: int) -> None:
 
 def test_column_letters() -> None:
     assert [column_letter(i) for i in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == [
-        "A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA",
+        "A",
+        "B",
+        "Z",
+        "AA",
+        "AB",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
     ]
     with pytest.raises(ValueError):
         column_index("a1")

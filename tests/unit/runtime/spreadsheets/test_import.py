@@ -41,16 +41,20 @@ ROW = st.fixed_dictionaries(
     {
         "task_name": TEXT,
         "task_code": TEXT,
-        "promise_day": st.integers(-10**12, 10**12),
+        "promise_day": st.integers(-(10**12), 10**12),
         "accept_date": st.dates(date(1950, 1, 1), date(2100, 1, 1)),
         "note": st.one_of(TEXT, st.none()),
     }
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(ROW, min_size=1, max_size=8))
-def test_export_then_import_gives_the_same_values(tmp_path: Path, rows: list[dict[str, object]]) -> None:
+def test_export_then_import_gives_the_same_values(
+    tmp_path: Path, rows: list[dict[str, object]]
+) -> None:
     path = tmp_path / "round.xlsx"
     write_xlsx(rows, COLUMNS, path)
     result = read_xlsx(path, FIELDS)
@@ -75,7 +79,12 @@ def test_headers_match_by_label_or_key_with_marks_and_width() -> None:
         sheet(
             [
                 [cell("A1", "2026年权力清单登记表")],  # a title row above the header
-                [cell("A2", "*事项名称"), cell("B2", "task_code"), cell("C2", "承诺时限（必填）"), cell("D2", "备　注")],
+                [
+                    cell("A2", "*事项名称"),
+                    cell("B2", "task_code"),
+                    cell("C2", "承诺时限（必填）"),
+                    cell("D2", "备　注"),
+                ],
                 [cell("A3", "食品经营许可"), cell("B3", "XK-1"), cell("C3", 5), cell("D3", "无")],
             ]
         )
@@ -85,7 +94,12 @@ def test_headers_match_by_label_or_key_with_marks_and_width() -> None:
     assert result.header_row == 2
     assert result.columns == {"task_name": 0, "task_code": 1, "promise_day": 2, "note": 3}
     assert result.rows[0].row == 3
-    assert result.rows[0].values == {"task_name": "食品经营许可", "task_code": "XK-1", "promise_day": 5, "note": "无"}
+    assert result.rows[0].values == {
+        "task_name": "食品经营许可",
+        "task_code": "XK-1",
+        "promise_day": 5,
+        "note": "无",
+    }
 
 
 def test_column_errors_name_the_column_and_header() -> None:
@@ -118,7 +132,11 @@ def test_formula_and_error_cells_are_reported_not_read() -> None:
         sheet(
             [
                 header,
-                [cell("A2", "甲"), '<c r="B2" t="str"><f>A2&amp;"-1"</f><v>甲-1</v></c>', cell("C2", 3)],
+                [
+                    cell("A2", "甲"),
+                    '<c r="B2" t="str"><f>A2&amp;"-1"</f><v>甲-1</v></c>',
+                    cell("C2", 3),
+                ],
                 [cell("A3", "乙"), cell("B3", "X"), '<c r="C3" t="e"><v>#DIV/0!</v></c>'],
             ]
         )
@@ -128,7 +146,10 @@ def test_formula_and_error_cells_are_reported_not_read() -> None:
         ("spreadsheets.cell_formula", "/rows/2/task_code"),
         ("spreadsheets.cell_error_value", "/rows/3/promise_day"),
     ]
-    assert result.errors[0].message() == "第 2 行 B 列（事项编码）：单元格含有公式，请直接填写值，不要使用公式。"
+    assert (
+        result.errors[0].message()
+        == "第 2 行 B 列（事项编码）：单元格含有公式，请直接填写值，不要使用公式。"
+    )
     assert result.errors[1].message() == "第 3 行 C 列（承诺时限）：单元格是错误值 #DIV/0!。"
     assert result.rows[0].values == {"task_name": "甲", "promise_day": 3}
 
@@ -140,7 +161,10 @@ def test_a_formula_with_a_namespace_prefix_is_found() -> None:
         '<x:row r="2"><x:c r="A2"><x:f>1+1</x:f><x:v>2</x:v></x:c></x:row></x:sheetData></x:worksheet>'
     )
     result = read_xlsx(book(xml), FIELDS)
-    assert [e.code for e in result.errors] == ["spreadsheets.column_missing", "spreadsheets.cell_formula"]
+    assert [e.code for e in result.errors] == [
+        "spreadsheets.column_missing",
+        "spreadsheets.cell_formula",
+    ]
 
 
 def test_too_long_cells_and_too_many_rows() -> None:
@@ -167,7 +191,10 @@ def test_empty_rows_are_skipped_and_row_numbers_kept() -> None:
             ]
         )
     )
-    assert [(r.row, r.values["task_name"]) for r in read_xlsx(data, FIELDS).rows] == [(2, "甲"), (4, "乙")]
+    assert [(r.row, r.values["task_name"]) for r in read_xlsx(data, FIELDS).rows] == [
+        (2, "甲"),
+        (4, "乙"),
+    ]
 
 
 def test_the_caller_adds_its_errors_and_check_raises_them_all() -> None:
@@ -184,7 +211,9 @@ def test_the_caller_adds_its_errors_and_check_raises_them_all() -> None:
     problems: list[ErrorDetail] = []
     for row in result.rows:
         if row.values["task_name"] == "乙":
-            problems.append(result.cell_error(row, "task_code", "request.field_invalid", detail="编码已存在"))
+            problems.append(
+                result.cell_error(row, "task_code", "request.field_invalid", detail="编码已存在")
+            )
             problems.append(result.row_error(row, "request.field_required"))
     with pytest.raises(SpreadsheetInvalid) as raised:
         result.check(problems)
@@ -206,5 +235,9 @@ def test_the_caller_adds_its_errors_and_check_raises_them_all() -> None:
 
 
 def test_check_passes_when_nothing_is_wrong() -> None:
-    data = book(sheet([[cell("A1", "事项名称"), cell("B1", "事项编码")], [cell("A2", "甲"), cell("B2", "1")]]))
+    data = book(
+        sheet(
+            [[cell("A1", "事项名称"), cell("B1", "事项编码")], [cell("A2", "甲"), cell("B2", "1")]]
+        )
+    )
     read_xlsx(data, FIELDS).check()
