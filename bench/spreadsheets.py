@@ -245,7 +245,17 @@ def main() -> None:
         default=100_000,
         help="skip the openpyxl runs above this size (about half an hour at 1M rows here)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="instead: time the two writers and the two readers alternately, N rounds each",
+    )
+    parser.add_argument("--rounds-size", type=int, default=20_000)
     args = parser.parse_args()
+    if args.rounds:
+        alternate(args.rounds, args.rounds_size)
+        return
     if args.child:
         task, n, path = args.child
         child(task, int(n), Path(path), args.trace)
@@ -267,6 +277,37 @@ def main() -> None:
                 results[(task, n)] = timed
                 print(f"{task} {n}: {timed}", file=sys.stderr, flush=True)
     report(sizes, results)
+
+
+def alternate(rounds: int, n: int) -> None:
+    """The libraries head to head, alternating, so a noisy machine hits both alike."""
+    pairs = [
+        ("write CSV, stdlib (baseline)", "csv"),
+        ("write XLSX, XlsxWriter constant_memory", "xlsx"),
+        ("write XLSX, openpyxl write-only", "openpyxl.xlsx"),
+        ("read CSV, stdlib (baseline)", "csv"),
+        ("read XLSX, python-calamine", "xlsx"),
+        ("read XLSX, openpyxl read-only", "xlsx"),
+    ]
+    times: dict[str, list[float]] = {task: [] for task, _ in pairs}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(rounds):
+            for task, suffix in pairs:
+                r = run_child(task, n, Path(tmp) / f"{n}.{suffix}", trace=False)
+                times[task].append(r["seconds"])
+    print(
+        f"| task ({n:,} rows, {rounds} alternating rounds) | median (s) | ratio to CSV | all (s) |"
+    )
+    print("| --- | --- | --- | --- |")
+    for task, values in times.items():
+        base = times[
+            "write CSV, stdlib (baseline)"
+            if task.startswith("write")
+            else "read CSV, stdlib (baseline)"
+        ]
+        med = sorted(values)[len(values) // 2]
+        ratio = med / sorted(base)[len(base) // 2]
+        print(f"| {task} | {med:.2f} | {ratio:.1f} | {', '.join(f'{v:.2f}' for v in values)} |")
 
 
 def report(sizes: list[int], results: dict[tuple[str, int], dict[str, Any]]) -> None:
