@@ -4,8 +4,10 @@ Why bigrams (measured in `bench/README.md`, "Chinese search"): Chinese has no
 spaces, so a word index finds nothing, and pg_trgm extracts no trigram from a
 one- or two-character query (户口, 低保), so its GIN index is read whole. Every
 substring of two or more characters is covered by the pairs of the text, so the
-pairs of the query, ANDed, find every row that contains it; a `strpos` recheck
-on the same normalised text then keeps exactly the rows that do. A
+pairs of the query, ANDed, find every row that contains it; for a term of
+three characters or more a `strpos` recheck (the raw text first, then the
+normalised one) keeps exactly the rows that do; for one or two the index is
+exact. A
 one-character query is a prefix match (`'户':*`) on the same lexemes: the text's
 last character is stored alone, so every character of the text starts a lexeme.
 

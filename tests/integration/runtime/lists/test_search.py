@@ -163,7 +163,7 @@ async def test_no_match_across_two_fields(conn: AsyncConnection) -> None:
 
 @pytest.mark.parametrize("text", ["户口", "低保", "营业执照", "户", "c00003"])
 async def test_the_planner_reads_the_index(conn: AsyncConnection, text: str) -> None:
-    """On this small table (631 rows) the planner chooses the index without any
+    """On this small table (632 rows) the planner chooses the index without any
     `enable_seqscan = off`; the JSONB key, bound as a parameter, still matches
     the index expression (prepared statements are off, so the plan sees the value)."""
     doc, index = (
