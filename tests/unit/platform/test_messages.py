@@ -19,6 +19,8 @@ from yiwang.policy import identity
 from yiwang.runtime import lists, spreadsheets
 from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
+from yiwang.runtime import certificates
+from yiwang.runtime.certificates import errors as certificate_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
 
@@ -26,7 +28,7 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 ERROR_CLASSES = {
     name
-    for module in (errors, metadata_errors, lists_errors, spreadsheets_errors)
+    for module in (errors, metadata_errors, certificate_errors, lists_errors, spreadsheets_errors)
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
 } | {"ErrorDetail", "_fail", "_reject"}
@@ -38,6 +40,7 @@ OWNED_AREAS = {
     metadata.messages: ("metadata.",),
     lists.messages: ("lists.",),
     spreadsheets.messages: ("spreadsheets.",),
+    certificates.messages: ("certificates.",),
 }
 
 
