@@ -16,11 +16,10 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import lists, spreadsheets
+from yiwang.runtime import certificates, lists, spreadsheets
+from yiwang.runtime.certificates import errors as certificate_errors
 from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
-from yiwang.runtime import certificates
-from yiwang.runtime.certificates import errors as certificate_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
 
