@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 import click
 
 from yiwang.metadata.commands import metadata_group, seed_cmd
+from yiwang.platform import serving
 from yiwang.platform.cli_support import echo_json, run, sessions
 from yiwang.platform.commands import audit_group, db_group
+from yiwang.platform.errors import YiwangError
 from yiwang.platform.settings import Settings
 from yiwang.policy.commands import COMMAND_GROUPS
 from yiwang.tenants.commands import calendar_group, tenants_group
@@ -21,28 +26,33 @@ def main(ctx: click.Context) -> None:
     ctx.obj = Settings.from_env()
 
 
-@main.command("serve", help="启动 Web 服务")
-@click.option("--host", default=None)
-@click.option("--port", type=int, default=None)
-@click.option("--workers", type=int, default=1, show_default=True)
-@click.option("--reload", is_flag=True, default=False)
+@main.command("serve", help="启动 Web 服务（默认每个 CPU 核一个工作进程）")
+@click.option("--host", default=None, help="监听地址（YIWANG_HOST）")
+@click.option("--port", type=int, default=None, help="端口（YIWANG_PORT）")
+@click.option(
+    "--workers", type=int, default=None, help="工作进程数（YIWANG_WORKERS，默认等于 CPU 核数）"
+)
+@click.option(
+    "--server", type=click.Choice(serving.SERVERS), default=None, help="服务器（YIWANG_SERVER）"
+)
+@click.option("--app", "app", default=serving.DEFAULT_APP, hidden=True)
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str | None, port: int | None, workers: int, reload: bool
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    server: str | None,
+    app: str,
 ) -> None:
-    import uvicorn
-
-    settings: Settings = ctx.obj
-    uvicorn.run(
-        "yiwang.app:asgi",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        reload=reload,
-        proxy_headers=True,
-        log_level=settings.log_level.lower(),
-    )
+    try:
+        chosen = serving.plan(
+            ctx.obj, host=host, port=port, workers=workers, server=server, app=app
+        )
+    except YiwangError as exc:
+        click.echo(json.dumps({"error": exc.as_dict()}, ensure_ascii=False), err=True)
+        sys.exit(1)
+    serving.serve(chosen)
 
 
 @main.command(

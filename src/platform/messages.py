@@ -33,6 +33,7 @@ ZH_CN: Final[dict[str, str]] = {
     "storage.key_invalid": "文件键名不合法：{key}",
     "tenant.context_missing": "未设置租户上下文，拒绝访问租户数据。",
     "audit.chain_broken": "审计记录 {seq} 的哈希链断裂：{detail}",
+    "serve.setting_invalid": "设置 {name} 的取值 {value} 无效，可选：{choices}。",
 }
 
 #: locale -> code -> template; contexts extend it through `register`
