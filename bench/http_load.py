@@ -11,10 +11,13 @@ the servers are stopped at the end whatever happens.
     eval "$(scripts/services.sh env test)"; uv run python bench/http_load.py
 
 needs the test services and a bootstrapped database (`make bench` does both)
-and Debian's `wrk`. Options: `--server`, `--workers`, `--rounds`, `--seconds`,
-`--connections`, `--threads`, `--routes`, and `--gc-stats`, which times every
-garbage collection in the servers (bench/support/gcstats) and adds a table.
-Figures: median over the rounds of req/s and of wrk's p50/p95/p99.
+and Debian's `wrk`. Options: `--rounds`, `--seconds`, `--connections`,
+`--threads`, `--routes`; `--configs SERVER:WORKERS[:untuned] ...` runs several
+server settings side by side, interleaved in the same rounds (how the server
+was chosen; `untuned` leaves Python's collector as it is), instead of the
+settings `yiwang serve` would use; `--gc-stats` times every garbage
+collection in the servers (bench/support/gcstats) and adds a table. Figures:
+median over the rounds of req/s and of wrk's p50/p95/p99.
 (Not `bench/http.py`: run as a script, that name would shadow Python's `http`.)
 """
 
@@ -64,6 +67,24 @@ ROUTES = (
 )
 
 
+@dataclass(frozen=True)
+class Config:
+    """One set of server settings: both apps run on it."""
+
+    server: str
+    workers: int
+    gc_tuned: bool = True
+
+    @classmethod
+    def parse(cls, text: str) -> Config:
+        server, workers, *rest = text.split(":")
+        return cls(server, int(workers), gc_tuned=rest != ["untuned"])
+
+    @property
+    def label(self) -> str:
+        return f"{self.server} x{self.workers}" + ("" if self.gc_tuned else ", GC untuned")
+
+
 @dataclass
 class Server:
     name: str
@@ -97,11 +118,8 @@ def free_port() -> int:
     raise RuntimeError("no free port")
 
 
-def start_server(
-    name: str, app: str, args: argparse.Namespace, env: dict[str, str], workdir: Path
-) -> Server:
+def start_server(name: str, app: str, config: Config, env: dict[str, str], log: Path) -> Server:
     port = free_port()
-    log = workdir / f"{name}.log"
     command = [
         sys.executable,
         "-m",
@@ -113,11 +131,12 @@ def start_server(
         str(port),
         "--app",
         app,
+        "--server",
+        config.server,
+        "--workers",
+        str(config.workers),
     ]
-    if args.server:
-        command += ["--server", args.server]
-    if args.workers:
-        command += ["--workers", str(args.workers)]
+    env = dict(env, YIWANG_GC_TUNED="1" if config.gc_tuned else "0")
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -206,32 +225,36 @@ def gc_delta(before: dict[str, Any], after: dict[str, Any], since: float) -> dic
     return out
 
 
+Key = tuple[Config, str, str]  # config, "platform" or "bare", route name
+
+
 @contextlib.contextmanager
-def servers(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[Server, Server]]:
+def servers(
+    configs: list[Config], args: argparse.Namespace, workdir: Path
+) -> Iterator[dict[tuple[Config, str], Server]]:
+    """Both apps on every config; the bare bodies are what the first platform answered."""
     env = dict(os.environ)
     env["YIWANG_BARE_BODIES"] = str(workdir / "bodies")
     paths = [str(SUPPORT)]
     if args.gc_stats:
         paths.insert(0, str(SUPPORT / "gcstats"))
     env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    started: list[Server] = []
+    started: dict[tuple[Config, str], Server] = {}
     try:
-        platform_env = dict(env)
-        if args.gc_stats:
-            (workdir / "gc" / "platform").mkdir(parents=True)
-            platform_env["YIWANG_GC_STATS_DIR"] = str(workdir / "gc" / "platform")
-        platform = start_server("platform", "yiwang.app:asgi", args, platform_env, workdir)
-        started.append(platform)
-        save_bodies(platform, workdir / "bodies")
-        bare_env = dict(env)
-        if args.gc_stats:
-            (workdir / "gc" / "bare").mkdir(parents=True)
-            bare_env["YIWANG_GC_STATS_DIR"] = str(workdir / "gc" / "bare")
-        bare = start_server("bare", "bare_app:create", args, bare_env, workdir)
-        started.append(bare)
-        yield platform, bare
+        for n, config in enumerate(configs):
+            for side, app in (("platform", "yiwang.app:asgi"), ("bare", "bare_app:create")):
+                name = f"{side}-{n}"
+                side_env = dict(env)
+                if args.gc_stats:
+                    (workdir / "gc" / name).mkdir(parents=True)
+                    side_env["YIWANG_GC_STATS_DIR"] = str(workdir / "gc" / name)
+                server = start_server(name, app, config, side_env, workdir / f"{name}.log")
+                started[(config, side)] = server
+                if side == "platform" and n == 0:
+                    save_bodies(server, workdir / "bodies")
+        yield started
     finally:
-        for server in started:
+        for server in started.values():
             stop_server(server)
 
 
@@ -241,67 +264,65 @@ def save_bodies(platform: Server, folder: Path) -> None:
         (folder / route.body_file).write_bytes(fetch(platform.url(route.path)))
 
 
-def measure(args: argparse.Namespace) -> tuple[dict[str, Samples], dict[str, int], str]:
+def measure(
+    configs: list[Config], args: argparse.Namespace
+) -> tuple[dict[Key, Samples], dict[str, int]]:
     routes = [r for r in ROUTES if not args.routes or r.name in args.routes]
-    results = {f"{side}:{r.name}": Samples() for r in routes for side in ("platform", "bare")}
+    results: dict[Key, Samples] = {}
     sizes: dict[str, int] = {}
     workdir = Path(tempfile.mkdtemp(prefix="yiwang-http-"))
     try:
-        with servers(args, workdir) as (platform, bare):
-            described = describe(platform)
+        with servers(configs, args, workdir) as running:
             gc_dir = workdir / "gc" if args.gc_stats else None
             for route in routes:
-                sizes[route.name] = len(fetch(platform.url(route.path)))
-                for server, path in ((platform, route.path), (bare, route.bare_path)):
+                sizes[route.name] = len(fetch(running[(configs[0], "platform")].url(route.path)))
+                for (config, side), server in running.items():
+                    path = route.path if side == "platform" else route.bare_path
                     wrk(server.url(path), args, args.warmup)
+                    results[(config, side, route.name)] = Samples()
             for n in range(args.rounds):
+                # rotate the order each round, so drift in the machine's load hits all alike
+                order = [(c, side) for c in configs for side in ("platform", "bare")]
+                shift = n % len(order)
+                order = order[shift:] + order[:shift]
                 for route in routes:
-                    pair = [("platform", platform, route.path), ("bare", bare, route.bare_path)]
-                    for side, server, path in pair if n % 2 == 0 else pair[::-1]:
+                    for config, side in order:
+                        server = running[(config, side)]
+                        path = route.path if side == "platform" else route.bare_path
                         before = gc_totals(gc_dir, server)
                         since = time.time()
                         result = wrk(server.url(path), args, args.seconds)
                         after = gc_totals(gc_dir, server)
-                        s = results[f"{side}:{route.name}"]
+                        s = results[(config, side, route.name)]
                         s.rps.append(result["requests"] / (result["duration_us"] / 1e6))
                         s.p50.append(result["p50_us"] / 1000)
                         s.p95.append(result["p95_us"] / 1000)
                         s.p99.append(result["p99_us"] / 1000)
                         s.gc.append(gc_delta(before, after, since))
                         print(
-                            f"round {n + 1} {side:8} {route.name}: "
+                            f"round {n + 1} {config.label} {side:8} {route.name}: "
                             f"{s.rps[-1]:,.0f} req/s p99 {s.p99[-1]:.1f} ms",
                             file=sys.stderr,
                         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return results, sizes, described
-
-
-def describe(platform: Server) -> str:
-    text = platform.log.read_text(errors="replace")
-    server = "granian" if "granian" in text.lower() else "uvicorn"
-    workers = text.count("Spawning worker") or text.count("Started server process") or 1
-    return f"{server}, {workers} worker(s)"
+    return results, sizes
 
 
 def med(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def table(
-    results: dict[str, Samples], sizes: dict[str, int], args: argparse.Namespace
-) -> list[str]:
+def table(config: Config, results: dict[Key, Samples], sizes: dict[str, int]) -> list[str]:
     lines = [
         "| route | bytes | req/s | p50 ms | p95 ms | p99 ms | p99/p50 "
         "| bare req/s | bare p50 ms | bare p99 ms | ratio |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for route in ROUTES:
-        key = f"platform:{route.name}"
-        if key not in results:
+        if (config, "platform", route.name) not in results:
             continue
-        p, b = results[key], results[f"bare:{route.name}"]
+        p, b = results[(config, "platform", route.name)], results[(config, "bare", route.name)]
         lines.append(
             f"| {route.name} | {sizes[route.name]:,} | {med(p.rps):,.0f} | {med(p.p50):.1f} "
             f"| {med(p.p95):.1f} | {med(p.p99):.1f} | {med(p.p99) / med(p.p50):.1f} "
@@ -311,14 +332,33 @@ def table(
     return lines
 
 
-def gc_table(results: dict[str, Samples], args: argparse.Namespace) -> list[str]:
+def comparison(configs: list[Config], results: dict[Key, Samples]) -> list[str]:
+    """req/s and p99 of every config side by side, for both apps."""
     lines = [
-        f"| route | server | full collections per {args.seconds:g} s | full ms (total) "
+        "| route | app | " + " | ".join(c.label for c in configs) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in configs) + " |",
+    ]
+    for route in ROUTES:
+        for side in ("platform", "bare"):
+            if (configs[0], side, route.name) not in results:
+                continue
+            cells = []
+            for c in configs:
+                r = results[(c, side, route.name)]
+                cells.append(f"{med(r.rps):,.0f} req/s, p99 {med(r.p99):.0f} ms")
+            lines.append(f"| {route.name} | {side} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def gc_table(config: Config, results: dict[Key, Samples], args: argparse.Namespace) -> list[str]:
+    lines = [
+        f"| route | app | full collections per {args.seconds} s | full ms (total) "
         "| longest full ms | young+middle collections | young+middle ms (total) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for key, s in results.items():
-        side, name = key.split(":", 1)
+    for (c, side, name), s in results.items():
+        if c != config:
+            continue
         full_n = med([d["2"][0] for d in s.gc])
         full_ms = med([d["2"][1] * 1000 for d in s.gc])
         longest = max(d["longest_full"] * 1000 for d in s.gc)
@@ -333,8 +373,7 @@ def gc_table(results: dict[str, Samples], args: argparse.Namespace) -> list[str]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=("granian", "uvicorn"), default=None)
-    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--configs", nargs="*", type=Config.parse, default=None)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
@@ -345,17 +384,31 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk; `make bench` does it)")
-    results, sizes, described = measure(args)
+    configs = args.configs or [default_config()]
+    results, sizes = measure(configs, args)
     print(
-        f"{described}; wrk -t{args.threads} -c{args.connections}, "
-        f"{args.rounds} interleaved rounds of {args.seconds:g} s; medians of the rounds; "
-        "ratio = platform req/s / bare req/s"
+        f"wrk -t{args.threads} -c{args.connections}, {args.rounds} interleaved rounds of "
+        f"{args.seconds} s on 127.0.0.1; medians of the rounds; "
+        "ratio = platform req/s / bare req/s on the same server settings"
     )
-    print()
-    print("\n".join(table(results, sizes, args)))
-    if args.gc_stats:
+    for config in configs:
+        print(f"\n{config.label}\n")
+        print("\n".join(table(config, results, sizes)))
+        if args.gc_stats:
+            print()
+            print("\n".join(gc_table(config, results, args)))
+    if len(configs) > 1:
         print()
-        print("\n".join(gc_table(results, args)))
+        print("\n".join(comparison(configs, results)))
+
+
+def default_config() -> Config:
+    """What `yiwang serve` would run with these settings."""
+    from yiwang.platform import serving
+    from yiwang.platform.settings import Settings
+
+    chosen = serving.plan(Settings.from_env())
+    return Config(chosen.server, chosen.workers, Settings.from_env().gc_tuned)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
 # Install what the project needs on a fresh Debian machine: uv, the Python
 # environment from the lock file, and the Debian packages of the services.
+#   --with-browser   chromium and a CJK font, for the browser tests
+#   --with-bench     wrk, for bench/http_load.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+with_browser=0 with_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) with_browser=1 ;;
+    --with-bench) with_bench=1 ;;
+    *) echo "unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 need_apt=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
-if [ "${YIWANG_BROWSER_TESTS:-1}" = "1" ] && [ "${1:-}" = "--with-browser" ]; then
+if [ "$with_bench" = "1" ]; then
+  command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+fi
+if [ "${YIWANG_BROWSER_TESTS:-1}" = "1" ] && [ "$with_browser" = "1" ]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   # CJK glyphs for screenshots; a citizen's own browser has its fonts
   [ -d /usr/share/fonts/truetype/wqy ] || need_apt+=(fonts-wqy-zenhei)

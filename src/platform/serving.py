@@ -154,6 +154,9 @@ def _serve_uvicorn(p: ServePlan) -> None:
         proxy_headers=True,
         forwarded_allow_ips=p.trusted_proxies,
         timeout_graceful_shutdown=p.shutdown_timeout,
+        # A spawned worker imports the whole platform before it answers the supervisor's
+        # first ping; uvicorn's 5 s default kills it in a loop on a busy machine.
+        timeout_worker_healthcheck=120,
         log_level=p.log_level,
     )
     sock = listening_socket(p.host, p.port)
