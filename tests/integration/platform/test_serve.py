@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,10 +49,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(params=["granian", "uvicorn"])
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
+@contextmanager
+def _serve(server_name: str, log: Path) -> Iterator[Served]:
     port = _free_port()
-    log = tmp_path / "serve.log"
     env = dict(
         os.environ,
         YIWANG_ACCESS_LOG="all",
@@ -60,7 +60,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
     )
     env.pop("YIWANG_WORKERS", None)
     command = [sys.executable, "-m", "yiwang.cli", "serve", "--port", str(port)]
-    command += ["--server", request.param, "--workers", "2"]
+    command += ["--server", server_name, "--workers", "2"]
     command += ["--app", "tests.integration.platform.served_app:create"]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -88,6 +88,26 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+SERVERS = ["granian", "uvicorn"]
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """One server per module and server kind (start-up costs seconds); read-only tests."""
+    with _serve(request.param, tmp_path_factory.mktemp("serve") / "serve.log") as server:
+        yield server
+
+
+@pytest.fixture
+def stoppable(tmp_path: Path) -> Iterator[Served]:
+    """A server of its own for the test that stops it: the default server, granian
+    (uvicorn's drain is its own `timeout_graceful_shutdown`, set from the same setting)."""
+    with _serve("granian", tmp_path / "serve.log") as server:
+        yield server
 
 
 def test_responses_name_no_server_software(served: Served) -> None:
@@ -131,7 +151,10 @@ def test_the_access_log_is_structured(served: Served) -> None:
     assert "request" in line and "status=200" in line and "duration_ms=" in line
 
 
-def test_sigterm_finishes_in_flight_requests_and_stops_within_the_bound(served: Served) -> None:
+def test_sigterm_finishes_in_flight_requests_and_stops_within_the_bound(
+    stoppable: Served,
+) -> None:
+    served = stoppable
     answers: dict[str, object] = {}
 
     def ask(path: str) -> None:
