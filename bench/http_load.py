@@ -10,14 +10,15 @@ the servers are stopped at the end whatever happens.
 
     eval "$(scripts/services.sh env test)"; uv run python bench/http_load.py
 
-needs the test services and a bootstrapped database (`make bench` does both)
-and Debian's `wrk`. Options: `--rounds`, `--seconds`, `--connections`,
-`--threads`, `--routes`; `--configs SERVER:WORKERS[:untuned] ...` runs several
-server settings side by side, interleaved in the same rounds (how the server
-was chosen; `untuned` leaves Python's collector as it is), instead of the
-settings `yiwang serve` would use; `--gc-stats` times every garbage
-collection in the servers (bench/support/gcstats) and adds a table. Figures:
-median over the rounds of req/s and of wrk's p50/p95/p99.
+needs the test services (`make bench` starts them) and Debian's `wrk`; it runs
+`yiwang bootstrap` first, which onboards and publishes only what is missing.
+Options: `--rounds`, `--seconds`, `--connections`, `--threads`, `--routes`;
+`--configs SERVER:WORKERS[:untuned] ...` runs several server settings side by
+side, interleaved in the same rounds (how the server was chosen; `untuned`
+leaves Python's collector as it is), instead of the settings `yiwang serve`
+would use; `--gc-stats` times every garbage collection in the servers
+(bench/support/gcstats) and adds a table. Figures: median over the rounds of
+req/s and of wrk's p50/p95/p99.
 (Not `bench/http.py`: run as a script, that name would shadow Python's `http`.)
 """
 
@@ -385,6 +386,9 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk; `make bench` does it)")
     configs = args.configs or [default_config()]
+    subprocess.run(
+        [sys.executable, "-m", "yiwang.cli", "bootstrap"], check=True, stdout=subprocess.DEVNULL
+    )
     results, sizes = measure(configs, args)
     print(
         f"wrk -t{args.threads} -c{args.connections}, {args.rounds} interleaved rounds of "
