@@ -51,6 +51,7 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.condition.keyword": "条件中不允许使用关键字“{property}”（条件只能使用比较类关键字，不能引用外部）。",
     "metadata.condition.field_missing": "条件引用的字段“{field}”不存在。",
     "metadata.code_list.duplicate_code": "字典“{code_list}”中代码值“{code}”重复。",
+    "metadata.code_list.catch_all_twice": "字典“{code_list}”只能有一个兜底代码值（“{other}”已是，“{code}”不能再标记）。",
     "metadata.code_list.shadowed": "文档自带的字典“{code_list}”与共享字典同名，请改名或直接使用共享字典。",
     "metadata.form.field_missing": "表单引用的字段“{field}”不存在。",
     "metadata.form.field_duplicate": "字段“{field}”在同一表单中出现了不止一次。",
@@ -66,6 +67,12 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.publication.list_missing": "公开设置引用的列表“{list}”不存在。",
     "metadata.publication.list_not_public": "公开设置引用的列表“{list}”不是面向公众的列表。",
     "metadata.publication.field_missing": "公开设置引用的字段“{field}”不存在。",
+    "metadata.certificate.field_missing": "证照模板引用的字段“{field}”不存在。",
+    "metadata.certificate.field_duplicate": "字段“{field}”在证照照面信息中出现了不止一次。",
+    "metadata.certificate.field_unprintable": "字段“{field}”的类型（{type}）不能印在证照照面上。",
+    "metadata.certificate.type_code_format": "证照类型代码“{value}”应为证照定义机构的统一社会信用代码（18 位）加 3 位数字顺序号。",
+    "metadata.certificate.type_code_invalid": "证照类型代码“{value}”的前 18 位不是有效的统一社会信用代码。",
+    "metadata.certificate.code_type_unknown": "持证主体代码类型“{code}”不在代码表 holder_code_type 中。",
     "metadata.document.pii_published": "含个人信息的字段不能公开。",
     "metadata.document.x_prefix_reserved": "基础模型中的键“{key}”不能以 x_ 开头，x_ 前缀留给地区扩展。",
     "metadata.document.key_mismatch": "文档键“{key}”与文件名或位置“{expected}”不一致。",
@@ -133,6 +140,7 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.cli.confirm_rollback": "确认将地区 {tenant} 的元数据回退到上一版本？",
     "metadata.cli.cancelled": "已取消，未做任何更改。",
     "metadata.cli.valid": "校验通过：{file}",
+    "metadata.cli.tenant_required": "部署中有多个省级地区，请用 --tenant 指定按哪个地区校验。",
     "metadata.cli.type_required": "请用 --type 指定事项类型。",
 }
 

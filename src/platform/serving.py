@@ -18,7 +18,6 @@ app through the same path) and wraps it in `ServedApp`.
 from __future__ import annotations
 
 import importlib
-import os
 import socket
 import time
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from yiwang.platform.access_log import MODES as ACCESS_LOG_MODES
 from yiwang.platform.access_log import AccessLog
 from yiwang.platform.errors import InvalidInput
 from yiwang.platform.heap import settle_after_startup
-from yiwang.platform.settings import Settings
+from yiwang.platform.settings import Settings, hand_to_workers
 
 SERVERS: Final = ("granian", "uvicorn")
 APP_ENV: Final = "YIWANG_SERVE_APP"
@@ -95,9 +94,13 @@ def plan(
 def serve(serve_plan: ServePlan) -> None:
     """Run the server in the foreground until SIGINT or SIGTERM, then drain and stop."""
     # Workers read these: which app to build, and how many siblings share the pool budget.
-    os.environ[APP_ENV] = serve_plan.app
-    os.environ["YIWANG_WORKERS"] = str(serve_plan.workers)
-    os.environ["YIWANG_SERVER"] = serve_plan.server
+    hand_to_workers(
+        {
+            APP_ENV: serve_plan.app,
+            "YIWANG_WORKERS": str(serve_plan.workers),
+            "YIWANG_SERVER": serve_plan.server,
+        }
+    )
     if serve_plan.server == "granian":
         _serve_granian(serve_plan)
     else:
@@ -175,7 +178,7 @@ def import_factory(target: str) -> Callable[[], ASGIApp]:
 def worker_app() -> ASGIApp:
     """The factory every worker calls: the configured application, wrapped for serving."""
     settings = Settings.from_env()
-    app = import_factory(os.environ.get(APP_ENV, DEFAULT_APP))()
+    app = import_factory(settings.serve_app)()
     served = ServedApp(
         app,
         access_log=AccessLog(settings.access_log_mode, settings.access_log_sample),
