@@ -3,15 +3,32 @@ the next request nothing, because the checkout sees the closed socket and reconn
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
 import psycopg
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.http_client import client_for
+from yiwang.app import build_platform, create_app
 from yiwang.platform.database import closed_by_server, create_engine, drop_if_closed_by_server
 from yiwang.platform.settings import Settings
 
-ROUTE = "/api/v1/t/620102/departments"  # public, and reads the database
+ROUTE = "/api/v1/t/620102/calendar/2026"  # public, and reads the database on every request
+
+
+@asynccontextmanager
+async def client_and_engine(
+    settings: Settings, **overrides: object
+) -> AsyncIterator[tuple[AsyncTestClient[Litestar], AsyncEngine]]:
+    platform = build_platform(replace(settings, **overrides))  # type: ignore[arg-type]
+    app = create_app(platform=platform)
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+        yield client, platform.engine
 
 
 async def _pooled_backend_pid(engine: object) -> int:
@@ -28,8 +45,7 @@ def _terminate(admin_sql: psycopg.Connection, pid: int) -> None:
 async def test_the_request_after_a_terminated_backend_succeeds(
     migrated: Settings, gansu: dict[str, int], admin_sql: psycopg.Connection
 ) -> None:
-    async with client_for(migrated, database_pool_size=1) as client:
-        engine = client.app.state.engine
+    async with client_and_engine(migrated, database_pool_size=1) as (client, engine):
         first = await client.get(ROUTE)
         assert first.status_code == 200, first.text
         before = await _pooled_backend_pid(engine)
@@ -46,8 +62,7 @@ async def test_without_the_checkout_probe_that_request_would_fail(
     migrated: Settings, gansu: dict[str, int], admin_sql: psycopg.Connection
 ) -> None:
     """The control: what the probe saves the request from (pre-ping is gone too)."""
-    async with client_for(migrated, database_pool_size=1) as client:
-        engine = client.app.state.engine
+    async with client_and_engine(migrated, database_pool_size=1) as (client, engine):
         event.remove(engine.sync_engine.pool, "checkout", drop_if_closed_by_server)
         assert (await client.get(ROUTE)).status_code == 200
         _terminate(admin_sql, await _pooled_backend_pid(engine))
@@ -83,5 +98,8 @@ async def test_the_probe_sees_a_terminated_backend_on_a_real_connection(
 async def test_the_app_pool_is_sized_for_the_worker_count(
     migrated: Settings, workers: int, expected: int
 ) -> None:
-    async with client_for(migrated, workers=workers, database_max_connections=40) as client:
-        assert client.app.state.engine.pool.size() == expected
+    async with client_and_engine(migrated, workers=workers, database_max_connections=40) as (
+        _,
+        engine,
+    ):
+        assert engine.pool.size() == expected  # type: ignore[attr-defined]
