@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -76,9 +77,15 @@ def test_sampled_access_log_takes_one_request_in_n() -> None:
 
 def test_access_log_entries_are_written_by_the_writer_thread() -> None:
     log = AccessLog("all")
-    with structlog.testing.capture_logs() as captured:
-        log.record(("GET", "/r/620102/", 200, 1.234, "127.0.0.1"))
-        log.close()
+    saved = structlog.get_config()
+    # other tests configure logging at WARNING; the access log writes at INFO
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    try:
+        with structlog.testing.capture_logs() as captured:
+            log.record(("GET", "/r/620102/", 200, 1.234, "127.0.0.1"))
+            log.close()
+    finally:
+        structlog.configure(**saved)
     assert captured == [
         {
             "event": "request",
