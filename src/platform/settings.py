@@ -130,6 +130,7 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
     #: worker processes of `yiwang serve`; 0 means one per core
     workers: int = 0
     #: "granian" (chosen by measurement, see bench/README.md) or "uvicorn"
