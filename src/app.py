@@ -18,7 +18,6 @@ from litestar.config.response_cache import ResponseCacheConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 from litestar_saq import SAQPlugin
@@ -29,13 +28,15 @@ from yiwang.metadata import dependencies as metadata_di
 from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
 from yiwang.metadata.versions.service import completes_onboarding
 from yiwang.platform import dependencies as kernel_di
+from yiwang.platform.audit.plugin import AuditPlugin
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.edge.plugin import EdgePlugin, install_edge
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.health import healthz, readyz
 from yiwang.platform.logging import configure_logging
 from yiwang.platform.settings import Settings
-from yiwang.platform.storage import ObjectStorage, S3Storage, storage_from_settings
+from yiwang.platform.storage import ObjectStorage, S3Storage, build_storage
 from yiwang.policy import dependencies as policy_di
 from yiwang.policy.controllers import CatalogueController, PolicyController
 from yiwang.policy.guards import unit_of_work_provider
@@ -52,6 +53,8 @@ from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.response_cache.keys import response_cache_key
+from yiwang.runtime.static.api_reference import ApiReference
+from yiwang.runtime.static.files import static_routers
 from yiwang.tenants import dependencies as tenants_di
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
@@ -69,6 +72,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *METADATA_CONTROLLERS,
     *ATTACHMENT_ROUTES,
     *JOB_ROUTES,
+    *static_routers(),
 )
 
 
@@ -148,7 +152,10 @@ def build_platform(
     """Build every part in the one order the layers allow."""
     engine = create_engine(
         settings.database_url,
-        pool_size=settings.database_pool_size,
+        pool_size=settings.pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_recycle=settings.database_pool_recycle,
+        pool_timeout=settings.database_pool_timeout,
         strict_context=settings.strict_tenant_context,
     )
     sessions = session_factory(engine)
@@ -164,7 +171,7 @@ def build_platform(
         settings.templates_root,
         onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root),),
     )
-    storage = storage_from_settings(settings)
+    storage = build_storage(settings)
     background = jobs_di.build_background(
         job_settings or JobSettings.from_env(settings),
         attachment_settings or AttachmentSettings.from_env(settings),
@@ -204,9 +211,13 @@ def create_app(
         route_handlers=list(routes),
         guards=[platform.policy.guard(platform.identity, platform.directory)],
         dependencies=platform.dependencies(),
+        plugins=[
+            EdgePlugin(settings),
+            AuditPlugin(settings, platform.sessions, platform.storage),
+            *([platform.saq] if platform.saq is not None else []),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[platform.lifespan],
-        plugins=[platform.saq] if platform.saq is not None else [],
         # Any handler that sets `cache=` is keyed by tenant and person, not by URL alone.
         response_cache_config=ResponseCacheConfig(key_builder=response_cache_key),
         template_config=TemplateConfig(directory=page_templates(), engine=JinjaTemplateEngine),
@@ -214,12 +225,13 @@ def create_app(
             title="一网 Yiwang API",
             version=__version__,
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ApiReference()],
         ),
         debug=False,
     )
     _declare_api_description_public(app)
     app.asgi_handler = SubsiteResolver(app.asgi_handler, platform.directory, settings.base_domain)
+    install_edge(app, settings)
     return app
 
 

@@ -32,6 +32,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from yiwang.platform.errors import InvalidInput, NotFound, ServiceUnavailable
+from yiwang.platform.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -471,7 +472,7 @@ class S3Storage(ObjectStorage):
         )
 
 
-def storage_from_settings(settings: Settings) -> ObjectStorage:
+def build_storage(settings: Settings) -> ObjectStorage:
     """The backend the settings name: S3 (any compatible endpoint) or a local directory."""
     if settings.storage_backend == "s3":
         return S3Storage(

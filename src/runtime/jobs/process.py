@@ -14,7 +14,7 @@ from yiwang.metadata.dependencies import build_metadata
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
-from yiwang.platform.storage import S3Storage, storage_from_settings
+from yiwang.platform.storage import S3Storage, build_storage
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.jobs.dependencies import Background, build_background
 from yiwang.runtime.jobs.settings import JobSettings
@@ -30,7 +30,7 @@ async def worker_process(
     cache = Cache(settings.redis_url)
     directory = TenantDirectory(sessions, cache)
     metadata = build_metadata(cache, directory)
-    storage = storage_from_settings(settings)
+    storage = build_storage(settings)
     background = build_background(
         job_settings,
         AttachmentSettings.from_env(settings),

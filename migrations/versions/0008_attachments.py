@@ -6,8 +6,8 @@ check constraint holds. The partial index finds what the sweeper handles:
 uploads never completed, verifications still pending, incoming keys not yet
 cleared.
 
-Revision ID: 0005_attachments
-Revises: 0004_registry_version
+Revision ID: 0008_attachments
+Revises: 0005_audit_anchoring
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0005_attachments"
-down_revision: str | None = "0004_registry_version"
+revision: str = "0008_attachments"
+down_revision: str | None = "0005_audit_anchoring"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -38,9 +38,7 @@ def upgrade() -> None:
         sa.Column("declared_size", sa.BigInteger(), nullable=False),
         sa.Column("max_size", sa.BigInteger(), nullable=False),
         sa.Column("accept", postgresql.JSONB(), nullable=False),
-        sa.Column(
-            "status", sa.Text(), server_default=sa.text("'awaiting_upload'"), nullable=False
-        ),
+        sa.Column("status", sa.Text(), server_default=sa.text("'awaiting_upload'"), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("size", sa.BigInteger(), nullable=True),
         sa.Column("sha256", sa.Text(), nullable=True),
@@ -92,9 +90,7 @@ def upgrade() -> None:
         "ix_attachments_unfinished",
         "attachments",
         ["upload_expires_at"],
-        postgresql_where=sa.text(
-            "status IN ('awaiting_upload','pending') OR NOT incoming_cleared"
-        ),
+        postgresql_where=sa.text("status IN ('awaiting_upload','pending') OR NOT incoming_cleared"),
     )
     for stmt in enable_tenant_rls("attachments", role):
         op.execute(stmt)
