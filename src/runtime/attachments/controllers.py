@@ -34,6 +34,9 @@ from yiwang.runtime.attachments.transfers import DOWNLOAD_PATH, UPLOAD_PATH
 WRITE = {"object": "attachment", "action": "write"}
 READ = {"object": "attachment", "action": "read"}
 PUBLIC = {"public": True}
+#: the edge takes only JSON unless a route names more; the form is streamed, never parsed
+#: whole, so the CSRF token of a browser with a session travels in `X-CSRF-Token`
+PUBLIC_UPLOAD = {**PUBLIC, "accepts": ("multipart/form-data",)}
 
 
 class AttachmentController(Controller):
@@ -78,7 +81,7 @@ def _local(endpoints: LocalEndpoints | None) -> LocalEndpoints:
 
 @post(
     UPLOAD_PATH + "/{token:str}",
-    opt=PUBLIC,
+    opt=PUBLIC_UPLOAD,
     status_code=204,
     request_max_body_size=None,
     tags=["attachments"],

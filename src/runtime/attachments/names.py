@@ -14,11 +14,10 @@ from typing import Final
 from urllib.parse import quote
 
 from yiwang.platform.i18n import translate
+from yiwang.platform.text import is_safe_name
 from yiwang.runtime.attachments.errors import UploadRefused
 
 MAX_NAME_LENGTH: Final = 255
-#: control, format (bidi overrides, zero-width), surrogate, line and paragraph separators
-_FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 #: characters RFC 5987 allows unencoded in `filename*` (attr-char)
 _ATTR_CHARS: Final = "!#$&+-.^_`|~"
 #: characters kept in the ASCII fallback `filename="..."`
@@ -43,7 +42,8 @@ def clean_name(raw: str) -> str:
         raise _refuse("empty")
     if "/" in name or "\\" in name:
         raise _refuse("path")
-    if any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in name):
+    # the kernel's rule for names: no C0/C1, bidi, zero-width or separator characters
+    if not is_safe_name(name):
         raise _refuse("control")
     if len(name) > MAX_NAME_LENGTH:
         raise _refuse("too_long", max=MAX_NAME_LENGTH)
