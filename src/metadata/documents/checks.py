@@ -335,7 +335,7 @@ def route_errors(
     Order: an optional draft first, then acceptance and reviews in any order,
     at most one decision after all of them, then the post-decision steps. A
     rejection that returns to the previous step needs an unconditional review
-    step before it. Step and branch keys are unique across the route, since
+    step before it and after the acceptance. Step and branch keys are unique across the route, since
     tasks are addressed by them.
     """
     statutory = route.get("statutory_days")
@@ -381,6 +381,8 @@ def route_errors(
                 )
         if (kind in REVIEW_KINDS or kind == "parallel") and "when" not in step:
             reviewed = True
+        elif kind == "accept":
+            reviewed = False  # a case is never returned to before its acceptance
 
 
 def _task_keys(step: Mapping[str, Any], at: str) -> Iterator[tuple[str, str]]:
