@@ -24,7 +24,7 @@ from typing import Any, Final, Literal
 Mode = Literal["single", "all", "any", "n_of_m"]
 MODES: Final[tuple[Mode, ...]] = ("single", "all", "any", "n_of_m")
 #: the parameters a mode takes; an overlay that sets `mode` replaces all of them
-MODE_PARAMETERS: Final = ("n", "approvers", "reject_decides")
+MODE_PARAMETERS: Final[tuple[str, ...]] = ("n", "approvers", "reject_decides")
 
 _NAMES: Final[Mapping[str, str]] = {
     "single": "单人审批",

@@ -30,7 +30,7 @@ from yiwang.metadata.overlays.fields import (
 )
 
 _TASK_FREE: Final = ("label", "help", "role")
-_APPROVAL: Final = ("mode", *MODE_PARAMETERS)
+_APPROVAL: Final[tuple[str, ...]] = ("mode", *MODE_PARAMETERS)
 
 
 def apply_route_patches(

@@ -32,7 +32,7 @@ class _Action(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field
     pass
 
 
-class Submit(_Action, tag="submit"):
+class Submit(_Action, tag="submit", frozen=True):
     """The applicant files the case (the first transition; `state` is None)."""
 
     implementing_department: str | None = None
@@ -40,41 +40,41 @@ class Submit(_Action, tag="submit"):
     attachments: tuple[str, ...] = ()
 
 
-class Accept(_Action, tag="accept"):
+class Accept(_Action, tag="accept", frozen=True):
     """受理."""
 
     comment: str = ""
     attachments: tuple[str, ...] = ()
 
 
-class NotAccept(_Action, tag="not_accept"):
+class NotAccept(_Action, tag="not_accept", frozen=True):
     """不予受理, with the reason."""
 
     reason: str
     legal_basis: str = ""
 
 
-class RequestSupplement(_Action, tag="request_supplement"):
+class RequestSupplement(_Action, tag="request_supplement", frozen=True):
     """补正 at acceptance: everything missing at once (一次性告知), at most once."""
 
     missing: tuple[str, ...]
     comment: str = ""
 
 
-class Resubmit(_Action, tag="resubmit"):
+class Resubmit(_Action, tag="resubmit", frozen=True):
     """The applicant hands in what was asked for."""
 
     comment: str = ""
     attachments: tuple[str, ...] = ()
 
 
-class Approve(_Action, tag="approve"):
+class Approve(_Action, tag="approve", frozen=True):
     task: str | None = None
     comment: str = ""
     attachments: tuple[str, ...] = ()
 
 
-class Reject(_Action, tag="reject"):
+class Reject(_Action, tag="reject", frozen=True):
     """A "no" vote; what it does when it closes the task is the task's `on_reject`.
 
     `comment` gives the reasons (required); `legal_basis` is required where the
@@ -89,7 +89,7 @@ class Reject(_Action, tag="reject"):
     attachments: tuple[str, ...] = ()
 
 
-class Return(_Action, tag="return"):
+class Return(_Action, tag="return", frozen=True):
     """退回 to an earlier review step, with the reason."""
 
     to: str
@@ -97,7 +97,7 @@ class Return(_Action, tag="return"):
     task: str | None = None
 
 
-class Transfer(_Action, tag="transfer"):
+class Transfer(_Action, tag="transfer", frozen=True):
     """转办 a task to another department of the tenant."""
 
     department: str
@@ -105,7 +105,7 @@ class Transfer(_Action, tag="transfer"):
     comment: str = ""
 
 
-class Delegate(_Action, tag="delegate"):
+class Delegate(_Action, tag="delegate", frozen=True):
     """委托 a single-person task to a named colleague (who must hold its role)."""
 
     to: str
@@ -113,13 +113,13 @@ class Delegate(_Action, tag="delegate"):
     comment: str = ""
 
 
-class Withdraw(_Action, tag="withdraw"):
+class Withdraw(_Action, tag="withdraw", frozen=True):
     """The applicant withdraws before the decision."""
 
     reason: str = ""
 
 
-class Decide(_Action, tag="decide"):
+class Decide(_Action, tag="decide", frozen=True):
     """准予 or 不予: reasons (required when refusing) and the legal basis (always)."""
 
     outcome: Outcome
@@ -129,7 +129,7 @@ class Decide(_Action, tag="decide"):
     attachments: tuple[str, ...] = ()
 
 
-class Complete(_Action, tag="complete"):
+class Complete(_Action, tag="complete", frozen=True):
     """Finish a post-decision step (送达, 发证, 公布); the last one is 办结."""
 
     task: str | None = None
@@ -137,14 +137,14 @@ class Complete(_Action, tag="complete"):
     attachments: tuple[str, ...] = ()
 
 
-class Revoke(_Action, tag="revoke"):
+class Revoke(_Action, tag="revoke", frozen=True):
     """撤销 a granted decision: a new audited procedure, with reasons and legal basis."""
 
     reasons: str
     legal_basis: str
 
 
-class Change(_Action, tag="change"):
+class Change(_Action, tag="change", frozen=True):
     """变更 what a completed, granted case issued (e.g. a licence's particulars)."""
 
     changes: dict[str, Any]

@@ -716,7 +716,7 @@ class _Run:
             task=task.key,
             comment=action.comment,
             to=action.department,
-            **{"from": task.department},
+            previous=task.department,
         )
 
     def delegate(self, action: Delegate) -> None:

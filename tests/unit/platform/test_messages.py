@@ -16,6 +16,7 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
+from yiwang.runtime import routes
 
 ZH_CN = kernel.catalogue("zh-CN")
 
@@ -33,6 +34,7 @@ OWNED_AREAS = {
     identity.messages: ("identity.",),
     policy.messages: ("policy.",),
     metadata.messages: ("metadata.",),
+    routes.messages: ("routes.",),
 }
 
 
