@@ -17,6 +17,7 @@ test: deps
 lint:
 	uv run ruff check src tests migrations bench
 	uv run ruff format --check src tests migrations bench
+	uv run lint-imports
 
 typecheck:
 	@mkdir -p build/typecheck && ln -sfn ../../src build/typecheck/yiwang

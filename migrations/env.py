@@ -5,13 +5,17 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from migrations.registry import import_all_models
+from yiwang.migrations.registry import import_all_models
 from yiwang.platform.models import Base
 from yiwang.platform.settings import Settings
 
 import_all_models()
 config = context.config
 target_metadata = Base.metadata
+if "app_role" not in config.attributes:  # `uv run alembic ...` with alembic.ini
+    from sqlalchemy.engine import make_url
+
+    config.attributes["app_role"] = make_url(Settings.from_env().database_url).username
 
 
 def database_url() -> str:

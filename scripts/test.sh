@@ -15,6 +15,7 @@ scripts/reset-test-db.sh   # a clean database for every run
 
 echo "== ruff"; uv run --frozen ruff check src tests migrations bench
 uv run --frozen ruff format --check src tests migrations bench
+echo "== import layers"; uv run --frozen lint-imports --no-cache | tail -n 3
 echo "== mypy"; make -s typecheck
 echo "== pytest"
 status=0

@@ -1,34 +1,47 @@
-"""Composition root: `create_app()` wires every part in one readable place."""
+"""Composition root: `create_app()` wires every part in one readable place.
+
+Each context builds its own services (`build_*`) and says which of them
+handlers may ask for by type (`dependencies`); this module only connects them,
+in the one direction the layers allow.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from yiwang import __version__
+from yiwang.metadata import dependencies as metadata_di
 from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
-from yiwang.metadata.controllers import STATE_KEY as METADATA_STATE_KEY
-from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import completes_onboarding
+from yiwang.platform import dependencies as kernel_di
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.health import healthz, readyz
 from yiwang.platform.logging import configure_logging
-from yiwang.platform.settings import PROJECT_ROOT, Settings
+from yiwang.platform.settings import Settings
 from yiwang.platform.storage import LocalStorage, ObjectStorage, S3Storage
-from yiwang.policy.guards import provide_scoped_db_session
-from yiwang.policy.plugin import PolicyPlugin, build_services
+from yiwang.policy import dependencies as policy_di
+from yiwang.policy.controllers import CatalogueController, PolicyController
+from yiwang.policy.guards import unit_of_work_provider
+from yiwang.policy.identity import dependencies as identity_di
+from yiwang.policy.identity.controllers import AuthController
+from yiwang.policy.identity.passwords import PasswordHashing
 from yiwang.runtime.portal import pages as portal
+from yiwang.tenants import dependencies as tenants_di
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.subsite import SubsiteResolver
@@ -39,6 +52,9 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     portal.platform_home,
     portal.subsite_home,
     TenantController,
+    AuthController,
+    CatalogueController,
+    PolicyController,
     *METADATA_CONTROLLERS,
 )
 
@@ -55,9 +71,63 @@ def build_storage(settings: Settings) -> ObjectStorage:
     return LocalStorage(settings.storage_local_root)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    settings = settings or Settings.from_env()
-    configure_logging(json=settings.log_json, level=settings.log_level)
+def page_templates() -> Path:
+    """The portal's Jinja templates, from the installed package."""
+    return Path(str(resources.files("yiwang.runtime.portal") / "templates"))
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Every part of one process, wired once: what `create_app` serves."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cache: Cache
+    storage: ObjectStorage
+    directory: TenantDirectory
+    tenants: tenants_di.TenantServices
+    policy: policy_di.PolicyServices
+    identity: identity_di.IdentityServices
+    metadata: metadata_di.MetadataServices
+
+    def dependencies(self) -> dict[str, Provide]:
+        return {
+            # The guard decides the tenant scope; the unit of work applies it, so RLS agrees.
+            "uow": Provide(unit_of_work_provider(self.sessions)),
+            **kernel_di.dependencies(self.settings, self.engine, self.cache, self.storage),
+            **tenants_di.dependencies(self.tenants),
+            **identity_di.dependencies(self.identity),
+            **policy_di.dependencies(self.policy, self.identity, self.directory),
+            **metadata_di.dependencies(self.metadata),
+        }
+
+    @asynccontextmanager
+    async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        if isinstance(self.storage, S3Storage):
+            # When S3 is down, readiness reports it; the rest of the platform still serves.
+            with suppress(Exception):
+                await self.storage.ensure_bucket()
+        await self.directory.start()
+        await self.policy.sync.start()
+        await self.metadata.models.start()
+        try:
+            yield
+        finally:
+            await self.metadata.models.stop()
+            await self.policy.sync.stop()
+            await self.directory.stop()
+            await self.cache.close()
+            await self.engine.dispose()
+
+
+def build_platform(
+    settings: Settings,
+    *,
+    hashing: PasswordHashing | None = None,
+    policy_poll_seconds: float = 1.0,
+) -> Platform:
+    """Build every part in the one order the layers allow."""
     engine = create_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -65,47 +135,47 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     sessions = session_factory(engine)
     cache = Cache(settings.redis_url)
-    storage = build_storage(settings)
     directory = TenantDirectory(sessions, cache)
-    policy = build_services(settings, sessions, cache)
-    models = ModelCache(cache)
+    policy = policy_di.build_policy(settings, sessions, cache, poll_seconds=policy_poll_seconds)
+    identity = identity_di.build_identity(
+        settings, cache, is_admin=policy.is_admin, hashing=hashing
+    )
+    metadata = metadata_di.build_metadata(cache, directory)
+    tenants = tenants_di.TenantServices(
+        directory,
+        settings.templates_root,
+        onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root),),
+    )
+    return Platform(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        cache=cache,
+        storage=build_storage(settings),
+        directory=directory,
+        tenants=tenants,
+        policy=policy,
+        identity=identity,
+        metadata=metadata,
+    )
 
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        if isinstance(storage, S3Storage):
-            # When S3 is down, readiness reports it; the rest of the platform still serves.
-            with suppress(Exception):
-                await storage.ensure_bucket()
-        await directory.load()
-        await models.start()
-        try:
-            yield
-        finally:
-            await models.stop()
-            await cache.close()
-            await engine.dispose()
 
-    state: dict[str, Any] = {
-        "settings": settings,
-        "engine": engine,
-        "sessions": sessions,
-        "cache": cache,
-        "storage": storage,
-        "directory": directory,
-        METADATA_STATE_KEY: models,
-    }
+def create_app(
+    settings: Settings | None = None,
+    *,
+    platform: Platform | None = None,
+    routes: Sequence[ControllerRouterHandler] = ROUTES,
+) -> Litestar:
+    settings = settings or (platform.settings if platform else Settings.from_env())
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    platform = platform or build_platform(settings)
     app = Litestar(
-        route_handlers=list(ROUTES),
-        state=State(state),
-        plugins=[PolicyPlugin(policy)],
-        # The guard decides the tenant scope; this session applies it, so RLS agrees.
-        dependencies={"db_session": Provide(provide_scoped_db_session)},
+        route_handlers=list(routes),
+        guards=[platform.policy.guard(platform.identity, platform.directory)],
+        dependencies=platform.dependencies(),
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan],
-        template_config=TemplateConfig(
-            directory=PROJECT_ROOT / "src" / "runtime" / "portal" / "templates",
-            engine=JinjaTemplateEngine,
-        ),
+        lifespan=[platform.lifespan],
+        template_config=TemplateConfig(directory=page_templates(), engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="一网 Yiwang API",
             version=__version__,
@@ -115,7 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     _declare_api_description_public(app)
-    app.asgi_handler = SubsiteResolver(app.asgi_handler, directory, settings.base_domain)
+    app.asgi_handler = SubsiteResolver(app.asgi_handler, platform.directory, settings.base_domain)
     return app
 
 

@@ -5,20 +5,38 @@ from __future__ import annotations
 import click
 
 from yiwang.metadata.commands import metadata_group, seed_cmd
-from yiwang.platform.cli_support import echo_json, run, sessions
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import completes_onboarding
+from yiwang.platform.cli_support import (
+    CommandEnvironment,
+    CommandGroup,
+    command_environment,
+    echo_json,
+    run,
+)
 from yiwang.platform.commands import audit_group, db_group
 from yiwang.platform.settings import Settings
 from yiwang.policy.commands import COMMAND_GROUPS
-from yiwang.tenants.commands import calendar_group, tenants_group
-from yiwang.tenants.onboarding import service as onboarding
+from yiwang.tenants.commands import (
+    ONBOARDING_STEPS,
+    calendar_group,
+    tenant_services,
+    tenants_group,
+)
+from yiwang.tenants.onboarding.service import OnboardingStep
 from yiwang.tenants.onboarding.tenant_templates import load_template
-from yiwang.tenants.repository import TenantRepository
 
 
-@click.group(help="一网（Yiwang）政务服务平台命令行")
+def _onboarding_steps(env: CommandEnvironment) -> tuple[OnboardingStep, ...]:
+    """As in the app: onboarding a province publishes its base model in the same unit."""
+    return (completes_onboarding(ModelCache(env.cache), env.settings.templates_root),)
+
+
+@click.group(cls=CommandGroup, help="一网（Yiwang）政务服务平台命令行")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     ctx.obj = Settings.from_env()
+    ctx.meta[ONBOARDING_STEPS] = _onboarding_steps
 
 
 @main.command("serve", help="启动 Web 服务")
@@ -55,21 +73,18 @@ def bootstrap(ctx: click.Context) -> None:
     divisions = settings.templates_root / (template.divisions_file or settings.default_divisions)
 
     async def body() -> dict[str, object]:
-        async with sessions(settings) as factory, factory() as session, session.begin():
-            if await TenantRepository(session).count():
+        async with command_environment(settings) as env, tenant_services(env) as services:
+            if len(services.tree):
                 return {"bootstrapped": False}
-            result = await onboarding.onboard(
-                session,
-                divisions=divisions.read_bytes(),
-                template_name=template.name,
-                templates_root=settings.templates_root,
-                actor="bootstrap",
-            )
+            async with env.unit() as uow:
+                result = await services.onboarding(uow).onboard(
+                    divisions=divisions.read_bytes(), template_name=template.name
+                )
             return {"bootstrapped": True, **result.as_dict()}
 
     echo_json(run(body))
     # Publishes the base model and the example overlays where nothing is published yet.
-    ctx.invoke(seed_cmd, actor="bootstrap")
+    ctx.invoke(seed_cmd)
 
 
 for group in (

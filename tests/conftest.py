@@ -6,15 +6,19 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from migrations.registry import import_all_models
+from yiwang.migrations.registry import import_all_models
 from yiwang.platform import migrate
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
+from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.tenants.onboarding.service import Onboarding, OnboardResult
 
 import_all_models()
 
@@ -51,21 +55,25 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
 
 
+async def _nothing_to_announce(version: int) -> None:
+    return None
+
+
+async def onboard_in_unit(
+    sessions: async_sessionmaker[AsyncSession], templates_root: Path, **kw: Any
+) -> OnboardResult:
+    """Onboard in one unit of work acting as the test (no running workers to tell)."""
+    async with unit_of_work(sessions, actor="test") as uow:
+        return await Onboarding(uow, templates_root, _nothing_to_announce).onboard(**kw)
+
+
 @pytest.fixture(scope="session")
 async def gansu(migrated: Settings, sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
     """The Gansu tree, onboarded once per run; maps division code to tenant id."""
-    from yiwang.tenants.onboarding import service as onboarding
     from yiwang.tenants.repository import TenantRepository
 
     raw = (migrated.templates_root / "gansu-divisions.csv").read_bytes()
-    async with sessions() as session, session.begin():
-        await onboarding.onboard(
-            session,
-            divisions=raw,
-            template_name="gansu",
-            templates_root=migrated.templates_root,
-            actor="test",
-        )
+    await onboard_in_unit(sessions, migrated.templates_root, divisions=raw, template_name="gansu")
     async with sessions() as session:
         return {t.code: t.id for t in await TenantRepository(session).all()}
 

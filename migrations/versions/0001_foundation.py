@@ -9,12 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 from sqlalchemy.dialects import postgresql
-
-from migrations.registry import app_role
-from yiwang.platform import audit_sql
-from yiwang.platform.rls import audit_read_policy, disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0001_foundation"
 down_revision: str | None = None
@@ -130,15 +126,15 @@ def upgrade() -> None:
         f"GRANT SELECT, INSERT, UPDATE ON tenants TO {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON calendar_days TO {role}",
         *enable_tenant_rls("departments", role),
-        *audit_sql.CREATE,
-        *audit_sql.grant_statements(role),
+        *_AUDIT_CREATE,
+        *_audit_grants(role),
         *audit_read_policy(role),
     ]:
         op.execute(stmt)
 
 
 def downgrade() -> None:
-    for stmt in [*audit_sql.DROP, *disable_tenant_rls("departments")]:
+    for stmt in [*_AUDIT_DROP, *disable_tenant_rls("departments")]:
         op.execute(stmt)
     op.drop_index("ix_audit_log_object", table_name="audit_log")
     op.drop_index("ix_audit_log_tenant_at", table_name="audit_log")
@@ -146,3 +142,148 @@ def downgrade() -> None:
     op.drop_table("calendar_days")
     op.drop_table("departments")
     op.drop_table("tenants")
+
+
+# --- frozen helpers: a migration never imports live code, so it copies what it needs ---
+def app_role() -> str:
+    """The application's database role, which `yiwang db upgrade` passes in."""
+    name = str(context.config.attributes.get("app_role") or "yiwang_app")
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unexpected database role name {name!r}")
+    return name
+
+
+VISIBLE = "nullif(current_setting('yiwang.visible_tenants', true), '')::bigint[]"
+ACTING = "nullif(current_setting('yiwang.tenant_id', true), '')::bigint"
+
+
+def enable_tenant_rls(
+    table: str, app_role: str, *, privileges: str = "SELECT, INSERT, UPDATE, DELETE"
+) -> list[str]:
+    """Statements that put `table` behind forced RLS and grant the app role access."""
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY {table}_read ON {table} FOR SELECT USING (tenant_id = ANY ({VISIBLE}))",
+        f"CREATE POLICY {table}_insert ON {table} FOR INSERT WITH CHECK (tenant_id = {ACTING})",
+        f"CREATE POLICY {table}_update ON {table} FOR UPDATE "
+        f"USING (tenant_id = {ACTING}) WITH CHECK (tenant_id = {ACTING})",
+        f"CREATE POLICY {table}_delete ON {table} FOR DELETE USING (tenant_id = {ACTING})",
+        f"GRANT {privileges} ON {table} TO {app_role}",
+    ]
+
+
+def disable_tenant_rls(table: str) -> list[str]:
+    return [
+        f"DROP POLICY IF EXISTS {table}_{name} ON {table}"
+        for name in ("read", "insert", "update", "delete")
+    ] + [
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]
+
+
+def audit_read_policy(app_role: str) -> list[str]:
+    """The audit chain is written only by its SECURITY DEFINER function, so RLS on it is
+    enabled but not forced (the owner's functions see the whole chain), and the app role
+    reads only the rows of tenants in its scope."""
+    return [
+        "ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY",
+        f"CREATE POLICY audit_log_read ON audit_log FOR SELECT TO {app_role} "
+        f"USING (tenant_id = ANY ({VISIBLE}))",
+    ]
+
+
+_AUDIT_LOCK_KEY = 7391001
+
+_AUDIT_CREATE = [
+    """
+CREATE FUNCTION yiwang_audit_canonical(
+    p_seq bigint, p_tenant_id bigint, p_actor text, p_action text, p_object_type text,
+    p_object_id text, p_outcome text, p_detail jsonb, p_at timestamptz
+) RETURNS bytea LANGUAGE sql STABLE AS $$
+  SELECT convert_to(concat_ws(E'\\x1f',
+      p_seq::text, coalesce(p_tenant_id::text, ''), p_actor, p_action, p_object_type,
+      coalesce(p_object_id, ''), p_outcome, coalesce(p_detail, '{}'::jsonb)::text,
+      to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')), 'UTF8')
+$$
+""",
+    f"""
+CREATE FUNCTION yiwang_audit_append(
+    p_tenant_id bigint, p_actor text, p_action text, p_object_type text,
+    p_object_id text, p_outcome text, p_detail jsonb
+) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  v_prev bytea;
+  v_seq bigint;
+  v_at timestamptz := clock_timestamp();
+BEGIN
+  PERFORM pg_advisory_xact_lock({_AUDIT_LOCK_KEY});
+  SELECT seq, hash INTO v_seq, v_prev FROM audit_log ORDER BY seq DESC LIMIT 1;
+  v_seq := coalesce(v_seq, 0) + 1;
+  v_prev := coalesce(v_prev, '\\x'::bytea);
+  INSERT INTO audit_log (seq, tenant_id, actor, action, object_type, object_id, outcome,
+                         detail, at, prev_hash, hash)
+  VALUES (v_seq, p_tenant_id, p_actor, p_action, p_object_type, p_object_id, p_outcome,
+          coalesce(p_detail, '{{}}'::jsonb), v_at, v_prev,
+          sha256(v_prev || yiwang_audit_canonical(v_seq, p_tenant_id, p_actor, p_action,
+                 p_object_type, p_object_id, p_outcome, coalesce(p_detail, '{{}}'::jsonb), v_at)));
+  RETURN v_seq;
+END
+$$
+""",
+    """
+CREATE FUNCTION yiwang_audit_verify() RETURNS TABLE (seq bigint, problem text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  WITH chain AS (
+    SELECT a.seq, a.hash, a.prev_hash,
+           lag(a.hash) OVER (ORDER BY a.seq) AS before_hash,
+           lag(a.seq) OVER (ORDER BY a.seq) AS before_seq,
+           sha256(a.prev_hash || yiwang_audit_canonical(a.seq, a.tenant_id, a.actor, a.action,
+                  a.object_type, a.object_id, a.outcome, a.detail, a.at)) AS recomputed
+    FROM audit_log a
+  )
+  SELECT seq, 'hash' FROM chain WHERE hash IS DISTINCT FROM recomputed
+  UNION ALL
+  SELECT seq, 'gap' FROM chain WHERE seq <> coalesce(before_seq, 0) + 1
+  UNION ALL
+  SELECT seq, 'link' FROM chain WHERE prev_hash IS DISTINCT FROM coalesce(before_hash, '\\x'::bytea)
+  ORDER BY 1, 2
+$$
+""",
+    """
+CREATE FUNCTION yiwang_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
+END
+$$
+""",
+    """
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION yiwang_audit_refuse_change()
+""",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION yiwang_audit_refuse_change()",
+]
+
+_AUDIT_DROP = [
+    "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+    "DROP FUNCTION IF EXISTS yiwang_audit_refuse_change()",
+    "DROP FUNCTION IF EXISTS yiwang_audit_verify()",
+    "DROP FUNCTION IF EXISTS yiwang_audit_append(bigint, text, text, text, text, text, jsonb)",
+    "DROP FUNCTION IF EXISTS yiwang_audit_canonical(bigint, bigint, text, text, text, text, "
+    "text, jsonb, timestamptz)",
+]
+
+
+def _audit_grants(app_role: str) -> list[str]:
+    return [
+        "REVOKE ALL ON FUNCTION yiwang_audit_append(bigint, text, text, text, text, text, jsonb) "
+        "FROM PUBLIC",
+        "REVOKE ALL ON FUNCTION yiwang_audit_verify() FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION yiwang_audit_append(bigint, text, text, text, text, text, "
+        f"jsonb) TO {app_role}",
+        f"GRANT EXECUTE ON FUNCTION yiwang_audit_verify() TO {app_role}",
+        f"GRANT SELECT ON audit_log TO {app_role}",
+    ]

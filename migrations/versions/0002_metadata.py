@@ -12,11 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 from sqlalchemy.dialects import postgresql
-
-from migrations.registry import app_role
-from yiwang.platform.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0002_metadata"
 down_revision: str | None = "0001_foundation"
@@ -138,3 +135,53 @@ def downgrade() -> None:
     op.drop_table("metadata_drafts")
     op.drop_index("uq_metadata_versions_current", table_name="metadata_versions")
     op.drop_table("metadata_versions")
+
+
+# --- frozen helpers: a migration never imports live code, so it copies what it needs ---
+def app_role() -> str:
+    """The application's database role, which `yiwang db upgrade` passes in."""
+    name = str(context.config.attributes.get("app_role") or "yiwang_app")
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unexpected database role name {name!r}")
+    return name
+
+
+VISIBLE = "nullif(current_setting('yiwang.visible_tenants', true), '')::bigint[]"
+ACTING = "nullif(current_setting('yiwang.tenant_id', true), '')::bigint"
+
+
+def enable_tenant_rls(
+    table: str, app_role: str, *, privileges: str = "SELECT, INSERT, UPDATE, DELETE"
+) -> list[str]:
+    """Statements that put `table` behind forced RLS and grant the app role access."""
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY {table}_read ON {table} FOR SELECT USING (tenant_id = ANY ({VISIBLE}))",
+        f"CREATE POLICY {table}_insert ON {table} FOR INSERT WITH CHECK (tenant_id = {ACTING})",
+        f"CREATE POLICY {table}_update ON {table} FOR UPDATE "
+        f"USING (tenant_id = {ACTING}) WITH CHECK (tenant_id = {ACTING})",
+        f"CREATE POLICY {table}_delete ON {table} FOR DELETE USING (tenant_id = {ACTING})",
+        f"GRANT {privileges} ON {table} TO {app_role}",
+    ]
+
+
+def disable_tenant_rls(table: str) -> list[str]:
+    return [
+        f"DROP POLICY IF EXISTS {table}_{name} ON {table}"
+        for name in ("read", "insert", "update", "delete")
+    ] + [
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]
+
+
+def audit_read_policy(app_role: str) -> list[str]:
+    """The audit chain is written only by its SECURITY DEFINER function, so RLS on it is
+    enabled but not forced (the owner's functions see the whole chain), and the app role
+    reads only the rows of tenants in its scope."""
+    return [
+        "ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY",
+        f"CREATE POLICY audit_log_read ON audit_log FOR SELECT TO {app_role} "
+        f"USING (tenant_id = ANY ({VISIBLE}))",
+    ]

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
-
-from migrations.registry import app_role
+from alembic import context, op
 
 revision: str = "0003_identity_policy"
 down_revision: str | None = "0002_metadata"
@@ -103,3 +101,12 @@ def downgrade() -> None:
     op.drop_index("ix_accounts_id_number_index", table_name="accounts")
     op.drop_index("ix_accounts_phone_index", table_name="accounts")
     op.drop_table("accounts")
+
+
+# --- frozen helpers: a migration never imports live code, so it copies what it needs ---
+def app_role() -> str:
+    """The application's database role, which `yiwang db upgrade` passes in."""
+    name = str(context.config.attributes.get("app_role") or "yiwang_app")
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unexpected database role name {name!r}")
+    return name

@@ -27,7 +27,6 @@ from typing import Any, TypeVar
 
 import click
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.metadata.documents import sources
 from yiwang.metadata.documents.base_model import base_model_errors
@@ -37,47 +36,42 @@ from yiwang.metadata.documents.hashing import content_hash
 from yiwang.metadata.documents.metaschemas import document_errors, overlay_errors
 from yiwang.metadata.documents.shapes import Model, Overlay
 from yiwang.metadata.resolution.resolve import add_layer, base_layer, check_layers, resolve
-from yiwang.metadata.tenant_tree import TenantTree
 from yiwang.metadata.versions.bundled import load_base_model, load_overlays
-from yiwang.metadata.versions.model_cache import CHANNEL, ModelCache
+from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.metadata.versions.service import MetadataService, install_templates
-from yiwang.platform.cache import Cache
-from yiwang.platform.cli_support import echo_json, run, sessions, settings_of
+from yiwang.platform.cli_support import (
+    command_environment,
+    echo_errors,
+    echo_json,
+    existing_file,
+    run,
+    sessions,
+    settings_of,
+)
 from yiwang.platform.errors import ErrorDetail
 from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
-from yiwang.platform.tenant_context import TenantScope, apply_scope
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import command_line, unit_of_work
+from yiwang.tenants.tree import TenantTree
 
 T = TypeVar("T")
-ServiceCall = Callable[[MetadataService, AsyncSession], Awaitable[T]]
+ServiceCall = Callable[[MetadataService], Awaitable[T]]
 
 
-def _error_list(details: list[ErrorDetail]) -> list[dict[str, Any]]:
-    return [{"code": d.code, "pointer": d.pointer or "", "message": d.message()} for d in details]
+def _with_service(settings: Settings, tenant: str, call: ServiceCall[T]) -> T:
+    """Run `call` in one unit of work of the command line, acting as `tenant`.
 
+    Its model cache announces a publish on Redis after commit, as a worker's does.
+    """
 
-async def _with_service(settings: Settings, tenant: str, call: ServiceCall[T]) -> T:
-    """Run `call` in one transaction acting as `tenant`."""
-    async with sessions(settings) as factory, factory() as session, session.begin():
-        tree = await TenantTree.load(session)
-        await apply_scope(session, TenantScope.single(tree.node(tenant).id))
-        return await call(MetadataService(session, tree, ModelCache(None)), session)
+    async def body() -> T:
+        async with command_environment(settings) as env, env.unit() as uow:
+            tree = await TenantTree.load(uow.session)
+            await uow.use_scope(TenantScope.single(tree.node(tenant).id))
+            return await call(MetadataService(uow, tree, ModelCache(env.cache)))
 
-
-async def _announce(settings: Settings, generation: int) -> None:
-    """Tell running workers a new generation is committed (they poll anyway)."""
-    cache = Cache(settings.redis_url)
-    try:
-        await cache.publish(CHANNEL, str(generation))
-    finally:
-        await cache.close()
-
-
-def _change_version(settings: Settings, tenant: str, call: ServiceCall[dict[str, Any]]) -> None:
-    """Run a publish or rollback `call`, announce its generation and print its result."""
-    result = run(lambda: _with_service(settings, tenant, call))
-    run(lambda: _announce(settings, int(result["generation"])))
-    echo_json(result)
+    return run(body)
 
 
 @click.group("metadata", help="元数据：基础模型、地区扩展、版本发布与交换")
@@ -92,25 +86,25 @@ def metadata_group() -> None:
 def effective_cmd(ctx: click.Context, tenant: str, type_key: str) -> None:
     settings = settings_of(ctx)
 
-    async def call(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
+    async def call(service: MetadataService) -> dict[str, Any]:
         return await service.document(tenant, type_key)
 
-    echo_json(run(lambda: _with_service(settings, tenant, call)))
+    echo_json(_with_service(settings, tenant, call))
 
 
 @metadata_group.command("validate", help="校验基础模型文档或地区扩展（YAML 或 JSON）")
-@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--tenant", default=None, help="按该地区继承的模型校验（默认取扩展中的区划代码）")
 @click.pass_context
 def validate_cmd(ctx: click.Context, file: Path, tenant: str | None) -> None:
     settings = settings_of(ctx)
     try:
-        value = sources.load_file(file)
+        value = sources.load_file(existing_file(file))
         errors = run(lambda: _validate(settings, value, tenant))
     except MetadataInvalid as exc:
         errors = exc.details
     if errors:
-        echo_json(_error_list(errors))
+        echo_errors(errors)
         sys.exit(1)
     click.echo("[]")
     click.echo(translate("metadata.cli.valid", file=str(file)), err=True)
@@ -137,16 +131,17 @@ async def _validate(settings: Settings, value: Any, tenant: str | None) -> list[
 async def _validate_with_database(
     settings: Settings, value: Any, tenant: str | None, kind: str
 ) -> list[ErrorDetail]:
-    async with sessions(settings) as factory, factory() as session, session.begin():
-        tree = await TenantTree.load(session)
-        root = tree.root
-        code = tenant or (str(value.get("tenant")) if kind == "overlay" else root.code)
-        await apply_scope(session, TenantScope.single(tree.node(code).id))
-        service = MetadataService(session, tree, ModelCache(None))
+    async with sessions(settings) as factory, unit_of_work(factory, actor=command_line()) as uow:
+        tree = await TenantTree.load(uow.session)
+        if tenant is None and kind != "overlay" and len(tree.roots) != 1:
+            raise MetadataInvalid("metadata.cli.tenant_required")
+        code = tenant or (str(value.get("tenant")) if kind == "overlay" else tree.roots[0].code)
+        await uow.use_scope(TenantScope.single(tree.node(code).id))
+        service = MetadataService(uow, tree, ModelCache(None))
         if kind == "overlay":
             return await service.validate(code, value)
         model = (await service.effective(code)).layers[-1].model
-        return _document_errors(value, model, base=code == root.code)
+        return _document_errors(value, model, base=tree.node(code).is_root)
 
 
 def _validate_with_templates(
@@ -157,11 +152,13 @@ def _validate_with_templates(
     overlays = load_overlays(root_dir)
     with (root_dir / settings.default_divisions).open(encoding="utf-8") as handle:
         parents = {r["code"]: r["parent_code"] or None for r in csv.DictReader(handle)}
-    root = next(code for code, parent in parents.items() if parent is None)
-    code = tenant or (str(value.get("tenant")) if kind == "overlay" else root)
+    roots = [code for code, parent in parents.items() if parent is None]
+    code = tenant or (str(value.get("tenant")) if kind == "overlay" else roots[0])
     chain = []
+    root = code
     node: str | None = parents.get(code)
     while node is not None:
+        root = node
         if node in overlays:
             chain.append(overlays[node])
         node = parents.get(node)
@@ -196,10 +193,10 @@ def _document_errors(value: Any, model: Model, *, base: bool) -> list[ErrorDetai
 def diff_cmd(ctx: click.Context, tenant: str) -> None:
     settings = settings_of(ctx)
 
-    async def call(service: MetadataService, _: AsyncSession) -> list[dict[str, Any]]:
+    async def call(service: MetadataService) -> list[dict[str, Any]]:
         return [c.as_dict() for c in await service.diff_draft(tenant)]
 
-    echo_json(run(lambda: _with_service(settings, tenant, call)))
+    echo_json(_with_service(settings, tenant, call))
 
 
 def _confirm(code: str, tenant: str, yes: bool) -> None:
@@ -214,36 +211,34 @@ def _confirm(code: str, tenant: str, yes: bool) -> None:
 @click.option("--tenant", required=True)
 @click.option("--yes", is_flag=True, help="不再询问，直接发布")
 @click.option("--note", default=None, help="版本说明")
-@click.option("--actor", default="cli", show_default=True)
 @click.pass_context
-def publish_cmd(ctx: click.Context, tenant: str, yes: bool, note: str | None, actor: str) -> None:
+def publish_cmd(ctx: click.Context, tenant: str, yes: bool, note: str | None) -> None:
     settings = settings_of(ctx)
 
-    async def preview(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
+    async def preview(service: MetadataService) -> dict[str, Any]:
         return (await service.preview_draft(tenant)).as_dict()
 
-    echo_json({"impact": run(lambda: _with_service(settings, tenant, preview))})
+    echo_json({"impact": _with_service(settings, tenant, preview)})
     _confirm("metadata.cli.confirm_publish", tenant, yes)
 
-    async def publish(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
-        return (await service.publish(tenant, actor, note=note)).as_dict()
+    async def publish(service: MetadataService) -> dict[str, Any]:
+        return (await service.publish(tenant, note=note)).as_dict()
 
-    _change_version(settings, tenant, publish)
+    echo_json(_with_service(settings, tenant, publish))
 
 
 @metadata_group.command("rollback", help="回退到上一发布版本")
 @click.option("--tenant", required=True)
 @click.option("--yes", is_flag=True, help="不再询问")
-@click.option("--actor", default="cli", show_default=True)
 @click.pass_context
-def rollback_cmd(ctx: click.Context, tenant: str, yes: bool, actor: str) -> None:
+def rollback_cmd(ctx: click.Context, tenant: str, yes: bool) -> None:
     settings = settings_of(ctx)
     _confirm("metadata.cli.confirm_rollback", tenant, yes)
 
-    async def call(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
-        return (await service.rollback(tenant, actor)).as_dict()
+    async def call(service: MetadataService) -> dict[str, Any]:
+        return (await service.rollback(tenant)).as_dict()
 
-    _change_version(settings, tenant, call)
+    echo_json(_with_service(settings, tenant, call))
 
 
 @metadata_group.command("export", help="导出地区当前发布的元数据（JSON）")
@@ -254,10 +249,10 @@ def rollback_cmd(ctx: click.Context, tenant: str, yes: bool, actor: str) -> None
 def export_cmd(ctx: click.Context, tenant: str, effective: bool, output: Path | None) -> None:
     settings = settings_of(ctx)
 
-    async def call(service: MetadataService, _: AsyncSession) -> dict[str, Any]:
+    async def call(service: MetadataService) -> dict[str, Any]:
         return await service.export(tenant, effective=effective)
 
-    body = run(lambda: _with_service(settings, tenant, call))
+    body = _with_service(settings, tenant, call)
     text = json.dumps(body, ensure_ascii=False, indent=2)
     if output is None:
         click.echo(text)
@@ -266,42 +261,37 @@ def export_cmd(ctx: click.Context, tenant: str, effective: bool, output: Path | 
 
 
 @metadata_group.command("import", help="把 JSON 或 YAML 文件存为地区的草稿，并给出校验结果")
-@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--tenant", required=True)
-@click.option("--actor", default="cli", show_default=True)
 @click.pass_context
-def import_cmd(ctx: click.Context, file: Path, tenant: str, actor: str) -> None:
+def import_cmd(ctx: click.Context, file: Path, tenant: str) -> None:
     settings = settings_of(ctx)
     try:
-        value = sources.load_file(file)
+        value = sources.load_file(existing_file(file))
     except MetadataInvalid as exc:
-        echo_json(_error_list(exc.details))
+        echo_errors(exc.details)
         sys.exit(1)
-    if isinstance(value, dict) and value.get("format") == "yiwang-metadata/1":
-        value = value.get("content")
 
-    async def call(service: MetadataService, _: AsyncSession) -> list[ErrorDetail]:
-        await service.save_draft(tenant, value, actor)
-        return await service.validate(tenant, value)
+    async def call(service: MetadataService) -> dict[str, Any]:
+        return await service.save_and_check(tenant, value)
 
-    errors = run(lambda: _with_service(settings, tenant, call))
-    echo_json(_error_list(errors))
-    if errors:
+    answer = _with_service(settings, tenant, call)
+    echo_json(answer["errors"])
+    if not answer["valid"]:
         sys.exit(1)
 
 
 @metadata_group.command("seed", help="发布模板中的基础模型和示例扩展（已有发布版本的地区跳过）")
-@click.option("--actor", default="cli", show_default=True)
 @click.pass_context
-def seed_cmd(ctx: click.Context, actor: str) -> None:
+def seed_cmd(ctx: click.Context) -> None:
     settings = settings_of(ctx)
 
     async def body() -> list[dict[str, Any]]:
-        async with sessions(settings) as factory, factory() as session, session.begin():
-            tree = await TenantTree.load(session)
-            results = await install_templates(session, tree, settings.templates_root, actor)
-        if results:
-            await _announce(settings, results[-1].generation)
+        async with command_environment(settings) as env, env.unit() as uow:
+            tree = await TenantTree.load(uow.session)
+            results = await install_templates(
+                uow, tree, ModelCache(env.cache), settings.templates_root
+            )
         return [
             {"tenant": r.tenant, "kind": r.kind, "number": r.number, "hash": r.content_hash}
             for r in results

@@ -51,6 +51,7 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.condition.keyword": "条件中不允许使用关键字“{property}”（条件只能使用比较类关键字，不能引用外部）。",
     "metadata.condition.field_missing": "条件引用的字段“{field}”不存在。",
     "metadata.code_list.duplicate_code": "字典“{code_list}”中代码值“{code}”重复。",
+    "metadata.code_list.catch_all_twice": "字典“{code_list}”只能有一个兜底代码值（“{other}”已是，“{code}”不能再标记）。",
     "metadata.code_list.shadowed": "文档自带的字典“{code_list}”与共享字典同名，请改名或直接使用共享字典。",
     "metadata.form.field_missing": "表单引用的字段“{field}”不存在。",
     "metadata.form.field_duplicate": "字段“{field}”在同一表单中出现了不止一次。",
@@ -145,6 +146,7 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.cli.confirm_rollback": "确认将地区 {tenant} 的元数据回退到上一版本？",
     "metadata.cli.cancelled": "已取消，未做任何更改。",
     "metadata.cli.valid": "校验通过：{file}",
+    "metadata.cli.tenant_required": "部署中有多个省级地区，请用 --tenant 指定按哪个地区校验。",
     "metadata.cli.type_required": "请用 --type 指定事项类型。",
 }
 

@@ -25,10 +25,14 @@ class ErrorDetail:
         return translate(self.code, locale, **self.params)
 
     def as_dict(self, locale: str = "zh-CN") -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "message": self.message(locale)}
-        if self.pointer is not None:
-            out["pointer"] = self.pointer
-        return out
+        """The one rendering of a problem, wherever a list of problems is shown (API error
+        bodies, `{"valid": false, "errors": [...]}` answers, the command line). The
+        pointer is always present: `""` is the whole document."""
+        return {"code": self.code, "pointer": self.pointer or "", "message": self.message(locale)}
+
+
+def render_details(details: list[ErrorDetail], locale: str = "zh-CN") -> list[dict[str, Any]]:
+    return [d.as_dict(locale) for d in details]
 
 
 class YiwangError(Exception):

@@ -6,8 +6,11 @@ import asyncio
 from typing import Any
 
 from litestar import Response, get
-from litestar.datastructures import State
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from yiwang.platform.cache import Cache
+from yiwang.platform.storage import ObjectStorage
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -17,8 +20,8 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _database(state: State) -> bool:
-    async with state.engine.connect() as conn:
+async def _database(engine: AsyncEngine) -> bool:
+    async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
     return True
 
@@ -31,13 +34,15 @@ async def _check(coro: Any) -> bool:
 
 
 @get("/readyz", opt={"public": True}, tags=["health"])
-async def readyz(state: State) -> Response[dict[str, Any]]:
-    database, redis, storage = await asyncio.gather(
-        _check(_database(state)), _check(state.cache.ping()), _check(state.storage.ping())
+async def readyz(
+    engine: AsyncEngine, cache: Cache, storage: ObjectStorage
+) -> Response[dict[str, Any]]:
+    database, redis, stored = await asyncio.gather(
+        _check(_database(engine)), _check(cache.ping()), _check(storage.ping())
     )
-    checks = {"database": database, "redis": redis, "storage": storage}
+    checks = {"database": database, "redis": redis, "storage": stored}
     # Redis down means slower, not unavailable: the platform degrades to local caches.
-    ready = database and storage
+    ready = database and stored
     return Response(
         {"status": "ready" if ready else "unavailable", "checks": checks},
         status_code=200 if ready else 503,

@@ -8,9 +8,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from yiwang.platform.errors import InvalidInput
+
+
+def bundled_templates() -> Path:
+    """The tenant templates installed with the package (`yiwang.tenant_templates`)."""
+    return Path(str(resources.files("yiwang.tenant_templates")))
+
+
+def working_directory() -> Path:
+    """Where a first run keeps its data: `./var`, beside whoever started it."""
+    return Path.cwd() / "var"
 
 
 def _env(name: str, default: str) -> str:
@@ -19,7 +30,13 @@ def _env(name: str, default: str) -> str:
 
 
 def _env_int(name: str, default: int) -> int:
-    return int(_env(name, str(default)))
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(
+            "settings.invalid", pointer=f"/{name}", name=name, value=raw[:40], detail="整数"
+        ) from None
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -41,7 +58,9 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:63799/0"
     #: "s3" or "local"
     storage_backend: str = "local"
-    storage_local_root: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "objects")
+    #: the embedded services' data, the local object store and development logs
+    var_dir: Path = field(default_factory=working_directory)
+    storage_local_root: Path = field(default_factory=lambda: working_directory() / "objects")
     s3_endpoint_url: str | None = None
     s3_bucket: str = "yiwang"
     s3_region: str = "us-east-1"
@@ -49,8 +68,7 @@ class Settings:
     s3_secret_access_key: str | None = None
     #: subsites live at <slug>.<base_domain>
     base_domain: str = "yiwang.localhost"
-    templates_root: Path = field(default_factory=lambda: PROJECT_ROOT / "tenant_templates")
-    migrations_root: Path = field(default_factory=lambda: PROJECT_ROOT / "migrations")
+    templates_root: Path = field(default_factory=bundled_templates)
     default_template: str = "gansu"
     default_divisions: str = "gansu-divisions.csv"
     log_json: bool = False
@@ -63,8 +81,10 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         d = cls()
+        var_dir = Path(_env("YIWANG_VAR_DIR", str(d.var_dir)))
         return cls(
             environment=_env("YIWANG_ENV", d.environment),
+            var_dir=var_dir,
             database_url=_env("DATABASE_URL", d.database_url),
             migration_database_url=_env("MIGRATION_DATABASE_URL", d.migration_database_url),
             database_pool_size=_env_int("DATABASE_POOL_SIZE", d.database_pool_size),
@@ -72,7 +92,7 @@ class Settings:
             storage_backend=_env(
                 "STORAGE_BACKEND", "s3" if os.environ.get("S3_ENDPOINT_URL") else "local"
             ),
-            storage_local_root=Path(_env("STORAGE_LOCAL_ROOT", str(d.storage_local_root))),
+            storage_local_root=Path(_env("STORAGE_LOCAL_ROOT", str(var_dir / "objects"))),
             s3_endpoint_url=os.environ.get("S3_ENDPOINT_URL") or None,
             s3_bucket=_env("S3_BUCKET", d.s3_bucket),
             s3_region=_env("S3_REGION", d.s3_region),

@@ -12,9 +12,10 @@ import hashlib
 import os
 import re
 import tempfile
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -42,15 +43,28 @@ class StoredObject:
     content_type: str
 
 
-class ObjectStorage(Protocol):
-    async def put(self, key: str, data: bytes, content_type: str = ...) -> StoredObject: ...
+class ObjectStorage(ABC):
+    """The one contract both backends keep (and the one test suite both pass)."""
+
+    @abstractmethod
+    async def put(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> StoredObject: ...
+
+    @abstractmethod
     async def get(self, key: str) -> bytes: ...
+
+    @abstractmethod
     async def delete(self, key: str) -> None: ...
+
+    @abstractmethod
     async def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
     async def ping(self) -> bool: ...
 
 
-class LocalStorage:
+class LocalStorage(ObjectStorage):
     """Objects as files under a root directory (embedded mode and development)."""
 
     def __init__(self, root: Path) -> None:
@@ -106,7 +120,7 @@ class LocalStorage:
             return False
 
 
-class S3Storage:
+class S3Storage(ObjectStorage):
     """Any S3-compatible endpoint through boto3; calls run in a worker thread."""
 
     def __init__(

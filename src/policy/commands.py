@@ -10,67 +10,49 @@ other rule holds and every change is audited with actor `cli:<name>`.
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import click
 
-from yiwang.platform.cache import Cache
-from yiwang.platform.cli_support import echo_json, run, sessions, settings_of
-from yiwang.platform.settings import Settings
+from yiwang.platform.cli_support import command_environment, echo_json, run, settings_of
 from yiwang.policy.broadcast import CHANNEL
 from yiwang.policy.catalogue import load_catalogue
 from yiwang.policy.identity.accounts import Accounts
 from yiwang.policy.identity.passwords import PasswordHashing
 from yiwang.policy.identity.settings import IdentitySettings
 from yiwang.policy.service import PolicyAdmin, SnapshotEngines
+from yiwang.tenants.tree import TenantTree
 
 
-@asynccontextmanager
-async def policy_admin(settings: Settings) -> AsyncIterator[PolicyAdmin]:
-    """A `PolicyAdmin` for one command; changes are announced to running workers."""
-    ident = IdentitySettings.from_env(settings.environment)
+def _print_admin_call(ctx: click.Context, call: Callable[[PolicyAdmin], Awaitable[Any]]) -> None:
+    """Run `call` on a `PolicyAdmin` acting as the command line, print its answer as JSON.
+
+    The change is announced to running workers after it commits; `run` turns an
+    error into the one-line error JSON on stderr and exit code 1.
+    """
+    settings = settings_of(ctx)
+    ident = IdentitySettings.from_env(settings)
     catalogue = load_catalogue(settings.templates_root)
-    cache = Cache(settings.redis_url)
 
-    async def notify(version: int) -> None:
-        # Best effort: workers that miss it notice within their poll interval.
-        await cache.publish(CHANNEL, str(version))
+    async def body() -> Any:
+        async with command_environment(settings) as env, env.unit() as uow:
 
-    try:
-        async with sessions(settings) as factory:
-            yield PolicyAdmin(
-                factory,
+            async def notify(version: int) -> None:
+                # Best effort: workers that miss it notice within their poll interval.
+                await env.cache.publish(CHANNEL, str(version))
+
+            admin = PolicyAdmin(
+                uow,
+                await TenantTree.load(uow.session),
                 catalogue,
                 Accounts(ident.cipher(), PasswordHashing()),
                 SnapshotEngines(catalogue),
                 notify,
             )
-    finally:
-        await cache.close()
-
-
-def _actor(actor: str | None) -> str:
-    return actor or f"cli:{getpass.getuser()}"
-
-
-def _print_admin_call(ctx: click.Context, call: Callable[[PolicyAdmin], Awaitable[Any]]) -> None:
-    """Run `call` on a command's `PolicyAdmin` and print its answer as JSON.
-
-    `run` turns a `YiwangError` into the error JSON on stderr and exit code 1.
-    """
-    settings = settings_of(ctx)
-
-    async def body() -> Any:
-        async with policy_admin(settings) as admin:
             return await call(admin)
 
     echo_json(run(body))
-
-
-actor_option = click.option("--actor", default=None, help="审计记录中的操作人（默认 cli:<用户名>）")
 
 
 @click.group("users", help="账户管理")
@@ -87,7 +69,6 @@ def users_group() -> None:
 @click.option("--tenant", "tenant", default=None, help="所属地区的区划代码（工作人员必填）")
 @click.option("--department", default=None, help="所属部门的键")
 @click.option("--name", "display_name", default=None, help="姓名或名称")
-@actor_option
 @click.pass_context
 def users_create(
     ctx: click.Context,
@@ -96,7 +77,6 @@ def users_create(
     tenant: str | None,
     department: str | None,
     display_name: str | None,
-    actor: str | None,
 ) -> None:
     _print_admin_call(
         ctx,
@@ -106,7 +86,6 @@ def users_create(
             tenant_code=tenant,
             department=department,
             display_name=display_name,
-            actor=_actor(actor),
         ),
     )
 
@@ -121,11 +100,8 @@ def roles_group() -> None:
 @click.argument("role")
 @click.option("--tenant", required=True, help="区划代码")
 @click.option("--subtree", is_flag=True, default=False)
-@actor_option
 @click.pass_context
-def roles_grant(
-    ctx: click.Context, login: str, role: str, tenant: str, subtree: bool, actor: str | None
-) -> None:
+def roles_grant(ctx: click.Context, login: str, role: str, tenant: str, subtree: bool) -> None:
     _print_admin_call(
         ctx,
         lambda admin: admin.grant(
@@ -134,7 +110,6 @@ def roles_grant(
             tenant_code=tenant,
             subtree=subtree,
             granter=None,
-            actor=_actor(actor),
         ),
     )
 
@@ -143,14 +118,11 @@ def roles_grant(
 @click.argument("login")
 @click.argument("role")
 @click.option("--tenant", required=True, help="区划代码")
-@actor_option
 @click.pass_context
-def roles_revoke(ctx: click.Context, login: str, role: str, tenant: str, actor: str | None) -> None:
+def roles_revoke(ctx: click.Context, login: str, role: str, tenant: str) -> None:
     _print_admin_call(
         ctx,
-        lambda admin: admin.revoke(
-            login=login, role=role, tenant_code=tenant, granter=None, actor=_actor(actor)
-        ),
+        lambda admin: admin.revoke(login=login, role=role, tenant_code=tenant, granter=None),
     )
 
 
@@ -188,11 +160,8 @@ def policy_explain(
 @click.argument("action")
 @click.argument("object_key", metavar="OBJECT")
 @click.option("--tenant", required=True, help="区划代码")
-@actor_option
 @click.pass_context
-def policy_deny(
-    ctx: click.Context, role: str, action: str, object_key: str, tenant: str, actor: str | None
-) -> None:
+def policy_deny(ctx: click.Context, role: str, action: str, object_key: str, tenant: str) -> None:
     _print_admin_call(
         ctx,
         lambda admin: admin.deny(
@@ -201,7 +170,6 @@ def policy_deny(
             action=action,
             tenant_code=tenant,
             granter=None,
-            actor=_actor(actor),
         ),
     )
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post
-from litestar.datastructures import State
+from litestar import Controller, get, post
 from litestar.params import QueryParameter
 
-from yiwang.platform.errors import PermissionDenied
+from yiwang.policy.catalogue import RoleCatalogue
 from yiwang.policy.domains import in_subtree
-from yiwang.policy.guards import Access, access_of
+from yiwang.policy.guards import Access
+from yiwang.policy.service import PolicyAdmin
 
 Key = Annotated[str, msgspec.Meta(max_length=64)]
 Login = Annotated[str, msgspec.Meta(max_length=128)]
@@ -46,37 +46,19 @@ class DenyIn(msgspec.Struct, forbid_unknown_fields=True):
     action: Key
 
 
-def _access(request: Request[Any, Any, Any]) -> Access:
-    access = access_of(request)
-    if access is None:  # the guard always sets it on these routes
-        raise PermissionDenied("auth.forbidden")
-    return access
-
-
-def _actor(access: Access) -> str:
-    return f"account:{access.principal.account_id}"
-
-
-def _as_granter(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """Tenant, granter and audit actor of a change to grants or denies.
-
-    The caller is the granter, so `PolicyAdmin` holds them to their rank and reach.
-    """
-    access = _access(request)
-    return {
-        "tenant_code": access.tenant.code,
-        "granter": access.principal.subject,
-        "actor": _actor(access),
-    }
+def _as_granter(access: Access) -> dict[str, Any]:
+    """Tenant and granter of a change to grants or denies: the caller, held to their rank
+    and reach by `PolicyAdmin`."""
+    return {"tenant_code": access.tenant.code, "granter": access.principal.subject}
 
 
 class CatalogueController(Controller):
     tags = ["policy"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
     @get("/api/v1/roles", opt={"public": True})
-    async def roles(self, state: State) -> dict[str, Any]:
+    async def roles(self, catalogue: RoleCatalogue) -> dict[str, Any]:
         """The role catalogue: stable keys and names of roles, objects and actions."""
-        cat = state.policy.catalogue
+        cat = catalogue
         return {
             "roles": [
                 {
@@ -99,24 +81,21 @@ class PolicyController(Controller):
 
     @post("/api/v1/t/{code:str}/users", opt={"object": "user", "action": "write"}, status_code=201)
     async def create_user(
-        self, state: State, request: Request[Any, Any, Any], code: str, data: UserIn
+        self, policy_admin: PolicyAdmin, access: Access, code: str, data: UserIn
     ) -> dict[str, Any]:
-        access = _access(request)
-        return await state.policy.admin.create_user(  # type: ignore[no-any-return]
+        return await policy_admin.create_user(
             login=data.login,
             kind=data.kind,
             tenant_code=access.tenant.code,
             department=data.department,
             display_name=data.display_name,
-            actor=_actor(access),
         )
 
     @get("/api/v1/t/{code:str}/roles", opt={"object": "role", "action": "read"})
     async def list_grants(
-        self, state: State, request: Request[Any, Any, Any], code: str, login: str | None = None
+        self, policy_admin: PolicyAdmin, access: Access, code: str, login: str | None = None
     ) -> list[dict[str, Any]]:
-        access = _access(request)
-        rows = await state.policy.admin.list_grants(login)
+        rows = await policy_admin.list_grants(login)
         return [r for r in rows if in_subtree(r["path"], access.tenant.path)]
 
     @post(
@@ -125,10 +104,10 @@ class PolicyController(Controller):
         status_code=201,
     )
     async def grant(
-        self, state: State, request: Request[Any, Any, Any], code: str, data: GrantIn
+        self, policy_admin: PolicyAdmin, access: Access, code: str, data: GrantIn
     ) -> dict[str, Any]:
-        return await state.policy.admin.grant(  # type: ignore[no-any-return]
-            login=data.login, role=data.role, subtree=data.subtree, **_as_granter(request)
+        return await policy_admin.grant(
+            login=data.login, role=data.role, subtree=data.subtree, **_as_granter(access)
         )
 
     @post(
@@ -137,11 +116,9 @@ class PolicyController(Controller):
         status_code=200,
     )
     async def revoke(
-        self, state: State, request: Request[Any, Any, Any], code: str, data: RevokeIn
+        self, policy_admin: PolicyAdmin, access: Access, code: str, data: RevokeIn
     ) -> dict[str, Any]:
-        return await state.policy.admin.revoke(  # type: ignore[no-any-return]
-            login=data.login, role=data.role, **_as_granter(request)
-        )
+        return await policy_admin.revoke(login=data.login, role=data.role, **_as_granter(access))
 
     @post(
         "/api/v1/t/{code:str}/policy/denies",
@@ -149,23 +126,22 @@ class PolicyController(Controller):
         status_code=201,
     )
     async def deny(
-        self, state: State, request: Request[Any, Any, Any], code: str, data: DenyIn
+        self, policy_admin: PolicyAdmin, access: Access, code: str, data: DenyIn
     ) -> dict[str, Any]:
-        return await state.policy.admin.deny(  # type: ignore[no-any-return]
-            role=data.role, obj=data.object, action=data.action, **_as_granter(request)
+        return await policy_admin.deny(
+            role=data.role, obj=data.object, action=data.action, **_as_granter(access)
         )
 
     @get("/api/v1/t/{code:str}/policy/explain", opt={"object": "role", "action": "read"})
     async def explain(
         self,
-        state: State,
-        request: Request[Any, Any, Any],
+        policy_admin: PolicyAdmin,
+        access: Access,
         code: str,
         login: str,
         action: str,
         obj: Annotated[str, QueryParameter(name="object")],
     ) -> dict[str, Any]:
-        access = _access(request)
-        return await state.policy.admin.explain(  # type: ignore[no-any-return]
+        return await policy_admin.explain(
             login=login, action=action, obj=obj, tenant_code=access.tenant.code
         )

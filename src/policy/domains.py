@@ -9,12 +9,12 @@ of every province: no rule names a province, so none assumes Gansu.
 
 from __future__ import annotations
 
-import re
+from yiwang.tenants.tree import is_tenant_path, path_codes, path_within
 
 #: the domain of the permission templates: above every province
 ROOT = "/"
 
-_PATH = re.compile(r"^(/\d{6})+$")
+__all__ = ["ROOT", "ancestors_or_self", "in_subtree", "is_tenant_path", "parent_path"]
 
 
 def in_subtree(dom: str, node: str) -> bool:
@@ -24,17 +24,7 @@ def in_subtree(dom: str, node: str) -> bool:
     and with `add_named_domain_matching_func("g", ...)`; its argument order is
     the one Casbin's domain manager uses (requested domain, then the grant's).
     """
-    return dom == node or dom.startswith(node.rstrip("/") + "/")
-
-
-def is_tenant_path(value: str) -> bool:
-    """A materialised path of 6-digit division codes (the root `/` is not a tenant)."""
-    return bool(_PATH.match(value))
-
-
-def path_codes(path: str) -> tuple[str, ...]:
-    """`/620000/620100` -> `("620000", "620100")`."""
-    return tuple(p for p in path.split("/") if p)
+    return path_within(dom, node)
 
 
 def ancestors_or_self(path: str) -> list[str]:

@@ -17,23 +17,11 @@ the refusal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from yiwang.platform.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.policy.catalogue import PolicyRule, Role, RoleCatalogue
 from yiwang.policy.domains import in_subtree
 from yiwang.policy.enforcer import Grant, PolicyEngine
-
-
-@dataclass(frozen=True)
-class TenantNode:
-    """What the policy needs to know about a tenant."""
-
-    id: int
-    code: str
-    name: str
-    level: str
-    path: str
+from yiwang.tenants.tree import TenantNode
 
 
 def _granting_rank(

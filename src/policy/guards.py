@@ -1,9 +1,9 @@
 """The guard on every route, and the database scope it hands to the handler.
 
-Each route handler declares `opt={"object": ..., "action": ...}` or
-`opt={"public": True}`; a route with neither is refused (fail closed), and a
-test walks the route table so none ships that way. For a protected route the
-guard:
+Each route handler declares `opt={"object": ..., "action": ...}`,
+`opt={"authenticated": True}` (any signed-in person, for their own things) or
+`opt={"public": True}`; a route with none is refused (fail closed), and a test
+walks the route table so none ships that way. For a protected route the guard:
 
 1. finds the session (cookie `yiwang_session` or `Authorization: Bearer`),
    and insists on a verified second factor for staff;
@@ -13,7 +13,8 @@ guard:
 3. asks Casbin (through the worker's cached `PolicyHolder`);
 4. builds the `TenantScope` row-level security will use: the target alone, or
    on `/subtree/` routes every tenant below it where the same decision holds,
-   so the two walls agree.
+   so the two walls agree. A subtree scope is computed once per policy and
+   tree version and then reused, so no request walks the province.
 
 A subject with no role at all at the target gets 404, not 403, so that a user
 of one region cannot even learn what exists in another.
@@ -21,28 +22,30 @@ of one region cannot even learn what exists in another.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform.errors import NotAuthenticated, NotFound, PermissionDenied
-from yiwang.platform.tenant_context import TenantScope, apply_scope
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import ANONYMOUS, UnitOfWork, person, unit_of_work
 from yiwang.policy.catalogue import RoleCatalogue
-from yiwang.policy.domains import in_subtree
 from yiwang.policy.enforcer import Decision, user_subject
 from yiwang.policy.holder import PolicyHolder
-from yiwang.policy.identity.sessions import Session
-from yiwang.tenants.directory import TenantDirectory, TenantInfo
+from yiwang.policy.identity.dependencies import SESSION_STATE_KEY
+from yiwang.policy.identity.sessions import Session, SessionStore, session_token
+from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.subsite import tenant_of
+from yiwang.tenants.tree import TenantNode, TenantTree
 
-SESSION_COOKIE = "yiwang_session"
 ACCESS_STATE_KEY = "access"
 SUBTREE_SEGMENT = "/subtree/"
+_SCOPE_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -63,20 +66,13 @@ class Access:
     """What the guard decided for this request; handlers and queries read it."""
 
     principal: Principal
-    tenant: TenantInfo
+    tenant: TenantNode
     object: str
     action: str
     decision: Decision
     scope: TenantScope
     #: every role granting this access is department-scoped: show only `department`'s work
     department_only: bool
-
-
-def session_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    auth = connection.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip() or None
-    return connection.cookies.get(SESSION_COOKIE) or None
 
 
 def principal_of(session: Session, catalogue: RoleCatalogue) -> Principal:
@@ -92,49 +88,13 @@ def principal_of(session: Session, catalogue: RoleCatalogue) -> Principal:
     )
 
 
-def _target(
-    connection: ASGIConnection[Any, Any, Any, Any],
-    directory: TenantDirectory,
-    principal: Principal,
-) -> TenantInfo:
-    code = connection.path_params.get("code")
-    if code is not None:
-        info = directory.by_code.get(str(code))
-        if info is None:
-            raise NotFound("tenant.not_found", code=str(code)[:12])
-        return info
-    info = tenant_of(connection.scope)
-    if info is not None:
-        return info
-    if principal.home_tenant_id is not None:
-        for candidate in directory.by_code.values():
-            if candidate.id == principal.home_tenant_id:
-                return candidate
-    roots = [i for i in directory.by_code.values() if i.parent_code is None]
-    if len(roots) != 1:
-        raise NotFound("not_found")
-    return roots[0]
-
-
-def _scope(
-    holder: PolicyHolder,
-    directory: TenantDirectory,
-    principal: Principal,
-    tenant: TenantInfo,
-    obj: str,
-    action: str,
-    subtree: bool,
-) -> TenantScope:
-    if not subtree:
-        return TenantScope.single(tenant.id)
-    below = [
-        i.id
-        for i in directory.by_code.values()
-        if i.id != tenant.id
-        and in_subtree(i.path, tenant.path)
-        and holder.allowed(principal.subject, i.path, obj, action)
-    ]
-    return TenantScope.subtree(tenant.id, sorted(below))
+def is_automatic_options(handler: BaseRouteHandler) -> bool:
+    """Litestar's generated OPTIONS handler: it only lists the allowed methods."""
+    return (
+        not handler.opt
+        and getattr(handler, "http_methods", None) == {"OPTIONS"}
+        and getattr(getattr(handler, "fn", None), "__name__", "") == "options_handler"
+    )
 
 
 def _department_only(
@@ -154,55 +114,125 @@ def _department_only(
     return bool(granting) and all(r.department for r in granting)
 
 
-def is_automatic_options(handler: BaseRouteHandler) -> bool:
-    """Litestar's generated OPTIONS handler: it only lists the allowed methods."""
-    return (
-        not handler.opt
-        and getattr(handler, "http_methods", None) == {"OPTIONS"}
-        and getattr(getattr(handler, "fn", None), "__name__", "") == "options_handler"
-    )
+class PolicyHolderSource(Protocol):
+    """What hands out the worker's current `PolicyHolder` (the policy sync)."""
+
+    @property
+    def holder(self) -> PolicyHolder: ...
 
 
-async def policy_guard(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-) -> None:
-    opt = handler.opt or {}
-    if opt.get("public") is True or is_automatic_options(handler):
-        return
-    obj, action = opt.get("object"), opt.get("action")
-    if not isinstance(obj, str) or not isinstance(action, str):
-        raise PermissionDenied("policy.route_undeclared", path=connection.url.path)
-    services = connection.app.state.policy
-    token = session_token(connection)
-    session = await services.session_store.get(token) if token else None
-    if session is None:
-        raise NotAuthenticated("auth.required")
-    if session.kind == "staff" and not session.second_factor:
-        raise NotAuthenticated("identity.second_factor_required")
-    catalogue: RoleCatalogue = services.catalogue
-    holder: PolicyHolder = services.sync.holder
-    directory: TenantDirectory = connection.app.state.directory
-    principal = principal_of(session, catalogue)
-    tenant = _target(connection, directory, principal)
-    decision = holder.decide(principal.subject, tenant.path, obj, action)
-    if not decision.allowed:
-        if principal.kind == "staff" and not holder.engine.grants_reaching(
-            principal.subject, tenant.path
-        ):
+class PolicyGuard:
+    """The guard on every route (a callable Litestar guard holding what it reads)."""
+
+    def __init__(
+        self,
+        *,
+        catalogue: RoleCatalogue,
+        holder: PolicyHolderSource,
+        sessions: SessionStore,
+        directory: TenantDirectory,
+    ) -> None:
+        self.catalogue = catalogue
+        self._holder = holder
+        self.sessions = sessions
+        self.directory = directory
+        self._scopes: OrderedDict[tuple[Any, ...], TenantScope] = OrderedDict()
+
+    async def __call__(
+        self, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    ) -> None:
+        opt = handler.opt or {}
+        if opt.get("public") is True or is_automatic_options(handler):
+            return
+        if opt.get("authenticated") is True:
+            await self._session(connection)
+            return
+        obj, action = opt.get("object"), opt.get("action")
+        if not isinstance(obj, str) or not isinstance(action, str):
+            raise PermissionDenied("policy.route_undeclared", path=connection.url.path)
+        session = await self._session(connection)
+        holder = self._holder.holder
+        principal = principal_of(session, self.catalogue)
+        tree = self.directory.tree
+        tenant = self._target(connection, tree, principal)
+        decision = holder.decide(principal.subject, tenant.path, obj, action)
+        if not decision.allowed:
+            if principal.kind == "staff" and not holder.engine.grants_reaching(
+                principal.subject, tenant.path
+            ):
+                raise NotFound("not_found")
+            raise PermissionDenied("auth.forbidden")
+        subtree = SUBTREE_SEGMENT in connection.url.path
+        connection.state[ACCESS_STATE_KEY] = Access(
+            principal=principal,
+            tenant=tenant,
+            object=obj,
+            action=action,
+            decision=decision,
+            scope=self._scope(holder, tree, principal, tenant, obj, action, subtree),
+            department_only=_department_only(
+                holder, self.catalogue, principal, tenant.path, obj, action
+            ),
+        )
+        connection.scope["user"] = principal
+
+    async def _session(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Session:
+        token = session_token(connection.headers, connection.cookies)
+        session = await self.sessions.get(token) if token else None
+        if session is None:
+            raise NotAuthenticated("auth.required")
+        if session.kind == "staff" and not session.second_factor:
+            raise NotAuthenticated("identity.second_factor_required")
+        connection.state[SESSION_STATE_KEY] = session
+        return session
+
+    @staticmethod
+    def _target(
+        connection: ASGIConnection[Any, Any, Any, Any], tree: TenantTree, principal: Principal
+    ) -> TenantNode:
+        """The tenant of the `{code}` path parameter, the subsite, or the caller's home."""
+        code = connection.path_params.get("code")
+        if code is not None:
+            found = tree.get(str(code))
+            if found is None:
+                raise NotFound("tenant.not_found", code=str(code)[:12])
+            return found
+        info = tenant_of(connection.scope)
+        if info is not None:
+            return info
+        if principal.home_tenant_id is not None and principal.home_tenant_id in tree.by_id:
+            return tree.by_id[principal.home_tenant_id]
+        if len(tree.roots) != 1:
             raise NotFound("not_found")
-        raise PermissionDenied("auth.forbidden")
-    subtree = SUBTREE_SEGMENT in connection.url.path
-    access = Access(
-        principal=principal,
-        tenant=tenant,
-        object=obj,
-        action=action,
-        decision=decision,
-        scope=_scope(holder, directory, principal, tenant, obj, action, subtree),
-        department_only=_department_only(holder, catalogue, principal, tenant.path, obj, action),
-    )
-    connection.state[ACCESS_STATE_KEY] = access
-    connection.scope["user"] = principal
+        return tree.roots[0]
+
+    def _scope(
+        self,
+        holder: PolicyHolder,
+        tree: TenantTree,
+        principal: Principal,
+        tenant: TenantNode,
+        obj: str,
+        action: str,
+        subtree: bool,
+    ) -> TenantScope:
+        if not subtree:
+            return TenantScope.single(tenant.id)
+        key = (holder.version, id(tree), principal.subject, tenant.code, obj, action)
+        found = self._scopes.get(key)
+        if found is not None:
+            self._scopes.move_to_end(key)
+            return found
+        below = [
+            n.id
+            for n in tree.descendants(tenant.code)
+            if holder.allowed(principal.subject, n.path, obj, action)
+        ]
+        scope = TenantScope.subtree(tenant.id, sorted(below))
+        self._scopes[key] = scope
+        if len(self._scopes) > _SCOPE_CACHE_SIZE:
+            self._scopes.popitem(last=False)
+        return scope
 
 
 def access_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Access | None:
@@ -210,16 +240,33 @@ def access_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Access | None:
     return found if isinstance(found, Access) else None
 
 
-async def provide_scoped_db_session(
-    state: State, request: ASGIConnection[Any, Any, Any, Any]
-) -> AsyncIterator[AsyncSession]:
-    """One session and transaction per request, in the scope the guard decided.
+def provide_access(request: ASGIConnection[Any, Any, Any, Any]) -> Access:
+    """The guard's decision, for handlers of object/action routes."""
+    found = access_of(request)
+    if found is None:
+        raise PermissionDenied("auth.forbidden")
+    return found
 
-    Public routes get no scope: row-level security then admits no tenant rows,
-    and the strict-context hook makes any such read fail loudly in tests.
-    """
-    access = access_of(request)
-    async with state.sessions() as session, session.begin():
-        if access is not None:
-            await apply_scope(session, access.scope)
-        yield session
+
+def actor_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The audit actor of a request: the signed-in person's login, or `anonymous`."""
+    session = connection.state.get(SESSION_STATE_KEY)
+    return person(session.login) if isinstance(session, Session) else ANONYMOUS
+
+
+def unit_of_work_provider(
+    factory: async_sessionmaker[AsyncSession],
+) -> Callable[[ASGIConnection[Any, Any, Any, Any]], AsyncIterator[UnitOfWork]]:
+    """The request's one unit of work, in the scope the guard decided (none on public routes:
+    row-level security then admits no tenant rows until a service names one)."""
+
+    async def provide_unit_of_work(
+        request: ASGIConnection[Any, Any, Any, Any],
+    ) -> AsyncIterator[UnitOfWork]:
+        access = access_of(request)
+        async with unit_of_work(
+            factory, actor=actor_of(request), scope=access.scope if access else None
+        ) as uow:
+            yield uow
+
+    return provide_unit_of_work

@@ -1,10 +1,11 @@
 """Policy administration shared by the command line and the API.
 
-Users, grants, revocations and explanations, each in one transaction. Changes
-are serialised by a transaction-scoped advisory lock and checked against an
-engine at the version just read under that lock, so two concurrent grants
-cannot together break separation of duties. A refused change is audited in a
-transaction of its own before the error reaches the caller.
+Users, grants, revocations and explanations, in the caller's unit of work.
+Changes are serialised by a transaction-scoped advisory lock and checked
+against an engine at the version just read under that lock, so two concurrent
+grants cannot together break separation of duties. A refused change is
+audited in the unit's independent transaction before the error reaches the
+caller; an accepted one announces the new policy version after commit.
 """
 
 from __future__ import annotations
@@ -15,23 +16,21 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from yiwang.platform import audit
-from yiwang.platform.database import transaction
 from yiwang.platform.errors import InvalidInput, NotFound, YiwangError
-from yiwang.platform.tenant_context import TenantScope, apply_scope
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy import store
 from yiwang.policy.catalogue import RoleCatalogue
-from yiwang.policy.domains import path_codes
 from yiwang.policy.enforcer import PolicyEngine, user_subject
 from yiwang.policy.explain import explain
-from yiwang.policy.grants import TenantNode, check_deny_override, check_grant, check_revoke
+from yiwang.policy.grants import check_deny_override, check_grant, check_revoke
 from yiwang.policy.identity.accounts import Accounts, kind_of_login
 from yiwang.policy.identity.crypto import mask_login
 from yiwang.policy.identity.models import Account
-from yiwang.tenants.models import Tenant
-from yiwang.tenants.repository import DepartmentRepository, TenantRepository
+from yiwang.tenants.repository import DepartmentRepository
+from yiwang.tenants.tree import TenantNode, TenantTree, path_codes
 
 #: pg_advisory_xact_lock key that serialises policy changes ("policy" in ASCII)
 _POLICY_LOCK = 0x706F6C696379
@@ -66,20 +65,19 @@ def subject_of(account: Account, catalogue: RoleCatalogue) -> str:
     return implicit.key if implicit is not None else user_subject(account.id)
 
 
-def node_of(tenant: Tenant) -> TenantNode:
-    return TenantNode(tenant.id, tenant.code, tenant.name, tenant.level, tenant.path)
-
-
 class PolicyAdmin:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        uow: UnitOfWork,
+        tree: TenantTree,
         catalogue: RoleCatalogue,
         accounts: Accounts,
         engines: EngineSource,
         notify: Callable[[int], Awaitable[None]],
     ) -> None:
-        self._sessions = sessions
+        self.uow = uow
+        self.session = uow.session
+        self.tree = tree
         self.catalogue = catalogue
         self.accounts = accounts
         self._engines = engines
@@ -87,11 +85,11 @@ class PolicyAdmin:
 
     # lookups ------------------------------------------------------------
 
-    async def tenant(self, session: AsyncSession, code: str) -> Tenant:
-        tenant = await TenantRepository(session).by_code(code.strip())
-        if tenant is None:
+    def tenant(self, code: str) -> TenantNode:
+        found = self.tree.get(code.strip())
+        if found is None:
             raise NotFound("tenant.not_found", pointer="/tenant", code=code[:12])
-        return tenant
+        return found
 
     async def account(self, session: AsyncSession, login: str) -> Account:
         kind = kind_of_login(login)
@@ -105,22 +103,20 @@ class PolicyAdmin:
     # refusals -----------------------------------------------------------
 
     @asynccontextmanager
-    async def _attempt(
-        self, action: str, *, actor: str, detail: dict[str, Any]
-    ) -> AsyncIterator[_Attempt]:
+    async def _attempt(self, action: str, *, detail: dict[str, Any]) -> AsyncIterator[_Attempt]:
         """Audit a change refused inside the block, then let the error through.
 
-        The record is written in a transaction of its own: the block's is
-        rolling back. It names the tenant once the block has set it.
+        The record is written in the unit's independent transaction: the unit
+        is rolling back. It names the tenant once the block has set it.
         """
         attempt = _Attempt()
         try:
             yield attempt
         except YiwangError as exc:
-            async with transaction(self._sessions) as session:
+            async with self.uow.independent() as session:
                 await store.record_refusal(
                     session,
-                    actor=actor,
+                    actor=self.uow.actor,
                     action=action,
                     code=exc.code,
                     tenant_id=attempt.tenant_id,
@@ -138,20 +134,17 @@ class PolicyAdmin:
         tenant_code: str | None,
         department: str | None,
         display_name: str | None,
-        actor: str,
     ) -> dict[str, Any]:
         detail = {"kind": kind[:20], "tenant": (tenant_code or "")[:12], "department": department}
-        async with (
-            self._attempt("user.create", actor=actor, detail=detail),
-            transaction(self._sessions) as session,
-        ):
-            tenant = await self.tenant(session, tenant_code) if tenant_code else None
+        session = self.session
+        async with self._attempt("user.create", detail=detail):
+            tenant = self.tenant(tenant_code) if tenant_code else None
             if kind == "staff" and tenant is None:
                 raise InvalidInput("identity.tenant_required", pointer="/tenant")
             if department is not None:
                 if tenant is None:
                     raise InvalidInput("identity.tenant_required", pointer="/tenant")
-                await apply_scope(session, TenantScope.single(tenant.id))
+                await self.uow.use_scope(TenantScope.single(tenant.id))
                 if department not in await DepartmentRepository(session).keys(tenant.id):
                     raise InvalidInput(
                         "identity.department_unknown",
@@ -168,9 +161,7 @@ class PolicyAdmin:
                 department_key=department,
             )
             account = created.account
-            await audit.record(
-                session,
-                actor=actor,
+            await self.uow.audit(
                 action="user.create",
                 object_type="account",
                 object_id=str(account.id),
@@ -196,22 +187,22 @@ class PolicyAdmin:
         action: str,
         *,
         tenant_code: str,
-        actor: str,
         detail: dict[str, Any],
-        apply: Callable[[AsyncSession, Tenant], Awaitable[tuple[int, dict[str, Any]]]],
+        apply: Callable[[AsyncSession, TenantNode], Awaitable[tuple[int, dict[str, Any]]]],
     ) -> dict[str, Any]:
-        """Apply one change at `tenant_code` in one transaction and announce the new version.
+        """Apply one change at `tenant_code`; the new version is announced after commit.
 
         `apply` returns the new policy version and the answer.
         """
-        async with (
-            self._attempt(action, actor=actor, detail=detail) as attempt,
-            transaction(self._sessions) as session,
-        ):
-            tenant = await self.tenant(session, tenant_code)
+        async with self._attempt(action, detail=detail) as attempt:
+            tenant = self.tenant(tenant_code)
             attempt.tenant_id = tenant.id
-            version, out = await apply(session, tenant)
-        await self._notify(version)
+            version, out = await apply(self.session, tenant)
+
+        async def announce() -> None:
+            await self._notify(version)
+
+        self.uow.after_commit(announce)
         return {**out, "policy_version": version}
 
     async def grant(
@@ -222,9 +213,8 @@ class PolicyAdmin:
         tenant_code: str,
         subtree: bool,
         granter: str | None,
-        actor: str,
     ) -> dict[str, Any]:
-        async def apply(session: AsyncSession, tenant: Tenant) -> tuple[int, dict[str, Any]]:
+        async def apply(session: AsyncSession, tenant: TenantNode) -> tuple[int, dict[str, Any]]:
             account = await self.account(session, login)
             grant = check_grant(
                 self.catalogue,
@@ -232,11 +222,13 @@ class PolicyAdmin:
                 grantee=user_subject(account.id),
                 grantee_kind=account.kind,
                 role_key=role,
-                tenant=node_of(tenant),
+                tenant=tenant,
                 subtree=subtree,
                 granter=granter,
             )
-            version = await store.add_grant(session, grant, actor=actor, tenant_id=tenant.id)
+            version = await store.add_grant(
+                session, grant, actor=self.uow.actor, tenant_id=tenant.id
+            )
             return version, {
                 "login": account.login,
                 "role": grant.role,
@@ -253,24 +245,24 @@ class PolicyAdmin:
             "tenant": tenant_code[:12],
             "subtree": subtree,
         }
-        return await self._change(
-            "role.grant", tenant_code=tenant_code, actor=actor, detail=detail, apply=apply
-        )
+        return await self._change("role.grant", tenant_code=tenant_code, detail=detail, apply=apply)
 
     async def revoke(
-        self, *, login: str, role: str, tenant_code: str, granter: str | None, actor: str
+        self, *, login: str, role: str, tenant_code: str, granter: str | None
     ) -> dict[str, Any]:
-        async def apply(session: AsyncSession, tenant: Tenant) -> tuple[int, dict[str, Any]]:
+        async def apply(session: AsyncSession, tenant: TenantNode) -> tuple[int, dict[str, Any]]:
             account = await self.account(session, login)
             grants = check_revoke(
                 self.catalogue,
                 await self._locked_engine(session),
                 grantee=user_subject(account.id),
                 role_key=role,
-                tenant=node_of(tenant),
+                tenant=tenant,
                 granter=granter,
             )
-            version = await store.remove_grants(session, grants, actor=actor, tenant_id=tenant.id)
+            version = await store.remove_grants(
+                session, grants, actor=self.uow.actor, tenant_id=tenant.id
+            )
             return version, {
                 "login": account.login,
                 "role": role,
@@ -284,7 +276,7 @@ class PolicyAdmin:
             "tenant": tenant_code[:12],
         }
         return await self._change(
-            "role.revoke", tenant_code=tenant_code, actor=actor, detail=detail, apply=apply
+            "role.revoke", tenant_code=tenant_code, detail=detail, apply=apply
         )
 
     async def deny(
@@ -295,21 +287,22 @@ class PolicyAdmin:
         action: str,
         tenant_code: str,
         granter: str | None,
-        actor: str,
     ) -> dict[str, Any]:
         """Add a region's deny override at its own node."""
 
-        async def apply(session: AsyncSession, tenant: Tenant) -> tuple[int, dict[str, Any]]:
+        async def apply(session: AsyncSession, tenant: TenantNode) -> tuple[int, dict[str, Any]]:
             rule = check_deny_override(
                 self.catalogue,
                 await self._locked_engine(session),
                 role_key=role,
                 obj=obj,
                 action=action,
-                tenant=node_of(tenant),
+                tenant=tenant,
                 granter=granter,
             )
-            version = await store.add_override(session, rule, actor=actor, tenant_id=tenant.id)
+            version = await store.add_override(
+                session, rule, actor=self.uow.actor, tenant_id=tenant.id
+            )
             return version, {**rule.as_dict(), "tenant": tenant.code}
 
         detail = {
@@ -319,20 +312,20 @@ class PolicyAdmin:
             "tenant": tenant_code[:12],
         }
         return await self._change(
-            "policy.deny", tenant_code=tenant_code, actor=actor, detail=detail, apply=apply
+            "policy.deny", tenant_code=tenant_code, detail=detail, apply=apply
         )
 
     async def list_grants(self, login: str | None) -> list[dict[str, Any]]:
-        async with self._sessions() as session:
-            engine = await self._engines.engine_at(session, await store.current_version(session))
-            accounts: list[Account]
-            if login is not None:
-                accounts = [await self.account(session, login)]
-            else:
-                ids = {int(s.split(":", 1)[1]) for s in engine.subjects() if s.startswith("user:")}
-                rows = await session.scalars(select(Account).where(Account.id.in_(ids)))
-                accounts = sorted(rows, key=lambda a: a.id)
-            tenants = {t.path: t for t in await TenantRepository(session).all()}
+        session = self.session
+        engine = await self._engines.engine_at(session, await store.current_version(session))
+        accounts: list[Account]
+        if login is not None:
+            accounts = [await self.account(session, login)]
+        else:
+            ids = {int(s.split(":", 1)[1]) for s in engine.subjects() if s.startswith("user:")}
+            rows = await session.scalars(select(Account).where(Account.id.in_(ids)))
+            accounts = sorted(rows, key=lambda a: a.id)
+        tenants = {t.path: t for t in self.tree.by_code.values()}
         out = []
         for account in accounts:
             for g in engine.grants_of(user_subject(account.id)):
@@ -357,10 +350,11 @@ class PolicyAdmin:
     ) -> dict[str, Any]:
         self.catalogue.check_action(action)
         self.catalogue.check_object(obj)
-        async with self._sessions() as session:
-            tenant = await self.tenant(session, tenant_code)
-            account = await self.account(session, login)
-            engine = await self._engines.engine_at(session, await store.current_version(session))
+        tenant = self.tenant(tenant_code)
+        account = await self.account(self.session, login)
+        engine = await self._engines.engine_at(
+            self.session, await store.current_version(self.session)
+        )
         out = explain(engine, subject_of(account, self.catalogue), tenant.path, obj, action)
         out["login"] = account.login
         out["tenant"] = {"code": tenant.code, "name": tenant.name, "path": tenant.path}

@@ -1,24 +1,68 @@
-"""`yiwang tenants ...` and `yiwang calendar ...`."""
+"""`yiwang tenants ...` and `yiwang calendar ...`: the same services as the API, acting
+as the command line, so running servers see each change as they see the API's."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from yiwang.platform.cli_support import echo_json, run, sessions, settings_of
-from yiwang.tenants import lifecycle
-from yiwang.tenants.calendars import service as calendar_service
-from yiwang.tenants.onboarding import service as onboarding
-from yiwang.tenants.repository import TenantRepository
+from yiwang.platform.cli_support import (
+    CommandEnvironment,
+    command_environment,
+    echo_json,
+    existing_file,
+    run,
+    settings_of,
+)
+from yiwang.platform.settings import Settings
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.tenants.dependencies import TenantServices
+from yiwang.tenants.directory import TenantDirectory
+from yiwang.tenants.onboarding.service import OnboardingStep, OnboardResult
+
+T = TypeVar("T")
+
+
+#: `ctx.meta` key under which the `yiwang` command (the composition root) supplies the
+#: steps that complete an onboarding, as the app does (see `OnboardingStep`)
+ONBOARDING_STEPS = "yiwang.onboarding_steps"
+StepsFor = Callable[[CommandEnvironment], tuple[OnboardingStep, ...]]
+
+
+@asynccontextmanager
+async def tenant_services(env: CommandEnvironment) -> AsyncIterator[TenantServices]:
+    directory = TenantDirectory(env.sessions, env.cache)
+    await directory.load()
+    context = click.get_current_context(silent=True)
+    steps_for: StepsFor | None = context.meta.get(ONBOARDING_STEPS) if context else None
+    steps = steps_for(env) if steps_for else ()
+    yield TenantServices(directory, env.settings.templates_root, onboarding_steps=steps)
+
+
+def run_in_unit(
+    settings: Settings, call: Callable[[TenantServices, UnitOfWork], Awaitable[T]]
+) -> T:
+    """Run `call` in one unit of work of the command line and return its answer."""
+
+    async def body() -> T:
+        async with (
+            command_environment(settings) as env,
+            tenant_services(env) as services,
+            env.unit() as uow,
+        ):
+            return await call(services, uow)
+
+    return run(body)
 
 
 def _read_divisions(path: Path, templates_root: Path) -> bytes:
-    candidate = path if path.exists() else templates_root / path
-    if not candidate.is_file():
-        raise click.BadParameter(f"找不到区划文件 {path}", param_hint="--divisions")
-    return candidate.read_bytes()
+    """A division file by path, or by name among the bundled templates."""
+    return existing_file(path, also_under=templates_root).read_bytes()
 
 
 @click.group("tenants", help="租户（地区）管理")
@@ -29,13 +73,12 @@ def tenants_group() -> None:
 @tenants_group.command("onboard", help="按区划文件和模板创建整个租户树（幂等）")
 @click.option("--divisions", "divisions_path", type=click.Path(path_type=Path), required=True)
 @click.option("--template", "template", default="standard", show_default=True)
-@click.option("--actor", default="cli", show_default=True)
 @click.pass_context
-def onboard_cmd(ctx: click.Context, divisions_path: Path, template: str, actor: str) -> None:
+def onboard_cmd(ctx: click.Context, divisions_path: Path, template: str) -> None:
     settings = settings_of(ctx)
     raw = _read_divisions(divisions_path, settings.templates_root)
 
-    async def body() -> onboarding.OnboardResult:
+    async def call(services: TenantServices, uow: UnitOfWork) -> OnboardResult:
         with Progress(
             TextColumn("[bold]导入区划"),
             BarColumn(),
@@ -49,17 +92,11 @@ def onboard_cmd(ctx: click.Context, divisions_path: Path, template: str, actor: 
             def step(done: int, total: int, name: str) -> None:
                 bar.update(task, completed=done, total=total, description=name)
 
-            async with sessions(settings) as factory, factory() as session, session.begin():
-                return await onboarding.onboard(
-                    session,
-                    divisions=raw,
-                    template_name=template,
-                    templates_root=settings.templates_root,
-                    actor=actor,
-                    progress=step,
-                )
+            return await services.onboarding(uow).onboard(
+                divisions=raw, template_name=template, progress=step
+            )
 
-    result = run(body)
+    result = run_in_unit(settings, call)
     if not result.changed:
         click.echo("没有变化：所有地区、部门和日历均已存在。(nothing changed)")
     echo_json(result.as_dict())
@@ -70,40 +107,33 @@ def onboard_cmd(ctx: click.Context, divisions_path: Path, template: str, actor: 
 def list_cmd(ctx: click.Context) -> None:
     settings = settings_of(ctx)
 
-    async def body() -> list[dict[str, object]]:
-        async with sessions(settings) as factory, factory() as session:
-            return [
-                {
-                    "code": t.code,
-                    "name": t.name,
-                    "level": t.level,
-                    "status": t.status,
-                    "slug": t.slug,
-                    "path": t.path,
-                }
-                for t in await TenantRepository(session).all()
-            ]
+    async def call(services: TenantServices, _: UnitOfWork) -> list[dict[str, object]]:
+        return [
+            {
+                "code": t.code,
+                "name": t.name,
+                "level": t.level,
+                "status": t.status,
+                "slug": t.slug,
+                "path": t.path,
+            }
+            for t in services.tree.by_code.values()
+        ]
 
-    echo_json(run(body))
+    echo_json(run_in_unit(settings, call))
 
 
 def _lifecycle_command(action: str, help_text: str) -> click.Command:
     @click.command(action, help=help_text)
     @click.argument("code")
     @click.option("--reason", default=None)
-    @click.option("--actor", default="cli", show_default=True)
     @click.pass_context
-    def command(ctx: click.Context, code: str, reason: str | None, actor: str) -> None:
-        settings = settings_of(ctx)
+    def command(ctx: click.Context, code: str, reason: str | None) -> None:
+        async def call(services: TenantServices, uow: UnitOfWork) -> dict[str, str]:
+            tenant = await services.lifecycle(uow).change(code, action, reason=reason)
+            return {"code": tenant.code, "name": tenant.name, "status": tenant.status}
 
-        async def body() -> dict[str, str]:
-            async with sessions(settings) as factory, factory() as session, session.begin():
-                tenant = await lifecycle.change_status(
-                    session, code=code, action=action, actor=actor, reason=reason
-                )
-                return {"code": tenant.code, "name": tenant.name, "status": tenant.status}
-
-        echo_json(run(body))
+        echo_json(run_in_unit(settings_of(ctx), call))
 
     return command
 
@@ -124,21 +154,15 @@ def calendar_group() -> None:
 @calendar_group.command("import", help="导入某一年的节假日安排（替换该年）")
 @click.option("--tenant", "code", required=True, help="省级租户的区划代码")
 @click.option("--year", type=int, required=True)
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--actor", default="cli", show_default=True)
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
-def calendar_import(ctx: click.Context, code: str, year: int, csv_file: Path, actor: str) -> None:
-    settings = settings_of(ctx)
+def calendar_import(ctx: click.Context, code: str, year: int, csv_file: Path) -> None:
+    raw = existing_file(csv_file).read_bytes()
 
-    raw = csv_file.read_bytes()
+    async def call(services: TenantServices, uow: UnitOfWork) -> int:
+        return await services.calendars(uow).replace_year(code, year, raw)
 
-    async def body() -> int:
-        async with sessions(settings) as factory, factory() as session, session.begin():
-            return await calendar_service.replace_year(
-                session, code=code, year=year, csv_text=raw, actor=actor
-            )
-
-    echo_json({"tenant": code, "year": year, "entries": run(body)})
+    echo_json({"tenant": code, "year": year, "entries": run_in_unit(settings_of(ctx), call)})
 
 
 @calendar_group.command("show", help="显示某地区某一年的节假日与调休")
@@ -146,13 +170,10 @@ def calendar_import(ctx: click.Context, code: str, year: int, csv_file: Path, ac
 @click.option("--year", type=int, required=True)
 @click.pass_context
 def calendar_show(ctx: click.Context, code: str, year: int) -> None:
-    settings = settings_of(ctx)
+    async def call(services: TenantServices, uow: UnitOfWork) -> list[dict[str, str]]:
+        return [
+            {"date": e.day.isoformat(), "kind": e.kind, "name": e.name}
+            for e in await services.calendars(uow).entries_for(code, year)
+        ]
 
-    async def body() -> list[dict[str, str]]:
-        async with sessions(settings) as factory, factory() as session:
-            return [
-                {"date": e.day.isoformat(), "kind": e.kind, "name": e.name}
-                for e in await calendar_service.entries_for(session, code, year)
-            ]
-
-    echo_json(run(body))
+    echo_json(run_in_unit(settings_of(ctx), call))

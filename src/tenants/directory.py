@@ -1,102 +1,101 @@
-"""An in-process directory of tenants for subsite resolution on the hot path.
+"""The in-process tenant tree of a worker, kept current across workers.
 
-Resolution must cost a dict lookup, so the directory is loaded whole (a province
-has ~100 tenants) and reloaded when the shared version in Redis changes; a
-worker that missed a message still notices at its next check.
+Resolution must cost a dict lookup, so the tree is loaded whole (a province
+has ~100 tenants) and replaced when the registry changes. Every change, through
+any door, bumps `registry_state.version` in its own transaction and, once
+committed, announces the version on a Redis channel: workers reload within
+milliseconds through Redis, and within `poll_seconds` by polling PostgreSQL
+when Redis is away or a message was lost.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+import asyncio
+import contextlib
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from yiwang.platform.cache import Cache, cache_key
-from yiwang.tenants.models import Tenant
+from yiwang.platform.cache import Cache, stop_task, subscribe_forever
 from yiwang.tenants.repository import TenantRepository
+from yiwang.tenants.tree import TenantTree
 
-VERSION_KEY = cache_key("tenants", "version")
-CHECK_INTERVAL_SECONDS = 1.0
+log = structlog.get_logger(__name__)
+
+CHANNEL = "yiwang:tenants:version"
+POLL_SECONDS = 1.0
 
 
-@dataclass(frozen=True)
-class TenantInfo:
-    id: int
-    code: str
-    name: str
-    level: str
-    status: str
-    slug: str
-    path: str
-    parent_code: str | None
-
-    @property
-    def path_ids(self) -> tuple[str, ...]:
-        return tuple(self.path.strip("/").split("/"))
+async def announce(cache: Cache, version: int) -> None:
+    """Tell every worker that registry `version` is committed (best effort: they poll)."""
+    await cache.publish(CHANNEL, str(version))
 
 
 class TenantDirectory:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cache: Cache) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cache: Cache,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
         self._sessions = sessions
         self._cache = cache
-        self.by_code: dict[str, TenantInfo] = {}
-        self.by_slug: dict[str, TenantInfo] = {}
-        self.by_host: dict[str, TenantInfo] = {}
-        self.children: dict[str, list[TenantInfo]] = {}
-        self._version: bytes | None = None
-        self._checked_at = 0.0
+        self.poll_seconds = poll_seconds
+        #: replaced whole on every reload, so a reader holding it sees one version
+        self.tree: TenantTree = TenantTree.of(())
+        self.version = -1
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def load(self) -> None:
-        async with self._sessions() as session:
-            tenants = await TenantRepository(session).all()
-        self._fill(tenants)
-        self._version = await self._cache.get(VERSION_KEY)
-        self._checked_at = time.monotonic()
+        """Read the tree and its version in one snapshot."""
+        async with self._sessions() as session, session.begin():
+            repo = TenantRepository(session)
+            version = await repo.version()
+            tree = TenantTree.from_rows(await repo.all())
+        self.tree, self.version = tree, version
 
-    def _fill(self, tenants: Sequence[Tenant]) -> None:
-        rows = list(tenants)
-        by_id = {t.id: t for t in rows}
-        infos = [
-            TenantInfo(
-                t.id,
-                t.code,
-                t.name,
-                t.level,
-                t.status,
-                t.slug,
-                t.path,
-                by_id[t.parent_id].code if t.parent_id in by_id else None,
-            )
-            for t in rows
-        ]
-        self.by_code = {i.code: i for i in infos}
-        self.by_slug = {i.slug: i for i in infos}
-        self.by_host = {h.lower(): self.by_code[t.code] for t in rows for h in t.hosts}
-        children: dict[str, list[TenantInfo]] = {}
-        for info in infos:
-            if info.parent_code:
-                children.setdefault(info.parent_code, []).append(info)
-        self.children = children
-
-    def is_stale(self) -> bool:
-        """Cheap check for the hot path: is a version check due?"""
-        return time.monotonic() - self._checked_at >= CHECK_INTERVAL_SECONDS
-
-    async def refresh_if_stale(self) -> None:
-        now = time.monotonic()
-        if now - self._checked_at < CHECK_INTERVAL_SECONDS:
-            return
-        self._checked_at = now
-        version = await self._cache.get(VERSION_KEY)
-        if version != self._version:
+    async def refresh(self) -> bool:
+        """Reload if the registry holds a newer version; True if a new tree went in."""
+        async with self._lock:
+            async with self._sessions() as session:
+                current = await TenantRepository(session).version()
+            if current == self.version:
+                return False
             await self.load()
+            return True
 
-    async def changed(self) -> None:
-        """Call after a change to the registry: bumps the shared version and reloads."""
-        await self._cache.set(VERSION_KEY, str(time.time_ns()))
+    async def changed(self, version: int) -> None:
+        """After committing `version` here: reload, then tell the other workers."""
+        await self.refresh()
+        await announce(self._cache, version)
+
+    async def start(self) -> None:
+        """Load, then keep current in the background: poll and listen."""
         await self.load()
+        self._tasks = [
+            asyncio.create_task(self._poll(), name="tenants-poll"),
+            asyncio.create_task(self._listen(), name="tenants-listen"),
+        ]
 
-    def ancestors(self, info: TenantInfo) -> list[TenantInfo]:
-        return [self.by_code[c] for c in info.path_ids[:-1] if c in self.by_code]
+    async def stop(self) -> None:
+        for task in self._tasks:
+            await stop_task(task)
+        self._tasks = []
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                await self.refresh()
+            except Exception as exc:  # the database may be briefly away; keep serving
+                log.warning("tenants_poll_failed", error=str(exc))
+
+    async def _listen(self) -> None:
+        await subscribe_forever(self._cache.client, CHANNEL, self._on_message)
+
+    async def _on_message(self, data: bytes) -> None:
+        with contextlib.suppress(ValueError):
+            if int(data) != self.version:
+                await self.refresh()

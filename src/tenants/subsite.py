@@ -18,8 +18,9 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from yiwang.platform.i18n import negotiate_locale, translate
-from yiwang.tenants.directory import TenantDirectory, TenantInfo
+from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.models import Status
+from yiwang.tenants.tree import TenantNode
 
 STATE_KEY = "subsite_tenant"
 SUBSITE_PREFIX = "/r/"
@@ -35,11 +36,11 @@ _HTTP = cast(Any, ScopeType.HTTP.value)
 _ACTIVE, _SUSPENDED = Status.ACTIVE.value, Status.SUSPENDED.value
 
 
-def tenant_of(scope: Scope | dict[str, Any]) -> TenantInfo | None:
+def tenant_of(scope: Scope | dict[str, Any]) -> TenantNode | None:
     """The tenant the resolver attached to this request, if any."""
     state = scope.get("state") or {}
     info = state.get(STATE_KEY)
-    return info if isinstance(info, TenantInfo) else None
+    return info if isinstance(info, TenantNode) else None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -89,22 +90,20 @@ class SubsiteResolver:
         if host is None:
             await _page(send, 400, "tenant.host_invalid", scope)
             return
-        directory = self.directory
-        if directory.is_stale():
-            await directory.refresh_if_stale()
         path: str = scope["path"]
-        info: TenantInfo | None
+        tree = self.directory.tree  # kept current by the directory's own tasks
+        info: TenantNode | None
         if path.startswith(SUBSITE_PREFIX):
             code = path[len(SUBSITE_PREFIX) :].split("/", 1)[0]
-            info = directory.by_code.get(code)  # holds only valid codes: no regex needed
+            info = tree.by_code.get(code)  # holds only valid codes: no regex needed
             if info is None:
                 await _page(send, 404, "tenant.not_found", scope, code=code[:12])
                 return
         else:
-            info = directory.by_host.get(host)
+            info = tree.by_host.get(host)
             if info is None and host.endswith(self.suffix):
                 slug = host[: -len(self.suffix)]
-                info = directory.by_slug.get(slug)
+                info = tree.by_slug.get(slug)
                 if info is None:
                     await _page(send, 404, "tenant.not_found", scope, code=slug[:63])
                     return

@@ -16,11 +16,14 @@ import psycopg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.integration.stack import Stack
 from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
+from yiwang.policy.dependencies import build_policy
+from yiwang.policy.identity.dependencies import build_identity
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
 from yiwang.policy.identity.sms import DevelopmentSmsGateway
-from yiwang.policy.plugin import PolicyServices, build_services
+from yiwang.tenants.directory import TenantDirectory
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -57,20 +60,23 @@ async def services(
     gansu: dict[str, int],
     sessions: async_sessionmaker[AsyncSession],
     tmp_path: Path,
-) -> AsyncIterator[PolicyServices]:
+) -> AsyncIterator[Stack]:
     cache = Cache(migrated.redis_url)
-    built = build_services(
+    directory = TenantDirectory(sessions, cache)
+    await directory.load()
+    policy = build_policy(migrated, sessions, cache, poll_seconds=0.2)
+    identity = build_identity(
         migrated,
-        sessions,
         cache,
+        is_admin=policy.is_admin,
         sms_gateway=DevelopmentSmsGateway(tmp_path / "sms.log"),
         hashing=PasswordHashing(HashingParameters.for_tests()),
-        poll_seconds=0.2,
     )
-    await built.sync.start()
+    built = Stack(sessions, cache, directory, policy, identity)
+    await policy.sync.start()
     try:
         yield built
     finally:
         # Bounded, so a stuck background task fails the teardown instead of hanging the suite.
-        await asyncio.wait_for(built.sync.stop(), 10)
+        await asyncio.wait_for(policy.sync.stop(), 10)
         await asyncio.wait_for(cache.close(), 10)

@@ -9,34 +9,34 @@ import pyotp
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from yiwang.policy.plugin import PolicyServices
+from tests.integration.stack import Stack
 
 PASSWORD = "Hx7#qLm2vT"
 
 
 async def make_staff(
-    services: PolicyServices,
+    services: Stack,
     login: str,
     tenant: str,
     grants: list[tuple[str, str, bool]],
     department: str | None = None,
 ) -> str:
     """Create a staff account with grants; returns its TOTP secret."""
-    created = await services.admin.create_user(
+    created = await services.admin(
+        "create_user",
         login=login,
         kind="staff",
         tenant_code=tenant,
         department=department,
         display_name=None,
-        actor="test",
     )
     async with services.sessions() as db, db.begin():
         account = await services.accounts.get(db, created["id"])
         assert account is not None
         account.password_hash = services.accounts.hashing.hash(PASSWORD)
     for role, code, subtree in grants:
-        await services.admin.grant(
-            login=login, role=role, tenant_code=code, subtree=subtree, granter=None, actor="test"
+        await services.admin(
+            "grant", login=login, role=role, tenant_code=code, subtree=subtree, granter=None
         )
     return str(parse_qs(urlparse(created["totp_uri"]).query)["secret"][0])
 

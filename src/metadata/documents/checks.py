@@ -247,6 +247,7 @@ def _condition_patterns(node: Any, pointer: str) -> Iterator[ErrorDetail]:
 def _code_lists(code_lists: Mapping[str, Any], pointer: str) -> Iterator[ErrorDetail]:
     for key, code_list in code_lists.items():
         seen: set[str] = set()
+        catch_all: str | None = None
         for index, value in enumerate(code_list["values"]):
             if value["code"] in seen:
                 yield ErrorDetail(
@@ -255,6 +256,14 @@ def _code_lists(code_lists: Mapping[str, Any], pointer: str) -> Iterator[ErrorDe
                     {"code": value["code"], "code_list": key},
                 )
             seen.add(value["code"])
+            if value.get("catch_all"):
+                if catch_all is not None:
+                    yield ErrorDetail(
+                        "metadata.code_list.catch_all_twice",
+                        pointers.join(pointer, key, "values", index, "catch_all"),
+                        {"code_list": key, "code": value["code"], "other": catch_all},
+                    )
+                catch_all = value["code"]
 
 
 def _forms(document: Document, pointer: str) -> Iterator[ErrorDetail]:

@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from yiwang.metadata.documents.shapes import Model, Overlay
 from yiwang.metadata.resolution.memo import ResolutionCache
 from yiwang.metadata.resolution.resolve import EffectiveModel, Layer, resolve
-from yiwang.metadata.tenant_tree import TenantTree
 from yiwang.metadata.versions.repository import MetadataRepository, published_scope
 from yiwang.platform.cache import Cache, cache_key, stop_task, subscribe_forever
 from yiwang.platform.errors import NotFound
+from yiwang.tenants.tree import TenantTree
 
 log = structlog.get_logger(__name__)
 
@@ -152,7 +152,7 @@ class ModelCache:
         if found is not None:
             self._contents.move_to_end(local_key)
             return found
-        key = cache_key("metadata", "version", ref.tenant_id, ref.version_id)
+        key = cache_key("metadata", "version", ref.tenant_id, ref.version_id, ref.content_hash)
         raw = await self.cache.get(key) if self.cache is not None else None
         if raw is not None:
             content: dict[str, Any] = json.loads(raw)

@@ -1,22 +1,20 @@
 """Versions and publishing: draft -> validate -> impact preview -> publish -> rollback.
 
-The root tenant (the province) owns the base model; every other tenant owns
+Each root tenant (a province) owns its base model; every other tenant owns
 at most an overlay. A draft is a working copy of either; publishing checks it
 in full, previews its impact on every tenant below, refuses if any of their
 overlays would no longer apply, then stores an immutable version with its
 content hash, bumps the publish generation and writes an audit record, all in
-the caller's transaction. After the commit the caller announces the new
-generation (`ModelCache.announce`) so other workers drop their stale chains.
+the caller's unit of work. Once it commits, the new generation is announced
+(`ModelCache.announce`) so every worker drops its stale chains.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.metadata.documents.base_model import parse_base_model
 from yiwang.metadata.documents.errors import MetadataInvalid
@@ -24,6 +22,10 @@ from yiwang.metadata.documents.hashing import content_hash
 from yiwang.metadata.documents.metaschemas import overlay_errors
 from yiwang.metadata.documents.problems import Problems, raise_for
 from yiwang.metadata.documents.shapes import Document, Overlay
+from yiwang.metadata.generators.descriptors import citizen_form_descriptor
+from yiwang.metadata.generators.draft07 import to_draft07
+from yiwang.metadata.generators.openapi import openapi_components
+from yiwang.metadata.generators.record_schema import record_schema
 from yiwang.metadata.resolution.diff import Change, diff_documents
 from yiwang.metadata.resolution.impact import ImpactPreview, preview_impact
 from yiwang.metadata.resolution.resolve import (
@@ -33,16 +35,25 @@ from yiwang.metadata.resolution.resolve import (
     check_layers,
     freeze,
 )
-from yiwang.metadata.tenant_tree import TenantNode, TenantTree
 from yiwang.metadata.versions.bundled import load_base_model, load_overlays
 from yiwang.metadata.versions.model_cache import Chain, ModelCache
 from yiwang.metadata.versions.models import MetadataVersion
 from yiwang.metadata.versions.repository import MetadataRepository, published_scope
-from yiwang.platform import audit
-from yiwang.platform.errors import Conflict, ErrorDetail, NotFound
-from yiwang.platform.tenant_context import TenantScope, apply_scope
+from yiwang.platform.errors import Conflict, ErrorDetail, NotFound, render_details
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.tenants.onboarding.service import Onboarded
+from yiwang.tenants.onboarding.tenant_templates import load_template
+from yiwang.tenants.tree import TenantNode, TenantTree
 
 AUDIT_OBJECT = "metadata_version"
+#: the exchange format of `export` and `import`
+EXCHANGE_FORMAT = "yiwang-metadata/1"
+
+
+def checked(errors: list[ErrorDetail]) -> dict[str, Any]:
+    """The answer of a check: valid, and every problem when not."""
+    return {"valid": not errors, "errors": render_details(errors)}
 
 
 @dataclass(frozen=True)
@@ -87,13 +98,14 @@ def version_summary(version: MetadataVersion) -> dict[str, Any]:
 
 
 class MetadataService:
-    """Metadata of the tenants of one tree, in one session's transaction."""
+    """Metadata of the tenants of one tree, in the caller's unit of work."""
 
-    def __init__(self, session: AsyncSession, tree: TenantTree, models: ModelCache) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork, tree: TenantTree, models: ModelCache) -> None:
+        self.uow = uow
+        self.session = uow.session
         self.tree = tree
         self.models = models
-        self.repo = MetadataRepository(session)
+        self.repo = MetadataRepository(uow.session)
 
     # --- reading --------------------------------------------------------------
 
@@ -105,6 +117,24 @@ class MetadataService:
 
     async def history(self, code: str) -> list[MetadataVersion]:
         return await self.repo.history(self.tree.node(code).id)
+
+    async def types(self, code: str) -> list[dict[str, Any]]:
+        """The item types of `code`'s effective model: key, kind and label."""
+        model = await self.effective(code)
+        return [
+            {"key": key, "kind": doc["kind"], "label": doc["label"]}
+            for key, doc in model.documents.items()
+        ]
+
+    async def record_schema(self, code: str, key: str, dialect: str) -> dict[str, Any]:
+        schema = record_schema(await self.effective(code), key)
+        return to_draft07(schema) if dialect == "draft-07" else schema
+
+    async def openapi(self, code: str) -> dict[str, Any]:
+        return openapi_components(await self.effective(code))
+
+    async def citizen_form(self, code: str, key: str, form: str) -> dict[str, Any]:
+        return citizen_form_descriptor(await self.effective(code), code, key, form)
 
     async def effective_version_id(self, code: str) -> int:
         """The id records store: the effective model they were validated against."""
@@ -120,7 +150,7 @@ class MetadataService:
         if effective:
             model = await self.effective(code)
             return {
-                "format": "yiwang-metadata/1",
+                "format": EXCHANGE_FORMAT,
                 "tenant": code,
                 "kind": "effective",
                 "content_hash": model.content_hash,
@@ -131,7 +161,7 @@ class MetadataService:
         if current is None:
             raise NotFound("metadata.version.none", tenant=code)
         return {
-            "format": "yiwang-metadata/1",
+            "format": EXCHANGE_FORMAT,
             "tenant": code,
             "kind": current.kind,
             "number": current.number,
@@ -142,13 +172,13 @@ class MetadataService:
     # --- drafts ---------------------------------------------------------------
 
     def _is_root(self, node: TenantNode) -> bool:
-        return node.parent is None
+        return node.parent_code is None
 
     async def draft(self, code: str) -> dict[str, Any] | None:
         found = await self.repo.draft(self.tree.node(code).id)
         return found.content if found is not None else None
 
-    async def save_draft(self, code: str, content: Any, actor: str) -> None:
+    async def save_draft(self, code: str, content: Any) -> None:
         """Store a working copy; it may be incomplete, but must be an object of the right kind."""
         node = self.tree.node(code)
         if not isinstance(content, dict):
@@ -165,8 +195,15 @@ class MetadataService:
             )
         current = await self.repo.current(node.id)
         await self.repo.save_draft(
-            node.id, content, current.id if current is not None else None, actor
+            node.id, content, current.id if current is not None else None, self.uow.actor
         )
+
+    async def save_and_check(self, code: str, content: Any) -> dict[str, Any]:
+        """Store the draft, then say whether it could be published and, if not, why."""
+        if isinstance(content, dict) and content.get("format") == EXCHANGE_FORMAT:
+            content = content.get("content")
+        await self.save_draft(code, content)
+        return checked(await self.validate(code, content))
 
     async def discard_draft(self, code: str) -> None:
         await self.repo.drop_draft(self.tree.node(code).id)
@@ -181,7 +218,7 @@ class MetadataService:
 
     async def _inherited(self, code: str) -> tuple[Layer, ...]:
         """The layers of `code`'s ancestors as currently published (its own excluded)."""
-        parent = self.tree.node(code).parent
+        parent = self.tree.node(code).parent_code
         assert parent is not None, "the root inherits nothing"
         return (await self.models.effective(self.session, self.tree, parent)).layers
 
@@ -266,7 +303,7 @@ class MetadataService:
         )
 
     async def publish(
-        self, code: str, actor: str, *, note: str | None = None, content: Any = None
+        self, code: str, *, note: str | None = None, content: Any = None
     ) -> PublishResult:
         """Publish the draft (or `content`): checked, previewed, stored, audited."""
         node = self.tree.node(code)
@@ -284,20 +321,20 @@ class MetadataService:
             content=body,
             content_hash=digest,
             based_on=based_on,
-            actor=actor,
+            actor=self.uow.actor,
             note=note,
         )
         await self.repo.drop_draft(node.id)
-        return await self._finish(node, version, "metadata.publish", actor, preview)
+        return await self._finish(node, version, "metadata.publish", preview)
 
     async def _based_on(self, code: str) -> list[dict[str, Any]]:
-        parent = self.tree.node(code).parent
+        parent = self.tree.node(code).parent_code
         if parent is None:
             return []
         chain: Chain = await self.models.chain(self.session, self.tree, parent)
         return [ref.as_dict() for ref in chain]
 
-    async def rollback(self, code: str, actor: str) -> PublishResult:
+    async def rollback(self, code: str) -> PublishResult:
         """Make the version before the current one current again, if nothing below breaks."""
         node = self.tree.node(code)
         current = await self.repo.current(node.id)
@@ -311,20 +348,22 @@ class MetadataService:
         preview = await self.preview(code, previous.content)
         self._refuse_conflicts(preview)
         await self.repo.roll_back(current, previous)
-        return await self._finish(node, previous, "metadata.rollback", actor, preview)
+        return await self._finish(node, previous, "metadata.rollback", preview)
 
     async def _finish(
         self,
         node: TenantNode,
         version: MetadataVersion,
         action: str,
-        actor: str,
         preview: ImpactPreview,
     ) -> PublishResult:
         generation = await self.repo.bump_generation()
-        await audit.record(
-            self.session,
-            actor=actor,
+
+        async def announce() -> None:
+            await self.models.announce(generation)
+
+        self.uow.after_commit(announce)
+        await self.uow.audit(
             action=action,
             object_type=AUDIT_OBJECT,
             object_id=f"{node.code}/{version.number}",
@@ -351,31 +390,54 @@ class MetadataService:
 
 
 async def install_templates(
-    session: AsyncSession, tree: TenantTree, templates_root: Path, actor: str
+    uow: UnitOfWork, tree: TenantTree, models: ModelCache, templates_root: Path
 ) -> list[PublishResult]:
-    """Publish the template base model and example overlays where nothing is published yet.
+    """Publish the bundled base model and example overlays where nothing is published yet.
 
-    Idempotent: a tenant that already has a current version is left alone, so
-    onboarding may call it on every run. Overlays apply top-down, each checked
-    against what its ancestors have just published in this same transaction,
-    which is why a private, uncached `ModelCache` reads them: nothing of an
-    uncommitted transaction may reach the shared caches. The caller commits,
-    then announces the last generation.
+    Every root of the tree (every province) gets the base model its tenant
+    template names (`base:`, by default `tenant_templates/base`); the example
+    overlays go to the tenants that exist. Idempotent: a tenant that already has
+    a current version is left alone, so onboarding and every start may call it.
+    Overlays apply top-down, each checked against what its ancestors have just
+    published in this same transaction, which is why a private, uncached
+    `ModelCache` reads them: nothing of an uncommitted transaction may reach the
+    shared caches. After commit, `models` announces the last generation.
     """
-    service = MetadataService(session, tree, ModelCache(None, poll_seconds=0.0))
+    service = MetadataService(uow, tree, ModelCache(None, poll_seconds=0.0))
     results: list[PublishResult] = []
-    root = tree.root
-    steps: list[tuple[TenantNode, dict[str, Any]]] = [
-        (root, load_base_model(templates_root).as_json())
-    ]
+    bases: dict[str, dict[str, Any]] = {}
+    steps: list[tuple[TenantNode, dict[str, Any]]] = []
+    for root in tree.roots:
+        folder = load_template(templates_root, root.template).base if root.template else "base"
+        if folder not in bases:
+            bases[folder] = load_base_model(templates_root, folder).as_json()
+        steps.append((root, bases[folder]))
     overlays = load_overlays(templates_root)
-    ordered = sorted(
-        (tree.nodes[c] for c in overlays if c in tree.nodes), key=lambda n: len(tree.chain(n.code))
-    )
+    ordered = sorted((tree.by_code[c] for c in overlays if c in tree), key=lambda n: len(n.codes))
     steps += [(node, overlays[node.code].body) for node in ordered]
     for node, content in steps:
-        await apply_scope(session, TenantScope.single(node.id))
+        await uow.use_scope(TenantScope.single(node.id))
         if await service.repo.current(node.id) is not None:
             continue
-        results.append(await service.publish(node.code, actor, note="模板", content=content))
+        results.append(await service.publish(node.code, note="模板", content=content))
+    if results:
+        generation = results[-1].generation
+
+        async def announce() -> None:
+            await models.announce(generation)
+
+        uow.after_commit(announce)
     return results
+
+
+def completes_onboarding(
+    models: ModelCache, templates_root: Path
+) -> Callable[[UnitOfWork, Onboarded], Awaitable[None]]:
+    """The onboarding step that publishes each new province's base model (and the example
+    overlays of new regions) in the onboarding's own unit of work."""
+
+    async def step(uow: UnitOfWork, done: Onboarded) -> None:
+        if done.created:
+            await install_templates(uow, await TenantTree.load(uow.session), models, templates_root)
+
+    return step

@@ -1,38 +1,30 @@
 """Sign-in API: password (+TOTP), SMS codes, logout, the caller's own profile.
 
-These routes are public in the policy sense (no object/action: there is no
-one to authorise yet). `/api/v1/me` checks the session itself, and only the
-owner's own profile is shown unmasked.
+Sign-in routes are public in the policy sense (there is no one to authorise
+yet); `/api/v1/me` routes require a signed-in session, which the guard checks
+(`opt={"authenticated": True}`), and only the owner's own profile is unmasked.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import Cookie
 
-from yiwang.platform import audit
-from yiwang.platform.database import transaction
-from yiwang.platform.errors import NotAuthenticated
-from yiwang.policy.identity.accounts import Accounts
-from yiwang.policy.identity.login import LoginService, SignedIn
-from yiwang.policy.identity.realname import RealNameProvider
-from yiwang.policy.identity.sessions import Session, SessionStore
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.identity.dependencies import IdentityServices
+from yiwang.policy.identity.login import SignedIn
+from yiwang.policy.identity.profiles import Profiles
+from yiwang.policy.identity.sessions import SESSION_COOKIE, Session, session_token
 
-SESSION_COOKIE = "yiwang_session"
+PUBLIC = {"public": True}
+SIGNED_IN = {"authenticated": True}
 
 Short = Annotated[str, msgspec.Meta(max_length=256)]
 #: generous bound: the password policy refuses anything over its own maximum quickly
 Secret = Annotated[str, msgspec.Meta(max_length=65536)]
-
-
-class IdentityServices(Protocol):
-    login: LoginService
-    accounts: Accounts
-    session_store: SessionStore
-    realname: RealNameProvider
 
 
 class PasswordLoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -59,24 +51,7 @@ def _ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _token(request: Request[Any, Any, Any]) -> str | None:
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip() or None
-    return request.cookies.get(SESSION_COOKIE) or None
-
-
-async def _session(state: State, request: Request[Any, Any, Any]) -> Session:
-    token = _token(request)
-    store: SessionStore = state.identity.session_store
-    session = await store.get(token) if token else None
-    if session is None:
-        raise NotAuthenticated("auth.required")
-    return session
-
-
-def _signed_in(state: State, signed: SignedIn) -> Response[dict[str, Any]]:
-    secure = state.settings.environment not in ("development", "test")
+def _signed_in(identity: IdentityServices, signed: SignedIn) -> Response[dict[str, Any]]:
     return Response(
         {
             "token": signed.token,
@@ -91,7 +66,7 @@ def _signed_in(state: State, signed: SignedIn) -> Response[dict[str, Any]]:
                 value=signed.token,
                 httponly=True,
                 samesite="lax",
-                secure=secure,
+                secure=identity.secure_cookies,
                 path="/",
             )
         ],
@@ -101,77 +76,61 @@ def _signed_in(state: State, signed: SignedIn) -> Response[dict[str, Any]]:
 class AuthController(Controller):
     tags = ["identity"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
-    @post("/api/v1/auth/login", opt={"public": True}, status_code=200)
+    @post("/api/v1/auth/login", opt=PUBLIC, status_code=200)
     async def password_login(
-        self, state: State, request: Request[Any, Any, Any], data: PasswordLoginIn
+        self,
+        identity: IdentityServices,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        data: PasswordLoginIn,
     ) -> Response[dict[str, Any]]:
-        services: IdentityServices = state.identity
-        signed = await services.login.password_login(
-            data.login, data.password, totp_code=data.totp, ip=_ip(request)
+        signed = await identity.login.password_login(
+            uow, data.login, data.password, totp_code=data.totp, ip=_ip(request)
         )
-        return _signed_in(state, signed)
+        return _signed_in(identity, signed)
 
-    @post("/api/v1/auth/sms/code", opt={"public": True}, status_code=202)
+    @post("/api/v1/auth/sms/code", opt=PUBLIC, status_code=202)
     async def sms_code(
-        self, state: State, request: Request[Any, Any, Any], data: SmsCodeIn
+        self,
+        identity: IdentityServices,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        data: SmsCodeIn,
     ) -> dict[str, bool]:
-        await state.identity.login.request_sms_code(data.phone, ip=_ip(request))
+        await identity.login.request_sms_code(uow, data.phone, ip=_ip(request))
         return {"sent": True}
 
-    @post("/api/v1/auth/sms/login", opt={"public": True}, status_code=200)
+    @post("/api/v1/auth/sms/login", opt=PUBLIC, status_code=200)
     async def sms_login(
-        self, state: State, request: Request[Any, Any, Any], data: SmsLoginIn
+        self,
+        identity: IdentityServices,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        data: SmsLoginIn,
     ) -> Response[dict[str, Any]]:
-        signed = await state.identity.login.sms_login(data.phone, data.code, ip=_ip(request))
-        return _signed_in(state, signed)
+        signed = await identity.login.sms_login(uow, data.phone, data.code, ip=_ip(request))
+        return _signed_in(identity, signed)
 
-    @post("/api/v1/auth/logout", opt={"public": True}, status_code=200)
+    @post("/api/v1/auth/logout", opt=PUBLIC, status_code=200)
     async def logout(
-        self, state: State, request: Request[Any, Any, Any]
+        self, identity: IdentityServices, uow: UnitOfWork, request: Request[Any, Any, Any]
     ) -> Response[dict[str, bool]]:
-        token = _token(request)
+        token = session_token(request.headers, request.cookies)
         if token:
-            await state.identity.login.logout(token, ip=_ip(request))
+            await identity.login.logout(uow, token, ip=_ip(request))
         return Response(
             {"logged_out": True},
             cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")],
         )
 
-    @get("/api/v1/me", opt={"public": True})
-    async def me(self, state: State, request: Request[Any, Any, Any]) -> dict[str, Any]:
-        session = await _session(state, request)
-        services: IdentityServices = state.identity
-        async with state.sessions() as db:
-            account = await services.accounts.get(db, session.account_id)
-        if account is None:
-            raise NotAuthenticated("auth.required")
-        return services.accounts.profile(account, own=True)
+    @get("/api/v1/me", opt=SIGNED_IN)
+    async def me(self, profiles: Profiles, signed_in: Session) -> dict[str, Any]:
+        return await profiles.own(signed_in)
 
-    @post("/api/v1/me/realname", opt={"public": True}, status_code=200)
+    @post("/api/v1/me/realname", opt=SIGNED_IN, status_code=200)
     async def realname(
-        self, state: State, request: Request[Any, Any, Any], data: RealNameIn
+        self, profiles: Profiles, signed_in: Session, data: RealNameIn
     ) -> dict[str, Any]:
-        session = await _session(state, request)
-        services: IdentityServices = state.identity
-        async with transaction(state.sessions) as db:
-            account = await services.accounts.get(db, session.account_id)
-            if account is None:
-                raise NotAuthenticated("auth.required")
-            result = await services.accounts.verify_real_name(
-                db, account, services.realname, full_name=data.full_name, id_number=data.id_number
-            )
-            await audit.record(
-                db,
-                actor=f"account:{account.id}",
-                action="identity.realname",
-                object_type="account",
-                object_id=str(account.id),
-                outcome="success" if result.verified else "failure",
-                detail={"provider": result.provider, "checked": list(result.checked)},
-            )
-        return {
-            "verified": result.verified,
-            "provider": result.provider,
-            "checked": list(result.checked),
-            "note": result.note,
-        }
+        return await profiles.verify_real_name(
+            signed_in, full_name=data.full_name, id_number=data.id_number
+        )

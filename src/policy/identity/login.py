@@ -1,8 +1,9 @@
 """Signing in: passwords with lockout and TOTP, SMS codes for citizens, logout.
 
-Every attempt, successful or not, writes an audit record, and a failure is
-committed before the error is raised (otherwise the rollback would erase both
-the failure count and its audit record). A failed password sign-in gets the same
+Every attempt, successful or not, writes an audit record. An attempt's
+bookkeeping (its failure count and its audit record) is written in the unit of
+work's independent transaction, because it must survive the refusal that
+rolls the unit back. A failed password sign-in gets the same
 message whether or not the account exists or is locked, and an unknown login
 costs the same Argon2 work as a wrong password, so nothing tells an attacker
 which logins are real. Rate limits come first and fail closed.
@@ -15,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.platform import audit
-from yiwang.platform.database import transaction
 from yiwang.platform.errors import InvalidInput, NotAuthenticated, YiwangError
+from yiwang.platform.unit_of_work import UnitOfWork, person
 from yiwang.policy.identity.accounts import Accounts, kind_of_login
 from yiwang.policy.identity.codes import normalise_phone
 from yiwang.policy.identity.crypto import mask_login, mask_phone
@@ -61,7 +62,6 @@ def _key(value: str) -> str:
 class LoginService:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
         accounts: Accounts,
         limiter: RateLimiter,
         totp: TotpVerifier,
@@ -72,7 +72,6 @@ class LoginService:
         lockout: LockoutRules | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self._sessions = sessions
         self.accounts = accounts
         self._limiter = limiter
         self._totp = totp
@@ -108,14 +107,14 @@ class LoginService:
         )
 
     async def password_login(
-        self, login: str, password: str, *, totp_code: str | None, ip: str
+        self, uow: UnitOfWork, login: str, password: str, *, totp_code: str | None, ip: str
     ) -> SignedIn:
         """Staff (with TOTP) and legal persons sign in with a password."""
         await self._limiter.hit_all([(LOGIN_PER_ACCOUNT, _key(login)), (LOGIN_PER_IP, ip)])
         kind = kind_of_login(login)
-        actor = f"login:{mask_login(login.strip()[:64])}"
+        actor = person(mask_login(login.strip()[:64]))
         error: YiwangError | None = None
-        async with transaction(self._sessions) as session:
+        async with uow.independent() as session:  # the attempt's record survives its refusal
             account = None
             if kind != "citizen":
                 account = await self.accounts.find(session, kind, login)
@@ -176,7 +175,7 @@ class LoginService:
             return reason, exc
         return "password+totp", None
 
-    async def request_sms_code(self, phone: str, *, ip: str) -> None:
+    async def request_sms_code(self, uow: UnitOfWork, phone: str, *, ip: str) -> None:
         """Send a sign-in code. The answer is the same whether or not an account exists."""
         number = normalise_phone(phone)
         await self._limiter.hit_all(
@@ -187,18 +186,17 @@ class LoginService:
             ]
         )
         await self._sms.issue(number)
-        async with transaction(self._sessions) as session:
-            await self._audit(
-                session,
-                actor=f"phone:{mask_phone(number)}",
-                action="identity.sms_code",
-                account=None,
-                outcome="success",
-                reason="sent",
-                ip=ip,
-            )
+        await self._audit(
+            uow.session,
+            actor=person(mask_phone(number)),
+            action="identity.sms_code",
+            account=None,
+            outcome="success",
+            reason="sent",
+            ip=ip,
+        )
 
-    async def sms_login(self, phone: str, code: str, *, ip: str) -> SignedIn:
+    async def sms_login(self, uow: UnitOfWork, phone: str, code: str, *, ip: str) -> SignedIn:
         """Citizens sign in by phone; the first sign-in creates their account."""
         number = normalise_phone(phone)
         await self._limiter.hit_all([(LOGIN_PER_ACCOUNT, _key(number)), (LOGIN_PER_IP, ip)])
@@ -207,7 +205,7 @@ class LoginService:
             await self._sms.verify(number, code)
         except InvalidInput as exc:
             error = exc
-        async with transaction(self._sessions) as session:
+        async with uow.independent() as session:  # the attempt's record survives its refusal
             account = await self.accounts.find(session, "citizen", number)
             if error is None and account is None:
                 account = (
@@ -219,7 +217,7 @@ class LoginService:
                 account.last_login_at = self._now()
             await self._audit(
                 session,
-                actor=f"phone:{mask_phone(number)}",
+                actor=person(mask_phone(number)),
                 action="identity.login",
                 account=account,
                 outcome="success" if error is None else "failure",
@@ -243,19 +241,18 @@ class LoginService:
         )
         return SignedIn(token, session, account.id)
 
-    async def logout(self, token: str, *, ip: str) -> None:
+    async def logout(self, uow: UnitOfWork, token: str, *, ip: str) -> None:
         session = await self.session_store.get(token)
         await self.session_store.delete(token)
         if session is None:
             return
-        async with transaction(self._sessions) as db:
-            account = await self.accounts.get(db, session.account_id)
-            await self._audit(
-                db,
-                actor=f"account:{session.account_id}",
-                action="identity.logout",
-                account=account,
-                outcome="success",
-                reason="logout",
-                ip=ip,
-            )
+        account = await self.accounts.get(uow.session, session.account_id)
+        await self._audit(
+            uow.session,
+            actor=person(session.login),
+            action="identity.logout",
+            account=account,
+            outcome="success",
+            reason="logout",
+            ip=ip,
+        )

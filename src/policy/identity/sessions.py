@@ -14,11 +14,13 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 
 from yiwang.platform.cache import Cache, cache_key
 
+#: the cookie that carries the session token in browsers
+SESSION_COOKIE = "yiwang_session"
 STAFF_IDLE_SECONDS = 30 * 60
 ADMIN_IDLE_SECONDS = 15 * 60
 ABSOLUTE_SECONDS = 12 * 3600
@@ -41,6 +43,14 @@ class Session:
     #: staff: home tenant id and department key
     tenant_id: int | None = None
     department: str | None = None
+
+
+def session_token(headers: Mapping[str, str], cookies: Mapping[str, str]) -> str | None:
+    """The caller's session token: `Authorization: Bearer`, else the session cookie."""
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None
+    return cookies.get(SESSION_COOKIE) or None
 
 
 @dataclass(frozen=True)

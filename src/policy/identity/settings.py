@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yiwang.platform.errors import InvalidInput
-from yiwang.platform.settings import PROJECT_ROOT
+from yiwang.platform.settings import Settings
 from yiwang.policy.identity.crypto import FieldCipher
 
 _DEV_ENVIRONMENTS = ("development", "test")
@@ -43,7 +43,8 @@ class IdentitySettings:
     lockout_minutes: int = 15
 
     @classmethod
-    def from_env(cls, environment: str) -> IdentitySettings:
+    def from_env(cls, settings: Settings) -> IdentitySettings:
+        environment = settings.environment
         raw_keys = os.environ.get("YIWANG_FIELD_KEYS", "")
         index_key = os.environ.get("YIWANG_INDEX_KEY", "")
         sms_secret = os.environ.get("YIWANG_SMS_SECRET", "")
@@ -60,7 +61,7 @@ class IdentitySettings:
             field_key_id=os.environ.get("YIWANG_FIELD_KEY_ID") or next(iter(keys)),
             index_key=index_key or _dev_key("index"),
             sms_secret=sms_secret or _dev_key("sms"),
-            sms_log=Path(os.environ.get("YIWANG_SMS_LOG") or PROJECT_ROOT / "var" / "sms.log"),
+            sms_log=Path(os.environ.get("YIWANG_SMS_LOG") or settings.var_dir / "sms.log"),
             lockout_failures=int(os.environ.get("YIWANG_LOCKOUT_FAILURES") or 5),
             lockout_minutes=int(os.environ.get("YIWANG_LOCKOUT_MINUTES") or 15),
         )

@@ -8,22 +8,36 @@ that tenant's own RLS context.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from yiwang.platform import audit
 from yiwang.platform.errors import InvalidInput
-from yiwang.platform.tenant_context import TenantScope, apply_scope
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.tenants.calendars.workdays import parse_calendar
+from yiwang.tenants.lifecycle import announce_after_commit
 from yiwang.tenants.models import Level, Tenant
 from yiwang.tenants.onboarding.divisions import Division, parse_divisions
 from yiwang.tenants.onboarding.tenant_templates import TenantTemplate, load_template
 from yiwang.tenants.repository import CalendarRepository, DepartmentRepository, TenantRepository
+from yiwang.tenants.tree import child_path, path_codes
 
 Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    """What a finished onboarding hands to the steps that complete it."""
+
+    template: TenantTemplate
+    created: tuple[str, ...]
+
+
+#: a step that completes an onboarding in the same unit of work, supplied by a part above
+#: the registry (the metadata publishes each new province's base model), so that every
+#: region is complete the moment it exists
+OnboardingStep = Callable[[UnitOfWork, Onboarded], Awaitable[None]]
 
 
 @dataclass
@@ -47,76 +61,89 @@ class OnboardResult:
         }
 
 
-async def onboard(
-    session: AsyncSession,
-    *,
-    divisions: bytes | str,
-    template_name: str,
-    templates_root: Path,
-    actor: str,
-    progress: Progress | None = None,
-    within: str | None = None,
-) -> OnboardResult:
-    """Run inside the caller's transaction; any error leaves nothing written.
+class Onboarding:
+    """Onboarding in the caller's unit of work; `announce` runs after a commit that changed
+    the registry, so every worker sees the new regions."""
 
-    `within` confines the file to the subtree of that tenant code: an API caller
-    administers its own subtree, not the country.
-    """
-    template = load_template(templates_root, template_name)
-    tenants = TenantRepository(session)
-    existing = {t.code: t for t in await tenants.all()}
-    rows = parse_divisions(
-        divisions, known_parents={c: Level(t.level) for c, t in existing.items()}
-    )
-    if within is not None:
-        _check_within(rows, existing, within)
-    result = OnboardResult()
-    by_code = dict(existing)
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        templates_root: Path,
+        announce: Callable[[int], Awaitable[None]],
+        steps: Sequence[OnboardingStep] = (),
+    ) -> None:
+        self.uow = uow
+        self.templates_root = templates_root
+        self.announce = announce
+        self.steps = tuple(steps)
 
-    for index, division in enumerate(rows, start=1):
-        tenant = by_code.get(division.code)
-        if tenant is None:
-            tenant = await tenants.add(_new_tenant(division, by_code, template))
-            by_code[tenant.code] = tenant
-            result.tenants_created.append(tenant.code)
-            await audit.record(
-                session,
-                actor=actor,
-                action="tenant.onboard",
-                object_type="tenant",
-                object_id=tenant.code,
-                tenant_id=tenant.id,
-                detail={"name": tenant.name, "level": tenant.level, "template": template.name},
-            )
-        else:
-            _check_unchanged(division, tenant, by_code)
-            result.tenants_unchanged += 1
-        result.departments_created += await _add_departments(session, tenant, template)
-        if progress:
-            progress(index, len(rows), division.name)
+    async def onboard(
+        self,
+        *,
+        divisions: bytes | str,
+        template_name: str,
+        progress: Progress | None = None,
+        within: str | None = None,
+    ) -> OnboardResult:
+        """Any error leaves nothing written (the unit rolls back).
 
-    for division in rows:
-        if division.level is Level.PROVINCE:
-            result.calendar_days_created += await _add_calendars(
-                session, by_code[division.code], template, templates_root
-            )
-    await apply_scope(session, TenantScope.single(by_code[rows[0].code].id))
-    await audit.record(
-        session,
-        actor=actor,
-        action="tenant.onboard_run",
-        object_type="tenant_tree",
-        object_id=rows[0].code,
-        tenant_id=by_code[rows[0].code].id,
-        detail={"template": template.name, **result.as_dict()},
-    )
-    return result
+        `within` confines the file to the subtree of that tenant code: an API
+        caller administers its own subtree, not the country.
+        """
+        uow = self.uow
+        template = load_template(self.templates_root, template_name)
+        tenants = TenantRepository(uow.session)
+        existing = {t.code: t for t in await tenants.all()}
+        rows = parse_divisions(
+            divisions, known_parents={c: Level(t.level) for c, t in existing.items()}
+        )
+        if within is not None:
+            _check_within(rows, existing, within)
+        result = OnboardResult()
+        by_code = dict(existing)
+
+        for index, division in enumerate(rows, start=1):
+            tenant = by_code.get(division.code)
+            if tenant is None:
+                tenant = await tenants.add(_new_tenant(division, by_code, template))
+                by_code[tenant.code] = tenant
+                result.tenants_created.append(tenant.code)
+                await uow.audit(
+                    action="tenant.onboard",
+                    object_type="tenant",
+                    object_id=tenant.code,
+                    tenant_id=tenant.id,
+                    detail={"name": tenant.name, "level": tenant.level, "template": template.name},
+                )
+            else:
+                _check_unchanged(division, tenant, by_code)
+                result.tenants_unchanged += 1
+            result.departments_created += await _add_departments(uow, tenant, template)
+            if progress:
+                progress(index, len(rows), division.name)
+
+        for division in rows:
+            if division.level is Level.PROVINCE:
+                result.calendar_days_created += await _add_calendars(
+                    uow, by_code[division.code], template, self.templates_root
+                )
+        for step in self.steps:
+            await step(uow, Onboarded(template, tuple(result.tenants_created)))
+        await uow.use_scope(TenantScope.single(by_code[rows[0].code].id))
+        await uow.audit(
+            action="tenant.onboard_run",
+            object_type="tenant_tree",
+            object_id=rows[0].code,
+            tenant_id=by_code[rows[0].code].id,
+            detail={"template": template.name, **result.as_dict()},
+        )
+        if result.changed:
+            announce_after_commit(uow, await tenants.bump_version(), self.announce)
+        return result
 
 
 def _check_within(rows: list[Division], existing: dict[str, Tenant], within: str) -> None:
-    parents = {
-        c: (t.path.strip("/").split("/")[-2] if t.depth > 1 else None) for c, t in existing.items()
-    }
+    parents = {c: (path_codes(t.path)[-2] if t.depth > 1 else None) for c, t in existing.items()}
     parents.update({d.code: d.parent_code for d in rows})
     for division in rows:
         code: str | None = division.code
@@ -136,7 +163,7 @@ def _check_within(rows: list[Division], existing: dict[str, Tenant], within: str
 
 def _new_tenant(division: Division, by_code: dict[str, Tenant], template: TenantTemplate) -> Tenant:
     parent = by_code.get(division.parent_code) if division.parent_code else None
-    path = f"{parent.path}/{division.code}" if parent else f"/{division.code}"
+    path = child_path(parent.path if parent else None, division.code)
     slug = template.slugs.get(division.code, division.code)
     if any(t.slug == slug for t in by_code.values()):
         raise InvalidInput(
@@ -179,9 +206,9 @@ def _check_unchanged(division: Division, tenant: Tenant, by_code: dict[str, Tena
         )
 
 
-async def _add_departments(session: AsyncSession, tenant: Tenant, template: TenantTemplate) -> int:
-    await apply_scope(session, TenantScope.single(tenant.id))
-    repo = DepartmentRepository(session)
+async def _add_departments(uow: UnitOfWork, tenant: Tenant, template: TenantTemplate) -> int:
+    await uow.use_scope(TenantScope.single(tenant.id))
+    repo = DepartmentRepository(uow.session)
     have = await repo.keys(tenant.id)
     level = Level(tenant.level)
     rows: list[dict[str, object]] = [
@@ -194,9 +221,9 @@ async def _add_departments(session: AsyncSession, tenant: Tenant, template: Tena
 
 
 async def _add_calendars(
-    session: AsyncSession, province: Tenant, template: TenantTemplate, root: Path
+    uow: UnitOfWork, province: Tenant, template: TenantTemplate, root: Path
 ) -> int:
-    repo = CalendarRepository(session)
+    repo = CalendarRepository(uow.session)
     added = 0
     for name in template.calendar_files:
         entries = parse_calendar((root / name).read_bytes())

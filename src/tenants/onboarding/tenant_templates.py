@@ -38,6 +38,8 @@ class TenantTemplate:
     hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     divisions_file: str | None = None
     calendar_files: tuple[str, ...] = ()
+    #: the folder of `tenant_templates/` whose base model a root onboarded with it publishes
+    base: str = "base"
 
     def departments_for(self, level: Level) -> list[DepartmentSpec]:
         return [d for d in self.departments if level in d.levels]
@@ -101,4 +103,12 @@ def load_template(root: Path, name: str) -> TenantTemplate:
         hosts=hosts,
         divisions_file=data.get("divisions"),
         calendar_files=tuple(data.get("calendars", [])),
+        base=_base_folder(name, data.get("base", "base")),
     )
+
+
+def _base_folder(name: str, value: Any) -> str:
+    folder = str(value)
+    if not folder.replace("-", "").replace("_", "").isalnum():
+        raise InvalidInput("template.invalid", name=name, detail=f"base {folder[:40]}")
+    return folder

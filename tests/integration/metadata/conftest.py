@@ -10,17 +10,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from yiwang.metadata.tenant_tree import TenantTree
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import install_templates
+from yiwang.metadata.versions.service import MetadataService, install_templates
 from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.tenants.tree import TenantTree
+
+
+@asynccontextmanager
+async def metadata_unit(
+    sessions: async_sessionmaker[AsyncSession], tree: TenantTree, models: ModelCache, code: str
+) -> AsyncIterator[MetadataService]:
+    """A `MetadataService` acting as `code` in a unit of work that commits at the end."""
+    scope = TenantScope.single(tree.node(code).id)
+    async with unit_of_work(sessions, actor="op", scope=scope) as uow:
+        yield MetadataService(uow, tree, models)
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +57,8 @@ async def installed(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession], tree: TenantTree
 ) -> TenantTree:
     """The template base model and example overlays, published once (idempotent)."""
-    async with sessions() as session, session.begin():
-        await install_templates(session, tree, migrated.templates_root, "test")
+    async with unit_of_work(sessions, actor="test") as uow:
+        await install_templates(uow, tree, ModelCache(None), migrated.templates_root)
     return tree
 
 

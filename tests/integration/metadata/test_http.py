@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.testing import AsyncTestClient
 
+from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
-from yiwang.metadata.controllers import CONTROLLERS, STATE_KEY
-from yiwang.metadata.tenant_tree import TenantTree
-from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.platform.cache import Cache
-from yiwang.platform.database import create_engine, session_factory
-from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
+from yiwang.app import Platform, build_platform, create_app
+from yiwang.metadata.documents import sources
 from yiwang.platform.settings import Settings
-from yiwang.policy.guards import provide_scoped_db_session
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
-from yiwang.policy.plugin import PolicyPlugin, PolicyServices, build_services
-from yiwang.tenants.directory import TenantDirectory
+from yiwang.tenants.tree import TenantTree
 
 from .test_versions import COUNTY
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "tenant_templates"
 
 DRAFT_YAML = """\
 tenant: "620103"
@@ -42,58 +37,20 @@ documents:
 @pytest.fixture
 async def app(
     migrated: Settings, installed: TenantTree
-) -> AsyncIterator[tuple[Litestar, PolicyServices]]:
-    engine = create_engine(migrated.database_url, pool_size=2)
-    sessions = session_factory(engine)
-    cache = Cache(migrated.redis_url)
-    policy = build_services(
-        migrated,
-        sessions,
-        cache,
-        hashing=PasswordHashing(HashingParameters.for_tests()),
-        poll_seconds=0.2,
+) -> AsyncIterator[tuple[Litestar, Platform]]:
+    platform = build_platform(
+        migrated, hashing=PasswordHashing(HashingParameters.for_tests()), policy_poll_seconds=0.2
     )
-    directory = TenantDirectory(sessions, cache)
-    models = ModelCache(cache)
-
-    @asynccontextmanager
-    async def resources(_: Litestar) -> AsyncIterator[None]:
-        await directory.load()
-        await models.start()
-        try:
-            yield
-        finally:
-            await models.stop()
-            await cache.close()
-            await engine.dispose()
-
-    state = {
-        "settings": migrated,
-        "sessions": sessions,
-        "cache": cache,
-        "directory": directory,
-        STATE_KEY: models,
-    }
-    yield (
-        Litestar(
-            route_handlers=list(CONTROLLERS),
-            plugins=[PolicyPlugin(policy)],
-            lifespan=[resources],
-            state=State(state),
-            dependencies={"db_session": Provide(provide_scoped_db_session)},
-            exception_handlers=EXCEPTION_HANDLERS,
-        ),
-        policy,
-    )
+    yield create_app(platform=platform), platform
 
 
 async def _signed_in(
-    client: AsyncTestClient[Litestar], services: PolicyServices, policy: PolicyServices, tag: str
+    client: AsyncTestClient[Litestar], services: Stack, platform: Platform, tag: str
 ) -> dict[str, str]:
     login = f"meta.{tag}"
     secret = await make_staff(services, login, COUNTY, [("county_operator", COUNTY, False)])
     async with asyncio.timeout(2):
-        while policy.sync.holder.version < services.sync.holder.version:  # noqa: ASYNC110
+        while platform.policy.sync.holder.version < services.sync.holder.version:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
     return await sign_in(client, login, secret)
 
@@ -114,7 +71,7 @@ async def test_public_citizen_forms_need_no_login(app: Any) -> None:
 
 
 async def test_a_county_edits_validates_previews_and_publishes_its_overlay(
-    app: Any, services: PolicyServices, cleanup: str, restore: None
+    app: Any, services: Stack, cleanup: str, restore: None
 ) -> None:
     litestar_app, policy = app
     async with AsyncTestClient(app=litestar_app) as client:
@@ -163,7 +120,7 @@ async def test_a_county_edits_validates_previews_and_publishes_its_overlay(
 
 
 async def test_refused_changes_answer_with_codes_and_pointers(
-    app: Any, services: PolicyServices, cleanup: str, restore: None
+    app: Any, services: Stack, cleanup: str, restore: None
 ) -> None:
     litestar_app, policy = app
     async with AsyncTestClient(app=litestar_app) as client:
@@ -188,3 +145,18 @@ async def test_refused_changes_answer_with_codes_and_pointers(
         assert refused.json()["error"]["code"] == "metadata.overlay.mandatory_step_dropped"
         versions = await client.get(f"{base}/versions", headers=auth)
         assert versions.json() == []
+
+
+async def test_a_form_served_from_the_database_keeps_the_templates_order(app: Any) -> None:
+    """PostgreSQL's jsonb sorts keys; the stored documents keep the YAML's order."""
+    written = sources.load_file(TEMPLATES / "base" / "forms" / "subsistence_allowance.yaml")
+    columns = list(written["fields"]["members"]["columns"])
+    assert columns[:2] == ["member_name", "member_id_number"]  # not alphabetical
+    litestar_app, _ = app
+    async with AsyncTestClient(app=litestar_app) as client:
+        resp = await client.get("/api/v1/t/620102/forms/subsistence_allowance/apply")
+    body = resp.json()
+    assert body["ui_schema"]["members"]["items"]["ui:order"] == columns
+    served = body["uischema"]
+    assert list(body["schema_draft07"]["properties"]["members"]["items"]["properties"]) == columns
+    assert served["type"] == "VerticalLayout"

@@ -7,35 +7,30 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from yiwang.metadata.tenant_tree import TenantTree
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.cache import Cache, cache_key
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope
+from yiwang.tenants.tree import TenantTree
 
+from .conftest import metadata_unit
 from .test_versions import COUNTY, SHORTER
 
 
 async def _promised(
     sessions: async_sessionmaker[AsyncSession], tree: TenantTree, models: ModelCache
 ) -> int:
-    async with sessions() as session, session.begin():
-        await apply_scope(session, TenantScope.single(tree.node(COUNTY).id))
-        food = await MetadataService(session, tree, models).document(
-            COUNTY, "food_business_license"
-        )
+    async with metadata_unit(sessions, tree, models, COUNTY) as service:
+        food = await service.document(COUNTY, "food_business_license")
         return int(food["routes"]["licensing"]["promised_days"])
 
 
 async def _publish(
     sessions: async_sessionmaker[AsyncSession], tree: TenantTree, models: ModelCache
 ) -> int:
-    async with sessions() as session, session.begin():
-        await apply_scope(session, TenantScope.single(tree.node(COUNTY).id))
-        result = await MetadataService(session, tree, models).publish(COUNTY, "op", content=SHORTER)
-    await models.announce(result.generation)
-    return result.generation
+    async with metadata_unit(sessions, tree, models, COUNTY) as service:
+        result = await service.publish(COUNTY, content=SHORTER)
+    return result.generation  # announced after commit
 
 
 async def _until_generation(models: ModelCache, generation: int, within: float = 1.0) -> None:
@@ -80,12 +75,13 @@ async def test_without_redis_a_worker_notices_at_its_next_poll(
 ) -> None:
     publisher_cache = Cache(migrated.redis_url)
     publisher = ModelCache(publisher_cache, poll_seconds=0.0)
-    lonely = ModelCache(None, poll_seconds=0.2)
+    # long enough that a loaded machine still answers twice inside one interval
+    lonely = ModelCache(None, poll_seconds=3.0)
     try:
         assert await _promised(sessions, installed, lonely) == 10
         await _publish(sessions, installed, publisher)
         assert await _promised(sessions, installed, lonely) == 10, "within the poll interval"
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(3.05)
         assert await _promised(sessions, installed, lonely) == 8
     finally:
         await publisher_cache.close()

@@ -13,13 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.resolution.resolve import base_layer, overlay_chain, resolve
-from yiwang.metadata.tenant_tree import TenantTree
 from yiwang.metadata.versions.bundled import load_base_model, load_overlays
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import MetadataService, install_templates
+from yiwang.metadata.versions.service import install_templates
 from yiwang.platform.errors import Conflict, NotFound
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope
+from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.tenants.tree import TenantTree
+
+from .conftest import metadata_unit
 
 COUNTY = "620103"  # 七里河区: no example overlay of its own
 
@@ -30,18 +33,11 @@ SHORTER = {
 }
 
 
-async def _service(
-    session: AsyncSession, tree: TenantTree, models: ModelCache, code: str
-) -> MetadataService:
-    await apply_scope(session, TenantScope.single(tree.node(code).id))
-    return MetadataService(session, tree, models)
-
-
 async def test_installing_templates_is_idempotent(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession], installed: TenantTree
 ) -> None:
-    async with sessions() as session, session.begin():
-        again = await install_templates(session, installed, migrated.templates_root, "test")
+    async with unit_of_work(sessions, actor="test") as uow:
+        again = await install_templates(uow, installed, ModelCache(None), migrated.templates_root)
     assert again == []
 
 
@@ -57,8 +53,7 @@ async def test_database_model_equals_the_template_model(
         base_layer("620000", load_base_model(root)),
         overlay_chain("620102", installed.parents(), load_overlays(root)),
     )
-    async with sessions() as session, session.begin():
-        service = await _service(session, installed, models, "620102")
+    async with metadata_unit(sessions, installed, models, "620102") as service:
         model = await service.effective("620102")
     assert model.content_hash == expected.content_hash
     assert model.versions == expected.versions
@@ -72,9 +67,8 @@ async def test_publish_an_overlay_then_roll_it_back(
     admin_sql: psycopg.Connection,
     restore: None,
 ) -> None:
-    async with sessions() as session, session.begin():
-        service = await _service(session, installed, models, COUNTY)
-        await service.save_draft(COUNTY, SHORTER, "op")
+    async with metadata_unit(sessions, installed, models, COUNTY) as service:
+        await service.save_draft(COUNTY, SHORTER)
         assert await service.validate_draft(COUNTY) == []
         changes = [c.as_dict() for c in await service.diff_draft(COUNTY)]
         assert changes == [
@@ -85,41 +79,38 @@ async def test_publish_an_overlay_then_roll_it_back(
                 "after": 8,
             }
         ]
-        first = await service.publish(COUNTY, "op", note="压缩时限")
+        first = await service.publish(COUNTY, note="压缩时限")
         assert (first.kind, first.number) == ("overlay", 1)
         assert await service.draft(COUNTY) is None
     await models.announce(first.generation)
 
-    async with sessions() as session, session.begin():
-        service = await _service(session, installed, models, COUNTY)
+    async with metadata_unit(sessions, installed, models, COUNTY) as service:
         food = await service.document(COUNTY, "food_business_license")
         assert food["routes"]["licensing"]["promised_days"] == 8
         second_body = copy.deepcopy(SHORTER)
         second_body["documents"]["food_business_license"]["routes"]["licensing"][
             "promised_days"
         ] = 6
-        second = await service.publish(COUNTY, "op", content=second_body)
+        second = await service.publish(COUNTY, content=second_body)
         assert second.number == 2
     await models.announce(second.generation)
 
-    async with sessions() as session, session.begin():
-        service = await _service(session, installed, models, COUNTY)
+    async with metadata_unit(sessions, installed, models, COUNTY) as service:
         assert (await service.document(COUNTY, "food_business_license"))["routes"]["licensing"][
             "promised_days"
         ] == 6
-        back = await service.rollback(COUNTY, "op")
+        back = await service.rollback(COUNTY)
         assert (back.action, back.number) == ("metadata.rollback", 1)
         statuses = [(v.number, v.status) for v in await service.history(COUNTY)]
         assert statuses == [(2, "rolled_back"), (1, "current")]
     await models.announce(back.generation)
 
-    async with sessions() as session, session.begin():
-        service = await _service(session, installed, models, COUNTY)
+    async with metadata_unit(sessions, installed, models, COUNTY) as service:
         assert (await service.document(COUNTY, "food_business_license"))["routes"]["licensing"][
             "promised_days"
         ] == 8
         with pytest.raises(NotFound) as info:
-            await service.rollback(COUNTY, "op")
+            await service.rollback(COUNTY)
         assert info.value.code == "metadata.rollback.nothing"
 
     tenant_id = installed.node(COUNTY).id
@@ -146,16 +137,15 @@ async def test_an_invalid_draft_is_never_published(
         "tenant": COUNTY,
         "documents": {"service_item": {"fields": {"task_name": None, "local": {"type": "text"}}}},
     }
-    async with sessions() as session, session.begin():
-        service = await _service(session, installed, models, COUNTY)
-        await service.save_draft(COUNTY, bad, "op")
+    async with metadata_unit(sessions, installed, models, COUNTY) as service:
+        await service.save_draft(COUNTY, bad)
         codes = {e.code for e in await service.validate_draft(COUNTY)}
         assert codes == {"metadata.overlay.field_removed", "metadata.overlay.x_prefix_required"}
         with pytest.raises(MetadataInvalid):
-            await service.publish(COUNTY, "op")
+            await service.publish(COUNTY)
         assert await service.history(COUNTY) == []
         with pytest.raises(MetadataInvalid) as info:
-            await service.save_draft(COUNTY, {"tenant": "620102"}, "op")
+            await service.save_draft(COUNTY, {"tenant": "620102"})
         assert info.value.code == "metadata.overlay.tenant_mismatch"
 
 
@@ -165,18 +155,17 @@ async def test_a_base_change_that_breaks_an_overlay_is_refused(
     models: ModelCache,
     restore: None,
 ) -> None:
-    async with sessions() as session, session.begin():
-        service = await _service(session, installed, models, "620000")
+    async with metadata_unit(sessions, installed, models, "620000") as service:
         base = copy.deepcopy((await service.export("620000"))["content"])
         route = base["documents"]["food_business_license"]["routes"]["licensing"]
         route["steps"] = [s for s in route["steps"] if s["key"] != "review"]
-        await service.save_draft("620000", base, "admin")
+        await service.save_draft("620000", base)
         preview = await service.preview_draft("620000")
         assert preview.checked == 102
         assert list(preview.conflicts) == ["620100"]
         assert "620102" in preview.blocked
         with pytest.raises(Conflict) as info:
-            await service.publish("620000", "admin")
+            await service.publish("620000")
         assert info.value.code == "metadata.publish.conflicts"
         assert info.value.details[0].params["tenant"] == "620100"
         assert [v.number for v in await service.history("620000")] == [1]
@@ -188,23 +177,24 @@ async def test_a_compatible_base_change_is_published_to_everyone(
     models: ModelCache,
     restore: None,
 ) -> None:
-    async with sessions() as session, session.begin():
-        service = await _service(session, installed, models, "620000")
+    async with metadata_unit(sessions, installed, models, "620000") as service:
         base = copy.deepcopy((await service.export("620000"))["content"])
-        base["code_lists"]["theme"]["values"].append({"code": "p_elderly", "label": "养老服务"})
-        result = await service.publish("620000", "admin", content=base)
+        themes = base["code_lists"]["theme"]["values"]
+        themes.insert(len(themes) - 1, {"code": "p_elderly", "label": "养老服务"})  # before 其他
+        result = await service.publish("620000", content=base)
         assert (result.kind, result.number, result.preview.checked) == ("base", 2, 102)
         with pytest.raises(Conflict) as info:
-            await service.publish("620000", "admin", content=base)
+            await service.publish("620000", content=base)
         assert info.value.code == "metadata.publish.unchanged"
     await models.announce(result.generation)
-    async with sessions() as session, session.begin():
-        service = await _service(session, installed, models, "620123")
+    async with metadata_unit(sessions, installed, models, "620123") as service:
         themes = (await service.document("620123", "service_item"))["code_lists"]["theme"]
-        assert [v["code"] for v in themes["values"]][-3:] == [
+        # 榆中县's values go before the catch-all 其他, which stays last
+        assert [v["code"] for v in themes["values"]][-4:] == [
             "p_elderly",
             "yz_plateau_vegetables",
             "yz_rural_tourism",
+            "other",
         ]
 
 
@@ -238,8 +228,8 @@ async def test_effective_version_ids_are_recorded_once(
     models: ModelCache,
     restore: None,
 ) -> None:
-    async with sessions() as session, session.begin():
-        service = await _service(session, installed, models, "620102")
+    async with metadata_unit(sessions, installed, models, "620102") as service:
+        session = service.session
         first = await service.effective_version_id("620102")
         assert await service.effective_version_id("620102") == first
         chain = await session.scalar(

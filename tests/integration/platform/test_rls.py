@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform.errors import TenantContextMissing
 from yiwang.platform.models import Base, tenant_owned_tables
+from yiwang.platform.rls import enable_tenant_rls
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 from yiwang.tenants.models import Department
@@ -45,6 +46,31 @@ def test_every_tenant_table_forces_rls(admin_sql: psycopg.Connection, migrated: 
         ).fetchall()
     )
     assert rows == {name: True for name in names}
+
+
+def _policies(
+    conn: psycopg.Connection, table: str
+) -> dict[str, tuple[str, str | None, str | None]]:
+    rows = conn.execute(
+        "SELECT policyname, cmd, qual, with_check FROM pg_policies WHERE tablename = %s",
+        (table,),
+    ).fetchall()
+    return {name.removeprefix(f"{table}_"): (cmd, qual, check) for name, cmd, qual, check in rows}
+
+
+def test_every_tenant_table_has_exactly_the_kernels_policies(
+    admin_sql: psycopg.Connection, migrated: Settings
+) -> None:
+    """Migrations copy the policy text (they are frozen); this proves each copy still says
+    what `platform.rls` says today, as PostgreSQL itself normalises both."""
+    with admin_sql.transaction(force_rollback=True):
+        admin_sql.execute("CREATE TABLE rls_reference (tenant_id bigint, id bigint)")
+        for statement in enable_tenant_rls("rls_reference", "yiwang_app"):
+            admin_sql.execute(statement)
+        expected = _policies(admin_sql, "rls_reference")
+    assert set(expected) == {"read", "insert", "update", "delete"}
+    for table in tenant_owned_tables(Base.metadata):
+        assert _policies(admin_sql, table.name) == expected, table.name
 
 
 async def test_county_sees_and_writes_only_itself(

@@ -15,10 +15,10 @@ import uuid
 from litestar.routes import HTTPRoute
 
 from tests.integration.http_client import client_for
+from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.platform.settings import Settings
 from yiwang.policy.guards import is_automatic_options
-from yiwang.policy.plugin import PolicyServices
 
 _PARAM = re.compile(r"\{(\w+):(\w+)\}")
 
@@ -34,7 +34,7 @@ def fill(path: str, code: str) -> str:
 
 
 async def test_no_route_reaches_another_region(
-    migrated: Settings, gansu: dict[str, int], services: PolicyServices, cleanup: str
+    migrated: Settings, gansu: dict[str, int], services: Stack, cleanup: str
 ) -> None:
     login = f"jyg.{cleanup}"
     grants = [

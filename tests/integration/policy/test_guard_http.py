@@ -6,27 +6,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
 import pytest
 from litestar import Litestar, Request, get
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
+from yiwang.app import ROUTES, Platform, build_platform, create_app
 from yiwang.platform.cache import Cache
-from yiwang.platform.database import create_engine, session_factory
-from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.settings import Settings
-from yiwang.policy.guards import access_of, provide_scoped_db_session
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.broadcast import PolicySync
+from yiwang.policy.dependencies import build_policy
+from yiwang.policy.guards import access_of
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
-from yiwang.policy.plugin import PolicyPlugin, PolicyServices, build_services
-from yiwang.tenants.directory import TenantDirectory
 
 
 @get("/api/v1/t/{code:str}/probe", opt={"object": "metadata", "action": "read"})
@@ -48,13 +46,11 @@ async def subtree_records(request: Request[Any, Any, Any], code: str) -> dict[st
 
 
 @get("/api/v1/t/{code:str}/cases/scope", opt={"object": "case", "action": "read"})
-async def case_scope(
-    db_session: AsyncSession, request: Request[Any, Any, Any], code: str
-) -> dict[str, Any]:
+async def case_scope(uow: UnitOfWork, request: Request[Any, Any, Any], code: str) -> dict[str, Any]:
     access = access_of(request)
     assert access is not None
     visible = (
-        await db_session.execute(text("SELECT current_setting('yiwang.visible_tenants')"))
+        await uow.session.execute(text("SELECT current_setting('yiwang.visible_tenants')"))
     ).scalar_one()
     return {"db_visible": visible, "department_only": access.department_only}
 
@@ -66,59 +62,37 @@ async def undeclared(code: str) -> dict[str, str]:
 
 @pytest.fixture
 async def app_services(
-    migrated: Settings, services: PolicyServices
-) -> AsyncIterator[tuple[Litestar, PolicyServices, PolicyServices]]:
-    """An app with its own engine, cache and services, as `create_app` would build them.
+    migrated: Settings, services: Stack
+) -> AsyncIterator[tuple[Litestar, Stack, Platform]]:
+    """The platform as `create_app` builds it, with its own engine, cache and services,
+    serving probe routes.
 
     The test client runs the app on its own event loop, so nothing the app uses
     may be shared with the test's loop. Setup goes through `services` (the test's
     loop); the app's worker learns of it through the policy broadcast, exactly
     like a second worker would.
     """
-    engine = create_engine(migrated.database_url, pool_size=2)
-    app_sessions = session_factory(engine)
-    cache = Cache(migrated.redis_url)
-    app_policy = build_services(
-        migrated,
-        app_sessions,
-        cache,
-        hashing=PasswordHashing(HashingParameters.for_tests()),
-        poll_seconds=5,
+    platform = build_platform(
+        migrated, hashing=PasswordHashing(HashingParameters.for_tests()), policy_poll_seconds=5
     )
-    directory = TenantDirectory(app_sessions, cache)
-
-    @asynccontextmanager
-    async def resources(app: Litestar) -> AsyncIterator[None]:
-        await directory.load()
-        try:
-            yield
-        finally:
-            await cache.close()
-            await engine.dispose()
-
-    app = Litestar(
-        route_handlers=[probe, subtree_records, case_scope, undeclared],
-        plugins=[PolicyPlugin(app_policy)],
-        lifespan=[resources],
-        state=State({"settings": migrated, "sessions": app_sessions, "directory": directory}),
-        dependencies={"db_session": Provide(provide_scoped_db_session)},
-        exception_handlers=EXCEPTION_HANDLERS,
+    app = create_app(
+        platform=platform, routes=[*ROUTES, probe, subtree_records, case_scope, undeclared]
     )
-    yield app, services, app_policy
+    yield app, services, platform
 
 
-async def wait_for_version(policy: PolicyServices, version: int, within: float = 1.0) -> None:
+async def wait_for_version(sync: PolicySync, version: int, within: float = 1.0) -> None:
     """Until `policy`'s worker runs `version`. Its engine may live on another event
     loop (the test client's), so this polls a plain attribute instead of awaiting an
     event that loop would have to set."""
     async with asyncio.timeout(within):
-        while policy.sync.holder.version < version:  # noqa: ASYNC110
+        while sync.holder.version < version:  # noqa: ASYNC110
             await asyncio.sleep(0.005)
 
 
-async def caught_up(app_policy: PolicyServices, services: PolicyServices) -> None:
+async def caught_up(app_policy: Platform, services: Stack) -> None:
     """The app's worker runs the policy version the test's side last wrote."""
-    await wait_for_version(app_policy, services.sync.holder.version)
+    await wait_for_version(app_policy.policy.sync, services.sync.holder.version)
 
 
 async def test_authentication_and_undeclared_routes(app_services: Any, cleanup: str) -> None:
@@ -195,13 +169,13 @@ async def test_subtree_scope_agrees_with_casbin_and_rls(
         db = await client.get("/api/v1/t/620100/cases/scope", headers=auth)
         assert db.json()["db_visible"] == "{" + str(gansu["620100"]) + "}"
         # A deny at one county takes it out of the subtree scope.
-        await services.admin.deny(
+        await services.admin(
+            "deny",
             role="prefecture_operator",
             obj="record",
             action="read",
             tenant_code="620102",
             granter=None,
-            actor="test",
         )
         await caught_up(app_policy, services)
         try:
@@ -247,7 +221,7 @@ async def test_grants_through_the_api_follow_rank_and_reach_and_reach_a_second_w
     """The grant is made by the app's worker; `second` hears of it only through Redis."""
     app, services, app_policy = app_services
     other_cache = Cache(migrated.redis_url)
-    second = build_services(migrated, sessions, other_cache, poll_seconds=30)  # relies on Redis
+    second = build_policy(migrated, sessions, other_cache, poll_seconds=30)  # relies on Redis
     await second.sync.start()
     try:
         async with AsyncTestClient(app=app) as client:
@@ -267,7 +241,7 @@ async def test_grants_through_the_api_follow_rank_and_reach_and_reach_a_second_w
             version = resp.json()["policy_version"]
             assert version > before
             # Within a second, through Redis alone (its poll interval is 30 s).
-            await wait_for_version(second, version, within=1.0)
+            await wait_for_version(second.sync, version, within=1.0)
             # Above own rank, and outside own subtree.
             resp = await client.post(
                 "/api/v1/t/620100/roles/grants",

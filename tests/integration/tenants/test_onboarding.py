@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.conftest import onboard_in_unit
 from yiwang.platform.errors import InvalidInput
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 from yiwang.tenants.models import CalendarDay, Department, Tenant
-from yiwang.tenants.onboarding import service as onboarding
 
 # A different province (宁夏), to show that nothing in the code assumes Gansu.
 NINGXIA = """code,name,level,parent_code
@@ -92,14 +92,12 @@ async def test_second_run_changes_nothing(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
 ) -> None:
     before = (await _count(sessions, Tenant), await _count(sessions, CalendarDay))
-    async with sessions() as session, session.begin():
-        result = await onboarding.onboard(
-            session,
-            divisions=(migrated.templates_root / "gansu-divisions.csv").read_bytes(),
-            template_name="gansu",
-            templates_root=migrated.templates_root,
-            actor="test",
-        )
+    result = await onboard_in_unit(
+        sessions,
+        migrated.templates_root,
+        divisions=(migrated.templates_root / "gansu-divisions.csv").read_bytes(),
+        template_name="gansu",
+    )
     assert not result.changed
     assert result.tenants_unchanged == 103
     assert (await _count(sessions, Tenant), await _count(sessions, CalendarDay)) == before
@@ -108,14 +106,12 @@ async def test_second_run_changes_nothing(
 async def test_another_province_with_the_standard_template(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession], purge_ningxia: None
 ) -> None:
-    async with sessions() as session, session.begin():
-        result = await onboarding.onboard(
-            session,
-            divisions=NINGXIA,
-            template_name="standard",
-            templates_root=migrated.templates_root,
-            actor="test",
-        )
+    result = await onboard_in_unit(
+        sessions,
+        migrated.templates_root,
+        divisions=NINGXIA,
+        template_name="standard",
+    )
     assert len(result.tenants_created) == 6
     async with sessions() as session:
         t = await session.scalar(select(Tenant).where(Tenant.code == "640105"))
@@ -141,14 +137,12 @@ async def test_bad_file_writes_nothing(
 ) -> None:
     before = await _count(sessions, Tenant)
     with pytest.raises(InvalidInput) as info:
-        async with sessions() as session, session.begin():
-            await onboarding.onboard(
-                session,
-                divisions=NINGXIA + bad_line + "\n",
-                template_name="standard",
-                templates_root=migrated.templates_root,
-                actor="test",
-            )
+        await onboard_in_unit(
+            sessions,
+            migrated.templates_root,
+            divisions=NINGXIA + bad_line + "\n",
+            template_name="standard",
+        )
     assert info.value.code == code
     assert info.value.params["line"] == 8
     assert await _count(sessions, Tenant) == before
@@ -161,12 +155,10 @@ async def test_conflicting_rerun_is_refused(
         (migrated.templates_root / "gansu-divisions.csv").read_text().replace("城关区", "城关新区")
     )
     with pytest.raises(InvalidInput) as info:
-        async with sessions() as session, session.begin():
-            await onboarding.onboard(
-                session,
-                divisions=renamed,
-                template_name="gansu",
-                templates_root=migrated.templates_root,
-                actor="test",
-            )
+        await onboard_in_unit(
+            sessions,
+            migrated.templates_root,
+            divisions=renamed,
+            template_name="gansu",
+        )
     assert info.value.code == "divisions.conflict"

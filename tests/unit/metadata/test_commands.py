@@ -100,23 +100,3 @@ def test_bad_documents_fail_with_their_code(tmp_path: Path, text: str, expected:
     code, out = _validate(path)
     assert code == 1
     assert json.loads(out)[0]["code"] == expected
-
-
-def test_every_route_declares_what_it_needs() -> None:
-    from litestar import Controller
-
-    from yiwang.metadata.controllers import CONTROLLERS
-
-    actions = set()
-    for controller in CONTROLLERS:
-        assert issubclass(controller, Controller)
-        handlers = [v for v in vars(controller).values() if hasattr(v, "opt") and hasattr(v, "fn")]
-        assert handlers, controller
-        for handler in handlers:
-            opt = handler.opt
-            assert opt.get("public") is True or (
-                opt.get("object") == "metadata"
-                and opt.get("action") in {"read", "write", "publish"}
-            ), handler
-            actions.add(opt.get("action", "public"))
-    assert actions == {"read", "write", "publish", "public"}

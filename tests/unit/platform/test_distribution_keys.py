@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migrations.registry import import_all_models
+from yiwang.migrations.registry import import_all_models
 from yiwang.platform.models import Base, tenant_owned_tables
 
 import_all_models()
@@ -10,7 +10,7 @@ import_all_models()
 #: tables keyed by something else on purpose (see deploy/README.md): the registry,
 #: province-wide reference data, the single audit chain, one account for every
 #: subsite, Casbin's rules (whose domains name the tenants inside each rule), and
-#: the publish counters that workers compare across all tenants
+#: the version counters that workers compare across all tenants
 NOT_TENANT_OWNED = {
     "tenants",
     "calendar_days",
@@ -19,6 +19,7 @@ NOT_TENANT_OWNED = {
     "casbin_rule",
     "policy_state",
     "metadata_state",
+    "registry_state",
 }
 
 

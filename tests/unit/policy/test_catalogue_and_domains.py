@@ -133,5 +133,5 @@ def test_path_helpers() -> None:
 
 def test_gansu_tree_has_103_tenants() -> None:
     tree = gansu()
-    assert len(tree.nodes) == 103
-    assert tree.path("620102") == "/620000/620100/620102"
+    assert len(tree) == 103
+    assert tree.node("620102").path == "/620000/620100/620102"

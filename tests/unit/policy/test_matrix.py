@@ -79,7 +79,7 @@ CASES = [
 
 @pytest.mark.parametrize(("role", "level", "subtree"), CASES)
 def test_every_cell(role: str, level: str, subtree: bool) -> None:
-    node = TREE.path(GRANT_AT[level])
+    node = TREE.node(GRANT_AT[level]).path
     engine = PolicyEngine(
         catalogue_snapshot(CATALOGUE, version=1, grants=[Grant(SUBJECT, role, node, subtree)])
     )
@@ -88,7 +88,7 @@ def test_every_cell(role: str, level: str, subtree: bool) -> None:
     for relation, code in TARGETS[level].items():
         if code is None:
             continue
-        target = TREE.path(code)
+        target = TREE.node(code).path
         for obj in RAW["objects"]:
             for action in RAW["actions"]:
                 want = expected(role, obj, action, relation, level, subtree)
@@ -148,10 +148,10 @@ def test_spot_checks(
 ) -> None:
     engine = PolicyEngine(
         catalogue_snapshot(
-            CATALOGUE, version=1, grants=[Grant(SUBJECT, role, TREE.path(node), subtree)]
+            CATALOGUE, version=1, grants=[Grant(SUBJECT, role, TREE.node(node).path, subtree)]
         )
     )
-    assert engine.allowed(SUBJECT, TREE.path(target), obj, action) is allowed
+    assert engine.allowed(SUBJECT, TREE.node(target).path, obj, action) is allowed
 
 
 def test_a_second_role_cannot_lift_a_separation_of_duties_deny() -> None:
@@ -168,7 +168,7 @@ def test_a_second_role_cannot_lift_a_separation_of_duties_deny() -> None:
 def test_citizens_act_through_their_kind_everywhere_and_nothing_more() -> None:
     engine = PolicyEngine(catalogue_snapshot(CATALOGUE, version=1))
     for code in ("620000", "620102", "623026"):
-        path = TREE.path(code)
+        path = TREE.node(code).path
         assert engine.allowed("citizen", path, "case", "write")
         assert engine.allowed("legal_person", path, "case", "read")
         assert not engine.allowed("citizen", path, "case", "handle")

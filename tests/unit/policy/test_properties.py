@@ -15,7 +15,7 @@ from yiwang.policy.holder import PolicyHolder
 
 CATALOGUE = load_catalogue(TEMPLATES)
 TREE = gansu()
-PATHS = sorted(n.path for n in TREE.nodes.values())
+PATHS = sorted(n.path for n in TREE.by_code.values())
 GRANTABLE = sorted(k for k, r in CATALOGUE.roles.items() if r.grantable)
 OBJECTS = sorted(CATALOGUE.objects)
 ACTIONS = sorted(CATALOGUE.actions)

@@ -1,4 +1,5 @@
-"""Every route of the application declares what it needs, or says it is public."""
+"""Every route of the application declares what it needs: an object and an action, a
+signed-in session, or nothing because it is public. The one walk of the route table."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from tests.unit.policy.tree import TEMPLATES
 from yiwang.app import create_app
 from yiwang.platform.settings import Settings
 from yiwang.policy.catalogue import load_catalogue
-from yiwang.policy.guards import is_automatic_options, policy_guard
+from yiwang.policy.guards import PolicyGuard, is_automatic_options
 
 CATALOGUE = load_catalogue(TEMPLATES)
 
@@ -31,12 +32,15 @@ def handlers(application: Litestar) -> list[tuple[str, str, dict[str, object]]]:
     return out
 
 
-def test_every_route_declares_object_and_action_or_is_public() -> None:
+def test_every_route_declares_exactly_one_access_level() -> None:
     undeclared = []
     for method, path, opt in handlers(app()):
-        public = opt.get("public") is True
-        declared = isinstance(opt.get("object"), str) and isinstance(opt.get("action"), str)
-        if public == declared:  # neither, or both (ambiguous)
+        levels = [
+            opt.get("public") is True,
+            opt.get("authenticated") is True,
+            isinstance(opt.get("object"), str) and isinstance(opt.get("action"), str),
+        ]
+        if sum(levels) != 1:  # none, or several (ambiguous)
             undeclared.append(f"{method} {path} {opt}")
     assert not undeclared, "\n".join(undeclared)
 
@@ -52,4 +56,4 @@ def test_declared_objects_and_actions_exist_in_the_catalogue() -> None:
 
 
 def test_the_application_installs_the_policy_guard() -> None:
-    assert policy_guard in (app().guards or [])
+    assert [type(g) for g in app().guards or []] == [PolicyGuard]

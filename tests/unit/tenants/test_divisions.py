@@ -81,17 +81,24 @@ def test_bad_rows_name_line_and_rule(body: str, code: str, line: int) -> None:
     assert str(line) in err.message()
 
 
-def test_cycle_between_two_counties() -> None:
+def test_a_cycle_of_two_breaks_the_level_order_and_names_its_line() -> None:
+    """Levels are strictly ordered, so two regions parenting each other always put one
+    under a region of its own level: the level rule is what reports it."""
     body = "620000,甘肃省,province,\n620101,甲,zone,620102\n620102,乙,zone,620101\n"
     err = _error(HEADER + body)
-    assert err.code in ("divisions.cycle", "divisions.level_order")
+    assert (err.code, err.pointer) == ("divisions.level_order", "/lines/3")
 
 
-def test_cycle_without_level_breach_is_found() -> None:
-    """Two zones pointing at each other, attached to a tree that already exists."""
+def test_a_cycle_of_two_attached_to_an_existing_tree_is_refused() -> None:
     body = "620101,甲,prefecture,620102\n620102,乙,prefecture,620101\n"
     err = _error(HEADER + body, known_parents={"620000": Level.PROVINCE})
-    assert err.code in ("divisions.level_order", "divisions.cycle")
+    assert (err.code, err.pointer) == ("divisions.level_order", "/lines/2")
+
+
+def test_a_region_that_is_its_own_parent_is_a_cycle() -> None:
+    body = "620000,甘肃省,province,\n620101,甲,county,620101\n"
+    err = _error(HEADER + body)
+    assert (err.code, err.pointer) == ("divisions.cycle", "/lines/3")
 
 
 def test_wrong_header_and_empty_file() -> None:

@@ -1,0 +1,34 @@
+"""Metadata's services, built once per process and injected by type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.di import Provide
+
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import MetadataService
+from yiwang.platform.cache import Cache
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.tenants.directory import TenantDirectory
+
+
+@dataclass(frozen=True)
+class MetadataServices:
+    #: the worker's effective models; started and stopped with the app
+    models: ModelCache
+    directory: TenantDirectory
+
+    def service(self, uow: UnitOfWork) -> MetadataService:
+        return MetadataService(uow, self.directory.tree, self.models)
+
+
+def build_metadata(cache: Cache, directory: TenantDirectory) -> MetadataServices:
+    return MetadataServices(ModelCache(cache), directory)
+
+
+def dependencies(services: MetadataServices) -> dict[str, Provide]:
+    async def metadata(uow: UnitOfWork) -> MetadataService:
+        return services.service(uow)
+
+    return {"metadata": Provide(metadata)}

@@ -1,0 +1,121 @@
+"""One unit of work: a session in one transaction, in one tenant scope, for one actor.
+
+Every change enters the platform through a unit of work, whichever door it
+came through: an API request (the guard decides the scope), a command line
+(`cli:<os user>`) or a background job (`system:<job>`). Services take the unit
+of work and never open transactions of their own, so the row-level-security
+scope the guard decided is the scope every statement runs in.
+
+Two things happen outside the transaction, and each says so by name:
+- `after_commit` hooks run once the transaction has committed (announcing a
+  new version to other workers must not precede the data it announces);
+- `independent()` is a second, short transaction that commits at once, for
+  records that must survive the unit's rollback: the audit record of a
+  refused change.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from yiwang.platform import audit
+from yiwang.platform.tenant_context import TenantScope, apply_scope
+
+log = structlog.get_logger(__name__)
+
+#: who acted, as audit records name them: a person's login, a job, or the command line
+ANONYMOUS = "anonymous"
+
+
+def person(login: str) -> str:
+    return login or ANONYMOUS
+
+
+def job(name: str) -> str:
+    return f"system:{name}"
+
+
+def command_line() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"cli:{user}"
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        session: AsyncSession,
+        *,
+        actor: str,
+        scope: TenantScope | None,
+    ) -> None:
+        self._factory = factory
+        self.session = session
+        self.actor = actor
+        self.scope = scope
+        self._after_commit: list[AfterCommit] = []
+
+    async def use_scope(self, scope: TenantScope) -> None:
+        """Run the rest of the unit in `scope` (a public page of one tenant, onboarding)."""
+        self.scope = scope
+        await apply_scope(self.session, scope)
+
+    def after_commit(self, hook: AfterCommit) -> None:
+        """Run `hook` once the transaction has committed; never if it rolls back."""
+        if hook not in self._after_commit:
+            self._after_commit.append(hook)
+
+    @asynccontextmanager
+    async def independent(self, scope: TenantScope | None = None) -> AsyncIterator[AsyncSession]:
+        """A transaction of its own that commits at once, whatever becomes of this unit."""
+        async with self._factory() as session, session.begin():
+            if scope is not None:
+                await apply_scope(session, scope)
+            yield session
+
+    async def audit(self, **record: Any) -> int:
+        """Append an audit record in this unit's transaction, naming its actor."""
+        return await audit.record(self.session, actor=self.actor, **record)
+
+    async def audit_refusal(self, **record: Any) -> None:
+        """Audit a refused change in an independent transaction: the unit is rolling back."""
+        async with self.independent() as session:
+            await audit.record(session, actor=self.actor, outcome="failure", **record)
+
+    async def _committed(self) -> None:
+        for hook in self._after_commit:
+            try:
+                await hook()
+            except (
+                Exception
+            ):  # the change is committed; a late announcement is caught up by polling
+                log.warning("after_commit_failed", hook=getattr(hook, "__qualname__", repr(hook)))
+
+
+@asynccontextmanager
+async def unit_of_work(
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    actor: str,
+    scope: TenantScope | None = None,
+) -> AsyncIterator[UnitOfWork]:
+    """Begin a unit; it commits when the block ends normally and rolls back otherwise."""
+    async with factory() as session:
+        async with session.begin():
+            uow = UnitOfWork(factory, session, actor=actor, scope=scope)
+            if scope is not None:
+                await apply_scope(session, scope)
+            yield uow
+        await uow._committed()

@@ -1,0 +1,69 @@
+"""The tenant registry's services, built once per process and injected by type.
+
+The API and the command line build the same services, so a change made
+through either door announces itself the same way (`TenantDirectory.changed`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from litestar.di import Provide
+
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.tenants.calendars.service import Calendars
+from yiwang.tenants.directory import TenantDirectory
+from yiwang.tenants.lifecycle import Lifecycle
+from yiwang.tenants.onboarding.service import Onboarding, OnboardingStep
+from yiwang.tenants.queries import TenantQueries
+from yiwang.tenants.tree import TenantTree
+
+
+@dataclass(frozen=True)
+class TenantServices:
+    directory: TenantDirectory
+    templates_root: Path
+    #: what completes an onboarding, supplied by the parts above (see `OnboardingStep`)
+    onboarding_steps: tuple[OnboardingStep, ...] = ()
+
+    @property
+    def tree(self) -> TenantTree:
+        return self.directory.tree
+
+    def onboarding(self, uow: UnitOfWork) -> Onboarding:
+        return Onboarding(uow, self.templates_root, self.directory.changed, self.onboarding_steps)
+
+    def lifecycle(self, uow: UnitOfWork) -> Lifecycle:
+        return Lifecycle(uow, self.directory.changed)
+
+    def calendars(self, uow: UnitOfWork) -> Calendars:
+        return Calendars(uow, self.directory.tree)
+
+    def queries(self, uow: UnitOfWork) -> TenantQueries:
+        return TenantQueries(uow, self.directory.tree)
+
+
+def dependencies(services: TenantServices) -> dict[str, Provide]:
+    def tree() -> TenantTree:
+        return services.directory.tree
+
+    async def onboarding(uow: UnitOfWork) -> Onboarding:
+        return services.onboarding(uow)
+
+    async def lifecycle(uow: UnitOfWork) -> Lifecycle:
+        return services.lifecycle(uow)
+
+    async def calendars(uow: UnitOfWork) -> Calendars:
+        return services.calendars(uow)
+
+    async def tenant_queries(uow: UnitOfWork) -> TenantQueries:
+        return services.queries(uow)
+
+    return {
+        "tree": Provide(tree, sync_to_thread=False),
+        "onboarding": Provide(onboarding),
+        "lifecycle": Provide(lifecycle),
+        "calendars": Provide(calendars),
+        "tenant_queries": Provide(tenant_queries),
+    }
