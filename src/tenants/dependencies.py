@@ -41,12 +41,15 @@ class TenantServices:
         return Calendars(uow, self.directory.tree)
 
     def queries(self, uow: UnitOfWork) -> TenantQueries:
-        return TenantQueries(uow, self.directory.tree)
+        return TenantQueries(uow, self.directory)
 
 
 def dependencies(services: TenantServices) -> dict[str, Provide]:
     def tree() -> TenantTree:
         return services.directory.tree
+
+    def directory() -> TenantDirectory:
+        return services.directory
 
     async def onboarding(uow: UnitOfWork) -> Onboarding:
         return services.onboarding(uow)
@@ -62,6 +65,7 @@ def dependencies(services: TenantServices) -> dict[str, Provide]:
 
     return {
         "tree": Provide(tree, sync_to_thread=False),
+        "directory": Provide(directory, sync_to_thread=False),
         "onboarding": Provide(onboarding),
         "lifecycle": Provide(lifecycle),
         "calendars": Provide(calendars),

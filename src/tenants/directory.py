@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,6 +32,12 @@ async def announce(cache: Cache, version: int) -> None:
     await cache.publish(CHANNEL, str(version))
 
 
+@dataclass(frozen=True, slots=True)
+class DepartmentEntry:
+    key: str
+    name: str
+
+
 class TenantDirectory:
     def __init__(
         self,
@@ -45,6 +52,9 @@ class TenantDirectory:
         #: replaced whole on every reload, so a reader holding it sees one version
         self.tree: TenantTree = TenantTree.of(())
         self.version = -1
+        #: departments by tenant code, read once per registry version (onboarding, the only
+        #: change to departments, bumps it), so public pages read no table for them
+        self.departments: dict[str, tuple[DepartmentEntry, ...]] = {}
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -54,7 +64,7 @@ class TenantDirectory:
             repo = TenantRepository(session)
             version = await repo.version()
             tree = TenantTree.from_rows(await repo.all())
-        self.tree, self.version = tree, version
+        self.tree, self.version, self.departments = tree, version, {}
 
     async def refresh(self) -> bool:
         """Reload if the registry holds a newer version; True if a new tree went in."""

@@ -22,7 +22,7 @@ from yiwang.metadata.documents.hashing import content_hash
 from yiwang.metadata.documents.metaschemas import overlay_errors
 from yiwang.metadata.documents.problems import Problems, raise_for
 from yiwang.metadata.documents.shapes import Document, Overlay
-from yiwang.metadata.generators.descriptors import citizen_form_descriptor
+from yiwang.metadata.generators.descriptors import EncodedDescriptor, encoded_citizen_form
 from yiwang.metadata.generators.draft07 import to_draft07
 from yiwang.metadata.generators.openapi import openapi_components
 from yiwang.metadata.generators.record_schema import record_schema
@@ -133,8 +133,8 @@ class MetadataService:
     async def openapi(self, code: str) -> dict[str, Any]:
         return openapi_components(await self.effective(code))
 
-    async def citizen_form(self, code: str, key: str, form: str) -> dict[str, Any]:
-        return citizen_form_descriptor(await self.effective(code), code, key, form)
+    async def citizen_form(self, code: str, key: str, form: str) -> EncodedDescriptor:
+        return encoded_citizen_form(await self.effective(code), code, key, form)
 
     async def effective_version_id(self, code: str) -> int:
         """The id records store: the effective model they were validated against."""

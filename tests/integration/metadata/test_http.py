@@ -160,3 +160,28 @@ async def test_a_form_served_from_the_database_keeps_the_templates_order(app: An
     served = body["uischema"]
     assert list(body["schema_draft07"]["properties"]["members"]["items"]["properties"]) == columns
     assert served["type"] == "VerticalLayout"
+
+
+async def test_descriptors_are_revalidated_by_their_version(
+    app: Any, services: Stack, cleanup: str, restore: None
+) -> None:
+    litestar_app, platform = app
+    path = f"/api/v1/t/{COUNTY}/forms/food_business_license/apply"
+    async with AsyncTestClient(app=litestar_app) as client:
+        first = await client.get(path)
+        etag = first.headers["etag"]
+        again = await client.get(path, headers={"if-none-match": etag})
+        assert (again.status_code, again.content) == (304, b"")
+        assert (await client.get(path, headers={"if-none-match": '"other"'})).status_code == 200
+        auth = await _signed_in(client, services, platform, cleanup)
+        await client.put(
+            f"/api/v1/t/{COUNTY}/metadata/draft",
+            content=DRAFT_YAML.encode(),
+            headers={**auth, "content-type": "application/yaml"},
+        )
+        assert (
+            await client.post(f"/api/v1/t/{COUNTY}/metadata/publish", headers=auth)
+        ).status_code == 200
+        changed = await client.get(path, headers={"if-none-match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+        assert changed.json()["content_hash"] != first.json()["content_hash"]

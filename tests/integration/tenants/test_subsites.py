@@ -149,3 +149,16 @@ async def test_api_lists_tenants_and_departments(migrated: Settings, gansu: dict
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "tenant.not_found"
     assert {"day": "2026-10-10", "kind": "workday", "name": "国庆节调休上班"} in cal
+
+
+async def test_the_subsite_home_is_revalidated_by_the_registry_version(
+    migrated: Settings, gansu: dict[str, int]
+) -> None:
+    async with client_for(migrated) as client:
+        first = await client.get("/r/620102/")
+        etag = first.headers["etag"]
+        assert "城关区" in first.text
+        again = await client.get("/r/620102/", headers={"if-none-match": etag})
+        assert (again.status_code, again.content) == (304, b"")
+        other = await client.get("/r/620103/", headers={"if-none-match": etag})
+        assert other.status_code == 200 and other.headers["etag"] != etag
