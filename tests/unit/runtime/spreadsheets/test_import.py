@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yiwang.platform.errors import ErrorDetail
-from yiwang.runtime.spreadsheets.cells import DANGEROUS, QUOTE
+from yiwang.platform.text import FORMULA_TRIGGERS as DANGEROUS
+from yiwang.platform.text import TEXT_QUOTE as QUOTE
 from yiwang.runtime.spreadsheets.errors import SpreadsheetInvalid, SpreadsheetRejected
 from yiwang.runtime.spreadsheets.exporting import Column, write_xlsx
 from yiwang.runtime.spreadsheets.importing import Field, read_xlsx
