@@ -40,6 +40,8 @@ from yiwang.policy.guards import unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.runtime.forms import pages as form_pages
+from yiwang.runtime.forms.controllers import FormOptionsController
 from yiwang.runtime.portal import pages as portal
 from yiwang.tenants import dependencies as tenants_di
 from yiwang.tenants.controllers import TenantController
@@ -51,6 +53,9 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     readyz,
     portal.platform_home,
     portal.subsite_home,
+    form_pages.form_page,
+    form_pages.submit_form_page,
+    FormOptionsController,
     TenantController,
     AuthController,
     CatalogueController,

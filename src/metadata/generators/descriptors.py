@@ -31,7 +31,16 @@ from yiwang.platform.errors import NotFound
 def citizen_form_descriptor(
     model: EffectiveModel, code: str, key: str, form: str
 ) -> dict[str, Any]:
-    """The descriptor of a citizen form; staff forms are not public (`metadata.form.not_found`)."""
+    """The descriptor of a citizen form; staff forms are not public (`metadata.form.not_found`).
+
+    Built once per effective model and shared: callers must not change it.
+    """
+    return model.memo(
+        ("citizen_form", code, key, form), lambda: _descriptor(model, code, key, form)
+    )
+
+
+def _descriptor(model: EffectiveModel, code: str, key: str, form: str) -> dict[str, Any]:
     document = model.document(key)
     definition = document.get("forms", {}).get(form)
     if definition is None or definition["audience"] != "citizen":
