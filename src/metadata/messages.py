@@ -132,7 +132,7 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.record.not_allowed": "不允许填写“{property}”。",
     "metadata.record.violation": "“{label}”不符合要求。",
     "metadata.record.rule_compare": "{rule_label}：“{left}”应 {op} “{right}”。",
-    "metadata.record.rule_condition": "{rule_label}。",
+    "metadata.record.rule_condition": "请按要求填写：{rule_label}。",
     "metadata.record.rule_max": "{rule_label}：{group} 已有 {count} 项，最多 {limit} 项。",
     "metadata.record.rule_min": "{rule_label}：{group} 只有 {count} 项，至少需要 {limit} 项。",
     "metadata.record.rule_unique": "{rule_label}：{group} 与第 {first} 条记录重复。",

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft7Validator
 
 from yiwang.metadata.generators.draft07 import to_draft07
-from yiwang.metadata.generators.record_schema import form_schema, record_schema
+from yiwang.metadata.generators.form_schema import form_schema
+from yiwang.metadata.generators.record_schema import record_schema
 from yiwang.metadata.generators.validation import (
     authoring_validator,
     fast_validator,

@@ -17,6 +17,7 @@ from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
 from yiwang.runtime import certificates
+from yiwang.runtime import forms as form_room
 from yiwang.runtime.certificates import errors as certificate_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
@@ -36,6 +37,7 @@ OWNED_AREAS = {
     policy.messages: ("policy.",),
     metadata.messages: ("metadata.",),
     certificates.messages: ("certificates.",),
+    form_room.messages: ("forms.",),
 }
 
 
