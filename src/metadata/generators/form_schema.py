@@ -116,6 +116,15 @@ def _flat(effective: EffectiveModel, key: str, form_key: str) -> dict[str, Any]:
     folded = _must_be_true(document, shown)
     for name, rule in folded.items():
         properties[name] = {**properties[name], "enum": [True], RULE_ANNOTATION: rule}
+    # a required yes-or-no question is a choice of two, answered by the citizen: rjsf
+    # answers every required `type: boolean` with false by itself, an `enum` it leaves empty
+    required = set(flat.get("required", []))
+    for name in shown:
+        prop = properties.get(name, {})
+        if name in required and name not in folded and prop.get("type") == "boolean":
+            properties[name] = {k: v for k, v in prop.items() if k != "type"} | {
+                "enum": [True, False]
+            }
     conditions = [
         c for c in flat.pop("allOf", []) if c.get("then", {}).get(RULE_ANNOTATION) not in folded
     ]

@@ -139,6 +139,11 @@ def widget_contract(
     return None
 
 
+def yes_or_no(schema_property: Mapping[str, Any]) -> bool:
+    """A required yes-or-no question (`enum: [true, false]`): two radio buttons."""
+    return schema_property.get("enum") == [True, False]
+
+
 def must_tick(schema_property: Mapping[str, Any]) -> bool:
     """A box the form requires ticked (`enum: [true]`, folded from a condition rule)."""
     return schema_property.get("enum") == [True]
@@ -245,6 +250,7 @@ def _jsonforms_control(
     field: Mapping[str, Any],
     path: str,
     urls: Mapping[str, str],
+    schema_property: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     control: dict[str, Any] = {
         "type": "Control",
@@ -256,6 +262,8 @@ def _jsonforms_control(
     if kind == "long_text":
         options["multi"] = True
     elif kind == "code" and len(_codes(document, field)) <= _RADIO_LIMIT:
+        options["format"] = "radio"
+    elif kind == "boolean" and schema_property is not None and yes_or_no(schema_property):
         options["format"] = "radio"
     elif kind == "table":
         options["detail"] = {
@@ -282,6 +290,7 @@ def jsonforms_ui_schema(
     document = effective.document(key)
     fields = document["fields"]
     shown = set(citizen_fields(document, form_key))
+    properties = form_schema(effective, key, form_key)["properties"]
     urls = widget_urls(code, key, form_key)
     groups: list[dict[str, Any]] = []
     for section in document["forms"][form_key]["sections"]:
@@ -289,7 +298,7 @@ def jsonforms_ui_schema(
             "type": "Group",
             "label": section["label"],
             "elements": [
-                _jsonforms_control(document, k, fields[k], k, urls)
+                _jsonforms_control(document, k, fields[k], k, urls, properties.get(k))
                 for k in section["fields"]
                 if k in shown
             ],
@@ -325,8 +334,11 @@ def jsonforms_translations(
         for col_key, col in field.get("columns", {}).items():
             field_keys(f"{path}.{col_key}", col)
 
+    properties = form_schema(effective, key, form_key)["properties"]
     for name in citizen_fields(document, form_key):
         field_keys(name, fields[name])
+        if yes_or_no(properties.get(name, {})):
+            out[f"{name}.true"], out[f"{name}.false"] = CHROME["yes"], CHROME["no"]
     for pointer, by_keyword in messages.items():
         path = ".".join(t for t in pointer.split("/")[1:] if t != "*")
         for keyword, text in by_keyword.items():

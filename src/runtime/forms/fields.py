@@ -65,6 +65,8 @@ def _kind(schema: Mapping[str, Any], ui: Mapping[str, Any]) -> str:
         return "picker"
     if widget == "yiwang-money":
         return "money"
+    if schema.get("enum") == [True, False]:
+        return "yes_no"
     kind = schema.get("type")
     if kind == "array":
         items = schema.get("items", {})

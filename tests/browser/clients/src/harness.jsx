@@ -54,8 +54,9 @@ export function renderRjsf(element, descriptor, { dialect = "draft-07", formData
   const validator = rjsfValidator(dialect);
   const state = { data: undefined, errors: [] };
   const ref = React.createRef();
+  // Ajv's `if` error only says "must match then": the errors under `then` carry the message
   const transformErrors = (errors) =>
-    errors.map((e) => {
+    errors.filter((e) => e.name !== "if").map((e) => {
       const text = messageFor(descriptor, schema, rjsfAsAjv(e));
       return text ? { ...e, message: text, stack: text } : e;
     });
@@ -127,8 +128,8 @@ export function renderJsonForms(element, descriptor, { dialect = "draft-07", dat
   return {
     data: () => state.data,
     validate: () => ({
-      ok: state.errors.length === 0,
-      errors: state.errors.map((e) => ({ pointer: pointerOf(e), keyword: e.keyword, message: i18n.translateError(e) })),
+      ok: state.errors.filter((e) => e.keyword !== "if").length === 0,
+      errors: state.errors.filter((e) => e.keyword !== "if").map((e) => ({ pointer: pointerOf(e), keyword: e.keyword, message: i18n.translateError(e) })),
     }),
     unmount: () => root.unmount(),
   };
