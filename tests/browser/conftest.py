@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -52,25 +53,32 @@ def server_url(migrated: Settings) -> Iterator[str]:
         check=True,
         capture_output=True,
     )
+    # the log goes to a file: an unread pipe fills up and stalls the server
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "yiwang.cli", "serve"],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    # a loaded 2-core machine takes up to a minute to import and start everything
+    deadline = time.monotonic() + 120
+    while True:
+        if time.monotonic() > deadline:
+            proc.terminate()
+            pytest.fail("the server did not start within 120 s")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
         except OSError:
             if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"server exited: {out}")
+                log.seek(0)
+                pytest.fail(f"server exited: {log.read().decode(errors='replace')}")
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """From what a browser posts (`application/x-www-form-urlencoded`) to a JSON payload.
 
 Every value arrives as text. A field left empty is absent, as in the
-JavaScript clients; money typed in 元 becomes 分 here, at the HTML edge
+JavaScript clients (an empty table row is shown again, after the filled
+ones, but is no row of the payload); money typed in 元 becomes 分 here, at the HTML edge
 (`fen_from_yuan`, exact), the one place a form's money changes unit. What
 cannot be read (letters in a number box) is a problem at the field's pointer
 and the text stays as typed. Table rows are named `table.row.column`; a row
@@ -114,10 +115,11 @@ def _table(spec: FieldSpec, posted: Posted, sub: Submission) -> list[dict[str, A
     count = _row_count(spec, posted)
     removed = _first(posted, REMOVE_ROW)
     rows: list[dict[str, Any]] = []
-    kept = 0
+    kept = shown = 0
     for index in range(count):
         if removed == f"{spec.key}.{index}":
             continue
+        shown += 1
         row: dict[str, Any] = {}
         typed_row: dict[str, Any] = {}
         for column in spec.columns:
@@ -140,8 +142,9 @@ def _table(spec: FieldSpec, posted: Posted, sub: Submission) -> list[dict[str, A
                 sub.typed[f"{spec.key}.{kept}.{column_key}"] = text
             kept += 1
             rows.append(row)
+    # filled rows first (their pointers are the payload's), the empty ones after
     extra = 1 if _first(posted, ADD_ROW) == spec.key else 0
-    sub.rows[spec.key] = kept + extra
+    sub.rows[spec.key] = shown + extra
     return rows
 
 

@@ -134,7 +134,7 @@ def test_table_rows_without_javascript(effective: dict[str, EffectiveModel]) -> 
     }
     submission = read_submission(descriptor, posted)
     assert submission.payload["members"] == [{"member_name": "王五", "monthly_income": 120000}]
-    assert submission.rows["members"] == 2  # the empty row went, a new one came
+    assert submission.rows["members"] == 3  # the two shown, and a new one
     soup = _soup(render_form(descriptor, submission))
     assert soup.find(id="f-members-0-member_name")["value"] == "王五"
     assert soup.find(id="f-members-1-member_name")["value"] == ""
