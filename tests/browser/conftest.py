@@ -54,7 +54,7 @@ def server_url(migrated: Settings) -> Iterator[str]:
         capture_output=True,
     )
     # the log goes to a file: an unread pipe fills up and stalls the server
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - open for the whole session, closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "yiwang.cli", "serve"],
         env=env,

@@ -102,7 +102,9 @@ async def _render(
     return result
 
 
-def _server_errors(model: EffectiveModel, key: str, form: str, payload: Any) -> set[tuple[str, str]]:
+def _server_errors(
+    model: EffectiveModel, key: str, form: str, payload: Any
+) -> set[tuple[str, str]]:
     return {
         (d.pointer or "", d.message()) for d in form_validator(model, key, form).errors(payload)
     }
@@ -115,8 +117,13 @@ def _client_errors(result: dict[str, Any]) -> set[tuple[str, str]]:
 def _one_row(descriptor: dict[str, Any]) -> dict[str, Any]:
     """Tables with one empty row, so their columns render."""
     props = descriptor["schema"]["properties"]
-    return {k: [{}] for k, p in props.items() if p.get("items", {}).get("type") == "object"
-            and "columns" not in p and "key" not in p["items"].get("properties", {})}
+    return {
+        k: [{}]
+        for k, p in props.items()
+        if p.get("items", {}).get("type") == "object"
+        and "columns" not in p
+        and "key" not in p["items"].get("properties", {})
+    }
 
 
 def _widgets(descriptor: dict[str, Any], data: dict[str, Any]) -> dict[str, int]:
@@ -161,7 +168,9 @@ async def test_every_field_renders_and_nothing_is_chosen_for_the_citizen(
         assert result["files"] == expected["yiwang-file"], where
         assert result["pickers"] == expected["yiwang-picker"], where
         assert result["money"] == expected["yiwang-money"], where
-        chosen = {k: result["data"].get(k) for k in coded if result["data"].get(k) not in (None, [])}
+        chosen = {
+            k: result["data"].get(k) for k in coded if result["data"].get(k) not in (None, [])
+        }
         assert chosen == {}, where
         assert result["checkedRadios"] == 0, where
         assert [k for k in ticks if result["data"].get(k) is True] == [], where
@@ -200,7 +209,9 @@ def _repaired(descriptor: dict[str, Any], payload: dict[str, Any]) -> dict[str, 
         if isinstance(value, list) and schema.get("items", {}).get("type") == "object":
             columns = schema["items"].get("properties", {})
             out[key] = [
-                {c: fix(columns.get(c, {}), v) for c, v in row.items()} if isinstance(row, dict) else row
+                {c: fix(columns.get(c, {}), v) for c, v in row.items()}
+                if isinstance(row, dict)
+                else row
                 for row in value
             ]
         else:
@@ -305,7 +316,12 @@ async def test_broken_payloads_get_the_same_errors_everywhere(
             "/operator_phone",
             "/family_members",
         },
-        "food_business_license": {"/credit_code", "/legal_rep_phone", "/health_certified", "/commitment"},
+        "food_business_license": {
+            "/credit_code",
+            "/legal_rep_phone",
+            "/health_certified",
+            "/commitment",
+        },
         "subsistence_allowance": {"/authorize_check", "/members/0/member_id_number"},
     }[key]
     assert expected <= pointers
@@ -325,7 +341,9 @@ async def test_money_is_typed_and_shown_in_yuan(page: Page, model: EffectiveMode
         assert data["capital"] == 123456, (client, dialect)
 
 
-async def test_required_checkbox_is_marked_and_not_ticked(page: Page, model: EffectiveModel) -> None:
+async def test_required_checkbox_is_marked_and_not_ticked(
+    page: Page, model: EffectiveModel
+) -> None:
     descriptor = citizen_form_descriptor(model, TENANT, "subsistence_allowance", "apply")
     result = await _render(page, descriptor, "renderRjsf", "draft-07", {})
     assert result["data"].get("authorize_check") is not True

@@ -244,6 +244,16 @@ def rjsf_ui_schema(effective: EffectiveModel, key: str, form_key: str, code: str
     return ui
 
 
+def _as_radio(
+    document: Mapping[str, Any],
+    field: Mapping[str, Any],
+    schema_property: Mapping[str, Any] | None,
+) -> bool:
+    if field["type"] == "code":
+        return len(_codes(document, field)) <= _RADIO_LIMIT
+    return field["type"] == "boolean" and yes_or_no(schema_property or {})
+
+
 def _jsonforms_control(
     document: Mapping[str, Any],
     key: str,
@@ -261,9 +271,7 @@ def _jsonforms_control(
     kind = field["type"]
     if kind == "long_text":
         options["multi"] = True
-    elif kind == "code" and len(_codes(document, field)) <= _RADIO_LIMIT:
-        options["format"] = "radio"
-    elif kind == "boolean" and schema_property is not None and yes_or_no(schema_property):
+    elif _as_radio(document, field, schema_property):
         options["format"] = "radio"
     elif kind == "table":
         options["detail"] = {

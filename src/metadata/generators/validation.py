@@ -150,8 +150,9 @@ class RecordValidator:
 
     def _rule_details(self, rule: str, error: ValidationError) -> Iterator[ErrorDetail]:
         path = list(error.absolute_path)
+        names = error.validator_value if isinstance(error.validator_value, list) else []
         if error.validator == "required" and isinstance(error.instance, dict):
-            paths = [[*path, p] for p in error.validator_value if p not in error.instance]
+            paths = [[*path, p] for p in names if p not in error.instance]
         else:
             paths = [path]
         label = self.document.get("rules", {})[rule]["label"]
@@ -216,9 +217,9 @@ def localised(document: Document, detail: ErrorDetail) -> ErrorDetail:
     field = field_at(document, path)
     if code == "metadata.record.required" and field and field["type"] in _FILE_TYPES:
         code = "metadata.record.required_upload"
-    if code in _BOUND_CODES and field is not None and field["type"] == "money":
-        if isinstance(params.get("limit"), int):
-            params["limit"] = display_value(field, params["limit"])
+    money = field is not None and field["type"] == "money"
+    if code in _BOUND_CODES and money and isinstance(params.get("limit"), int):
+        params["limit"] = display_value(field, params["limit"])
     return ErrorDetail(code, detail.pointer, params)
 
 

@@ -72,7 +72,9 @@ def _kind(schema: Mapping[str, Any], ui: Mapping[str, Any]) -> str:
         items = schema.get("items", {})
         return "table" if items.get("type") == "object" else "codes"
     if kind == "boolean":
-        return "tick" if schema.get("enum") == [True] or ui.get("ui:widget") != "radio" else "yes_no"
+        return (
+            "tick" if schema.get("enum") == [True] or ui.get("ui:widget") != "radio" else "yes_no"
+        )
     if kind == "integer":
         return "integer"
     if kind == "number":

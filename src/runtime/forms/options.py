@@ -73,7 +73,13 @@ class FormOptions:
             raise NotFound("metadata.form.not_found", type=key, form=form)
         field = picked_field(document, form, path)
         kind = field["type"] if field else None
-        if field is None or kind not in ("department", "division", "reference", "code", "multi_code"):
+        if field is None or kind not in (
+            "department",
+            "division",
+            "reference",
+            "code",
+            "multi_code",
+        ):
             raise NotFound("forms.options.field_unknown", form=form, field=path)
         if kind == "department":
             return [(d.key, d.name) for d in await self.queries.departments(code)]

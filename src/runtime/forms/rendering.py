@@ -81,9 +81,9 @@ def _anchor(tokens: list[str], specs: Mapping[str, FieldSpec]) -> str | None:
     if not tokens or tokens[0] not in specs:
         return None
     spec = specs[tokens[0]]
-    if spec.kind == "table" and len(tokens) >= 3 and tokens[1].isdigit():
-        if any(c.key == tokens[2] for c in spec.columns):
-            return _id(tokens[0], tokens[1], tokens[2])
+    cell = spec.kind == "table" and len(tokens) >= 3 and tokens[1].isdigit()
+    if cell and any(c.key == tokens[2] for c in spec.columns):
+        return _id(tokens[0], tokens[1], tokens[2])
     return _id(tokens[0])
 
 
@@ -103,9 +103,7 @@ def render_form(
     """
     specs = form_specs(descriptor)
     submission = (
-        values
-        if isinstance(values, Submission)
-        else typed_from_payload(descriptor, values or {})
+        values if isinstance(values, Submission) else typed_from_payload(descriptor, values or {})
     )
     choices = choices or {}
     by_anchor: dict[str, list[str]] = {}
@@ -164,7 +162,7 @@ def render_form(
             remove_row=REMOVE_ROW,
         )
     )
-    return Markup(html)  # noqa: S704 - rendered by an autoescaping environment
+    return Markup(html)
 
 
 def render_page(template: str, **context: Any) -> str:

@@ -19,13 +19,17 @@ PAGE = "/r/620102/forms/individual_business_registration/apply"
 
 
 @pytest.fixture
-async def client(migrated: Settings, installed: TenantTree) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def client(
+    migrated: Settings, installed: TenantTree
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
     platform = build_platform(migrated, hashing=PasswordHashing(HashingParameters.for_tests()))
     async with AsyncTestClient(app=create_app(platform=platform)) as client:
         yield client
 
 
-async def test_the_form_page_renders_checks_and_keeps_input(client: AsyncTestClient[Litestar]) -> None:
+async def test_the_form_page_renders_checks_and_keeps_input(
+    client: AsyncTestClient[Litestar],
+) -> None:
     page = await client.get(PAGE)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     soup = BeautifulSoup(page.text, "html.parser")
@@ -43,15 +47,21 @@ async def test_the_form_page_renders_checks_and_keeps_input(client: AsyncTestCli
     assert soup.find(id="f-industry-error").get_text(strip=True) == "请填写“行业门类”。"
 
 
-async def test_a_valid_post_is_confirmed_and_stores_nothing(client: AsyncTestClient[Litestar]) -> None:
-    answer = await client.post("/r/620102/forms/evaluation/rate", data={"level": "4", "comment": "好"})
+async def test_a_valid_post_is_confirmed_and_stores_nothing(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    answer = await client.post(
+        "/r/620102/forms/evaluation/rate", data={"level": "4", "comment": "好"}
+    )
     assert answer.status_code == 200, answer.text
     soup = BeautifulSoup(answer.text, "html.parser")
     assert soup.find(id="confirmation").h2.get_text() == "校验通过"
     assert soup.find(id="error-summary") is None
 
 
-async def test_staff_forms_and_unknown_regions_have_no_page(client: AsyncTestClient[Litestar]) -> None:
+async def test_staff_forms_and_unknown_regions_have_no_page(
+    client: AsyncTestClient[Litestar],
+) -> None:
     assert (await client.get("/r/620102/forms/evaluation/rectify")).status_code == 404
     assert (await client.get("/r/999999/forms/evaluation/rate")).status_code == 404
 

@@ -67,7 +67,9 @@ def test_check_characters_are_checked_on_the_server(effective: dict[str, Effecti
     assert found["/credit_code"] == (
         "“统一社会信用代码”不是有效的统一社会信用代码：最后一位校验码不对，请核对。"
     )
-    assert found["/legal_rep_id_number"].startswith("“法定代表人身份证号码”不是有效的居民身份证号码")
+    assert found["/legal_rep_id_number"].startswith(
+        "“法定代表人身份证号码”不是有效的居民身份证号码"
+    )
     right = _errors(
         model,
         "food_business_license",
@@ -139,7 +141,9 @@ def test_required_yes_no_and_ticks_are_never_answered_for_the_citizen(
     effective: dict[str, EffectiveModel],
 ) -> None:
     props = _descriptor(effective, "food_business_license", "apply")["schema"]["properties"]
-    assert props["premises_owned"]["enum"] == [True, False] and "type" not in props["premises_owned"]
+    assert (
+        props["premises_owned"]["enum"] == [True, False] and "type" not in props["premises_owned"]
+    )
     assert props["commitment"]["enum"] == [True] and "const" not in props["commitment"]
     assert "default" not in props["premises_owned"] and "default" not in props["commitment"]
 

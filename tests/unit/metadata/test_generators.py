@@ -8,8 +8,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from yiwang.metadata.generators.openapi import openapi_components
 from yiwang.metadata.generators.form_schema import form_schema
+from yiwang.metadata.generators.openapi import openapi_components
 from yiwang.metadata.generators.record_schema import form_fields
 from yiwang.metadata.generators.ui_schemas import jsonforms_ui_schema, rjsf_ui_schema
 from yiwang.metadata.resolution.resolve import EffectiveModel

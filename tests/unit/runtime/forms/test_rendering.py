@@ -15,14 +15,6 @@ from yiwang.platform.errors import ErrorDetail
 from yiwang.runtime.forms.rendering import render_form
 from yiwang.runtime.forms.values import ADD_ROW, read_submission
 
-from ...metadata.conftest import (  # noqa: F401  (fixtures)
-    base,
-    base_model,
-    effective,
-    overlays,
-    parents,
-)
-
 TENANT = "620102"
 
 
@@ -30,7 +22,9 @@ def _soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
 
 
-def _post(model: EffectiveModel, key: str, form: str, posted: dict[str, list[str]]) -> BeautifulSoup:
+def _post(
+    model: EffectiveModel, key: str, form: str, posted: dict[str, list[str]]
+) -> BeautifulSoup:
     descriptor = citizen_form_descriptor(model, TENANT, key, form)
     submission = read_submission(descriptor, posted)
     errors: list[ErrorDetail] = list(submission.problems)
@@ -45,7 +39,9 @@ def _post(model: EffectiveModel, key: str, form: str, posted: dict[str, list[str
 def test_every_field_has_a_label_and_sections_are_fieldsets(
     effective: dict[str, EffectiveModel],
 ) -> None:
-    descriptor = citizen_form_descriptor(effective[TENANT], TENANT, "food_business_license", "apply")
+    descriptor = citizen_form_descriptor(
+        effective[TENANT], TENANT, "food_business_license", "apply"
+    )
     soup = _soup(render_form(descriptor))
     sections = soup.select("fieldset.section > legend")
     assert [s.get_text() for s in sections] == [
@@ -147,7 +143,10 @@ def test_table_rows_without_javascript(effective: dict[str, EffectiveModel]) -> 
 def test_a_valid_post_has_no_errors(
     effective: dict[str, EffectiveModel], key: str, form: str
 ) -> None:
-    posted = {"evaluation": {"level": ["5"]}, "consultation": {"question": ["办理营业执照需要什么材料？"]}}
+    posted = {
+        "evaluation": {"level": ["5"]},
+        "consultation": {"question": ["办理营业执照需要什么材料？"]},
+    }
     soup = _post(effective[TENANT], key, form, posted[key])
     assert soup.find(id="error-summary") is None
     assert soup.select(".error") == []
