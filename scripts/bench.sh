@@ -8,6 +8,7 @@ eval "$(scripts/services.sh env test)"
 scripts/reset-test-db.sh
 uv run --frozen yiwang db upgrade >/dev/null
 for script in bench/*.py; do
+  case "$(basename "$script")" in _*) continue ;; esac  # shared helpers, not benchmarks
   echo "== $script"
   uv run --frozen python "$script"
 done

@@ -58,7 +58,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        # the edge believes X-Forwarded-For from YIWANG_TRUSTED_PROXIES only, whatever the server
+        proxy_headers=False,
         log_level=settings.log_level.lower(),
     )
 

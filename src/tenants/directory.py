@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from yiwang.platform.cache import Cache, stop_task, subscribe_forever
+from yiwang.platform.cache import Cache, poll_forever, stop_task, subscribe_forever
 from yiwang.tenants.repository import TenantRepository
 from yiwang.tenants.tree import TenantTree
 
@@ -85,7 +85,9 @@ class TenantDirectory:
         """Load, then keep current in the background: poll and listen."""
         await self.load()
         self._tasks = [
-            asyncio.create_task(self._poll(), name="tenants-poll"),
+            asyncio.create_task(
+                poll_forever(self.poll_seconds, self.refresh, name="tenants"), name="tenants-poll"
+            ),
             asyncio.create_task(self._listen(), name="tenants-listen"),
         ]
 
@@ -93,14 +95,6 @@ class TenantDirectory:
         for task in self._tasks:
             await stop_task(task)
         self._tasks = []
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_seconds)
-            try:
-                await self.refresh()
-            except Exception as exc:  # the database may be briefly away; keep serving
-                log.warning("tenants_poll_failed", error=str(exc))
 
     async def _listen(self) -> None:
         await subscribe_forever(self._cache.client, CHANNEL, self._on_message)
