@@ -26,4 +26,3 @@ def install_edge(app: Litestar, settings: Settings) -> None:
     """Put the shell around everything and document the error shape on every operation."""
     document_errors(app)
     app.asgi_handler = EdgeShell(app.asgi_handler, settings)
-

@@ -17,15 +17,19 @@ from yiwang.metadata.documents.errors import FormInvalid
 from yiwang.metadata.generators.descriptors import citizen_form_descriptor
 from yiwang.metadata.generators.validation import form_validator
 from yiwang.metadata.versions.service import MetadataService
+from yiwang.platform.edge.csrf import CSRF_COOKIE
 from yiwang.platform.errors import ErrorDetail
 from yiwang.runtime.forms.options import FormOptions
 from yiwang.runtime.forms.rendering import render_form, render_page
 from yiwang.runtime.forms.values import ADD_ROW, REMOVE_ROW, Submission, read_submission
+from yiwang.runtime.static.files import asset_url
 from yiwang.tenants.queries import TenantQueries
 from yiwang.tenants.subsite import tenant_of
 from yiwang.tenants.tree import TenantTree
 
 PUBLIC = {"public": True}
+#: the page posts an HTML form: the edge accepts its encodings and reads `_csrf` from it
+PUBLIC_FORM = {"public": True, "forms": True}
 #: what happens to a valid submission: (tenant code, type, form, payload); stores nothing yet
 OnValid = Callable[[str, str, str, Mapping[str, Any]], Awaitable[None]]
 
@@ -71,6 +75,7 @@ async def _page(
         errors,
         action=request.url.path,
         choices=await options.for_form(code, key, form),
+        csrf_token=request.cookies.get(CSRF_COOKIE),
     )
     body = render_page(
         "form_page.html",
@@ -79,6 +84,7 @@ async def _page(
         title=descriptor["label"],
         form=html,
         valid=valid,
+        stylesheet=asset_url("forms.css"),
     )
     return _html(body, status)
 
@@ -97,7 +103,7 @@ async def form_page(
     return await _page(request, metadata, options, code, key, form, None, [])
 
 
-@post("/r/{code:str}/forms/{key:str}/{form:str}", opt=PUBLIC, include_in_schema=False)
+@post("/r/{code:str}/forms/{key:str}/{form:str}", opt=PUBLIC_FORM, include_in_schema=False)
 async def submit_form_page(
     request: Request[Any, Any, Any],
     metadata: MetadataService,

@@ -94,12 +94,15 @@ def render_form(
     *,
     action: str = "",
     choices: Choices | None = None,
+    csrf_token: str | None = None,
 ) -> Markup:
     """The descriptor's form as HTML, showing `values` and `errors` beside their fields.
 
     `values` is a payload (a stored record, or nothing: the defaults) or the
     `Submission` read from a post (what the person typed, kept as typed).
     `errors` are `FormInvalid`'s details (and a submission's own problems).
+    `csrf_token` (the visitor's `yiwang_csrf` cookie) travels in the `_csrf`
+    field, which the edge checks on a post that carries a session.
     """
     specs = form_specs(descriptor)
     submission = (
@@ -160,6 +163,7 @@ def render_form(
             action=action,
             add_row=ADD_ROW,
             remove_row=REMOVE_ROW,
+            csrf_token=csrf_token,
         )
     )
     return Markup(html)

@@ -98,3 +98,19 @@ async def test_the_descriptor_is_flat_and_cached(client: AsyncTestClient[Litesta
         headers={"if-none-match": first.headers["etag"]},
     )
     assert again.status_code == 304
+
+
+async def test_a_visitor_with_a_session_posts_the_csrf_token(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    client.cookies.set("yiwang_session", "not-a-session")
+    client.cookies.set("yiwang_csrf", "token-of-this-browser")
+    page = BeautifulSoup((await client.get("/r/620102/forms/evaluation/rate")).text, "html.parser")
+    assert page.find("input", attrs={"name": "_csrf"})["value"] == "token-of-this-browser"
+    refused = await client.post("/r/620102/forms/evaluation/rate", data={"level": "4"})
+    assert refused.status_code == 403
+    sent = await client.post(
+        "/r/620102/forms/evaluation/rate", data={"level": "4", "_csrf": "token-of-this-browser"}
+    )
+    assert sent.status_code == 200
+    assert "校验通过" in sent.text
