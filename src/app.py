@@ -127,7 +127,10 @@ def build_platform(
     """Build every part in the one order the layers allow."""
     engine = create_engine(
         settings.database_url,
-        pool_size=settings.database_pool_size,
+        pool_size=settings.pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_recycle=settings.database_pool_recycle,
+        pool_timeout=settings.database_pool_timeout,
         strict_context=settings.strict_tenant_context,
     )
     sessions = session_factory(engine)
