@@ -51,6 +51,8 @@ from yiwang.runtime.jobs import dependencies as jobs_di
 from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.forms import pages as form_pages
+from yiwang.runtime.forms.controllers import FormOptionsController
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.response_cache.keys import response_cache_key
 from yiwang.runtime.static.api_reference import ApiReference
@@ -65,6 +67,9 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     readyz,
     portal.platform_home,
     portal.subsite_home,
+    form_pages.form_page,
+    form_pages.submit_form_page,
+    FormOptionsController,
     TenantController,
     AuthController,
     CatalogueController,

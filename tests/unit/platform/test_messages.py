@@ -16,7 +16,8 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import attachments, certificates, jobs, lists, spreadsheets
+from yiwang.runtime import attachments, certificates, jobs, lists, routes, spreadsheets
+from yiwang.runtime import forms as form_room
 from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors
 from yiwang.runtime.jobs import errors as job_errors
@@ -47,11 +48,13 @@ OWNED_AREAS = {
     identity.messages: ("identity.",),
     policy.messages: ("policy.",),
     metadata.messages: ("metadata.",),
+    routes.messages: ("routes.",),
     lists.messages: ("lists.",),
     spreadsheets.messages: ("spreadsheets.",),
     certificates.messages: ("certificates.",),
     attachments.messages: ("attachments.",),
     jobs.messages: ("jobs.",),
+    form_room.messages: ("forms.",),
 }
 
 
