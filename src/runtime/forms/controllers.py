@@ -8,7 +8,7 @@ from litestar import Controller, get
 
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.runtime.forms.options import FormOptions
-from yiwang.tenants.queries import TenantQueries
+from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.tree import TenantTree
 
 PUBLIC = {"public": True}
@@ -22,7 +22,7 @@ class FormOptionsController(Controller):
     async def options(
         self,
         metadata: MetadataService,
-        tenant_queries: TenantQueries,
+        directory: TenantDirectory,
         tree: TenantTree,
         code: str,
         key: str,
@@ -30,4 +30,4 @@ class FormOptionsController(Controller):
         field: str,
     ) -> dict[str, Any]:
         """What a picker of a citizen form may choose: `{"options": [{"value", "label"}]}`."""
-        return await FormOptions(metadata, tenant_queries, tree).answer(code, key, form, field)
+        return await FormOptions(metadata, directory, tree).answer(code, key, form, field)

@@ -19,7 +19,7 @@ from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.generators.form_schema import citizen_fields
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.errors import NotFound
-from yiwang.tenants.queries import TenantQueries
+from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.tree import TenantTree
 
 #: (tenant code, referenced item type) -> (value, label) pairs; the records room plugs in here
@@ -56,12 +56,12 @@ class FormOptions:
     def __init__(
         self,
         metadata: MetadataService,
-        queries: TenantQueries,
+        directory: TenantDirectory,
         tree: TenantTree,
         references: ReferenceOptions = no_references,
     ) -> None:
         self.metadata = metadata
-        self.queries = queries
+        self.directory = directory
         self.tree = tree
         self.references = references
 
@@ -82,7 +82,7 @@ class FormOptions:
         ):
             raise NotFound("forms.options.field_unknown", form=form, field=path)
         if kind == "department":
-            return [(d.key, d.name) for d in await self.queries.departments(code)]
+            return [(d.key, d.name) for d in self.directory.departments_of(code)]
         if kind == "division":
             return division_options(self.tree, code)
         if kind == "reference":

@@ -23,7 +23,7 @@ from yiwang.runtime.forms.options import FormOptions
 from yiwang.runtime.forms.rendering import render_form, render_page
 from yiwang.runtime.forms.values import ADD_ROW, REMOVE_ROW, Submission, read_submission
 from yiwang.runtime.static.files import asset_url
-from yiwang.tenants.queries import TenantQueries
+from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.subsite import tenant_of
 from yiwang.tenants.tree import TenantTree
 
@@ -93,13 +93,13 @@ async def _page(
 async def form_page(
     request: Request[Any, Any, Any],
     metadata: MetadataService,
-    tenant_queries: TenantQueries,
+    directory: TenantDirectory,
     tree: TenantTree,
     code: str,
     key: str,
     form: str,
 ) -> Response[str]:
-    options = FormOptions(metadata, tenant_queries, tree)
+    options = FormOptions(metadata, directory, tree)
     return await _page(request, metadata, options, code, key, form, None, [])
 
 
@@ -107,14 +107,14 @@ async def form_page(
 async def submit_form_page(
     request: Request[Any, Any, Any],
     metadata: MetadataService,
-    tenant_queries: TenantQueries,
+    directory: TenantDirectory,
     tree: TenantTree,
     code: str,
     key: str,
     form: str,
 ) -> Response[str]:
     """Validate as the API would; show the errors beside the fields, keeping the input."""
-    options = FormOptions(metadata, tenant_queries, tree)
+    options = FormOptions(metadata, directory, tree)
     model = await metadata.effective(code)
     descriptor = citizen_form_descriptor(model, code, key, form)
     posted = (await request.form()).dict()
