@@ -47,12 +47,12 @@ from yiwang.runtime.attachments import dependencies as attachments_di
 from yiwang.runtime.attachments.controllers import ROUTES as ATTACHMENT_ROUTES
 from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
+from yiwang.runtime.forms import pages as form_pages
+from yiwang.runtime.forms.controllers import FormOptionsController
 from yiwang.runtime.jobs import dependencies as jobs_di
 from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
-from yiwang.runtime.forms import pages as form_pages
-from yiwang.runtime.forms.controllers import FormOptionsController
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.response_cache.keys import response_cache_key
 from yiwang.runtime.static.api_reference import ApiReference
