@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import click
 
 from yiwang.metadata.commands import metadata_group, seed_cmd
@@ -18,6 +21,12 @@ from yiwang.platform.cli_support import (
 from yiwang.platform.commands import audit_group, db_group
 from yiwang.platform.settings import Settings
 from yiwang.policy.commands import COMMAND_GROUPS
+from yiwang.runtime.jobs.definitions import DEFINITIONS
+from yiwang.runtime.jobs.errors import JobFailed, JobSettingsInvalid
+from yiwang.runtime.jobs.process import worker_process
+from yiwang.runtime.jobs.queue import SYSTEM_OWNER
+from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.jobs.worker import run_worker
 from yiwang.tenants.commands import (
     ONBOARDING_STEPS,
     calendar_group,
@@ -63,6 +72,57 @@ def serve(
     serving.serve(
         serving.plan(ctx.obj, host=host, port=port, workers=workers, server=server, app=app)
     )
+
+
+@main.command("worker", help="启动后台任务进程（SAQ 队列，Redis）；Ctrl-C 停止")
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    settings: Settings = ctx.obj
+    job_settings = JobSettings.from_env(settings)
+    if job_settings.mode == "inline":
+        raise JobSettingsInvalid("jobs.settings_invalid", detail="YIWANG_JOBS=inline")
+    # The worker is the queue's consumer whatever the web server's mode.
+    job_settings = replace(job_settings, mode="queue")
+
+    async def body() -> None:
+        async with worker_process(settings, job_settings) as background:
+            assert background.plugin is not None
+            await run_worker(background.plugin, job_settings)
+
+    run(body)
+
+
+@main.group("jobs", help="后台任务")
+def jobs_group() -> None:
+    pass
+
+
+@jobs_group.command(
+    "run", help="在本进程中立即运行一个后台任务（例如 sweep_attachments），输出结果"
+)
+@click.argument("name", type=click.Choice(sorted(DEFINITIONS)))
+@click.option("--kwargs", "raw_kwargs", default="{}", help="任务参数（JSON 对象）")
+@click.pass_context
+def jobs_run(ctx: click.Context, name: str, raw_kwargs: str) -> None:
+    settings: Settings = ctx.obj
+    try:
+        kwargs = json.loads(raw_kwargs)
+    except ValueError:
+        kwargs = None
+    if not isinstance(kwargs, dict):
+        raise click.UsageError("--kwargs")
+    job_settings = replace(JobSettings.from_env(settings), mode="inline")
+
+    async def body() -> dict[str, object]:
+        async with worker_process(settings, job_settings) as background:
+            status = await background.queue.run_inline(
+                DEFINITIONS[name], key=f"cli:{name}", owner=SYSTEM_OWNER, kwargs=kwargs
+            )
+        if status.state != "complete":
+            raise JobFailed("jobs.failed")
+        return {"job": name, "state": status.state, "result": status.result}
+
+    echo_json(run(body))
 
 
 @main.command(

@@ -50,6 +50,7 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.field.property_for_type": "属性“{property}”不适用于“{type}”类型的字段。",
     "metadata.field.bounds_inverted": "下限 {low}（{min}）大于上限 {high}（{max}）。",
     "metadata.field.pattern_invalid": "正则表达式“{pattern}”无法编译。",
+    "metadata.field.accept_unsupported": "附件类型“{value}”无法按文件内容核验，不能接受；可接受的类型：{allowed}。",
     "metadata.field.code_list_missing": "引用的字典“{code_list}”不存在。",
     "metadata.field.ref_type_missing": "引用的事项类型“{ref_type}”不存在。",
     "metadata.field.default_invalid": "默认值 {value} 不符合该字段自身的要求。",

@@ -16,9 +16,11 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import certificates, lists, routes, spreadsheets
+from yiwang.runtime import attachments, certificates, jobs, lists, routes, spreadsheets
 from yiwang.runtime import forms as form_room
+from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors
+from yiwang.runtime.jobs import errors as job_errors
 from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
 
@@ -28,7 +30,15 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 ERROR_CLASSES = {
     name
-    for module in (errors, metadata_errors, certificate_errors, lists_errors, spreadsheets_errors)
+    for module in (
+        errors,
+        metadata_errors,
+        certificate_errors,
+        lists_errors,
+        spreadsheets_errors,
+        attachment_errors,
+        job_errors,
+    )
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
 } | {"ErrorDetail", "_fail", "_reject"}
@@ -42,6 +52,8 @@ OWNED_AREAS = {
     lists.messages: ("lists.",),
     spreadsheets.messages: ("spreadsheets.",),
     certificates.messages: ("certificates.",),
+    attachments.messages: ("attachments.",),
+    jobs.messages: ("jobs.",),
     form_room.messages: ("forms.",),
 }
 
