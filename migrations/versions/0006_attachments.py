@@ -6,7 +6,7 @@ check constraint holds. The partial index finds what the sweeper handles:
 uploads never completed, verifications still pending, incoming keys not yet
 cleared.
 
-Revision ID: 0008_attachments
+Revision ID: 0006_attachments
 Revises: 0005_audit_anchoring
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0008_attachments"
+revision: str = "0006_attachments"
 down_revision: str | None = "0005_audit_anchoring"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
