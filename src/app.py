@@ -214,7 +214,7 @@ def create_app(
     platform = platform or build_platform(settings)
     app = Litestar(
         route_handlers=list(routes),
-        before_request=platform.policy.guard(platform.identity, platform.directory).before_request,
+        guards=[platform.policy.guard(platform.identity, platform.directory)],
         dependencies=platform.dependencies(),
         plugins=[
             EdgePlugin(settings),
