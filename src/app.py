@@ -40,7 +40,9 @@ from yiwang.policy.guards import unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.runtime import dependencies as runtime_di
 from yiwang.runtime.portal import pages as portal
+from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
 from yiwang.tenants import dependencies as tenants_di
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
@@ -56,6 +58,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     CatalogueController,
     PolicyController,
     *METADATA_CONTROLLERS,
+    *RECORD_CONTROLLERS,
 )
 
 
@@ -90,6 +93,7 @@ class Platform:
     policy: policy_di.PolicyServices
     identity: identity_di.IdentityServices
     metadata: metadata_di.MetadataServices
+    runtime: runtime_di.RuntimeServices
 
     def dependencies(self) -> dict[str, Provide]:
         return {
@@ -100,6 +104,7 @@ class Platform:
             **identity_di.dependencies(self.identity),
             **policy_di.dependencies(self.policy, self.identity, self.directory),
             **metadata_di.dependencies(self.metadata),
+            **runtime_di.dependencies(self.runtime),
         }
 
     @asynccontextmanager
@@ -114,6 +119,7 @@ class Platform:
         try:
             yield
         finally:
+            await self.runtime.stop()
             await self.metadata.models.stop()
             await self.policy.sync.stop()
             await self.directory.stop()
@@ -140,11 +146,12 @@ def build_platform(
     identity = identity_di.build_identity(
         settings, cache, is_admin=policy.is_admin, hashing=hashing
     )
-    metadata = metadata_di.build_metadata(cache, directory)
+    checks = runtime_di.build_publish_checks(settings)
+    metadata = metadata_di.build_metadata(cache, directory, checks)
     tenants = tenants_di.TenantServices(
         directory,
         settings.templates_root,
-        onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root),),
+        onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root, checks),),
     )
     return Platform(
         settings=settings,
@@ -157,6 +164,7 @@ def build_platform(
         policy=policy,
         identity=identity,
         metadata=metadata,
+        runtime=runtime_di.build_runtime(directory, metadata.models, policy, checks),
     )
 
 

@@ -22,6 +22,7 @@ COMMON_PROPERTIES: Final = frozenset(
         "default",
         "public",
         "pii",
+        "filled_by",
     }
 )
 
