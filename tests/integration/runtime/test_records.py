@@ -321,7 +321,7 @@ async def test_an_application_takes_item_form_and_channel_from_the_route(
             online=True,
         )
     body = created.body
-    assert body["status"] == "submitted" and body["department"] == "scjg"
+    assert body["status"] == "submitted" and body["department"] == "scjgj"
     assert body["data"]["service_item"] == str(service_id)
     assert body["data"]["business_form"] == "individual_business_registration"
     assert body["data"]["channel"] == "online"
@@ -380,7 +380,7 @@ async def test_personal_data_in_full_only_for_those_allowed_and_audited(
         masked = await records.get("application", created.id, viewer=MASKED)
     assert masked.personal == "masked" and masked.data["contact_phone"] == "139****5678"
     assert _audit(admin_sql, "record.pii_revealed", f"application/{created.id}") == []
-    clerk = Viewer(restricted=True, department="scjg", sees_pii=True)
+    clerk = Viewer(restricted=True, department="scjgj", sees_pii=True)
     async with runtime.records(CHENGGUAN, actor=f"clerk.{tag}") as records:
         full = await records.get("application", created.id, viewer=clerk)
     assert full.personal == "full" and full.data["contact_phone"] == "13912345678"
