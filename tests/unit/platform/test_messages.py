@@ -16,8 +16,10 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import certificates
+from yiwang.runtime import certificates, lists, records
 from yiwang.runtime.certificates import errors as certificate_errors
+from yiwang.runtime.lists import errors as list_errors
+from yiwang.runtime.records import errors as record_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
 
@@ -25,7 +27,7 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 ERROR_CLASSES = {
     name
-    for module in (errors, metadata_errors, certificate_errors)
+    for module in (errors, metadata_errors, certificate_errors, record_errors, list_errors)
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
 } | {"ErrorDetail", "_fail"}
@@ -36,6 +38,8 @@ OWNED_AREAS = {
     policy.messages: ("policy.",),
     metadata.messages: ("metadata.",),
     certificates.messages: ("certificates.",),
+    records.messages: ("records.",),
+    lists.messages: ("lists.",),
 }
 
 
