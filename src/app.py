@@ -17,7 +17,6 @@ from litestar import Litestar
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -27,13 +26,15 @@ from yiwang.metadata import dependencies as metadata_di
 from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
 from yiwang.metadata.versions.service import completes_onboarding
 from yiwang.platform import dependencies as kernel_di
+from yiwang.platform.audit.plugin import AuditPlugin
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.edge.plugin import EdgePlugin, install_edge
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.health import healthz, readyz
 from yiwang.platform.logging import configure_logging
 from yiwang.platform.settings import Settings
-from yiwang.platform.storage import LocalStorage, ObjectStorage, S3Storage
+from yiwang.platform.storage import ObjectStorage, S3Storage, build_storage
 from yiwang.policy import dependencies as policy_di
 from yiwang.policy.controllers import CatalogueController, PolicyController
 from yiwang.policy.guards import unit_of_work_provider
@@ -43,6 +44,8 @@ from yiwang.policy.identity.passwords import PasswordHashing
 from yiwang.runtime import dependencies as runtime_di
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
+from yiwang.runtime.static.api_reference import ApiReference
+from yiwang.runtime.static.files import static_routers
 from yiwang.tenants import dependencies as tenants_di
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
@@ -59,19 +62,8 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     PolicyController,
     *METADATA_CONTROLLERS,
     *RECORD_CONTROLLERS,
+    *static_routers(),
 )
-
-
-def build_storage(settings: Settings) -> ObjectStorage:
-    if settings.storage_backend == "s3":
-        return S3Storage(
-            settings.s3_bucket,
-            endpoint_url=settings.s3_endpoint_url,
-            region=settings.s3_region,
-            access_key_id=settings.s3_access_key_id,
-            secret_access_key=settings.s3_secret_access_key,
-        )
-    return LocalStorage(settings.storage_local_root)
 
 
 def page_templates() -> Path:
@@ -136,7 +128,10 @@ def build_platform(
     """Build every part in the one order the layers allow."""
     engine = create_engine(
         settings.database_url,
-        pool_size=settings.database_pool_size,
+        pool_size=settings.pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_recycle=settings.database_pool_recycle,
+        pool_timeout=settings.database_pool_timeout,
         strict_context=settings.strict_tenant_context,
     )
     sessions = session_factory(engine)
@@ -181,6 +176,10 @@ def create_app(
         route_handlers=list(routes),
         guards=[platform.policy.guard(platform.identity, platform.directory)],
         dependencies=platform.dependencies(),
+        plugins=[
+            EdgePlugin(settings),
+            AuditPlugin(settings, platform.sessions, platform.storage),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[platform.lifespan],
         template_config=TemplateConfig(directory=page_templates(), engine=JinjaTemplateEngine),
@@ -188,12 +187,13 @@ def create_app(
             title="一网 Yiwang API",
             version=__version__,
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ApiReference()],
         ),
         debug=False,
     )
     _declare_api_description_public(app)
     app.asgi_handler = SubsiteResolver(app.asgi_handler, platform.directory, settings.base_domain)
+    install_edge(app, settings)
     return app
 
 

@@ -20,6 +20,13 @@ ZH_CN: Final[dict[str, str]] = {
     "request.too_large": "请求内容过大。",
     "request.field_required": "缺少必填项。",
     "request.field_invalid": "取值不符合要求：{detail}",
+    "request.json_too_deep": "JSON 嵌套超过 {limit} 层。",
+    "request.duplicate_key": "JSON 对象中的键“{key}”重复出现。",
+    "request.control_character": "提交的文本含控制字符 {char}，请删除后重试。",
+    "request.value_unstorable": "提交的数据无法保存：有取值超出允许的格式或范围。",
+    "edge.media_type": "不支持的请求内容类型“{media_type}”，此接口只接受：{accepted}。",
+    "edge.csrf_origin": "请求来自其他网站（{origin}），已拒绝此操作。",
+    "edge.csrf_token": "缺少或无效的防跨站请求令牌，请刷新页面后重试。",
     "not_found": "您访问的资源不存在。",
     "method_not_allowed": "不支持该请求方法。",
     "internal": "系统内部错误，请稍后重试。如问题持续，请联系管理员并提供请求编号 {request_id}。",
@@ -37,6 +44,14 @@ ZH_CN: Final[dict[str, str]] = {
     "storage.key_invalid": "文件键名不合法：{key}",
     "tenant.context_missing": "未设置租户上下文，拒绝访问租户数据。",
     "audit.chain_broken": "审计记录 {seq} 的哈希链断裂：{detail}",
+    "audit.checkpoint_unreadable": "审计检查点无法读取（格式不正确）。",
+    "audit.key_exists": "密钥文件 {path} 已存在，不会覆盖。",
+    "audit.signing_key_missing": "审计检查点签名密钥 {path} 不存在或不可用。",
+    "audit.verify_key_missing": "审计检查点验证公钥 {path} 不存在或不可用。",
+    "audit.store_unknown": "未知的审计检查点存储方式“{store}”，应为 file、storage 或 syslog。",
+    "audit.store_unavailable": "审计检查点存储（{store}）暂时不可用，检查点未写入。",
+    "audit.syslog_address": "syslog 地址“{address}”不正确，应为套接字路径或 主机:端口。",
+    "serve.setting_invalid": "设置 {name} 的取值 {value} 无效，可选：{choices}。",
 }
 
 #: locale -> code -> template; contexts extend it through `register`

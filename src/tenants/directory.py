@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from yiwang.platform.cache import Cache, stop_task, subscribe_forever
+from yiwang.platform.cache import Cache, poll_forever, stop_task, subscribe_forever
 from yiwang.tenants.repository import TenantRepository
 from yiwang.tenants.tree import TenantTree
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 CHANNEL = "yiwang:tenants:version"
 POLL_SECONDS = 1.0
@@ -55,6 +59,7 @@ class TenantDirectory:
         #: departments by tenant code, read once per registry version (onboarding, the only
         #: change to departments, bumps it), so public pages read no table for them
         self.departments: dict[str, tuple[DepartmentEntry, ...]] = {}
+        self._memo: dict[object, object] = {}
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -64,7 +69,13 @@ class TenantDirectory:
             repo = TenantRepository(session)
             version = await repo.version()
             tree = TenantTree.from_rows(await repo.all())
-        self.tree, self.version, self.departments = tree, version, {}
+        self.tree, self.version, self.departments, self._memo = tree, version, {}, {}
+
+    def memo(self, key: object, build: Callable[[], T]) -> T:
+        """Something derived from this version of the tree, built once (dropped on reload)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]  # type: ignore[return-value]
 
     async def refresh(self) -> bool:
         """Reload if the registry holds a newer version; True if a new tree went in."""
@@ -85,7 +96,9 @@ class TenantDirectory:
         """Load, then keep current in the background: poll and listen."""
         await self.load()
         self._tasks = [
-            asyncio.create_task(self._poll(), name="tenants-poll"),
+            asyncio.create_task(
+                poll_forever(self.poll_seconds, self.refresh, name="tenants"), name="tenants-poll"
+            ),
             asyncio.create_task(self._listen(), name="tenants-listen"),
         ]
 
@@ -93,14 +106,6 @@ class TenantDirectory:
         for task in self._tasks:
             await stop_task(task)
         self._tasks = []
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_seconds)
-            try:
-                await self.refresh()
-            except Exception as exc:  # the database may be briefly away; keep serving
-                log.warning("tenants_poll_failed", error=str(exc))
 
     async def _listen(self) -> None:
         await subscribe_forever(self._cache.client, CHANNEL, self._on_message)

@@ -45,8 +45,12 @@ async def sign_in(
     client: AsyncTestClient[Litestar], login: str, secret: str, at: float | None = None
 ) -> dict[str, str]:
     code = pyotp.TOTP(secret).at(at or time.time())
+    # like a page of ours: a browser that already holds a session also sends the CSRF token
+    token = client.cookies.get("yiwang_csrf")
     resp = await client.post(
-        "/api/v1/auth/login", json={"login": login, "password": PASSWORD, "totp": code}
+        "/api/v1/auth/login",
+        json={"login": login, "password": PASSWORD, "totp": code},
+        headers={"x-csrf-token": token} if token else None,
     )
     assert resp.status_code == 200, resp.text
     return {"authorization": f"Bearer {resp.json()['token']}"}

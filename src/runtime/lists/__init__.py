@@ -1,10 +1,10 @@
-"""List views from the metadata compiled to SQL through a whitelist: typed comparisons
-on JSONB, filters, sorting, keyset pagination with opaque cursors, and the expression
-indexes the views want, built concurrently by the database owner.
+"""List views of records: compilation to SQL through the metadata's whitelist (typed
+comparisons on JSONB, filters, sorting, keyset pagination with opaque cursors), the
+expression indexes the views want, built concurrently by the database owner, and
+Chinese full-text search (`search`: bigram tsvector over a normalised text).
 
-Chinese full-text search plugs in through `compile.SearchClause` (the `search`
-module of this room provides it). Imports `yiwang.runtime.records`,
-`yiwang.metadata`, `yiwang.policy`, `yiwang.tenants` and `yiwang.platform`.
+Imports `yiwang.runtime.records`, `yiwang.metadata`, `yiwang.policy`,
+`yiwang.tenants` and `yiwang.platform`; the rest of the runtime may import it.
 """
 
-from yiwang.runtime.lists import messages as _messages  # noqa: F401  (registers the catalogue)
+from yiwang.runtime.lists import messages as _messages  # noqa: F401  (registers this room's messages)

@@ -11,3 +11,7 @@ class ListQueryInvalid(InvalidInput):
 
 class ViewUnknown(NotFound):
     """The item type has no list view of that name."""
+
+
+class SearchQueryInvalid(InvalidInput):
+    """A search text the index cannot serve: too long, or too many terms."""

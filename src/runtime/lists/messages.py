@@ -22,6 +22,8 @@ ZH_CN: Final[dict[str, str]] = {
     "lists.search_unavailable": "本平台尚未启用全文检索，请改用筛选条件。",
     "lists.search_too_long": "检索词最多 {max} 个字符。",
     "lists.personal_invalid": "参数 personal 只能为 masked 或 full。",
+    "lists.search.too_long": "搜索内容过长：最多 {limit} 个字，实际 {actual} 个字。",
+    "lists.search.too_many_terms": "搜索词过多：最多 {limit} 个（以空格分隔），实际 {actual} 个。",
 }
 
-register("lists", DEFAULT_LOCALE, ZH_CN)
+register("runtime.lists", DEFAULT_LOCALE, ZH_CN)

@@ -36,4 +36,4 @@ ZH_CN: Final[dict[str, str]] = {
     "records.purged": "已清理 {count} 个超过保留期的幂等键。",
 }
 
-register("records", DEFAULT_LOCALE, ZH_CN)
+register("runtime.records", DEFAULT_LOCALE, ZH_CN)

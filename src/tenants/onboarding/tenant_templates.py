@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from yiwang.platform.errors import InvalidInput, NotFound
+from yiwang.platform.text import codepoint, first_unsafe
 from yiwang.tenants.models import Level
 
 
@@ -92,6 +93,12 @@ def load_template(root: Path, name: str) -> TenantTemplate:
         hosts = {str(k): tuple(v) for k, v in (data.get("hosts") or {}).items()}
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InvalidInput("template.invalid", name=name, detail=str(exc)) from exc
+    for d in departments:
+        for text in (d.key, d.name, d.province_name or ""):
+            if (at := first_unsafe(text)) is not None:
+                raise InvalidInput(
+                    "template.invalid", name=name, detail=f"{codepoint(text[at])} in {d.key!r}"
+                )
     keys = [d.key for d in departments]
     if len(keys) != len(set(keys)):
         raise InvalidInput("template.invalid", name=name, detail="duplicate department key")

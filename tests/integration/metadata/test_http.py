@@ -89,7 +89,11 @@ async def test_a_county_edits_validates_previews_and_publishes_its_overlay(
             headers={**auth, "content-type": "application/json"},
         )
         assert dup.status_code == 422
-        assert dup.json()["error"]["code"] == "metadata.syntax.duplicate_key"
+        # the edge refuses a repeated key in any JSON body, before the handler parses it
+        assert (dup.json()["error"]["code"], dup.json()["error"]["pointer"]) == (
+            "request.duplicate_key",
+            "/tenant",
+        )
 
         saved = await client.put(
             f"{base}/draft",

@@ -98,13 +98,18 @@ async def test_bad_onboarding_input_is_refused_with_line_and_rule(
             headers=auth,
         )
         malformed = await client.post(
-            "/api/v1/t/620000/onboard", content=b"{not json", headers=auth
+            "/api/v1/t/620000/onboard",
+            content=b"{not json",
+            headers={**auth, "content-type": "application/json"},
         )
+        untyped = await client.post("/api/v1/t/620000/onboard", content=b"{}", headers=auth)
     assert resp.status_code == 422, resp.text
     error = resp.json()["error"]
     assert (error["code"], error["pointer"]) == (code, pointer)
     assert "行" in error["message"]
     assert malformed.status_code == 400
+    assert malformed.json()["error"]["code"] == "request.body_not_json"
+    assert untyped.status_code == 415
     assert await _zone(sessions) is None
     async with sessions() as session:
         assert await session.scalar(select(Tenant).where(Tenant.code.like("63%"))) is None

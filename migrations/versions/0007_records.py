@@ -27,8 +27,8 @@
   timestamptz, declared immutable so datetime fields can be indexed (the text
   always carries its offset, so neither DateStyle nor TimeZone changes it).
 
-Revision ID: 0005_records
-Revises: 0004_registry_version
+Revision ID: 0007_records
+Revises: 0005_audit_anchoring
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ import sqlalchemy as sa
 from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0005_records"
-down_revision: str | None = "0004_registry_version"
+revision: str = "0007_records"
+down_revision: str | None = "0005_audit_anchoring"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
