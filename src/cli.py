@@ -26,8 +26,7 @@ from yiwang.runtime.records.commands import (
     mark_leakproof,
     records_group,
 )
-
-# SEEDING_IMPORT
+from yiwang.runtime.seeding.commands import bench_group
 from yiwang.tenants.commands import (
     ONBOARDING_STEPS,
     calendar_group,
@@ -131,7 +130,7 @@ for group in (
     calendar_group,
     metadata_group,
     records_group,
-    # BENCH_GROUP
+    bench_group,
     *COMMAND_GROUPS,
 ):
     main.add_command(group)

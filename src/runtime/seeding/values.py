@@ -28,8 +28,15 @@ from yiwang.policy.identity.codes import (
 )
 from yiwang.runtime.certificates.identifier import build_identifier
 
-SURNAMES: Final = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN: Final = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉鹏飞宇浩然欣怡子涵梓萱一诺佳琪思远志强海燕春梅晓东丹慧颖雪梅晨阳振华"
+SURNAMES: Final = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余"
+    "杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙"
+    "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN: Final = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉鹏飞宇浩然欣怡子"
+    "涵梓萱一诺佳琪思远志强海燕春梅晓东丹慧颖雪梅晨阳振华"
+)
 STREETS: Final = (
     "张掖路",
     "庆阳路",
@@ -276,7 +283,7 @@ class ValueMaker:
         if kind == "long_text":
             return self.phrase(int(definition.get("max_length", 500)))
         if kind == "integer":
-            return int(round(self.number(definition, 0, 60)))
+            return round(self.number(definition, 0, 60))
         if kind == "decimal":
             return round(self.number(definition, 1, 5000), int(definition.get("scale", 2)))
         if kind == "money":
@@ -387,14 +394,14 @@ def coherent(
     for rule in document.get("rules", {}).values():
         if rule["kind"] == "compare":
             left, right = record.get(rule["left"]), record.get(rule["right"])
-            if isinstance(left, int | float) and isinstance(right, int | float):
-                if not OPERATORS[rule["op"]](left, right):
-                    record[rule["left"]] = {"lt": right - 1, "gt": right + 1}.get(rule["op"], right)
-            elif isinstance(left, str) and isinstance(right, str) and len(right) == 10:
-                if not OPERATORS[rule["op"]](left, right):  # ISO dates
-                    shift = {"lt": -1, "gt": 1}.get(rule["op"], 0)
-                    moved = date.fromisoformat(right) + timedelta(days=shift)
-                    record[rule["left"]] = moved.isoformat()
+            numbers = isinstance(left, int | float) and isinstance(right, int | float)
+            dates = isinstance(left, str) and isinstance(right, str) and len(right) == 10
+            if numbers and not OPERATORS[rule["op"]](left, right):
+                record[rule["left"]] = {"lt": right - 1, "gt": right + 1}.get(rule["op"], right)
+            elif dates and not OPERATORS[rule["op"]](left, right):  # ISO dates
+                shift = {"lt": -1, "gt": 1}.get(rule["op"], 0)
+                moved = date.fromisoformat(right) + timedelta(days=shift)
+                record[rule["left"]] = moved.isoformat()
         elif rule["kind"] == "condition" and condition_holds(rule["if"], record):
             for key, bound in rule["then"].get("properties", {}).items():
                 value = record.get(key)

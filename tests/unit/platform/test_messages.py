@@ -16,10 +16,11 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import certificates, lists, records, spreadsheets
+from yiwang.runtime import certificates, lists, records, seeding, spreadsheets
 from yiwang.runtime.certificates import errors as certificate_errors
 from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.records import errors as record_errors
+from yiwang.runtime.seeding import errors as seeding_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
@@ -35,6 +36,7 @@ ERROR_CLASSES = {
         lists_errors,
         spreadsheets_errors,
         record_errors,
+        seeding_errors,
     )
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
@@ -49,6 +51,7 @@ OWNED_AREAS = {
     spreadsheets.messages: ("spreadsheets.",),
     certificates.messages: ("certificates.",),
     records.messages: ("records.",),
+    seeding.messages: ("seeding.",),
 }
 
 
