@@ -36,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
-from http_load import SUPPORT, Config, Server, start_server, stop_server  # noqa: E402
+from http_load import SUPPORT, Config, Server, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 TENANT = "620102"
@@ -194,8 +194,10 @@ def main() -> None:
             "p50": statistics.median(s["p50_us"] for s in samples[side]) / 1000,
             "p95": statistics.median(s["p95_us"] for s in samples[side]) / 1000,
         }
-    print(f"granian x{args.workers}, {args.connections} connections, {args.rounds} rounds x "
-          f"{args.seconds} s; {sent} applications stored, each with its history row")
+    print(
+        f"granian x{args.workers}, {args.connections} connections, {args.rounds} rounds x "
+        f"{args.seconds} s; {sent} applications stored, each with its history row"
+    )
     print("| endpoint | req/s | p50 (ms) | p95 (ms) |")
     print("| --- | --- | --- | --- |")
     for side, label in (("platform", "platform apply"), ("bare", "hand-written baseline")):

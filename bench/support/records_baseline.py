@@ -10,10 +10,11 @@ idempotency key or tenant scope: what "a hand-written endpoint" costs.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import msgspec
-from litestar import Litestar, Request, get, post
+from litestar import Litestar, MediaType, Request, Response, get, post
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -39,7 +40,9 @@ def create() -> Litestar:
         return {"status": "ok"}
 
     @post("/bare/t/{tenant:int}/services/{service:int}/applications", status_code=201)
-    async def bare_apply(request: Request[Any, Any, Any], tenant: int, service: int) -> dict[str, int]:
+    async def bare_apply(
+        request: Request[Any, Any, Any], tenant: int, service: int
+    ) -> dict[str, int]:
         body = decoder.decode(await request.body())
         async with engine.begin() as conn:
             made = await conn.scalar(
@@ -56,4 +59,11 @@ def create() -> Litestar:
             )
         return {"id": int(made or 0)}
 
-    return Litestar([bare_health, bare_apply])
+    page_file = os.environ.get("YIWANG_BARE_PAGE")
+    page = Path(page_file).read_bytes() if page_file else b"{}"
+
+    @get("/bare/page")
+    async def bare_page() -> Response[bytes]:
+        return Response(page, media_type=MediaType.JSON)
+
+    return Litestar([bare_health, bare_apply, bare_page])
