@@ -42,6 +42,8 @@ from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
 from yiwang.runtime import dependencies as runtime_di
+from yiwang.runtime.forms import pages as form_pages
+from yiwang.runtime.forms.controllers import FormOptionsController
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
 from yiwang.runtime.static.api_reference import ApiReference
@@ -56,6 +58,9 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     readyz,
     portal.platform_home,
     portal.subsite_home,
+    form_pages.form_page,
+    form_pages.submit_form_page,
+    FormOptionsController,
     TenantController,
     AuthController,
     CatalogueController,

@@ -16,7 +16,8 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import certificates, lists, records, seeding, spreadsheets
+from yiwang.runtime import certificates, lists, records, routes, seeding, spreadsheets
+from yiwang.runtime import forms as form_room
 from yiwang.runtime.certificates import errors as certificate_errors
 from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.records import errors as record_errors
@@ -47,9 +48,11 @@ OWNED_AREAS = {
     identity.messages: ("identity.",),
     policy.messages: ("policy.",),
     metadata.messages: ("metadata.",),
+    routes.messages: ("routes.",),
     lists.messages: ("lists.",),
     spreadsheets.messages: ("spreadsheets.",),
     certificates.messages: ("certificates.",),
+    form_room.messages: ("forms.",),
     records.messages: ("records.",),
     seeding.messages: ("seeding.",),
 }
