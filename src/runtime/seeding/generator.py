@@ -167,10 +167,10 @@ class TenantGenerator:
             record["channel"] = "online"
             form_key = record["business_form"]
         elif type_key == "evaluation":
-            application, service = self._applications[self._rated % len(self._applications)]
+            application, rated_service = self._applications[self._rated % len(self._applications)]
             channels = ("online", "hall", "phone")
             record["application"] = application
-            record["service_item"] = service
+            record["service_item"] = rated_service
             record["channel"] = channels[(self._rated // len(self._applications)) % 3]
             self._rated += 1
         elif type_key == "special_fund":

@@ -394,11 +394,19 @@ def coherent(
     for rule in document.get("rules", {}).values():
         if rule["kind"] == "compare":
             left, right = record.get(rule["left"]), record.get(rule["right"])
-            numbers = isinstance(left, int | float) and isinstance(right, int | float)
-            dates = isinstance(left, str) and isinstance(right, str) and len(right) == 10
-            if numbers and not OPERATORS[rule["op"]](left, right):
+            holds = OPERATORS[rule["op"]]
+            if (
+                isinstance(left, int | float)
+                and isinstance(right, int | float)
+                and not holds(left, right)
+            ):
                 record[rule["left"]] = {"lt": right - 1, "gt": right + 1}.get(rule["op"], right)
-            elif dates and not OPERATORS[rule["op"]](left, right):  # ISO dates
+            elif (
+                isinstance(left, str)
+                and isinstance(right, str)
+                and len(right) == 10
+                and not holds(left, right)
+            ):  # ISO dates
                 shift = {"lt": -1, "gt": 1}.get(rule["op"], 0)
                 moved = date.fromisoformat(right) + timedelta(days=shift)
                 record[rule["left"]] = moved.isoformat()
