@@ -44,18 +44,18 @@ APPLICANT: dict[str, Any] = {
     "applicant_type": "1",
     "applicant_name": "张三丰",
     "id_type": "id_card",
-    "id_number": "620102199001011237",
+    "id_number": "620102199001011233",
     "contact_name": "张三丰",
     "contact_phone": "13912345678",
     "delivery_method": "window",
 }
 BUSINESS: dict[str, Any] = {
     "operator_name": "张三丰",
-    "operator_id_number": "620102199001011237",
+    "operator_id_number": "620102199001011233",
     "operator_phone": "13912345678",
     "operation_form": "family",
     "family_members": [
-        {"member_name": "李四娘", "member_id_number": "62010219920202124X", "relation": "spouse"}
+        {"member_name": "李四娘", "member_id_number": "620102199202021243", "relation": "spouse"}
     ],
     "premises_address": "兰州市城关区张掖路 1 号",
     "premises_division": "620102",

@@ -285,18 +285,18 @@ APPLICANT: dict[str, Any] = {
     "applicant_type": "1",
     "applicant_name": "张三丰",
     "id_type": "id_card",
-    "id_number": "620102199001011237",
+    "id_number": "620102199001011233",
     "contact_name": "张三丰",
     "contact_phone": "13912345678",
     "delivery_method": "window",
 }
 BUSINESS: dict[str, Any] = {
     "operator_name": "张三丰",
-    "operator_id_number": "620102199001011237",
+    "operator_id_number": "620102199001011233",
     "operator_phone": "13912345678",
     "operation_form": "family",
     "family_members": [
-        {"member_name": "李四娘", "member_id_number": "62010219920202124X", "relation": "spouse"}
+        {"member_name": "李四娘", "member_id_number": "620102199202021243", "relation": "spouse"}
     ],
     "premises_address": "兰州市城关区张掖路 1 号",
     "premises_division": "620102",
@@ -330,7 +330,7 @@ async def test_an_application_takes_item_form_and_channel_from_the_route(
     # personal data: sealed at rest, masked in the answer
     assert body["personal"] == "masked"
     assert body["data"]["applicant_name"] == "张*丰"
-    assert body["data"]["id_number"] == "620102********1237"
+    assert body["data"]["id_number"] == "620102********1233"
     assert body["form"]["data"]["family_members"][0]["member_name"] == "李*娘"
     stored = admin_sql.execute(
         "SELECT data::text, form_data::text, pii_sealed, pii_masked::text, pii_index::text"
@@ -339,7 +339,7 @@ async def test_an_application_takes_item_form_and_channel_from_the_route(
     ).fetchone()
     assert stored is not None
     for text in stored:
-        assert "张三丰" not in text and "620102199001011237" not in text and "李四娘" not in text
+        assert "张三丰" not in text and "620102199001011233" not in text and "李四娘" not in text
     assert stored[2].startswith("v1.")
 
 
