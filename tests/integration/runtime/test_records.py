@@ -71,6 +71,7 @@ async def test_every_problem_is_listed_with_its_pointer_and_nothing_is_written(
         "/data/fund_name": "metadata.record.required",
         "/data/fund_kind": "metadata.record.enum",
         "/data/x_unknown": "metadata.record.unknown_property",
+        "/data/end_year": "metadata.record.rule_compare",
     }
     stored = admin_sql.execute(
         "SELECT count(*) FROM records WHERE department = %s", (f"d{tag}",)
