@@ -179,7 +179,7 @@ def create_app(
     platform = platform or build_platform(settings)
     app = Litestar(
         route_handlers=list(routes),
-        guards=[platform.policy.guard(platform.identity, platform.directory)],
+        before_request=platform.policy.guard(platform.identity, platform.directory).before_request,
         dependencies=platform.dependencies(),
         plugins=[
             EdgePlugin(settings),
