@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "yiwang.policy.models",
     "yiwang.metadata.versions.models",
     "yiwang.runtime.attachments.models",
+    "yiwang.runtime.records.models",
 )
 
 

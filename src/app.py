@@ -43,6 +43,7 @@ from yiwang.policy.guards import unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.runtime import dependencies as runtime_di
 from yiwang.runtime.attachments import dependencies as attachments_di
 from yiwang.runtime.attachments.controllers import ROUTES as ATTACHMENT_ROUTES
 from yiwang.runtime.attachments.scanning import Scanner
@@ -54,6 +55,7 @@ from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.portal import pages as portal
+from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
 from yiwang.runtime.response_cache.keys import response_cache_key
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
@@ -77,6 +79,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *METADATA_CONTROLLERS,
     *ATTACHMENT_ROUTES,
     *JOB_ROUTES,
+    *RECORD_CONTROLLERS,
     *static_routers(),
 )
 
@@ -104,6 +107,7 @@ class Platform:
     jobs: JobQueue
     #: litestar-saq, which owns the SAQ queue (None when jobs run inline)
     saq: SAQPlugin | None
+    runtime: runtime_di.RuntimeServices
 
     def dependencies(self) -> dict[str, Provide]:
         return {
@@ -116,6 +120,7 @@ class Platform:
             **metadata_di.dependencies(self.metadata),
             **attachments_di.dependencies(self.attachments),
             **jobs_di.dependencies(self.jobs),
+            **runtime_di.dependencies(self.runtime),
         }
 
     @asynccontextmanager
@@ -133,6 +138,7 @@ class Platform:
             yield
         finally:
             await self.jobs.close()
+            await self.runtime.stop()
             await self.metadata.models.stop()
             await self.policy.sync.stop()
             await self.directory.stop()
@@ -170,11 +176,12 @@ def build_platform(
     identity = identity_di.build_identity(
         settings, cache, is_admin=policy.is_admin, hashing=hashing
     )
-    metadata = metadata_di.build_metadata(cache, directory)
+    checks = runtime_di.build_publish_checks(settings)
+    metadata = metadata_di.build_metadata(cache, directory, checks)
     tenants = tenants_di.TenantServices(
         directory,
         settings.templates_root,
-        onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root),),
+        onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root, checks),),
     )
     storage = build_storage(settings)
     background = jobs_di.build_background(
@@ -200,6 +207,7 @@ def build_platform(
         attachments=background.attachments,
         jobs=background.queue,
         saq=background.plugin,
+        runtime=runtime_di.build_runtime(directory, metadata.models, policy, checks),
     )
 
 

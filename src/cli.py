@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import click
 
-from yiwang.metadata.commands import metadata_group, seed_cmd
+from yiwang.metadata.commands import RECORD_CHECKS, metadata_group, seed_cmd
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.metadata.versions.service import completes_onboarding
 from yiwang.platform import serving
@@ -21,12 +21,21 @@ from yiwang.platform.cli_support import (
 from yiwang.platform.commands import audit_group, db_group
 from yiwang.platform.settings import Settings
 from yiwang.policy.commands import COMMAND_GROUPS
+from yiwang.runtime.dependencies import PublishChecks, build_publish_checks
 from yiwang.runtime.jobs.definitions import DEFINITIONS
 from yiwang.runtime.jobs.errors import JobFailed, JobSettingsInvalid
 from yiwang.runtime.jobs.process import worker_process
 from yiwang.runtime.jobs.queue import SYSTEM_OWNER
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.jobs.worker import run_worker
+from yiwang.runtime.lists.settings import IndexSettings
+from yiwang.runtime.records.commands import (
+    build_indexes_now,
+    load_samples_now,
+    mark_leakproof,
+    records_group,
+)
+from yiwang.runtime.seeding.commands import bench_group
 from yiwang.tenants.commands import (
     ONBOARDING_STEPS,
     calendar_group,
@@ -37,9 +46,19 @@ from yiwang.tenants.onboarding.service import OnboardingStep
 from yiwang.tenants.onboarding.tenant_templates import load_template
 
 
+def _record_checks(env: CommandEnvironment) -> PublishChecks:
+    """As in the app: a publish counts the records it invalidates and wants list indexes
+    (built by `yiwang records build-indexes`; a command exits before a background build)."""
+    return PublishChecks(build_publish_checks(env.settings).seal, None)
+
+
 def _onboarding_steps(env: CommandEnvironment) -> tuple[OnboardingStep, ...]:
     """As in the app: onboarding a province publishes its base model in the same unit."""
-    return (completes_onboarding(ModelCache(env.cache), env.settings.templates_root),)
+    return (
+        completes_onboarding(
+            ModelCache(env.cache), env.settings.templates_root, _record_checks(env)
+        ),
+    )
 
 
 @click.group(cls=CommandGroup, help="一网（Yiwang）政务服务平台命令行")
@@ -47,6 +66,7 @@ def _onboarding_steps(env: CommandEnvironment) -> tuple[OnboardingStep, ...]:
 def main(ctx: click.Context) -> None:
     ctx.obj = Settings.from_env()
     ctx.meta[ONBOARDING_STEPS] = _onboarding_steps
+    ctx.meta[RECORD_CHECKS] = _record_checks
 
 
 @main.command("serve", help="启动 Web 服务（默认每个 CPU 核一个工作进程）")
@@ -148,6 +168,20 @@ def bootstrap(ctx: click.Context) -> None:
     # Publishes the base model and the example overlays where nothing is published yet.
     ctx.invoke(seed_cmd)
 
+    admin_url = IndexSettings.from_env(settings).admin_url
+    if admin_url:  # the embedded database: this machine's superuser is at hand
+        echo_json({"leakproof": mark_leakproof(admin_url, settings)})
+
+    async def samples() -> dict[str, object]:
+        async with command_environment(settings) as env:
+            return {
+                "samples": await load_samples_now(env),
+                "indexes": len((await build_indexes_now(env))["built"]),
+            }
+
+    # The sample content as records, and the indexes of the list views (both idempotent).
+    echo_json(run(samples))
+
 
 for group in (
     db_group,
@@ -155,6 +189,8 @@ for group in (
     tenants_group,
     calendar_group,
     metadata_group,
+    records_group,
+    bench_group,
     *COMMAND_GROUPS,
 ):
     main.add_command(group)

@@ -63,6 +63,7 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.form.field_missing": "表单引用的字段“{field}”不存在。",
     "metadata.form.field_duplicate": "字段“{field}”在同一表单中出现了不止一次。",
     "metadata.form.section_duplicate": "表单分区“{key}”重复。",
+    "metadata.form.platform_filled_on_citizen_form": "字段“{field}”由平台填写（filled_by: platform），不能出现在面向群众的表单中。",
     "metadata.form.required_in_conditional_section": "必填字段“{field}”不能放在按条件显示的分区里，否则条件不满足时无法填写；请改用 required_when。",
     "metadata.form.internal_on_citizen_form": "字段“{field}”由平台或工作人员填写（internal），不能放在面向群众的表单中。",
     "metadata.form.not_found": "事项类型“{type}”没有名为“{form}”的表单。",

@@ -310,6 +310,10 @@ def _forms(document: Document, pointer: str) -> Iterator[ErrorDetail]:
                     yield ErrorDetail(
                         "metadata.form.required_in_conditional_section", at, {"field": key}
                     )
+                if form["audience"] == "citizen" and fields[key].get("filled_by"):
+                    yield ErrorDetail(
+                        "metadata.form.platform_filled_on_citizen_form", at, {"field": key}
+                    )
 
 
 def _lists(document: Document, pointer: str) -> Iterator[ErrorDetail]:

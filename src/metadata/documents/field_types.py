@@ -29,6 +29,7 @@ COMMON_PROPERTIES: Final = frozenset(
         "default",
         "public",
         "pii",
+        "filled_by",
         "internal",
     }
 )

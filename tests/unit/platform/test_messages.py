@@ -16,12 +16,23 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import attachments, certificates, jobs, lists, routes, spreadsheets
+from yiwang.runtime import (
+    attachments,
+    certificates,
+    jobs,
+    lists,
+    records,
+    routes,
+    seeding,
+    spreadsheets,
+)
 from yiwang.runtime import forms as form_room
 from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors
 from yiwang.runtime.jobs import errors as job_errors
 from yiwang.runtime.lists import errors as lists_errors
+from yiwang.runtime.records import errors as record_errors
+from yiwang.runtime.seeding import errors as seeding_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
@@ -38,6 +49,8 @@ ERROR_CLASSES = {
         spreadsheets_errors,
         attachment_errors,
         job_errors,
+        record_errors,
+        seeding_errors,
     )
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
@@ -55,6 +68,8 @@ OWNED_AREAS = {
     attachments.messages: ("attachments.",),
     jobs.messages: ("jobs.",),
     form_room.messages: ("forms.",),
+    records.messages: ("records.",),
+    seeding.messages: ("seeding.",),
 }
 
 
