@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "yiwang.tenants.models",
     "yiwang.policy.models",
     "yiwang.metadata.versions.models",
+    "yiwang.runtime.cases.models",
 )
 
 

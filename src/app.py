@@ -41,6 +41,10 @@ from yiwang.policy.guards import unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.runtime.cases import dependencies as cases_di
+from yiwang.runtime.cases.controllers import CONTROLLERS as CASE_CONTROLLERS
+from yiwang.runtime.certificates.authority import CertificateAuthority
+from yiwang.runtime.certificates.settings import CertificateSettings
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
@@ -59,6 +63,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     CatalogueController,
     PolicyController,
     *METADATA_CONTROLLERS,
+    *CASE_CONTROLLERS,
     *static_routers(),
 )
 
@@ -82,6 +87,7 @@ class Platform:
     policy: policy_di.PolicyServices
     identity: identity_di.IdentityServices
     metadata: metadata_di.MetadataServices
+    cases: cases_di.CasesServices
 
     def dependencies(self) -> dict[str, Provide]:
         return {
@@ -92,6 +98,7 @@ class Platform:
             **identity_di.dependencies(self.identity),
             **policy_di.dependencies(self.policy, self.identity, self.directory),
             **metadata_di.dependencies(self.metadata),
+            **cases_di.dependencies(self.cases),
         }
 
     @asynccontextmanager
@@ -141,17 +148,27 @@ def build_platform(
         settings.templates_root,
         onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root),),
     )
+    storage = build_storage(settings)
+    cases = cases_di.CasesServices(
+        models=metadata.models,
+        directory=directory,
+        holder=policy.sync,
+        storage=storage,
+        # refuses production without a signing key and a public verification address
+        authority=CertificateAuthority.from_settings(CertificateSettings.from_env(settings)),
+    )
     return Platform(
         settings=settings,
         engine=engine,
         sessions=sessions,
         cache=cache,
-        storage=build_storage(settings),
+        storage=storage,
         directory=directory,
         tenants=tenants,
         policy=policy,
         identity=identity,
         metadata=metadata,
+        cases=cases,
     )
 
 
