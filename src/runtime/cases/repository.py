@@ -155,6 +155,19 @@ class CaseRepository:
             query = query.where(CaseTask.department.is_(None))
         return (await self.session.execute(query)).all()
 
+    async def tenants_due(self, tenant_ids: Sequence[int], today: date) -> list[int]:
+        """The tenants, among those visible, with a case whose `next_check` day has come
+        (a cross-tenant read, named so: the sweep's first step)."""
+        result = await self.session.execute(
+            text(
+                "SELECT t.id FROM unnest(CAST(:ids AS bigint[])) AS t(id) WHERE EXISTS ("
+                " SELECT 1 FROM cases c WHERE c.tenant_id = t.id"
+                " AND c.next_check IS NOT NULL AND c.next_check <= :today)"
+            ),
+            {"ids": list(tenant_ids), "today": today},
+        )
+        return [int(r[0]) for r in result]
+
     async def sweep(self, tenant_id: int, today: date, now: datetime) -> int:
         """Move the tenant's cases whose `next_check` has come to their new colour, and put
         one warning per change in the outbox: one statement, reading only those cases
