@@ -218,7 +218,8 @@ async def main() -> None:
                 print(
                     f"sweep N={n:,}: changed {s['changed']:,} in {s['sweep_ms']:.0f} ms "
                     f"({s['us_per_changed']:.1f} µs/changed case); floor (same rows by key) "
-                    f"{s['floor_ms']:.0f} ms, ratio {s['ratio']:.2f}; quiet re-run {s['quiet_ms']:.0f} ms "
+                    f"{s['floor_ms']:.0f} ms, ratio {s['ratio']:.2f}; "
+                    f"quiet re-run {s['quiet_ms']:.0f} ms "
                     f"(changed {s['again_changed']}); seeding {s['seed_s']:.1f} s"
                 )
         finally:
