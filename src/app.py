@@ -45,6 +45,8 @@ from yiwang.runtime.cases import dependencies as cases_di
 from yiwang.runtime.cases.controllers import CONTROLLERS as CASE_CONTROLLERS
 from yiwang.runtime.certificates.authority import CertificateAuthority
 from yiwang.runtime.certificates.settings import CertificateSettings
+from yiwang.runtime.forms import pages as form_pages
+from yiwang.runtime.forms.controllers import FormOptionsController
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
@@ -58,6 +60,9 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     readyz,
     portal.platform_home,
     portal.subsite_home,
+    form_pages.form_page,
+    form_pages.submit_form_page,
+    FormOptionsController,
     TenantController,
     AuthController,
     CatalogueController,
@@ -183,7 +188,7 @@ def create_app(
     platform = platform or build_platform(settings)
     app = Litestar(
         route_handlers=list(routes),
-        guards=[platform.policy.guard(platform.identity, platform.directory)],
+        before_request=platform.policy.guard(platform.identity, platform.directory).before_request,
         dependencies=platform.dependencies(),
         plugins=[
             EdgePlugin(settings),

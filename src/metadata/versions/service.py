@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from yiwang.metadata.documents.base_model import parse_base_model
 from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.hashing import content_hash
@@ -102,14 +104,24 @@ class MetadataService:
 
     def __init__(self, uow: UnitOfWork, tree: TenantTree, models: ModelCache) -> None:
         self.uow = uow
-        self.session = uow.session
         self.tree = tree
         self.models = models
-        self.repo = MetadataRepository(uow.session)
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.uow.session
+
+    @property
+    def repo(self) -> MetadataRepository:
+        return MetadataRepository(self.uow.session)
 
     # --- reading --------------------------------------------------------------
 
     async def effective(self, code: str) -> EffectiveModel:
+        """Served from memory when it can be: a warm form costs no session."""
+        held = self.models.held(code)
+        if held is not None:
+            return held
         return await self.models.effective(self.session, self.tree, code)
 
     async def document(self, code: str, key: str) -> Document:
