@@ -384,3 +384,50 @@ async def test_sweep_across_the_national_day_holidays(
         ("deadline.yellow", "13800000000"),
         ("deadline.red", "13800000000"),
     ]
+
+
+async def test_inbox_sorted_by_due_day_and_coloured(case_unit: Any, own_cases: str) -> None:
+    tag = own_cases
+    applicant, clerk = f"citizen-{tag}", f"clerk-{tag}"
+    reviewer = staff(f"reviewer-{tag}", "dept_reviewer")
+    food = application(form="food_business_license", route="licensing")
+    numbers = []
+    # accepted on Monday 2 and Wednesday 4 March; the review step has 3 working days
+    for day in (4, 2):
+        clock = Clock(datetime(2026, 3, day, 9, 0, tzinfo=CST))
+        async with case_unit(clock, applicant) as (_, cases):
+            opened = await cases.open(CHENGGUAN, food, citizen(applicant))
+        async with case_unit(clock, clerk) as (_, cases):
+            await cases.act(CHENGGUAN, opened.number, Accept(), staff(clerk, "window_clerk"))
+        numbers.append(opened.number)
+    later, earlier = numbers
+
+    async def inbox(day: int, who: Actor = reviewer) -> list[tuple[str, Any, Any]]:
+        clock = Clock(datetime(2026, 3, day, 9, 0, tzinfo=CST))
+        async with case_unit(clock, who.id) as (_, cases):
+            items = await cases.inbox(CHENGGUAN, who)
+        return [(i.number, i.due_on, i.colour) for i in items if i.number in numbers]
+
+    assert await inbox(4) == [
+        (earlier, date(2026, 3, 5), "green"),
+        (later, date(2026, 3, 9), "green"),
+    ]
+    assert await inbox(5) == [
+        (earlier, date(2026, 3, 5), "yellow"),
+        (later, date(2026, 3, 9), "green"),
+    ]
+    assert await inbox(6) == [
+        (earlier, date(2026, 3, 5), "red"),
+        (later, date(2026, 3, 9), "green"),
+    ]
+    # another department's reviewer, and the applicant, see none of them
+    assert await inbox(6, staff(f"other-{tag}", "dept_reviewer", department="wjw")) == []
+    assert (
+        await inbox(
+            6,
+            Actor(
+                id=applicant, tenant=CHENGGUAN, roles=frozenset({"dept_reviewer"}), department=DEPT
+            ),
+        )
+        == []
+    )
