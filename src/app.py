@@ -48,6 +48,10 @@ from yiwang.runtime.attachments import dependencies as attachments_di
 from yiwang.runtime.attachments.controllers import ROUTES as ATTACHMENT_ROUTES
 from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
+from yiwang.runtime.cases import dependencies as cases_di
+from yiwang.runtime.cases.controllers import CONTROLLERS as CASE_CONTROLLERS
+from yiwang.runtime.certificates.authority import CertificateAuthority
+from yiwang.runtime.certificates.settings import CertificateSettings
 from yiwang.runtime.forms import pages as form_pages
 from yiwang.runtime.forms.controllers import FormOptionsController
 from yiwang.runtime.jobs import dependencies as jobs_di
@@ -80,6 +84,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *ATTACHMENT_ROUTES,
     *JOB_ROUTES,
     *RECORD_CONTROLLERS,
+    *CASE_CONTROLLERS,
     *static_routers(),
 )
 
@@ -108,6 +113,7 @@ class Platform:
     #: litestar-saq, which owns the SAQ queue (None when jobs run inline)
     saq: SAQPlugin | None
     runtime: runtime_di.RuntimeServices
+    cases: cases_di.CasesServices
 
     def dependencies(self) -> dict[str, Provide]:
         return {
@@ -121,6 +127,7 @@ class Platform:
             **attachments_di.dependencies(self.attachments),
             **jobs_di.dependencies(self.jobs),
             **runtime_di.dependencies(self.runtime),
+            **cases_di.dependencies(self.cases),
         }
 
     @asynccontextmanager
@@ -193,6 +200,14 @@ def build_platform(
         metadata=metadata,
         scanner=scanner,
     )
+    cases = cases_di.CasesServices(
+        models=metadata.models,
+        directory=directory,
+        holder=policy.sync,
+        storage=storage,
+        # refuses production without a signing key and a public verification address
+        authority=CertificateAuthority.from_settings(CertificateSettings.from_env(settings)),
+    )
     return Platform(
         settings=settings,
         engine=engine,
@@ -208,6 +223,7 @@ def build_platform(
         jobs=background.queue,
         saq=background.plugin,
         runtime=runtime_di.build_runtime(directory, metadata.models, policy, checks),
+        cases=cases,
     )
 
 

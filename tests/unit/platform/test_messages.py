@@ -18,6 +18,7 @@ from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
 from yiwang.runtime import (
     attachments,
+    cases,
     certificates,
     jobs,
     lists,
@@ -67,6 +68,7 @@ OWNED_AREAS = {
     certificates.messages: ("certificates.",),
     attachments.messages: ("attachments.",),
     jobs.messages: ("jobs.",),
+    cases.messages: ("cases.",),
     form_room.messages: ("forms.",),
     records.messages: ("records.",),
     seeding.messages: ("seeding.",),
