@@ -8,8 +8,9 @@
     POST   /api/v1/t/{code}/records/{type}/{id}/restore    undo a soft delete (If-Match)
     GET    /api/v1/t/{code}/records/{type}/{id}/history    who changed what, when
     GET    /api/v1/t/{code}/subtree/records/{type}         a page across the subtree
-    POST   /api/v1/t/{code}/services/{id}/applications     apply for a service item
 
+Applying for a service item (`POST /api/v1/t/{code}/services/{id}/applications`)
+is the applications room's: the record and its case together.
 Handlers are thin: the guard decided the tenant, scope and department; the
 services do the work in the request's unit of work.
 """
@@ -22,7 +23,6 @@ from typing import Any, Final
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 
-from yiwang.policy.guards import Access
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.errors import (
     BodyInvalid,
@@ -35,17 +35,13 @@ from yiwang.runtime.records.service import Created, RecordService, RecordView, V
 READ: Final = {"object": "record", "action": "read"}
 WRITE: Final = {"object": "record", "action": "write"}
 DELETE: Final = {"object": "record", "action": "delete"}
-#: a citizen's application is a case: citizens hold `case:write`, not `record:write`
-APPLY: Final = {"object": "case", "action": "write"}
 
 _BODY_KEYS: Final = frozenset({"data", "form"})
 _IF_MATCH = re.compile(r'^(?:W/)?"([1-9][0-9]{0,9})"$')
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-#: account kinds that apply online; staff apply at the window for someone
-_ONLINE_KINDS: Final = ("citizen", "legal")
 
 
-async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
+async def read_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     raw = await request.body()
     try:
         value = msgspec.json.decode(raw)
@@ -61,7 +57,7 @@ async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return value
 
 
-def _idempotency_key(request: Request[Any, Any, Any]) -> str:
+def idempotency_key(request: Request[Any, Any, Any]) -> str:
     key = request.headers.get("idempotency-key")
     if key is None:
         raise IdempotencyKeyRequired("records.idempotency_key_required")
@@ -93,7 +89,7 @@ def _record(view: RecordView, status_code: int = 200) -> Response[dict[str, Any]
     return Response(view.as_dict(), status_code=status_code, headers={"etag": view.etag})
 
 
-def _created(created: Created) -> Response[dict[str, Any]]:
+def created_response(created: Created) -> Response[dict[str, Any]]:
     body = created.body
     location = f"/api/v1/t/{body['tenant']}/records/{body['type']}/{created.id}"
     headers = {"etag": created.etag, "location": location}
@@ -128,8 +124,8 @@ class RecordController(Controller):
         request: Request[Any, Any, Any],
         type_key: str,
     ) -> Response[dict[str, Any]]:
-        key = _idempotency_key(request)
-        body = await _body(request)
+        key = idempotency_key(request)
+        body = await read_body(request)
         created = await records.create(
             type_key,
             body.get("data"),
@@ -137,7 +133,7 @@ class RecordController(Controller):
             idempotency_key=key,
             viewer=Viewer(viewer.restricted, viewer.department),
         )
-        return _created(created)
+        return created_response(created)
 
     @get("/{record_id:int}", opt=READ)
     async def read(
@@ -161,7 +157,7 @@ class RecordController(Controller):
         record_id: int,
     ) -> Response[dict[str, Any]]:
         expected = _expected_version(request)
-        body = await _body(request)
+        body = await read_body(request)
         view = await records.update(
             type_key,
             record_id,
@@ -230,33 +226,4 @@ class SubtreeRecordController(Controller):
         return page.as_dict()
 
 
-class ApplicationController(Controller):
-    """Applying for a service item: the route fixes the item, its business form and channel."""
-
-    path = "/api/v1/t/{code:str}/services/{service_item_id:int}/applications"
-    tags = ["records"]  # noqa: RUF012
-
-    @post("/", opt=APPLY)
-    async def apply(
-        self,
-        records: RecordService,
-        access: Access,
-        request: Request[Any, Any, Any],
-        service_item_id: int,
-    ) -> Response[dict[str, Any]]:
-        """`{"data": {applicant, contact, delivery...}, "form": {the business form}}`."""
-        key = _idempotency_key(request)
-        body = await _body(request)
-        online = access.principal.kind in _ONLINE_KINDS
-        created = await records.apply(
-            service_item_id,
-            body.get("data"),
-            form=body.get("form"),
-            channel="online" if online else "window",
-            idempotency_key=key,
-            online=online,
-        )
-        return _created(created)
-
-
-CONTROLLERS = (RecordController, SubtreeRecordController, ApplicationController)
+CONTROLLERS = (RecordController, SubtreeRecordController)

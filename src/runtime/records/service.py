@@ -149,6 +149,16 @@ class Created:
 
 
 @dataclass(frozen=True)
+class ServiceItem:
+    """A service item open for applications: its id, business form, department and values."""
+
+    id: int
+    business_form: str
+    department: str | None
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     id: int
     version: int
@@ -513,12 +523,15 @@ class RecordService:
         number: str | None = None,
         department: str | None = None,
         viewer: Viewer = PLATFORM,
+        remember: bool = True,
     ) -> Created:
         """Create a record of `type_key` in the acting tenant.
 
         `data` (and `form`, the business form named by `form_key`) is what the
         client sent; `filled` is what the platform fills itself. With an
-        `idempotency_key`, a repeat of the same request returns the first answer.
+        `idempotency_key`, a repeat of the same request returns the first answer
+        (stored here, or by the caller through `remember_answer` when `remember`
+        is False).
         """
         node, model = self.tenant, await self.model()
         document = self.item_document(model, type_key)
@@ -576,7 +589,7 @@ class RecordService:
             changes += _changes(form_doc, {}, form_values, "/form")
         await self.repo.add_history(node.id, stored.id, 1, "create", self.uow.actor, changes)
         body = self.view(stored, document, model, reveal=False).as_dict()
-        if idempotency_key is not None:
+        if idempotency_key is not None and remember:
             await self.repo.remember(node.id, self.uow.actor, idempotency_key, stored.id, 201, body)
         await self.uow.audit(
             action="record.create",
@@ -639,22 +652,8 @@ class RecordService:
             )
         return record_id, Created(answer.response, answer.status_code or 201, replayed=True)
 
-    async def apply(
-        self,
-        service_item_id: int,
-        data: Any,
-        *,
-        form: Any,
-        channel: str,
-        idempotency_key: str | None,
-        online: bool,
-    ) -> Created:
-        """A citizen's (or a window clerk's) application for a service item of this tenant.
-
-        The service item, its implementation code, its business form and the
-        channel come from the route, never from the client; the application
-        belongs to the service item's department.
-        """
+    async def service_item(self, service_item_id: int, *, online: bool) -> ServiceItem:
+        """The service item an application is for, if it is open (online: and offered online)."""
         model = await self.model()
         service_doc = self.item_document(model, SERVICE_ITEM)
         found = await self.repo.get(self.tenant.id, service_item_id)
@@ -673,23 +672,71 @@ class RecordService:
                 name=name,
                 detail=service_doc["fields"]["business_form"]["label"],
             )
+        return ServiceItem(service_item_id, business_form, found.department, service)
+
+    async def apply(
+        self,
+        service_item_id: int,
+        data: Any,
+        *,
+        form: Any,
+        channel: str,
+        idempotency_key: str | None,
+        online: bool,
+    ) -> Created:
+        """A citizen's (or a window clerk's) application for a service item of this tenant.
+
+        The service item, its implementation code, its business form and the
+        channel come from the route, never from the client; the application
+        belongs to the service item's department.
+        """
+        item = await self.service_item(service_item_id, online=online)
+        return await self.apply_for(
+            item, data, form=form, channel=channel, idempotency_key=idempotency_key
+        )
+
+    async def apply_for(
+        self,
+        item: ServiceItem,
+        data: Any,
+        *,
+        form: Any,
+        channel: str,
+        idempotency_key: str | None,
+        remember: bool = True,
+    ) -> Created:
+        """The application record for `item` (see `apply`); `remember=False` leaves the
+        idempotent answer to the caller (`remember_answer`), who adds to it."""
+        model = await self.model()
         application = self.item_document(model, APPLICATION)
         filled = {
-            "service_item": str(service_item_id),
-            "business_form": business_form,
+            "service_item": str(item.id),
+            "business_form": item.business_form,
             "channel": channel,
-            "task_code": service.get("task_code"),
+            "task_code": item.values.get("task_code"),
         }
         return await self.create(
             APPLICATION,
             data,
             form=form,
-            form_key=business_form,
+            form_key=item.business_form,
             filled={k: v for k, v in filled.items() if k in application["fields"]},
             idempotency_key=idempotency_key,
-            route=f"services/{service_item_id}/applications",
+            route=f"services/{item.id}/applications",
             status="submitted",
-            department=found.department,
+            department=item.department,
+            remember=remember,
+        )
+
+    async def remember_answer(self, idempotency_key: str, created: Created) -> None:
+        """Keep `created` as the answer to `idempotency_key` (claimed by `create`)."""
+        await self.repo.remember(
+            self.tenant.id,
+            self.uow.actor,
+            idempotency_key,
+            created.id,
+            created.status_code,
+            created.body,
         )
 
     # --- changing -----------------------------------------------------------------
