@@ -25,6 +25,7 @@ from yiwang.policy.identity.settings import IdentitySettings
 from yiwang.runtime.lists.builder import IndexBuilder
 from yiwang.runtime.lists.compile import SearchClause
 from yiwang.runtime.lists.indexes import wanted
+from yiwang.runtime.lists.record_search import records_search
 from yiwang.runtime.lists.repository import ListRepository
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.lists.settings import IndexSettings
@@ -85,8 +86,8 @@ class RuntimeServices:
     effective_ids: EffectiveIds
     policy: PolicyServices
     checks: PublishChecks
-    #: Chinese full-text search, when the search module is plugged in
-    search: SearchClause | None = None
+    #: Chinese full-text search (`lists.record_search`; None: `q` is refused)
+    search: SearchClause | None = records_search
 
     def records(self, uow: UnitOfWork) -> RecordService:
         return RecordService(uow, self.directory.tree, self.models, self.seal, self.effective_ids)
@@ -117,7 +118,7 @@ def build_runtime(
     policy: PolicyServices,
     checks: PublishChecks,
     *,
-    search: SearchClause | None = None,
+    search: SearchClause | None = records_search,
 ) -> RuntimeServices:
     return RuntimeServices(
         directory=directory,
