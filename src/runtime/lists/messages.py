@@ -8,6 +8,7 @@ from yiwang.platform.messages import DEFAULT_LOCALE, register
 
 ZH_CN: Final[dict[str, str]] = {
     "lists.invalid": "列表查询有误，共 {count} 处问题。",
+    "lists.view_not_public": "“{type_label}”没有公开的列表“{view}”。",
     "lists.view_unknown": "“{type_label}”没有名为“{view}”的列表视图。",
     "lists.parameter_unknown": "不认识的查询参数“{name}”。",
     "lists.parameter_repeated": "查询参数“{name}”只能出现一次。",

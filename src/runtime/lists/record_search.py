@@ -49,7 +49,8 @@ def record_document(document: Document) -> ColumnElement[str] | None:
     keys = search_fields(document)
     if not keys:
         return None
-    return search.document(*(RECORDS.c.data[key].astext for key in keys))
+    doc: ColumnElement[str] = search.document(*(RECORDS.c.data[key].astext for key in keys))
+    return doc
 
 
 def records_search(

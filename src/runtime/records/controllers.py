@@ -8,6 +8,7 @@
     POST   /api/v1/t/{code}/records/{type}/{id}/restore    undo a soft delete (If-Match)
     GET    /api/v1/t/{code}/records/{type}/{id}/history    who changed what, when
     GET    /api/v1/t/{code}/subtree/records/{type}         a page across the subtree
+    GET    /api/v1/t/{code}/public/records/{type}          a published public list (no sign-in)
 
 Applying for a service item (`POST /api/v1/t/{code}/services/{id}/applications`)
 is the applications room's: the record and its case together.
@@ -35,6 +36,8 @@ from yiwang.runtime.records.service import Created, RecordService, RecordView, V
 READ: Final = {"object": "record", "action": "read"}
 WRITE: Final = {"object": "record", "action": "write"}
 DELETE: Final = {"object": "record", "action": "delete"}
+#: published lists: public routes; the handler serves public views of published types only
+PUBLIC_LIST: Final = {"public": True}
 
 _BODY_KEYS: Final = frozenset({"data", "form"})
 _IF_MATCH = re.compile(r'^(?:W/)?"([1-9][0-9]{0,9})"$')
@@ -212,6 +215,27 @@ class RecordController(Controller):
         return [e.as_dict() for e in entries]
 
 
+class PublicListController(Controller):
+    """Published lists (办事指南, 权力清单 ...), read without sign-in.
+
+    Public by declaration, and only for what the metadata publishes: a view with
+    `audience: public` of an item type with `publication.public` (the default
+    view is `publication.list`); every other view answers 404 here, and the
+    records route above keeps answering 401/403 for it.
+    """
+
+    path = "/api/v1/t/{code:str}/public/records/{type_key:str}"
+    tags = ["records"]  # noqa: RUF012
+
+    @get("/", opt=PUBLIC_LIST)
+    async def page(
+        self, lists: ListService, request: Request[Any, Any, Any], code: str, type_key: str
+    ) -> dict[str, Any]:
+        """A page of a public list view: `view`, `filter.FIELD[.OP]`, `sort`, `limit`,
+        `cursor`, `q`; personal data always masked."""
+        return (await lists.public_page(code, type_key, _params(request))).as_dict()
+
+
 class SubtreeRecordController(Controller):
     """A list view across every tenant below `code` the caller may read."""
 
@@ -226,4 +250,4 @@ class SubtreeRecordController(Controller):
         return page.as_dict()
 
 
-CONTROLLERS = (RecordController, SubtreeRecordController)
+CONTROLLERS = (RecordController, PublicListController, SubtreeRecordController)
