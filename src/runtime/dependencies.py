@@ -10,7 +10,7 @@ never imports the runtime).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from litestar.di import Provide
 
@@ -31,7 +31,7 @@ from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.lists.settings import IndexSettings
 from yiwang.runtime.records import impact
 from yiwang.runtime.records.privacy import PiiSeal
-from yiwang.runtime.records.service import EffectiveIds, RecordService, Viewer
+from yiwang.runtime.records.service import EffectiveIds, RecordService, ServiceItems, Viewer
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.tree import TenantNode
 
@@ -88,9 +88,18 @@ class RuntimeServices:
     checks: PublishChecks
     #: Chinese full-text search (`lists.record_search`; None: `q` is refused)
     search: SearchClause | None = records_search
+    #: service items applications were made for, by version (checked by each claim)
+    service_items: ServiceItems = field(default_factory=ServiceItems)
 
     def records(self, uow: UnitOfWork) -> RecordService:
-        return RecordService(uow, self.directory.tree, self.models, self.seal, self.effective_ids)
+        return RecordService(
+            uow,
+            self.directory.tree,
+            self.models,
+            self.seal,
+            self.effective_ids,
+            self.service_items,
+        )
 
     def lists(self, uow: UnitOfWork) -> ListService:
         return ListService(uow, self.directory.tree, self.models, self.seal, self.search)

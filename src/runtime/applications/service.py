@@ -38,9 +38,11 @@ def application_of(item: ServiceItem, record_id: int, form: Any) -> Application:
         value = values.get(key)
         return value if isinstance(value, str) and value else None
 
+    form_key = item.business_form
+    assert form_key is not None  # an admitted service item names its business form
     return Application(
         service_item=str(item.id),
-        form=item.business_form,
+        form=form_key,
         route=route,
         data=dict(form) if isinstance(form, dict) else {},
         record_id=record_id,
@@ -69,18 +71,19 @@ class Applications:
         actor: Actor,
     ) -> Created:
         """Store the application and open its case; the answer carries the case."""
-        item = await self.records.service_item(service_item_id, online=online)
-        created = await self.records.apply_for(
-            item,
+        applied = await self.records.apply_for(
+            service_item_id,
             data,
             form=form,
             channel=channel,
             idempotency_key=idempotency_key,
+            online=online,
             remember=False,
         )
-        if created.replayed:
+        created = applied.created
+        if applied.item is None:  # the first answer, case included
             return created
-        application = application_of(item, created.id, form)
+        application = application_of(applied.item, created.id, form)
         opened = await self.cases.open(created.body["tenant"], application, actor)
         answer = Created(
             {

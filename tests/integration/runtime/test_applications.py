@@ -195,3 +195,41 @@ async def test_the_application_page_stores_the_application_and_shows_the_case_nu
     assert twice.status_code == 200
     assert number in BeautifulSoup(twice.text, "html.parser").find(id="confirmation").get_text()
     assert len((await client.get(f"/api/v1/t/{CODE}/cases", headers=applicant.headers)).json()) == 1
+
+
+async def test_a_changed_service_item_is_read_again_not_served_from_the_cache(
+    client: Client,
+    citizens: Callable[[], Awaitable[Citizen]],
+    service_item: dict[str, Any],
+    admin_sql: psycopg.Connection,
+    tag: str,
+) -> None:
+    """The app keeps service items by version; the claim reads the live version, so a
+    change made elsewhere (another worker, a department's edit) is seen at once."""
+    applicant = await citizens()
+    path = f"/api/v1/t/{CODE}/services/{service_item['id']}/applications"
+    payload = {"data": APPLICANT, "form": BUSINESS}
+
+    async def issuer(n: int) -> str:
+        made = await client.post(
+            path, headers={**applicant.headers, "idempotency-key": f"v{n}-{tag}"}, json=payload
+        )
+        assert made.status_code == 201, made.text
+        return str(_case_row(admin_sql, made.json()["case"]["number"])[4])
+
+    assert await issuer(1) == service_item["dept_name"]  # read, then kept
+    assert await issuer(2) == service_item["dept_name"]  # from the cache
+    renamed = f"{service_item['dept_name']}（{tag}）"
+    admin_sql.execute(
+        "UPDATE records SET data = jsonb_set(data, '{dept_name}', to_jsonb(%s::text)),"
+        " version = version + 1 WHERE id = %s",
+        (renamed, service_item["id"]),
+    )
+    try:
+        assert await issuer(3) == renamed
+    finally:
+        admin_sql.execute(
+            "UPDATE records SET data = jsonb_set(data, '{dept_name}', to_jsonb(%s::text)),"
+            " version = version + 1 WHERE id = %s",
+            (service_item["dept_name"], service_item["id"]),
+        )
