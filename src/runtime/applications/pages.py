@@ -71,17 +71,20 @@ class _Page:
         self.options = options
         self.code = code
         self.item = item
+        # an admitted service item names its business form (`RecordService.service_item`)
+        assert item.business_form is not None
+        self.business_form: str = item.business_form
 
     async def descriptor(self) -> dict[str, Any]:
         model = await self.metadata.effective(self.code)
         envelope = citizen_form_descriptor(model, self.code, *ENVELOPE)
-        business = citizen_form_descriptor(model, self.code, self.item.business_form, BUSINESS_FORM)
+        business = citizen_form_descriptor(model, self.code, self.business_form, BUSINESS_FORM)
         title = str(self.item.values.get("task_name") or business["label"])
         return {**composed.compose(envelope, business, PREFIX), "label": title}
 
     async def choices(self) -> dict[str, list[tuple[str, str]]]:
         envelope = await self.options.for_form(self.code, *ENVELOPE)
-        business = await self.options.for_form(self.code, self.item.business_form, BUSINESS_FORM)
+        business = await self.options.for_form(self.code, self.business_form, BUSINESS_FORM)
         return {**{f"{PREFIX}.{k}": v for k, v in envelope.items()}, **business}
 
     async def draw(
