@@ -148,7 +148,7 @@ def build_platform(
         tenants=tenants_di.TenantServices(directory, settings.templates_root),
         policy=policy,
         identity=identity,
-        metadata=metadata_di.build_metadata(cache, directory),
+        metadata=metadata_di.build_metadata(cache, directory, policy.catalogue),
     )
 
 

@@ -10,6 +10,7 @@ from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.cache import Cache
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.catalogue import RoleCatalogue
 from yiwang.tenants.directory import TenantDirectory
 
 
@@ -18,13 +19,17 @@ class MetadataServices:
     #: the worker's effective models; started and stopped with the app
     models: ModelCache
     directory: TenantDirectory
+    #: approval steps may only name the catalogue's roles
+    roles: RoleCatalogue
 
     def service(self, uow: UnitOfWork) -> MetadataService:
-        return MetadataService(uow, self.directory.tree, self.models)
+        return MetadataService(uow, self.directory.tree, self.models, self.roles)
 
 
-def build_metadata(cache: Cache, directory: TenantDirectory) -> MetadataServices:
-    return MetadataServices(ModelCache(cache), directory)
+def build_metadata(
+    cache: Cache, directory: TenantDirectory, roles: RoleCatalogue
+) -> MetadataServices:
+    return MetadataServices(ModelCache(cache), directory, roles)
 
 
 def dependencies(services: MetadataServices) -> dict[str, Provide]:

@@ -61,6 +61,10 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.list.filter_unsupported": "字段“{field}”的类型不能用作列表筛选条件。",
     "metadata.route.promise_exceeds_statutory": "承诺办结时限 {promised} 个工作日超过了法定办结时限 {statutory} 个工作日。",
     "metadata.route.step_duplicate": "流程环节“{key}”重复。",
+    "metadata.route.role_unknown": (
+        "流程环节指定的角色“{role}”不在角色目录中，无人能被授予该角色办理此环节；"
+        "请使用角色目录中的角色（GET /api/v1/roles）。"
+    ),
     "metadata.step.branches_outside_parallel": "只有并联审批环节（parallel）才能设置分支。",
     "metadata.rule.field_missing": "规则引用的字段“{field}”不存在。",
     "metadata.publication.list_missing": "公开设置引用的列表“{list}”不存在。",

@@ -82,6 +82,8 @@ class RoleCatalogue:
     roles: Mapping[str, Role]
     denies: tuple[Deny, ...]
     conflicts: tuple[frozenset[str], ...]
+    #: the three separated duties of 等保 level 3 (三员分立)
+    separated_duties: frozenset[str] = frozenset()
 
     def role(self, key: str) -> Role:
         try:
@@ -96,6 +98,10 @@ class RoleCatalogue:
     def check_action(self, action: str) -> None:
         if action not in self.actions:
             raise InvalidInput("policy.action_unknown", pointer="/action", action=action)
+
+    def best_rank(self, roles: Iterable[str]) -> int:
+        """The highest rank among `roles` (0 for none): what a person's standing is."""
+        return max((self.roles[r].rank for r in roles if r in self.roles), default=0)
 
     def role_for_kind(self, kind: str) -> Role | None:
         """The implicit role of citizen and legal-person accounts."""
@@ -226,6 +232,11 @@ def parse_catalogue(data: Any) -> RoleCatalogue:
         if not isinstance(raw, list) or len(raw) < 2 or any(r not in roles for r in raw):
             raise _fail(f"conflicts[{i}] must list two or more known roles")
         conflicts.append(frozenset(raw))
+    separated = data.get("separated_duties") or []
+    if not isinstance(separated, list) or any(
+        r not in roles or not roles[r].grantable for r in separated
+    ):
+        raise _fail("separated_duties must list grantable roles of the catalogue")
     return RoleCatalogue(
         levels=cat["levels"],
         objects=cat["objects"],
@@ -233,6 +244,7 @@ def parse_catalogue(data: Any) -> RoleCatalogue:
         roles=roles,
         denies=tuple(denies),
         conflicts=tuple(conflicts),
+        separated_duties=frozenset(separated),
     )
 
 

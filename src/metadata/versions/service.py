@@ -11,7 +11,7 @@ the caller's unit of work. Once it commits, the new generation is announced
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.hashing import content_hash
 from yiwang.metadata.documents.metaschemas import overlay_errors
 from yiwang.metadata.documents.problems import Problems, raise_for
+from yiwang.metadata.documents.route_roles import route_role_errors
 from yiwang.metadata.documents.shapes import Document, Overlay
 from yiwang.metadata.generators.descriptors import citizen_form_descriptor
 from yiwang.metadata.generators.draft07 import to_draft07
@@ -42,6 +43,7 @@ from yiwang.metadata.versions.repository import MetadataRepository, published_sc
 from yiwang.platform.errors import Conflict, ErrorDetail, NotFound, render_details
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.catalogue import RoleCatalogue, load_catalogue
 from yiwang.tenants.tree import TenantNode, TenantTree
 
 AUDIT_OBJECT = "metadata_version"
@@ -96,13 +98,20 @@ def version_summary(version: MetadataVersion) -> dict[str, Any]:
 
 
 class MetadataService:
-    """Metadata of the tenants of one tree, in the caller's unit of work."""
+    """Metadata of the tenants of one tree, in the caller's unit of work.
 
-    def __init__(self, uow: UnitOfWork, tree: TenantTree, models: ModelCache) -> None:
+    `roles` is the role catalogue: a version whose approval steps name a role it
+    lacks is refused (`metadata.route.role_unknown`).
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, tree: TenantTree, models: ModelCache, roles: RoleCatalogue
+    ) -> None:
         self.uow = uow
         self.session = uow.session
         self.tree = tree
         self.models = models
+        self.route_roles: Collection[str] = frozenset(roles.roles)
         self.repo = MetadataRepository(uow.session)
 
     # --- reading --------------------------------------------------------------
@@ -225,9 +234,12 @@ class MetadataService:
         node = self.tree.node(code)
         if self._is_root(node):
             model = parse_base_model(content)
+            raise_for(route_role_errors(content, self.route_roles))
             return (Layer(code, content_hash(content), model),)
         problems = Problems()
         problems.extend(overlay_errors(content))
+        if not problems:
+            problems.extend(route_role_errors(content, self.route_roles))
         if not problems and content["tenant"] != code:
             problems.add(
                 "metadata.overlay.tenant_mismatch",
@@ -400,7 +412,9 @@ async def install_templates(
     `ModelCache` reads them: nothing of an uncommitted transaction may reach the
     shared caches. After commit, `models` announces the last generation.
     """
-    service = MetadataService(uow, tree, ModelCache(None, poll_seconds=0.0))
+    service = MetadataService(
+        uow, tree, ModelCache(None, poll_seconds=0.0), load_catalogue(templates_root)
+    )
     results: list[PublishResult] = []
     base = load_base_model(templates_root).as_json()
     steps: list[tuple[TenantNode, dict[str, Any]]] = [(root, base) for root in tree.roots]
