@@ -136,7 +136,7 @@ def build_platform(
     directory = TenantDirectory(sessions, cache)
     policy = policy_di.build_policy(settings, sessions, cache, poll_seconds=policy_poll_seconds)
     identity = identity_di.build_identity(
-        settings, cache, is_admin=policy.is_admin, hashing=hashing
+        settings, cache, sessions, is_admin=policy.is_admin, hashing=hashing
     )
     return Platform(
         settings=settings,

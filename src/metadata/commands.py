@@ -130,9 +130,7 @@ async def _validate(settings: Settings, value: Any, tenant: str | None) -> list[
     return route_role_errors(value, load_catalogue(settings.templates_root).roles)
 
 
-async def _validate_shape(
-    settings: Settings, value: Any, tenant: str | None
-) -> list[ErrorDetail]:
+async def _validate_shape(settings: Settings, value: Any, tenant: str | None) -> list[ErrorDetail]:
     kind = _kind_of(value)
     if kind == "base":
         return base_model_errors(value)[1]

@@ -101,6 +101,23 @@ class TotpVerifier:
                 return step
         return None
 
+    def step_of(self, secret: str, code: str, *, at: float | None = None) -> int | None:
+        """The time step `code` belongs to within the drift window, or None.
+
+        Pure: nothing is recorded, so a sign-in can compute it whether or not
+        the password was right and spend the same time either way.
+        """
+        cleaned = code.strip().replace(" ", "")
+        if len(cleaned) != self.digits or not cleaned.isdigit():
+            return None
+        return self._matching_step(secret, cleaned, time.time() if at is None else at)
+
+    async def consume(self, account_key: str, step: int) -> bool:
+        """Record the code of `step` as used; False when it was used before (a replay)."""
+        # The key lives as long as any step in the window could still match it.
+        ttl = self.interval * (2 * self.drift_steps + 2)
+        return await self._store.mark_used(f"{account_key}:{step}", ttl)
+
     async def verify(
         self, account_key: str, secret: str, code: str, *, at: float | None = None
     ) -> None:
@@ -109,13 +126,8 @@ class TotpVerifier:
         Raises `InvalidInput("identity.totp_invalid")` for a wrong or expired
         code and `InvalidInput("identity.totp_reused")` for a replayed one.
         """
-        cleaned = code.strip().replace(" ", "")
-        if len(cleaned) != self.digits or not cleaned.isdigit():
-            raise InvalidInput("identity.totp_invalid", pointer="/totp")
-        step = self._matching_step(secret, cleaned, time.time() if at is None else at)
+        step = self.step_of(secret, code, at=at)
         if step is None:
             raise InvalidInput("identity.totp_invalid", pointer="/totp")
-        # The key lives as long as any step in the window could still match it.
-        ttl = self.interval * (2 * self.drift_steps + 2)
-        if not await self._store.mark_used(f"{account_key}:{step}", ttl):
+        if not await self.consume(account_key, step):
             raise InvalidInput("identity.totp_reused", pointer="/totp")

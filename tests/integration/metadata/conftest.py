@@ -26,7 +26,6 @@ from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.policy.catalogue import load_catalogue
 from yiwang.tenants.tree import TenantTree
 
-
 ROLES = load_catalogue(Settings().templates_root)
 
 

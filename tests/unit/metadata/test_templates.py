@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from yiwang.metadata.documents.errors import MetadataInvalid
+from yiwang.metadata.documents.route_roles import route_role_errors
 from yiwang.metadata.documents.shapes import Model, Overlay
 from yiwang.metadata.generators.record_rules import aggregate_violations, unique_violations
 from yiwang.metadata.generators.validation import record_validator
 from yiwang.metadata.resolution.resolve import EffectiveModel, Layer, overlay_chain, resolve
-from yiwang.metadata.documents.route_roles import route_role_errors
 from yiwang.metadata.versions.bundled import (
     load_base_model,
     load_overlay_file,
