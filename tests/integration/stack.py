@@ -72,8 +72,8 @@ class Stack:
             admin = self.policy.admin(uow, self.directory, self.identity.accounts)
             return await getattr(admin, method)(**kw)
 
-    async def account_admin(self, method: str, /, **kw: Any) -> Any:
-        """An `AccountAdmin` call in a unit of work of its own, acting as the test."""
-        async with self.unit() as uow:
+    async def account_admin(self, method: str, /, as_actor: str = ACTOR, **kw: Any) -> Any:
+        """An `AccountAdmin` call in a unit of work of its own, acting as `as_actor`."""
+        async with self.unit(as_actor) as uow:
             admin = self.policy.account_admin(uow, self.directory, self.identity)
             return await getattr(admin, method)(**kw)

@@ -51,7 +51,7 @@ from yiwang.policy.identity.login import LoginService, SignedIn
 from yiwang.policy.identity.models import Account, Activation
 from yiwang.policy.identity.repository import AccountRepository
 from yiwang.policy.identity.sessions import Session
-from yiwang.policy.identity.totp import new_secret, provisioning_uri
+from yiwang.policy.identity.totp import new_secret, provisioning_uri, used_key
 
 #: a TOTP secret being re-enrolled must be confirmed within this time
 TOTP_PENDING_MINUTES = 15
@@ -305,7 +305,7 @@ class Enrolment:
         step = self.login.totp.step_of(secret, totp)
         if step is None:
             return False, "bad_totp"
-        if not await self.login.totp.consume(f"account:{account.id}", step):
+        if not await self.login.totp.consume(used_key(account.id, secret), step):
             return False, "totp_reused"
         self._install(account, row, row.pending_password_hash, row.pending_totp_enc)
         return True, "activated"
@@ -390,7 +390,7 @@ class Enrolment:
         step = self.login.totp.step_of(secret, totp or "") if secret else None
         if step is None:
             return self.login.count_failure(account, now, "bad_totp")
-        if not await self.login.totp.consume(f"account:{account.id}", step):
+        if not await self.login.totp.consume(used_key(account.id, secret), step):
             return self.login.count_failure(account, now, "totp_reused")
         return "reauthenticated"
 
@@ -487,7 +487,7 @@ class Enrolment:
                 if (
                     step is not None
                     and fresh
-                    and not await self.login.totp.consume(f"account:{account.id}", step)
+                    and not await self.login.totp.consume(used_key(account.id, secret), step)
                 ):
                     reason = "totp_reused"
                 if reason == "confirmed":

@@ -44,7 +44,7 @@ from yiwang.policy.identity.ratelimit import (
 from yiwang.policy.identity.sessions import Session, SessionStore
 from yiwang.policy.identity.sms import SmsCodes
 from yiwang.policy.identity.throttle import SignInThrottle, login_key
-from yiwang.policy.identity.totp import TotpVerifier, new_secret
+from yiwang.policy.identity.totp import TotpVerifier, new_secret, used_key
 
 #: decides whether an account holds an administrator role (supplied by the policy part)
 AdminCheck = Callable[[Account], Awaitable[bool]]
@@ -225,7 +225,7 @@ class LoginService:
             return self.count_failure(account, now, "totp_not_enrolled")
         if step is None:
             return self.count_failure(account, now, "totp_missing" if not totp_code else "bad_totp")
-        if not await self.totp.consume(f"account:{account.id}", step):
+        if not await self.totp.consume(used_key(account.id, secret), step):
             return self.count_failure(account, now, "totp_reused")
         return "password+totp"
 

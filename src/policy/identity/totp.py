@@ -10,6 +10,7 @@ when it cannot be reached the code is refused, never accepted twice.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from typing import Protocol
@@ -60,6 +61,17 @@ class MemoryUsedCodeStore:
             return False
         self._used[key] = now + ttl_seconds
         return True
+
+
+def used_key(account_id: int, secret: str) -> str:
+    """Where an account's accepted codes of one secret are recorded.
+
+    Per secret: a code is never accepted twice (RFC 6238, 5.2), while a newly
+    enrolled authenticator's current code works at once even if the old one's
+    code of the same time step was just used.
+    """
+    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:12]
+    return f"account:{account_id}:{fingerprint}"
 
 
 def new_secret() -> str:

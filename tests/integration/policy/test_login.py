@@ -3,6 +3,7 @@ the same, cannot be turned against the holder, and is audited, malformed input i
 
 from __future__ import annotations
 
+import asyncio
 import re
 import statistics
 import time
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.integration.stack import Stack
-from tests.integration.staff import PASSWORD, activate, create_staff, fresh_ip
+from tests.integration.staff import PASSWORD, activate, create_staff, fresh_ip, totp_code
 from yiwang.platform.cache import Cache
 from yiwang.platform.errors import (
     InvalidInput,
@@ -63,7 +64,7 @@ async def test_staff_signs_in_with_password_and_totp_once(
     services: Stack, cleanup: str, admin_sql: psycopg.Connection
 ) -> None:
     user = await staff(services, f"clerk.{cleanup}")
-    code = pyotp.TOTP(user["secret"]).now()
+    code = totp_code(user["secret"])
     signed = await services.run(
         services.login.password_login, user["login"], PASSWORD, totp_code=code, ip=fresh_ip()
     )
@@ -171,9 +172,7 @@ async def test_an_attacker_cannot_lock_the_holder_out(
     phished = await attempt(services, user["login"], PASSWORD, "123456", fresh_ip())
     assert isinstance(phished, NotAuthenticated) and phished.code == "identity.login_failed"
     # The holder signs in with both factors, from wherever they are.
-    holder = await attempt(
-        services, user["login"], PASSWORD, pyotp.TOTP(user["secret"]).now(), fresh_ip()
-    )
+    holder = await attempt(services, user["login"], PASSWORD, totp_code(user["secret"]), fresh_ip())
     assert not isinstance(holder, YiwangError), holder
     row = admin_sql.execute(
         "SELECT locked_until, failed_logins FROM accounts WHERE id = %s", (user["id"],)
@@ -200,14 +199,12 @@ async def test_one_source_slows_down_with_growing_delays_and_others_do_not(
     throttled = await attempt(services, user["login"], PASSWORD, None, attacker)
     assert isinstance(throttled, RateLimited) and throttled.status == 429
     assert throttled.params["retry_after"] == 1
-    time.sleep(1.1)
+    await asyncio.sleep(1.1)
     assert isinstance(await attempt(services, user["login"], "x", None, attacker), NotAuthenticated)
     doubled = await attempt(services, user["login"], "x", None, attacker)
     assert isinstance(doubled, RateLimited) and doubled.params["retry_after"] == 2
     # The holder, from another address, is not slowed down at all.
-    holder = await attempt(
-        services, user["login"], PASSWORD, pyotp.TOTP(user["secret"]).now(), fresh_ip()
-    )
+    holder = await attempt(services, user["login"], PASSWORD, totp_code(user["secret"]), fresh_ip())
     assert not isinstance(holder, YiwangError), holder
 
 

@@ -53,9 +53,7 @@ def test_development_providers_refuse_to_start_outside_development(
     with pytest.raises(InvalidInput) as realname:
         production_providers(environment, settings, RealGateway(), None)
     assert realname.value.params["setting"] == "YIWANG_REALNAME_PROVIDER"
-    gateway, provider = production_providers(
-        environment, settings, RealGateway(), RealProvider()
-    )
+    gateway, provider = production_providers(environment, settings, RealGateway(), RealProvider())
     assert gateway.real and provider.real
 
 

@@ -78,6 +78,6 @@ async def test_the_idle_timeout_follows_the_current_policy_not_the_sign_in() -> 
 
 async def test_a_session_records_the_account_version_it_started_under() -> None:
     store, _, _ = make()
-    token, session = await store.create(1, "staff", admin=False, version=7, password_expired=True)
+    token, _ = await store.create(1, "staff", admin=False, version=7, password_expired=True)
     found = await store.get(token)
     assert found is not None and (found.version, found.password_expired) == (7, True)
