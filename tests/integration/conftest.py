@@ -15,9 +15,12 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.integration.http_app import Http
 from tests.integration.stack import Stack
+from yiwang.app import build_platform, create_app
 from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
 from yiwang.policy.dependencies import build_policy
@@ -99,3 +102,13 @@ async def services(
         # Bounded, so a stuck background task fails the teardown instead of hanging the suite.
         await asyncio.wait_for(policy.sync.stop(), 10)
         await asyncio.wait_for(cache.close(), 10)
+
+
+@pytest.fixture
+async def http(migrated: Settings, services: Stack) -> AsyncIterator[Http]:
+    """The app as `create_app` builds it, with its own engine, cache and services."""
+    platform = build_platform(
+        migrated, hashing=PasswordHashing(HashingParameters.for_tests()), policy_poll_seconds=0.2
+    )
+    async with AsyncTestClient(app=create_app(platform=platform)) as client:
+        yield Http(client, platform, services)
