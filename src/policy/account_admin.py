@@ -206,13 +206,15 @@ class AccountAdmin:
             found = await self._target(engine, login, actor, change=True)
             account = await AccountRepository(self.session).locked(found.id)
             assert account is not None
-            wanted_from = "active" if status == "disabled" else "disabled"
-            if account.status != wanted_from:
+            allowed_from = ("active", "pending") if status == "disabled" else ("disabled",)
+            if account.status not in allowed_from:
                 raise Conflict(
                     "identity.status_unchanged",
                     login=account.login,
                     status=STATUS_NAMES.get(account.status, account.status),
                 )
+            if status == "active" and account.password_hash is None:
+                status = "pending"  # re-enabled before its person ever activated it
             account.status = status
             version = await AccountRepository(self.session).bump_version(account)
             await self._audit(action, account, reason=printable(reason, 500) if reason else None)
