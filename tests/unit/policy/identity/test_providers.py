@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from yiwang.app import build_platform
 from yiwang.platform.errors import InvalidInput
 from yiwang.platform.settings import Settings
+from yiwang.policy.identity.crypto import generate_key
 from yiwang.policy.identity.dependencies import load_provider, production_providers
 from yiwang.policy.identity.inputs import malformed_login, printable
 from yiwang.policy.identity.realname import CheckDigitOnlyProvider, RealNameResult
@@ -82,3 +84,25 @@ def test_untrusted_text_is_recorded_escaped() -> None:
     assert printable("x" * 100) == "x" * 64
     assert malformed_login("ok\x00") and malformed_login("") and malformed_login("y" * 129)
     assert not malformed_login("zhang.san") and not malformed_login("13800138000")
+
+
+async def test_the_application_refuses_to_start_in_production_with_development_providers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`YIWANG_ENV=production` with the keys set but no real SMS gateway or real-name
+    provider: building the platform fails before anything serves."""
+    for name in ("YIWANG_INDEX_KEY", "YIWANG_SMS_SECRET"):
+        monkeypatch.setenv(name, generate_key())
+    monkeypatch.setenv("YIWANG_FIELD_KEYS", f"k1:{generate_key()}")
+    monkeypatch.setenv("YIWANG_ENV", "production")
+    with pytest.raises(InvalidInput) as info:
+        build_platform(Settings.from_env())
+    assert info.value.code == "identity.development_provider"
+    monkeypatch.setenv("YIWANG_SMS_GATEWAY", f"{__name__}:RealGateway")
+    monkeypatch.setenv("YIWANG_REALNAME_PROVIDER", f"{__name__}:make_real_provider")
+    platform = build_platform(Settings.from_env())
+    try:
+        assert isinstance(platform.identity.realname, RealProvider)
+    finally:
+        await platform.cache.close()
+        await platform.engine.dispose()
