@@ -388,7 +388,7 @@ class Enrolment:
             return "reauthenticated"
         secret = self.accounts.totp_secret(account)
         step = self.login.totp.step_of(secret, totp or "") if secret else None
-        if step is None:
+        if step is None or secret is None:
             return self.login.count_failure(account, now, "bad_totp")
         if not await self.login.totp.consume(used_key(account.id, secret), step):
             return self.login.count_failure(account, now, "totp_reused")
