@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 need_apt=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+# The CJK font e-licence PDFs embed (run and test alike; see src/runtime/certificates/fonts.py).
+# It also gives chromium its CJK glyphs for screenshots.
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
 if [ "${YIWANG_BROWSER_TESTS:-1}" = "1" ] && [ "${1:-}" = "--with-browser" ]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-  # CJK glyphs for screenshots; a citizen's own browser has its fonts
-  [ -d /usr/share/fonts/truetype/wqy ] || need_apt+=(fonts-wqy-zenhei)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"

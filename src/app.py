@@ -17,7 +17,6 @@ from litestar import Litestar
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -25,14 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from yiwang import __version__
 from yiwang.metadata import dependencies as metadata_di
 from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
+from yiwang.metadata.versions.service import completes_onboarding
 from yiwang.platform import dependencies as kernel_di
+from yiwang.platform.audit.plugin import AuditPlugin
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.edge.plugin import EdgePlugin, declare_route_opt, install_edge
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.health import healthz, readyz
 from yiwang.platform.logging import configure_logging
 from yiwang.platform.settings import Settings
-from yiwang.platform.storage import LocalStorage, ObjectStorage, S3Storage
+from yiwang.platform.storage import ObjectStorage, S3Storage, build_storage
 from yiwang.policy import dependencies as policy_di
 from yiwang.policy.controllers import CatalogueController, PolicyController
 from yiwang.policy.guards import unit_of_work_provider
@@ -40,6 +42,8 @@ from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
 from yiwang.runtime.portal import pages as portal
+from yiwang.runtime.static.api_reference import ApiReference
+from yiwang.runtime.static.files import static_routers
 from yiwang.tenants import dependencies as tenants_di
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
@@ -55,19 +59,14 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     CatalogueController,
     PolicyController,
     *METADATA_CONTROLLERS,
+    *static_routers(),
 )
-
-
-def build_storage(settings: Settings) -> ObjectStorage:
-    if settings.storage_backend == "s3":
-        return S3Storage(
-            settings.s3_bucket,
-            endpoint_url=settings.s3_endpoint_url,
-            region=settings.s3_region,
-            access_key_id=settings.s3_access_key_id,
-            secret_access_key=settings.s3_secret_access_key,
-        )
-    return LocalStorage(settings.storage_local_root)
+#: metadata drafts and imports are uploaded as YAML too (the edge takes JSON unless told)
+DOCUMENT_UPLOADS = {
+    ("PUT", "/api/v1/t/{code:str}/metadata/draft"),
+    ("POST", "/api/v1/t/{code:str}/metadata/import"),
+}
+DOCUMENT_MEDIA_TYPES = ("application/json", "application/yaml", "application/x-yaml", "text/yaml")
 
 
 def page_templates() -> Path:
@@ -107,7 +106,7 @@ class Platform:
             # When S3 is down, readiness reports it; the rest of the platform still serves.
             with suppress(Exception):
                 await self.storage.ensure_bucket()
-        await self.directory.load()
+        await self.directory.start()
         await self.policy.sync.start()
         await self.metadata.models.start()
         try:
@@ -115,6 +114,7 @@ class Platform:
         finally:
             await self.metadata.models.stop()
             await self.policy.sync.stop()
+            await self.directory.stop()
             await self.cache.close()
             await self.engine.dispose()
 
@@ -138,6 +138,12 @@ def build_platform(
     identity = identity_di.build_identity(
         settings, cache, sessions, is_admin=policy.is_admin, hashing=hashing
     )
+    metadata = metadata_di.build_metadata(cache, directory, policy.catalogue)
+    tenants = tenants_di.TenantServices(
+        directory,
+        settings.templates_root,
+        onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root),),
+    )
     return Platform(
         settings=settings,
         engine=engine,
@@ -145,10 +151,10 @@ def build_platform(
         cache=cache,
         storage=build_storage(settings),
         directory=directory,
-        tenants=tenants_di.TenantServices(directory, settings.templates_root),
+        tenants=tenants,
         policy=policy,
         identity=identity,
-        metadata=metadata_di.build_metadata(cache, directory, policy.catalogue),
+        metadata=metadata,
     )
 
 
@@ -165,6 +171,10 @@ def create_app(
         route_handlers=list(routes),
         guards=[platform.policy.guard(platform.identity, platform.directory)],
         dependencies=platform.dependencies(),
+        plugins=[
+            EdgePlugin(settings),
+            AuditPlugin(settings, platform.sessions, platform.storage),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[platform.lifespan],
         template_config=TemplateConfig(directory=page_templates(), engine=JinjaTemplateEngine),
@@ -172,12 +182,14 @@ def create_app(
             title="一网 Yiwang API",
             version=__version__,
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ApiReference()],
         ),
         debug=False,
     )
     _declare_api_description_public(app)
+    declare_route_opt(app, DOCUMENT_UPLOADS, accepts=DOCUMENT_MEDIA_TYPES)
     app.asgi_handler = SubsiteResolver(app.asgi_handler, platform.directory, settings.base_domain)
+    install_edge(app, settings)
     return app
 
 

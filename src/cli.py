@@ -5,18 +5,38 @@ from __future__ import annotations
 import click
 
 from yiwang.metadata.commands import metadata_group, seed_cmd
-from yiwang.platform.cli_support import command_environment, echo_json, run
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import completes_onboarding
+from yiwang.platform.cli_support import (
+    CommandEnvironment,
+    CommandGroup,
+    command_environment,
+    echo_json,
+    run,
+)
 from yiwang.platform.commands import audit_group, db_group
 from yiwang.platform.settings import Settings
 from yiwang.policy.commands import COMMAND_GROUPS
-from yiwang.tenants.commands import calendar_group, tenant_services, tenants_group
+from yiwang.tenants.commands import (
+    ONBOARDING_STEPS,
+    calendar_group,
+    tenant_services,
+    tenants_group,
+)
+from yiwang.tenants.onboarding.service import OnboardingStep
 from yiwang.tenants.onboarding.tenant_templates import load_template
 
 
-@click.group(help="一网（Yiwang）政务服务平台命令行")
+def _onboarding_steps(env: CommandEnvironment) -> tuple[OnboardingStep, ...]:
+    """As in the app: onboarding a province publishes its base model in the same unit."""
+    return (completes_onboarding(ModelCache(env.cache), env.settings.templates_root),)
+
+
+@click.group(cls=CommandGroup, help="一网（Yiwang）政务服务平台命令行")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     ctx.obj = Settings.from_env()
+    ctx.meta[ONBOARDING_STEPS] = _onboarding_steps
 
 
 @main.command("serve", help="启动 Web 服务")
@@ -38,7 +58,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        # the edge believes X-Forwarded-For from YIWANG_TRUSTED_PROXIES only, whatever the server
+        proxy_headers=False,
         log_level=settings.log_level.lower(),
     )
 

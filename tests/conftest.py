@@ -55,7 +55,7 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
 
 
-async def _nothing_to_announce() -> None:
+async def _nothing_to_announce(version: int) -> None:
     return None
 
 

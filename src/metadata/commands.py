@@ -44,6 +44,7 @@ from yiwang.platform.cli_support import (
     command_environment,
     echo_errors,
     echo_json,
+    existing_file,
     run,
     sessions,
     settings_of,
@@ -98,13 +99,13 @@ def effective_cmd(ctx: click.Context, tenant: str, type_key: str) -> None:
 
 
 @metadata_group.command("validate", help="校验基础模型文档或地区扩展（YAML 或 JSON）")
-@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--tenant", default=None, help="按该地区继承的模型校验（默认取扩展中的区划代码）")
 @click.pass_context
 def validate_cmd(ctx: click.Context, file: Path, tenant: str | None) -> None:
     settings = settings_of(ctx)
     try:
-        value = sources.load_file(file)
+        value = sources.load_file(existing_file(file))
         errors = run(lambda: _validate(settings, value, tenant))
     except MetadataInvalid as exc:
         errors = exc.details
@@ -275,13 +276,13 @@ def export_cmd(ctx: click.Context, tenant: str, effective: bool, output: Path | 
 
 
 @metadata_group.command("import", help="把 JSON 或 YAML 文件存为地区的草稿，并给出校验结果")
-@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--tenant", required=True)
 @click.pass_context
 def import_cmd(ctx: click.Context, file: Path, tenant: str) -> None:
     settings = settings_of(ctx)
     try:
-        value = sources.load_file(file)
+        value = sources.load_file(existing_file(file))
     except MetadataInvalid as exc:
         echo_errors(exc.details)
         sys.exit(1)

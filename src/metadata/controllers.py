@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 
 from yiwang.metadata.documents import sources
 from yiwang.metadata.versions.service import MetadataService, checked, version_summary
+from yiwang.platform.conditional import etag_for, versioned
 from yiwang.platform.errors import NotFound
 
 #: the published effective model, staff forms included: staff who work with it
@@ -123,12 +125,26 @@ class PublicFormController(Controller):
     path = "/api/v1/t/{code:str}/forms"
     tags = ["metadata"]  # noqa: RUF012
 
-    @get("/{key:str}/{form:str}", opt=PUBLIC)
+    @get(
+        "/{key:str}/{form:str}",
+        opt=PUBLIC,
+        responses={
+            200: ResponseSpec(dict[str, Any], description="表单描述（带 ETag）"),
+            304: ResponseSpec(None, description="客户端已有此版本"),
+        },
+    )
     async def form(
-        self, metadata: MetadataService, code: str, key: str, form: str
-    ) -> dict[str, Any]:
-        """The form's 2020-12 schema, its draft-07 twin (same verdicts) and UI descriptions."""
-        return await metadata.citizen_form(code, key, form)
+        self,
+        metadata: MetadataService,
+        request: Request[Any, Any, Any],
+        code: str,
+        key: str,
+        form: str,
+    ) -> Response[bytes]:
+        """The form's 2020-12 schema, its draft-07 twin (same verdicts) and UI descriptions,
+        encoded once per effective version and revalidated by its ETag."""
+        encoded = await metadata.citizen_form(code, key, form)
+        return versioned(request, etag_for(code, *encoded.etag_parts), encoded.body)
 
 
 CONTROLLERS = (MetadataController, PublicFormController)

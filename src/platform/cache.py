@@ -183,6 +183,20 @@ async def subscribe_forever(
                 await asyncio.wait_for(pubsub.aclose(), 1.0)  # type: ignore[no-untyped-call]
 
 
+async def poll_forever(
+    seconds: float, refresh: Callable[[], Awaitable[object]], *, name: str
+) -> None:
+    """Call `refresh` every `seconds` until cancelled: the fallback that keeps a worker
+    current when a broadcast was lost. A failed refresh (the database briefly away) is
+    logged and retried at the next tick."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await refresh()
+        except Exception as exc:
+            log.warning("poll_failed", what=name, error=str(exc))
+
+
 async def stop_task(task: asyncio.Task[Any] | None, *, within: float = 2.0) -> None:
     """Cancel a background task and wait for it, but never longer than `within`."""
     if task is None:

@@ -1,8 +1,17 @@
-"""The one place where errors become HTTP responses."""
+"""The one place where errors become HTTP responses.
+
+Every answer has the shape `{"error": {"code", "message", "pointer"?, "errors"?}}`
+(documented once, `edge.openapi`). An unexpected error is logged as one
+structured line with the request id, the exception's type and message and the
+line that raised it; the traceback goes to a separate DEBUG record, and never
+to the client.
+"""
 
 from __future__ import annotations
 
-import uuid
+import secrets
+import traceback
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -15,7 +24,9 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DataError
 
+from yiwang.platform.edge.shell import request_id_of
 from yiwang.platform.errors import YiwangError
 from yiwang.platform.i18n import negotiate_locale, translate
 
@@ -31,15 +42,20 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
     return not path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
-def _render(request: Request[Any, Any, Any], status: int, body: dict[str, Any]) -> Response[Any]:
+def _render(
+    request: Request[Any, Any, Any],
+    status: int,
+    body: dict[str, Any],
+    headers: Mapping[str, str] | None = None,
+) -> Response[Any]:
     if _wants_html(request):
         html = (
             '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             f"<title>{status}</title></head><body><main><h1>{status}</h1>"
             f"<p>{_escape(body['message'])}</p></main></body></html>"
         )
-        return Response(html, status_code=status, media_type=MediaType.HTML)
-    return Response({"error": body}, status_code=status, media_type=MediaType.JSON)
+        return Response(html, status_code=status, media_type=MediaType.HTML, headers=headers)
+    return Response({"error": body}, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
 def _escape(text: str) -> str:
@@ -93,12 +109,50 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         request,
         exc.status_code,
         {"code": code, "message": translate(code, locale, detail=exc.detail)},
+        # a 405 says which methods the path has (Allow); Litestar puts it on the exception
+        headers=exc.headers,
     )
 
 
+def _raised_at(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "-"
+
+
+def data_error_handler(request: Request[Any, Any, Any], exc: DataError) -> Response[Any]:
+    """PostgreSQL refused a value (class 22: too long, out of range, NUL...): the input's fault."""
+    log.warning(
+        "value_unstorable",
+        request_id=request_id_of(request.scope),
+        method=request.method,
+        path=request.url.path,
+        error=type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
+    )
+    body = {
+        "code": "request.value_unstorable",
+        "message": translate("request.value_unstorable", _locale(request)),
+    }
+    return _render(request, 422, body)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    request_id = uuid.uuid4().hex[:12]
-    log.exception("unhandled_error", request_id=request_id, path=request.url.path)
+    request_id = request_id_of(request.scope)
+    if request_id == "-":  # an app without the edge shell (some tests)
+        request_id = secrets.token_hex(8)
+    log.error(
+        "unhandled_error",
+        request_id=request_id,
+        method=request.method,
+        path=request.url.path,
+        error=type(exc).__name__,
+        detail=str(exc)[:300],
+        at=_raised_at(exc),
+    )
+    log.debug(
+        "unhandled_error_traceback",
+        request_id=request_id,
+        traceback="".join(traceback.format_exception(exc)),
+    )
     locale = _locale(request)
     return _render(
         request,
@@ -114,6 +168,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     YiwangError: yiwang_error_handler,
     ValidationException: validation_error_handler,
+    DataError: data_error_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,
 }

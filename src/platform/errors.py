@@ -67,6 +67,12 @@ class YiwangError(Exception):
         return out
 
 
+class MalformedRequest(YiwangError):
+    """The request cannot even be read: a body that is not the syntax it claims (400)."""
+
+    status = 400
+
+
 class InvalidInput(YiwangError):
     """The caller sent something malformed or breaking a rule (400/422)."""
 
@@ -87,6 +93,16 @@ class NotFound(YiwangError):
 
 class Conflict(YiwangError):
     status = 409
+
+
+class PayloadTooLarge(YiwangError):
+    status = 413
+
+
+class UnsupportedMediaType(YiwangError):
+    """The body's Content-Type is not one the route takes."""
+
+    status = 415
 
 
 class RateLimited(YiwangError):

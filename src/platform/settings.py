@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from yiwang.platform.errors import InvalidInput
+
 
 def bundled_templates() -> Path:
     """The tenant templates installed with the package (`yiwang.tenant_templates`)."""
@@ -28,11 +30,30 @@ def _env(name: str, default: str) -> str:
 
 
 def _env_int(name: str, default: int) -> int:
-    return int(_env(name, str(default)))
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(
+            "settings.invalid", pointer=f"/{name}", name=name, value=raw[:40], detail="整数"
+        ) from None
 
 
 def _env_bool(name: str, default: bool) -> bool:
     return _env(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list; empty items are dropped."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _env_path(name: str, default: Path | None) -> Path | None:
+    raw = os.environ.get(name)
+    return Path(raw) if raw else default
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,31 @@ class Settings:
     strict_tenant_context: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
+    #: proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDR ranges)
+    trusted_proxies: tuple[str, ...] = ()
+    #: origins, besides the request's own, whose pages may send state-changing requests
+    trusted_origins: tuple[str, ...] = ()
+    #: the largest JSON request body accepted, in bytes
+    max_json_bytes: int = 1 << 20
+    #: where signed audit checkpoints go: "file", "storage" (object storage) or "syslog"
+    audit_checkpoint_store: str = "file"
+    audit_checkpoint_file: Path = field(
+        default_factory=lambda: working_directory() / "audit" / "checkpoints.jsonl"
+    )
+    #: a unix socket path, or host:port for UDP
+    audit_syslog_address: str = "/dev/log"
+    #: the Ed25519 private key (PEM) that signs checkpoints; never stored in the database
+    audit_signing_key: Path = field(
+        default_factory=lambda: working_directory() / "audit" / "checkpoint-signing-key.pem"
+    )
+    #: the public key (PEM) that verifies them; derived from the signing key when unset
+    audit_verify_key: Path | None = None
+    #: seconds between automatic checkpoints; 0 turns them off
+    audit_checkpoint_seconds: int = 3600
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -100,4 +146,17 @@ class Settings:
             ),
             host=_env("YIWANG_HOST", d.host),
             port=_env_int("YIWANG_PORT", d.port),
+            trusted_proxies=_env_list("YIWANG_TRUSTED_PROXIES", d.trusted_proxies),
+            trusted_origins=_env_list("YIWANG_TRUSTED_ORIGINS", d.trusted_origins),
+            max_json_bytes=_env_int("YIWANG_MAX_JSON_BYTES", d.max_json_bytes),
+            audit_checkpoint_store=_env("YIWANG_AUDIT_CHECKPOINTS", d.audit_checkpoint_store),
+            audit_checkpoint_file=Path(
+                _env("YIWANG_AUDIT_CHECKPOINT_FILE", str(d.audit_checkpoint_file))
+            ),
+            audit_syslog_address=_env("YIWANG_AUDIT_SYSLOG", d.audit_syslog_address),
+            audit_signing_key=Path(_env("YIWANG_AUDIT_SIGNING_KEY", str(d.audit_signing_key))),
+            audit_verify_key=_env_path("YIWANG_AUDIT_VERIFY_KEY", d.audit_verify_key),
+            audit_checkpoint_seconds=_env_int(
+                "YIWANG_AUDIT_CHECKPOINT_SECONDS", d.audit_checkpoint_seconds
+            ),
         )

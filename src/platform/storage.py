@@ -22,6 +22,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from yiwang.platform.errors import InvalidInput, NotFound, ServiceUnavailable
+from yiwang.platform.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -196,3 +197,16 @@ class S3Storage(ObjectStorage):
         except (NotFound, ServiceUnavailable):
             return False
         return True
+
+
+def build_storage(settings: Settings) -> ObjectStorage:
+    """The backend the settings name: S3 (any compatible endpoint) or a local directory."""
+    if settings.storage_backend == "s3":
+        return S3Storage(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+        )
+    return LocalStorage(settings.storage_local_root)

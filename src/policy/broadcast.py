@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from yiwang.platform.cache import stop_task, subscribe_forever
+from yiwang.platform.cache import poll_forever, stop_task, subscribe_forever
 from yiwang.policy import store
 from yiwang.policy.catalogue import RoleCatalogue
 from yiwang.policy.enforcer import PolicyEngine
@@ -61,7 +61,11 @@ class PolicySync:
         async with self._sessions() as session:
             snapshot = await store.load_snapshot(session, self.catalogue)
         self._holder = PolicyHolder(PolicyEngine(snapshot))
-        self._tasks = [asyncio.create_task(self._poll(), name="policy-poll")]
+        self._tasks = [
+            asyncio.create_task(
+                poll_forever(self.poll_seconds, self.refresh, name="policy"), name="policy-poll"
+            )
+        ]
         if self._redis is not None:
             self._tasks.append(asyncio.create_task(self._listen(), name="policy-listen"))
 
@@ -96,14 +100,6 @@ class PolicySync:
             await self._redis.publish(CHANNEL, str(version))
         except (RedisError, OSError) as exc:
             log.warning("policy_publish_failed", version=version, error=str(exc))
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_seconds)
-            try:
-                await self.refresh()
-            except Exception as exc:  # the database may be briefly away; keep serving
-                log.warning("policy_poll_failed", error=str(exc))
 
     async def _listen(self) -> None:
         assert self._redis is not None

@@ -15,6 +15,7 @@ from yiwang.platform.cli_support import (
     CommandEnvironment,
     command_environment,
     echo_json,
+    existing_file,
     run,
     settings_of,
 )
@@ -22,16 +23,25 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.tenants.dependencies import TenantServices
 from yiwang.tenants.directory import TenantDirectory
-from yiwang.tenants.onboarding.service import OnboardResult
+from yiwang.tenants.onboarding.service import OnboardingStep, OnboardResult
 
 T = TypeVar("T")
+
+
+#: `ctx.meta` key under which the `yiwang` command (the composition root) supplies the
+#: steps that complete an onboarding, as the app does (see `OnboardingStep`)
+ONBOARDING_STEPS = "yiwang.onboarding_steps"
+StepsFor = Callable[[CommandEnvironment], tuple[OnboardingStep, ...]]
 
 
 @asynccontextmanager
 async def tenant_services(env: CommandEnvironment) -> AsyncIterator[TenantServices]:
     directory = TenantDirectory(env.sessions, env.cache)
     await directory.load()
-    yield TenantServices(directory, env.settings.templates_root)
+    context = click.get_current_context(silent=True)
+    steps_for: StepsFor | None = context.meta.get(ONBOARDING_STEPS) if context else None
+    steps = steps_for(env) if steps_for else ()
+    yield TenantServices(directory, env.settings.templates_root, onboarding_steps=steps)
 
 
 def run_in_unit(
@@ -51,10 +61,8 @@ def run_in_unit(
 
 
 def _read_divisions(path: Path, templates_root: Path) -> bytes:
-    candidate = path if path.exists() else templates_root / path
-    if not candidate.is_file():
-        raise click.BadParameter(f"找不到区划文件 {path}", param_hint="--divisions")
-    return candidate.read_bytes()
+    """A division file by path, or by name among the bundled templates."""
+    return existing_file(path, also_under=templates_root).read_bytes()
 
 
 @click.group("tenants", help="租户（地区）管理")
@@ -150,10 +158,10 @@ def calendar_group() -> None:
 @calendar_group.command("import", help="导入某一年的节假日安排（替换该年）")
 @click.option("--tenant", "code", required=True, help="省级租户的区划代码")
 @click.option("--year", type=int, required=True)
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def calendar_import(ctx: click.Context, code: str, year: int, csv_file: Path) -> None:
-    raw = csv_file.read_bytes()
+    raw = existing_file(csv_file).read_bytes()
 
     async def call(services: TenantServices, uow: UnitOfWork) -> int:
         return await services.calendars(uow).replace_year(code, year, raw)

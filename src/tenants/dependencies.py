@@ -15,7 +15,7 @@ from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.tenants.calendars.service import Calendars
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.lifecycle import Lifecycle
-from yiwang.tenants.onboarding.service import Onboarding
+from yiwang.tenants.onboarding.service import Onboarding, OnboardingStep
 from yiwang.tenants.queries import TenantQueries
 from yiwang.tenants.tree import TenantTree
 
@@ -24,13 +24,15 @@ from yiwang.tenants.tree import TenantTree
 class TenantServices:
     directory: TenantDirectory
     templates_root: Path
+    #: what completes an onboarding, supplied by the parts above (see `OnboardingStep`)
+    onboarding_steps: tuple[OnboardingStep, ...] = ()
 
     @property
     def tree(self) -> TenantTree:
         return self.directory.tree
 
     def onboarding(self, uow: UnitOfWork) -> Onboarding:
-        return Onboarding(uow, self.templates_root, self.directory.changed)
+        return Onboarding(uow, self.templates_root, self.directory.changed, self.onboarding_steps)
 
     def lifecycle(self, uow: UnitOfWork) -> Lifecycle:
         return Lifecycle(uow, self.directory.changed)
@@ -39,12 +41,15 @@ class TenantServices:
         return Calendars(uow, self.directory.tree)
 
     def queries(self, uow: UnitOfWork) -> TenantQueries:
-        return TenantQueries(uow, self.directory.tree)
+        return TenantQueries(uow, self.directory)
 
 
 def dependencies(services: TenantServices) -> dict[str, Provide]:
     def tree() -> TenantTree:
         return services.directory.tree
+
+    def directory() -> TenantDirectory:
+        return services.directory
 
     async def onboarding(uow: UnitOfWork) -> Onboarding:
         return services.onboarding(uow)
@@ -60,6 +65,7 @@ def dependencies(services: TenantServices) -> dict[str, Provide]:
 
     return {
         "tree": Provide(tree, sync_to_thread=False),
+        "directory": Provide(directory, sync_to_thread=False),
         "onboarding": Provide(onboarding),
         "lifecycle": Provide(lifecycle),
         "calendars": Provide(calendars),

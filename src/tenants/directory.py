@@ -1,52 +1,105 @@
 """The in-process tenant tree of a worker, kept current across workers.
 
 Resolution must cost a dict lookup, so the tree is loaded whole (a province
-has ~100 tenants) and reloaded when the shared version in Redis changes; a
-worker that missed a message still notices at its next check.
+has ~100 tenants) and replaced when the registry changes. Every change, through
+any door, bumps `registry_state.version` in its own transaction and, once
+committed, announces the version on a Redis channel: workers reload within
+milliseconds through Redis, and within `poll_seconds` by polling PostgreSQL
+when Redis is away or a message was lost.
 """
 
 from __future__ import annotations
 
-import time
+import asyncio
+import contextlib
+from dataclasses import dataclass
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from yiwang.platform.cache import Cache, cache_key
+from yiwang.platform.cache import Cache, poll_forever, stop_task, subscribe_forever
+from yiwang.tenants.repository import TenantRepository
 from yiwang.tenants.tree import TenantTree
 
-VERSION_KEY = cache_key("tenants", "version")
-CHECK_INTERVAL_SECONDS = 1.0
+log = structlog.get_logger(__name__)
+
+CHANNEL = "yiwang:tenants:version"
+POLL_SECONDS = 1.0
+
+
+async def announce(cache: Cache, version: int) -> None:
+    """Tell every worker that registry `version` is committed (best effort: they poll)."""
+    await cache.publish(CHANNEL, str(version))
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentEntry:
+    key: str
+    name: str
 
 
 class TenantDirectory:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cache: Cache) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cache: Cache,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
         self._sessions = sessions
         self._cache = cache
+        self.poll_seconds = poll_seconds
         #: replaced whole on every reload, so a reader holding it sees one version
         self.tree: TenantTree = TenantTree.of(())
-        self._version: bytes | None = None
-        self._checked_at = 0.0
+        self.version = -1
+        #: departments by tenant code, read once per registry version (onboarding, the only
+        #: change to departments, bumps it), so public pages read no table for them
+        self.departments: dict[str, tuple[DepartmentEntry, ...]] = {}
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def load(self) -> None:
-        async with self._sessions() as session:
-            self.tree = await TenantTree.load(session)
-        self._version = await self._cache.get(VERSION_KEY)
-        self._checked_at = time.monotonic()
+        """Read the tree and its version in one snapshot."""
+        async with self._sessions() as session, session.begin():
+            repo = TenantRepository(session)
+            version = await repo.version()
+            tree = TenantTree.from_rows(await repo.all())
+        self.tree, self.version, self.departments = tree, version, {}
 
-    def is_stale(self) -> bool:
-        """Cheap check for the hot path: is a version check due?"""
-        return time.monotonic() - self._checked_at >= CHECK_INTERVAL_SECONDS
-
-    async def refresh_if_stale(self) -> None:
-        now = time.monotonic()
-        if now - self._checked_at < CHECK_INTERVAL_SECONDS:
-            return
-        self._checked_at = now
-        version = await self._cache.get(VERSION_KEY)
-        if version != self._version:
+    async def refresh(self) -> bool:
+        """Reload if the registry holds a newer version; True if a new tree went in."""
+        async with self._lock:
+            async with self._sessions() as session:
+                current = await TenantRepository(session).version()
+            if current == self.version:
+                return False
             await self.load()
+            return True
 
-    async def changed(self) -> None:
-        """Call after a change to the registry: bumps the shared version and reloads."""
-        await self._cache.set(VERSION_KEY, str(time.time_ns()))
+    async def changed(self, version: int) -> None:
+        """After committing `version` here: reload, then tell the other workers."""
+        await self.refresh()
+        await announce(self._cache, version)
+
+    async def start(self) -> None:
+        """Load, then keep current in the background: poll and listen."""
         await self.load()
+        self._tasks = [
+            asyncio.create_task(
+                poll_forever(self.poll_seconds, self.refresh, name="tenants"), name="tenants-poll"
+            ),
+            asyncio.create_task(self._listen(), name="tenants-listen"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            await stop_task(task)
+        self._tasks = []
+
+    async def _listen(self) -> None:
+        await subscribe_forever(self._cache.client, CHANNEL, self._on_message)
+
+    async def _on_message(self, data: bytes) -> None:
+        with contextlib.suppress(ValueError):
+            if int(data) != self.version:
+                await self.refresh()

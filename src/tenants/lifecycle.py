@@ -33,9 +33,10 @@ STATUS_NAMES = {"active": "正常", "suspended": "暂停", "archived": "已归�
 
 
 class Lifecycle:
-    """Tenant status changes in the caller's unit of work; `announce` runs after commit."""
+    """Tenant status changes in the caller's unit of work; the registry version is bumped
+    with the change and announced after commit."""
 
-    def __init__(self, uow: UnitOfWork, announce: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, uow: UnitOfWork, announce: Callable[[int], Awaitable[None]]) -> None:
         self.uow = uow
         self.announce = announce
 
@@ -82,5 +83,16 @@ class Lifecycle:
             tenant_id=tenant.id,
             detail={"from": before, "to": target.value, "reason": reason},
         )
-        self.uow.after_commit(self.announce)
+        announce_after_commit(self.uow, await repo.bump_version(), self.announce)
         return tenant
+
+
+def announce_after_commit(
+    uow: UnitOfWork, version: int, announce: Callable[[int], Awaitable[None]]
+) -> None:
+    """Once `uow` commits registry `version`, tell every worker."""
+
+    async def hook() -> None:
+        await announce(version)
+
+    uow.after_commit(hook)

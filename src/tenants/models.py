@@ -66,6 +66,18 @@ class Tenant(Timestamps, Base):
     )
 
 
+class RegistryState(Base):
+    """One row: the version every change to the registry bumps, in the change's own
+    transaction, so a worker that missed the broadcast still notices by polling."""
+
+    __tablename__ = "registry_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
 class Department(TenantOwned, Timestamps, Base):
     """A department of a tenant's government (发改委, 市场监管局, ...)."""
 

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from yiwang.tenants.models import CalendarDay, Department, Tenant
+from yiwang.tenants.models import CalendarDay, Department, RegistryState, Tenant
 
 
 class TenantRepository:
@@ -32,6 +32,19 @@ class TenantRepository:
             )
         )
         return list(rows)
+
+    async def version(self) -> int:
+        return int(await self.session.scalar(select(RegistryState.version)) or 0)
+
+    async def bump_version(self) -> int:
+        """Mark the registry changed; the row lock orders concurrent changes."""
+        new = await self.session.scalar(
+            update(RegistryState)
+            .where(RegistryState.id == 1)
+            .values(version=RegistryState.version + 1)
+            .returning(RegistryState.version)
+        )
+        return int(new or 0)
 
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(Tenant)) or 0)

@@ -90,11 +90,8 @@ class SubsiteResolver:
         if host is None:
             await _page(send, 400, "tenant.host_invalid", scope)
             return
-        directory = self.directory
-        if directory.is_stale():
-            await directory.refresh_if_stale()
         path: str = scope["path"]
-        tree = directory.tree
+        tree = self.directory.tree  # kept current by the directory's own tasks
         info: TenantNode | None
         if path.startswith(SUBSITE_PREFIX):
             code = path[len(SUBSITE_PREFIX) :].split("/", 1)[0]

@@ -59,6 +59,8 @@ class TenantNode:
     path: str
     parent_code: str | None
     hosts: tuple[str, ...] = ()
+    #: the tenant template it was onboarded with (names, among others, its base model)
+    template: str = ""
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -116,6 +118,7 @@ class TenantTree:
                 path=t.path,
                 parent_code=code_of.get(t.parent_id) if t.parent_id is not None else None,
                 hosts=tuple(t.hosts or ()),
+                template=t.template,
             )
             for t in rows
         )

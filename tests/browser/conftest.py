@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -52,25 +53,33 @@ def server_url(migrated: Settings) -> Iterator[str]:
         check=True,
         capture_output=True,
     )
+    # the server's output goes to a file: a pipe nobody reads fills up and stalls the server
+    log = tempfile.TemporaryFile()  # noqa: SIM115  (closed after the session)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "yiwang.cli", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "yiwang.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def output() -> str:
+        log.seek(0)
+        return log.read().decode(errors="replace")[-4000:]
+
+    # generous: on a loaded 2-core machine the first start can take tens of seconds
+    deadline = time.monotonic() + 120
+    while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
         except OSError:
             if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"server exited: {out}")
+                pytest.fail(f"server exited: {output()}")
+            if time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"server did not listen within 120 s: {output()}")
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -19,15 +19,20 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.integration.http_app import Http
+from tests.integration.provinces import purge_shiyan  # noqa: F401  (a fixture)
 from tests.integration.stack import Stack
 from yiwang.app import build_platform, create_app
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import install_templates
 from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
+from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.policy.dependencies import build_policy
 from yiwang.policy.identity.dependencies import build_identity
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
 from yiwang.policy.identity.sms import DevelopmentSmsGateway
 from yiwang.tenants.directory import TenantDirectory
+from yiwang.tenants.tree import TenantTree
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -102,6 +107,22 @@ async def services(
         # Bounded, so a stuck background task fails the teardown instead of hanging the suite.
         await asyncio.wait_for(policy.sync.stop(), 10)
         await asyncio.wait_for(cache.close(), 10)
+
+
+@pytest.fixture(scope="session")
+async def tree(sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]) -> TenantTree:
+    async with sessions() as session:
+        return await TenantTree.load(session)
+
+
+@pytest.fixture(scope="session")
+async def installed(
+    migrated: Settings, sessions: async_sessionmaker[AsyncSession], tree: TenantTree
+) -> TenantTree:
+    """The template base model and example overlays, published once (idempotent)."""
+    async with unit_of_work(sessions, actor="test") as uow:
+        await install_templates(uow, tree, ModelCache(None), migrated.templates_root)
+    return tree
 
 
 @pytest.fixture

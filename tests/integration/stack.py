@@ -67,7 +67,9 @@ class Stack:
             return await fn(uow, *args, **kw)
 
     async def admin(self, method: str, /, **kw: Any) -> Any:
-        """A `PolicyAdmin` call in a unit of work of its own, acting as the test."""
+        """A `PolicyAdmin` call in a unit of work of its own, acting as the test, on a
+        current tree (a worker's directory follows the registry by itself)."""
+        await self.directory.refresh()
         async with self.unit() as uow:
             admin = self.policy.admin(uow, self.directory, self.identity.accounts)
             return await getattr(admin, method)(**kw)

@@ -97,9 +97,12 @@ async def make_staff(
 async def sign_in(
     client: AsyncTestClient[Litestar], login: str, secret: str, password: str = PASSWORD
 ) -> dict[str, str]:
+    # like a page of ours: a browser that already holds a session also sends the CSRF token
+    token = client.cookies.get("yiwang_csrf")
     resp = await client.post(
         "/api/v1/auth/login",
         json={"login": login, "password": password, "totp": totp_code(secret)},
+        headers={"x-csrf-token": token} if token else None,
     )
     assert resp.status_code == 200, resp.text
     return {"authorization": f"Bearer {resp.json()['token']}"}

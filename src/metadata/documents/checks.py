@@ -29,6 +29,7 @@ from yiwang.metadata.documents.field_types import (
 )
 from yiwang.metadata.documents.shapes import Document, Model
 from yiwang.platform.errors import ErrorDetail
+from yiwang.policy.identity.codes import is_valid_credit_code
 
 LOCAL_PREFIX = "x_"
 
@@ -97,12 +98,13 @@ def check_document(
     errors.extend(_routes(document, pointer))
     errors.extend(_rules(document, pointer))
     errors.extend(_publication(document, pointer))
+    errors.extend(_certificates(document, pointer, code_lists))
     return errors
 
 
 def _keys_of(document: Document, pointer: str) -> Iterator[tuple[str, str]]:
     """Every key a document defines, with its pointer: what `x_` must not start in base."""
-    for section in ("fields", "code_lists", "forms", "lists", "routes", "rules"):
+    for section in ("fields", "code_lists", "forms", "lists", "routes", "rules", "certificates"):
         for key in document.get(section, {}):
             yield key, pointers.join(pointer, section, key)
     for key, field in document["fields"].items():
@@ -246,6 +248,7 @@ def _condition_patterns(node: Any, pointer: str) -> Iterator[ErrorDetail]:
 def _code_lists(code_lists: Mapping[str, Any], pointer: str) -> Iterator[ErrorDetail]:
     for key, code_list in code_lists.items():
         seen: set[str] = set()
+        catch_all: str | None = None
         for index, value in enumerate(code_list["values"]):
             if value["code"] in seen:
                 yield ErrorDetail(
@@ -254,6 +257,14 @@ def _code_lists(code_lists: Mapping[str, Any], pointer: str) -> Iterator[ErrorDe
                     {"code": value["code"], "code_list": key},
                 )
             seen.add(value["code"])
+            if value.get("catch_all"):
+                if catch_all is not None:
+                    yield ErrorDetail(
+                        "metadata.code_list.catch_all_twice",
+                        pointers.join(pointer, key, "values", index, "catch_all"),
+                        {"code_list": key, "code": value["code"], "other": catch_all},
+                    )
+                catch_all = value["code"]
 
 
 def _forms(document: Document, pointer: str) -> Iterator[ErrorDetail]:
@@ -393,3 +404,50 @@ def _publication(document: Document, pointer: str) -> Iterator[ErrorDetail]:
             yield ErrorDetail("metadata.publication.field_missing", at, {"field": key})
         elif fields[key].get("pii"):
             yield ErrorDetail("metadata.document.pii_published", at, {"field": key})
+
+
+#: field types a licence face cannot show as text
+_UNPRINTABLE = frozenset({"attachment", "attachments", "table"})
+
+
+def _certificates(
+    document: Document, pointer: str, code_lists: Mapping[str, Any]
+) -> Iterator[ErrorDetail]:
+    fields: Mapping[str, Any] = document["fields"]
+    holder_codes = {v["code"] for v in code_lists.get("holder_code_type", {}).get("values", [])}
+    for key, template in document.get("certificates", {}).items():
+        here = pointers.join(pointer, "certificates", key)
+        type_code = template["license_type_code"]
+        if not is_valid_credit_code(type_code[:18]):
+            yield ErrorDetail(
+                "metadata.certificate.type_code_invalid",
+                pointers.join(here, "license_type_code"),
+                {"value": type_code},
+            )
+        holder = template["holder"]
+        named = [(holder[part], pointers.join(here, "holder", part)) for part in ("name", "code")]
+        named += [
+            (entry["field"], pointers.join(here, "face", index, "field"))
+            for index, entry in enumerate(template["face"])
+        ]
+        seen: set[str] = set()
+        for index, (field, at) in enumerate(named):
+            if field not in fields:
+                yield ErrorDetail("metadata.certificate.field_missing", at, {"field": field})
+                continue
+            if fields[field]["type"] in _UNPRINTABLE:
+                yield ErrorDetail(
+                    "metadata.certificate.field_unprintable",
+                    at,
+                    {"field": field, "type": fields[field]["type"]},
+                )
+            if index >= 2:  # the face: each field once
+                if field in seen:
+                    yield ErrorDetail("metadata.certificate.field_duplicate", at, {"field": field})
+                seen.add(field)
+        if holder_codes and holder["code_type"] not in holder_codes:
+            yield ErrorDetail(
+                "metadata.certificate.code_type_unknown",
+                pointers.join(here, "holder", "code_type"),
+                {"code": holder["code_type"]},
+            )

@@ -6,7 +6,10 @@ for react-jsonschema-form and JSON Forms, built from one effective model.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from yiwang.metadata.generators.draft07 import to_draft07
 from yiwang.metadata.generators.record_schema import form_schema
@@ -35,3 +38,24 @@ def citizen_form_descriptor(
         "ui_schema": rjsf_ui_schema(model, key, form),
         "uischema": jsonforms_ui_schema(model, key, form),
     }
+
+
+@dataclass(frozen=True)
+class EncodedDescriptor:
+    """A descriptor as the bytes a response sends, and the version they belong to."""
+
+    body: bytes
+    etag_parts: tuple[str, ...]
+
+
+def encoded_citizen_form(
+    model: EffectiveModel, code: str, key: str, form: str
+) -> EncodedDescriptor:
+    """Built and encoded once per effective model: later requests reuse the bytes."""
+    return model.memo(
+        ("citizen_form_bytes", code, key, form),
+        lambda: EncodedDescriptor(
+            msgspec.json.encode(citizen_form_descriptor(model, code, key, form)),
+            (model.content_hash[:20], key, form),
+        ),
+    )

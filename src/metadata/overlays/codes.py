@@ -1,7 +1,10 @@
 """Overlay rules for code lists (字典): add local values, relabel, never delete.
 
 A value a region adds may not reuse a code the inherited list already has:
-records coded under the base meaning would silently change meaning.
+records coded under the base meaning would silently change meaning. It goes
+where the region says (`before` or `after` an inherited value), and by
+default before the list's catch-all value (其他, marked `catch_all`), so
+that 其他 stays last; a list without one gets it appended.
 """
 
 from __future__ import annotations
@@ -65,14 +68,37 @@ def apply_code_list_patch(
                 "metadata.overlay.unknown_target", pointers.join(pointer, "relabel", code), key=code
             )
     for index, value in enumerate(patch.get("add", [])):
+        here = pointers.join(pointer, "add", index)
         if value["code"] in by_code:
             problems.add(
                 "metadata.overlay.code_value_collision",
-                pointers.join(pointer, "add", index, "code"),
+                pointers.join(here, "code"),
                 code=value["code"],
                 label=by_code[value["code"]]["label"],
             )
             continue
-        added = json_copy(value)
-        values.append(added)
+        position = _position(values, value, here, problems)
+        if position is None:
+            continue
+        added = {k: json_copy(v) for k, v in value.items() if k not in ("before", "after")}
+        values.insert(position, added)
         by_code[value["code"]] = added
+
+
+def _position(
+    values: list[dict[str, Any]], value: dict[str, Any], pointer: str, problems: Problems
+) -> int | None:
+    """Where an added value goes in `values`, or None (with a problem) for an unknown anchor."""
+    for side, offset in (("before", 0), ("after", 1)):
+        if side in value:
+            for index, existing in enumerate(values):
+                if existing["code"] == value[side]:
+                    return index + offset
+            problems.add(
+                "metadata.overlay.unknown_target", pointers.join(pointer, side), key=value[side]
+            )
+            return None
+    for index, existing in enumerate(values):
+        if existing.get("catch_all"):
+            return index
+    return len(values)

@@ -60,9 +60,10 @@ def _parsed(path: Path, root: Path, read: Callable[[Path], T]) -> T:
         ) from exc
 
 
-def load_base_model(root: Path) -> Model:
-    """The base model under `root/base`, checked against meta-schema and document rules."""
-    base = root / BASE_DIR
+def load_base_model(root: Path, folder: str = BASE_DIR) -> Model:
+    """The base model under `root/<folder>` (`base` unless a tenant template names another),
+    checked against meta-schema and document rules."""
+    base = root / folder
     problems = Problems()
     shared_file = base / "code_lists.yaml"
     shared = _parsed(shared_file, root, sources.load_mapping) if shared_file.exists() else {}

@@ -152,7 +152,7 @@ class ModelCache:
         if found is not None:
             self._contents.move_to_end(local_key)
             return found
-        key = cache_key("metadata", "version", ref.tenant_id, ref.version_id)
+        key = cache_key("metadata", "version", ref.tenant_id, ref.version_id, ref.content_hash)
         raw = await self.cache.get(key) if self.cache is not None else None
         if raw is not None:
             content: dict[str, Any] = json.loads(raw)

@@ -30,7 +30,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiwang.platform.models import Base, TenantOwned, Timestamps
@@ -51,7 +51,8 @@ class MetadataVersion(TenantOwned, Base):
     number: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)
-    content: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    #: `json`, not `jsonb`: the text as written, so fields and columns keep their order
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(Text)
     #: the version that was current when this one was published (rollback target)
     previous_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -89,7 +90,7 @@ class MetadataDraft(TenantOwned, Timestamps, Base):
     __tablename__ = "metadata_drafts"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    content: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: the published version the draft started from, if any
     based_on_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_by: Mapped[str] = mapped_column(Text)

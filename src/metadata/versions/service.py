@@ -11,7 +11,7 @@ the caller's unit of work. Once it commits, the new generation is announced
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from yiwang.metadata.documents.metaschemas import overlay_errors
 from yiwang.metadata.documents.problems import Problems, raise_for
 from yiwang.metadata.documents.route_roles import route_role_errors
 from yiwang.metadata.documents.shapes import Document, Overlay
-from yiwang.metadata.generators.descriptors import citizen_form_descriptor
+from yiwang.metadata.generators.descriptors import EncodedDescriptor, encoded_citizen_form
 from yiwang.metadata.generators.draft07 import to_draft07
 from yiwang.metadata.generators.openapi import openapi_components
 from yiwang.metadata.generators.record_schema import record_schema
@@ -44,6 +44,8 @@ from yiwang.platform.errors import Conflict, ErrorDetail, NotFound, render_detai
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.catalogue import RoleCatalogue, load_catalogue
+from yiwang.tenants.onboarding.service import Onboarded
+from yiwang.tenants.onboarding.tenant_templates import load_template
 from yiwang.tenants.tree import TenantNode, TenantTree
 
 AUDIT_OBJECT = "metadata_version"
@@ -140,8 +142,8 @@ class MetadataService:
     async def openapi(self, code: str) -> dict[str, Any]:
         return openapi_components(await self.effective(code))
 
-    async def citizen_form(self, code: str, key: str, form: str) -> dict[str, Any]:
-        return citizen_form_descriptor(await self.effective(code), code, key, form)
+    async def citizen_form(self, code: str, key: str, form: str) -> EncodedDescriptor:
+        return encoded_citizen_form(await self.effective(code), code, key, form)
 
     async def effective_version_id(self, code: str) -> int:
         """The id records store: the effective model they were validated against."""
@@ -402,9 +404,10 @@ class MetadataService:
 async def install_templates(
     uow: UnitOfWork, tree: TenantTree, models: ModelCache, templates_root: Path
 ) -> list[PublishResult]:
-    """Publish the template base model and example overlays where nothing is published yet.
+    """Publish the bundled base model and example overlays where nothing is published yet.
 
-    Every root of the tree (every province) gets the base model; the example
+    Every root of the tree (every province) gets the base model its tenant
+    template names (`base:`, by default `tenant_templates/base`); the example
     overlays go to the tenants that exist. Idempotent: a tenant that already has
     a current version is left alone, so onboarding and every start may call it.
     Overlays apply top-down, each checked against what its ancestors have just
@@ -416,8 +419,13 @@ async def install_templates(
         uow, tree, ModelCache(None, poll_seconds=0.0), load_catalogue(templates_root)
     )
     results: list[PublishResult] = []
-    base = load_base_model(templates_root).as_json()
-    steps: list[tuple[TenantNode, dict[str, Any]]] = [(root, base) for root in tree.roots]
+    bases: dict[str, dict[str, Any]] = {}
+    steps: list[tuple[TenantNode, dict[str, Any]]] = []
+    for root in tree.roots:
+        folder = load_template(templates_root, root.template).base if root.template else "base"
+        if folder not in bases:
+            bases[folder] = load_base_model(templates_root, folder).as_json()
+        steps.append((root, bases[folder]))
     overlays = load_overlays(templates_root)
     ordered = sorted((tree.by_code[c] for c in overlays if c in tree), key=lambda n: len(n.codes))
     steps += [(node, overlays[node.code].body) for node in ordered]
@@ -434,3 +442,16 @@ async def install_templates(
 
         uow.after_commit(announce)
     return results
+
+
+def completes_onboarding(
+    models: ModelCache, templates_root: Path
+) -> Callable[[UnitOfWork, Onboarded], Awaitable[None]]:
+    """The onboarding step that publishes each new province's base model (and the example
+    overlays of new regions) in the onboarding's own unit of work."""
+
+    async def step(uow: UnitOfWork, done: Onboarded) -> None:
+        if done.created:
+            await install_templates(uow, await TenantTree.load(uow.session), models, templates_root)
+
+    return step

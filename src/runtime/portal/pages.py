@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
 
+from yiwang import __version__
+from yiwang.platform.conditional import REVALIDATE, etag_for, matches, not_modified
+from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.queries import TenantQueries
 from yiwang.tenants.subsite import tenant_of
 from yiwang.tenants.tree import TenantTree
@@ -26,11 +29,19 @@ async def platform_home(tree: TenantTree) -> Template:
 
 @get("/r/{code:str}/", opt={"public": True}, include_in_schema=False)
 async def subsite_home(
-    code: str, request: Request[Any, Any, Any], tree: TenantTree, tenant_queries: TenantQueries
-) -> Template:
+    code: str,
+    request: Request[Any, Any, Any],
+    directory: TenantDirectory,
+    tenant_queries: TenantQueries,
+) -> Template | Response[bytes]:
+    """Everything on the page follows the registry version, and so does its ETag."""
     tenant = tenant_of(request.scope)
     if tenant is None or tenant.code != code:
         raise NotFoundException()
+    etag = etag_for("subsite", __version__, directory.version, code)
+    if matches(request, etag):
+        return not_modified(etag)
+    tree = directory.tree
     return Template(
         "subsite_home.html",
         context={
@@ -40,4 +51,5 @@ async def subsite_home(
             "children": sorted(tree.children(code), key=lambda t: t.code),
             "departments": await tenant_queries.departments(code),
         },
+        headers={"etag": etag, "cache-control": REVALIDATE},
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from yiwang.platform.errors import InvalidInput
+from yiwang.platform.text import codepoint, first_unsafe
 
 KINDS = ("holiday", "workday")
 
@@ -98,6 +99,14 @@ def parse_calendar(raw: bytes | str, *, year: int | None = None) -> list[Calenda
             raise InvalidInput(
                 "calendar.weekday_workday", pointer=f"/lines/{line}", line=line, value=value
             )
+        name = row[2].strip() if len(row) > 2 else ""
+        if (at := first_unsafe(name)) is not None:
+            raise InvalidInput(
+                "calendar.name_unsafe",
+                pointer=f"/lines/{line}",
+                line=line,
+                char=codepoint(name[at]),
+            )
         seen.add(day)
-        entries.append(CalendarEntry(day, kind, row[2].strip() if len(row) > 2 else ""))
+        entries.append(CalendarEntry(day, kind, name))
     return entries

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from yiwang.platform.errors import ErrorDetail, InvalidInput
+from yiwang.platform.text import codepoint, escape_formula, first_unsafe
 from yiwang.tenants.models import Level
 
 HEADER = ("code", "name", "level", "parent_code")
@@ -89,6 +90,13 @@ def parse_divisions(
             first_seen[code] = line
             if not name:
                 raise _fail("divisions.name_empty", line=line)
+            if (at := first_unsafe(name)) is not None:
+                raise _fail(
+                    "divisions.name_unsafe", line=line, char=codepoint(name[at]), position=at + 1
+                )
+            if escape_formula(name) != name:
+                # no division is called "=HYPERLINK(...)"; exports escape it anyway
+                raise _fail("divisions.name_formula", line=line)
             try:
                 level = Level(level_text.lower())
             except ValueError:

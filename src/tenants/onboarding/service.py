@@ -8,7 +8,7 @@ that tenant's own RLS context.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from yiwang.platform.errors import InvalidInput
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.tenants.calendars.workdays import parse_calendar
+from yiwang.tenants.lifecycle import announce_after_commit
 from yiwang.tenants.models import Level, Tenant
 from yiwang.tenants.onboarding.divisions import Division, parse_divisions
 from yiwang.tenants.onboarding.tenant_templates import TenantTemplate, load_template
@@ -23,6 +24,20 @@ from yiwang.tenants.repository import CalendarRepository, DepartmentRepository, 
 from yiwang.tenants.tree import child_path, path_codes
 
 Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    """What a finished onboarding hands to the steps that complete it."""
+
+    template: TenantTemplate
+    created: tuple[str, ...]
+
+
+#: a step that completes an onboarding in the same unit of work, supplied by a part above
+#: the registry (the metadata publishes each new province's base model), so that every
+#: region is complete the moment it exists
+OnboardingStep = Callable[[UnitOfWork, Onboarded], Awaitable[None]]
 
 
 @dataclass
@@ -51,11 +66,16 @@ class Onboarding:
     the registry, so every worker sees the new regions."""
 
     def __init__(
-        self, uow: UnitOfWork, templates_root: Path, announce: Callable[[], Awaitable[None]]
+        self,
+        uow: UnitOfWork,
+        templates_root: Path,
+        announce: Callable[[int], Awaitable[None]],
+        steps: Sequence[OnboardingStep] = (),
     ) -> None:
         self.uow = uow
         self.templates_root = templates_root
         self.announce = announce
+        self.steps = tuple(steps)
 
     async def onboard(
         self,
@@ -107,6 +127,8 @@ class Onboarding:
                 result.calendar_days_created += await _add_calendars(
                     uow, by_code[division.code], template, self.templates_root
                 )
+        for step in self.steps:
+            await step(uow, Onboarded(template, tuple(result.tenants_created)))
         await uow.use_scope(TenantScope.single(by_code[rows[0].code].id))
         await uow.audit(
             action="tenant.onboard_run",
@@ -116,7 +138,7 @@ class Onboarding:
             detail={"template": template.name, **result.as_dict()},
         )
         if result.changed:
-            uow.after_commit(self.announce)
+            announce_after_commit(uow, await tenants.bump_version(), self.announce)
         return result
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from yiwang.platform.errors import InvalidInput, NotFound
+from yiwang.platform.text import codepoint, first_unsafe
 from yiwang.tenants.models import Level
 
 
@@ -38,6 +39,8 @@ class TenantTemplate:
     hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     divisions_file: str | None = None
     calendar_files: tuple[str, ...] = ()
+    #: the folder of `tenant_templates/` whose base model a root onboarded with it publishes
+    base: str = "base"
 
     def departments_for(self, level: Level) -> list[DepartmentSpec]:
         return [d for d in self.departments if level in d.levels]
@@ -90,6 +93,12 @@ def load_template(root: Path, name: str) -> TenantTemplate:
         hosts = {str(k): tuple(v) for k, v in (data.get("hosts") or {}).items()}
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InvalidInput("template.invalid", name=name, detail=str(exc)) from exc
+    for d in departments:
+        for text in (d.key, d.name, d.province_name or ""):
+            if (at := first_unsafe(text)) is not None:
+                raise InvalidInput(
+                    "template.invalid", name=name, detail=f"{codepoint(text[at])} in {d.key!r}"
+                )
     keys = [d.key for d in departments]
     if len(keys) != len(set(keys)):
         raise InvalidInput("template.invalid", name=name, detail="duplicate department key")
@@ -101,4 +110,12 @@ def load_template(root: Path, name: str) -> TenantTemplate:
         hosts=hosts,
         divisions_file=data.get("divisions"),
         calendar_files=tuple(data.get("calendars", [])),
+        base=_base_folder(name, data.get("base", "base")),
     )
+
+
+def _base_folder(name: str, value: Any) -> str:
+    folder = str(value)
+    if not folder.replace("-", "").replace("_", "").isalnum():
+        raise InvalidInput("template.invalid", name=name, detail=f"base {folder[:40]}")
+    return folder

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import MetadataService, install_templates
+from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
@@ -47,22 +47,6 @@ def admin_dsn() -> str:
         pytest.fail("YIWANG_PG_ADMIN_URL is not set: run the suite through `make test`")
     database = make_url(Settings.from_env().database_url).database or "yiwang"
     return dsn.rsplit("/", 1)[0] + "/" + database
-
-
-@pytest.fixture(scope="session")
-async def tree(sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]) -> TenantTree:
-    async with sessions() as session:
-        return await TenantTree.load(session)
-
-
-@pytest.fixture(scope="session")
-async def installed(
-    migrated: Settings, sessions: async_sessionmaker[AsyncSession], tree: TenantTree
-) -> TenantTree:
-    """The template base model and example overlays, published once (idempotent)."""
-    async with unit_of_work(sessions, actor="test") as uow:
-        await install_templates(uow, tree, ModelCache(None), migrated.templates_root)
-    return tree
 
 
 @pytest.fixture

@@ -179,7 +179,8 @@ async def test_a_compatible_base_change_is_published_to_everyone(
 ) -> None:
     async with metadata_unit(sessions, installed, models, "620000") as service:
         base = copy.deepcopy((await service.export("620000"))["content"])
-        base["code_lists"]["theme"]["values"].append({"code": "p_elderly", "label": "养老服务"})
+        themes = base["code_lists"]["theme"]["values"]
+        themes.insert(len(themes) - 1, {"code": "p_elderly", "label": "养老服务"})  # before 其他
         result = await service.publish("620000", content=base)
         assert (result.kind, result.number, result.preview.checked) == ("base", 2, 102)
         with pytest.raises(Conflict) as info:
@@ -188,10 +189,12 @@ async def test_a_compatible_base_change_is_published_to_everyone(
     await models.announce(result.generation)
     async with metadata_unit(sessions, installed, models, "620123") as service:
         themes = (await service.document("620123", "service_item"))["code_lists"]["theme"]
-        assert [v["code"] for v in themes["values"]][-3:] == [
+        # 榆中县's values go before the catch-all 其他, which stays last
+        assert [v["code"] for v in themes["values"]][-4:] == [
             "p_elderly",
             "yz_plateau_vegetables",
             "yz_rural_tourism",
+            "other",
         ]
 
 

@@ -24,7 +24,7 @@ def _newest(admin_sql: psycopg.Connection, action: str) -> tuple[Any, ...] | Non
     ).fetchone()
 
 
-async def _announce() -> None:
+async def _announce(version: int) -> None:
     return None
 
 

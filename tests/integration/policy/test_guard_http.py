@@ -140,9 +140,22 @@ async def test_other_regions_answer_404_and_forged_tenants_are_ignored(
             headers={**auth, "x-tenant-id": str(gansu["620201"]), "x-tenant": "620201"},
         )
         assert forged.json()["visible"] == [gansu["620102"]]
-        # The guard runs before the body is read: junk for another region is still 404.
-        junk = await client.post("/api/v1/t/620201/roles/grants", content=b"{junk", headers=auth)
-        assert junk.status_code == 404
+        # The edge refuses a malformed body before the guard runs, with the same answer for
+        # every region, so junk tells nothing about another region (or whether it exists).
+        json_auth = {**auth, "content-type": "application/json"}
+        junk = await client.post(
+            "/api/v1/t/620201/roles/grants", content=b"{junk", headers=json_auth
+        )
+        nowhere = await client.post(
+            "/api/v1/t/699999/roles/grants", content=b"{junk", headers=json_auth
+        )
+        assert (junk.status_code, junk.json()) == (400, nowhere.json())
+        assert junk.json()["error"]["code"] == "request.body_not_json"
+        # A well-formed body for another region meets the guard: 404.
+        other = await client.post(
+            "/api/v1/t/620201/roles/grants", json={"login": "x", "role": "viewer"}, headers=auth
+        )
+        assert other.status_code == 404
         # A role without the permission at its own tenant: 403, not 404.
         secret2 = await make_staff(
             services, f"clerk.{cleanup}", "620102", [("auditor", "620102", False)]

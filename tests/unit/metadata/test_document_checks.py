@@ -209,3 +209,19 @@ def test_patterns_inside_conditions_must_compile_in_both_engines() -> None:
     assert problems(doc) == [
         ("metadata.field.pattern_invalid", "/fields/note/required_when/properties/name/pattern")
     ]
+
+
+def test_a_code_list_has_at_most_one_catch_all() -> None:
+    doc = document()
+    doc["code_lists"] = {
+        "kinds": {
+            "label": "类别",
+            "values": [
+                {"code": "a", "label": "其他甲", "catch_all": True},
+                {"code": "b", "label": "其他乙", "catch_all": True},
+            ],
+        }
+    }
+    assert problems(doc) == [
+        ("metadata.code_list.catch_all_twice", "/code_lists/kinds/values/1/catch_all")
+    ]

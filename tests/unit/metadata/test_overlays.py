@@ -368,3 +368,61 @@ def test_a_malformed_overlay_fails_its_meta_schema_first() -> None:
     with pytest.raises(MetadataInvalid) as info:
         apply_overlay(_model(), Overlay(tenant="620100", body={"tenant": "620100", "fields": {}}))
     assert (info.value.code, info.value.pointer) == ("metadata.schema.unknown_property", "/fields")
+
+
+# --- where added code values go ------------------------------------------------
+
+
+def _places(values: list[dict[str, Any]], added: list[dict[str, Any]]) -> list[str]:
+    shared = {"colors": {"label": "颜色", "values": values}}
+    body = {"tenant": "620100", "code_lists": {"colors": {"add": added}}}
+    model = apply_overlay(Model(documents={}, code_lists=shared), Overlay.from_body(body))
+    return [v["code"] for v in model.code_lists["colors"]["values"]]
+
+
+WITH_OTHER = [
+    {"code": "red", "label": "红"},
+    {"code": "blue", "label": "蓝"},
+    {"code": "other", "label": "其他", "catch_all": True},
+]
+
+
+def test_added_values_go_before_the_catch_all_in_their_order() -> None:
+    added = [{"code": "green", "label": "绿"}, {"code": "grey", "label": "灰"}]
+    assert _places(WITH_OTHER, added) == ["red", "blue", "green", "grey", "other"]
+
+
+def test_without_a_catch_all_added_values_go_last() -> None:
+    assert _places(WITH_OTHER[:2], [{"code": "green", "label": "绿"}]) == ["red", "blue", "green"]
+
+
+def test_an_overlay_may_say_where_a_value_goes() -> None:
+    added = [
+        {"code": "pink", "label": "粉", "after": "red"},
+        {"code": "black", "label": "黑", "before": "red"},
+    ]
+    assert _places(WITH_OTHER, added) == ["black", "red", "pink", "blue", "other"]
+    placed = _places(WITH_OTHER, [{"code": "x", "label": "未列", "after": "other"}])
+    assert placed[-1] == "x"
+
+
+def test_an_unknown_anchor_is_refused_at_its_pointer() -> None:
+    shared = {"colors": {"label": "颜色", "values": WITH_OTHER}}
+    body = {
+        "tenant": "620100",
+        "code_lists": {"colors": {"add": [{"code": "g", "label": "绿", "before": "nope"}]}},
+    }
+    with pytest.raises(MetadataInvalid) as info:
+        apply_overlay(Model(documents={}, code_lists=shared), Overlay.from_body(body))
+    assert [(d.code, d.pointer) for d in info.value.details] == [
+        ("metadata.overlay.unknown_target", "/code_lists/colors/add/0/before")
+    ]
+
+
+def test_before_and_after_together_fail_the_meta_schema() -> None:
+    shared = {"colors": {"label": "颜色", "values": WITH_OTHER}}
+    value = {"code": "g", "label": "绿", "before": "red", "after": "blue"}
+    body = {"tenant": "620100", "code_lists": {"colors": {"add": [value]}}}
+    with pytest.raises(MetadataInvalid) as info:
+        apply_overlay(Model(documents={}, code_lists=shared), Overlay.from_body(body))
+    assert info.value.details[0].pointer == "/code_lists/colors/add/0"

@@ -9,8 +9,8 @@ import_all_models()
 
 #: tables keyed by something else on purpose (see deploy/README.md): the registry,
 #: province-wide reference data, the single audit chain, one account for every
-#: subsite and its activation codes, Casbin's rules (whose domains name the tenants inside each rule), and
-#: the publish counters that workers compare across all tenants
+#: subsite and its activation codes, Casbin's rules (whose domains name the tenants inside
+#: each rule), and the version counters that workers compare across all tenants
 NOT_TENANT_OWNED = {
     "tenants",
     "calendar_days",
@@ -20,6 +20,7 @@ NOT_TENANT_OWNED = {
     "casbin_rule",
     "policy_state",
     "metadata_state",
+    "registry_state",
 }
 
 

@@ -16,6 +16,8 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
+from yiwang.runtime import certificates
+from yiwang.runtime.certificates import errors as certificate_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
 
@@ -23,7 +25,7 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 ERROR_CLASSES = {
     name
-    for module in (errors, metadata_errors)
+    for module in (errors, metadata_errors, certificate_errors)
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
 } | {"ErrorDetail", "_fail"}
@@ -33,6 +35,7 @@ OWNED_AREAS = {
     identity.messages: ("identity.",),
     policy.messages: ("policy.",),
     metadata.messages: ("metadata.",),
+    certificates.messages: ("certificates.",),
 }
 
 

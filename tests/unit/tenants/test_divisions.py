@@ -71,6 +71,20 @@ def test_not_utf8_names_the_line() -> None:
         ("620100,兰州市,prefecture,\n", "divisions.root_level", 2),
         ("620000,甘肃省,province,\n630000,青海省,province,\n", "divisions.root", 2),
         ("620000,甘肃省,province,\n620100,兰州市,prefecture,620100\n", "divisions.cycle", 3),
+        # a right-to-left override makes "城关区" display reversed in every list and export
+        (
+            "620000,甘肃省,province,\n620100,\u202e区关城,prefecture,620000\n",
+            "divisions.name_unsafe",
+            3,
+        ),
+        ("620000,甘肃\u200b省,province,\n", "divisions.name_unsafe", 2),
+        ("620000,甘\x85肃省,province,\n", "divisions.name_unsafe", 2),
+        (
+            '620000,"=HYPERLINK(""http://evil.example"",""甘肃"")",province,\n',
+            "divisions.name_formula",
+            2,
+        ),
+        ("620000,@SUM(1),province,\n", "divisions.name_formula", 2),
     ],
 )
 def test_bad_rows_name_line_and_rule(body: str, code: str, line: int) -> None:

@@ -49,7 +49,11 @@ class AuditRecord(Base):
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
-    problem: str  # "hash" (row altered), "link" (row before it missing or altered), "gap"
+    #: "hash" (row altered), "link" (row before it missing or altered), "gap" (seq missing);
+    #: against a checkpoint (`anchoring`): "truncated" (the head is below the checkpoint),
+    #: "rewritten" (the row at the checkpoint has another hash), "signature" (the
+    #: checkpoint itself is not genuine)
+    problem: str
 
 
 async def record(

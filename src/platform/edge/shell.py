@@ -1,0 +1,115 @@
+"""Around the whole application: client address, request id, headers, the CSRF cookie.
+
+Litestar's middleware runs only for requests that matched a route, so what
+every response must carry — a 404 and a 405 too — is added here, outside the
+router: the security headers, `X-Request-ID`, `no-store` where personal data
+may travel (decided from the route the router found, which it records in the
+scope), and the `yiwang_csrf` cookie when the browser has none or a session
+has just started or ended.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any, Final, cast
+
+import structlog
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from yiwang.platform.edge import forwarded
+from yiwang.platform.edge.csrf import CSRF_COOKIE, SESSION_COOKIE, new_token
+from yiwang.platform.edge.headers import NO_STORE, must_not_store, security_headers
+from yiwang.platform.settings import Settings
+
+REQUEST_ID_KEY: Final = "yiwang.request_id"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_SESSION_SET = SESSION_COOKIE.encode() + b"="
+
+
+def request_id_of(scope: Mapping[str, Any]) -> str:
+    """The id the shell gave this request (and sent back in `X-Request-ID`)."""
+    value = scope.get(REQUEST_ID_KEY)
+    return str(value) if value else "-"
+
+
+def request_cookies(scope: Mapping[str, Any]) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for name, value in scope.get("headers") or ():
+        if name.lower() == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, sep, val = part.strip().partition("=")
+                if sep and key and key not in cookies:
+                    cookies[key] = val
+    return cookies
+
+
+def _header(scope: Mapping[str, Any], name: bytes) -> bytes | None:
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            return bytes(value)
+    return None
+
+
+class EdgeShell:
+    """The outermost ASGI layer of the app (`plugin.install_edge` puts it there)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.proxies = forwarded.TrustedProxies(settings.trusted_proxies)
+        self.headers = security_headers(production=settings.production)
+        self.secure_cookies = settings.environment not in ("development", "test")
+
+    def _request_id(self, scope: Scope) -> str:
+        client = scope.get("client")
+        given = _header(scope, b"x-request-id")
+        if given and client and self.proxies.trusts(str(client[0])):
+            text = given.decode("latin-1")
+            if _REQUEST_ID.match(text):
+                return text
+        return secrets.token_hex(8)
+
+    def _csrf_cookie(self) -> bytes:
+        cookie = f"{CSRF_COOKIE}={new_token()}; Path=/; SameSite=Strict"
+        return (cookie + "; Secure" if self.secure_cookies else cookie).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        raw = cast("dict[str, Any]", scope)
+        # the peer's own address, before forwarding headers are believed, decides trust
+        request_id = self._request_id(scope)
+        forwarded.resolve(raw, self.proxies)
+        raw[REQUEST_ID_KEY] = request_id
+        if raw["type"] != "http":
+            with structlog.contextvars.bound_contextvars(request_id=request_id):
+                await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        cookies = request_cookies(scope)
+        credentials = SESSION_COOKIE in cookies or _header(scope, b"authorization") is not None
+        issue_csrf = CSRF_COOKIE not in cookies and not path.startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in self.headers if h[0] not in present)
+                headers.append((b"x-request-id", request_id.encode()))
+                handler = scope.get("route_handler")
+                if must_not_store(path, getattr(handler, "opt", None), credentials):
+                    headers = [h for h in headers if h[0].lower() != b"cache-control"]
+                    headers.append((b"cache-control", NO_STORE.encode()))
+                session_changed = any(
+                    name.lower() == b"set-cookie" and value.startswith(_SESSION_SET)
+                    for name, value in headers
+                )
+                if issue_csrf or session_changed:
+                    headers.append((b"set-cookie", self._csrf_cookie()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            await self.app(scope, receive, send_with_headers)

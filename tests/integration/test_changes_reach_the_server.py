@@ -1,0 +1,169 @@
+"""One path for every change: the command line, in another process, changes the registry,
+the calendars and the metadata, and the running server shows each change within a second
+(through Redis), or within its poll interval when Redis is away.
+
+The real server runs as a subprocess (`yiwang serve`), as in production; every change is a
+real `yiwang` command. Policy changes (grant, revoke, deny) are proven the same way in
+`tests/integration/policy/test_changes_reach_the_server.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.provinces import SHIYAN
+from yiwang.platform.settings import Settings
+from yiwang.tenants.tree import TenantTree
+
+#: one second through Redis; the poll interval (1 s) and a request's time without it
+WITHIN_REDIS = 1.0
+WITHIN_POLL = 2.0
+NO_REDIS = "redis://127.0.0.1:9/0"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(**overrides: str) -> dict[str, str]:
+    env = {**os.environ, "YIWANG_LOG_LEVEL": "WARNING", **overrides}
+    env.pop("YIWANG_STRICT_TENANT_CONTEXT", None)
+    return env
+
+
+@pytest.fixture
+def server(installed: TenantTree) -> Iterator[Callable[[str], tuple[str, dict[str, str]]]]:
+    """Start servers on demand (`start(redis_url)`); each is stopped at the end."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(redis_url: str) -> tuple[str, dict[str, str]]:
+        port = _free_port()
+        env = _env(YIWANG_PORT=str(port), YIWANG_HOST="127.0.0.1", REDIS_URL=redis_url)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "yiwang.cli", "serve", "--workers", "1"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        started.append(proc)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
+                    return f"http://127.0.0.1:{port}", env
+            except httpx.HTTPError:
+                if proc.poll() is not None:
+                    pytest.fail(
+                        f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+                    )
+            time.sleep(0.1)
+        pytest.fail("server did not start")
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: the test is over anyway
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def cli(env: dict[str, str], *args: str) -> None:
+    """Run one `yiwang` command in its own process; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "yiwang.cli", *args], env=env, capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def seen_within(within: float, probe: Callable[[], bool]) -> float:
+    """Seconds until `probe()` held, or fail after `within`."""
+    began = time.monotonic()
+    while True:
+        if probe():
+            return time.monotonic() - began
+        if time.monotonic() - began > within:
+            pytest.fail(f"not visible within {within} s")
+        time.sleep(0.02)
+
+
+def status(base: str, path: str) -> int:
+    return httpx.get(base + path, timeout=2).status_code
+
+
+def descriptor_hash(base: str, code: str) -> str:
+    resp = httpx.get(f"{base}/api/v1/t/{code}/forms/food_business_license/apply", timeout=2)
+    return str(resp.json()["content_hash"]) if resp.status_code == 200 else ""
+
+
+@pytest.mark.parametrize(
+    ("redis", "within"), [("up", WITHIN_REDIS), ("down", WITHIN_POLL)], ids=["redis", "no-redis"]
+)
+def test_every_kind_of_change_from_the_command_line_reaches_the_server(
+    migrated: Settings,
+    server: Callable[[str], tuple[str, dict[str, str]]],
+    purge_shiyan: None,
+    tmp_path: Path,
+    redis: str,
+    within: float,
+) -> None:
+    redis_url = migrated.redis_url if redis == "up" else NO_REDIS
+    base, env = server(redis_url)
+    divisions = tmp_path / "shiyan.csv"
+    divisions.write_text(SHIYAN, encoding="utf-8")
+    timings: dict[str, float] = {}
+
+    assert status(base, "/r/990102/") == 404
+    cli(env, "tenants", "onboard", "--divisions", str(divisions), "--template", "standard")
+    timings["onboard"] = seen_within(within, lambda: status(base, "/r/990102/") == 200)
+
+    cli(env, "tenants", "suspend", "990102")
+    timings["suspend"] = seen_within(within, lambda: status(base, "/r/990102/") == 503)
+    cli(env, "tenants", "resume", "990102")
+    timings["resume"] = seen_within(within, lambda: status(base, "/r/990102/") == 200)
+    cli(env, "tenants", "archive", "990201")
+    timings["archive"] = seen_within(within, lambda: status(base, "/r/990201/") == 503)
+
+    year = tmp_path / "2027.csv"
+    year.write_text("date,kind,name\n2027-01-01,holiday,元旦\n", encoding="utf-8")
+    cli(env, "calendar", "import", "--tenant", "990000", "--year", "2027", str(year))
+    timings["calendar import"] = seen_within(
+        within,
+        lambda: (
+            httpx.get(f"{base}/api/v1/t/990102/calendar/2027", timeout=2).json()
+            == [{"day": "2027-01-01", "kind": "holiday", "name": "元旦"}]
+        ),
+    )
+
+    hashes = [descriptor_hash(base, "990102")]
+    assert hashes[0]
+    for days in (6, 5):
+        overlay = tmp_path / f"overlay-{days}.yaml"
+        overlay.write_text(
+            'tenant: "990102"\nlabel: 甲市一区扩展\ndocuments:\n  food_business_license:\n'
+            f"    routes:\n      licensing:\n        promised_days: {days}\n",
+            encoding="utf-8",
+        )
+        cli(env, "metadata", "import", str(overlay), "--tenant", "990102")
+        cli(env, "metadata", "publish", "--tenant", "990102", "--yes")
+        timings[f"metadata publish ({days} days)"] = seen_within(
+            within, lambda: descriptor_hash(base, "990102") not in ("", *hashes)
+        )
+        hashes.append(descriptor_hash(base, "990102"))
+    cli(env, "metadata", "rollback", "--tenant", "990102", "--yes")
+    timings["metadata rollback"] = seen_within(
+        within, lambda: descriptor_hash(base, "990102") == hashes[1]
+    )
+    assert max(timings.values()) <= within, timings
