@@ -1,8 +1,8 @@
 """Account lifecycle: activation codes, password age and history, TOTP re-enrolment,
 session versions, one verified identity per ID number.
 
-Revision ID: 0004_account_lifecycle
-Revises: 0003_identity_policy
+Revision ID: 0006_account_lifecycle
+Revises: 0005_audit_anchoring
 
 Accounts that exist already keep working: they are `active`, their password
 counts as set now (so nobody's expires on upgrade day), and their session
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004_account_lifecycle"
-down_revision: str | None = "0003_identity_policy"
+revision: str = "0006_account_lifecycle"
+down_revision: str | None = "0005_audit_anchoring"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
