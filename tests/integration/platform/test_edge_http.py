@@ -61,6 +61,7 @@ def _body_routes(app: Litestar) -> list[tuple[str, str]]:
                 if method in ("POST", "PUT", "PATCH", "DELETE"):
                     path = re.sub(r"\{code:str\}", "620000", route.path)
                     path = re.sub(r"\{year:int\}", "2026", path)
+                    path = re.sub(r"\{[a-z_]+:int\}", "1", path)
                     found.append((method, re.sub(r"\{[^}]+\}", "x", path)))
     return sorted(set(found))
 
