@@ -12,7 +12,12 @@ core:
   test), plus the document's comparison rule;
 - jsonschema-rs on the composed 2020-12 schema itself;
 - python-jsonschema on the same schema (the authoring/error path);
-- `msgspec.convert` into a hand-written Struct with the same constraints:
+- `msgspec.convert` into a hand-written Struct doing the same work as the
+  schema and the document's rules: the same patterns and lengths, bounds,
+  code values, unique multi-codes, ISO dates that must also match the
+  schema's year pattern, the four `required_when` conditions, the
+  `commitment` condition and the `health_certified ≤ employees` comparison
+  (the last three in `__post_init__`, as a developer would write them):
   what a developer would write by hand for this one form.
 
     uv run python bench/metadata_validation.py [--seconds S] [--json]
@@ -49,6 +54,7 @@ CREDIT = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 ID_CARD = "^[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X]$"
 PHONE = "^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{3,8}(-[0-9]{1,6})?)$"
 URI = "^https?://[^\\s]+$"
+DATE = "^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
 
 
 Text50 = Annotated[str, msgspec.Meta(max_length=50)]
@@ -61,6 +67,8 @@ CreditCode = Annotated[str, msgspec.Meta(pattern=CREDIT)]
 IdCard = Annotated[str, msgspec.Meta(pattern=ID_CARD)]
 Phone = Annotated[str, msgspec.Meta(pattern=PHONE)]
 SixDigits = Annotated[str, msgspec.Meta(pattern="^[0-9]{6}$")]
+#: the schema's `format: date` plus its pattern; `__post_init__` checks the calendar
+IsoDate = Annotated[str, msgspec.Meta(pattern=DATE)]
 
 
 class Attachment(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,6 +80,7 @@ class Attachment(msgspec.Struct, forbid_unknown_fields=True):
 
 
 MainBusiness = Literal["seller", "catering", "canteen"]
+PROCESSED_FOOD = frozenset({"hot_food", "cold_food", "raw_food"})
 BusinessItem = Literal[
     "prepackaged", "bulk", "special_food", "hot_food", "cold_food", "raw_food", "pastry", "drinks"
 ]
@@ -104,9 +113,9 @@ class FoodLicense(msgspec.Struct, forbid_unknown_fields=True):
     safety_rules: Annotated[list[Attachment], msgspec.Meta(min_length=1, max_length=10)]
     layout_plan: Attachment
     commitment: bool
-    applicant_sign_date: dt.date
+    applicant_sign_date: IsoDate
     postal_code: SixDigits | None = None
-    lease_end_date: dt.date | None = None
+    lease_end_date: IsoDate | None = None
     canteen_type: Literal["school", "hospital", "elderly", "company", "construction"] | None = None
     website: Annotated[str, msgspec.Meta(pattern=URI, max_length=300)] | None = None
     central_kitchen: bool | None = None
@@ -116,10 +125,31 @@ class FoodLicense(msgspec.Struct, forbid_unknown_fields=True):
     cold_storage: bool | None = None
     waste_disposal: Text200 | None = None
     process_flow: Attachment | None = None
-    opening_date: dt.date | None = None
+    opening_date: IsoDate | None = None
     business_hours: Text100 | None = None
     remarks: Text1000 | None = None
     previous_license: Annotated[str, msgspec.Meta(pattern="^J[CY][0-9]{14}$")] | None = None
+
+    def __post_init__(self) -> None:
+        for day in (self.applicant_sign_date, self.lease_end_date, self.opening_date):
+            if day is not None:
+                dt.date.fromisoformat(day)  # a real calendar day (ValueError otherwise)
+        if len(set(self.main_business)) != len(self.main_business):
+            raise ValueError("main_business: duplicate values")
+        if len(set(self.business_items)) != len(self.business_items):
+            raise ValueError("business_items: duplicate values")
+        if self.premises_owned is False and self.lease_end_date is None:
+            raise ValueError("lease_end_date is required")
+        if "canteen" in self.main_business and self.canteen_type is None:
+            raise ValueError("canteen_type is required")
+        if self.network_operation is True and self.website is None:
+            raise ValueError("website is required")
+        if PROCESSED_FOOD.intersection(self.business_items) and self.process_flow is None:
+            raise ValueError("process_flow is required")
+        if self.commitment is not True:
+            raise ValueError("commitment must be true")
+        if not self.health_certified <= self.employees:
+            raise ValueError("health_certified must not exceed employees")
 
 
 def _attachment(name: str) -> dict[str, Any]:
@@ -189,6 +219,32 @@ def _rate(check: Callable[[Any], Any], payload: Any, seconds: float) -> float:
     return statistics.median(rates)
 
 
+def assert_same_verdicts(hot: Any) -> None:
+    """The Struct refuses what the schema and rules refuse: one broken rule at a time."""
+    broken = {
+        "pattern": {"credit_code": "91620102MA74XY1K6I"},
+        "length": {"operator_name": "字" * 201},
+        "bound": {"employees": 0},
+        "code": {"water_source": "river"},
+        "unique": {"main_business": ["catering", "catering"]},
+        "calendar": {"opening_date": "2026-02-30"},
+        "date pattern": {"opening_date": "0999-01-01"},
+        "required_when": {"lease_end_date": None},
+        "condition": {"commitment": False},
+        "comparison": {"health_certified": 19},
+        "attachment": {"layout_plan": {"key": "", "name": "x.pdf"}},
+        "unknown field": {"x_unknown": 1},
+    }
+    for name, change in broken.items():
+        payload = {k: v for k, v in {**PAYLOAD, **change}.items() if v is not None}
+        assert not hot.is_valid(payload), name
+        try:
+            msgspec.convert(payload, FoodLicense)
+        except msgspec.ValidationError:
+            continue
+        raise AssertionError(f"the Struct accepts a payload with a broken {name} rule")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="per validator")
@@ -208,6 +264,7 @@ def main() -> None:
     assert hot.errors(PAYLOAD) == [], hot.errors(PAYLOAD)
     assert hot.is_valid(PAYLOAD) and rs.is_valid(PAYLOAD) and python.is_valid(PAYLOAD)
     msgspec.convert(PAYLOAD, FoodLicense)
+    assert_same_verdicts(hot)
 
     def struct(payload: Any) -> None:
         msgspec.convert(payload, FoodLicense)

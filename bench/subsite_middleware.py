@@ -22,6 +22,7 @@ from yiwang.tenants.models import Tenant
 from yiwang.tenants.onboarding.divisions import parse_divisions
 from yiwang.tenants.onboarding.tenant_templates import load_template
 from yiwang.tenants.subsite import SubsiteResolver
+from yiwang.tenants.tree import TenantTree
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS, PER_ROUND = 30, 400
@@ -58,8 +59,7 @@ def gansu_directory() -> TenantDirectory:
         by_code[d.code] = t
         tenants.append(t)
     directory = TenantDirectory(None, Cache(os.environ.get("REDIS_URL", "redis://127.0.0.1:1/0")))  # type: ignore[arg-type]
-    directory._fill(tenants)
-    directory._checked_at = time.monotonic() + 10**9  # no reloads during the run
+    directory.tree = TenantTree.from_rows(tenants)  # never started: no reloads during the run
     return directory
 
 
@@ -113,7 +113,7 @@ async def real_page_case() -> str | None:
     async with app.lifespan():
         wrapped_handler = app.asgi_handler
         inner = wrapped_handler.app  # type: ignore[attr-defined]
-        state = {STATE_KEY: app.state.directory.by_code["620102"]}
+        state = {STATE_KEY: wrapped_handler.directory.tree.node("620102")}  # type: ignore[attr-defined]
         path, host = "/r/620102/", b"127.0.0.1:8000"
         base, resolved = [], []
         for _ in range(ROUNDS // 3):

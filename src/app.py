@@ -29,7 +29,7 @@ from yiwang.platform import dependencies as kernel_di
 from yiwang.platform.audit.plugin import AuditPlugin
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
-from yiwang.platform.edge.plugin import EdgePlugin, declare_route_opt, install_edge
+from yiwang.platform.edge.plugin import EdgePlugin, install_edge
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.health import healthz, readyz
 from yiwang.platform.logging import configure_logging
@@ -61,12 +61,6 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *METADATA_CONTROLLERS,
     *static_routers(),
 )
-#: metadata drafts and imports are uploaded as YAML too (the edge takes JSON unless told)
-DOCUMENT_UPLOADS = {
-    ("PUT", "/api/v1/t/{code:str}/metadata/draft"),
-    ("POST", "/api/v1/t/{code:str}/metadata/import"),
-}
-DOCUMENT_MEDIA_TYPES = ("application/json", "application/yaml", "application/x-yaml", "text/yaml")
 
 
 def page_templates() -> Path:
@@ -128,7 +122,10 @@ def build_platform(
     """Build every part in the one order the layers allow."""
     engine = create_engine(
         settings.database_url,
-        pool_size=settings.database_pool_size,
+        pool_size=settings.pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_recycle=settings.database_pool_recycle,
+        pool_timeout=settings.database_pool_timeout,
         strict_context=settings.strict_tenant_context,
     )
     sessions = session_factory(engine)
@@ -187,7 +184,6 @@ def create_app(
         debug=False,
     )
     _declare_api_description_public(app)
-    declare_route_opt(app, DOCUMENT_UPLOADS, accepts=DOCUMENT_MEDIA_TYPES)
     app.asgi_handler = SubsiteResolver(app.asgi_handler, platform.directory, settings.base_domain)
     install_edge(app, settings)
     return app

@@ -7,6 +7,7 @@ import click
 from yiwang.metadata.commands import metadata_group, seed_cmd
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.metadata.versions.service import completes_onboarding
+from yiwang.platform import serving
 from yiwang.platform.cli_support import (
     CommandEnvironment,
     CommandGroup,
@@ -39,28 +40,28 @@ def main(ctx: click.Context) -> None:
     ctx.meta[ONBOARDING_STEPS] = _onboarding_steps
 
 
-@main.command("serve", help="启动 Web 服务")
-@click.option("--host", default=None)
-@click.option("--port", type=int, default=None)
-@click.option("--workers", type=int, default=1, show_default=True)
-@click.option("--reload", is_flag=True, default=False)
+@main.command("serve", help="启动 Web 服务（默认每个 CPU 核一个工作进程）")
+@click.option("--host", default=None, help="监听地址（YIWANG_HOST）")
+@click.option("--port", type=int, default=None, help="端口（YIWANG_PORT）")
+@click.option(
+    "--workers", type=int, default=None, help="工作进程数（YIWANG_WORKERS，默认等于 CPU 核数）"
+)
+@click.option(
+    "--server", type=click.Choice(serving.SERVERS), default=None, help="服务器（YIWANG_SERVER）"
+)
+@click.option("--app", "app", default=serving.DEFAULT_APP, hidden=True)
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str | None, port: int | None, workers: int, reload: bool
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    server: str | None,
+    app: str,
 ) -> None:
-    import uvicorn
-
-    settings: Settings = ctx.obj
-    uvicorn.run(
-        "yiwang.app:asgi",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        reload=reload,
-        # the edge believes X-Forwarded-For from YIWANG_TRUSTED_PROXIES only, whatever the server
-        proxy_headers=False,
-        log_level=settings.log_level.lower(),
+    # A bad setting is a YiwangError: the command group prints it as one JSON line.
+    serving.serve(
+        serving.plan(ctx.obj, host=host, port=port, workers=workers, server=server, app=app)
     )
 
 

@@ -29,6 +29,11 @@ INSPECT = {"object": "metadata", "action": "inspect"}
 WRITE = {"object": "metadata", "action": "write"}
 PUBLISH = {"object": "metadata", "action": "publish"}
 PUBLIC = {"public": True}
+#: drafts and imports arrive as JSON or as YAML (the edge takes JSON unless told)
+DOCUMENT_BODY = {
+    **WRITE,
+    "accepts": ("application/json", "application/yaml", "application/x-yaml", "text/yaml"),
+}
 
 
 async def _body(request: Request[Any, Any, Any]) -> Any:
@@ -78,14 +83,14 @@ class MetadataController(Controller):
             raise NotFound("metadata.draft.missing", tenant=code)
         return draft
 
-    @put("/draft", opt=WRITE)
+    @put("/draft", opt=DOCUMENT_BODY)
     async def put_draft(
         self, metadata: MetadataService, request: Request[Any, Any, Any], code: str
     ) -> dict[str, Any]:
         """Store the draft (JSON or YAML); the answer says whether it could be published."""
         return await metadata.save_and_check(code, await _body(request))
 
-    @post("/import", opt=WRITE, status_code=200)
+    @post("/import", opt=DOCUMENT_BODY, status_code=200)
     async def import_(
         self, metadata: MetadataService, request: Request[Any, Any, Any], code: str
     ) -> dict[str, Any]:

@@ -2,16 +2,27 @@
 
 Server-side prepared statements are off (`prepare_threshold=None`): a plan made
 under one tenant's RLS scope would be reused for another's.
+
+Pooled connections are not pinged before use (a round trip per request).
+Instead they are replaced after `pool_recycle` seconds, TCP keepalives make the
+kernel notice a peer that vanished, and every checkout looks, without a round
+trip, whether the server has closed the connection or spoken on it unasked
+(a terminated backend, a restart, a pooler's idle cut). Such a connection is
+dropped and the checkout retried with a fresh one, before any statement of the
+transaction ran. A connection that dies silently between that look and the
+first statement fails that one request; SQLAlchemy then invalidates the whole
+pool, so the requests after it reconnect.
 """
 
 from __future__ import annotations
 
 import re
+import select
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,24 +30,68 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from yiwang.platform.errors import TenantContextMissing
 from yiwang.platform.models import Base, tenant_owned_tables
 from yiwang.platform.tenant_context import CONTEXT_INFO_KEY, TenantScope, apply_scope
 
+#: libpq keepalives: an idle pooled connection whose peer vanished is noticed within a minute
+KEEPALIVES: dict[str, int] = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
-def create_engine(url: str, *, pool_size: int = 10, strict_context: bool = False) -> AsyncEngine:
+
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 0,
+    pool_recycle: int = 1800,
+    pool_timeout: float = 10,
+    strict_context: bool = False,
+) -> AsyncEngine:
+    """The application's engine. A connection beyond `pool_size` (overflow) is closed
+    when returned, so overflow trades a new PostgreSQL session per burst for no wait."""
     engine = create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        connect_args={"prepare_threshold": None},
+        max_overflow=max_overflow,
+        pool_recycle=pool_recycle,
+        pool_timeout=pool_timeout,
+        connect_args={"prepare_threshold": None, **KEEPALIVES},
     )
+    event.listen(engine.sync_engine.pool, "checkout", drop_if_closed_by_server)
     _forget_context_at_transaction_end(engine)
     if strict_context:
         install_strict_context_hook(engine)
     return engine
+
+
+def closed_by_server(fd: int) -> bool:
+    """Whether an idle connection's socket has anything to read: end of stream, an error,
+    or a message nobody asked for (the FATAL of a terminated backend). No round trip."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+def drop_if_closed_by_server(
+    dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+) -> None:
+    """Pool checkout hook: a connection the server has closed is replaced before use.
+
+    Raising `DisconnectionError` here makes the pool discard the connection and
+    check out another (a fresh one when the whole pool went stale).
+    """
+    driver = dbapi_connection.driver_connection
+    if driver.closed or driver.broken:
+        raise exc.DisconnectionError("connection closed")
+    if closed_by_server(driver.pgconn.socket):
+        raise exc.DisconnectionError("connection closed by the server")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -51,6 +51,7 @@ ZH_CN: Final[dict[str, str]] = {
     "audit.store_unknown": "未知的审计检查点存储方式“{store}”，应为 file、storage 或 syslog。",
     "audit.store_unavailable": "审计检查点存储（{store}）暂时不可用，检查点未写入。",
     "audit.syslog_address": "syslog 地址“{address}”不正确，应为套接字路径或 主机:端口。",
+    "serve.setting_invalid": "设置 {name} 的取值 {value} 无效，可选：{choices}。",
 }
 
 #: locale -> code -> template; contexts extend it through `register`

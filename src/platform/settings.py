@@ -24,6 +24,12 @@ def working_directory() -> Path:
     return Path.cwd() / "var"
 
 
+def hand_to_workers(values: dict[str, str]) -> None:
+    """Worker processes build their `Settings` from the environment they inherit: what a
+    parent decided (the app to serve, the worker count sharing the pool budget) goes there."""
+    os.environ.update(values)
+
+
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -67,7 +73,16 @@ class Settings:
     migration_database_url: str = (
         "postgresql+psycopg://yiwang_owner:yiwang_owner@127.0.0.1:54329/yiwang"
     )
-    database_pool_size: int = 10
+    #: connections each worker keeps open; 0 divides `database_max_connections` among the workers
+    database_pool_size: int = 0
+    #: what one `yiwang serve` may open across all its workers (below PostgreSQL's max_connections)
+    database_max_connections: int = 40
+    #: connections a worker may open beyond its pool in a burst (each one is closed afterwards)
+    database_max_overflow: int = 0
+    #: seconds after which a pooled connection is replaced (below a firewall's or pooler's idle cut)
+    database_pool_recycle: int = 1800
+    #: seconds a request waits for a free pooled connection before failing
+    database_pool_timeout: int = 10
     redis_url: str = "redis://127.0.0.1:63799/0"
     #: "s3" or "local"
     storage_backend: str = "local"
@@ -116,6 +131,21 @@ class Settings:
     def production(self) -> bool:
         return self.environment == "production"
 
+    #: worker processes of `yiwang serve`; 0 means one per core
+    workers: int = 0
+    #: "granian" (chosen by measurement, see bench/README.md) or "uvicorn"
+    server: str = "granian"
+    #: "off", "sampled" or "all"; empty means off in production and sampled elsewhere
+    access_log: str = ""
+    #: with `access_log="sampled"`, one request in this many is logged
+    access_log_sample: int = 100
+    #: seconds a stopping worker has to finish its in-flight requests before it is killed
+    shutdown_timeout: int = 20
+    #: the ASGI factory each worker of `yiwang serve` builds ("module:function")
+    serve_app: str = "yiwang.app:asgi"
+    #: freeze the heap after start-up and raise the collector's thresholds (see platform/heap.py)
+    gc_tuned: bool = True
+
     @classmethod
     def from_env(cls) -> Settings:
         d = cls()
@@ -126,6 +156,12 @@ class Settings:
             database_url=_env("DATABASE_URL", d.database_url),
             migration_database_url=_env("MIGRATION_DATABASE_URL", d.migration_database_url),
             database_pool_size=_env_int("DATABASE_POOL_SIZE", d.database_pool_size),
+            database_max_connections=_env_int(
+                "DATABASE_MAX_CONNECTIONS", d.database_max_connections
+            ),
+            database_max_overflow=_env_int("DATABASE_MAX_OVERFLOW", d.database_max_overflow),
+            database_pool_recycle=_env_int("DATABASE_POOL_RECYCLE", d.database_pool_recycle),
+            database_pool_timeout=_env_int("DATABASE_POOL_TIMEOUT", d.database_pool_timeout),
             redis_url=_env("REDIS_URL", d.redis_url),
             storage_backend=_env(
                 "STORAGE_BACKEND", "s3" if os.environ.get("S3_ENDPOINT_URL") else "local"
@@ -159,4 +195,30 @@ class Settings:
             audit_checkpoint_seconds=_env_int(
                 "YIWANG_AUDIT_CHECKPOINT_SECONDS", d.audit_checkpoint_seconds
             ),
+            workers=_env_int("YIWANG_WORKERS", d.workers),
+            server=_env("YIWANG_SERVER", d.server),
+            access_log=_env("YIWANG_ACCESS_LOG", d.access_log),
+            access_log_sample=_env_int("YIWANG_ACCESS_LOG_SAMPLE", d.access_log_sample),
+            shutdown_timeout=_env_int("YIWANG_SHUTDOWN_TIMEOUT", d.shutdown_timeout),
+            serve_app=_env("YIWANG_SERVE_APP", d.serve_app),
+            gc_tuned=_env_bool("YIWANG_GC_TUNED", d.gc_tuned),
         )
+
+    @property
+    def worker_count(self) -> int:
+        """Worker processes of `yiwang serve`: the setting, else one per core we may run on."""
+        return self.workers if self.workers > 0 else len(os.sched_getaffinity(0))
+
+    @property
+    def pool_size(self) -> int:
+        """Pooled connections per worker, so that all workers together stay in the budget."""
+        if self.database_pool_size > 0:
+            return self.database_pool_size
+        return max(2, self.database_max_connections // self.worker_count)
+
+    @property
+    def access_log_mode(self) -> str:
+        """Off in production unless asked for; sampled elsewhere (see platform/access_log.py)."""
+        if self.access_log:
+            return self.access_log
+        return "off" if self.environment == "production" else "sampled"

@@ -39,8 +39,11 @@ NAME_UNSAFE: Final = re.compile(
 TEXT_UNSAFE: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 #: a cell starting with one of these is read as a formula by Excel, LibreOffice or
-#: Google Sheets (OWASP); full-width forms are included, Chinese input methods type them
-FORMULA_TRIGGERS: Final = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+#: Google Sheets (OWASP: = + - @ tab CR); a line feed and the full-width ＝＋－＠ are
+#: included, which Chinese input methods type as easily and some tools fold to ASCII
+FORMULA_TRIGGERS: Final = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+#: the prefix that makes a spreadsheet show a cell as text
+TEXT_QUOTE: Final = "'"
 
 
 def first_unsafe(value: str, unsafe: re.Pattern[str] = NAME_UNSAFE) -> int | None:
@@ -70,7 +73,21 @@ def escape_formula(value: str) -> str:
     take as "this is text" and do not display. Apply it to every string cell of
     a CSV or XLSX export (numbers are written as numbers and need nothing);
     CSV quoting of separators and quotes remains the CSV writer's job.
+
+    The escape is reversible: a text that already starts with `'` gets one more,
+    so `unescape_formula` gives back exactly what was exported.
     """
-    if value and value[0] in FORMULA_TRIGGERS:
-        return "'" + value
+    if value and (value[0] in FORMULA_TRIGGERS or value[0] == TEXT_QUOTE):
+        return TEXT_QUOTE + value
+    return value
+
+
+def unescape_formula(value: str) -> str:
+    """Undo `escape_formula` on an imported cell: drop one protecting `'`."""
+    if (
+        len(value) >= 2
+        and value[0] == TEXT_QUOTE
+        and (value[1] in FORMULA_TRIGGERS or value[1] == TEXT_QUOTE)
+    ):
+        return value[1:]
     return value

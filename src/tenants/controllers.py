@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from litestar import Controller, get, post, put
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
+from yiwang import __version__
+from yiwang.platform.conditional import etag_for, versioned
 from yiwang.tenants.calendars.service import Calendars
+from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.lifecycle import Lifecycle
 from yiwang.tenants.onboarding.service import Onboarding
 from yiwang.tenants.queries import TenantQueries
@@ -52,9 +58,23 @@ class TenantController(Controller):
 
     tags = ["tenants"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
-    @get("/api/v1/tenants", opt=PUBLIC)
-    async def list_tenants(self, tree: TenantTree) -> list[TenantOut]:
-        return [_out(n) for n in tree.by_code.values()]
+    @get(
+        "/api/v1/tenants",
+        opt=PUBLIC,
+        responses={
+            200: ResponseSpec(list[TenantOut], description="全部地区（带 ETag）"),
+            304: ResponseSpec(None, description="客户端已有此版本"),
+        },
+    )
+    async def list_tenants(
+        self, directory: TenantDirectory, request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
+        """The whole tree, encoded once per registry version and revalidated by its ETag."""
+        tree = directory.tree
+        body = directory.memo(
+            "tenants.json", lambda: msgspec.json.encode([_out(n) for n in tree.by_code.values()])
+        )
+        return versioned(request, etag_for("tenants", __version__, directory.version), body)
 
     @get("/api/v1/t/{code:str}", opt=PUBLIC)
     async def get_tenant(self, tree: TenantTree, code: str) -> TenantOut:

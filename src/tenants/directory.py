@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +24,8 @@ from yiwang.tenants.repository import TenantRepository
 from yiwang.tenants.tree import TenantTree
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 CHANNEL = "yiwang:tenants:version"
 POLL_SECONDS = 1.0
@@ -55,6 +59,7 @@ class TenantDirectory:
         #: departments by tenant code, read once per registry version (onboarding, the only
         #: change to departments, bumps it), so public pages read no table for them
         self.departments: dict[str, tuple[DepartmentEntry, ...]] = {}
+        self._memo: dict[object, object] = {}
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -64,7 +69,13 @@ class TenantDirectory:
             repo = TenantRepository(session)
             version = await repo.version()
             tree = TenantTree.from_rows(await repo.all())
-        self.tree, self.version, self.departments = tree, version, {}
+        self.tree, self.version, self.departments, self._memo = tree, version, {}, {}
+
+    def memo(self, key: object, build: Callable[[], T]) -> T:
+        """Something derived from this version of the tree, built once (dropped on reload)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]  # type: ignore[return-value]
 
     async def refresh(self) -> bool:
         """Reload if the registry holds a newer version; True if a new tree went in."""

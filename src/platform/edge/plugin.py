@@ -3,12 +3,8 @@ error documentation once the app exists."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
-
 from litestar import Litestar
 from litestar.config.app import AppConfig
-from litestar.handlers import HTTPRouteHandler
 from litestar.plugins import InitPluginProtocol
 
 from yiwang.platform.edge.checks import RequestChecks
@@ -30,13 +26,3 @@ def install_edge(app: Litestar, settings: Settings) -> None:
     """Put the shell around everything and document the error shape on every operation."""
     document_errors(app)
     app.asgi_handler = EdgeShell(app.asgi_handler, settings)
-
-
-def declare_route_opt(app: Litestar, routes: Collection[tuple[str, str]], **opt: Any) -> None:
-    """Add `opt` to the handlers of (method, path) pairs, for routes defined elsewhere."""
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", ()):
-            if not isinstance(handler, HTTPRouteHandler):
-                continue
-            if any((m, route.path) in routes for m in handler.http_methods):
-                handler.opt.update(opt)

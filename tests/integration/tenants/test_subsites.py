@@ -162,3 +162,15 @@ async def test_the_subsite_home_is_revalidated_by_the_registry_version(
         assert (again.status_code, again.content) == (304, b"")
         other = await client.get("/r/620103/", headers={"if-none-match": etag})
         assert other.status_code == 200 and other.headers["etag"] != etag
+
+
+async def test_the_tenant_list_is_encoded_once_per_version_and_revalidated(
+    migrated: Settings, gansu: dict[str, int]
+) -> None:
+    async with client_for(migrated) as client:
+        first = await client.get("/api/v1/tenants")
+        assert first.status_code == 200 and len(first.json()) >= 103
+        etag = first.headers["etag"]
+        again = await client.get("/api/v1/tenants", headers={"if-none-match": etag})
+        assert (again.status_code, again.content) == (304, b"")
+        assert first.json()[0]["code"] == "620000"

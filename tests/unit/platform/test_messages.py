@@ -16,8 +16,10 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import certificates
+from yiwang.runtime import certificates, lists, spreadsheets
 from yiwang.runtime.certificates import errors as certificate_errors
+from yiwang.runtime.lists import errors as lists_errors
+from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
 
@@ -25,16 +27,18 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 ERROR_CLASSES = {
     name
-    for module in (errors, metadata_errors, certificate_errors)
+    for module in (errors, metadata_errors, certificate_errors, lists_errors, spreadsheets_errors)
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
-} | {"ErrorDetail", "_fail"}
+} | {"ErrorDetail", "_fail", "_reject"}
 #: each context's catalogue holds the codes of its own areas and no other
 OWNED_AREAS = {
     tenants.messages: ("tenant.", "divisions.", "template.", "calendar."),
     identity.messages: ("identity.",),
     policy.messages: ("policy.",),
     metadata.messages: ("metadata.",),
+    lists.messages: ("lists.",),
+    spreadsheets.messages: ("spreadsheets.",),
     certificates.messages: ("certificates.",),
 }
 

@@ -1,0 +1,42 @@
+"""The bare Litestar app of `bench/http_load.py`: one route per kind of platform route,
+answering a body of the same size, with no middleware, guard, database or template.
+
+The bodies are what the platform answered in the same run, saved by the harness
+in `$YIWANG_BARE_BODIES`: JSON routes return the decoded value (so Litestar
+encodes the same JSON), the others return the saved bytes as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, MediaType, Response, get
+
+
+def create() -> Litestar:
+    bodies = Path(os.environ["YIWANG_BARE_BODIES"])
+    health = json.loads((bodies / "healthz.json").read_bytes())
+    tenants = json.loads((bodies / "tenants.json").read_bytes())
+    descriptor = (bodies / "descriptor.json").read_bytes()
+    subsite = (bodies / "subsite.html").read_bytes()
+
+    @get("/bare/healthz")
+    async def bare_health() -> dict[str, Any]:
+        return health  # type: ignore[no-any-return]
+
+    @get("/bare/tenants")
+    async def bare_tenants() -> list[Any]:
+        return tenants  # type: ignore[no-any-return]
+
+    @get("/bare/descriptor")
+    async def bare_descriptor() -> Response[bytes]:
+        return Response(descriptor, media_type=MediaType.JSON)
+
+    @get("/bare/subsite")
+    async def bare_subsite() -> Response[bytes]:
+        return Response(subsite, media_type=MediaType.HTML)
+
+    return Litestar([bare_health, bare_tenants, bare_descriptor, bare_subsite], openapi_config=None)
