@@ -17,6 +17,7 @@ import yaml
 
 from yiwang.platform.errors import InvalidInput
 from yiwang.policy.domains import ROOT
+from yiwang.policy.names import check_name
 
 CATALOGUE_FILE = "roles.yaml"
 
@@ -87,16 +88,16 @@ class RoleCatalogue:
 
     def role(self, key: str) -> Role:
         try:
-            return self.roles[key]
+            return self.roles[check_name(key, "/role")]
         except KeyError:
             raise InvalidInput("policy.role_unknown", pointer="/role", role=key) from None
 
     def check_object(self, obj: str) -> None:
-        if obj not in self.objects:
+        if check_name(obj, "/object") not in self.objects:
             raise InvalidInput("policy.object_unknown", pointer="/object", object=obj)
 
     def check_action(self, action: str) -> None:
-        if action not in self.actions:
+        if check_name(action, "/action") not in self.actions:
             raise InvalidInput("policy.action_unknown", pointer="/action", action=action)
 
     def best_rank(self, roles: Iterable[str]) -> int:

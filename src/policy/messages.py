@@ -9,6 +9,7 @@ from yiwang.platform.messages import DEFAULT_LOCALE, register
 ZH_CN: Final[dict[str, str]] = {
     "policy.catalogue_invalid": "角色目录不正确：{detail}",
     "policy.role_unknown": "角色“{role}”不存在。",
+    "policy.name_unsafe": "名称或登录名含控制字符或不可见字符（{char}），不能使用。",
     "policy.object_unknown": "权限对象“{object}”不存在。",
     "policy.action_unknown": "操作“{action}”不存在。",
     "policy.role_not_grantable": "角色“{role}”由账户类型决定，不能授予。",

@@ -36,6 +36,7 @@ from yiwang.policy.identity.accounts import Accounts, kind_of_login
 from yiwang.policy.identity.crypto import mask_login
 from yiwang.policy.identity.models import Account
 from yiwang.policy.identity.repository import AccountRepository
+from yiwang.policy.names import check_name
 from yiwang.policy.reach import visible
 from yiwang.policy.refusals import audited, safe_detail
 from yiwang.tenants.tree import TenantNode, TenantTree, path_codes, path_within
@@ -79,7 +80,7 @@ class AccountLookup:
         self.accounts = accounts
 
     async def raw(self, session: AsyncSession, login: str) -> Account | None:
-        kind = kind_of_login(login)
+        kind = kind_of_login(check_name(login, "/login"))
         found = await self.accounts.find(session, kind, login)
         if found is None and kind != "staff":
             found = await self.accounts.find(session, "staff", login)

@@ -20,6 +20,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 
+from yiwang.platform.edge.forwarded import client_ip
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.policy.identity.enrolment import ActivationStarted
@@ -88,10 +89,6 @@ class RealNameIn(msgspec.Struct, forbid_unknown_fields=True):
     id_number: Short
 
 
-def _ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _signed_in(identity: IdentityServices, signed: SignedIn) -> Response[dict[str, Any]]:
     return Response(
         {
@@ -127,7 +124,7 @@ class AuthController(Controller):
         data: PasswordLoginIn,
     ) -> Response[dict[str, Any]]:
         signed = await identity.login.password_login(
-            uow, data.login, data.password, totp_code=data.totp, ip=_ip(request)
+            uow, data.login, data.password, totp_code=data.totp, ip=client_ip(request.scope)
         )
         return _signed_in(identity, signed)
 
@@ -139,7 +136,7 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: SmsCodeIn,
     ) -> dict[str, bool]:
-        await identity.login.request_sms_code(uow, data.phone, ip=_ip(request))
+        await identity.login.request_sms_code(uow, data.phone, ip=client_ip(request.scope))
         return {"sent": True}
 
     @post("/api/v1/auth/sms/login", opt=PUBLIC, status_code=200)
@@ -150,7 +147,9 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: SmsLoginIn,
     ) -> Response[dict[str, Any]]:
-        signed = await identity.login.sms_login(uow, data.phone, data.code, ip=_ip(request))
+        signed = await identity.login.sms_login(
+            uow, data.phone, data.code, ip=client_ip(request.scope)
+        )
         return _signed_in(identity, signed)
 
     @post("/api/v1/auth/logout", opt=PUBLIC, status_code=200)
@@ -159,7 +158,7 @@ class AuthController(Controller):
     ) -> Response[dict[str, bool]]:
         token = session_token(request.headers, request.cookies)
         if token:
-            await identity.login.logout(uow, token, ip=_ip(request))
+            await identity.login.logout(uow, token, ip=client_ip(request.scope))
         return Response(
             {"logged_out": True},
             cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")],
@@ -175,7 +174,7 @@ class AuthController(Controller):
     ) -> Response[dict[str, Any]]:
         """Set your own password with the activation code; staff then get their TOTP URI."""
         result = await identity.enrolment.activate(
-            uow, data.login, data.code, data.password, ip=_ip(request)
+            uow, data.login, data.code, data.password, ip=client_ip(request.scope)
         )
         if isinstance(result, ActivationStarted):
             return Response({"totp_uri": result.totp_uri, "confirm_required": True})
@@ -191,7 +190,7 @@ class AuthController(Controller):
     ) -> Response[dict[str, Any]]:
         """A code from the authenticator just enrolled completes the activation."""
         signed = await identity.enrolment.confirm(
-            uow, data.login, data.code, data.password, data.totp, ip=_ip(request)
+            uow, data.login, data.code, data.password, data.totp, ip=client_ip(request.scope)
         )
         return _signed_in(identity, signed)
 
@@ -213,7 +212,7 @@ class AuthController(Controller):
             current=data.current_password,
             totp=data.totp,
             new=data.new_password,
-            ip=_ip(request),
+            ip=client_ip(request.scope),
         )
         return _signed_in(identity, signed)
 
@@ -228,7 +227,7 @@ class AuthController(Controller):
     ) -> dict[str, Any]:
         """A new authenticator (current password and a code from the old one)."""
         started = await identity.enrolment.start_totp(
-            uow, signed_in, password=data.password, totp=data.totp, ip=_ip(request)
+            uow, signed_in, password=data.password, totp=data.totp, ip=client_ip(request.scope)
         )
         return {"totp_uri": started.totp_uri, "confirm_required": True}
 
@@ -244,7 +243,7 @@ class AuthController(Controller):
     ) -> Response[dict[str, Any]]:
         """A code from the new authenticator installs it; other sessions end."""
         signed = await identity.enrolment.confirm_totp(
-            uow, signed_in, session_token, totp=data.totp, ip=_ip(request)
+            uow, signed_in, session_token, totp=data.totp, ip=client_ip(request.scope)
         )
         return _signed_in(identity, signed)
 

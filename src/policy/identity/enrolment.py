@@ -45,9 +45,8 @@ from yiwang.platform.unit_of_work import UnitOfWork, person
 from yiwang.policy.identity import activation_codes as codes
 from yiwang.policy.identity.account_versions import AccountVersions
 from yiwang.policy.identity.accounts import ACTIVATED_KINDS, kind_of_login, normalise_login
-from yiwang.policy.identity.crypto import mask_login
 from yiwang.policy.identity.inputs import printable
-from yiwang.policy.identity.login import LoginService, SignedIn
+from yiwang.policy.identity.login import LoginService, SignedIn, claimant
 from yiwang.policy.identity.models import Account, Activation
 from yiwang.policy.identity.repository import AccountRepository
 from yiwang.policy.identity.sessions import Session
@@ -228,7 +227,7 @@ class Enrolment:
     ) -> ActivationStarted | SignedIn:
         """Step 2: the person's own password; staff receive their TOTP URI."""
         key = await self.login.screen(uow, "identity.activation", login, ip)
-        actor = person(mask_login(login.strip()[:64]))
+        actor = claimant(login)
         problem: InvalidInput | NotAuthenticated | None = None
         started: ActivationStarted | None = None
         async with uow.independent() as session:
@@ -272,7 +271,7 @@ class Enrolment:
     ) -> SignedIn:
         """Step 3 for staff: a code from the new authenticator installs both factors."""
         key = await self.login.screen(uow, "identity.activation", login, ip)
-        actor = person(mask_login(login.strip()[:64]))
+        actor = claimant(login)
         async with uow.independent() as session:
             account, row, reason = await self._pending(session, login, code)
             ok = False

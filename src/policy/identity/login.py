@@ -28,10 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.platform import audit
 from yiwang.platform.errors import InvalidInput, NotAuthenticated, RateLimited, YiwangError
-from yiwang.platform.unit_of_work import ANONYMOUS, UnitOfWork, person
+from yiwang.platform.unit_of_work import UnitOfWork, person
 from yiwang.policy.identity.accounts import Accounts, kind_of_login
 from yiwang.policy.identity.codes import normalise_phone
-from yiwang.policy.identity.crypto import mask_login, mask_phone
+from yiwang.policy.identity.crypto import mask_login
 from yiwang.policy.identity.inputs import malformed_login, printable
 from yiwang.policy.identity.models import Account
 from yiwang.policy.identity.passwords import PasswordAge
@@ -51,6 +51,13 @@ AdminCheck = Callable[[Account], Awaitable[bool]]
 
 #: compared against when an account has no TOTP secret, so every attempt computes one
 _DUMMY_TOTP_SECRET = new_secret()
+
+
+def claimant(login: str) -> str:
+    """The actor of a sign-in attempt, whatever becomes of it: the login it claimed,
+    masked (phone and ID numbers), cut and with control characters escaped; blank
+    is `anonymous`. One format for every attempt, well-formed or not."""
+    return person(printable(mask_login(login.strip()[:64])))
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,9 @@ class LoginService:
 
         Returns the throttle key. A throttled attempt is audited and answered 429;
         a malformed login (empty, overlong, control characters such as NUL) is
-        audited and answered 422 `identity.login_malformed`.
+        audited and answered 422 `identity.login_malformed`. Both records go
+        through the unit's `audit_refusal` and name the claimed login as every
+        sign-in record does (`claimant`).
         """
         key = login_key(login)
         problem: YiwangError | None = None
@@ -143,20 +152,24 @@ class LoginService:
             problem = InvalidInput("identity.login_malformed", pointer="/login")
             reason = "malformed_login"
         if problem is not None:
-            masked = mask_login(login.strip()[:64])
-            async with uow.independent() as session:
-                await self.audit_attempt(
-                    session,
-                    actor=ANONYMOUS if reason == "malformed_login" else person(masked),
-                    action=action,
-                    account=None,
-                    outcome="failure",
-                    reason=reason,
-                    ip=ip,
-                    detail={"login": printable(masked)},
-                )
+            await self.refused(uow, action, login, reason=reason, ip=ip, field="login")
             raise problem
         return key
+
+    async def refused(
+        self, uow: UnitOfWork, action: str, login: str, *, reason: str, ip: str, field: str
+    ) -> None:
+        """Audit an attempt refused before any account was looked at."""
+        await uow.audit_refusal(
+            actor=claimant(login),
+            action=action,
+            object_type="account",
+            detail={
+                "reason": reason,
+                "ip": printable(ip),
+                field: printable(mask_login(login.strip()[:64])),
+            },
+        )
 
     # passwords ---------------------------------------------------------------
 
@@ -166,7 +179,7 @@ class LoginService:
         """Staff (with TOTP) and legal persons sign in with a password."""
         key = await self.screen(uow, "identity.login", login, ip)
         kind = kind_of_login(login)
-        actor = person(mask_login(login.strip()[:64]))
+        actor = claimant(login)
         async with uow.independent() as session:  # the attempt's record survives its refusal
             account = None
             if kind != "citizen":
@@ -246,33 +259,29 @@ class LoginService:
                 raise InvalidInput("identity.phone_invalid", pointer="/phone")
             return normalise_phone(phone)
         except InvalidInput:
-            async with uow.independent() as session:
-                await self.audit_attempt(
-                    session,
-                    actor=ANONYMOUS,
-                    action=action,
-                    account=None,
-                    outcome="failure",
-                    reason="malformed_phone",
-                    ip=ip,
-                    detail={"phone": printable(mask_login(phone.strip()[:64]))},
-                )
+            await self.refused(uow, action, phone, reason="malformed_phone", ip=ip, field="phone")
             raise
 
     async def request_sms_code(self, uow: UnitOfWork, phone: str, *, ip: str) -> None:
         """Send a sign-in code. The answer is the same whether or not an account exists."""
         number = await self._phone(uow, "identity.sms_code", phone, ip)
-        await self._limiter.hit_all(
-            [
-                (SMS_PER_PHONE_MINUTE, login_key(number)),
-                (SMS_PER_PHONE_DAY, login_key(number)),
-                (SMS_PER_IP, ip),
-            ]
-        )
+        try:
+            await self._limiter.hit_all(
+                [
+                    (SMS_PER_PHONE_MINUTE, login_key(number)),
+                    (SMS_PER_PHONE_DAY, login_key(number)),
+                    (SMS_PER_IP, ip),
+                ]
+            )
+        except RateLimited:
+            await self.refused(
+                uow, "identity.sms_code", number, reason="throttled", ip=ip, field="phone"
+            )
+            raise
         await self._sms.issue(number)
         await self.audit_attempt(
             uow.session,
-            actor=person(mask_phone(number)),
+            actor=claimant(number),
             action="identity.sms_code",
             account=None,
             outcome="success",
@@ -299,7 +308,7 @@ class LoginService:
                 account.last_login_at = self._now()
             await self.audit_attempt(
                 session,
-                actor=person(mask_phone(number)),
+                actor=claimant(number),
                 action="identity.login",
                 account=account,
                 outcome="success" if error is None else "failure",

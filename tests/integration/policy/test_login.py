@@ -187,7 +187,7 @@ async def test_an_attacker_cannot_lock_the_holder_out(
 
 
 async def test_one_source_slows_down_with_growing_delays_and_others_do_not(
-    services: Stack, cleanup: str
+    services: Stack, cleanup: str, admin_sql: psycopg.Connection
 ) -> None:
     user = await staff(services, f"slow.{cleanup}")
     attacker = fresh_ip()
@@ -199,6 +199,14 @@ async def test_one_source_slows_down_with_growing_delays_and_others_do_not(
     throttled = await attempt(services, user["login"], PASSWORD, None, attacker)
     assert isinstance(throttled, RateLimited) and throttled.status == 429
     assert throttled.params["retry_after"] == 1
+    # The throttled attempt is on record, naming its actor as every sign-in record does.
+    recorded = admin_sql.execute(
+        "SELECT actor, outcome, detail->>'reason', detail->>'login' FROM audit_log"
+        " WHERE action = 'identity.login' AND detail->>'ip' = %s ORDER BY seq",
+        (attacker,),
+    ).fetchall()
+    assert [r[0] for r in recorded] == [user["login"]] * 4
+    assert recorded[-1] == (user["login"], "failure", "throttled", user["login"])
     await asyncio.sleep(1.1)
     assert isinstance(await attempt(services, user["login"], "x", None, attacker), NotAuthenticated)
     doubled = await attempt(services, user["login"], "x", None, attacker)
@@ -225,7 +233,8 @@ async def test_malformed_logins_are_refused_with_a_4xx_and_audited(
         " WHERE action = 'identity.login' AND detail->>'ip' = %s",
         (ip,),
     ).fetchone()
-    assert row == ("failure", "anonymous", "malformed_login", shown)
+    # One actor format for every sign-in record: the login claimed, escaped (blank: anonymous).
+    assert row == ("failure", shown or "anonymous", "malformed_login", shown)
 
 
 async def test_oversized_password_is_a_failed_login_not_seconds_of_work(
@@ -271,11 +280,29 @@ async def test_a_malformed_phone_is_refused_and_audited(
         await services.run(services.login.sms_login, "1380013\x008000", "123456", ip=ip)
     assert info.value.code == "identity.phone_invalid"
     row = admin_sql.execute(
-        "SELECT outcome, detail->>'reason' FROM audit_log"
+        "SELECT outcome, actor, detail->>'reason', detail->>'phone' FROM audit_log"
         " WHERE action = 'identity.login' AND detail->>'ip' = %s",
         (ip,),
     ).fetchone()
-    assert row == ("failure", "malformed_phone")
+    assert row == ("failure", "1380013\\u00008000", "malformed_phone", "1380013\\u00008000")
+
+
+async def test_sms_codes_beyond_the_limit_are_refused_and_audited(
+    services: Stack, cleanup: str, admin_sql: psycopg.Connection
+) -> None:
+    """An attacker asking for code after code (SMS bombing) is refused, and on record."""
+    phone = "135" + str(int(cleanup, 16) % 10**8).zfill(8)
+    ip = fresh_ip()
+    await services.run(services.login.request_sms_code, phone, ip=ip)
+    with pytest.raises(RateLimited):
+        await services.run(services.login.request_sms_code, phone, ip=ip)
+    rows = admin_sql.execute(
+        "SELECT actor, outcome, detail->>'reason' FROM audit_log"
+        " WHERE action = 'identity.sms_code' AND detail->>'ip' = %s ORDER BY seq",
+        (ip,),
+    ).fetchall()
+    masked = phone[:3] + "****" + phone[-4:]
+    assert rows == [(masked, "success", "sent"), (masked, "failure", "throttled")]
 
 
 @pytest.fixture
