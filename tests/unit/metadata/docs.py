@@ -60,7 +60,7 @@ MINIMAL: dict[str, Any] = {
             "promised_days": 10,
             "steps": [
                 {"key": "accept", "label": "受理", "kind": "accept", "mandatory": True},
-                {"key": "review", "label": "审查", "kind": "review"},
+                {"key": "review", "label": "审查", "kind": "review", "on_reject": "reject_case"},
                 {"key": "decide", "label": "决定", "kind": "decide", "mandatory": True},
             ],
         }

@@ -95,8 +95,8 @@ def test_conditions_refuse_keywords_that_could_reach_out(keyword: str) -> None:
 def test_branches_only_on_parallel_steps() -> None:
     doc = document()
     doc["routes"]["standard"]["steps"][1]["branches"] = [
-        {"key": "a", "label": "甲", "role": "r"},
-        {"key": "b", "label": "乙", "role": "r"},
+        {"key": "a", "label": "甲", "role": "r", "on_reject": "reject_case"},
+        {"key": "b", "label": "乙", "role": "r", "on_reject": "continue"},
     ]
     assert problems(doc) == [
         ("metadata.step.branches_outside_parallel", "/routes/standard/steps/1")
@@ -115,7 +115,9 @@ def test_every_error_renders_a_chinese_message() -> None:
 
 
 def test_fragment_errors_use_the_given_pointer() -> None:
-    errors = fragment_errors("step", {"key": "x", "kind": "review"}, pointer="/insert/0/step")
+    errors = fragment_errors(
+        "step", {"key": "x", "kind": "review", "on_reject": "continue"}, pointer="/insert/0/step"
+    )
     assert [(e.code, e.pointer) for e in errors] == [
         ("metadata.schema.required", "/insert/0/step/label")
     ]
@@ -137,7 +139,12 @@ def test_overlay_insert_takes_after_or_before_not_both() -> None:
                             {
                                 "after": "accept",
                                 "before": "review",
-                                "step": {"key": "x_a", "label": "甲", "kind": "review"},
+                                "step": {
+                                    "key": "x_a",
+                                    "label": "甲",
+                                    "kind": "review",
+                                    "on_reject": "reject_case",
+                                },
                             }
                         ]
                     }

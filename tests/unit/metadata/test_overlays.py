@@ -109,11 +109,21 @@ def test_inserts_steps_drops_optional_ones_shortens_the_promise() -> None:
                     "insert": [
                         {
                             "after": "accept",
-                            "step": {"key": "x_check", "label": "复核", "kind": "review"},
+                            "step": {
+                                "key": "x_check",
+                                "label": "复核",
+                                "kind": "review",
+                                "on_reject": "reject_case",
+                            },
                         },
                         {
                             "before": "accept",
-                            "step": {"key": "x_pre", "label": "预审", "kind": "review"},
+                            "step": {
+                                "key": "x_pre",
+                                "label": "预审",
+                                "kind": "review",
+                                "on_reject": "return_to_applicant",
+                            },
                         },
                         {"step": {"key": "x_notify", "label": "回访", "kind": "issue"}},
                     ],
@@ -270,7 +280,12 @@ def test_untouched_documents_are_shared_not_copied() -> None:
                         "insert": [
                             {
                                 "after": "ghost",
-                                "step": {"key": "x_a", "label": "甲", "kind": "review"},
+                                "step": {
+                                    "key": "x_a",
+                                    "label": "甲",
+                                    "kind": "review",
+                                    "on_reject": "reject_case",
+                                },
                             }
                         ]
                     }
@@ -282,7 +297,16 @@ def test_untouched_documents_are_shared_not_copied() -> None:
             {
                 "routes": {
                     "standard": {
-                        "insert": [{"step": {"key": "check", "label": "复核", "kind": "review"}}]
+                        "insert": [
+                            {
+                                "step": {
+                                    "key": "check",
+                                    "label": "复核",
+                                    "kind": "review",
+                                    "on_reject": "reject_case",
+                                }
+                            }
+                        ]
                     }
                 }
             },

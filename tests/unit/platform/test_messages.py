@@ -16,7 +16,7 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import certificates, lists, spreadsheets
+from yiwang.runtime import certificates, lists, routes, spreadsheets
 from yiwang.runtime.certificates import errors as certificate_errors
 from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
@@ -37,6 +37,7 @@ OWNED_AREAS = {
     identity.messages: ("identity.",),
     policy.messages: ("policy.",),
     metadata.messages: ("metadata.",),
+    routes.messages: ("routes.",),
     lists.messages: ("lists.",),
     spreadsheets.messages: ("spreadsheets.",),
     certificates.messages: ("certificates.",),
