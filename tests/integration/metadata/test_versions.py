@@ -245,7 +245,13 @@ async def test_publishing_refuses_a_step_whose_role_the_catalogue_lacks(
     restore: None,
 ) -> None:
     """A step nobody can be granted would stall every case reaching it."""
-    ghost_step = {"key": "x_check", "label": "复核", "kind": "review", "role": "x_nobody"}
+    ghost_step = {
+        "key": "x_check",
+        "label": "复核",
+        "kind": "review",
+        "role": "x_nobody",
+        "on_reject": "return_to_previous",
+    }
     overlay = {
         "tenant": COUNTY,
         "documents": {
