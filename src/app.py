@@ -41,6 +41,8 @@ from yiwang.policy.guards import unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.runtime.forms import pages as form_pages
+from yiwang.runtime.forms.controllers import FormOptionsController
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
@@ -54,6 +56,9 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     readyz,
     portal.platform_home,
     portal.subsite_home,
+    form_pages.form_page,
+    form_pages.submit_form_page,
+    FormOptionsController,
     TenantController,
     AuthController,
     CatalogueController,
@@ -166,7 +171,7 @@ def create_app(
     platform = platform or build_platform(settings)
     app = Litestar(
         route_handlers=list(routes),
-        guards=[platform.policy.guard(platform.identity, platform.directory)],
+        before_request=platform.policy.guard(platform.identity, platform.directory).before_request,
         dependencies=platform.dependencies(),
         plugins=[
             EdgePlugin(settings),

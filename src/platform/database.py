@@ -30,11 +30,17 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from yiwang.platform.errors import TenantContextMissing
 from yiwang.platform.models import Base, tenant_owned_tables
-from yiwang.platform.tenant_context import CONTEXT_INFO_KEY, TenantScope, apply_scope
+from yiwang.platform.tenant_context import (
+    CONTEXT_INFO_KEY,
+    TenantScope,
+    apply_scope,
+    apply_scope_sync,
+)
 
 #: libpq keepalives: an idle pooled connection whose peer vanished is noticed within a minute
 KEEPALIVES: dict[str, int] = {
@@ -94,8 +100,24 @@ def drop_if_closed_by_server(
         raise exc.DisconnectionError("connection closed by the server")
 
 
+#: a session's `info` key for the scope its next transaction begins in (see `UnitOfWork`)
+PENDING_SCOPE_KEY = "yiwang_pending_scope"
+
+
+class ScopedSession(Session):
+    """A session whose transaction begins in the scope its `info` names, in the same breath:
+    a session may then begin lazily, at its first statement, and still run none unscoped."""
+
+
+@event.listens_for(ScopedSession, "after_begin")
+def _apply_pending_scope(session: Session, _: SessionTransaction, connection: Connection) -> None:
+    scope = session.info.get(PENDING_SCOPE_KEY)
+    if isinstance(scope, TenantScope):
+        apply_scope_sync(connection, scope)
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=ScopedSession)
 
 
 @asynccontextmanager

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 #: the tenant a transaction acts as; rows are written only for it
@@ -50,16 +51,23 @@ _SET_SQL = text(
 )
 
 
+def _parameters(scope: TenantScope) -> dict[str, str]:
+    return {
+        "acting_name": ACTING_TENANT_SETTING,
+        "acting": str(int(scope.acting_tenant_id)),
+        "visible_name": VISIBLE_TENANTS_SETTING,
+        "visible": scope.visible_literal(),
+    }
+
+
 async def apply_scope(target: AsyncSession | AsyncConnection, scope: TenantScope) -> None:
     """Set the scope for the current transaction of `target` (may be called again to switch)."""
     conn = await target.connection() if isinstance(target, AsyncSession) else target
-    await conn.execute(
-        _SET_SQL,
-        {
-            "acting_name": ACTING_TENANT_SETTING,
-            "acting": str(int(scope.acting_tenant_id)),
-            "visible_name": VISIBLE_TENANTS_SETTING,
-            "visible": scope.visible_literal(),
-        },
-    )
+    await conn.execute(_SET_SQL, _parameters(scope))
     conn.sync_connection.info[CONTEXT_INFO_KEY] = scope  # type: ignore[union-attr]
+
+
+def apply_scope_sync(conn: Connection, scope: TenantScope) -> None:
+    """The same, from a synchronous hook (a session's `after_begin`)."""
+    conn.execute(_SET_SQL, _parameters(scope))
+    conn.info[CONTEXT_INFO_KEY] = scope

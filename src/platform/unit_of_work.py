@@ -6,6 +6,11 @@ came through: an API request (the guard decides the scope), a command line
 of work and never open transactions of their own, so the row-level-security
 scope the guard decided is the scope every statement runs in.
 
+The transaction begins with the unit's first statement, not before: a public
+page served from memory costs the database nothing, and the session sets the
+scope in the same breath as the transaction begins (`ScopedSession`), so no
+statement of the unit ever runs outside it.
+
 Two things happen outside the transaction, and each says so by name:
 - `after_commit` hooks run once the transaction has committed (announcing a
   new version to other workers must not precede the data it announces);
@@ -25,6 +30,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform import audit
+from yiwang.platform.database import PENDING_SCOPE_KEY
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 
 log = structlog.get_logger(__name__)
@@ -56,21 +62,31 @@ class UnitOfWork:
     def __init__(
         self,
         factory: async_sessionmaker[AsyncSession],
-        session: AsyncSession,
         *,
         actor: str,
         scope: TenantScope | None,
     ) -> None:
         self._factory = factory
-        self.session = session
+        self._session: AsyncSession | None = None
         self.actor = actor
         self.scope = scope
         self._after_commit: list[AfterCommit] = []
 
+    @property
+    def session(self) -> AsyncSession:
+        """The unit's session; its transaction begins with the first statement."""
+        if self._session is None:
+            self._session = self._factory()
+            self._session.info[PENDING_SCOPE_KEY] = self.scope
+        return self._session
+
     async def use_scope(self, scope: TenantScope) -> None:
         """Run the rest of the unit in `scope` (a public page of one tenant, onboarding)."""
         self.scope = scope
-        await apply_scope(self.session, scope)
+        if self._session is not None:
+            self._session.info[PENDING_SCOPE_KEY] = scope
+            if self._session.in_transaction():
+                await apply_scope(self._session, scope)
 
     def after_commit(self, hook: AfterCommit) -> None:
         """Run `hook` once the transaction has committed; never if it rolls back."""
@@ -98,6 +114,17 @@ class UnitOfWork:
         async with self.independent() as session:
             await audit.record(session, actor=actor or self.actor, outcome="failure", **record)
 
+    async def _end(self, *, commit: bool) -> None:
+        """Commit or roll back, if a statement ever began the transaction (a session that
+        never touched the database holds no connection: ending it would cost a greenlet)."""
+        session = self._session
+        if session is None or not session.in_transaction():
+            return
+        try:
+            await (session.commit() if commit else session.rollback())
+        finally:
+            await session.close()
+
     async def _committed(self) -> None:
         for hook in self._after_commit:
             try:
@@ -116,10 +143,11 @@ async def unit_of_work(
     scope: TenantScope | None = None,
 ) -> AsyncIterator[UnitOfWork]:
     """Begin a unit; it commits when the block ends normally and rolls back otherwise."""
-    async with factory() as session:
-        async with session.begin():
-            uow = UnitOfWork(factory, session, actor=actor, scope=scope)
-            if scope is not None:
-                await apply_scope(session, scope)
-            yield uow
-        await uow._committed()
+    uow = UnitOfWork(factory, actor=actor, scope=scope)
+    try:
+        yield uow
+    except BaseException:
+        await uow._end(commit=False)
+        raise
+    await uow._end(commit=True)
+    await uow._committed()

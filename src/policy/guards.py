@@ -38,6 +38,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -140,7 +141,15 @@ class PolicyHolderSource(Protocol):
 
 
 class PolicyGuard:
-    """The guard on every route (a callable Litestar guard holding what it reads)."""
+    """The guard on every route, holding what it reads.
+
+    Installed as the application's `before_request` hook (`before_request`), which
+    runs at the guards' point: after routing, before any parameter or dependency is
+    resolved. Not as a Litestar guard: Litestar hands each guard a fresh copy of the
+    route handler, a sixth of a small request's cost, and this guard reads only the
+    handler's `opt`. A layer's own `before_request` would replace the app's, so a
+    house-rule test holds that no route has one.
+    """
 
     def __init__(
         self,
@@ -157,6 +166,10 @@ class PolicyGuard:
         self.versions = versions
         self.directory = directory
         self._scopes: OrderedDict[tuple[Any, ...], TenantScope] = OrderedDict()
+
+    async def before_request(self, request: Request[Any, Any, Any]) -> None:
+        """Decide before anything of the request is read; returns nothing, so the handler runs."""
+        await self(request, request.route_handler)
 
     async def __call__(
         self, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler

@@ -16,7 +16,6 @@ from yiwang.tenants.calendars.service import Calendars
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.lifecycle import Lifecycle
 from yiwang.tenants.onboarding.service import Onboarding
-from yiwang.tenants.queries import TenantQueries
 from yiwang.tenants.schemas import (
     CalendarDayOut,
     CalendarYearIn,
@@ -81,8 +80,8 @@ class TenantController(Controller):
         return _out(tree.node(code))
 
     @get("/api/v1/t/{code:str}/departments", opt=PUBLIC)
-    async def departments(self, tenant_queries: TenantQueries, code: str) -> list[DepartmentOut]:
-        return [DepartmentOut(r.key, r.name) for r in await tenant_queries.departments(code)]
+    async def departments(self, directory: TenantDirectory, code: str) -> list[DepartmentOut]:
+        return [DepartmentOut(r.key, r.name) for r in directory.departments_of(code)]
 
     @get("/api/v1/t/{code:str}/calendar/{year:int}", opt=PUBLIC)
     async def calendar(

@@ -16,7 +16,6 @@ from yiwang.tenants.calendars.service import Calendars
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.lifecycle import Lifecycle
 from yiwang.tenants.onboarding.service import Onboarding, OnboardingStep
-from yiwang.tenants.queries import TenantQueries
 from yiwang.tenants.tree import TenantTree
 
 
@@ -40,9 +39,6 @@ class TenantServices:
     def calendars(self, uow: UnitOfWork) -> Calendars:
         return Calendars(uow, self.directory.tree)
 
-    def queries(self, uow: UnitOfWork) -> TenantQueries:
-        return TenantQueries(uow, self.directory)
-
 
 def dependencies(services: TenantServices) -> dict[str, Provide]:
     def tree() -> TenantTree:
@@ -60,14 +56,10 @@ def dependencies(services: TenantServices) -> dict[str, Provide]:
     async def calendars(uow: UnitOfWork) -> Calendars:
         return services.calendars(uow)
 
-    async def tenant_queries(uow: UnitOfWork) -> TenantQueries:
-        return services.queries(uow)
-
     return {
         "tree": Provide(tree, sync_to_thread=False),
         "directory": Provide(directory, sync_to_thread=False),
         "onboarding": Provide(onboarding),
         "lifecycle": Provide(lifecycle),
         "calendars": Provide(calendars),
-        "tenant_queries": Provide(tenant_queries),
     }

@@ -20,7 +20,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform.cache import Cache, poll_forever, stop_task, subscribe_forever
-from yiwang.tenants.repository import TenantRepository
+from yiwang.platform.tenant_context import TenantScope, apply_scope
+from yiwang.tenants.repository import DepartmentRepository, TenantRepository
 from yiwang.tenants.tree import TenantTree
 
 log = structlog.get_logger(__name__)
@@ -42,6 +43,21 @@ class DepartmentEntry:
     name: str
 
 
+async def _departments(
+    session: AsyncSession, tree: TenantTree
+) -> dict[str, tuple[DepartmentEntry, ...]]:
+    """Every tenant's departments, read under a scope that sees every tenant: the directory
+    serves every subsite's public pages, and this is the one read it makes for them."""
+    if not tree.by_id:
+        return {}
+    ids = tuple(sorted(tree.by_id))
+    await apply_scope(session, TenantScope(ids[0], ids))
+    found: dict[str, list[DepartmentEntry]] = {node.code: [] for node in tree.by_id.values()}
+    for row in await DepartmentRepository(session).of_tenants(ids):
+        found[tree.by_id[row.tenant_id].code].append(DepartmentEntry(row.key, row.name))
+    return {code: tuple(entries) for code, entries in found.items()}
+
+
 class TenantDirectory:
     def __init__(
         self,
@@ -56,8 +72,8 @@ class TenantDirectory:
         #: replaced whole on every reload, so a reader holding it sees one version
         self.tree: TenantTree = TenantTree.of(())
         self.version = -1
-        #: departments by tenant code, read once per registry version (onboarding, the only
-        #: change to departments, bumps it), so public pages read no table for them
+        #: departments by tenant code, read with the tree (onboarding, the only change to
+        #: departments, bumps the version), so public pages read no table for them
         self.departments: dict[str, tuple[DepartmentEntry, ...]] = {}
         self._memo: dict[object, object] = {}
         self._lock = asyncio.Lock()
@@ -69,7 +85,12 @@ class TenantDirectory:
             repo = TenantRepository(session)
             version = await repo.version()
             tree = TenantTree.from_rows(await repo.all())
-        self.tree, self.version, self.departments, self._memo = tree, version, {}, {}
+            departments = await _departments(session, tree)
+        self.tree, self.version, self.departments, self._memo = tree, version, departments, {}
+
+    def departments_of(self, code: str) -> tuple[DepartmentEntry, ...]:
+        """A tenant's departments (public); an unknown code is the tree's NotFound."""
+        return self.departments.get(self.tree.node(code).code, ())
 
     def memo(self, key: object, build: Callable[[], T]) -> T:
         """Something derived from this version of the tree, built once (dropped on reload)."""

@@ -83,6 +83,15 @@ class DepartmentRepository:
             )
         ).all()
 
+    async def of_tenants(self, tenant_ids: Sequence[int]) -> Sequence[Department]:
+        return (
+            await self.session.scalars(
+                select(Department)
+                .where(Department.tenant_id.in_(tenant_ids))
+                .order_by(Department.tenant_id, Department.sort, Department.key)
+            )
+        ).all()
+
     async def add_many(self, rows: list[dict[str, object]]) -> None:
         if rows:
             await self.session.execute(insert(Department), rows)

@@ -295,6 +295,8 @@ def _forms(document: Document, pointer: str) -> Iterator[ErrorDetail]:
                 if key in placed:
                     yield ErrorDetail("metadata.form.field_duplicate", at, {"field": key})
                 placed.add(key)
+                if form["audience"] == "citizen" and fields[key].get("internal"):
+                    yield ErrorDetail("metadata.form.internal_on_citizen_form", at, {"field": key})
                 if conditional and fields[key].get("required"):
                     yield ErrorDetail(
                         "metadata.form.required_in_conditional_section", at, {"field": key}

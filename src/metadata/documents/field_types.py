@@ -3,7 +3,14 @@
 Generated schemas use only keywords that python-jsonschema, jsonschema-rs and
 Ajv (draft-07) treat alike: formats whose checks differ between them (email,
 uri) are expressed as patterns, character classes are ASCII (`[0-9]`, never
-`\\d`), money is an integer number of 分 (never a float with `multipleOf`).
+`\\d`), money is an integer number of 分 (never a float with `multipleOf`:
+0.07 is not a multiple of 0.01 in binary floating point, and validators
+disagree about it). Forms show and take money in 元; the widget converts.
+
+A check character (resident ID numbers, GB 11643; unified social credit
+codes, GB 32100) is a weighted sum modulo 11 or 31 that no JSON Schema
+keyword can compute: the pattern checks the shape and `x-yiwang-check`
+names the algorithm, which the server always applies and a client may.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ COMMON_PROPERTIES: Final = frozenset(
         "default",
         "public",
         "pii",
+        "internal",
     }
 )
 
@@ -56,7 +64,9 @@ RESERVED_KEYS: Final = frozenset({"id", "tenant_id", "status", "version", "creat
 FORMAT_PATTERNS: Final[Mapping[str, str]] = {
     "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
     "uri": r"^https?://[^\s]+$",
-    "phone": r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{3,8}(-[0-9]{1,6})?)$",
+    # a mainland mobile number, or a fixed line with its area code (010, 0931, ...),
+    # an optional dash, a 7- or 8-digit number not starting with 0 or 1, an extension
+    "phone": r"^(1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[2-9][0-9]{6,7}(-[0-9]{1,6})?)$",
     "id_card": (
         r"^[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X]$"
     ),
@@ -72,6 +82,10 @@ DATETIME_PATTERN: Final = (
     r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 DIVISION_PATTERN: Final = r"^[0-9]{6}$"
+#: formats whose last character is a check character, and the algorithm that computes it
+CHECKED_FORMATS: Final[Mapping[str, str]] = {"id_card": "gb11643", "credit_code": "gb32100"}
+#: value types that hold a list; "required" for them means at least one item
+LIST_TYPES: Final = frozenset({"multi_code", "attachments", "table"})
 SHA256_PATTERN: Final = r"^[0-9a-f]{64}$"
 
 #: every value must have one of these JSON types
@@ -148,10 +162,14 @@ def value_schema(field: Mapping[str, Any], codes: CodeValues | None = None) -> d
             schema["pattern"] = patterns[0]
         elif patterns:
             schema["allOf"] = [{"pattern": p} for p in patterns]
+        if field.get("format") in CHECKED_FORMATS:
+            schema["x-yiwang-check"] = CHECKED_FORMATS[field["format"]]
     elif kind in {"integer", "decimal", "money"}:
         _copy(field, schema, min="minimum", max="maximum")
-    elif kind in {"multi_code", "attachments", "table"}:
+    elif kind in LIST_TYPES:
         _copy(field, schema, min_items="minItems", max_items="maxItems")
+        if field.get("required") and not field.get("min_items"):
+            schema["minItems"] = 1
     if codes is not None and kind == "code":
         schema["enum"] = list(codes(field["code_list"]))
     elif codes is not None and kind == "multi_code":

@@ -15,6 +15,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from yiwang.metadata.documents import pointers
+from yiwang.metadata.documents.display import display_value
 from yiwang.platform.errors import ErrorDetail
 
 #: keyword -> suffix of the catalogue code
@@ -65,7 +66,7 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _type_names(expected: Any) -> str:
+def type_names(expected: Any) -> str:
     names = expected if isinstance(expected, list) else [expected]
     return "、".join(_TYPE_NAMES.get(str(n), str(n)) for n in names)
 
@@ -164,11 +165,11 @@ def _details_of(
         return [make(path, property=key)]
     params: dict[str, Any] = {"value": _short(error.instance)}
     if keyword == "type":
-        params["expected"] = _type_names(error.validator_value)
+        params["expected"] = type_names(error.validator_value)
     elif keyword == "enum":
         params["allowed"] = "、".join(_short(v, 20) for v in _listed(error.validator_value)[:20])
     elif keyword == "const":
-        params["expected"] = _short(error.validator_value)
+        params["expected"] = _short(display_value(None, error.validator_value))
     elif keyword in {"pattern", "format"}:
         params[keyword] = error.validator_value
     elif keyword in {

@@ -20,6 +20,9 @@ from yiwang.metadata.documents.hashing import json_copy
 
 SCHEMA_07: Final = "http://json-schema.org/draft-07/schema#"
 _ANNOTATIONS: Final = frozenset({"title", "description", "default"})
+#: bounds two parts may both set: together they mean the tighter one
+_LOWER: Final = frozenset({"minimum", "minLength", "minItems"})
+_UPPER: Final = frozenset({"maximum", "maxLength", "maxItems"})
 #: keywords that read the `properties` next to them
 _CLOSERS: Final = frozenset({"additionalProperties", "patternProperties", "unevaluatedProperties"})
 
@@ -85,6 +88,10 @@ def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
             continue
         elif key in _ANNOTATIONS:
             out[key] = value
+        elif key in _LOWER and _numbers(out[key], value):
+            out[key] = max(out[key], value)
+        elif key in _UPPER and _numbers(out[key], value):
+            out[key] = min(out[key], value)
         elif key in ("required", "allOf"):
             out[key] = [*out[key], *(v for v in value if v not in out[key])]
         elif key == "properties" and not (_CLOSERS & (a.keys() | b.keys())):
@@ -97,3 +104,7 @@ def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
         else:
             return {"allOf": [dict(a), dict(b)]}
     return out
+
+
+def _numbers(a: Any, b: Any) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import operator
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Final
 
@@ -60,14 +60,37 @@ def _comparable(left: Any, right: Any) -> bool:
     return isinstance(left, str) and isinstance(right, str)
 
 
-def compare_violations(
-    document: Document, record: Mapping[str, Any], pointer: str = ""
-) -> list[ErrorDetail]:
-    """Comparison rules the record breaks (a missing side is the schema's business)."""
-    errors: list[ErrorDetail] = []
+def compare_detail(
+    document: Document, key: str, rule: Mapping[str, Any], pointer: str = ""
+) -> ErrorDetail:
+    """The error a broken comparison rule gives: at its left field, naming both labels."""
     fields = document["fields"]
+    return ErrorDetail(
+        "metadata.record.rule_compare",
+        pointers.join(pointer, rule["left"]),
+        {
+            "rule": key,
+            "rule_label": rule["label"],
+            "left": fields[rule["left"]]["label"],
+            "right": fields[rule["right"]]["label"],
+            "op": SYMBOLS[rule["op"]],
+        },
+    )
+
+
+def compare_violations(
+    document: Document,
+    record: Mapping[str, Any],
+    pointer: str = "",
+    only: Collection[str] | None = None,
+) -> list[ErrorDetail]:
+    """Comparison rules the record breaks (a missing side is the schema's business).
+
+    `only` limits the check to some rules (those a form shows).
+    """
+    errors: list[ErrorDetail] = []
     for key, rule in document.get("rules", {}).items():
-        if rule["kind"] != "compare":
+        if rule["kind"] != "compare" or (only is not None and key not in only):
             continue
         left, right = record.get(rule["left"]), record.get(rule["right"])
         if left is None or right is None or not _comparable(left, right):
@@ -75,19 +98,7 @@ def compare_violations(
         if "when" in rule and not condition_holds(rule["when"], record):
             continue
         if not OPERATORS[rule["op"]](left, right):
-            errors.append(
-                ErrorDetail(
-                    "metadata.record.rule_compare",
-                    pointers.join(pointer, rule["left"]),
-                    {
-                        "rule": key,
-                        "rule_label": rule["label"],
-                        "left": fields[rule["left"]]["label"],
-                        "right": fields[rule["right"]]["label"],
-                        "op": SYMBOLS[rule["op"]],
-                    },
-                )
-            )
+            errors.append(compare_detail(document, key, rule, pointer))
     return errors
 
 

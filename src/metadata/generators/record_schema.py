@@ -14,25 +14,33 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import Any, Final
 
 from yiwang.metadata.documents.conditions import referenced_fields
-from yiwang.metadata.documents.field_types import value_schema
+from yiwang.metadata.documents.field_types import LIST_TYPES, value_schema
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.resolution.resolve import EffectiveModel
-from yiwang.platform.errors import NotFound
 
 SCHEMA_2020: Final = "https://json-schema.org/draft/2020-12/schema"
+#: names the condition rule a `then` part states; errors below it carry the rule's label
+RULE_ANNOTATION: Final = "x-yiwang-rule"
 
 
 def conditionals(document: Document | None) -> list[dict[str, Any]]:
-    """`if`/`then` pairs: fields required under a condition, and condition rules."""
+    """`if`/`then` pairs: fields required under a condition, and condition rules.
+
+    A list (table, attachments, several codes) required under a condition
+    needs at least one item: `[]` is no answer.
+    """
     if document is None:
         return []
     out: list[dict[str, Any]] = []
     for key, field in document["fields"].items():
         if "required_when" in field:
-            out.append({"if": field["required_when"], "then": {"required": [key]}})
-    for rule in document.get("rules", {}).values():
+            then: dict[str, Any] = {"required": [key]}
+            if field["type"] in LIST_TYPES:
+                then["properties"] = {key: {"minItems": max(1, field.get("min_items", 1))}}
+            out.append({"if": field["required_when"], "then": then})
+    for key, rule in document.get("rules", {}).items():
         if rule["kind"] == "condition":
-            out.append({"if": rule["if"], "then": rule["then"]})
+            out.append({"if": rule["if"], "then": {**rule["then"], RULE_ANNOTATION: key}})
     return out
 
 
@@ -77,21 +85,17 @@ def _names(condition: Mapping[str, Any]) -> set[str]:
     return names
 
 
-def closing_part(
-    document: Document, only: Collection[str] | None = None, *, titled: bool = False
-) -> dict[str, Any]:
+def closing_part(document: Document, only: Collection[str] | None = None) -> dict[str, Any]:
     """The tenant's complete code lists and table columns, for the closing part.
 
-    With `titled`, code values become `oneOf` of `const` + `title`, the way
-    form renderers show labels; verdicts are the same as with `enum`.
+    Code values are an `enum`, never `oneOf` of `const`s: react-jsonschema-form
+    takes the first `const` as a default and would choose for the citizen.
+    Labels travel in the UI descriptions.
     """
     code_lists: Mapping[str, Any] = document.get("code_lists", {})
 
     def allowed(code_list: str) -> dict[str, Any]:
-        values = code_lists[code_list]["values"]
-        if titled:
-            return {"oneOf": [{"const": v["code"], "title": v["label"]} for v in values]}
-        return {"enum": [v["code"] for v in values]}
+        return {"enum": [v["code"] for v in code_lists[code_list]["values"]]}
 
     def closed(field: Mapping[str, Any]) -> dict[str, Any] | None:
         if field["type"] == "code":
@@ -127,13 +131,11 @@ def _layers(
             yield f"layer_{tenant}", part
 
 
-def _compose(
+def compose_schema(
     effective: EffectiveModel,
     key: str,
     schema_id: str,
     only: Collection[str] | None,
-    *,
-    titled: bool,
 ) -> dict[str, Any]:
     document = effective.document(key)
     defs = dict(_layers(effective, key, only))
@@ -145,7 +147,7 @@ def _compose(
         "$defs": defs,
         "allOf": [{"$ref": f"#/$defs/{name}"} for name in defs],
     }
-    closing = closing_part(document, only, titled=titled)
+    closing = closing_part(document, only)
     if closing:
         schema["properties"] = closing
     schema["unevaluatedProperties"] = False
@@ -156,12 +158,11 @@ def record_schema(effective: EffectiveModel, key: str) -> dict[str, Any]:
     """The tenant's schema for records of item type (or business form) `key`."""
     return effective.memo(
         ("record_schema", key),
-        lambda: _compose(
+        lambda: compose_schema(
             effective,
             key,
             f"urn:yiwang:record:{effective.tenant}:{key}:{effective.content_hash[:16]}",
             None,
-            titled=False,
         ),
     )
 
@@ -170,21 +171,3 @@ def form_fields(document: Document, form_key: str) -> list[str]:
     """The fields a form shows, in order."""
     form = document["forms"][form_key]
     return [key for section in form["sections"] for key in section["fields"]]
-
-
-def form_schema(effective: EffectiveModel, key: str, form_key: str) -> dict[str, Any]:
-    """The schema of what one form submits: its fields only, code values titled."""
-    document = effective.document(key)
-    if form_key not in document.get("forms", {}):
-        raise NotFound("metadata.form.not_found", type=key, form=form_key)
-    only = form_fields(document, form_key)
-    return effective.memo(
-        ("form_schema", key, form_key),
-        lambda: _compose(
-            effective,
-            key,
-            f"urn:yiwang:form:{effective.tenant}:{key}:{form_key}:{effective.content_hash[:16]}",
-            only,
-            titled=True,
-        ),
-    )

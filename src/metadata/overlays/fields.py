@@ -3,7 +3,7 @@
 An inherited field may be relabelled, given help, a placeholder or a default,
 made required, given a narrower bound, a pattern or format where it had none,
 a narrower list of accepted file types, and new `x_` columns if it is a table.
-It may not be removed, retyped, un-required, loosened or stripped of `pii`.
+It may not be removed, retyped, un-required, loosened or stripped of `pii` or `internal`.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _patch_field(
         elif name == "required_when":
             # required when either the inherited or the new condition holds: only stricter
             field[name] = {"anyOf": [current, value]} if current else json_copy(value)
-        elif name == "pii":
+        elif name in ("pii", "internal"):
             if current and not value:
                 problems.add("metadata.overlay.weakens_privacy", here)
             else:

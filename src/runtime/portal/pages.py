@@ -1,17 +1,19 @@
-"""The citizen portal: each tenant's subsite pages, rendered on the server in Chinese."""
+"""The citizen portal: each tenant's subsite pages, rendered on the server in Chinese.
+
+A subsite's home shows only what the registry holds, so it is rendered once per
+registry version and served as bytes until the next."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
 
 from yiwang import __version__
 from yiwang.platform.conditional import REVALIDATE, etag_for, matches, not_modified
 from yiwang.tenants.directory import TenantDirectory
-from yiwang.tenants.queries import TenantQueries
 from yiwang.tenants.subsite import tenant_of
 from yiwang.tenants.tree import TenantTree
 
@@ -32,8 +34,7 @@ async def subsite_home(
     code: str,
     request: Request[Any, Any, Any],
     directory: TenantDirectory,
-    tenant_queries: TenantQueries,
-) -> Template | Response[bytes]:
+) -> Response[bytes]:
     """Everything on the page follows the registry version, and so does its ETag."""
     tenant = tenant_of(request.scope)
     if tenant is None or tenant.code != code:
@@ -42,14 +43,20 @@ async def subsite_home(
     if matches(request, etag):
         return not_modified(etag)
     tree = directory.tree
-    return Template(
-        "subsite_home.html",
-        context={
-            "tenant": tenant,
-            "level_name": LEVEL_NAMES.get(tenant.level, ""),
-            "ancestors": tree.ancestors(code),
-            "children": sorted(tree.children(code), key=lambda t: t.code),
-            "departments": await tenant_queries.departments(code),
-        },
+
+    def render() -> bytes:
+        template = request.app.template_engine.get_template("subsite_home.html")  # type: ignore[union-attr]
+        html: str = template.render(
+            tenant=tenant,
+            level_name=LEVEL_NAMES.get(tenant.level, ""),
+            ancestors=tree.ancestors(code),
+            children=sorted(tree.children(code), key=lambda t: t.code),
+            departments=directory.departments_of(code),
+        )
+        return html.encode()
+
+    return Response(
+        directory.memo(("subsite_home", code), render),
+        media_type=MediaType.HTML,
         headers={"etag": etag, "cache-control": REVALIDATE},
     )

@@ -61,7 +61,7 @@ async def test_public_citizen_forms_need_no_login(app: Any) -> None:
         resp = await client.get("/api/v1/t/620102/forms/food_business_license/apply")
         assert resp.status_code == 200, resp.text
         body = resp.json()
-        assert body["schema"]["unevaluatedProperties"] is False
+        assert body["schema"]["additionalProperties"] is False
         assert body["schema_draft07"]["$schema"] == "http://json-schema.org/draft-07/schema#"
         assert body["ui_schema"]["ui:order"][0] == "operator_name"
         assert body["uischema"]["type"] == "VerticalLayout"

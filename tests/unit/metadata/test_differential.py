@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft7Validator
 
 from yiwang.metadata.generators.draft07 import to_draft07
-from yiwang.metadata.generators.record_schema import form_schema, record_schema
+from yiwang.metadata.generators.form_schema import citizen_fields, form_schema
+from yiwang.metadata.generators.record_schema import compose_schema, record_schema
 from yiwang.metadata.generators.validation import (
     authoring_validator,
     fast_validator,
@@ -66,8 +67,13 @@ def _validators(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _agree(schema: dict[str, Any], document: dict[str, Any], examples: int) -> Counter[bool]:
-    validators = _validators(schema)
+def _agree(
+    schema: dict[str, Any],
+    document: dict[str, Any],
+    examples: int,
+    validators: dict[str, Any] | None = None,
+) -> Counter[bool]:
+    validators = validators or _validators(schema)
     verdicts: Counter[bool] = Counter()
 
     @settings(
@@ -103,11 +109,28 @@ def test_record_schema_verdicts_agree(
 def test_form_schema_verdicts_agree(
     effective: dict[str, EffectiveModel], tenant: str, key: str
 ) -> None:
+    """The flat form schema (both dialects, the one clients and server share) says
+    what the layered schema restricted to the form's fields says."""
     model = effective[tenant]
     document = model.document(key)
     verdicts: Counter[bool] = Counter()
     for form_key in document.get("forms", {}):
-        verdicts += _agree(form_schema(model, key, form_key), document, examples=20)
+        layered = compose_schema(model, key, "urn:test", citizen_fields(document, form_key))
+        flat = form_schema(model, key, form_key, "2020-12")
+        twin = form_schema(model, key, form_key, "draft-07")
+        validators = {
+            "python-2020-12": authoring_validator(layered).is_valid,
+            "rs-layered": fast_validator(layered).is_valid,
+            "python-flat": authoring_validator(flat).is_valid,
+            "rs-flat": fast_validator(flat).is_valid,
+            "python-draft-07": Draft7Validator(
+                twin, format_checker=Draft7Validator.FORMAT_CHECKER
+            ).is_valid,
+            "rs-draft-07": jsonschema_rs.Draft7Validator(
+                twin, validate_formats=True, offline=True
+            ).is_valid,
+        }
+        verdicts += _agree(flat, document, examples=20, validators=validators)
     assert verdicts[False] > 0 or not document.get("forms")
 
 

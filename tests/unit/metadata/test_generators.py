@@ -8,8 +8,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from yiwang.metadata.generators.form_schema import form_schema
 from yiwang.metadata.generators.openapi import openapi_components
-from yiwang.metadata.generators.record_schema import form_fields, form_schema
+from yiwang.metadata.generators.record_schema import form_fields
 from yiwang.metadata.generators.ui_schemas import jsonforms_ui_schema, rjsf_ui_schema
 from yiwang.metadata.resolution.resolve import EffectiveModel
 
@@ -17,12 +18,12 @@ from .conftest import PROVINCE
 
 
 def _form_properties(schema: dict[str, Any]) -> set[str]:
-    return {k for part in schema["$defs"].values() for k in part.get("properties", {})}
+    return set(schema["properties"])
 
 
 def test_rjsf_order_and_widgets_follow_the_form(effective: dict[str, EffectiveModel]) -> None:
     model = effective["620102"]
-    ui = rjsf_ui_schema(model, "food_business_license", "apply")
+    ui = rjsf_ui_schema(model, "food_business_license", "apply", "620102")
     document = model.document("food_business_license")
     assert ui["ui:order"] == form_fields(document, "apply")
     assert set(ui["ui:order"]) <= _form_properties(
@@ -31,7 +32,8 @@ def test_rjsf_order_and_widgets_follow_the_form(effective: dict[str, EffectiveMo
     assert ui["equipment"]["ui:widget"] == "textarea"
     assert ui["main_business"]["ui:widget"] == "checkboxes"
     assert ui["water_source"]["ui:widget"] == "radio"
-    assert ui["layout_plan"]["ui:options"]["yiwang:type"] == "attachment"
+    assert ui["layout_plan"]["ui:field"] == "yiwang-file"
+    assert ui["layout_plan"]["ui:options"]["yiwang"]["upload"] == "/api/v1/t/620102/attachments"
     sections = ui["ui:options"]["sections"]
     assert [s["key"] for s in sections] == [
         s["key"] for s in document["forms"]["apply"]["sections"]
@@ -39,14 +41,16 @@ def test_rjsf_order_and_widgets_follow_the_form(effective: dict[str, EffectiveMo
 
 
 def test_rjsf_tables_describe_their_rows(effective: dict[str, EffectiveModel]) -> None:
-    ui = rjsf_ui_schema(effective[PROVINCE], "subsistence_allowance", "apply")
+    ui = rjsf_ui_schema(effective[PROVINCE], "subsistence_allowance", "apply", PROVINCE)
     assert ui["members"]["items"]["ui:order"][0] == "member_name"
-    assert ui["members"]["items"]["monthly_income"]["ui:options"] == {"yiwang:type": "money"}
+    money = ui["members"]["items"]["monthly_income"]
+    assert money["ui:field"] == "yiwang-money"
+    assert money["ui:options"]["yiwang"]["unit"] == "元"
 
 
 def test_jsonforms_groups_controls_and_rules(effective: dict[str, EffectiveModel]) -> None:
     model = effective["620102"]
-    ui = jsonforms_ui_schema(model, "service_item", "compile")
+    ui = jsonforms_ui_schema(model, "service_item", "compile", "620102")
     assert ui["type"] == "VerticalLayout"
     groups = ui["elements"]
     assert [g["label"] for g in groups][:2] == ["基本信息", "实施主体"]
@@ -66,7 +70,7 @@ def test_jsonforms_conditional_section_becomes_a_show_rule() -> None:
     condition = {"properties": {"kind": {"const": "a"}}, "required": ["kind"]}
     doc["forms"]["apply"]["sections"][1]["visible_when"] = condition
     model = freeze("620000", (base_layer("620000", Model(documents={"permit": doc})),))
-    groups = jsonforms_ui_schema(model, "permit", "apply")["elements"]
+    groups = jsonforms_ui_schema(model, "permit", "apply", "620000")["elements"]
     assert "rule" not in groups[0]
     assert groups[1]["rule"] == {"effect": "SHOW", "condition": {"scope": "#", "schema": condition}}
 

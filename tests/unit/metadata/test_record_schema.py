@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from yiwang.metadata.generators.record_schema import form_schema, layer_schema, record_schema
+from yiwang.metadata.generators.form_schema import form_schema
+from yiwang.metadata.generators.record_schema import layer_schema, record_schema
 from yiwang.metadata.generators.validation import authoring_validator
 from yiwang.metadata.resolution.resolve import EffectiveModel
 
@@ -160,15 +162,20 @@ def test_layer_schema_is_none_when_nothing_changes(effective: dict[str, Effectiv
     assert part is not None and "additionalProperties" not in part
 
 
-def test_form_schema_holds_the_form_fields_with_titled_codes(
+def test_form_schema_is_flat_and_holds_the_form_fields_with_enum_codes(
     effective: dict[str, EffectiveModel],
 ) -> None:
+    """Flat: JSON Forms reads a control's type at `#/properties/<field>`; codes are an
+    `enum` (rjsf takes the first `const` of a `oneOf` as a default)."""
     schema = form_schema(effective["620102"], "application", "apply")
-    fields = {k for part in schema["$defs"].values() for k in part.get("properties", {})}
+    assert "$defs" not in schema and "$ref" not in json.dumps(schema)
+    fields = set(schema["properties"])
     assert "channel" not in fields and "applicant_name" in fields
-    one_of = schema["properties"]["applicant_type"]["oneOf"]
-    assert {"const": "1", "title": "自然人"} in one_of
-    assert schema["unevaluatedProperties"] is False
+    assert schema["properties"]["applicant_type"]["enum"] == ["1", "2", "9"]
+    assert "oneOf" not in json.dumps(schema)
+    assert schema["additionalProperties"] is False
+    for name, prop in schema["properties"].items():
+        assert "type" in prop, name
 
 
 def test_schemas_are_memoised_per_model(effective: dict[str, EffectiveModel]) -> None:

@@ -34,7 +34,7 @@ def test_errors_name_field_label_and_pointer(effective: dict[str, EffectiveModel
             "/promise_day",
         ): "“承诺办结时限（工作日）”的取值类型不对，应为整数。",
         ("metadata.record.enum", "/materials/0/material_form"): (
-            "“申请材料第1行的材料形式”的取值“9”不在可选范围内。"
+            "“申请材料第1行的材料形式”须从可选项中选择。"
         ),
         ("metadata.record.unknown_property", "/surprise"): "不认识的填写项“surprise”。",
     }

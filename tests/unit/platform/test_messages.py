@@ -17,6 +17,7 @@ from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
 from yiwang.runtime import certificates, lists, routes, spreadsheets
+from yiwang.runtime import forms as form_room
 from yiwang.runtime.certificates import errors as certificate_errors
 from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
@@ -41,6 +42,7 @@ OWNED_AREAS = {
     lists.messages: ("lists.",),
     spreadsheets.messages: ("spreadsheets.",),
     certificates.messages: ("certificates.",),
+    form_room.messages: ("forms.",),
 }
 
 

@@ -60,8 +60,20 @@ def test_declared_objects_and_actions_exist_in_the_catalogue() -> None:
     assert not unknown, "\n".join(unknown)
 
 
-def test_the_application_installs_the_policy_guard() -> None:
-    assert [type(g) for g in app().guards or []] == [PolicyGuard]
+def test_every_route_runs_the_policy_guard_first() -> None:
+    """The guard is the app's `before_request`; a layer with its own would replace it."""
+    application = app()
+    hook = application.before_request
+    assert getattr(hook, "__self__", None).__class__ is PolicyGuard
+    bypassing = [
+        f"{method} {route.path}"
+        for route in application.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        for method in handler.http_methods
+        if handler.resolve_before_request() != hook
+    ]
+    assert not bypassing, "\n".join(bypassing)
 
 
 def test_only_the_password_change_is_open_to_an_expired_password() -> None:
