@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.integration.http_app import Http
 from tests.integration.provinces import purge_shiyan  # noqa: F401  (a fixture)
+from tests.integration.server_process import server  # noqa: F401  (a fixture)
 from tests.integration.stack import Stack
 from yiwang.app import build_platform, create_app
 from yiwang.metadata.versions.model_cache import ModelCache
