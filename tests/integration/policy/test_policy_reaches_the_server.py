@@ -2,33 +2,33 @@
 
 The server runs in its own process (`yiwang serve`); each change is a real `yiwang`
 command in another. A staff member signed in to that server gains and loses a
-permission within a second through Redis, or within the policy poll when Redis is
-away: the server never goes on deciding with a policy the database has replaced.
+permission within a second: the server never goes on deciding with a policy the
+database has replaced. (Sessions live in Redis, so without it nobody is signed in
+to such a server; a worker without Redis still follows every change by polling,
+which the second test proves on the worker's policy itself.)
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 import httpx
 import psycopg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.integration.server_process import (
-    NO_REDIS,
-    WITHIN_POLL,
-    WITHIN_REDIS,
-    cli,
-    seen_within,
-)
+from tests.integration.server_process import NO_REDIS, WITHIN_POLL, WITHIN_REDIS, cli, seen_within
 from tests.integration.stack import Stack
 from tests.integration.staff import PASSWORD, fresh_ip, make_staff, totp_code
+from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
+from yiwang.policy.dependencies import build_policy
 
 COUNTY = "620102"
 ROLE = "county_operator"
-#: a county operator's read of the unpublished draft: `metadata:inspect`
-PROBE = f"/api/v1/t/{COUNTY}/metadata/draft"
+#: a county operator's read of the version history: `metadata:inspect`
+PROBE = f"/api/v1/t/{COUNTY}/metadata/versions"
 
 
 @pytest.fixture
@@ -53,21 +53,17 @@ async def signed_in(services: Stack, login: str, secret: str) -> dict[str, str]:
     return {"authorization": f"Bearer {signed.token}"}
 
 
-@pytest.mark.parametrize(
-    ("redis", "within"), [("up", WITHIN_REDIS), ("down", WITHIN_POLL)], ids=["redis", "no-redis"]
-)
 async def test_grant_deny_and_revoke_from_the_command_line_reach_the_server(
     migrated: Settings,
     services: Stack,
     server: Callable[[str], tuple[str, dict[str, str]]],
     cleanup: str,
     no_deny_left: None,
-    redis: str,
-    within: float,
 ) -> None:
     login = f"srv.{cleanup}"
     secret = await make_staff(services, login, COUNTY, [])
-    base, env = server(migrated.redis_url if redis == "up" else NO_REDIS)
+    base, env = server(migrated.redis_url)
+    within = WITHIN_REDIS
     headers = await signed_in(services, login, secret)
 
     def answer() -> int:
@@ -86,3 +82,26 @@ async def test_grant_deny_and_revoke_from_the_command_line_reach_the_server(
     cli(env, "policy", "deny", ROLE, "inspect", "metadata", "--tenant", COUNTY)
     timings["deny"] = seen_within(within, lambda: answer() == refused)
     assert max(timings.values()) <= within, timings
+
+
+async def test_a_worker_without_redis_follows_a_grant_by_polling(
+    migrated: Settings,
+    services: Stack,
+    sessions: async_sessionmaker[AsyncSession],
+    cleanup: str,
+) -> None:
+    login = f"poll.{cleanup}"
+    await make_staff(services, login, COUNTY, [])
+    alone = build_policy(migrated, sessions, Cache(NO_REDIS), poll_seconds=1.0)
+    await alone.sync.start()
+    try:
+        before = alone.sync.holder.version
+        await services.admin(
+            "grant", login=login, role=ROLE, tenant_code=COUNTY, subtree=False, granter=None
+        )
+        async with asyncio.timeout(WITHIN_POLL):
+            while alone.sync.holder.version <= before:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        assert alone.sync.holder.version > before
+    finally:
+        await alone.sync.stop()
