@@ -80,7 +80,8 @@ async def test_grant_deny_and_revoke_from_the_command_line_reach_the_server(
     cli(env, "roles", "grant", login, ROLE, "--tenant", COUNTY)
     seen_within(within, lambda: answer() == 200)
     cli(env, "policy", "deny", ROLE, "inspect", "metadata", "--tenant", COUNTY)
-    timings["deny"] = seen_within(within, lambda: answer() == refused)
+    # refused by a rule now, not unknown to the guard: the grant still reaches the county
+    timings["deny"] = seen_within(within, lambda: answer() == 403)
     assert max(timings.values()) <= within, timings
 
 
