@@ -14,6 +14,9 @@ MODEL_MODULES = (
     "yiwang.tenants.models",
     "yiwang.policy.models",
     "yiwang.metadata.versions.models",
+    "yiwang.runtime.attachments.models",
+    "yiwang.runtime.records.models",
+    "yiwang.runtime.cases.models",
 )
 
 

@@ -14,11 +14,13 @@ from importlib import resources
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.config.response_cache import ResponseCacheConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
+from litestar_saq import SAQPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from yiwang import __version__
@@ -41,9 +43,24 @@ from yiwang.policy.guards import unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.runtime import dependencies as runtime_di
+from yiwang.runtime.attachments import dependencies as attachments_di
+from yiwang.runtime.attachments.controllers import ROUTES as ATTACHMENT_ROUTES
+from yiwang.runtime.attachments.scanning import Scanner
+from yiwang.runtime.attachments.settings import AttachmentSettings
+from yiwang.runtime.cases import dependencies as cases_di
+from yiwang.runtime.cases.controllers import CONTROLLERS as CASE_CONTROLLERS
+from yiwang.runtime.certificates.authority import CertificateAuthority
+from yiwang.runtime.certificates.settings import CertificateSettings
 from yiwang.runtime.forms import pages as form_pages
 from yiwang.runtime.forms.controllers import FormOptionsController
+from yiwang.runtime.jobs import dependencies as jobs_di
+from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
+from yiwang.runtime.jobs.queue import JobQueue
+from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.portal import pages as portal
+from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
+from yiwang.runtime.response_cache.keys import response_cache_key
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
 from yiwang.tenants import dependencies as tenants_di
@@ -64,6 +81,10 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     CatalogueController,
     PolicyController,
     *METADATA_CONTROLLERS,
+    *ATTACHMENT_ROUTES,
+    *JOB_ROUTES,
+    *RECORD_CONTROLLERS,
+    *CASE_CONTROLLERS,
     *static_routers(),
 )
 
@@ -87,6 +108,12 @@ class Platform:
     policy: policy_di.PolicyServices
     identity: identity_di.IdentityServices
     metadata: metadata_di.MetadataServices
+    attachments: attachments_di.AttachmentServices
+    jobs: JobQueue
+    #: litestar-saq, which owns the SAQ queue (None when jobs run inline)
+    saq: SAQPlugin | None
+    runtime: runtime_di.RuntimeServices
+    cases: cases_di.CasesServices
 
     def dependencies(self) -> dict[str, Provide]:
         return {
@@ -97,10 +124,16 @@ class Platform:
             **identity_di.dependencies(self.identity),
             **policy_di.dependencies(self.policy, self.identity, self.directory),
             **metadata_di.dependencies(self.metadata),
+            **attachments_di.dependencies(self.attachments),
+            **jobs_di.dependencies(self.jobs),
+            **runtime_di.dependencies(self.runtime),
+            **cases_di.dependencies(self.cases),
         }
 
     @asynccontextmanager
-    async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
+    async def running(self) -> AsyncIterator[None]:
+        """Start what follows other workers (directory, policy, models); stop it all after.
+        The web server's lifespan and `yiwang worker` both run inside it."""
         if isinstance(self.storage, S3Storage):
             # When S3 is down, readiness reports it; the rest of the platform still serves.
             with suppress(Exception):
@@ -111,11 +144,18 @@ class Platform:
         try:
             yield
         finally:
+            await self.jobs.close()
+            await self.runtime.stop()
             await self.metadata.models.stop()
             await self.policy.sync.stop()
             await self.directory.stop()
             await self.cache.close()
             await self.engine.dispose()
+
+    @asynccontextmanager
+    async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        async with self.running():
+            yield
 
 
 def build_platform(
@@ -123,6 +163,9 @@ def build_platform(
     *,
     hashing: PasswordHashing | None = None,
     policy_poll_seconds: float = 1.0,
+    job_settings: JobSettings | None = None,
+    attachment_settings: AttachmentSettings | None = None,
+    scanner: Scanner | None = None,
 ) -> Platform:
     """Build every part in the one order the layers allow."""
     engine = create_engine(
@@ -140,23 +183,47 @@ def build_platform(
     identity = identity_di.build_identity(
         settings, cache, is_admin=policy.is_admin, hashing=hashing
     )
-    metadata = metadata_di.build_metadata(cache, directory)
+    checks = runtime_di.build_publish_checks(settings)
+    metadata = metadata_di.build_metadata(cache, directory, checks)
     tenants = tenants_di.TenantServices(
         directory,
         settings.templates_root,
-        onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root),),
+        onboarding_steps=(completes_onboarding(metadata.models, settings.templates_root, checks),),
+    )
+    storage = build_storage(settings)
+    background = jobs_di.build_background(
+        job_settings or JobSettings.from_env(settings),
+        attachment_settings or AttachmentSettings.from_env(settings),
+        sessions=sessions,
+        directory=directory,
+        storage=storage,
+        metadata=metadata,
+        scanner=scanner,
+    )
+    cases = cases_di.CasesServices(
+        models=metadata.models,
+        directory=directory,
+        holder=policy.sync,
+        storage=storage,
+        # refuses production without a signing key and a public verification address
+        authority=CertificateAuthority.from_settings(CertificateSettings.from_env(settings)),
     )
     return Platform(
         settings=settings,
         engine=engine,
         sessions=sessions,
         cache=cache,
-        storage=build_storage(settings),
+        storage=storage,
         directory=directory,
         tenants=tenants,
         policy=policy,
         identity=identity,
         metadata=metadata,
+        attachments=background.attachments,
+        jobs=background.queue,
+        saq=background.plugin,
+        runtime=runtime_di.build_runtime(directory, metadata.models, policy, checks),
+        cases=cases,
     )
 
 
@@ -176,9 +243,12 @@ def create_app(
         plugins=[
             EdgePlugin(settings),
             AuditPlugin(settings, platform.sessions, platform.storage),
+            *([platform.saq] if platform.saq is not None else []),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[platform.lifespan],
+        # Any handler that sets `cache=` is keyed by tenant and person, not by URL alone.
+        response_cache_config=ResponseCacheConfig(key_builder=response_cache_key),
         template_config=TemplateConfig(directory=page_templates(), engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="一网 Yiwang API",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import click
 
-from yiwang.metadata.commands import metadata_group, seed_cmd
+from yiwang.metadata.commands import RECORD_CHECKS, metadata_group, seed_cmd
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.metadata.versions.service import completes_onboarding
 from yiwang.platform import serving
@@ -18,6 +21,21 @@ from yiwang.platform.cli_support import (
 from yiwang.platform.commands import audit_group, db_group
 from yiwang.platform.settings import Settings
 from yiwang.policy.commands import COMMAND_GROUPS
+from yiwang.runtime.dependencies import PublishChecks, build_publish_checks
+from yiwang.runtime.jobs.definitions import DEFINITIONS
+from yiwang.runtime.jobs.errors import JobFailed, JobSettingsInvalid
+from yiwang.runtime.jobs.process import worker_process
+from yiwang.runtime.jobs.queue import SYSTEM_OWNER
+from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.jobs.worker import run_worker
+from yiwang.runtime.lists.settings import IndexSettings
+from yiwang.runtime.records.commands import (
+    build_indexes_now,
+    load_samples_now,
+    mark_leakproof,
+    records_group,
+)
+from yiwang.runtime.seeding.commands import bench_group
 from yiwang.tenants.commands import (
     ONBOARDING_STEPS,
     calendar_group,
@@ -28,9 +46,19 @@ from yiwang.tenants.onboarding.service import OnboardingStep
 from yiwang.tenants.onboarding.tenant_templates import load_template
 
 
+def _record_checks(env: CommandEnvironment) -> PublishChecks:
+    """As in the app: a publish counts the records it invalidates and wants list indexes
+    (built by `yiwang records build-indexes`; a command exits before a background build)."""
+    return PublishChecks(build_publish_checks(env.settings).seal, None)
+
+
 def _onboarding_steps(env: CommandEnvironment) -> tuple[OnboardingStep, ...]:
     """As in the app: onboarding a province publishes its base model in the same unit."""
-    return (completes_onboarding(ModelCache(env.cache), env.settings.templates_root),)
+    return (
+        completes_onboarding(
+            ModelCache(env.cache), env.settings.templates_root, _record_checks(env)
+        ),
+    )
 
 
 @click.group(cls=CommandGroup, help="一网（Yiwang）政务服务平台命令行")
@@ -38,6 +66,7 @@ def _onboarding_steps(env: CommandEnvironment) -> tuple[OnboardingStep, ...]:
 def main(ctx: click.Context) -> None:
     ctx.obj = Settings.from_env()
     ctx.meta[ONBOARDING_STEPS] = _onboarding_steps
+    ctx.meta[RECORD_CHECKS] = _record_checks
 
 
 @main.command("serve", help="启动 Web 服务（默认每个 CPU 核一个工作进程）")
@@ -65,6 +94,57 @@ def serve(
     )
 
 
+@main.command("worker", help="启动后台任务进程（SAQ 队列，Redis）；Ctrl-C 停止")
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    settings: Settings = ctx.obj
+    job_settings = JobSettings.from_env(settings)
+    if job_settings.mode == "inline":
+        raise JobSettingsInvalid("jobs.settings_invalid", detail="YIWANG_JOBS=inline")
+    # The worker is the queue's consumer whatever the web server's mode.
+    job_settings = replace(job_settings, mode="queue")
+
+    async def body() -> None:
+        async with worker_process(settings, job_settings) as background:
+            assert background.plugin is not None
+            await run_worker(background.plugin, job_settings)
+
+    run(body)
+
+
+@main.group("jobs", help="后台任务")
+def jobs_group() -> None:
+    pass
+
+
+@jobs_group.command(
+    "run", help="在本进程中立即运行一个后台任务（例如 sweep_attachments），输出结果"
+)
+@click.argument("name", type=click.Choice(sorted(DEFINITIONS)))
+@click.option("--kwargs", "raw_kwargs", default="{}", help="任务参数（JSON 对象）")
+@click.pass_context
+def jobs_run(ctx: click.Context, name: str, raw_kwargs: str) -> None:
+    settings: Settings = ctx.obj
+    try:
+        kwargs = json.loads(raw_kwargs)
+    except ValueError:
+        kwargs = None
+    if not isinstance(kwargs, dict):
+        raise click.UsageError("--kwargs")
+    job_settings = replace(JobSettings.from_env(settings), mode="inline")
+
+    async def body() -> dict[str, object]:
+        async with worker_process(settings, job_settings) as background:
+            status = await background.queue.run_inline(
+                DEFINITIONS[name], key=f"cli:{name}", owner=SYSTEM_OWNER, kwargs=kwargs
+            )
+        if status.state != "complete":
+            raise JobFailed("jobs.failed")
+        return {"job": name, "state": status.state, "result": status.result}
+
+    echo_json(run(body))
+
+
 @main.command(
     "bootstrap", help="首次启动：数据库为空时按默认模板导入地区，并发布基础模型和示例扩展"
 )
@@ -88,6 +168,20 @@ def bootstrap(ctx: click.Context) -> None:
     # Publishes the base model and the example overlays where nothing is published yet.
     ctx.invoke(seed_cmd)
 
+    admin_url = IndexSettings.from_env(settings).admin_url
+    if admin_url:  # the embedded database: this machine's superuser is at hand
+        echo_json({"leakproof": mark_leakproof(admin_url, settings)})
+
+    async def samples() -> dict[str, object]:
+        async with command_environment(settings) as env:
+            return {
+                "samples": await load_samples_now(env),
+                "indexes": len((await build_indexes_now(env))["built"]),
+            }
+
+    # The sample content as records, and the indexes of the list views (both idempotent).
+    echo_json(run(samples))
+
 
 for group in (
     db_group,
@@ -95,6 +189,8 @@ for group in (
     tenants_group,
     calendar_group,
     metadata_group,
+    records_group,
+    bench_group,
     *COMMAND_GROUPS,
 ):
     main.add_command(group)

@@ -18,6 +18,7 @@ from yiwang.platform import migrate
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.runtime.records.commands import mark_leakproof
 from yiwang.tenants.onboarding.service import Onboarding, OnboardResult
 
 import_all_models()
@@ -38,8 +39,10 @@ def admin_dsn() -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated(settings: Settings) -> Settings:
+def migrated(settings: Settings, admin_dsn: str) -> Settings:
     migrate.upgrade(settings)
+    # the superuser's one step after the migrations, as `yiwang bootstrap` does
+    mark_leakproof(admin_dsn, settings)
     return settings
 
 

@@ -38,8 +38,9 @@ from yiwang.metadata.documents.shapes import Model, Overlay
 from yiwang.metadata.resolution.resolve import add_layer, base_layer, check_layers, resolve
 from yiwang.metadata.versions.bundled import load_base_model, load_overlays
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import MetadataService, install_templates
+from yiwang.metadata.versions.service import MetadataService, RecordChecks, install_templates
 from yiwang.platform.cli_support import (
+    CommandEnvironment,
     command_environment,
     echo_errors,
     echo_json,
@@ -57,6 +58,15 @@ from yiwang.tenants.tree import TenantTree
 
 T = TypeVar("T")
 ServiceCall = Callable[[MetadataService], Awaitable[T]]
+#: `ctx.meta` key of the runtime's part of a publish, set by `yiwang.cli` (metadata
+#: never imports the runtime): a factory of `RecordChecks` for a command environment
+RECORD_CHECKS = "yiwang.record_checks"
+
+
+def _record_checks(env: CommandEnvironment) -> RecordChecks | None:
+    context = click.get_current_context(silent=True)
+    factory = context.meta.get(RECORD_CHECKS) if context else None
+    return factory(env) if factory else None
 
 
 def _with_service(settings: Settings, tenant: str, call: ServiceCall[T]) -> T:
@@ -69,7 +79,9 @@ def _with_service(settings: Settings, tenant: str, call: ServiceCall[T]) -> T:
         async with command_environment(settings) as env, env.unit() as uow:
             tree = await TenantTree.load(uow.session)
             await uow.use_scope(TenantScope.single(tree.node(tenant).id))
-            return await call(MetadataService(uow, tree, ModelCache(env.cache)))
+            return await call(
+                MetadataService(uow, tree, ModelCache(env.cache), _record_checks(env))
+            )
 
     return run(body)
 
@@ -290,7 +302,7 @@ def seed_cmd(ctx: click.Context) -> None:
         async with command_environment(settings) as env, env.unit() as uow:
             tree = await TenantTree.load(uow.session)
             results = await install_templates(
-                uow, tree, ModelCache(env.cache), settings.templates_root
+                uow, tree, ModelCache(env.cache), settings.templates_root, _record_checks(env)
             )
         return [
             {"tenant": r.tenant, "kind": r.kind, "number": r.number, "hash": r.content_hash}

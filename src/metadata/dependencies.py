@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from litestar.di import Provide
 
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import MetadataService
+from yiwang.metadata.versions.service import MetadataService, RecordChecks
 from yiwang.platform.cache import Cache
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.tenants.directory import TenantDirectory
@@ -18,13 +18,17 @@ class MetadataServices:
     #: the worker's effective models; started and stopped with the app
     models: ModelCache
     directory: TenantDirectory
+    #: the runtime's part of a publish (records a change would invalidate, list indexes)
+    records: RecordChecks | None = None
 
     def service(self, uow: UnitOfWork) -> MetadataService:
-        return MetadataService(uow, self.directory.tree, self.models)
+        return MetadataService(uow, self.directory.tree, self.models, self.records)
 
 
-def build_metadata(cache: Cache, directory: TenantDirectory) -> MetadataServices:
-    return MetadataServices(ModelCache(cache), directory)
+def build_metadata(
+    cache: Cache, directory: TenantDirectory, records: RecordChecks | None = None
+) -> MetadataServices:
+    return MetadataServices(ModelCache(cache), directory, records)
 
 
 def dependencies(services: MetadataServices) -> dict[str, Provide]:

@@ -42,6 +42,7 @@ ZH_CN: Final[dict[str, str]] = {
     "service.cache_unavailable": "缓存服务不可用。",
     "storage.object_not_found": "文件不存在：{key}",
     "storage.key_invalid": "文件键名不合法：{key}",
+    "storage.object_too_large": "文件超过允许的大小（{max_size} 字节），未保存。",
     "tenant.context_missing": "未设置租户上下文，拒绝访问租户数据。",
     "audit.chain_broken": "审计记录 {seq} 的哈希链断裂：{detail}",
     "audit.checkpoint_unreadable": "审计检查点无法读取（格式不正确）。",

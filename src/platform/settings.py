@@ -45,6 +45,19 @@ def _env_int(name: str, default: int) -> int:
         ) from None
 
 
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = _env(name, default)
+    if raw not in choices:
+        raise InvalidInput(
+            "settings.invalid",
+            pointer=f"/{name}",
+            name=name,
+            value=raw[:40],
+            detail="、".join(choices),
+        )
+    return raw
+
+
 def _env_bool(name: str, default: bool) -> bool:
     return _env(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
@@ -94,6 +107,8 @@ class Settings:
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
+    #: "auto", "path" (most S3-compatible servers on a private host) or "virtual"
+    s3_addressing_style: str = "auto"
     #: subsites live at <slug>.<base_domain>
     base_domain: str = "yiwang.localhost"
     templates_root: Path = field(default_factory=bundled_templates)
@@ -172,6 +187,9 @@ class Settings:
             s3_region=_env("S3_REGION", d.s3_region),
             s3_access_key_id=os.environ.get("S3_ACCESS_KEY_ID") or None,
             s3_secret_access_key=os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            s3_addressing_style=_env_choice(
+                "S3_ADDRESSING_STYLE", d.s3_addressing_style, ("auto", "path", "virtual")
+            ),
             base_domain=_env("YIWANG_BASE_DOMAIN", d.base_domain),
             templates_root=Path(_env("YIWANG_TEMPLATES", str(d.templates_root))),
             default_template=_env("YIWANG_DEFAULT_TEMPLATE", d.default_template),

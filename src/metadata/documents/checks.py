@@ -2,7 +2,8 @@
 
 They run after the meta-schema check passed, so shapes can be trusted here:
 references resolve (code lists, item types, fields named by forms, lists,
-conditions and rules), bounds are ordered, patterns compile in both engines,
+conditions and rules), bounds are ordered, attachment fields accept only file types
+the platform can verify by content, patterns compile in both engines,
 defaults are valid values, personal data is never published, promised time
 limits stay within statutory ones, and base keys never start with `x_`.
 """
@@ -21,6 +22,7 @@ from yiwang.metadata.documents import pointers
 from yiwang.metadata.documents.approvals import MODES
 from yiwang.metadata.documents.conditions import referenced_fields
 from yiwang.metadata.documents.field_types import (
+    ACCEPTABLE_FILE_TYPES,
     COMMON_PROPERTIES,
     LOWER_BOUNDS,
     RESERVED_KEYS,
@@ -159,6 +161,13 @@ def _field(
             )
     if "pattern" in field:
         yield from _pattern(field["pattern"], pointers.join(pointer, "pattern"))
+    for index, accepted in enumerate(field.get("accept", ())):
+        if accepted not in ACCEPTABLE_FILE_TYPES:
+            yield ErrorDetail(
+                "metadata.field.accept_unsupported",
+                pointers.join(pointer, "accept", index),
+                {"value": accepted, "allowed": "、".join(ACCEPTABLE_FILE_TYPES)},
+            )
     if "code_list" in field and field["code_list"] not in code_lists:
         yield ErrorDetail(
             "metadata.field.code_list_missing",
@@ -300,6 +309,10 @@ def _forms(document: Document, pointer: str) -> Iterator[ErrorDetail]:
                 if conditional and fields[key].get("required"):
                     yield ErrorDetail(
                         "metadata.form.required_in_conditional_section", at, {"field": key}
+                    )
+                if form["audience"] == "citizen" and fields[key].get("filled_by"):
+                    yield ErrorDetail(
+                        "metadata.form.platform_filled_on_citizen_form", at, {"field": key}
                     )
 
 

@@ -29,6 +29,7 @@ COMMON_PROPERTIES: Final = frozenset(
         "default",
         "public",
         "pii",
+        "filled_by",
         "internal",
     }
 )
@@ -53,6 +54,24 @@ TYPE_PROPERTIES: Final[Mapping[str, frozenset[str]]] = {
     "reference": frozenset({"ref_type", "indexed"}),
     "table": frozenset({"columns", "min_items", "max_items"}),
 }
+
+#: the file types an attachment field may accept: those the platform recognises by
+#: their content (the runtime's attachment verifier holds a signature for each), so a
+#: field can never admit a type whose files cannot be told from a disguised one
+#: (`text/html`, `image/svg+xml`, wildcards). A field without `accept` takes them all.
+ACCEPTABLE_FILE_TYPES: Final = (
+    "application/pdf",
+    "application/ofd",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/tiff",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/msword",
+    "application/vnd.ms-excel",
+)
 
 #: bounds an overlay may only tighten: lower bounds rise, upper bounds fall
 LOWER_BOUNDS: Final = ("min", "min_length", "min_items")

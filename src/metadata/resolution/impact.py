@@ -38,6 +38,13 @@ class ImpactPreview:
     conflicts: Mapping[str, list[ErrorDetail]] = field(default_factory=dict)
     blocked: Mapping[str, str] = field(default_factory=dict)
     invalid_records: Mapping[str, int] = field(default_factory=dict)
+    #: per tenant, the first records that would no longer validate: [{id, type, number}]
+    first_invalid: Mapping[str, list[dict[str, object]]] = field(default_factory=dict)
+    #: the layers each tenant would have (the publisher's and every one that still
+    #: resolves), for counting its records against the new model; not part of the answer
+    resolved: Mapping[str, tuple[Layer, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def ok(self) -> bool:
@@ -52,6 +59,7 @@ class ImpactPreview:
             },
             "blocked": dict(self.blocked),
             "invalid_records": dict(self.invalid_records),
+            "first_invalid": {t: list(rows) for t, rows in self.first_invalid.items()},
         }
 
 
@@ -74,6 +82,7 @@ def preview_impact(
     conflicts: dict[str, list[ErrorDetail]] = {}
     blocked: dict[str, str] = {}
     invalid: dict[str, int] = {}
+    resolved: dict[str, tuple[Layer, ...]] = {tenant: tuple(layers)}
     checked = 0
     stack: list[tuple[str, tuple[Layer, ...]]] = [(tenant, tuple(layers))]
     while stack:
@@ -94,6 +103,7 @@ def preview_impact(
                 count = count_invalid(freeze(child, child_layers))
                 if count:
                     invalid[child] = count
+            resolved[child] = child_layers
             stack.append((child, child_layers))
     return ImpactPreview(
         tenant=tenant,
@@ -101,6 +111,7 @@ def preview_impact(
         conflicts=conflicts,
         blocked=blocked,
         invalid_records=invalid,
+        resolved=resolved,
     )
 
 

@@ -173,6 +173,16 @@ class ModelCache:
 
     # --- effective models ---------------------------------------------------
 
+    def held(self, code: str) -> EffectiveModel | None:
+        """`code`'s model if serving it needs no database: the generation was checked within
+        the poll interval, and the chain and the model are in memory."""
+        if time.monotonic() - self._checked_at >= self.poll_seconds:
+            return None
+        chain = self._chains.get(code)
+        if chain is None:
+            return None
+        return self.models.get(code, tuple(ref.content_hash for ref in chain))
+
     async def effective(self, session: AsyncSession, tree: TenantTree, code: str) -> EffectiveModel:
         """`code`'s effective model, resolved once per set of published versions."""
         chain = await self.chain(session, tree, code)

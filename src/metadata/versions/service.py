@@ -11,10 +11,12 @@ the caller's unit of work. Once it commits, the new generation is announced
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.metadata.documents.base_model import parse_base_model
 from yiwang.metadata.documents.errors import MetadataInvalid
@@ -49,6 +51,35 @@ from yiwang.tenants.tree import TenantNode, TenantTree
 AUDIT_OBJECT = "metadata_version"
 #: the exchange format of `export` and `import`
 EXCHANGE_FORMAT = "yiwang-metadata/1"
+
+
+@dataclass(frozen=True)
+class InvalidRecords:
+    """A tenant's records a new effective model would refuse: how many, and the first."""
+
+    count: int
+    first: list[dict[str, Any]] = field(default_factory=list)
+
+
+class RecordChecks(Protocol):
+    """What the runtime adds to a publish; metadata never imports the runtime, so the
+    app passes it in (as onboarding receives `completes_onboarding`).
+
+    `count_invalid` re-validates `tenant`'s records against `after` (only the item
+    types and business forms that differ from `before`); `published` runs in the
+    publish's unit once the version is stored, with the new models of every tenant
+    it changed (the runtime records the list indexes they want).
+    """
+
+    async def count_invalid(
+        self,
+        uow: UnitOfWork,
+        tenant: TenantNode,
+        before: EffectiveModel | None,
+        after: EffectiveModel,
+    ) -> InvalidRecords: ...
+
+    async def published(self, uow: UnitOfWork, models: Sequence[EffectiveModel]) -> None: ...
 
 
 def checked(errors: list[ErrorDetail]) -> dict[str, Any]:
@@ -100,16 +131,33 @@ def version_summary(version: MetadataVersion) -> dict[str, Any]:
 class MetadataService:
     """Metadata of the tenants of one tree, in the caller's unit of work."""
 
-    def __init__(self, uow: UnitOfWork, tree: TenantTree, models: ModelCache) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        tree: TenantTree,
+        models: ModelCache,
+        records: RecordChecks | None = None,
+    ) -> None:
         self.uow = uow
-        self.session = uow.session
         self.tree = tree
         self.models = models
-        self.repo = MetadataRepository(uow.session)
+        self.records = records
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.uow.session
+
+    @property
+    def repo(self) -> MetadataRepository:
+        return MetadataRepository(self.uow.session)
 
     # --- reading --------------------------------------------------------------
 
     async def effective(self, code: str) -> EffectiveModel:
+        """Served from memory when it can be: a warm form costs no session."""
+        held = self.models.held(code)
+        if held is not None:
+            return held
         return await self.models.effective(self.session, self.tree, code)
 
     async def document(self, code: str, key: str) -> Document:
@@ -280,10 +328,36 @@ class MetadataService:
         }
 
     async def preview(self, code: str, content: Any) -> ImpactPreview:
-        """Which tenants below `code` `content` would break (nothing is written)."""
+        """Which tenants below `code` `content` would break, and which of their records
+        would no longer validate (nothing is written)."""
+        preview, _ = await self._preview(code, content)
+        return preview
+
+    async def _preview(self, code: str, content: Any) -> tuple[ImpactPreview, list[EffectiveModel]]:
         layers = await self.candidate_layers(code, content)
         overlays = await self._descendant_overlays(code)
-        return preview_impact(code, layers, self.tree.parents(), overlays)
+        preview = preview_impact(code, layers, self.tree.parents(), overlays)
+        if self.records is None:
+            return preview, []
+        models = [
+            freeze(tenant, tenant_layers) for tenant, tenant_layers in preview.resolved.items()
+        ]
+        counts: dict[str, int] = {}
+        first: dict[str, list[dict[str, Any]]] = {}
+        for model in models:
+            try:
+                before: EffectiveModel | None = await self.effective(model.tenant)
+            except NotFound:
+                before = None
+            if before is not None and before.content_hash == model.content_hash:
+                continue
+            found = await self.records.count_invalid(
+                self.uow, self.tree.node(model.tenant), before, model
+            )
+            if found.count:
+                counts[model.tenant] = found.count
+                first[model.tenant] = found.first
+        return replace(preview, invalid_records=counts, first_invalid=first), models
 
     async def preview_draft(self, code: str) -> ImpactPreview:
         return await self.preview(code, await self._required_draft(code))
@@ -308,7 +382,7 @@ class MetadataService:
         """Publish the draft (or `content`): checked, previewed, stored, audited."""
         node = self.tree.node(code)
         body = content if content is not None else await self._required_draft(code)
-        preview = await self.preview(code, body)
+        preview, models = await self._preview(code, body)
         self._refuse_conflicts(preview)
         digest = content_hash(body)
         current = await self.repo.current(node.id)
@@ -325,6 +399,8 @@ class MetadataService:
             note=note,
         )
         await self.repo.drop_draft(node.id)
+        if self.records is not None:
+            await self.records.published(self.uow, models)
         return await self._finish(node, version, "metadata.publish", preview)
 
     async def _based_on(self, code: str) -> list[dict[str, Any]]:
@@ -345,9 +421,11 @@ class MetadataService:
         )
         if current is None or previous is None:
             raise NotFound("metadata.rollback.nothing", tenant=code)
-        preview = await self.preview(code, previous.content)
+        preview, models = await self._preview(code, previous.content)
         self._refuse_conflicts(preview)
         await self.repo.roll_back(current, previous)
+        if self.records is not None:
+            await self.records.published(self.uow, models)
         return await self._finish(node, previous, "metadata.rollback", preview)
 
     async def _finish(
@@ -390,7 +468,11 @@ class MetadataService:
 
 
 async def install_templates(
-    uow: UnitOfWork, tree: TenantTree, models: ModelCache, templates_root: Path
+    uow: UnitOfWork,
+    tree: TenantTree,
+    models: ModelCache,
+    templates_root: Path,
+    records: RecordChecks | None = None,
 ) -> list[PublishResult]:
     """Publish the bundled base model and example overlays where nothing is published yet.
 
@@ -403,7 +485,7 @@ async def install_templates(
     `ModelCache` reads them: nothing of an uncommitted transaction may reach the
     shared caches. After commit, `models` announces the last generation.
     """
-    service = MetadataService(uow, tree, ModelCache(None, poll_seconds=0.0))
+    service = MetadataService(uow, tree, ModelCache(None, poll_seconds=0.0), records)
     results: list[PublishResult] = []
     bases: dict[str, dict[str, Any]] = {}
     steps: list[tuple[TenantNode, dict[str, Any]]] = []
@@ -431,13 +513,15 @@ async def install_templates(
 
 
 def completes_onboarding(
-    models: ModelCache, templates_root: Path
+    models: ModelCache, templates_root: Path, records: RecordChecks | None = None
 ) -> Callable[[UnitOfWork, Onboarded], Awaitable[None]]:
     """The onboarding step that publishes each new province's base model (and the example
     overlays of new regions) in the onboarding's own unit of work."""
 
     async def step(uow: UnitOfWork, done: Onboarded) -> None:
         if done.created:
-            await install_templates(uow, await TenantTree.load(uow.session), models, templates_root)
+            await install_templates(
+                uow, await TenantTree.load(uow.session), models, templates_root, records
+            )
 
     return step

@@ -1,8 +1,16 @@
-"""The failures of list views."""
+"""One error class per kind of list failure; codes live in `messages`."""
 
 from __future__ import annotations
 
-from yiwang.platform.errors import InvalidInput
+from yiwang.platform.errors import InvalidInput, NotFound
+
+
+class ListQueryInvalid(InvalidInput):
+    """A filter, sort, cursor or page size the view does not allow (every problem listed)."""
+
+
+class ViewUnknown(NotFound):
+    """The item type has no list view of that name."""
 
 
 class SearchQueryInvalid(InvalidInput):

@@ -1,4 +1,4 @@
-"""Messages of list views: search queries."""
+"""Messages of list views: views, filters, sorting, cursors, search, indexes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,21 @@ from typing import Final
 from yiwang.platform.messages import DEFAULT_LOCALE, register
 
 ZH_CN: Final[dict[str, str]] = {
+    "lists.invalid": "列表查询有误，共 {count} 处问题。",
+    "lists.view_unknown": "“{type_label}”没有名为“{view}”的列表视图。",
+    "lists.parameter_unknown": "不认识的查询参数“{name}”。",
+    "lists.parameter_repeated": "查询参数“{name}”只能出现一次。",
+    "lists.filter_not_allowed": "列表“{view_label}”不能按“{field}”筛选。",
+    "lists.filter_operator": "“{label}”不支持“{op}”筛选，可用：{allowed}。",
+    "lists.filter_value": "“{label}”的筛选值“{value}”无效，应为{expected}。",
+    "lists.filter_code_unknown": "“{label}”没有代码为“{value}”的选项。",
+    "lists.sort_not_allowed": "列表“{view_label}”不能按“{field}”排序，可排序：{allowed}。",
+    "lists.sort_repeated": "排序中“{field}”出现了不止一次。",
+    "lists.limit_invalid": "每页条数应为 1 至 {max} 之间的整数，实际为“{value}”。",
+    "lists.cursor_invalid": "翻页标记无效或已过期（筛选或排序已改变），请从第一页重新查询。",
+    "lists.search_unavailable": "本平台尚未启用全文检索，请改用筛选条件。",
+    "lists.search_too_long": "检索词最多 {max} 个字符。",
+    "lists.personal_invalid": "参数 personal 只能为 masked 或 full。",
     "lists.search.too_long": "搜索内容过长：最多 {limit} 个字，实际 {actual} 个字。",
     "lists.search.too_many_terms": "搜索词过多：最多 {limit} 个（以空格分隔），实际 {actual} 个。",
 }

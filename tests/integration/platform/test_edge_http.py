@@ -4,6 +4,7 @@ security review (issue 8, findings 5, 9, 11, 15) and fails if it succeeds again.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -17,6 +18,7 @@ from tests.integration.http_client import client_for
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.app import create_app
+from yiwang.platform.edge import media_types
 from yiwang.platform.edge.plugin import EdgePlugin, install_edge
 from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
 from yiwang.platform.settings import Settings
@@ -52,15 +54,20 @@ def _error(resp: Any) -> dict[str, Any]:
     return dict(body["error"])
 
 
-def _body_routes(app: Litestar) -> list[tuple[str, str]]:
-    """Every state-changing (method, path) of the app, path parameters filled in."""
+def _body_routes(app: Litestar, *, json: bool = True) -> list[tuple[str, str]]:
+    """Every state-changing (method, path) of the app that takes JSON (or, with
+    `json=False`, that takes none), path parameters filled in."""
     found = []
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
+            takes_json = any(media_types.is_json(m) for m in media_types.accepted(handler.opt))
+            if takes_json != json:
+                continue
             for method in getattr(handler, "http_methods", ()):
                 if method in ("POST", "PUT", "PATCH", "DELETE"):
                     path = re.sub(r"\{code:str\}", "620000", route.path)
                     path = re.sub(r"\{year:int\}", "2026", path)
+                    path = re.sub(r"\{[^}:]+:uuid\}", str(uuid.UUID(int=0)), path)
                     found.append((method, re.sub(r"\{[^}]+\}", "x", path)))
     return sorted(set(found))
 
@@ -81,6 +88,15 @@ async def test_json_ten_thousand_deep_is_a_422_on_every_body_route(
                 resp = await client.request(method, path, content=DEEP, headers=headers)
                 assert resp.status_code == 422, (method, path, resp.status_code, resp.text)
                 assert _error(resp)["code"] == "request.json_too_deep"
+
+    # a route that takes no JSON (the local upload form) refuses the body's type instead
+    others = _body_routes(app, json=False)
+    assert others
+    async with AsyncTestClient(app=app, base_url=OWN) as client:
+        for method, path in others:
+            resp = await client.request(method, path, content=DEEP, headers=JSON)
+            assert resp.status_code == 415, (method, path, resp.status_code, resp.text)
+            assert _error(resp)["code"] == "edge.media_type"
 
 
 @pytest.mark.parametrize(

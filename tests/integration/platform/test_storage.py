@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from yiwang.platform.errors import InvalidInput, NotFound, ServiceUnavailable
 from yiwang.platform.settings import Settings
-from yiwang.platform.storage import LocalStorage, ObjectStorage, S3Storage
+from yiwang.platform.storage import LocalStorage, ObjectStorage, ObjectTooLarge, S3Storage
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -83,3 +85,62 @@ async def test_local_failed_write_leaves_no_partial_file(tmp_path: Path) -> None
     with pytest.raises(ServiceUnavailable):
         await storage.put("t/blocker/inner.txt", b"data")
     assert sorted(p.name for p in root.rglob("*")) == ["blocker", "t"]
+
+
+async def test_head_stream_and_copy(storage: ObjectStorage) -> None:
+    data = bytes(range(256)) * 4096  # 1 MiB: several chunks
+    await storage.put("t/1/incoming/abc", data, "application/pdf")
+    head = await storage.head("t/1/incoming/abc")
+    assert head.size == len(data)
+    assert head.content_type == ("application/pdf" if isinstance(storage, S3Storage) else None)
+    await storage.copy("t/1/incoming/abc", "t/1/attachments/abc")
+    chunks = [c async for c in storage.stream("t/1/attachments/abc", chunk_size=100_000)]
+    assert b"".join(chunks) == data and len(chunks) == 11
+    with pytest.raises(NotFound):
+        await storage.head("t/1/nothing")
+    with pytest.raises(NotFound):
+        await storage.copy("t/1/nothing", "t/1/elsewhere")
+    with pytest.raises(NotFound):
+        [c async for c in storage.stream("t/1/nothing")]
+
+
+async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+async def test_put_stream_stores_whole_or_nothing(storage: ObjectStorage) -> None:
+    stored = await storage.put_stream("t/1/a.bin", _chunks(b"abc", b"def"), "image/png", max_size=6)
+    assert (stored.size, stored.sha256) == (6, hashlib.sha256(b"abcdef").hexdigest())
+    assert await storage.get("t/1/a.bin") == b"abcdef"
+    with pytest.raises(ObjectTooLarge) as info:
+        await storage.put_stream("t/1/b.bin", _chunks(b"abc", b"defg"), max_size=6)
+    assert info.value.code == "storage.object_too_large"
+    assert not await storage.exists("t/1/b.bin")
+
+
+async def test_signed_s3_forms_and_links(migrated: Settings) -> None:
+    storage = S3Storage(
+        f"signed-{uuid.uuid4().hex[:8]}",
+        endpoint_url=migrated.s3_endpoint_url,
+        access_key_id=migrated.s3_access_key_id,
+        secret_access_key=migrated.s3_secret_access_key,
+    )
+    await storage.ensure_bucket()
+    form = storage.presigned_post(
+        "t/1/incoming/x", content_type="image/png", size=3, expires_seconds=60
+    )
+    async with httpx.AsyncClient() as browser:
+        sent = await browser.post(
+            form.url, data=form.fields, files={"file": ("x", b"abc", "image/png")}
+        )
+        assert sent.status_code == 204
+        link = storage.presigned_get(
+            "t/1/incoming/x",
+            disposition='attachment; filename="x.png"',
+            content_type="image/png",
+            expires_seconds=60,
+        )
+        fetched = await browser.get(link)
+    assert fetched.content == b"abc"
+    assert fetched.headers["content-disposition"] == 'attachment; filename="x.png"'

@@ -59,6 +59,20 @@ def _with(path: list[str | int], value: Any) -> dict[str, Any]:
             ("metadata.field.pattern_invalid", "/fields/name/pattern"),
         ),
         (
+            ["fields", "scan"],
+            {
+                "type": "attachment",
+                "label": "扫描件",
+                "accept": ["application/pdf", "image/svg+xml"],
+            },
+            ("metadata.field.accept_unsupported", "/fields/scan/accept/1"),
+        ),
+        (
+            ["fields", "photos"],
+            {"type": "attachments", "label": "照片", "accept": ["image/*"]},
+            ("metadata.field.accept_unsupported", "/fields/photos/accept/0"),
+        ),
+        (
             ["fields", "kind", "code_list"],
             "missing",
             ("metadata.field.code_list_missing", "/fields/kind/code_list"),

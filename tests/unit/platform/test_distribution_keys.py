@@ -10,7 +10,8 @@ import_all_models()
 #: tables keyed by something else on purpose (see deploy/README.md): the registry,
 #: province-wide reference data, the single audit chain, one account for every
 #: subsite, Casbin's rules (whose domains name the tenants inside each rule), and
-#: the version counters that workers compare across all tenants
+#: the version counters that workers compare across all tenants, and the list indexes
+#: (of the one `records` table) the published models want
 NOT_TENANT_OWNED = {
     "tenants",
     "calendar_days",
@@ -20,6 +21,7 @@ NOT_TENANT_OWNED = {
     "policy_state",
     "metadata_state",
     "registry_state",
+    "record_indexes",
 }
 
 

@@ -16,10 +16,24 @@ from yiwang.platform import errors
 from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
-from yiwang.runtime import certificates, lists, routes, spreadsheets
+from yiwang.runtime import (
+    attachments,
+    cases,
+    certificates,
+    jobs,
+    lists,
+    records,
+    routes,
+    seeding,
+    spreadsheets,
+)
 from yiwang.runtime import forms as form_room
+from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors
+from yiwang.runtime.jobs import errors as job_errors
 from yiwang.runtime.lists import errors as lists_errors
+from yiwang.runtime.records import errors as record_errors
+from yiwang.runtime.seeding import errors as seeding_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
@@ -28,7 +42,17 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 ERROR_CLASSES = {
     name
-    for module in (errors, metadata_errors, certificate_errors, lists_errors, spreadsheets_errors)
+    for module in (
+        errors,
+        metadata_errors,
+        certificate_errors,
+        lists_errors,
+        spreadsheets_errors,
+        attachment_errors,
+        job_errors,
+        record_errors,
+        seeding_errors,
+    )
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
 } | {"ErrorDetail", "_fail", "_reject"}
@@ -42,7 +66,12 @@ OWNED_AREAS = {
     lists.messages: ("lists.",),
     spreadsheets.messages: ("spreadsheets.",),
     certificates.messages: ("certificates.",),
+    attachments.messages: ("attachments.",),
+    jobs.messages: ("jobs.",),
+    cases.messages: ("cases.",),
     form_room.messages: ("forms.",),
+    records.messages: ("records.",),
+    seeding.messages: ("seeding.",),
 }
 
 

@@ -1,0 +1,230 @@
+"""A 20-row page of a list view, filtered on an indexed field and sorted, from a large
+tenant (seeded with `yiwang bench seed`), and the same page across the tenant tree.
+
+Part 1, the query: the statement `ListService` compiles for the public list
+of service items (`view=public_index`, `filter.task_type=CODE`, sorted by
+`task_name`), run through SQLAlchemy and psycopg in a unit of work scoped to
+the tenant (RLS on), its client wall time; every round draws another code.
+Baseline in the same run and session: a 20-row primary-key page of the same
+table (`WHERE tenant_id = :t AND id > :x ORDER BY id LIMIT 21`). Then the
+same page with subtree scope from the province (every tenant below it).
+
+Part 2, over HTTP: wrk at 10 connections on the public route
+`GET /api/v1/t/CODE/records/service_item?...` (anonymous: guard, edge,
+compile, query, masking, JSON) against the hand-written baseline answering
+the bytes the platform answered, under the same `yiwang serve`.
+
+    eval "$(scripts/services.sh env test)"; uv run python bench/records_list.py --tenant 620100
+
+Warm: the table and indexes are in the cache after the first rounds (the
+first round of every method is dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
+
+from http_load import SUPPORT, Config, fetch, start_server, stop_server, wrk
+from records_create import admin_sql
+from sqlalchemy import text
+
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.platform.cache import Cache
+from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.settings import Settings
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.policy.identity.settings import IdentitySettings
+from yiwang.runtime.lists.compile import compile_page
+from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.records.privacy import PiiSeal
+from yiwang.runtime.records.service import RecordService
+from yiwang.tenants.tree import TenantTree
+
+TYPE = "service_item"
+VIEW = "public_index"
+PROVINCE = "620000"
+#: what an anonymous caller gets: no department restriction, first page, masked
+OPEN: dict[str, Any] = {
+    "restrict_to_department": False,
+    "department": None,
+    "after": None,
+    "reveal": False,
+}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def query_times(args: argparse.Namespace, codes: list[str]) -> dict[str, list[float]]:
+    settings = Settings.from_env()
+    engine = create_engine(settings.database_url, pool_size=2)
+    cache = Cache(settings.redis_url)
+    sessions = session_factory(engine)
+    seal = PiiSeal(IdentitySettings.from_env(settings).cipher())
+    models = ModelCache(cache)
+    times: dict[str, list[float]] = {"page": [], "baseline": [], "subtree": []}
+    rng = random.Random(5)
+    try:
+        async with unit_of_work(sessions, actor="bench") as uow:
+            tree = await TenantTree.load(uow.session)
+        node, province = tree.node(args.tenant), tree.node(PROVINCE)
+        async with unit_of_work(sessions, actor="bench") as uow:
+            await uow.use_scope(TenantScope.single(node.id))
+            model = await models.effective(uow.session, tree, node.code)
+            document = RecordService.item_document(model, TYPE)
+            lists = ListService(uow, tree, models, seal)
+            top = int(
+                await uow.session.scalar(
+                    text("SELECT max(id) FROM records WHERE tenant_id = :t"), {"t": node.id}
+                )
+                or 0
+            )
+            for n in range(args.queries + 1):
+                code = rng.choice(codes)
+                plan = lists.plan(document, VIEW, {"view": [VIEW], "filter.task_type": [code]})
+                compiled = compile_page(document, plan, tenant_ids=(node.id,), **OPEN)
+                started = time.perf_counter()
+                rows = await lists.repo.page(compiled)
+                page_ms = (time.perf_counter() - started) * 1000
+                assert len(rows) == plan.limit + 1, (code, len(rows))
+                started = time.perf_counter()
+                base = (
+                    await uow.session.execute(
+                        text(
+                            "SELECT tenant_id, id, data FROM records WHERE tenant_id = :t"
+                            " AND id > :x ORDER BY id LIMIT 21"
+                        ),
+                        {"t": node.id, "x": rng.randrange(max(1, top - 10_000))},
+                    )
+                ).all()
+                base_ms = (time.perf_counter() - started) * 1000
+                assert len(base) == 21
+                if n:  # the first round warms the caches
+                    times["page"].append(page_ms)
+                    times["baseline"].append(base_ms)
+            plan_rows = await uow.session.execute(
+                text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + compiled.sql), compiled.params
+            )
+            print("\n".join("    " + str(r[0]) for r in plan_rows))
+        async with unit_of_work(sessions, actor="bench") as uow:
+            ids = tree.subtree_ids(province.code)
+            await uow.use_scope(TenantScope.subtree(province.id, ids))
+            model = await models.effective(uow.session, tree, province.code)
+            document = RecordService.item_document(model, TYPE)
+            lists = ListService(uow, tree, models, seal)
+            for n in range(args.queries + 1):
+                code = rng.choice(codes)
+                plan = lists.plan(document, VIEW, {"view": [VIEW], "filter.task_type": [code]})
+                compiled = compile_page(document, plan, tenant_ids=ids, **OPEN)
+                started = time.perf_counter()
+                rows = await lists.repo.page(compiled)
+                elapsed = (time.perf_counter() - started) * 1000
+                assert len(rows) == plan.limit + 1
+                if n:
+                    times["subtree"].append(elapsed)
+    finally:
+        await cache.close()
+        await engine.dispose()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tenant", default="620100")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--no-http", action="store_true")
+    args = parser.parse_args()
+    counts = admin_sql(
+        "SELECT (SELECT count(*) FROM records r JOIN tenants t ON t.id = r.tenant_id"
+        f" WHERE t.code = '{args.tenant}') || ' ' || (SELECT count(*) FROM records)"
+    ).split()
+    codes = admin_sql(
+        "SELECT string_agg(c, ' ') FROM (SELECT DISTINCT data->>'task_type' AS c FROM records"
+        f" WHERE type_key = '{TYPE}' AND tenant_id = (SELECT id FROM tenants"
+        f" WHERE code = '{args.tenant}')) s"
+    ).split()
+    times = asyncio.run(query_times(args, codes))
+    print(
+        f"{args.tenant}: {int(counts[0]):,} records; all tenants: {int(counts[1]):,};"
+        f" {args.queries} queries per method, task_type drawn from {len(codes)} codes"
+    )
+    print("| query | p50 (ms) | p95 (ms) | p95 / baseline |")
+    print("| --- | --- | --- | --- |")
+    base95 = pct(times["baseline"], 0.95)
+    for key, label in (
+        ("page", f"list page, one tenant ({args.tenant})"),
+        ("subtree", f"list page, subtree scope from {PROVINCE}"),
+        ("baseline", "baseline: primary-key page, same table"),
+    ):
+        p50, p95 = statistics.median(times[key]), pct(times[key], 0.95)
+        print(f"| {label} | {p50:.2f} | {p95:.2f} | {p95 / base95:.1f} |")
+    if args.no_http:
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="records-list-"))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(SUPPORT), env.get("PYTHONPATH", "")])
+    config = Config("granian", args.workers)
+    query = f"view={VIEW}&filter.task_type={codes[0]}"
+    platform = start_server("platform", "yiwang.app:asgi", config, env, workdir / "p.log")
+    bare = None
+    try:
+        url = platform.url(f"/api/v1/t/{args.tenant}/records/{TYPE}?{query}")
+        page = fetch(url)
+        assert len(json.loads(page)["items"]) == 20
+        (workdir / "page.json").write_bytes(page)
+        env["YIWANG_BARE_PAGE"] = str(workdir / "page.json")
+        bare = start_server("bare", "records_baseline:create", config, env, workdir / "b.log")
+        results: dict[str, list[dict[str, float]]] = {"platform": [], "bare": []}
+        for side, target in (("platform", url), ("bare", bare.url("/bare/page"))):
+            wrk(target, argparse.Namespace(**{**vars(args)}), 3)  # warm, not counted
+            results[side] = []
+        for _ in range(args.rounds):
+            results["platform"].append(wrk(url, args, args.seconds))
+            results["bare"].append(wrk(bare.url("/bare/page"), args, args.seconds))
+    finally:
+        stop_server(platform)
+        if bare is not None:
+            stop_server(bare)
+
+    def rate(s: dict[str, Any]) -> float:
+        return float(s["requests"]) / (float(s["duration_us"]) / 1e6)
+
+    print(
+        f"\nHTTP, granian x{args.workers}, {args.connections} connections, {args.rounds} x "
+        f"{args.seconds} s, body {len(page):,} bytes"
+    )
+    print("| route | req/s | p50 (ms) | p95 (ms) |")
+    print("| --- | --- | --- | --- |")
+    rows = {}
+    for side, label in (("platform", "platform list page"), ("bare", "baseline (same bytes)")):
+        r = results[side]
+        rows[side] = statistics.median(rate(s) for s in r)
+        p50 = statistics.median(s["p50_us"] for s in r) / 1000
+        p95 = statistics.median(s["p95_us"] for s in r) / 1000
+        print(f"| {label} | {rows[side]:.0f} | {p50:.2f} | {p95:.2f} |")
+    print(f"| ratio platform / baseline (req/s) | {rows['platform'] / rows['bare']:.2f} | | |")
+
+
+if __name__ == "__main__":
+    main()

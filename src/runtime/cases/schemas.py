@@ -1,0 +1,115 @@
+"""The shapes at the edge of the cases room (msgspec)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+
+class Application(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A citizen's application, as the records room hands it over (or a client posts it).
+
+    `form` is the business form (业务表单) the service item names and `route` its
+    approval route; `data` is the snapshot of the form data the case is judged on.
+    `implementing_code` (实施编码) starts the case number; the tenant's code when absent.
+    """
+
+    service_item: str
+    form: str
+    route: str
+    data: dict[str, Any] = {}
+    record_id: int | None = None
+    implementing_department: str | None = None
+    implementing_code: str | None = None
+    #: the service item's 实施主体 (dept_name) and credit code (dept_code): the licence issuer
+    issuer_name: str | None = None
+    issuer_code: str | None = None
+    comment: str = ""
+    attachments: tuple[str, ...] = ()
+
+
+class OpenedCase(msgspec.Struct, frozen=True):
+    number: str
+    status: str
+    version: int
+
+
+class TimelineEntry(msgspec.Struct, frozen=True):
+    seq: int
+    kind: str
+    actor: str | None
+    at: datetime
+    step: str | None
+    task: str | None
+    comment: str
+    attachments: list[str]
+    data: dict[str, Any]
+
+
+class TaskView(msgspec.Struct, frozen=True):
+    task: str
+    step: str
+    role: str
+    department: str | None
+    assignee: str | None
+
+
+class CaseView(msgspec.Struct, frozen=True):
+    number: str
+    tenant: str
+    service_item: str
+    form: str
+    route: str
+    status: str
+    version: int
+    step: str | None
+    submitter: str
+    submitted_at: datetime
+    colour: str | None
+    statutory_due: date | None
+    promised_due: date | None
+    tasks: list[TaskView]
+    decision: dict[str, Any] | None
+    certificates: list[str]
+    timeline: list[TimelineEntry]
+
+
+class InboxItem(msgspec.Struct, frozen=True):
+    number: str
+    service_item: str
+    status: str
+    task: str
+    step: str
+    role: str
+    department: str | None
+    opened_at: datetime
+    due_on: date | None
+    #: the task's own colour by its step limit, or the case's when the step has none
+    colour: str | None
+    colour_label: str
+    case_promised_due: date | None
+
+
+class WithdrawRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: str = ""
+
+
+class ResubmitRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    comment: str = ""
+    attachments: tuple[str, ...] = ()
+    #: the corrected form data; the snapshot is replaced when given
+    data: dict[str, Any] | None = None
+
+
+class RevokeCertificateRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: str
+
+
+class Verification(msgspec.Struct, frozen=True):
+    identifier: str
+    verdict: str
+    valid: bool
+    message: str
+    detail: dict[str, Any]

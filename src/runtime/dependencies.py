@@ -1,0 +1,147 @@
+"""The runtime's services, built once per process and injected by type.
+
+Records and lists share the worker's effective models (metadata's
+`ModelCache`), the field cipher that seals personal data, and the policy
+holder that says who may see personal data in full. A publish reaches the
+runtime through `PublishChecks`, which the app hands to metadata (metadata
+never imports the runtime).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from litestar.di import Provide
+
+from yiwang.metadata.resolution.resolve import EffectiveModel
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import InvalidRecords
+from yiwang.platform.settings import Settings
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.dependencies import PolicyServices
+from yiwang.policy.guards import Access
+from yiwang.policy.identity.settings import IdentitySettings
+from yiwang.runtime.lists.builder import IndexBuilder
+from yiwang.runtime.lists.compile import SearchClause
+from yiwang.runtime.lists.indexes import wanted
+from yiwang.runtime.lists.repository import ListRepository
+from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.lists.settings import IndexSettings
+from yiwang.runtime.records import impact
+from yiwang.runtime.records.privacy import PiiSeal
+from yiwang.runtime.records.service import EffectiveIds, RecordService, Viewer
+from yiwang.tenants.directory import TenantDirectory
+from yiwang.tenants.tree import TenantNode
+
+#: the permission to see personal data of records in full (`tenant_templates/roles.yaml`)
+PII_OBJECT = "record_pii"
+PII_ACTION = "read"
+
+
+class PublishChecks:
+    """The runtime's part of a metadata publish: records it would invalidate, and the
+    list indexes the new models want (built after commit, or by the owner's command)."""
+
+    def __init__(self, seal: PiiSeal, builder: IndexBuilder | None) -> None:
+        self.seal = seal
+        self.builder = builder
+
+    async def count_invalid(
+        self,
+        uow: UnitOfWork,
+        tenant: TenantNode,
+        before: EffectiveModel | None,
+        after: EffectiveModel,
+    ) -> InvalidRecords:
+        return await impact.count_invalid(uow, self.seal, tenant, before, after)
+
+    async def published(self, uow: UnitOfWork, models: Sequence[EffectiveModel]) -> None:
+        added = await ListRepository(uow.session).want_indexes(wanted(models).values())
+        if added and self.builder is not None:
+            builder = self.builder
+
+            async def build() -> None:
+                builder.wake()
+
+            uow.after_commit(build)
+
+
+def build_seal(settings: Settings) -> PiiSeal:
+    return PiiSeal(IdentitySettings.from_env(settings).cipher())
+
+
+def build_publish_checks(settings: Settings, seal: PiiSeal | None = None) -> PublishChecks:
+    indexes = IndexSettings.from_env(settings)
+    builder = IndexBuilder(indexes.owner_url) if indexes.build_in_process else None
+    return PublishChecks(seal or build_seal(settings), builder)
+
+
+@dataclass(frozen=True)
+class RuntimeServices:
+    directory: TenantDirectory
+    models: ModelCache
+    seal: PiiSeal
+    effective_ids: EffectiveIds
+    policy: PolicyServices
+    checks: PublishChecks
+    #: Chinese full-text search, when the search module is plugged in
+    search: SearchClause | None = None
+
+    def records(self, uow: UnitOfWork) -> RecordService:
+        return RecordService(uow, self.directory.tree, self.models, self.seal, self.effective_ids)
+
+    def lists(self, uow: UnitOfWork) -> ListService:
+        return ListService(uow, self.directory.tree, self.models, self.seal, self.search)
+
+    def viewer(self, access: Access) -> Viewer:
+        """What the guard's decision lets the caller see of records."""
+        holder = self.policy.sync.holder
+        sees = holder.decide(
+            access.principal.subject, access.tenant.path, PII_OBJECT, PII_ACTION
+        ).allowed
+        return Viewer(
+            restricted=access.department_only,
+            department=access.principal.department,
+            sees_pii=sees,
+        )
+
+    async def stop(self) -> None:
+        if self.checks.builder is not None:
+            await self.checks.builder.stop()
+
+
+def build_runtime(
+    directory: TenantDirectory,
+    models: ModelCache,
+    policy: PolicyServices,
+    checks: PublishChecks,
+    *,
+    search: SearchClause | None = None,
+) -> RuntimeServices:
+    return RuntimeServices(
+        directory=directory,
+        models=models,
+        seal=checks.seal,
+        effective_ids=EffectiveIds(),
+        policy=policy,
+        checks=checks,
+        search=search,
+    )
+
+
+def dependencies(runtime: RuntimeServices) -> dict[str, Provide]:
+    async def records(uow: UnitOfWork) -> RecordService:
+        return runtime.records(uow)
+
+    async def lists(uow: UnitOfWork) -> ListService:
+        return runtime.lists(uow)
+
+    def viewer(access: Access) -> Viewer:
+        return runtime.viewer(access)
+
+    return {
+        "records": Provide(records),
+        "lists": Provide(lists),
+        "viewer": Provide(viewer, sync_to_thread=False),
+    }

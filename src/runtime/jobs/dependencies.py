@@ -1,0 +1,64 @@
+"""The jobs room's services, built once per process and injected by type.
+
+`build_background` wires the queue and the rooms whose work it runs, in the one
+order their references allow: the queue first (the rooms' services hold it), then
+the rooms' services, then the queue is bound to them (its runs use them). The web
+server (`app`) and the worker process (`process`) both call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.di import Provide
+from litestar_saq import SAQPlugin
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from yiwang.metadata.dependencies import MetadataServices
+from yiwang.platform.storage import ObjectStorage
+from yiwang.runtime.attachments.dependencies import AttachmentServices, build_attachments
+from yiwang.runtime.attachments.scanning import Scanner
+from yiwang.runtime.attachments.settings import AttachmentSettings
+from yiwang.runtime.jobs.adapters import AttachmentVerifications
+from yiwang.runtime.jobs.queue import JobQueue
+from yiwang.runtime.jobs.runs import JobServices
+from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.jobs.worker import queue_of, saq_plugin
+from yiwang.tenants.directory import TenantDirectory
+
+
+@dataclass(frozen=True)
+class Background:
+    queue: JobQueue
+    #: litestar-saq, which owns the SAQ queue (None when jobs run inline)
+    plugin: SAQPlugin | None
+    attachments: AttachmentServices
+    services: JobServices
+
+
+def build_background(
+    job_settings: JobSettings,
+    attachment_settings: AttachmentSettings,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    directory: TenantDirectory,
+    storage: ObjectStorage,
+    metadata: MetadataServices,
+    scanner: Scanner | None = None,
+) -> Background:
+    queue = JobQueue(job_settings, None)
+    plugin = saq_plugin(job_settings, lambda: queue.services)
+    queue.saq = queue_of(plugin, job_settings)
+    attachments = build_attachments(
+        attachment_settings, storage, metadata, AttachmentVerifications(queue), scanner=scanner
+    )
+    services = JobServices(sessions, directory, attachments, queue)
+    queue.bind(services)
+    return Background(queue, plugin, attachments, services)
+
+
+def dependencies(queue: JobQueue) -> dict[str, Provide]:
+    def jobs() -> JobQueue:
+        return queue
+
+    return {"jobs": Provide(jobs, sync_to_thread=False)}

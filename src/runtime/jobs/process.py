@@ -1,0 +1,54 @@
+"""A worker process's services: what `yiwang worker` and `yiwang jobs run` start.
+
+The same parts the web server builds for its jobs (`dependencies.build_background`),
+without the web server: the database, Redis, the tenant directory and the
+metadata models a definition may read, and the object store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from yiwang.metadata.dependencies import build_metadata
+from yiwang.platform.cache import Cache
+from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.settings import Settings
+from yiwang.platform.storage import S3Storage, build_storage
+from yiwang.runtime.attachments.settings import AttachmentSettings
+from yiwang.runtime.jobs.dependencies import Background, build_background
+from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.tenants.directory import TenantDirectory
+
+
+@asynccontextmanager
+async def worker_process(
+    settings: Settings, job_settings: JobSettings
+) -> AsyncIterator[Background]:
+    engine = create_engine(settings.database_url, pool_size=min(settings.database_pool_size, 5))
+    sessions = session_factory(engine)
+    cache = Cache(settings.redis_url)
+    directory = TenantDirectory(sessions, cache)
+    metadata = build_metadata(cache, directory)
+    storage = build_storage(settings)
+    background = build_background(
+        job_settings,
+        AttachmentSettings.from_env(settings),
+        sessions=sessions,
+        directory=directory,
+        storage=storage,
+        metadata=metadata,
+    )
+    if isinstance(storage, S3Storage):
+        with suppress(Exception):  # a store that is down fails the jobs that need it, later
+            await storage.ensure_bucket()
+    await directory.start()
+    await metadata.models.start()
+    try:
+        yield background
+    finally:
+        await background.queue.close()
+        await metadata.models.stop()
+        await directory.stop()
+        await cache.close()
+        await engine.dispose()

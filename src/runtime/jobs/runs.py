@@ -1,0 +1,79 @@
+"""What a job definition works with: the process's services, units of work acting as
+`system:<job>`, and a progress report a browser can follow.
+
+A definition should keep its transactions short: read what it needs in one
+unit, do the long work (reading an object, writing a spreadsheet) outside any
+transaction, and record the outcome in another unit.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import UnitOfWork, job, unit_of_work
+from yiwang.runtime.attachments.dependencies import AttachmentServices
+from yiwang.tenants.directory import TenantDirectory
+
+if TYPE_CHECKING:
+    from yiwang.runtime.jobs.queue import JobQueue
+
+#: progress is written to the queue at most this often (each write is a Redis SET)
+PROGRESS_INTERVAL: Final = 0.5
+
+
+@dataclass(frozen=True)
+class JobServices:
+    """Everything a definition may call, built once per process (web server or worker)."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    directory: TenantDirectory
+    attachments: AttachmentServices
+    queue: JobQueue
+
+
+class ProgressSink(ABC):
+    @abstractmethod
+    async def write(self, fraction: float, detail: dict[str, Any]) -> None: ...
+
+
+class JobRun:
+    """One run of one definition."""
+
+    def __init__(self, name: str, services: JobServices, sink: ProgressSink) -> None:
+        self.name = name
+        self.services = services
+        self.actor = job(name)
+        self._sink = sink
+        self._last = 0.0
+
+    def unit(self, scope: TenantScope | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
+        return unit_of_work(self.services.sessions, actor=self.actor, scope=scope)
+
+    def tenant_unit(self, tenant_id: int) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit acting as one tenant, as a county's own request would."""
+        return self.unit(TenantScope.single(tenant_id))
+
+    async def every_tenant_unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit that reads every tenant (a sweep); its writes still act as one tenant
+        at a time (`UnitOfWork.use_scope`), as row-level security demands."""
+        await self.services.directory.refresh()
+        tree = self.services.directory.tree
+        ids = sorted(tree.by_id)
+        return self.unit(TenantScope(ids[0], tuple(ids)) if ids else None)
+
+    async def progress(self, done: int, total: int | None = None, **detail: Any) -> None:
+        """Report `done` of `total` units of work (rows, bytes); throttled."""
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if not finished and now - self._last < PROGRESS_INTERVAL:
+            return
+        self._last = now
+        fraction = min(1.0, done / total) if total else 0.0
+        await self._sink.write(fraction, {"done": done, "total": total, **detail})

@@ -1,0 +1,45 @@
+"""The only SQL of lists that is not compiled: running a page, and the index requests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from yiwang.runtime.lists.compile import Compiled
+from yiwang.runtime.lists.indexes import IndexSpec
+
+
+class ListRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(self, compiled: Compiled) -> list[Mapping[str, Any]]:
+        result = await self.session.execute(text(compiled.sql), compiled.params)
+        return [dict(row) for row in result.mappings()]
+
+    async def want_indexes(self, specs: Iterable[IndexSpec]) -> int:
+        """Record the indexes the published models want; returns how many are new."""
+        rows = [
+            {"name": s.name, "type_key": s.type_key, "spec": json.dumps(s.as_json())} for s in specs
+        ]
+        if not rows:
+            return 0
+        result = await self.session.execute(
+            text(
+                "INSERT INTO record_indexes (name, type_key, spec)"
+                " SELECT name, type_key, CAST(spec AS jsonb)"
+                " FROM jsonb_to_recordset(CAST(:rows AS jsonb))"
+                " AS r(name text, type_key text, spec text)"
+                " ON CONFLICT (name) DO NOTHING"
+            ),
+            {"rows": json.dumps(rows)},
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def index_states(self) -> dict[str, str]:
+        rows = await self.session.execute(text("SELECT name, status FROM record_indexes"))
+        return {r.name: r.status for r in rows}

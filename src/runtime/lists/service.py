@@ -1,0 +1,158 @@
+"""One page of a list view, in the caller's unit of work and scope.
+
+The plan is checked against the view (`query`), compiled (`compile`) and run
+through the repository; rows come back with their personal data masked from
+the stored masked copy, or in full for a viewer with the permission who asks
+for it (`personal=full`), which is audited with the ids it showed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from yiwang.metadata.documents.shapes import Document
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.platform.errors import NotFound
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.runtime.lists import cursor
+from yiwang.runtime.lists.compile import SearchClause, compile_page, row_sort_values
+from yiwang.runtime.lists.query import Plan, plan_query
+from yiwang.runtime.lists.repository import ListRepository
+from yiwang.runtime.lists.views import View, view_of
+from yiwang.runtime.records import privacy
+from yiwang.runtime.records.errors import PersonalDataForbidden
+from yiwang.runtime.records.service import AUDIT_OBJECT, RecordService, Viewer
+from yiwang.tenants.tree import TenantTree
+
+
+@dataclass(frozen=True)
+class Page:
+    document: Document
+    view: View
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    limit: int
+    personal: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.document["key"],
+            "view": self.view.describe(self.document),
+            "items": self.items,
+            "next_cursor": self.next_cursor,
+            "limit": self.limit,
+            "personal": self.personal,
+        }
+
+
+class ListService:
+    """List views of the unit's acting tenant, or of every tenant its scope sees."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        tree: TenantTree,
+        models: ModelCache,
+        seal: privacy.PiiSeal,
+        search: SearchClause | None = None,
+    ) -> None:
+        self.uow = uow
+        self.tree = tree
+        self.models = models
+        self.seal = seal
+        self.search = search
+        self.repo = ListRepository(uow.session)
+
+    def plan(
+        self, document: Document, view_key: str | None, params: Mapping[str, Sequence[str]]
+    ) -> Plan:
+        view = view_of(document, view_key)
+        return plan_query(
+            document,
+            view,
+            params,
+            hash_pii=lambda key, value: self.seal.blind_index(document["key"], key, value),
+            searchable=self.search is not None,
+        )
+
+    async def page(
+        self,
+        type_key: str,
+        params: Mapping[str, Sequence[str]],
+        *,
+        viewer: Viewer,
+        subtree: bool = False,
+    ) -> Page:
+        """A page of `type_key`'s list; `subtree` reads every tenant the scope sees."""
+        scope = self.uow.scope
+        if scope is None:
+            raise NotFound("not_found")
+        node = self.tree.node_by_id(scope.acting_tenant_id)
+        model = await self.models.effective(self.uow.session, self.tree, node.code)
+        document = RecordService.item_document(model, type_key)
+        view_key = params.get("view", [None])[0] if "view" in params else None
+        plan = self.plan(document, view_key, params)
+        reveal = plan.personal
+        if reveal and not viewer.sees_pii:
+            raise PersonalDataForbidden("records.pii_forbidden", pointer="/personal")
+        after = cursor.decode(plan, plan.cursor) if plan.cursor is not None else None
+        tenant_ids = scope.visible_tenant_ids if subtree else (scope.acting_tenant_id,)
+        compiled = compile_page(
+            document,
+            plan,
+            tenant_ids=tenant_ids,
+            restrict_to_department=viewer.restricted,
+            department=viewer.department,
+            after=after,
+            reveal=reveal,
+            search=self.search,
+        )
+        rows = await self.repo.page(compiled)
+        more = len(rows) > plan.limit
+        rows = rows[: plan.limit]
+        items = [self._item(document, plan.view, row, reveal) for row in rows]
+        if reveal and rows:
+            await self.uow.audit(
+                action="record.pii_revealed",
+                object_type=AUDIT_OBJECT,
+                object_id=type_key,
+                tenant_id=scope.acting_tenant_id,
+                detail={
+                    "type": type_key,
+                    "view": plan.view.key,
+                    "ids": [int(r["id"]) for r in rows],
+                },
+            )
+        next_cursor = (
+            cursor.encode(plan, row_sort_values(rows[-1], compiled)) if more and rows else None
+        )
+        return Page(
+            document,
+            plan.view,
+            items,
+            next_cursor,
+            plan.limit,
+            "full" if reveal else "masked",
+        )
+
+    def _item(
+        self, document: Document, view: View, row: Mapping[str, Any], reveal: bool
+    ) -> dict[str, Any]:
+        data = row["data"]
+        if reveal and row.get("pii_sealed"):
+            part = self.seal.open(row["tenant_id"], document["key"], row["pii_sealed"])
+            data = privacy.merge(data, part.get("data"))
+        elif row.get("pii_masked"):
+            data = privacy.merge(data, row["pii_masked"].get("data"))
+        return {
+            "id": row["id"],
+            "tenant": self.tree.node_by_id(row["tenant_id"]).code,
+            "number": row["number"],
+            "status": row["status"],
+            "department": row["department"],
+            "version": row["version"],
+            "updated_at": row["updated_at"].isoformat(),
+            "values": {key: data.get(key) for key in view.columns},
+        }

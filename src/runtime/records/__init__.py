@@ -1,0 +1,10 @@
+"""Records of any item type: one table, validated against the tenant's effective model,
+with history, optimistic concurrency, idempotent creates, platform-filled fields,
+sealed and masked personal data, aggregate rules enforced under advisory locks,
+the bundled sample content and the impact counter for metadata publishes.
+
+Imports `yiwang.metadata`, `yiwang.policy` (the field cipher, the guard's access),
+`yiwang.tenants` and `yiwang.platform`; `yiwang.runtime.lists` builds on it.
+"""
+
+from yiwang.runtime.records import messages as _messages  # noqa: F401  (registers the catalogue)

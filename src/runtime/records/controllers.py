@@ -1,0 +1,262 @@
+"""Records API: a tenant's records of any item type, their history, and applications.
+
+    GET    /api/v1/t/{code}/records/{type}                 a page of a list view
+    POST   /api/v1/t/{code}/records/{type}                 create (Idempotency-Key)
+    GET    /api/v1/t/{code}/records/{type}/{id}            read (?personal=full, audited)
+    PUT    /api/v1/t/{code}/records/{type}/{id}            update (If-Match)
+    DELETE /api/v1/t/{code}/records/{type}/{id}            soft delete (If-Match)
+    POST   /api/v1/t/{code}/records/{type}/{id}/restore    undo a soft delete (If-Match)
+    GET    /api/v1/t/{code}/records/{type}/{id}/history    who changed what, when
+    GET    /api/v1/t/{code}/subtree/records/{type}         a page across the subtree
+    POST   /api/v1/t/{code}/services/{id}/applications     apply for a service item
+
+Handlers are thin: the guard decided the tenant, scope and department; the
+services do the work in the request's unit of work.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
+
+from yiwang.policy.guards import Access
+from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.records.errors import (
+    BodyInvalid,
+    IdempotencyKeyRequired,
+    PersonalDataForbidden,
+    VersionRequired,
+)
+from yiwang.runtime.records.service import Created, RecordService, RecordView, Viewer
+
+READ: Final = {"object": "record", "action": "read"}
+WRITE: Final = {"object": "record", "action": "write"}
+DELETE: Final = {"object": "record", "action": "delete"}
+#: a citizen's application is a case: citizens hold `case:write`, not `record:write`
+APPLY: Final = {"object": "case", "action": "write"}
+
+_BODY_KEYS: Final = frozenset({"data", "form"})
+_IF_MATCH = re.compile(r'^(?:W/)?"([1-9][0-9]{0,9})"$')
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+#: account kinds that apply online; staff apply at the window for someone
+_ONLINE_KINDS: Final = ("citizen", "legal")
+
+
+async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise BodyInvalid("records.body_invalid", pointer="", detail=str(exc)[:80]) from None
+    if not isinstance(value, dict):
+        raise BodyInvalid("records.body_invalid", pointer="", detail="顶层应为对象")
+    for key in value:
+        if key not in _BODY_KEYS:
+            raise BodyInvalid(
+                "records.body_invalid", pointer=f"/{str(key)[:64]}", detail="只能包含 data 和 form"
+            )
+    return value
+
+
+def _idempotency_key(request: Request[Any, Any, Any]) -> str:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        raise IdempotencyKeyRequired("records.idempotency_key_required")
+    if not _KEY.match(key):
+        raise BodyInvalid("records.idempotency_key_invalid", pointer="/headers/idempotency-key")
+    return key
+
+
+def _expected_version(request: Request[Any, Any, Any]) -> int:
+    header = request.headers.get("if-match")
+    if header is None:
+        raise VersionRequired("records.version_required")
+    found = _IF_MATCH.match(header.strip())
+    if found is None:
+        raise BodyInvalid("records.version_invalid", pointer="/headers/if-match", value=header[:20])
+    return int(found.group(1))
+
+
+def _personal(viewer: Viewer, personal: str) -> Viewer:
+    """The viewer a read runs as: personal data in full only when asked and allowed."""
+    if personal not in ("masked", "full"):
+        raise BodyInvalid("records.body_invalid", pointer="/personal", detail="masked 或 full")
+    if personal == "full" and not viewer.sees_pii:
+        raise PersonalDataForbidden("records.pii_forbidden", pointer="/personal")
+    return Viewer(viewer.restricted, viewer.department, sees_pii=personal == "full")
+
+
+def _record(view: RecordView, status_code: int = 200) -> Response[dict[str, Any]]:
+    return Response(view.as_dict(), status_code=status_code, headers={"etag": view.etag})
+
+
+def _created(created: Created) -> Response[dict[str, Any]]:
+    body = created.body
+    location = f"/api/v1/t/{body['tenant']}/records/{body['type']}/{created.id}"
+    headers = {"etag": created.etag, "location": location}
+    if created.replayed:
+        headers["idempotent-replayed"] = "true"
+    return Response(created.body, status_code=created.status_code, headers=headers)
+
+
+def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
+    query = request.query_params
+    return {key: list(query.getall(key)) for key in query}
+
+
+class RecordController(Controller):
+    """A tenant's records of one item type."""
+
+    path = "/api/v1/t/{code:str}/records/{type_key:str}"
+    tags = ["records"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
+
+    @get("/", opt=READ)
+    async def page(
+        self, lists: ListService, viewer: Viewer, request: Request[Any, Any, Any], type_key: str
+    ) -> dict[str, Any]:
+        """A page of a list view: `view`, `filter.FIELD[.OP]`, `sort`, `limit`, `cursor`."""
+        return (await lists.page(type_key, _params(request), viewer=viewer)).as_dict()
+
+    @post("/", opt=WRITE)
+    async def create(
+        self,
+        records: RecordService,
+        viewer: Viewer,
+        request: Request[Any, Any, Any],
+        type_key: str,
+    ) -> Response[dict[str, Any]]:
+        key = _idempotency_key(request)
+        body = await _body(request)
+        created = await records.create(
+            type_key,
+            body.get("data"),
+            form=body.get("form"),
+            idempotency_key=key,
+            viewer=Viewer(viewer.restricted, viewer.department),
+        )
+        return _created(created)
+
+    @get("/{record_id:int}", opt=READ)
+    async def read(
+        self,
+        records: RecordService,
+        viewer: Viewer,
+        type_key: str,
+        record_id: int,
+        personal: str = "masked",
+    ) -> Response[dict[str, Any]]:
+        view = await records.get(type_key, record_id, viewer=_personal(viewer, personal))
+        return _record(view)
+
+    @put("/{record_id:int}", opt=WRITE)
+    async def update(
+        self,
+        records: RecordService,
+        viewer: Viewer,
+        request: Request[Any, Any, Any],
+        type_key: str,
+        record_id: int,
+    ) -> Response[dict[str, Any]]:
+        expected = _expected_version(request)
+        body = await _body(request)
+        view = await records.update(
+            type_key,
+            record_id,
+            body.get("data", {}),
+            expected_version=expected,
+            form=body.get("form"),
+            viewer=Viewer(viewer.restricted, viewer.department),
+        )
+        return _record(view)
+
+    @delete("/{record_id:int}", opt=DELETE, status_code=200)
+    async def remove(
+        self,
+        records: RecordService,
+        viewer: Viewer,
+        request: Request[Any, Any, Any],
+        type_key: str,
+        record_id: int,
+    ) -> Response[dict[str, Any]]:
+        view = await records.delete(
+            type_key,
+            record_id,
+            expected_version=_expected_version(request),
+            viewer=Viewer(viewer.restricted, viewer.department),
+        )
+        return _record(view)
+
+    @post("/{record_id:int}/restore", opt=DELETE, status_code=200)
+    async def restore(
+        self,
+        records: RecordService,
+        viewer: Viewer,
+        request: Request[Any, Any, Any],
+        type_key: str,
+        record_id: int,
+    ) -> Response[dict[str, Any]]:
+        view = await records.restore(
+            type_key,
+            record_id,
+            expected_version=_expected_version(request),
+            viewer=Viewer(viewer.restricted, viewer.department),
+        )
+        return _record(view)
+
+    @get("/{record_id:int}/history", opt=READ)
+    async def history(
+        self, records: RecordService, viewer: Viewer, type_key: str, record_id: int
+    ) -> list[dict[str, Any]]:
+        entries = await records.history(
+            type_key, record_id, viewer=Viewer(viewer.restricted, viewer.department)
+        )
+        return [e.as_dict() for e in entries]
+
+
+class SubtreeRecordController(Controller):
+    """A list view across every tenant below `code` the caller may read."""
+
+    path = "/api/v1/t/{code:str}/subtree/records/{type_key:str}"
+    tags = ["records"]  # noqa: RUF012
+
+    @get("/", opt=READ)
+    async def page(
+        self, lists: ListService, viewer: Viewer, request: Request[Any, Any, Any], type_key: str
+    ) -> dict[str, Any]:
+        page = await lists.page(type_key, _params(request), viewer=viewer, subtree=True)
+        return page.as_dict()
+
+
+class ApplicationController(Controller):
+    """Applying for a service item: the route fixes the item, its business form and channel."""
+
+    path = "/api/v1/t/{code:str}/services/{service_item_id:int}/applications"
+    tags = ["records"]  # noqa: RUF012
+
+    @post("/", opt=APPLY)
+    async def apply(
+        self,
+        records: RecordService,
+        access: Access,
+        request: Request[Any, Any, Any],
+        service_item_id: int,
+    ) -> Response[dict[str, Any]]:
+        """`{"data": {applicant, contact, delivery...}, "form": {the business form}}`."""
+        key = _idempotency_key(request)
+        body = await _body(request)
+        online = access.principal.kind in _ONLINE_KINDS
+        created = await records.apply(
+            service_item_id,
+            body.get("data"),
+            form=body.get("form"),
+            channel="online" if online else "window",
+            idempotency_key=key,
+            online=online,
+        )
+        return _created(created)
+
+
+CONTROLLERS = (RecordController, SubtreeRecordController, ApplicationController)

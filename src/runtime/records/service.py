@@ -1,0 +1,889 @@
+"""Records of any item type, in the caller's unit of work: create, read, update, soft
+delete, restore, history, and a citizen's application through the service item it names.
+
+Every write is validated by the tenant's effective model (every error listed,
+unknown fields refused), checked against the item type's aggregate and unique
+rules under advisory locks, stored with its personal data sealed, written to
+the record's history and audited in the same transaction. A change names the
+version it was made from; a stale one changes nothing (409 `records.stale`).
+A create may carry an `Idempotency-Key`: the key is claimed first, so the same
+key and body get the first answer and the same key with another body is
+refused. Fields the platform fills (`filled_by: platform`) come from the
+caller (the route, the case engine), never from the client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from yiwang.metadata.documents.errors import FormInvalid
+from yiwang.metadata.documents.hashing import canonical_json
+from yiwang.metadata.documents.shapes import Document
+from yiwang.metadata.generators.validation import record_validator
+from yiwang.metadata.resolution.resolve import EffectiveModel
+from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.service import MetadataService
+from yiwang.platform.errors import ErrorDetail, NotFound
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.runtime.records import fields as platform_fields
+from yiwang.runtime.records import privacy, rules
+from yiwang.runtime.records.errors import (
+    BodyInvalid,
+    IdempotencyMismatch,
+    OtherDepartment,
+    PlatformFieldRefused,
+    RecordDeleted,
+    RecordNotFound,
+    RuleBroken,
+    ServiceClosed,
+    ServiceUnknown,
+    StaleVersion,
+    TypeUnknown,
+)
+from yiwang.runtime.records.expressions import kind_of
+from yiwang.runtime.records.repository import (
+    HistoryRow,
+    RecordRepository,
+    StoredRecord,
+    visible,
+)
+from yiwang.tenants.tree import TenantNode, TenantTree
+
+AUDIT_OBJECT: Final = "record"
+APPLICATION: Final = "application"
+SERVICE_ITEM: Final = "service_item"
+#: the `task_state` of a service item open for applications (在用)
+SERVICE_IN_USE: Final = "1"
+DEFAULT_STATUS: Final = "active"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the caller may see of records: all departments or one, personal data or not."""
+
+    #: department-only access: only records of `department` (none at all when it is None)
+    restricted: bool = False
+    department: str | None = None
+    sees_pii: bool = False
+
+    def admits(self, department: str | None) -> bool:
+        return not self.restricted or (department is not None and department == self.department)
+
+
+#: the platform itself (the case engine, commands, jobs): every department, nothing masked
+PLATFORM: Final = Viewer(sees_pii=True)
+#: the platform acting for someone who may not see personal data in full
+MASKED: Final = Viewer()
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A record as a caller sees it: fields in the document's order, personal data masked
+    unless the caller may see it in full."""
+
+    tenant: str
+    id: int
+    type: str
+    status: str
+    number: str | None
+    department: str | None
+    version: int
+    effective_id: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    deleted_at: datetime | None
+    deleted_by: str | None
+    data: dict[str, Any]
+    form_key: str | None
+    form: dict[str, Any] | None
+    #: "none" (the type has no personal data), "masked" or "full"
+    personal: str
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "tenant": self.tenant,
+            "type": self.type,
+            "number": self.number,
+            "status": self.status,
+            "department": self.department,
+            "version": self.version,
+            "effective_id": self.effective_id,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+            "updated_at": self.updated_at.isoformat(),
+            "updated_by": self.updated_by,
+            "deleted_at": self.deleted_at.isoformat() if self.deleted_at else None,
+            "deleted_by": self.deleted_by,
+            "data": self.data,
+            "form": {"key": self.form_key, "data": self.form} if self.form_key else None,
+            "personal": self.personal,
+        }
+
+
+@dataclass(frozen=True)
+class Created:
+    """The answer to a create: the record, and whether it is a replay of the first answer."""
+
+    body: dict[str, Any]
+    status_code: int = 201
+    replayed: bool = False
+
+    @property
+    def id(self) -> int:
+        return int(self.body["id"])
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.body["version"]}"'
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    version: int
+    action: str
+    actor: str
+    at: datetime
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "action": self.action,
+            "actor": self.actor,
+            "at": self.at.isoformat(),
+            "changes": self.changes,
+        }
+
+
+class EffectiveIds:
+    """The `metadata_effective` id of each (tenant, effective model), looked up once per
+    process and remembered only after the unit that found it has committed."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, str], int] = {}
+
+    async def of(
+        self, uow: UnitOfWork, tree: TenantTree, models: ModelCache, node: TenantNode
+    ) -> int:
+        model = await models.effective(uow.session, tree, node.code)
+        key = (node.id, model.content_hash)
+        found = self._known.get(key)
+        if found is not None:
+            return found
+        made = await MetadataService(uow, tree, models).effective_version_id(node.code)
+
+        async def remember() -> None:
+            self._known[key] = made
+
+        uow.after_commit(remember)
+        return made
+
+
+def request_hash(route: str, body: Any) -> str:
+    """What identifies a request for its idempotency key: the route and the canonical body."""
+    return hashlib.sha256(canonical_json({"route": route, "body": body})).hexdigest()
+
+
+def _prefixed(details: Sequence[ErrorDetail], prefix: str) -> list[ErrorDetail]:
+    return [ErrorDetail(d.code, prefix + (d.pointer or ""), d.params) for d in details]
+
+
+def _object(value: Any, part: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BodyInvalid("records.data_not_object", pointer=f"/{part}", part=part)
+    return value
+
+
+@dataclass(frozen=True)
+class GeneratedRecord:
+    """A generated record ready to store: its id, values, business form and department."""
+
+    id: int
+    data: Mapping[str, Any]
+    department: str | None = None
+    form_key: str | None = None
+    form: Mapping[str, Any] | None = None
+    created_at: str | None = None
+
+
+class RecordService:
+    """Records of the unit's acting tenant."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        tree: TenantTree,
+        models: ModelCache,
+        seal: privacy.PiiSeal,
+        effective_ids: EffectiveIds,
+    ) -> None:
+        self.uow = uow
+        self.tree = tree
+        self.models = models
+        self.seal = seal
+        self.effective_ids = effective_ids
+        self.repo = RecordRepository(uow.session)
+
+    # --- where and what -----------------------------------------------------------
+
+    @property
+    def tenant(self) -> TenantNode:
+        if self.uow.scope is None:
+            raise NotFound("not_found")
+        return self.tree.node_by_id(self.uow.scope.acting_tenant_id)
+
+    async def model(self) -> EffectiveModel:
+        return await self.models.effective(self.uow.session, self.tree, self.tenant.code)
+
+    @staticmethod
+    def item_document(model: EffectiveModel, type_key: str) -> Document:
+        """The item type's document; business forms are parts of applications, not records."""
+        document = model.documents.get(type_key)
+        if document is None or document.get("kind") != "item":
+            raise TypeUnknown("records.type_unknown", type=type_key[:64])
+        return document
+
+    async def _stored(self, type_key: str, record_id: int, viewer: Viewer) -> StoredRecord:
+        found = await self.repo.get(self.tenant.id, record_id)
+        if found is None or found.type_key != type_key or not viewer.admits(found.department):
+            raise RecordNotFound("records.not_found", id=record_id, type_label=type_key)
+        return found
+
+    # --- reading ------------------------------------------------------------------
+
+    async def get(self, type_key: str, record_id: int, *, viewer: Viewer = PLATFORM) -> RecordView:
+        """One record; personal data in full only for a viewer who may see it (audited)."""
+        model = await self.model()
+        document = self.item_document(model, type_key)
+        stored = await self._stored(type_key, record_id, viewer)
+        view = self.view(stored, document, model, reveal=viewer.sees_pii)
+        if view.personal == "full" and viewer is not PLATFORM:
+            await self.audit_reveal([stored])
+        return view
+
+    async def history(
+        self, type_key: str, record_id: int, *, viewer: Viewer = PLATFORM
+    ) -> list[HistoryEntry]:
+        model = await self.model()
+        self.item_document(model, type_key)
+        await self._stored(type_key, record_id, viewer)
+        rows: list[HistoryRow] = await self.repo.history(self.tenant.id, record_id)
+        return [HistoryEntry(r.id, r.version, r.action, r.actor, r.at, r.changes) for r in rows]
+
+    def view(
+        self,
+        stored: StoredRecord,
+        document: Document,
+        model: EffectiveModel,
+        *,
+        reveal: bool,
+    ) -> RecordView:
+        form_doc = model.documents.get(stored.form_key) if stored.form_key else None
+        data, form = stored.data, stored.form_data
+        personal = "none"
+        if stored.pii_sealed is not None:
+            part = (
+                self.seal.open(stored.tenant_id, stored.type_key, stored.pii_sealed)
+                if reveal
+                else (stored.pii_masked or {})
+            )
+            data = privacy.merge(data, part.get("data"))
+            if form is not None:
+                form = privacy.merge(form, part.get("form"))
+            personal = "full" if reveal else "masked"
+        return RecordView(
+            tenant=self.tree.node_by_id(stored.tenant_id).code,
+            id=stored.id,
+            type=stored.type_key,
+            status=stored.status,
+            number=stored.number,
+            department=stored.department,
+            version=stored.version,
+            effective_id=stored.effective_id,
+            created_at=stored.created_at,
+            created_by=stored.created_by,
+            updated_at=stored.updated_at,
+            updated_by=stored.updated_by,
+            deleted_at=stored.deleted_at,
+            deleted_by=stored.deleted_by,
+            data=platform_fields.ordered(document, data),
+            form_key=stored.form_key,
+            form=platform_fields.ordered(form_doc, form) if form_doc and form is not None else form,
+            personal=personal,
+        )
+
+    def values_of(self, stored: StoredRecord) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """A stored record's values in full (personal data unsealed), for the platform only."""
+        data, form = dict(stored.data), stored.form_data
+        if stored.pii_sealed is not None:
+            part = self.seal.open(stored.tenant_id, stored.type_key, stored.pii_sealed)
+            data = privacy.merge(data, part.get("data"))
+            if form is not None:
+                form = privacy.merge(form, part.get("form"))
+        return data, form
+
+    async def audit_reveal(self, stored: Sequence[StoredRecord]) -> None:
+        """Seeing personal data in full is on record: who, which records, when."""
+        if not stored:
+            return
+        first = stored[0]
+        await self.uow.audit(
+            action="record.pii_revealed",
+            object_type=AUDIT_OBJECT,
+            object_id=f"{first.type_key}/{first.id}" if len(stored) == 1 else first.type_key,
+            tenant_id=first.tenant_id,
+            detail={"type": first.type_key, "ids": [s.id for s in stored]},
+        )
+
+    # --- checking -----------------------------------------------------------------
+
+    def _client_values(self, document: Document, value: Any, part: str) -> dict[str, Any]:
+        values = _object(value, part)
+        refused = [
+            ErrorDetail(
+                "records.platform_filled",
+                f"/{part}/{key}",
+                {"label": document["fields"][key]["label"]},
+            )
+            for key in platform_fields.platform_filled(document)
+            if key in values
+        ]
+        if refused:
+            first = refused[0]
+            raise PlatformFieldRefused(
+                first.code, pointer=first.pointer, details=refused, **first.params
+            )
+        return dict(values)
+
+    def _check(
+        self,
+        model: EffectiveModel,
+        type_key: str,
+        values: Mapping[str, Any],
+        form_key: str | None,
+        form: Mapping[str, Any] | None,
+    ) -> None:
+        """Every problem of the record and of its business form, listed together."""
+        details: list[ErrorDetail] = []
+        validator = record_validator(model, type_key)
+        if not validator.is_valid(values):
+            details += _prefixed(validator.errors(values), "/data")
+        if form_key is not None:
+            form_validator = record_validator(model, form_key)
+            if not form_validator.is_valid(form or {}):
+                details += _prefixed(form_validator.errors(form or {}), "/form")
+        if details:
+            first = details[0]
+            raise FormInvalid(first.code, pointer=first.pointer, details=details, **first.params)
+
+    async def _enforce_rules(
+        self,
+        type_key: str,
+        document: Document,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any],
+        record_id: int | None,
+    ) -> None:
+        entered = rules.entered(document, before, after)
+        if not entered:
+            return
+        node = self.tenant
+        scopes = {g: self._rule_scope(node, type_key, g) for g in entered}
+        await self.repo.lock([g.lock_key(scopes[g][0], type_key) for g in entered])
+        broken: list[ErrorDetail] = []
+        for group in entered:
+            _, tenant_ids = scopes[group]
+            async with visible(self.uow.session, node.id, tenant_ids):
+                members = await self.repo.group(
+                    tenant_ids,
+                    type_key,
+                    self._typed(type_key, document, group.matches),
+                    exclude_id=record_id,
+                    with_data=group.where is not None,
+                )
+            count = rules.count_within(group, members)
+            if count + 1 > group.limit:
+                code = "records.rule_max" if group.kind == "aggregate" else "records.rule_unique"
+                broken.append(
+                    ErrorDetail(
+                        code,
+                        f"/rules/{group.rule}",
+                        {
+                            "rule": group.rule,
+                            "rule_label": group.label,
+                            "group": group.describe(document),
+                            "count": count,
+                            "limit": group.limit,
+                        },
+                    )
+                )
+        if broken:
+            raise RuleBroken("records.rule_broken", details=broken, count=len(broken))
+
+    def _typed(
+        self, type_key: str, document: Document, matches: Sequence[tuple[str, Any]]
+    ) -> list[tuple[str, str | None, Any]]:
+        """Each grouping value with the kind it is read as (personal data by blind index)."""
+        typed: list[tuple[str, str | None, Any]] = []
+        for key, value in matches:
+            kind = kind_of(document["fields"][key])
+            if kind == "pii" and value is not None:
+                value = self.seal.blind_index(type_key, key, value)
+            typed.append((key, kind, value))
+        return typed
+
+    def _rule_scope(
+        self, node: TenantNode, type_key: str, group: rules.Group
+    ) -> tuple[int, tuple[int, ...]]:
+        """Whose records a rule counts: the tenant's own, or its province's whole tree."""
+        if group.scope == "subtree":
+            root = self.tree.root_of(node.code)
+            return root.id, self.tree.subtree_ids(root.code)
+        return node.id, (node.id,)
+
+    def _department(
+        self, document: Document, values: Mapping[str, Any], given: str | None
+    ) -> str | None:
+        """The department field's value; for a type without one, what the caller gives."""
+        key = platform_fields.department_field(document)
+        if key is None:
+            return given
+        value = values.get(key)
+        return value if isinstance(value, str) else None
+
+    def _sealed(
+        self,
+        tenant_id: int,
+        type_key: str,
+        document: Document,
+        values: Mapping[str, Any],
+        form_doc: Document | None,
+        form: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The columns of a record's values: clear data, sealed and masked personal data."""
+        data = privacy.split(document, values)
+        form_split = (
+            privacy.split(form_doc, form) if form_doc is not None and form is not None else None
+        )
+        secret: dict[str, Any] = {}
+        masked: dict[str, Any] = {}
+        if data.secret:
+            secret["data"], masked["data"] = data.secret, data.masked
+        if form_split is not None and form_split.secret:
+            secret["form"], masked["form"] = form_split.secret, form_split.masked
+        index = {
+            key: self.seal.blind_index(type_key, key, value) for key, value in data.lookup.items()
+        }
+        return {
+            "data": data.plain,
+            "form_data": form_split.plain if form_split is not None else None,
+            "pii_sealed": self.seal.seal(tenant_id, type_key, secret) if secret else None,
+            "pii_masked": masked or None,
+            "pii_index": index or None,
+        }
+
+    # --- creating -----------------------------------------------------------------
+
+    async def create(
+        self,
+        type_key: str,
+        data: Any,
+        *,
+        form: Any = None,
+        form_key: str | None = None,
+        filled: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        route: str | None = None,
+        status: str = DEFAULT_STATUS,
+        number: str | None = None,
+        department: str | None = None,
+        viewer: Viewer = PLATFORM,
+    ) -> Created:
+        """Create a record of `type_key` in the acting tenant.
+
+        `data` (and `form`, the business form named by `form_key`) is what the
+        client sent; `filled` is what the platform fills itself. With an
+        `idempotency_key`, a repeat of the same request returns the first answer.
+        """
+        node, model = self.tenant, await self.model()
+        document = self.item_document(model, type_key)
+        values = self._client_values(document, data, "data")
+        form_values: dict[str, Any] | None = None
+        form_doc: Document | None = None
+        if form_key is not None:
+            form_doc = model.documents.get(form_key)
+            if form_doc is None or form_doc.get("kind") != "form":
+                raise ServiceClosed("records.form_unknown", form=form_key)
+            form_values = _object(form, "form")
+        elif form is not None:
+            raise BodyInvalid(
+                "records.form_unexpected", pointer="/form", type_label=document["label"]
+            )
+        expected = set(platform_fields.platform_filled(document))
+        given = dict(filled or {})
+        if not set(given) <= expected:
+            raise ValueError(f"not platform-filled fields of {type_key}: {set(given) - expected}")
+        required_filled = [k for k in expected if document["fields"][k].get("required")]
+        if required_filled and not given:
+            raise BodyInvalid(
+                "records.created_elsewhere", pointer="/data", type_label=document["label"]
+            )
+        values.update({k: v for k, v in given.items() if v is not None})
+        record_id, claimed = await self._claim(node, idempotency_key, route or type_key, data, form)
+        if isinstance(claimed, Created):
+            return claimed
+        self._check(model, type_key, values, form_key, form_values)
+        owner = self._department(document, values, department)
+        if not viewer.admits(owner):
+            raise OtherDepartment(
+                "records.other_department",
+                pointer="/data",
+                department=viewer.department or "",
+                given=owner or "",
+            )
+        await self._enforce_rules(type_key, document, None, values, None)
+        stored = await self.repo.insert(
+            {
+                "tenant_id": node.id,
+                "id": record_id,
+                "type_key": type_key,
+                "status": status,
+                "number": number or f"{node.code}-{record_id}",
+                "department": owner,
+                "form_key": form_key,
+                "effective_id": await self.effective_ids.of(self.uow, self.tree, self.models, node),
+                "actor": self.uow.actor,
+                **self._sealed(node.id, type_key, document, values, form_doc, form_values),
+            }
+        )
+        changes = _changes(document, {}, values, "/data")
+        if form_doc is not None and form_values is not None:
+            changes += _changes(form_doc, {}, form_values, "/form")
+        await self.repo.add_history(node.id, stored.id, 1, "create", self.uow.actor, changes)
+        body = self.view(stored, document, model, reveal=False).as_dict()
+        if idempotency_key is not None:
+            await self.repo.remember(node.id, self.uow.actor, idempotency_key, stored.id, 201, body)
+        await self.uow.audit(
+            action="record.create",
+            object_type=AUDIT_OBJECT,
+            object_id=f"{type_key}/{stored.id}",
+            tenant_id=node.id,
+            detail={"type": type_key, "version": 1, "fields": sorted(values)},
+        )
+        return Created(body)
+
+    async def store_generated(
+        self, type_key: str, items: Sequence[GeneratedRecord], *, validate: bool = False
+    ) -> int:
+        """Store generated records of `type_key` in bulk (`yiwang bench seed`).
+
+        The generator has validated each one against this tenant's model and
+        kept within its aggregate rules; personal data is sealed and masked as
+        in `create`. No history rows, no audit record per row (the command
+        audits the run), no idempotency answer.
+        """
+        node, model = self.tenant, await self.model()
+        document = self.item_document(model, type_key)
+        effective_id = await self.effective_ids.of(self.uow, self.tree, self.models, node)
+        rows = []
+        for item in items:
+            form_doc = model.documents.get(item.form_key) if item.form_key else None
+            if validate:
+                self._check(model, type_key, dict(item.data), item.form_key, item.form)
+            rows.append(
+                {
+                    "tenant_id": node.id,
+                    "id": item.id,
+                    "type_key": type_key,
+                    "status": DEFAULT_STATUS,
+                    "number": f"{node.code}-{item.id}",
+                    "department": item.department,
+                    "form_key": item.form_key,
+                    "effective_id": effective_id,
+                    "actor": self.uow.actor,
+                    "created_at": item.created_at,
+                    **self._sealed(node.id, type_key, document, item.data, form_doc, item.form),
+                }
+            )
+        return await self.repo.insert_many(rows)
+
+    async def _claim(
+        self, node: TenantNode, key: str | None, route: str, data: Any, form: Any
+    ) -> tuple[int, Created | None]:
+        """A fresh id, or the first answer when `key` was used before with the same body."""
+        if key is None:
+            return await self.repo.next_id(), None
+        digest = request_hash(route, {"data": data, "form": form})
+        record_id, won = await self.repo.claim(node.id, self.uow.actor, key, digest)
+        if won:
+            return record_id, None
+        answer = await self.repo.answer(node.id, self.uow.actor, key)
+        if answer is None or answer.request_hash != digest or answer.response is None:
+            raise IdempotencyMismatch(
+                "records.idempotency_mismatch", pointer="/headers/idempotency-key"
+            )
+        return record_id, Created(answer.response, answer.status_code or 201, replayed=True)
+
+    async def apply(
+        self,
+        service_item_id: int,
+        data: Any,
+        *,
+        form: Any,
+        channel: str,
+        idempotency_key: str | None,
+        online: bool,
+    ) -> Created:
+        """A citizen's (or a window clerk's) application for a service item of this tenant.
+
+        The service item, its implementation code, its business form and the
+        channel come from the route, never from the client; the application
+        belongs to the service item's department.
+        """
+        model = await self.model()
+        service_doc = self.item_document(model, SERVICE_ITEM)
+        found = await self.repo.get(self.tenant.id, service_item_id)
+        if found is None or found.type_key != SERVICE_ITEM or found.deleted_at is not None:
+            raise ServiceUnknown("records.service_unknown")
+        service, _ = self.values_of(found)
+        name = str(service.get("task_name") or service_item_id)
+        if service.get("task_state", SERVICE_IN_USE) != SERVICE_IN_USE:
+            raise ServiceClosed("records.service_unknown")
+        if online and service.get("is_online") is not True:
+            raise ServiceClosed("records.service_not_online", name=name)
+        business_form = service.get("business_form")
+        if not isinstance(business_form, str):
+            raise ServiceClosed(
+                "records.service_incomplete",
+                name=name,
+                detail=service_doc["fields"]["business_form"]["label"],
+            )
+        application = self.item_document(model, APPLICATION)
+        filled = {
+            "service_item": str(service_item_id),
+            "business_form": business_form,
+            "channel": channel,
+            "task_code": service.get("task_code"),
+        }
+        return await self.create(
+            APPLICATION,
+            data,
+            form=form,
+            form_key=business_form,
+            filled={k: v for k, v in filled.items() if k in application["fields"]},
+            idempotency_key=idempotency_key,
+            route=f"services/{service_item_id}/applications",
+            status="submitted",
+            department=found.department,
+        )
+
+    # --- changing -----------------------------------------------------------------
+
+    async def update(
+        self,
+        type_key: str,
+        record_id: int,
+        data: Any,
+        *,
+        expected_version: int,
+        form: Any = None,
+        filled: Mapping[str, Any] | None = None,
+        status: str | None = None,
+        viewer: Viewer = PLATFORM,
+    ) -> RecordView:
+        """Replace what the client may change of a record made at `expected_version`.
+
+        `data=None` keeps the values (a status change by the platform); fields the
+        platform fills keep their values unless `filled` gives new ones.
+        """
+        node, model = self.tenant, await self.model()
+        document = self.item_document(model, type_key)
+        stored = await self._stored(type_key, record_id, viewer)
+        self._fresh(stored, expected_version)
+        old, old_form = self.values_of(stored)
+        if data is None:
+            values = dict(old)
+        else:
+            values = self._client_values(document, data, "data")
+            for key in platform_fields.platform_filled(document):
+                if key in old:
+                    values[key] = old[key]
+        for key, value in (filled or {}).items():
+            if key not in platform_fields.platform_filled(document):
+                raise ValueError(f"{key} is not a platform-filled field of {type_key}")
+            values[key] = value
+        form_doc = model.documents.get(stored.form_key) if stored.form_key else None
+        if form is not None and form_doc is None:
+            raise BodyInvalid(
+                "records.form_unexpected", pointer="/form", type_label=document["label"]
+            )
+        form_values = _object(form, "form") if form is not None else old_form
+        self._check(model, type_key, values, stored.form_key, form_values)
+        owner = self._department(document, values, stored.department)
+        if not viewer.admits(owner):
+            raise OtherDepartment(
+                "records.other_department",
+                pointer="/data",
+                department=viewer.department or "",
+                given=owner or "",
+            )
+        changes = _changes(document, old, values, "/data")
+        if form_doc is not None:
+            changes += _changes(form_doc, old_form or {}, form_values or {}, "/form")
+        new_status = status if status is not None else stored.status
+        if not changes and new_status == stored.status:
+            return self.view(stored, document, model, reveal=False)
+        if new_status != stored.status:
+            changes.append({"field": "status", "from": stored.status, "to": new_status})
+        await self._enforce_rules(type_key, document, old, values, record_id)
+        updated = await self.repo.replace(
+            node.id,
+            record_id,
+            expected_version,
+            {
+                "status": new_status,
+                "department": owner,
+                "form_key": stored.form_key,
+                "effective_id": await self.effective_ids.of(self.uow, self.tree, self.models, node),
+                "actor": self.uow.actor,
+                **self._sealed(node.id, type_key, document, values, form_doc, form_values),
+            },
+        )
+        if updated is None:
+            await self._raise_stale(record_id, expected_version)
+        assert updated is not None
+        await self.repo.add_history(
+            node.id, record_id, updated.version, "update", self.uow.actor, changes
+        )
+        await self.uow.audit(
+            action="record.update",
+            object_type=AUDIT_OBJECT,
+            object_id=f"{type_key}/{record_id}",
+            tenant_id=node.id,
+            detail={
+                "type": type_key,
+                "version": updated.version,
+                "fields": [c["field"] for c in changes],
+            },
+        )
+        return self.view(updated, document, model, reveal=False)
+
+    async def delete(
+        self, type_key: str, record_id: int, *, expected_version: int, viewer: Viewer = PLATFORM
+    ) -> RecordView:
+        """Soft-delete: the record leaves every list but stays, with its history."""
+        return await self._mark(type_key, record_id, expected_version, viewer, deleted=True)
+
+    async def restore(
+        self, type_key: str, record_id: int, *, expected_version: int, viewer: Viewer = PLATFORM
+    ) -> RecordView:
+        """Undo a soft delete, if the item type's rules still admit the record."""
+        return await self._mark(type_key, record_id, expected_version, viewer, deleted=False)
+
+    async def _mark(
+        self, type_key: str, record_id: int, expected_version: int, viewer: Viewer, *, deleted: bool
+    ) -> RecordView:
+        node, model = self.tenant, await self.model()
+        document = self.item_document(model, type_key)
+        stored = await self._stored(type_key, record_id, viewer)
+        if deleted:
+            self._fresh(stored, expected_version)
+        else:
+            if stored.deleted_at is None:
+                raise RecordDeleted("records.not_deleted")
+            if stored.version != expected_version:
+                raise StaleVersion("records.stale", current=stored.version, given=expected_version)
+            await self._enforce_rules(
+                type_key, document, None, self.values_of(stored)[0], record_id
+            )
+        marked = await self.repo.mark_deleted(
+            node.id, record_id, expected_version, self.uow.actor, deleted=deleted
+        )
+        if marked is None:
+            await self._raise_stale(record_id, expected_version)
+        assert marked is not None
+        action = "delete" if deleted else "restore"
+        await self.repo.add_history(node.id, record_id, marked.version, action, self.uow.actor, [])
+        await self.uow.audit(
+            action=f"record.{action}",
+            object_type=AUDIT_OBJECT,
+            object_id=f"{type_key}/{record_id}",
+            tenant_id=node.id,
+            detail={"type": type_key, "version": marked.version},
+        )
+        return self.view(marked, document, model, reveal=False)
+
+    @staticmethod
+    def _fresh(stored: StoredRecord, expected_version: int) -> None:
+        if stored.deleted_at is not None:
+            raise RecordDeleted("records.deleted")
+        if stored.version != expected_version:
+            raise StaleVersion("records.stale", current=stored.version, given=expected_version)
+
+    async def _raise_stale(self, record_id: int, expected_version: int) -> None:
+        """Someone wrote between our read and our write: say what the record is at now."""
+        current = await self.repo.get(self.tenant.id, record_id)
+        if current is not None and current.deleted_at is not None:
+            raise RecordDeleted("records.deleted")
+        raise StaleVersion(
+            "records.stale",
+            current=current.version if current else expected_version,
+            given=expected_version,
+        )
+
+
+def _shown(document: Document, key: str, value: Any) -> Any:
+    definition = document["fields"].get(key)
+    if definition is None or value is None:
+        return value
+    if definition.get("pii"):
+        return privacy.mask_value(definition, key, value)
+    columns = [c for c, d in definition.get("columns", {}).items() if d.get("pii")]
+    if columns and isinstance(value, list):
+        return [
+            {
+                c: privacy.mask_value(definition["columns"][c], c, v) if c in columns else v
+                for c, v in row.items()
+            }
+            if isinstance(row, dict)
+            else row
+            for row in value
+        ]
+    return value
+
+
+def _changes(
+    document: Document, before: Mapping[str, Any], after: Mapping[str, Any], prefix: str
+) -> list[dict[str, Any]]:
+    """Which fields changed from what to what, in the document's order; personal data masked."""
+    keys = [k for k in document["fields"] if k in before or k in after]
+    keys += [k for k in (*before, *after) if k not in document["fields"] and k not in keys]
+    out: list[dict[str, Any]] = []
+    for key in dict.fromkeys(keys):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        entry: dict[str, Any] = {
+            "field": f"{prefix}/{key}",
+            "from": _shown(document, key, old),
+            "to": _shown(document, key, new),
+        }
+        if document["fields"].get(key, {}).get("pii"):
+            entry["personal"] = True
+        out.append(entry)
+    return out

@@ -1,0 +1,97 @@
+"""The job queue without a worker: inline runs, their progress and status, and the fall
+back to inline when Redis cannot be reached (slower, never lost)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+from saq import Queue
+
+from yiwang.platform.settings import Settings
+from yiwang.runtime.jobs.definitions import DEFINITIONS, JobDefinition
+from yiwang.runtime.jobs.errors import JobSettingsInvalid
+from yiwang.runtime.jobs.queue import JobQueue, JobStatus, owner_of
+from yiwang.runtime.jobs.runs import JobRun, JobServices
+from yiwang.runtime.jobs.schemas import job_out
+from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.jobs.worker import saq_function
+
+calls: list[dict[str, Any]] = []
+
+
+async def count_rows(run: JobRun, *, rows: int) -> dict[str, Any]:
+    calls.append({"rows": rows, "actor": run.actor})
+    for done in range(1, rows + 1):
+        await run.progress(done, rows)
+    return {"rows": rows}
+
+
+async def explode(run: JobRun) -> dict[str, Any]:
+    raise RuntimeError("Traceback: secret internals")
+
+
+COUNT = JobDefinition("count_rows", count_rows)
+EXPLODE = JobDefinition("explode", explode)
+
+
+def _queue(saq: Queue | None = None) -> JobQueue:
+    queue = JobQueue(JobSettings(mode="inline"), saq)
+    queue.bind(cast(JobServices, object()))
+    return queue
+
+
+async def test_an_inline_job_runs_at_once_and_keeps_its_status() -> None:
+    queue = _queue()
+    key = await queue.enqueue(COUNT, key="count:1", owner=owner_of(7), kwargs={"rows": 3})
+    found = await queue.status(key)
+    assert found == JobStatus(
+        "count:1", "count_rows", "complete", 1.0, {"done": 3, "total": 3}, {"rows": 3}, "account:7"
+    )
+    assert calls[-1] == {"rows": 3, "actor": "system:count_rows"}
+    assert await queue.status("count:unknown") is None
+
+
+async def test_a_failed_job_says_so_without_its_error_text() -> None:
+    queue = _queue()
+    await queue.enqueue(EXPLODE, key="explode:1", owner=owner_of(None), kwargs={})
+    found = await queue.status("explode:1")
+    assert found is not None and (found.state, found.owner) == ("failed", "system")
+    out = job_out(found)
+    assert out.error == "任务执行失败，请稍后重试或联系管理员。"
+    assert "secret" not in repr(out)
+
+
+async def test_without_redis_a_job_runs_inline_instead_of_being_lost() -> None:
+    dead = Queue.from_url("redis://127.0.0.1:1/0", name="nowhere")
+    queue = _queue(dead)
+    try:
+        await queue.enqueue(COUNT, key="count:2", owner=owner_of(8), kwargs={"rows": 2})
+        found = await queue.status("count:2")
+    finally:
+        await queue.close()
+    assert found is not None and (found.state, found.result) == ("complete", {"rows": 2})
+
+
+def test_each_definition_becomes_a_saq_function_under_its_own_name() -> None:
+    names = {saq_function(d).__qualname__ for d in DEFINITIONS.values()}
+    assert names == {"verify_attachment", "sweep_attachments"}
+
+
+def test_settings() -> None:
+    assert JobSettings.from_env(Settings(), {}).mode == "queue"
+    found = JobSettings.from_env(
+        Settings(), {"YIWANG_JOBS": "in_process", "YIWANG_JOBS_CONCURRENCY": "8"}
+    )
+    assert (found.mode, found.concurrency, found.redis_url) == (
+        "in_process",
+        8,
+        Settings().redis_url,
+    )
+    for environ in (
+        {"YIWANG_JOBS": "sometimes"},
+        {"YIWANG_JOBS_CONCURRENCY": "0"},
+        {"YIWANG_JOBS_QUEUE": "a b"},
+    ):
+        with pytest.raises(JobSettingsInvalid):
+            JobSettings.from_env(Settings(), environ)
