@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -231,15 +230,10 @@ async def test_public_routes_show_no_staff_field_to_anyone(
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 finding 1: the catalogue still grants citizens metadata:read at the root"
-    " (the identity branch's roles.yaml withdraws it; drop this mark when it lands)",
-)
 async def test_a_citizen_reads_no_operator_work(
     migrated: Settings, installed: TenantTree, services: Stack, cleanup: str, tmp_path: Path
 ) -> None:
-    """Drafts, diffs, exports and versions are operators' business (finding 1)."""
+    """Drafts, diffs, exports and versions are operators' business (issue 8, finding 1)."""
     async with client_for(migrated, var_dir=tmp_path) as client:
         citizen = await sign_in_citizen(client, tmp_path, phone_for(cleanup, 4))
         client.cookies.clear()

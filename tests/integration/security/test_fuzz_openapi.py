@@ -67,7 +67,14 @@ CHECKS = [
 
 LOGOUT = "POST /api/v1/auth/logout"
 #: the operations that answer 401 to a signed-in caller (a wrong password or code)
-SIGN_IN = frozenset({"POST /api/v1/auth/login", "POST /api/v1/auth/sms/login"})
+SIGN_IN = frozenset(
+    {
+        "POST /api/v1/auth/login",
+        "POST /api/v1/auth/sms/login",
+        "POST /api/v1/auth/activation",
+        "POST /api/v1/auth/activation/confirm",
+    }
+)
 
 
 def _pin(case: Any) -> Any:
@@ -131,6 +138,7 @@ def county_left_as_found(admin_sql: psycopg.Connection, gansu: dict[str, int]) -
         ).fetchall()
     ]
     admin_sql.execute("DELETE FROM casbin_rule WHERE v0 = ANY(%s)", ([f"user:{i}" for i in ids],))
+    admin_sql.execute("DELETE FROM account_activations WHERE account_id = ANY(%s)", (ids,))
     admin_sql.execute("DELETE FROM accounts WHERE id = ANY(%s)", (ids,))
 
 

@@ -9,6 +9,10 @@ until someone says how it is attacked:
   object) calls every route of the family with A's id, every method: 404.
   `attachments/{attachment_id}...` (created by `POST .../attachments`) and
   `jobs/{job_id}...` (the verification job that upload starts).
+- **walked elsewhere**: `users/resets/{reset_id}/approve` (created by
+  `POST .../users/resets`): the requesting administrator cannot approve their own
+  reset (`identity.reset_same_admin`), in
+  `tests/integration/policy/test_account_lifecycle.py::test_a_reset_needs_two_administrators_and_neither_holds_the_factors`.
 - **create route exists, not walked here yet** (left for the lead; each needs a
   published form and a route to create a valid object):
   `records/{type_key}/{record_id}...` (created by `POST .../records/{type_key}`,
@@ -42,6 +46,7 @@ from yiwang.platform.settings import Settings
 pytestmark = pytest.mark.usefixtures("installed")
 
 WALKED = {"attachment_id": "attachments", "job_id": "jobs"}
+WALKED_ELSEWHERE = {"reset_id": "policy/test_account_lifecycle.py"}
 CREATE_NOT_WALKED = {"record_id": "records", "number": "cases"}
 NO_CREATE_ROUTE = {"identifier": "certificates"}
 NOT_OWNED = {"key", "type_key", "service_item_id", "year", "form", "field"}
@@ -54,7 +59,7 @@ def _id_bearing(calls: list[RouteCall]) -> list[RouteCall]:
 async def test_every_id_bearing_route_is_classified(migrated: Settings) -> None:
     async with client_for(migrated) as client:
         calls = _id_bearing(route_calls(client.app))
-    known = set(WALKED) | set(CREATE_NOT_WALKED) | set(NO_CREATE_ROUTE)
+    known = set(WALKED) | set(WALKED_ELSEWHERE) | set(CREATE_NOT_WALKED) | set(NO_CREATE_ROUTE)
     unclassified = [
         str(c)
         for c in calls
