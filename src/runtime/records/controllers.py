@@ -22,6 +22,7 @@ from typing import Any, Final
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 
+from yiwang.platform.edge.openapi import precondition_required
 from yiwang.policy.guards import Access
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.errors import (
@@ -120,7 +121,7 @@ class RecordController(Controller):
         """A page of a list view: `view`, `filter.FIELD[.OP]`, `sort`, `limit`, `cursor`."""
         return (await lists.page(type_key, _params(request), viewer=viewer)).as_dict()
 
-    @post("/", opt=WRITE)
+    @post("/", opt=WRITE, responses=precondition_required("Idempotency-Key"))
     async def create(
         self,
         records: RecordService,
@@ -151,7 +152,7 @@ class RecordController(Controller):
         view = await records.get(type_key, record_id, viewer=_personal(viewer, personal))
         return _record(view)
 
-    @put("/{record_id:int}", opt=WRITE)
+    @put("/{record_id:int}", opt=WRITE, responses=precondition_required("If-Match"))
     async def update(
         self,
         records: RecordService,
@@ -172,7 +173,12 @@ class RecordController(Controller):
         )
         return _record(view)
 
-    @delete("/{record_id:int}", opt=DELETE, status_code=200)
+    @delete(
+        "/{record_id:int}",
+        opt=DELETE,
+        status_code=200,
+        responses=precondition_required("If-Match"),
+    )
     async def remove(
         self,
         records: RecordService,
@@ -189,7 +195,12 @@ class RecordController(Controller):
         )
         return _record(view)
 
-    @post("/{record_id:int}/restore", opt=DELETE, status_code=200)
+    @post(
+        "/{record_id:int}/restore",
+        opt=DELETE,
+        status_code=200,
+        responses=precondition_required("If-Match"),
+    )
     async def restore(
         self,
         records: RecordService,
@@ -236,7 +247,7 @@ class ApplicationController(Controller):
     path = "/api/v1/t/{code:str}/services/{service_item_id:int}/applications"
     tags = ["records"]  # noqa: RUF012
 
-    @post("/", opt=APPLY)
+    @post("/", opt=APPLY, responses=precondition_required("Idempotency-Key"))
     async def apply(
         self,
         records: RecordService,
