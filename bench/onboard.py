@@ -84,9 +84,7 @@ def written_rows(stdout: str) -> int:
     """Rows the onboarding answer counts (its JSON follows any progress lines)."""
     answer = json.loads(stdout[stdout.index("{") :])
     return int(
-        answer["tenants_created"]
-        + answer["departments_created"]
-        + answer["calendar_days_created"]
+        answer["tenants_created"] + answer["departments_created"] + answer["calendar_days_created"]
     )
 
 
