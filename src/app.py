@@ -187,10 +187,10 @@ def build_platform(
     directory = TenantDirectory(sessions, cache)
     policy = policy_di.build_policy(settings, sessions, cache, poll_seconds=policy_poll_seconds)
     identity = identity_di.build_identity(
-        settings, cache, is_admin=policy.is_admin, hashing=hashing
+        settings, cache, sessions, is_admin=policy.is_admin, hashing=hashing
     )
     checks = runtime_di.build_publish_checks(settings)
-    metadata = metadata_di.build_metadata(cache, directory, checks)
+    metadata = metadata_di.build_metadata(cache, directory, policy.catalogue, checks)
     tenants = tenants_di.TenantServices(
         directory,
         settings.templates_root,

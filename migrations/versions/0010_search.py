@@ -7,7 +7,7 @@ GIN indexes over them do not depend on the search_path. Changing them changes
 what is indexed: a later migration must REINDEX every search index.
 
 Revision ID: 0010_search
-Revises: 0008_cases
+Revises: 0009_account_lifecycle
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010_search"
-down_revision: str | None = "0008_cases"
+down_revision: str | None = "0009_account_lifecycle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

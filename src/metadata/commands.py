@@ -34,6 +34,7 @@ from yiwang.metadata.documents.checks import check_document
 from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.hashing import content_hash
 from yiwang.metadata.documents.metaschemas import document_errors, overlay_errors
+from yiwang.metadata.documents.route_roles import route_role_errors
 from yiwang.metadata.documents.shapes import Model, Overlay
 from yiwang.metadata.resolution.resolve import add_layer, base_layer, check_layers, resolve
 from yiwang.metadata.versions.bundled import load_base_model, load_overlays
@@ -54,6 +55,7 @@ from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import command_line, unit_of_work
+from yiwang.policy.catalogue import load_catalogue
 from yiwang.tenants.tree import TenantTree
 
 T = TypeVar("T")
@@ -80,7 +82,13 @@ def _with_service(settings: Settings, tenant: str, call: ServiceCall[T]) -> T:
             tree = await TenantTree.load(uow.session)
             await uow.use_scope(TenantScope.single(tree.node(tenant).id))
             return await call(
-                MetadataService(uow, tree, ModelCache(env.cache), _record_checks(env))
+                MetadataService(
+                    uow,
+                    tree,
+                    ModelCache(env.cache),
+                    load_catalogue(settings.templates_root),
+                    _record_checks(env),
+                )
             )
 
     return run(body)
@@ -131,6 +139,13 @@ def _kind_of(value: Any) -> str:
 
 
 async def _validate(settings: Settings, value: Any, tenant: str | None) -> list[ErrorDetail]:
+    errors = await _validate_shape(settings, value, tenant)
+    if errors:
+        return errors
+    return route_role_errors(value, load_catalogue(settings.templates_root).roles)
+
+
+async def _validate_shape(settings: Settings, value: Any, tenant: str | None) -> list[ErrorDetail]:
     kind = _kind_of(value)
     if kind == "base":
         return base_model_errors(value)[1]
@@ -149,7 +164,9 @@ async def _validate_with_database(
             raise MetadataInvalid("metadata.cli.tenant_required")
         code = tenant or (str(value.get("tenant")) if kind == "overlay" else tree.roots[0].code)
         await uow.use_scope(TenantScope.single(tree.node(code).id))
-        service = MetadataService(uow, tree, ModelCache(None))
+        service = MetadataService(
+            uow, tree, ModelCache(None), load_catalogue(settings.templates_root)
+        )
         if kind == "overlay":
             return await service.validate(code, value)
         model = (await service.effective(code)).layers[-1].model

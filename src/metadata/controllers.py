@@ -1,5 +1,10 @@
 """Metadata API: a tenant's effective model, its draft, publishing, exchange, public forms.
 
+Least privilege: the published model (`metadata:read`) is for staff, because it
+holds staff forms; drafts, diffs, versions and exports (`metadata:inspect`)
+are for the operators who edit them; the public reads citizen forms only,
+through `PublicFormController`.
+
 Handlers are thin: the guard has authorised the request and the unit of work
 runs in the scope it decided; `MetadataService` does the work and announces a
 new generation after commit, so every worker drops its stale chains.
@@ -17,7 +22,10 @@ from yiwang.metadata.versions.service import MetadataService, checked, version_s
 from yiwang.platform.conditional import etag_for, versioned
 from yiwang.platform.errors import NotFound
 
+#: the published effective model, staff forms included: staff who work with it
 READ = {"object": "metadata", "action": "read"}
+#: drafts, diffs, version history (which names who published) and exports: operators'
+INSPECT = {"object": "metadata", "action": "inspect"}
 WRITE = {"object": "metadata", "action": "write"}
 PUBLISH = {"object": "metadata", "action": "publish"}
 PUBLIC = {"public": True}
@@ -58,17 +66,17 @@ class MetadataController(Controller):
     async def openapi(self, metadata: MetadataService, code: str) -> dict[str, Any]:
         return await metadata.openapi(code)
 
-    @get("/versions", opt=READ)
+    @get("/versions", opt=INSPECT)
     async def versions(self, metadata: MetadataService, code: str) -> list[dict[str, Any]]:
         return [version_summary(v) for v in await metadata.history(code)]
 
-    @get("/export", opt=READ)
+    @get("/export", opt=INSPECT)
     async def export(
         self, metadata: MetadataService, code: str, effective: bool = False
     ) -> dict[str, Any]:
         return await metadata.export(code, effective=effective)
 
-    @get("/draft", opt=READ)
+    @get("/draft", opt=INSPECT)
     async def get_draft(self, metadata: MetadataService, code: str) -> dict[str, Any]:
         draft = await metadata.draft(code)
         if draft is None:
@@ -97,7 +105,7 @@ class MetadataController(Controller):
     async def validate_draft(self, metadata: MetadataService, code: str) -> dict[str, Any]:
         return checked(await metadata.validate_draft(code))
 
-    @get("/draft/diff", opt=READ)
+    @get("/draft/diff", opt=INSPECT)
     async def diff_draft(self, metadata: MetadataService, code: str) -> list[dict[str, Any]]:
         return [c.as_dict() for c in await metadata.diff_draft(code)]
 

@@ -10,6 +10,7 @@ from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.metadata.versions.service import MetadataService, RecordChecks
 from yiwang.platform.cache import Cache
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.catalogue import RoleCatalogue
 from yiwang.tenants.directory import TenantDirectory
 
 
@@ -18,17 +19,22 @@ class MetadataServices:
     #: the worker's effective models; started and stopped with the app
     models: ModelCache
     directory: TenantDirectory
+    #: approval steps may only name the catalogue's roles
+    roles: RoleCatalogue
     #: the runtime's part of a publish (records a change would invalidate, list indexes)
     records: RecordChecks | None = None
 
     def service(self, uow: UnitOfWork) -> MetadataService:
-        return MetadataService(uow, self.directory.tree, self.models, self.records)
+        return MetadataService(uow, self.directory.tree, self.models, self.roles, self.records)
 
 
 def build_metadata(
-    cache: Cache, directory: TenantDirectory, records: RecordChecks | None = None
+    cache: Cache,
+    directory: TenantDirectory,
+    roles: RoleCatalogue,
+    records: RecordChecks | None = None,
 ) -> MetadataServices:
-    return MetadataServices(ModelCache(cache), directory, records)
+    return MetadataServices(ModelCache(cache), directory, roles, records)
 
 
 def dependencies(services: MetadataServices) -> dict[str, Provide]:

@@ -71,6 +71,10 @@ ZH_CN: Final[dict[str, str]] = {
     "metadata.list.filter_unsupported": "字段“{field}”的类型不能用作列表筛选条件。",
     "metadata.route.promise_exceeds_statutory": "承诺办结时限 {promised} 个工作日超过了法定办结时限 {statutory} 个工作日。",
     "metadata.route.step_duplicate": "流程环节“{key}”重复。",
+    "metadata.route.role_unknown": (
+        "流程环节指定的角色“{role}”不在角色目录中，无人能被授予该角色办理此环节；"
+        "请使用角色目录中的角色（GET /api/v1/roles）。"
+    ),
     "metadata.step.branches_outside_parallel": "只有并联审批环节（parallel）才能设置分支。",
     "metadata.step.on_reject_required": "审查类环节须声明一人不同意时的处理方式（on_reject）：reject_case、return_to_previous、return_to_applicant 或 continue。",
     "metadata.step.mode_fields": "审批方式的参数不匹配：会签（all）须设 approvers；多人表决（n_of_m）须设 n、approvers 和 reject_decides；单人审批和或签不设这些参数。",

@@ -105,10 +105,14 @@ class UnitOfWork:
         """Append an audit record in this unit's transaction, naming its actor."""
         return await audit.record(self.session, actor=self.actor, **record)
 
-    async def audit_refusal(self, **record: Any) -> None:
-        """Audit a refused change in an independent transaction: the unit is rolling back."""
+    async def audit_refusal(self, *, actor: str | None = None, **record: Any) -> None:
+        """Audit a refused change in an independent transaction: the unit is rolling back.
+
+        The record names the unit's actor, or `actor` when the attempt claims to be
+        someone the unit cannot vouch for yet (a sign-in names the login it tried).
+        """
         async with self.independent() as session:
-            await audit.record(session, actor=self.actor, outcome="failure", **record)
+            await audit.record(session, actor=actor or self.actor, outcome="failure", **record)
 
     async def _end(self, *, commit: bool) -> None:
         """Commit or roll back, if a statement ever began the transaction (a session that

@@ -17,6 +17,7 @@ import yaml
 
 from yiwang.platform.errors import InvalidInput
 from yiwang.policy.domains import ROOT
+from yiwang.policy.names import check_name
 
 CATALOGUE_FILE = "roles.yaml"
 
@@ -82,20 +83,26 @@ class RoleCatalogue:
     roles: Mapping[str, Role]
     denies: tuple[Deny, ...]
     conflicts: tuple[frozenset[str], ...]
+    #: the three separated duties of 等保 level 3 (三员分立)
+    separated_duties: frozenset[str] = frozenset()
 
     def role(self, key: str) -> Role:
         try:
-            return self.roles[key]
+            return self.roles[check_name(key, "/role")]
         except KeyError:
             raise InvalidInput("policy.role_unknown", pointer="/role", role=key) from None
 
     def check_object(self, obj: str) -> None:
-        if obj not in self.objects:
+        if check_name(obj, "/object") not in self.objects:
             raise InvalidInput("policy.object_unknown", pointer="/object", object=obj)
 
     def check_action(self, action: str) -> None:
-        if action not in self.actions:
+        if check_name(action, "/action") not in self.actions:
             raise InvalidInput("policy.action_unknown", pointer="/action", action=action)
+
+    def best_rank(self, roles: Iterable[str]) -> int:
+        """The highest rank among `roles` (0 for none): what a person's standing is."""
+        return max((self.roles[r].rank for r in roles if r in self.roles), default=0)
 
     def role_for_kind(self, kind: str) -> Role | None:
         """The implicit role of citizen and legal-person accounts."""
@@ -226,6 +233,11 @@ def parse_catalogue(data: Any) -> RoleCatalogue:
         if not isinstance(raw, list) or len(raw) < 2 or any(r not in roles for r in raw):
             raise _fail(f"conflicts[{i}] must list two or more known roles")
         conflicts.append(frozenset(raw))
+    separated = data.get("separated_duties") or []
+    if not isinstance(separated, list) or any(
+        r not in roles or not roles[r].grantable for r in separated
+    ):
+        raise _fail("separated_duties must list grantable roles of the catalogue")
     return RoleCatalogue(
         levels=cat["levels"],
         objects=cat["objects"],
@@ -233,6 +245,7 @@ def parse_catalogue(data: Any) -> RoleCatalogue:
         roles=roles,
         denies=tuple(denies),
         conflicts=tuple(conflicts),
+        separated_duties=frozenset(separated),
     )
 
 

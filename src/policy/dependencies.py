@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.account_admin import AccountAdmin
 from yiwang.policy.broadcast import PolicySync
 from yiwang.policy.catalogue import RoleCatalogue, load_catalogue
 from yiwang.policy.enforcer import PolicyEngine, user_subject
@@ -61,11 +62,24 @@ class PolicyServices:
             self.sync.changed,
         )
 
+    def account_admin(
+        self, uow: UnitOfWork, directory: TenantDirectory, identity: IdentityServices
+    ) -> AccountAdmin:
+        return AccountAdmin(
+            uow,
+            directory.tree,
+            self.catalogue,
+            identity.accounts,
+            identity.enrolment,
+            SyncedEngines(self.sync),
+        )
+
     def guard(self, identity: IdentityServices, directory: TenantDirectory) -> PolicyGuard:
         return PolicyGuard(
             catalogue=self.catalogue,
             holder=self.sync,
             sessions=identity.session_store,
+            versions=identity.versions,
             directory=directory,
         )
 
@@ -92,8 +106,12 @@ def dependencies(
     async def policy_admin(uow: UnitOfWork) -> PolicyAdmin:
         return policy.admin(uow, directory, identity.accounts)
 
+    async def account_admin(uow: UnitOfWork) -> AccountAdmin:
+        return policy.account_admin(uow, directory, identity)
+
     return {
         "catalogue": Provide(catalogue, sync_to_thread=False),
         "policy_admin": Provide(policy_admin),
+        "account_admin": Provide(account_admin),
         "access": Provide(provide_access, sync_to_thread=False),
     }

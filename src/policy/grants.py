@@ -9,6 +9,14 @@ This module refuses the forbidden *changes*:
 - nobody grants or revokes a role ranked above the best role they hold at
   the target, nor at a tenant outside their own grants' reach (a subtree
   grant needs a subtree grant of the granter), nor to themselves;
+- grants and revocations follow the same rank rule for the person changed:
+  nobody grants to, or revokes from, someone who holds at the target a role
+  ranked at or above the granter's own (a county operator cannot strip a peer
+  county operator, nor hand a peer more);
+- a separated duty (系统/安全/审计管理员) goes only to an account whose person
+  has set their own factors (activated), and never from someone who held one
+  of its activation codes or half of one: who held a person's factors could
+  otherwise act as that person in the duty;
 - a region only adds deny overrides, at or below its own node, and only for
   roles ranked no higher than the granter's.
 Each check raises with a stable code and changes nothing; the caller audits
@@ -17,11 +25,22 @@ the refusal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from yiwang.platform.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.policy.catalogue import PolicyRule, Role, RoleCatalogue
 from yiwang.policy.domains import in_subtree
 from yiwang.policy.enforcer import Grant, PolicyEngine
 from yiwang.tenants.tree import TenantNode
+
+
+@dataclass(frozen=True)
+class GranteeFactors:
+    """Whether the grantee set their own factors, and who ever held their codes."""
+
+    activated: bool
+    #: subjects (`user:<id>`) and actors (`cli:<os user>`) who held a code or half of one
+    holders: frozenset[str]
 
 
 def _granting_rank(
@@ -56,8 +75,23 @@ def _check_granter(
 ) -> None:
     if granter == grantee:
         raise PermissionDenied("policy.grant_self")
-    if _granting_rank(catalogue, engine, granter, tenant, subtree=subtree) < role.rank:
+    rank = _granting_rank(catalogue, engine, granter, tenant, subtree=subtree)
+    if rank < role.rank:
         raise PermissionDenied("policy.grant_above_own", role=role.name)
+    standing = catalogue.best_rank(g.role for g in engine.grants_reaching(grantee, tenant.path))
+    if standing >= rank:
+        raise PermissionDenied("policy.grantee_outranks", tenant=tenant.name)
+
+
+def _check_factors(
+    role: Role, factors: GranteeFactors | None, granting: str, catalogue: RoleCatalogue
+) -> None:
+    if role.key not in catalogue.separated_duties:
+        return
+    if factors is None or not factors.activated:
+        raise Conflict("policy.duty_needs_activation", role=role.name)
+    if granting in factors.holders:
+        raise PermissionDenied("policy.duty_factor_holder", role=role.name)
 
 
 def check_grant(
@@ -70,8 +104,12 @@ def check_grant(
     tenant: TenantNode,
     subtree: bool,
     granter: str | None,
+    factors: GranteeFactors | None = None,
+    acting: str = "",
 ) -> Grant:
-    """The grant to store, or an error. `granter` None means the operator's command line."""
+    """The grant to store, or an error. `granter` None means the operator's command line;
+    `acting` is who grants as the factor holders are recorded (the granter's subject,
+    or the command line's actor)."""
     role = catalogue.role(role_key)
     if not role.grantable:
         raise InvalidInput("policy.role_not_grantable", pointer="/role", role=role_key)
@@ -93,6 +131,7 @@ def check_grant(
         raise Conflict("policy.grant_exists", role=role.name, tenant=tenant.name)
     if granter is not None:
         _check_granter(catalogue, engine, granter, grantee, role, tenant, subtree)
+    _check_factors(role, factors, granter or acting, catalogue)
     return grant
 
 

@@ -6,12 +6,23 @@ Each route handler declares `opt={"object": ..., "action": ...}`,
 walks the route table so none ships that way. For a protected route the guard:
 
 1. finds the session (cookie `yiwang_session` or `Authorization: Bearer`),
-   and insists on a verified second factor for staff;
+   insists on a verified second factor for staff, and on the account's
+   current session version (one Redis GET; PostgreSQL when Redis is down):
+   a disabled or reset account, or one whose sessions were ended, is signed
+   out on its next request on every worker. Whether the person is an
+   administrator (their idle timeout) follows the current policy. A session
+   signed in with an expired password reaches only the routes that change it;
 2. finds the target tenant from the route's `{code}` path parameter or the
    subsite resolver, never from a header, query or body, so a forged tenant id
    in those is simply ignored;
 3. asks Casbin (through the worker's cached `PolicyHolder`);
-4. builds the `TenantScope` row-level security will use: the target alone, or
+4. refuses, once for every route, a change to the work of a suspended or
+   archived tenant (`tenant.read_only`, 409): any method but GET, HEAD and
+   OPTIONS on any object but the tenant's own administration (`tenant`:
+   its lifecycle; `role` and `user`: grants, revocations, disabling accounts,
+   which an incident may need). Reads go on: staff keep reading a suspended
+   tenant's data; the public subsite answers 503 (`tenants.subsite`);
+5. builds the `TenantScope` row-level security will use: the target alone, or
    on `/subtree/` routes every tenant below it where the same decision holds,
    so the two walls agree. A subtree scope is computed once per policy and
    tree version and then reused, so no request walks the province.
@@ -37,15 +48,22 @@ from yiwang.platform.unit_of_work import ANONYMOUS, UnitOfWork, person, unit_of_
 from yiwang.policy.catalogue import RoleCatalogue
 from yiwang.policy.enforcer import Decision, user_subject
 from yiwang.policy.holder import PolicyHolder
-from yiwang.policy.identity.dependencies import SESSION_STATE_KEY
+from yiwang.policy.identity.account_versions import AccountVersions
+from yiwang.policy.identity.dependencies import SESSION_STATE_KEY, TOKEN_STATE_KEY
 from yiwang.policy.identity.sessions import Session, SessionStore, session_token
 from yiwang.tenants.directory import TenantDirectory
+from yiwang.tenants.errors import TenantReadOnly
+from yiwang.tenants.lifecycle import STATUS_NAMES
 from yiwang.tenants.subsite import tenant_of
 from yiwang.tenants.tree import TenantNode, TenantTree
 
 ACCESS_STATE_KEY = "access"
 SUBTREE_SEGMENT = "/subtree/"
 _SCOPE_CACHE_SIZE = 4096
+#: methods that change nothing: allowed on a suspended or archived tenant
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: a tenant's own administration goes on while it is suspended or archived
+ADMINISTRATION_OBJECTS = frozenset({"tenant", "role", "user"})
 
 
 @dataclass(frozen=True)
@@ -130,11 +148,13 @@ class PolicyGuard:
         catalogue: RoleCatalogue,
         holder: PolicyHolderSource,
         sessions: SessionStore,
+        versions: AccountVersions,
         directory: TenantDirectory,
     ) -> None:
         self.catalogue = catalogue
         self._holder = holder
         self.sessions = sessions
+        self.versions = versions
         self.directory = directory
         self._scopes: OrderedDict[tuple[Any, ...], TenantScope] = OrderedDict()
 
@@ -145,12 +165,12 @@ class PolicyGuard:
         if opt.get("public") is True or is_automatic_options(handler):
             return
         if opt.get("authenticated") is True:
-            await self._session(connection)
+            await self._session(connection, opt)
             return
         obj, action = opt.get("object"), opt.get("action")
         if not isinstance(obj, str) or not isinstance(action, str):
             raise PermissionDenied("policy.route_undeclared", path=connection.url.path)
-        session = await self._session(connection)
+        session = await self._session(connection, opt)
         holder = self._holder.holder
         principal = principal_of(session, self.catalogue)
         tree = self.directory.tree
@@ -162,6 +182,14 @@ class PolicyGuard:
             ):
                 raise NotFound("not_found")
             raise PermissionDenied("auth.forbidden")
+        if (
+            tenant.status != "active"
+            and connection.scope.get("method", "GET") not in SAFE_METHODS
+            and obj not in ADMINISTRATION_OBJECTS
+        ):
+            raise TenantReadOnly(
+                "tenant.read_only", name=tenant.name, status=STATUS_NAMES.get(tenant.status, "")
+            )
         subtree = SUBTREE_SEGMENT in connection.url.path
         connection.state[ACCESS_STATE_KEY] = Access(
             principal=principal,
@@ -176,14 +204,29 @@ class PolicyGuard:
         )
         connection.scope["user"] = principal
 
-    async def _session(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Session:
+    def _admin_now(self, account_id: int) -> bool:
+        roles = self.catalogue.roles
+        return any(
+            g.role in roles and roles[g.role].admin
+            for g in self._holder.holder.engine.grants_of(user_subject(account_id))
+        )
+
+    async def _session(
+        self, connection: ASGIConnection[Any, Any, Any, Any], opt: dict[str, Any]
+    ) -> Session:
         token = session_token(connection.headers, connection.cookies)
-        session = await self.sessions.get(token) if token else None
-        if session is None:
+        session = await self.sessions.get(token, admin_now=self._admin_now) if token else None
+        if session is None or token is None:
             raise NotAuthenticated("auth.required")
         if session.kind == "staff" and not session.second_factor:
             raise NotAuthenticated("identity.second_factor_required")
+        if await self.versions.current(session.account_id) != session.version:
+            await self.sessions.delete(token)
+            raise NotAuthenticated("identity.session_ended")
+        if session.password_expired and opt.get("password_change") is not True:
+            raise PermissionDenied("identity.password_expired")
         connection.state[SESSION_STATE_KEY] = session
+        connection.state[TOKEN_STATE_KEY] = token
         return session
 
     @staticmethod

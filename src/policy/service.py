@@ -1,46 +1,48 @@
-"""Policy administration shared by the command line and the API.
+"""Policy administration shared by the command line and the API: grants, revocations,
+regional denies, listings and explanations, in the caller's unit of work.
 
-Users, grants, revocations and explanations, in the caller's unit of work.
 Changes are serialised by a transaction-scoped advisory lock and checked
 against an engine at the version just read under that lock, so two concurrent
 grants cannot together break separation of duties. A refused change is
 audited in the unit's independent transaction before the error reaches the
 caller; an accepted one announces the new policy version after commit.
+
+Every account lookup made for a person (`viewer`) is scoped to what that
+person may see (`reach.visible`): an account outside it answers exactly as an
+unknown login. The command line (`viewer` None) sees every account.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from yiwang.platform.errors import InvalidInput, NotFound, YiwangError
-from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.errors import NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy import store
 from yiwang.policy.catalogue import RoleCatalogue
 from yiwang.policy.enforcer import PolicyEngine, user_subject
 from yiwang.policy.explain import explain
-from yiwang.policy.grants import check_deny_override, check_grant, check_revoke
+from yiwang.policy.grants import (
+    GranteeFactors,
+    check_deny_override,
+    check_grant,
+    check_revoke,
+)
 from yiwang.policy.identity.accounts import Accounts, kind_of_login
 from yiwang.policy.identity.crypto import mask_login
 from yiwang.policy.identity.models import Account
-from yiwang.tenants.repository import DepartmentRepository
-from yiwang.tenants.tree import TenantNode, TenantTree, path_codes
+from yiwang.policy.identity.repository import AccountRepository
+from yiwang.policy.names import check_name
+from yiwang.policy.reach import visible
+from yiwang.policy.refusals import audited, safe_detail
+from yiwang.tenants.tree import TenantNode, TenantTree, path_codes, path_within
 
 #: pg_advisory_xact_lock key that serialises policy changes ("policy" in ASCII)
 _POLICY_LOCK = 0x706F6C696379
-
-
-@dataclass
-class _Attempt:
-    """What a refusal's audit record can name: the tenant, once it is looked up."""
-
-    tenant_id: int | None = None
 
 
 class EngineSource(Protocol):
@@ -65,6 +67,69 @@ def subject_of(account: Account, catalogue: RoleCatalogue) -> str:
     return implicit.key if implicit is not None else user_subject(account.id)
 
 
+def account_not_found(login: str) -> NotFound:
+    """The one answer for a login that has no account and for one the caller may not see."""
+    return NotFound("identity.account_not_found", pointer="/login", login=login[:64])
+
+
+class AccountLookup:
+    """Finds accounts by login, as far as the caller may see them."""
+
+    def __init__(self, tree: TenantTree, accounts: Accounts) -> None:
+        self.tree = tree
+        self.accounts = accounts
+
+    async def raw(self, session: AsyncSession, login: str) -> Account | None:
+        kind = kind_of_login(check_name(login, "/login"))
+        found = await self.accounts.find(session, kind, login)
+        if found is None and kind != "staff":
+            found = await self.accounts.find(session, "staff", login)
+        return found
+
+    def home_path(self, account: Account) -> str | None:
+        home = self.tree.by_id.get(account.tenant_id) if account.tenant_id is not None else None
+        return home.path if home is not None else None
+
+    def sees(self, engine: PolicyEngine, viewer: str | None, account: Account, *, obj: str) -> bool:
+        if viewer is None:
+            return True
+        grants = engine.grants_of(user_subject(account.id)) if obj == "role" else []
+        return visible(
+            engine,
+            viewer,
+            kind=account.kind,
+            home_path=self.home_path(account),
+            grants=grants,
+            obj=obj,
+        )
+
+    async def find(
+        self,
+        session: AsyncSession,
+        engine: PolicyEngine,
+        login: str,
+        *,
+        viewer: str | None,
+        obj: str,
+    ) -> Account:
+        """The account of `login` if `viewer` may see it (about `obj`), else not found."""
+        found = await self.raw(session, login)
+        if found is None or not self.sees(engine, viewer, found, obj=obj):
+            raise account_not_found(login)
+        return found
+
+
+async def factors_of(session: AsyncSession, account: Account) -> GranteeFactors:
+    """Whether the account's person set their own factors, and who held its codes."""
+    holders = await AccountRepository(session).holders(account.id)
+    return GranteeFactors(
+        activated=account.status == "active" and account.password_hash is not None,
+        holders=frozenset(
+            {actor for actor, _ in holders} | {user_subject(i) for _, i in holders if i is not None}
+        ),
+    )
+
+
 class PolicyAdmin:
     def __init__(
         self,
@@ -80,6 +145,7 @@ class PolicyAdmin:
         self.tree = tree
         self.catalogue = catalogue
         self.accounts = accounts
+        self.lookup = AccountLookup(tree, accounts)
         self._engines = engines
         self._notify = notify
 
@@ -91,90 +157,10 @@ class PolicyAdmin:
             raise NotFound("tenant.not_found", pointer="/tenant", code=code[:12])
         return found
 
-    async def account(self, session: AsyncSession, login: str) -> Account:
-        kind = kind_of_login(login)
-        found = await self.accounts.find(session, kind, login)
-        if found is None and kind != "staff":
-            found = await self.accounts.find(session, "staff", login)
-        if found is None:
-            raise NotFound("identity.account_not_found", pointer="/login", login=login[:64])
-        return found
-
-    # refusals -----------------------------------------------------------
-
-    @asynccontextmanager
-    async def _attempt(self, action: str, *, detail: dict[str, Any]) -> AsyncIterator[_Attempt]:
-        """Audit a change refused inside the block, then let the error through.
-
-        The record is written in the unit's independent transaction: the unit
-        is rolling back. It names the tenant once the block has set it.
-        """
-        attempt = _Attempt()
-        try:
-            yield attempt
-        except YiwangError as exc:
-            async with self.uow.independent() as session:
-                await store.record_refusal(
-                    session,
-                    actor=self.uow.actor,
-                    action=action,
-                    code=exc.code,
-                    tenant_id=attempt.tenant_id,
-                    detail=detail,
-                )
-            raise
-
-    # users --------------------------------------------------------------
-
-    async def create_user(
-        self,
-        *,
-        login: str,
-        kind: str,
-        tenant_code: str | None,
-        department: str | None,
-        display_name: str | None,
-    ) -> dict[str, Any]:
-        detail = {"kind": kind[:20], "tenant": (tenant_code or "")[:12], "department": department}
-        session = self.session
-        async with self._attempt("user.create", detail=detail):
-            tenant = self.tenant(tenant_code) if tenant_code else None
-            if kind == "staff" and tenant is None:
-                raise InvalidInput("identity.tenant_required", pointer="/tenant")
-            if department is not None:
-                if tenant is None:
-                    raise InvalidInput("identity.tenant_required", pointer="/tenant")
-                await self.uow.use_scope(TenantScope.single(tenant.id))
-                if department not in await DepartmentRepository(session).keys(tenant.id):
-                    raise InvalidInput(
-                        "identity.department_unknown",
-                        pointer="/department",
-                        code=tenant.code,
-                        department=department[:64],
-                    )
-            created = await self.accounts.create(
-                session,
-                kind=kind,
-                login=login,
-                display_name=display_name,
-                tenant_id=tenant.id if tenant else None,
-                department_key=department,
-            )
-            account = created.account
-            await self.uow.audit(
-                action="user.create",
-                object_type="account",
-                object_id=str(account.id),
-                tenant_id=account.tenant_id,
-                detail={"kind": kind, "login": account.login, "department": department},
-            )
-            out = self.accounts.profile(account, own=False)
-        out["tenant"] = tenant.code if tenant else None
-        if created.initial_password is not None:
-            out["initial_password"] = created.initial_password
-        if created.totp_uri is not None:
-            out["totp_uri"] = created.totp_uri
-        return out
+    async def engine(self) -> PolicyEngine:
+        return await self._engines.engine_at(
+            self.session, await store.current_version(self.session)
+        )
 
     # grants -------------------------------------------------------------
 
@@ -194,7 +180,7 @@ class PolicyAdmin:
 
         `apply` returns the new policy version and the answer.
         """
-        async with self._attempt(action, detail=detail) as attempt:
+        async with audited(self.uow, action, detail) as attempt:
             tenant = self.tenant(tenant_code)
             attempt.tenant_id = tenant.id
             version, out = await apply(self.session, tenant)
@@ -215,16 +201,19 @@ class PolicyAdmin:
         granter: str | None,
     ) -> dict[str, Any]:
         async def apply(session: AsyncSession, tenant: TenantNode) -> tuple[int, dict[str, Any]]:
-            account = await self.account(session, login)
+            engine = await self._locked_engine(session)
+            account = await self.lookup.find(session, engine, login, viewer=granter, obj="role")
             grant = check_grant(
                 self.catalogue,
-                await self._locked_engine(session),
+                engine,
                 grantee=user_subject(account.id),
                 grantee_kind=account.kind,
                 role_key=role,
                 tenant=tenant,
                 subtree=subtree,
                 granter=granter,
+                factors=await factors_of(session, account),
+                acting=self.uow.actor,
             )
             version = await store.add_grant(
                 session, grant, actor=self.uow.actor, tenant_id=tenant.id
@@ -239,22 +228,20 @@ class PolicyAdmin:
                 "subtree": grant.subtree,
             }
 
-        detail = {
-            "login": mask_login(login.strip()[:64]),
-            "role": role[:64],
-            "tenant": tenant_code[:12],
-            "subtree": subtree,
-        }
+        detail = safe_detail(
+            login=mask_login(login.strip()[:64]), role=role, tenant=tenant_code, subtree=subtree
+        )
         return await self._change("role.grant", tenant_code=tenant_code, detail=detail, apply=apply)
 
     async def revoke(
         self, *, login: str, role: str, tenant_code: str, granter: str | None
     ) -> dict[str, Any]:
         async def apply(session: AsyncSession, tenant: TenantNode) -> tuple[int, dict[str, Any]]:
-            account = await self.account(session, login)
+            engine = await self._locked_engine(session)
+            account = await self.lookup.find(session, engine, login, viewer=granter, obj="role")
             grants = check_revoke(
                 self.catalogue,
-                await self._locked_engine(session),
+                engine,
                 grantee=user_subject(account.id),
                 role_key=role,
                 tenant=tenant,
@@ -270,11 +257,7 @@ class PolicyAdmin:
                 "revoked": len(grants),
             }
 
-        detail = {
-            "login": mask_login(login.strip()[:64]),
-            "role": role[:64],
-            "tenant": tenant_code[:12],
-        }
+        detail = safe_detail(login=mask_login(login.strip()[:64]), role=role, tenant=tenant_code)
         return await self._change(
             "role.revoke", tenant_code=tenant_code, detail=detail, apply=apply
         )
@@ -305,30 +288,36 @@ class PolicyAdmin:
             )
             return version, {**rule.as_dict(), "tenant": tenant.code}
 
-        detail = {
-            "role": role[:64],
-            "object": obj[:64],
-            "action": action[:64],
-            "tenant": tenant_code[:12],
-        }
+        detail = safe_detail(role=role, object=obj, action=action, tenant=tenant_code)
         return await self._change(
             "policy.deny", tenant_code=tenant_code, detail=detail, apply=apply
         )
 
-    async def list_grants(self, login: str | None) -> list[dict[str, Any]]:
+    # reading ------------------------------------------------------------
+
+    async def list_grants(
+        self, login: str | None, *, viewer: str | None = None, within: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Grants, of one login or of everyone; for a viewer, those at tenants they may
+        read roles at (below `within`, the route's tenant), of accounts they may see."""
         session = self.session
-        engine = await self._engines.engine_at(session, await store.current_version(session))
+        engine = await self.engine()
         accounts: list[Account]
         if login is not None:
-            accounts = [await self.account(session, login)]
+            accounts = [await self.lookup.find(session, engine, login, viewer=viewer, obj="role")]
         else:
             ids = {int(s.split(":", 1)[1]) for s in engine.subjects() if s.startswith("user:")}
             rows = await session.scalars(select(Account).where(Account.id.in_(ids)))
             accounts = sorted(rows, key=lambda a: a.id)
+        scope = self.tenant(within).path if within is not None else None
         tenants = {t.path: t for t in self.tree.by_code.values()}
         out = []
         for account in accounts:
             for g in engine.grants_of(user_subject(account.id)):
+                if viewer is not None and not engine.allowed(viewer, g.node, "role", "read"):
+                    continue
+                if scope is not None and not path_within(g.node, scope):
+                    continue
                 tenant = tenants.get(g.node)
                 out.append(
                     {
@@ -346,15 +335,19 @@ class PolicyAdmin:
         return out
 
     async def explain(
-        self, *, login: str, action: str, obj: str, tenant_code: str
+        self,
+        *,
+        login: str,
+        action: str,
+        obj: str,
+        tenant_code: str,
+        viewer: str | None = None,
     ) -> dict[str, Any]:
         self.catalogue.check_action(action)
         self.catalogue.check_object(obj)
         tenant = self.tenant(tenant_code)
-        account = await self.account(self.session, login)
-        engine = await self._engines.engine_at(
-            self.session, await store.current_version(self.session)
-        )
+        engine = await self.engine()
+        account = await self.lookup.find(self.session, engine, login, viewer=viewer, obj="role")
         out = explain(engine, subject_of(account, self.catalogue), tenant.path, obj, action)
         out["login"] = account.login
         out["tenant"] = {"code": tenant.code, "name": tenant.name, "path": tenant.path}

@@ -127,10 +127,13 @@ def _lifecycle_command(action: str, help_text: str) -> click.Command:
     @click.command(action, help=help_text)
     @click.argument("code")
     @click.option("--reason", default=None)
+    @click.option("--confirm", default=None, help="归档时须填写该地区的名称以确认")
     @click.pass_context
-    def command(ctx: click.Context, code: str, reason: str | None) -> None:
+    def command(ctx: click.Context, code: str, reason: str | None, confirm: str | None) -> None:
         async def call(services: TenantServices, uow: UnitOfWork) -> dict[str, str]:
-            tenant = await services.lifecycle(uow).change(code, action, reason=reason)
+            tenant = await services.lifecycle(uow).change(
+                code, action, reason=reason, confirm=confirm
+            )
             return {"code": tenant.code, "name": tenant.name, "status": tenant.status}
 
         echo_json(run_in_unit(settings_of(ctx), call))
@@ -141,7 +144,8 @@ def _lifecycle_command(action: str, help_text: str) -> click.Command:
 for _action, _help in (
     ("suspend", "暂停租户站点"),
     ("resume", "恢复租户站点"),
-    ("archive", "归档租户"),
+    ("archive", "归档租户（须以 --confirm 填写地区名称确认）"),
+    ("unarchive", "取消归档（恢复为暂停状态，核查后再 resume）"),
 ):
     tenants_group.add_command(_lifecycle_command(_action, _help))
 

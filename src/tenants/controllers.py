@@ -29,6 +29,7 @@ from yiwang.tenants.tree import TenantNode, TenantTree
 
 Year = Parameter(int, ge=1990, le=2100)
 PUBLIC = {"public": True}
+#: held only by province-level roles (province_admin, system_admin): the province's alone
 LIFECYCLE = {"object": "tenant", "action": "write"}
 
 
@@ -41,7 +42,12 @@ def _out(node: TenantNode) -> TenantOut:
 async def _change(
     lifecycle: Lifecycle, tree: TenantTree, code: str, action: str, data: LifecycleIn | None
 ) -> TenantOut:
-    tenant = await lifecycle.change(code, action, reason=data.reason if data else None)
+    tenant = await lifecycle.change(
+        code,
+        action,
+        reason=data.reason if data else None,
+        confirm=data.confirm if data else None,
+    )
     return _out(replace(tree.node(code), status=tenant.status))
 
 
@@ -115,7 +121,15 @@ class TenantController(Controller):
     async def archive(
         self, lifecycle: Lifecycle, tree: TenantTree, code: str, data: LifecycleIn | None = None
     ) -> TenantOut:
+        """Archive: confirmed by `{"confirm": "<the tenant's name>"}`."""
         return await _change(lifecycle, tree, code, "archive", data)
+
+    @post("/api/v1/t/{code:str}/unarchive", opt=LIFECYCLE, status_code=200)
+    async def unarchive(
+        self, lifecycle: Lifecycle, tree: TenantTree, code: str, data: LifecycleIn | None = None
+    ) -> TenantOut:
+        """Bring an archived tenant back, suspended, for the province to check and resume."""
+        return await _change(lifecycle, tree, code, "unarchive", data)
 
     @put("/api/v1/t/{code:str}/calendar/{year:int}", opt={"object": "calendar", "action": "write"})
     async def replace_calendar(

@@ -1,10 +1,19 @@
-"""Suspend, resume and archive a tenant; every transition, and every refusal, is audited."""
+"""Suspend, resume, archive and un-archive a tenant; every transition, and every refusal,
+is audited.
+
+The lifecycle is the province's (only province-level roles hold `tenant:write`).
+Archiving takes a tenant out of service for good, so it is confirmed: the
+request must carry the tenant's exact name (`confirm`); without it nothing
+changes, the attempt is audited and the answer says what archiving does.
+An archived tenant comes back through `unarchive`, to `suspended`, so the
+province checks it before resuming its service.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from yiwang.platform.errors import Conflict, NotFound
+from yiwang.platform.errors import Conflict, InvalidInput, NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.tenants.models import Status, Tenant
 from yiwang.tenants.repository import TenantRepository
@@ -14,9 +23,12 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "suspend": (frozenset({Status.ACTIVE}), Status.SUSPENDED),
     "resume": (frozenset({Status.SUSPENDED}), Status.ACTIVE),
     "archive": (frozenset({Status.ACTIVE, Status.SUSPENDED}), Status.ARCHIVED),
+    "unarchive": (frozenset({Status.ARCHIVED}), Status.SUSPENDED),
 }
+#: transitions that need the tenant's name as confirmation
+CONFIRMED = frozenset({"archive"})
 
-ACTION_NAMES = {"suspend": "暂停", "resume": "恢复", "archive": "归档"}
+ACTION_NAMES = {"suspend": "暂停", "resume": "恢复", "archive": "归档", "unarchive": "取消归档"}
 STATUS_NAMES = {"active": "正常", "suspended": "暂停", "archived": "已归档"}
 
 
@@ -28,7 +40,9 @@ class Lifecycle:
         self.uow = uow
         self.announce = announce
 
-    async def change(self, code: str, action: str, *, reason: str | None = None) -> Tenant:
+    async def change(
+        self, code: str, action: str, *, reason: str | None = None, confirm: str | None = None
+    ) -> Tenant:
         if action not in TRANSITIONS:
             raise NotFound("not_found")
         repo = TenantRepository(self.uow.session)
@@ -50,6 +64,15 @@ class Lifecycle:
                 status=STATUS_NAMES[tenant.status],
                 action=ACTION_NAMES[action],
             )
+        if action in CONFIRMED and (confirm or "").strip() != tenant.name:
+            await self.uow.audit_refusal(
+                action=f"tenant.{action}",
+                object_type="tenant",
+                object_id=code,
+                tenant_id=tenant.id,
+                detail={"status": tenant.status, "error": "tenant.archive_confirm"},
+            )
+            raise InvalidInput("tenant.archive_confirm", pointer="/confirm", name=tenant.name)
         before = tenant.status
         await repo.set_status(tenant.id, target.value)
         tenant.status = target.value

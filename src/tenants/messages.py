@@ -13,6 +13,13 @@ ZH_CN: Final[dict[str, str]] = {
     "tenant.host_invalid": "请求的主机名不合法。",
     "tenant.code_invalid": "区划代码必须是 6 位数字：{code}",
     "tenant.status_transition": "地区“{name}”当前状态为“{status}”，不能执行“{action}”。",
+    "tenant.read_only": (
+        "地区“{name}”当前状态为“{status}”：其数据只能查看，不能修改。恢复后方可继续办理。"
+    ),
+    "tenant.archive_confirm": (
+        "归档后“{name}”的站点和接口不再提供服务，数据只读保留。"
+        '如确认归档，请在请求中附上 {{"confirm": "{name}"}}（命令行：--confirm {name}）。'
+    ),
     "divisions.not_utf8": "区划文件不是 UTF-8 编码（第 {line} 行附近）。",
     "divisions.header": "第 1 行：区划文件表头应为 {expected}，实际为 {actual}。",
     "divisions.columns": "第 {line} 行：应有 {expected} 列，实际 {actual} 列。",

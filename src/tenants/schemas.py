@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import msgspec
 
@@ -32,7 +33,9 @@ class OnboardOut(msgspec.Struct):
 
 
 class LifecycleIn(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    #: archiving only: the tenant's exact name, to confirm
+    confirm: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
 class CalendarDayOut(msgspec.Struct):

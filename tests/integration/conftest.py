@@ -14,10 +14,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
+from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.integration.http_app import Http
 from tests.integration.provinces import purge_shiyan  # noqa: F401  (a fixture)
+from tests.integration.server_process import server  # noqa: F401  (a fixture)
 from tests.integration.stack import Stack
+from yiwang.app import build_platform, create_app
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.metadata.versions.service import install_templates
 from yiwang.platform.cache import Cache
@@ -35,6 +40,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/integration/" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles() -> None:
+    """Sign-in counters of earlier tests (the test client signs in from one address)
+    never throttle this one."""
+    client = redis.Redis.from_url(Settings.from_env().redis_url)
+    try:
+        for pattern in ("yiwang:rate:login_ip:*", "yiwang:throttle:*"):
+            keys = list(client.scan_iter(pattern))
+            if keys:
+                client.delete(*keys)
+    except redis.RedisError:
+        pass  # tests that need Redis fail on their own
+    finally:
+        client.close()
 
 
 @pytest.fixture
@@ -56,6 +77,7 @@ def cleanup(admin_sql: psycopg.Connection, tag: str) -> Iterator[str]:
     if subjects:
         admin_sql.execute("DELETE FROM casbin_rule WHERE v0 = ANY(%s)", (subjects,))
     admin_sql.execute("DELETE FROM casbin_rule WHERE ptype = 'p' AND v2 LIKE %s", (f"%{tag}%",))
+    admin_sql.execute("DELETE FROM account_activations WHERE account_id = ANY(%s)", (ids,))
     admin_sql.execute("DELETE FROM accounts WHERE id = ANY(%s)", (ids,))
 
 
@@ -73,6 +95,7 @@ async def services(
     identity = build_identity(
         migrated,
         cache,
+        sessions,
         is_admin=policy.is_admin,
         sms_gateway=DevelopmentSmsGateway(tmp_path / "sms.log"),
         hashing=PasswordHashing(HashingParameters.for_tests()),
@@ -101,3 +124,13 @@ async def installed(
     async with unit_of_work(sessions, actor="test") as uow:
         await install_templates(uow, tree, ModelCache(None), migrated.templates_root)
     return tree
+
+
+@pytest.fixture
+async def http(migrated: Settings, services: Stack) -> AsyncIterator[Http]:
+    """The app as `create_app` builds it, with its own engine, cache and services."""
+    platform = build_platform(
+        migrated, hashing=PasswordHashing(HashingParameters.for_tests()), policy_poll_seconds=0.2
+    )
+    async with AsyncTestClient(app=create_app(platform=platform)) as client:
+        yield Http(client, platform, services)

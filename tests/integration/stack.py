@@ -50,6 +50,10 @@ class Stack:
     def sync(self) -> Any:
         return self.policy.sync
 
+    @property
+    def enrolment(self) -> Any:
+        return self.identity.enrolment
+
     def unit(
         self, actor: str = ACTOR, scope: TenantScope | None = None
     ) -> AbstractAsyncContextManager[UnitOfWork]:
@@ -68,4 +72,10 @@ class Stack:
         await self.directory.refresh()
         async with self.unit() as uow:
             admin = self.policy.admin(uow, self.directory, self.identity.accounts)
+            return await getattr(admin, method)(**kw)
+
+    async def account_admin(self, method: str, /, as_actor: str = ACTOR, **kw: Any) -> Any:
+        """An `AccountAdmin` call in a unit of work of its own, acting as `as_actor`."""
+        async with self.unit(as_actor) as uow:
+            admin = self.policy.account_admin(uow, self.directory, self.identity)
             return await getattr(admin, method)(**kw)

@@ -1,8 +1,12 @@
-"""Staff accounts for HTTP tests: create with grants, sign in with password and TOTP."""
+"""Staff accounts for tests, made the way people get them: an administrator creates the
+account and receives an activation code; the person activates it with their own
+password and the TOTP secret their authenticator enrols; then they sign in."""
 
 from __future__ import annotations
 
+import secrets
 import time
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pyotp
@@ -12,6 +16,65 @@ from litestar.testing import AsyncTestClient
 from tests.integration.stack import Stack
 
 PASSWORD = "Hx7#qLm2vT"
+_STEP = 30
+#: time steps whose code this process already used, per secret: each works once
+_USED: dict[str, set[int]] = {}
+
+
+def totp_code(secret: str) -> str:
+    """A code of `secret` that was not used yet and is accepted now (the current step or
+    one either side); waits for the next step when all three were used."""
+    while True:
+        current = int(time.time()) // _STEP
+        used = _USED.setdefault(secret, set())
+        for step in (current - 1, current, current + 1):
+            if step not in used:
+                used.add(step)
+                return str(pyotp.TOTP(secret).at(step * _STEP))
+        time.sleep(_STEP - time.time() % _STEP + 0.05)
+
+
+#: who creates test accounts: not the actor who grants them roles, since whoever held an
+#: account's activation code may not grant it a separated duty
+ISSUER = "test:issuer"
+
+
+def secret_of(totp_uri: str) -> str:
+    return str(parse_qs(urlparse(totp_uri).query)["secret"][0])
+
+
+def fresh_ip() -> str:
+    """A source address of its own, so one test's attempts never throttle another's."""
+    return "10.{}.{}.{}".format(*secrets.token_bytes(3))
+
+
+async def activate(services: Stack, login: str, code: str, password: str = PASSWORD) -> str:
+    """The person's first sign-in: their own password, their own TOTP secret; returns it.
+
+    Codes come from `totp_code`, so the sign-ins that follow never replay one.
+    """
+    ip = fresh_ip()
+    started = await services.run(services.enrolment.activate, login, code, password, ip=ip)
+    secret = secret_of(started.totp_uri)
+    await services.run(services.enrolment.confirm, login, code, password, totp_code(secret), ip=ip)
+    return secret
+
+
+async def create_staff(
+    services: Stack, login: str, tenant: str, department: str | None = None
+) -> dict[str, Any]:
+    """The account as the command line creates it: its answer, activation code included."""
+    created: dict[str, Any] = await services.account_admin(
+        "create",
+        as_actor=ISSUER,
+        login=login,
+        kind="staff",
+        tenant_code=tenant,
+        department=department,
+        display_name=None,
+        actor=None,
+    )
+    return created
 
 
 async def make_staff(
@@ -21,35 +84,24 @@ async def make_staff(
     grants: list[tuple[str, str, bool]],
     department: str | None = None,
 ) -> str:
-    """Create a staff account with grants; returns its TOTP secret."""
-    created = await services.admin(
-        "create_user",
-        login=login,
-        kind="staff",
-        tenant_code=tenant,
-        department=department,
-        display_name=None,
-    )
-    async with services.sessions() as db, db.begin():
-        account = await services.accounts.get(db, created["id"])
-        assert account is not None
-        account.password_hash = services.accounts.hashing.hash(PASSWORD)
+    """Create and activate a staff account, then grant it roles; returns its TOTP secret."""
+    created = await create_staff(services, login, tenant, department)
+    secret = await activate(services, login, created["activation_code"])
     for role, code, subtree in grants:
         await services.admin(
             "grant", login=login, role=role, tenant_code=code, subtree=subtree, granter=None
         )
-    return str(parse_qs(urlparse(created["totp_uri"]).query)["secret"][0])
+    return secret
 
 
 async def sign_in(
-    client: AsyncTestClient[Litestar], login: str, secret: str, at: float | None = None
+    client: AsyncTestClient[Litestar], login: str, secret: str, password: str = PASSWORD
 ) -> dict[str, str]:
-    code = pyotp.TOTP(secret).at(at or time.time())
     # like a page of ours: a browser that already holds a session also sends the CSRF token
     token = client.cookies.get("yiwang_csrf")
     resp = await client.post(
         "/api/v1/auth/login",
-        json={"login": login, "password": PASSWORD, "totp": code},
+        json={"login": login, "password": password, "totp": totp_code(secret)},
         headers={"x-csrf-token": token} if token else None,
     )
     assert resp.status_code == 200, resp.text

@@ -1,7 +1,8 @@
 """Overlay rules for approval routes: insert local steps, never drop mandatory ones.
 
 A region may insert `x_` steps before or after an inherited step, assign
-local roles and departments, shorten step limits and the promised time limit
+steps to other roles of the catalogue (publishing refuses any other, see
+`documents.route_roles`) and to its departments, shorten step limits and the promised time limit
 (never beyond the statutory one, which is the law's and stays as it is),
 drop optional steps, add `x_` branches to a parallel step, and add `x_` routes.
 

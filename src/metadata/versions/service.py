@@ -11,7 +11,7 @@ the caller's unit of work. Once it commits, the new generation is announced
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.documents.hashing import content_hash
 from yiwang.metadata.documents.metaschemas import overlay_errors
 from yiwang.metadata.documents.problems import Problems, raise_for
+from yiwang.metadata.documents.route_roles import route_role_errors
 from yiwang.metadata.documents.shapes import Document, Overlay
 from yiwang.metadata.generators.descriptors import EncodedDescriptor, encoded_citizen_form
 from yiwang.metadata.generators.draft07 import to_draft07
@@ -44,6 +45,7 @@ from yiwang.metadata.versions.repository import MetadataRepository, published_sc
 from yiwang.platform.errors import Conflict, ErrorDetail, NotFound, render_details
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.catalogue import RoleCatalogue, load_catalogue
 from yiwang.tenants.onboarding.service import Onboarded
 from yiwang.tenants.onboarding.tenant_templates import load_template
 from yiwang.tenants.tree import TenantNode, TenantTree
@@ -128,19 +130,37 @@ def version_summary(version: MetadataVersion) -> dict[str, Any]:
     }
 
 
+async def effective_version_id(
+    session: AsyncSession, tree: TenantTree, models: ModelCache, code: str
+) -> int:
+    """The id of `code`'s effective model as stored beside records (made on first use)."""
+    model = await models.effective(session, tree, code)
+    chain = await models.chain(session, tree, code)
+    return await MetadataRepository(session).effective_id(
+        tree.node(code).id, model.content_hash, [ref.as_dict() for ref in chain]
+    )
+
+
 class MetadataService:
-    """Metadata of the tenants of one tree, in the caller's unit of work."""
+    """Metadata of the tenants of one tree, in the caller's unit of work.
+
+    `roles` is the role catalogue: a version whose approval steps name a role it
+    lacks is refused (`metadata.route.role_unknown`); `records` is the runtime's part
+    of a publish (records a change would invalidate, list indexes).
+    """
 
     def __init__(
         self,
         uow: UnitOfWork,
         tree: TenantTree,
         models: ModelCache,
+        roles: RoleCatalogue,
         records: RecordChecks | None = None,
     ) -> None:
         self.uow = uow
         self.tree = tree
         self.models = models
+        self.route_roles: Collection[str] = frozenset(roles.roles)
         self.records = records
 
     @property
@@ -186,11 +206,7 @@ class MetadataService:
 
     async def effective_version_id(self, code: str) -> int:
         """The id records store: the effective model they were validated against."""
-        model = await self.effective(code)
-        chain = await self.models.chain(self.session, self.tree, code)
-        return await self.repo.effective_id(
-            self.tree.node(code).id, model.content_hash, [ref.as_dict() for ref in chain]
-        )
+        return await effective_version_id(self.session, self.tree, self.models, code)
 
     async def export(self, code: str, *, effective: bool = False) -> dict[str, Any]:
         """The tenant's current version (or effective model) in the exchange format."""
@@ -275,9 +291,12 @@ class MetadataService:
         node = self.tree.node(code)
         if self._is_root(node):
             model = parse_base_model(content)
+            raise_for(route_role_errors(content, self.route_roles))
             return (Layer(code, content_hash(content), model),)
         problems = Problems()
         problems.extend(overlay_errors(content))
+        if not problems:
+            problems.extend(route_role_errors(content, self.route_roles))
         if not problems and content["tenant"] != code:
             problems.add(
                 "metadata.overlay.tenant_mismatch",
@@ -485,7 +504,9 @@ async def install_templates(
     `ModelCache` reads them: nothing of an uncommitted transaction may reach the
     shared caches. After commit, `models` announces the last generation.
     """
-    service = MetadataService(uow, tree, ModelCache(None, poll_seconds=0.0), records)
+    service = MetadataService(
+        uow, tree, ModelCache(None, poll_seconds=0.0), load_catalogue(templates_root), records
+    )
     results: list[PublishResult] = []
     bases: dict[str, dict[str, Any]] = {}
     steps: list[tuple[TenantNode, dict[str, Any]]] = []

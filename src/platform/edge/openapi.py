@@ -69,6 +69,18 @@ def error_responses() -> dict[int, ResponseSpec]:
     }
 
 
+def precondition_required(header: str) -> dict[int, ResponseSpec]:
+    """The 428 of a route that refuses a request without `header` (`Idempotency-Key`,
+    `If-Match`): not one of every route's errors, so the route declares it."""
+    return {
+        428: ResponseSpec(
+            data_container=ErrorResponse,
+            generate_examples=False,
+            description=f"缺少必需的请求头 {header}",
+        )
+    }
+
+
 def document_errors(app: Litestar) -> None:
     """Give every documented operation the error responses (its own declarations win)."""
     for route in app.routes:

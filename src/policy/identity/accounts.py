@@ -5,13 +5,16 @@ citizens (their mobile number) and legal persons (their unified social credit
 code). Logins are normalised and validated per kind, then looked up through a
 blind index, so that a citizen's phone number is never stored in the clear
 and yet one account is found from any subsite.
+
+Nobody who creates an account learns a usable secret of it: staff and legal
+persons start `pending`, without a password or TOTP secret, and set both
+themselves with an activation code (`enrolment`). Citizens need none: they
+sign in with a code sent to their phone.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,10 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from yiwang.platform.errors import Conflict, InvalidInput
 from yiwang.policy.identity.codes import normalise_phone, parse_credit_code, parse_resident_id
 from yiwang.policy.identity.crypto import FieldCipher, mask_id_number, mask_phone
+from yiwang.policy.identity.inputs import has_control
 from yiwang.policy.identity.models import ACCOUNT_KINDS, Account
 from yiwang.policy.identity.passwords import PasswordHashing
 from yiwang.policy.identity.realname import RealNameProvider, RealNameResult
-from yiwang.policy.identity.totp import new_secret, provisioning_uri
 
 _STAFF_LOGIN = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 
@@ -35,15 +38,9 @@ LOGIN_CONTEXT = "accounts.login"
 PHONE_CONTEXT = "accounts.phone"
 ID_NUMBER_CONTEXT = "accounts.id_number"
 TOTP_CONTEXT = "accounts.totp_secret"
-
-
-@dataclass(frozen=True)
-class NewAccount:
-    """A created account, and the secrets shown to the operator exactly once."""
-
-    account: Account
-    initial_password: str | None
-    totp_uri: str | None
+#: kinds whose people set a password (and, for staff, a TOTP secret) by activation
+ACTIVATED_KINDS = ("staff", "legal")
+_MAX_NAME = 128
 
 
 def normalise_login(kind: str, login: str) -> tuple[str, str]:
@@ -104,34 +101,22 @@ class Accounts:
         display_name: str | None = None,
         tenant_id: int | None = None,
         department_key: str | None = None,
-        password: str | None = None,
-        with_totp: bool | None = None,
-    ) -> NewAccount:
-        """Create an account. Staff get a TOTP secret and, unless one is given, a random
-        initial password; both are returned once and never again."""
+    ) -> Account:
+        """Create an account without any secret: staff and legal persons start `pending`
+        until their person activates it; citizens are active at once."""
         normalised, shown = normalise_login(kind, login)
-        initial = None
-        if kind == "staff" and password is None:
-            initial = generate_password()
-            password = initial
-        if password is not None:
-            self.hashing.policy.check(password, login=normalised)
-        totp_secret = (
-            new_secret() if (with_totp if with_totp is not None else kind == "staff") else None
-        )
+        name = check_display_name(display_name)
         account = Account(
             kind=kind,
             login=shown,
             login_index=self.login_index(kind, normalised),
-            display_name=display_name,
+            display_name=name,
             tenant_id=tenant_id,
             department_key=department_key,
-            password_hash=self.hashing.hash(password) if password is not None else None,
-            totp_secret_enc=(
-                self.cipher.encrypt(totp_secret, TOTP_CONTEXT) if totp_secret else None
-            ),
             failed_logins=0,
-            status="active",
+            status="pending" if kind in ACTIVATED_KINDS else "active",
+            session_version=1,
+            password_history=[],
         )
         if kind == "citizen":
             account.phone_enc = self.cipher.encrypt(normalised, PHONE_CONTEXT)
@@ -142,13 +127,18 @@ class Accounts:
                 await session.flush()
         except IntegrityError as exc:
             raise Conflict("identity.login_taken", pointer="/login", login=shown) from exc
-        uri = provisioning_uri(totp_secret, shown) if totp_secret else None
-        return NewAccount(account, initial, uri)
+        return account
 
     def totp_secret(self, account: Account) -> str | None:
         if account.totp_secret_enc is None:
             return None
         return self.cipher.decrypt(account.totp_secret_enc, TOTP_CONTEXT)
+
+    def seal_totp(self, secret: str) -> str:
+        return self.cipher.encrypt(secret, TOTP_CONTEXT)
+
+    def open_totp(self, sealed: str) -> str:
+        return self.cipher.decrypt(sealed, TOTP_CONTEXT)
 
     async def verify_real_name(
         self,
@@ -159,17 +149,40 @@ class Accounts:
         full_name: str,
         id_number: str,
     ) -> RealNameResult:
-        """Ask the provider; on success store the ID number, encrypted, with the result."""
+        """Ask the provider; on success store the ID number, encrypted, with the result.
+
+        A verified ID number belongs to one person: when another account already
+        holds it, the verification is refused (`identity.id_number_taken`) and
+        nothing is stored. The refusal comes only after the provider has
+        confirmed the name and number belong together, so it tells nothing to
+        someone who merely tries numbers; the unique blind index settles two
+        verifications at once.
+        """
         number = parse_resident_id(id_number).number
-        result = await provider.verify(full_name, number)
+        name = check_display_name(full_name, pointer="/full_name") or ""
+        index = self.cipher.blind_index(number, ID_NUMBER_CONTEXT)
+        result = await provider.verify(name, number)
         if result.verified:
+            if await self._id_number_holder(session, index, account.id) is not None:
+                raise Conflict("identity.id_number_taken", pointer="/id_number")
             account.id_number_enc = self.cipher.encrypt(number, ID_NUMBER_CONTEXT)
-            account.id_number_index = self.cipher.blind_index(number, ID_NUMBER_CONTEXT)
-            account.display_name = full_name.strip()
+            account.id_number_index = index
+            account.display_name = name
             account.realname_verified_at = datetime.now(UTC)
             account.realname_provider = result.provider
-            await session.flush()
+            try:
+                async with session.begin_nested():
+                    await session.flush()
+            except IntegrityError as exc:
+                raise Conflict("identity.id_number_taken", pointer="/id_number") from exc
         return result
+
+    @staticmethod
+    async def _id_number_holder(session: AsyncSession, index: str, own_id: int) -> int | None:
+        found: int | None = await session.scalar(
+            select(Account.id).where(Account.id_number_index == index, Account.id != own_id)
+        )
+        return found
 
     def profile(self, account: Account, *, own: bool) -> dict[str, Any]:
         """The account as shown in a response: identifiers masked unless it is the owner's."""
@@ -194,11 +207,12 @@ class Accounts:
         }
 
 
-def generate_password() -> str:
-    """A random 16-character password with all four classes (passes any default policy)."""
-    rng = secrets.SystemRandom()
-    pools = ("ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "!#$%&*+=?@")
-    chars = [rng.choice(pool) for pool in pools]
-    chars += [rng.choice("".join(pools)) for _ in range(12)]
-    rng.shuffle(chars)
-    return "".join(chars)
+def check_display_name(value: str | None, *, pointer: str = "/display_name") -> str | None:
+    """A person's or organisation's name, trimmed; control characters and overlong names
+    are refused (they would reach audit records and every page that shows the name)."""
+    if value is None:
+        return None
+    name = value.strip()
+    if not name or len(name) > _MAX_NAME or has_control(name):
+        raise InvalidInput("identity.name_invalid", pointer=pointer, max=_MAX_NAME)
+    return name

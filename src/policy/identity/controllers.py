@@ -1,8 +1,15 @@
-"""Sign-in API: password (+TOTP), SMS codes, logout, the caller's own profile.
+"""Sign-in API: password (+TOTP), SMS codes, activation, logout, the caller's own
+profile and factors.
 
-Sign-in routes are public in the policy sense (there is no one to authorise
-yet); `/api/v1/me` routes require a signed-in session, which the guard checks
-(`opt={"authenticated": True}`), and only the owner's own profile is unmasked.
+Sign-in and activation routes are public in the policy sense (there is no one
+to authorise yet); `/api/v1/me` routes require a signed-in session, which the
+guard checks (`opt={"authenticated": True}`), and only the owner's own profile
+is unmasked. A session signed in with an expired password may only change it
+(`opt={"authenticated": True, "password_change": True}`).
+
+Logins are accepted at the edge up to 1024 characters, so that the sign-in
+service itself refuses (and audits) anything malformed instead of the framework
+answering without a record.
 """
 
 from __future__ import annotations
@@ -13,42 +20,73 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 
+from yiwang.platform.edge.forwarded import client_ip
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.identity.dependencies import IdentityServices
+from yiwang.policy.identity.enrolment import ActivationStarted
 from yiwang.policy.identity.login import SignedIn
 from yiwang.policy.identity.profiles import Profiles
 from yiwang.policy.identity.sessions import SESSION_COOKIE, Session, session_token
 
 PUBLIC = {"public": True}
 SIGNED_IN = {"authenticated": True}
+#: also open to a session whose password expired: changing it is all it may do
+PASSWORD_CHANGE = {"authenticated": True, "password_change": True}
 
 Short = Annotated[str, msgspec.Meta(max_length=256)]
+#: the service refuses and audits anything over its own bound
+LoginText = Annotated[str, msgspec.Meta(max_length=1024)]
 #: generous bound: the password policy refuses anything over its own maximum quickly
 Secret = Annotated[str, msgspec.Meta(max_length=65536)]
 
 
 class PasswordLoginIn(msgspec.Struct, forbid_unknown_fields=True):
-    login: Short
+    login: LoginText
     password: Secret
     totp: Short | None = None
 
 
 class SmsCodeIn(msgspec.Struct, forbid_unknown_fields=True):
-    phone: Short
+    phone: LoginText
 
 
 class SmsLoginIn(msgspec.Struct, forbid_unknown_fields=True):
-    phone: Short
+    phone: LoginText
     code: Short
+
+
+class ActivationIn(msgspec.Struct, forbid_unknown_fields=True):
+    login: LoginText
+    #: the activation code (for a reset: both halves, in order)
+    code: Short
+    password: Secret
+
+
+class ActivationConfirmIn(msgspec.Struct, forbid_unknown_fields=True):
+    login: LoginText
+    code: Short
+    password: Secret
+    totp: Short
+
+
+class PasswordChangeIn(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: Secret
+    new_password: Secret
+    totp: Short | None = None
+
+
+class TotpEnrolIn(msgspec.Struct, forbid_unknown_fields=True):
+    password: Secret
+    totp: Short
+
+
+class TotpConfirmIn(msgspec.Struct, forbid_unknown_fields=True):
+    totp: Short
 
 
 class RealNameIn(msgspec.Struct, forbid_unknown_fields=True):
     full_name: Short
     id_number: Short
-
-
-def _ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _signed_in(identity: IdentityServices, signed: SignedIn) -> Response[dict[str, Any]]:
@@ -59,6 +97,7 @@ def _signed_in(identity: IdentityServices, signed: SignedIn) -> Response[dict[st
             "kind": signed.session.kind,
             "admin": signed.session.admin,
             "idle_timeout_seconds": signed.session.idle_seconds,
+            "password_expired": signed.session.password_expired,
         },
         cookies=[
             Cookie(
@@ -85,7 +124,7 @@ class AuthController(Controller):
         data: PasswordLoginIn,
     ) -> Response[dict[str, Any]]:
         signed = await identity.login.password_login(
-            uow, data.login, data.password, totp_code=data.totp, ip=_ip(request)
+            uow, data.login, data.password, totp_code=data.totp, ip=client_ip(request.scope)
         )
         return _signed_in(identity, signed)
 
@@ -97,7 +136,7 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: SmsCodeIn,
     ) -> dict[str, bool]:
-        await identity.login.request_sms_code(uow, data.phone, ip=_ip(request))
+        await identity.login.request_sms_code(uow, data.phone, ip=client_ip(request.scope))
         return {"sent": True}
 
     @post("/api/v1/auth/sms/login", opt=PUBLIC, status_code=200)
@@ -108,7 +147,9 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: SmsLoginIn,
     ) -> Response[dict[str, Any]]:
-        signed = await identity.login.sms_login(uow, data.phone, data.code, ip=_ip(request))
+        signed = await identity.login.sms_login(
+            uow, data.phone, data.code, ip=client_ip(request.scope)
+        )
         return _signed_in(identity, signed)
 
     @post("/api/v1/auth/logout", opt=PUBLIC, status_code=200)
@@ -117,11 +158,94 @@ class AuthController(Controller):
     ) -> Response[dict[str, bool]]:
         token = session_token(request.headers, request.cookies)
         if token:
-            await identity.login.logout(uow, token, ip=_ip(request))
+            await identity.login.logout(uow, token, ip=client_ip(request.scope))
         return Response(
             {"logged_out": True},
             cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")],
         )
+
+    @post("/api/v1/auth/activation", opt=PUBLIC, status_code=200)
+    async def activate(
+        self,
+        identity: IdentityServices,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        data: ActivationIn,
+    ) -> Response[dict[str, Any]]:
+        """Set your own password with the activation code; staff then get their TOTP URI."""
+        result = await identity.enrolment.activate(
+            uow, data.login, data.code, data.password, ip=client_ip(request.scope)
+        )
+        if isinstance(result, ActivationStarted):
+            return Response({"totp_uri": result.totp_uri, "confirm_required": True})
+        return _signed_in(identity, result)
+
+    @post("/api/v1/auth/activation/confirm", opt=PUBLIC, status_code=200)
+    async def confirm_activation(
+        self,
+        identity: IdentityServices,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        data: ActivationConfirmIn,
+    ) -> Response[dict[str, Any]]:
+        """A code from the authenticator just enrolled completes the activation."""
+        signed = await identity.enrolment.confirm(
+            uow, data.login, data.code, data.password, data.totp, ip=client_ip(request.scope)
+        )
+        return _signed_in(identity, signed)
+
+    @post("/api/v1/me/password", opt=PASSWORD_CHANGE, status_code=200)
+    async def change_password(
+        self,
+        identity: IdentityServices,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        signed_in: Session,
+        session_token: str,
+        data: PasswordChangeIn,
+    ) -> Response[dict[str, Any]]:
+        """A new password (current password and TOTP code); other sessions end."""
+        signed = await identity.enrolment.change_password(
+            uow,
+            signed_in,
+            session_token,
+            current=data.current_password,
+            totp=data.totp,
+            new=data.new_password,
+            ip=client_ip(request.scope),
+        )
+        return _signed_in(identity, signed)
+
+    @post("/api/v1/me/totp", opt=SIGNED_IN, status_code=200)
+    async def enrol_totp(
+        self,
+        identity: IdentityServices,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        signed_in: Session,
+        data: TotpEnrolIn,
+    ) -> dict[str, Any]:
+        """A new authenticator (current password and a code from the old one)."""
+        started = await identity.enrolment.start_totp(
+            uow, signed_in, password=data.password, totp=data.totp, ip=client_ip(request.scope)
+        )
+        return {"totp_uri": started.totp_uri, "confirm_required": True}
+
+    @post("/api/v1/me/totp/confirm", opt=SIGNED_IN, status_code=200)
+    async def confirm_totp(
+        self,
+        identity: IdentityServices,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        signed_in: Session,
+        session_token: str,
+        data: TotpConfirmIn,
+    ) -> Response[dict[str, Any]]:
+        """A code from the new authenticator installs it; other sessions end."""
+        signed = await identity.enrolment.confirm_totp(
+            uow, signed_in, session_token, totp=data.totp, ip=client_ip(request.scope)
+        )
+        return _signed_in(identity, signed)
 
     @get("/api/v1/me", opt=SIGNED_IN)
     async def me(self, profiles: Profiles, signed_in: Session) -> dict[str, Any]:

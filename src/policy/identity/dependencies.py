@@ -2,35 +2,48 @@
 
 What identity cannot know itself (whether an account holds an administrator
 role) the rules above it pass in as `is_admin`, so this room never imports them.
+
+Outside development and test the development SMS gateway (which writes codes
+and phone numbers in the clear to a file) and the check-digit-only real-name
+provider refuse to start: production names its real ones in
+`YIWANG_SMS_GATEWAY` and `YIWANG_REALNAME_PROVIDER` (`package.module:factory`,
+a callable with no arguments returning the provider).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform.cache import Cache
-from yiwang.platform.errors import NotAuthenticated
+from yiwang.platform.errors import InvalidInput, NotAuthenticated
 from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.identity.account_versions import AccountVersions
 from yiwang.policy.identity.accounts import Accounts
+from yiwang.policy.identity.enrolment import Enrolment
 from yiwang.policy.identity.login import LockoutRules, LoginService
 from yiwang.policy.identity.models import Account
-from yiwang.policy.identity.passwords import PasswordHashing
+from yiwang.policy.identity.passwords import PasswordAge, PasswordHashing
 from yiwang.policy.identity.profiles import Profiles
 from yiwang.policy.identity.ratelimit import RateLimiter
 from yiwang.policy.identity.realname import CheckDigitOnlyProvider, RealNameProvider
 from yiwang.policy.identity.sessions import Session, SessionStore
-from yiwang.policy.identity.settings import IdentitySettings
+from yiwang.policy.identity.settings import DEV_ENVIRONMENTS, IdentitySettings
 from yiwang.policy.identity.sms import DevelopmentSmsGateway, SmsCodes, SmsGateway
+from yiwang.policy.identity.throttle import SignInThrottle
 from yiwang.policy.identity.totp import RedisUsedCodeStore, TotpVerifier
 
 #: where the guard leaves the verified session of an authenticated request
 SESSION_STATE_KEY = "identity_session"
+#: where the guard leaves the token of that session (for the routes that renew it)
+TOKEN_STATE_KEY = "identity_token"
 
 
 @dataclass(frozen=True)
@@ -38,7 +51,9 @@ class IdentityServices:
     settings: IdentitySettings
     accounts: Accounts
     session_store: SessionStore
+    versions: AccountVersions
     login: LoginService
+    enrolment: Enrolment
     realname: RealNameProvider
     #: cookies are `Secure` outside development and test
     secure_cookies: bool
@@ -47,9 +62,53 @@ class IdentityServices:
         return Profiles(uow, self.accounts, self.realname)
 
 
+def load_provider(spec: str, setting: str) -> Any:
+    """The object a `package.module:factory` setting names, built by calling the factory."""
+    module_name, _, attribute = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+        return factory()
+    except (ImportError, AttributeError, ValueError, TypeError) as exc:
+        raise InvalidInput(
+            "identity.provider_unavailable", setting=setting, spec=spec[:200], detail=str(exc)
+        ) from exc
+
+
+def production_providers(
+    environment: str,
+    ident: IdentitySettings,
+    sms_gateway: SmsGateway | None,
+    realname: RealNameProvider | None,
+) -> tuple[SmsGateway, RealNameProvider]:
+    """The SMS gateway and real-name provider to run with, or a refusal to start."""
+    gateway = sms_gateway
+    if gateway is None and ident.sms_gateway:
+        gateway = cast(SmsGateway, load_provider(ident.sms_gateway, "YIWANG_SMS_GATEWAY"))
+    provider = realname
+    if provider is None and ident.realname_provider:
+        provider = cast(
+            RealNameProvider, load_provider(ident.realname_provider, "YIWANG_REALNAME_PROVIDER")
+        )
+    gateway = gateway or DevelopmentSmsGateway(ident.sms_log)
+    provider = provider or CheckDigitOnlyProvider()
+    if environment not in DEV_ENVIRONMENTS:
+        if not getattr(gateway, "real", True):
+            raise InvalidInput(
+                "identity.development_provider", setting="YIWANG_SMS_GATEWAY", env=environment
+            )
+        if not getattr(provider, "real", True):
+            raise InvalidInput(
+                "identity.development_provider",
+                setting="YIWANG_REALNAME_PROVIDER",
+                env=environment,
+            )
+    return gateway, provider
+
+
 def build_identity(
     settings: Settings,
     cache: Cache,
+    sessions: async_sessionmaker[AsyncSession],
     *,
     is_admin: Callable[[Account], Awaitable[bool]],
     sms_gateway: SmsGateway | None = None,
@@ -57,27 +116,32 @@ def build_identity(
     hashing: PasswordHashing | None = None,
 ) -> IdentityServices:
     ident = IdentitySettings.from_env(settings)
+    gateway, provider = production_providers(settings.environment, ident, sms_gateway, realname)
     redis = cache.strict_client
     accounts = Accounts(ident.cipher(), hashing or PasswordHashing())
     session_store = SessionStore(cache)
+    limiter = RateLimiter(redis)
+    versions = AccountVersions(redis, sessions)
     login = LoginService(
         accounts,
-        RateLimiter(redis),
+        limiter,
+        SignInThrottle(redis, limiter),
         TotpVerifier(RedisUsedCodeStore(redis)),
-        SmsCodes(
-            redis, sms_gateway or DevelopmentSmsGateway(ident.sms_log), ident.sms_secret_bytes()
-        ),
+        SmsCodes(redis, gateway, ident.sms_secret_bytes()),
         session_store,
         is_admin=is_admin,
         lockout=LockoutRules(ident.lockout_failures, ident.lockout_minutes),
+        password_age=PasswordAge(ident.password_max_age_days, ident.password_history),
     )
     return IdentityServices(
         settings=ident,
         accounts=accounts,
         session_store=session_store,
+        versions=versions,
         login=login,
-        realname=realname or CheckDigitOnlyProvider(),
-        secure_cookies=settings.environment not in ("development", "test"),
+        enrolment=Enrolment(login, versions, activation_hours=ident.activation_hours),
+        realname=provider,
+        secure_cookies=settings.environment not in DEV_ENVIRONMENTS,
     )
 
 
@@ -85,6 +149,13 @@ def current_session(connection: ASGIConnection[Any, Any, Any, Any]) -> Session:
     """The session the guard verified for this request (routes that require sign-in)."""
     found = connection.state.get(SESSION_STATE_KEY)
     if not isinstance(found, Session):
+        raise NotAuthenticated("auth.required")
+    return found
+
+
+def current_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    found = connection.state.get(TOKEN_STATE_KEY)
+    if not isinstance(found, str):
         raise NotAuthenticated("auth.required")
     return found
 
@@ -99,8 +170,12 @@ def dependencies(services: IdentityServices) -> dict[str, Provide]:
     async def signed_in(request: ASGIConnection[Any, Any, Any, Any]) -> Session:
         return current_session(request)
 
+    async def session_token(request: ASGIConnection[Any, Any, Any, Any]) -> str:
+        return current_token(request)
+
     return {
         "identity": Provide(identity, sync_to_thread=False),
         "profiles": Provide(profiles),
         "signed_in": Provide(signed_in),
+        "session_token": Provide(session_token),
     }

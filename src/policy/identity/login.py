@@ -1,17 +1,25 @@
-"""Signing in: passwords with lockout and TOTP, SMS codes for citizens, logout.
+"""Signing in: passwords with TOTP, SMS codes for citizens, logout.
 
-Every attempt, successful or not, writes an audit record. An attempt's
-bookkeeping (its failure count and its audit record) is written in the unit of
-work's independent transaction, because it must survive the refusal that
-rolls the unit back. A failed password sign-in gets the same
-message whether or not the account exists or is locked, and an unknown login
-costs the same Argon2 work as a wrong password, so nothing tells an attacker
-which logins are real. Rate limits come first and fail closed.
+Every attempt, successful or not, malformed or throttled, writes an audit
+record, in the unit of work's independent transaction because it must survive
+the refusal that rolls the unit back.
+
+Every failed sign-in looks the same, whichever factor was wrong: an unknown
+login, a pending, disabled or locked account, a wrong password, a right
+password with a missing, wrong or replayed TOTP code all answer 401
+`identity.login_failed` with the same message, and cost the same work (one
+Argon2 verification, one TOTP computation against the account's secret or a
+dummy one, one counter update and one audit record), so no answer tells an
+attacker that a password was right. Only a valid TOTP code is ever recorded
+as used, and only someone holding the second factor can send one.
+
+Throttling (`throttle`) comes first and fails closed; the per-account lock
+yields to a valid second factor, so an attacker who sends wrong passwords
+cannot lock the holder out.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,15 +27,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.platform import audit
-from yiwang.platform.errors import InvalidInput, NotAuthenticated, YiwangError
+from yiwang.platform.errors import InvalidInput, NotAuthenticated, RateLimited, YiwangError
 from yiwang.platform.unit_of_work import UnitOfWork, person
 from yiwang.policy.identity.accounts import Accounts, kind_of_login
 from yiwang.policy.identity.codes import normalise_phone
-from yiwang.policy.identity.crypto import mask_login, mask_phone
+from yiwang.policy.identity.crypto import mask_login
+from yiwang.policy.identity.inputs import malformed_login, printable
 from yiwang.policy.identity.models import Account
+from yiwang.policy.identity.passwords import PasswordAge
 from yiwang.policy.identity.ratelimit import (
-    LOGIN_PER_ACCOUNT,
-    LOGIN_PER_IP,
     SMS_PER_IP,
     SMS_PER_PHONE_DAY,
     SMS_PER_PHONE_MINUTE,
@@ -35,14 +43,28 @@ from yiwang.policy.identity.ratelimit import (
 )
 from yiwang.policy.identity.sessions import Session, SessionStore
 from yiwang.policy.identity.sms import SmsCodes
-from yiwang.policy.identity.totp import TotpVerifier
+from yiwang.policy.identity.throttle import SignInThrottle, login_key
+from yiwang.policy.identity.totp import TotpVerifier, new_secret, used_key
 
 #: decides whether an account holds an administrator role (supplied by the policy part)
 AdminCheck = Callable[[Account], Awaitable[bool]]
 
+#: compared against when an account has no TOTP secret, so every attempt computes one
+_DUMMY_TOTP_SECRET = new_secret()
+
+
+def claimant(login: str) -> str:
+    """The actor of a sign-in attempt, whatever becomes of it: the login it claimed,
+    masked (phone and ID numbers), cut and with control characters escaped; blank
+    is `anonymous`. One format for every attempt, well-formed or not."""
+    return person(printable(mask_login(login.strip()[:64])))
+
 
 @dataclass(frozen=True)
 class LockoutRules:
+    """The per-account limit on failed sign-ins (等保): `max_failures` lock the account
+    for `lock_minutes` against attempts without a valid second factor."""
+
     max_failures: int = 5
     lock_minutes: int = 15
 
@@ -54,37 +76,40 @@ class SignedIn:
     account_id: int
 
 
-def _key(value: str) -> str:
-    """Rate-limit keys never hold a login or a phone number in the clear."""
-    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
-
-
 class LoginService:
     def __init__(
         self,
         accounts: Accounts,
         limiter: RateLimiter,
+        throttle: SignInThrottle,
         totp: TotpVerifier,
         sms: SmsCodes,
         session_store: SessionStore,
         *,
         is_admin: AdminCheck,
         lockout: LockoutRules | None = None,
+        password_age: PasswordAge | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.accounts = accounts
         self._limiter = limiter
-        self._totp = totp
+        self.throttle = throttle
+        self.totp = totp
         self._sms = sms
         self.session_store = session_store
         self._is_admin = is_admin
         self.lockout = lockout or LockoutRules()
+        self.password_age = password_age or PasswordAge()
         self._now = clock or (lambda: datetime.now(UTC))
 
-    def _failed(self) -> NotAuthenticated:
+    def failed(self) -> NotAuthenticated:
+        """The one answer to every failed sign-in."""
         return NotAuthenticated("identity.login_failed", minutes=self.lockout.lock_minutes)
 
-    async def _audit(
+    def now(self) -> datetime:
+        return self._now()
+
+    async def audit_attempt(
         self,
         session: AsyncSession,
         *,
@@ -94,6 +119,7 @@ class LoginService:
         outcome: str,
         reason: str,
         ip: str,
+        detail: dict[str, str] | None = None,
     ) -> None:
         await audit.record(
             session,
@@ -103,92 +129,159 @@ class LoginService:
             object_id=str(account.id) if account else None,
             tenant_id=account.tenant_id if account else None,
             outcome=outcome,
-            detail={"reason": reason, "ip": ip},
+            detail={"reason": reason, "ip": printable(ip), **(detail or {})},
         )
+
+    async def screen(self, uow: UnitOfWork, action: str, login: str, ip: str) -> str:
+        """Throttle and shape checks every sign-in-like attempt passes first.
+
+        Returns the throttle key. A throttled attempt is audited and answered 429;
+        a malformed login (empty, overlong, control characters such as NUL) is
+        audited and answered 422 `identity.login_malformed`. Both records go
+        through the unit's `audit_refusal` and name the claimed login as every
+        sign-in record does (`claimant`).
+        """
+        key = login_key(login)
+        problem: YiwangError | None = None
+        reason = ""
+        try:
+            await self.throttle.check(key, ip)
+        except RateLimited as exc:
+            problem, reason = exc, "throttled"
+        if problem is None and malformed_login(login):
+            problem = InvalidInput("identity.login_malformed", pointer="/login")
+            reason = "malformed_login"
+        if problem is not None:
+            await self.refused(uow, action, login, reason=reason, ip=ip, field="login")
+            raise problem
+        return key
+
+    async def refused(
+        self, uow: UnitOfWork, action: str, login: str, *, reason: str, ip: str, field: str
+    ) -> None:
+        """Audit an attempt refused before any account was looked at."""
+        await uow.audit_refusal(
+            actor=claimant(login),
+            action=action,
+            object_type="account",
+            detail={
+                "reason": reason,
+                "ip": printable(ip),
+                field: printable(mask_login(login.strip()[:64])),
+            },
+        )
+
+    # passwords ---------------------------------------------------------------
 
     async def password_login(
         self, uow: UnitOfWork, login: str, password: str, *, totp_code: str | None, ip: str
     ) -> SignedIn:
         """Staff (with TOTP) and legal persons sign in with a password."""
-        await self._limiter.hit_all([(LOGIN_PER_ACCOUNT, _key(login)), (LOGIN_PER_IP, ip)])
+        key = await self.screen(uow, "identity.login", login, ip)
         kind = kind_of_login(login)
-        actor = person(mask_login(login.strip()[:64]))
-        error: YiwangError | None = None
+        actor = claimant(login)
         async with uow.independent() as session:  # the attempt's record survives its refusal
             account = None
             if kind != "citizen":
                 account = await self.accounts.find(session, kind, login)
             now = self._now()
-            stored_hash = account.password_hash if account else None
-            password_ok = self.accounts.hashing.verify(stored_hash, password)
-            if account is None or account.status != "active":
-                reason = "unknown_login" if account is None else "disabled"
-                error = self._failed()
-            elif account.locked_until is not None and account.locked_until > now:
-                reason, error = "locked", self._failed()
-            elif not password_ok:
-                reason, error = self._count_failure(account, now, "bad_password")
-            else:
-                reason, error = await self._second_factor(account, totp_code, now)
-            if error is None and account is not None:
+            reason = await self._judge(account, password, totp_code, now)
+            ok = reason in ("password", "password+totp")
+            if ok and account is not None:
                 account.failed_logins = 0
                 account.locked_until = None
                 account.last_login_at = now
-            await self._audit(
+            await self.audit_attempt(
                 session,
                 actor=actor,
                 action="identity.login",
                 account=account,
-                outcome="success" if error is None else "failure",
+                outcome="success" if ok else "failure",
                 reason=reason,
                 ip=ip,
             )
-        if error is not None or account is None:
-            raise error or self._failed()
-        return await self._start(account, second_factor=account.kind == "staff")
+        if not ok or account is None:
+            await self.throttle.failed(key, ip)
+            raise self.failed()
+        await self.throttle.succeeded(key, ip)
+        return await self.start(account, second_factor=account.kind == "staff")
 
-    def _count_failure(
-        self, account: Account, now: datetime, reason: str
-    ) -> tuple[str, YiwangError]:
+    async def _judge(
+        self, account: Account | None, password: str, totp_code: str | None, now: datetime
+    ) -> str:
+        """Why the attempt fails, or "password"/"password+totp" when it succeeds.
+
+        The Argon2 verification and the TOTP computation run whatever the
+        outcome, so that the time an answer takes does not depend on which
+        factor was wrong.
+        """
+        staff = account is not None and account.kind == "staff"
+        secret = self.accounts.totp_secret(account) if staff and account is not None else None
+        password_ok = self.accounts.hashing.verify(
+            account.password_hash if account else None, password
+        )
+        step = self.totp.step_of(secret or _DUMMY_TOTP_SECRET, totp_code or "")
+        if secret is None:
+            step = None
+        if account is None:
+            return "unknown_login"
+        if account.status != "active":
+            return "pending_activation" if account.status == "pending" else "disabled"
+        locked = account.locked_until is not None and account.locked_until > now
+        if locked and step is None:
+            return "locked"  # a valid second factor unlocks; nothing else is examined
+        if not password_ok:
+            return self.count_failure(account, now, "bad_password")
+        if not staff:
+            return "password"
+        if secret is None:
+            return self.count_failure(account, now, "totp_not_enrolled")
+        if step is None:
+            return self.count_failure(account, now, "totp_missing" if not totp_code else "bad_totp")
+        if not await self.totp.consume(used_key(account.id, secret), step):
+            return self.count_failure(account, now, "totp_reused")
+        return "password+totp"
+
+    def count_failure(self, account: Account, now: datetime, reason: str) -> str:
         account.failed_logins += 1
         if account.failed_logins >= self.lockout.max_failures:
             account.locked_until = now + timedelta(minutes=self.lockout.lock_minutes)
             account.failed_logins = 0
             reason += "+locked"
-        return reason, self._failed()
+        return reason
 
-    async def _second_factor(
-        self, account: Account, code: str | None, now: datetime
-    ) -> tuple[str, YiwangError | None]:
-        if account.kind != "staff":
-            return "password", None
-        secret = self.accounts.totp_secret(account)
-        if secret is None:
-            return "totp_not_enrolled", InvalidInput("identity.totp_not_enrolled")
-        if not code:
-            return "totp_missing", InvalidInput("identity.second_factor_required", pointer="/totp")
+    # SMS ---------------------------------------------------------------------
+
+    async def _phone(self, uow: UnitOfWork, action: str, phone: str, ip: str) -> str:
+        """The normalised number, or an audited 422 (`identity.phone_invalid`)."""
         try:
-            await self._totp.verify(f"account:{account.id}", secret, code)
-        except InvalidInput as exc:
-            # A wrong or replayed code counts as a failed sign-in, like a wrong password.
-            reason, _ = self._count_failure(account, now, exc.code.rsplit(".", 1)[-1])
-            return reason, exc
-        return "password+totp", None
+            if malformed_login(phone):
+                raise InvalidInput("identity.phone_invalid", pointer="/phone")
+            return normalise_phone(phone)
+        except InvalidInput:
+            await self.refused(uow, action, phone, reason="malformed_phone", ip=ip, field="phone")
+            raise
 
     async def request_sms_code(self, uow: UnitOfWork, phone: str, *, ip: str) -> None:
         """Send a sign-in code. The answer is the same whether or not an account exists."""
-        number = normalise_phone(phone)
-        await self._limiter.hit_all(
-            [
-                (SMS_PER_PHONE_MINUTE, _key(number)),
-                (SMS_PER_PHONE_DAY, _key(number)),
-                (SMS_PER_IP, ip),
-            ]
-        )
+        number = await self._phone(uow, "identity.sms_code", phone, ip)
+        try:
+            await self._limiter.hit_all(
+                [
+                    (SMS_PER_PHONE_MINUTE, login_key(number)),
+                    (SMS_PER_PHONE_DAY, login_key(number)),
+                    (SMS_PER_IP, ip),
+                ]
+            )
+        except RateLimited:
+            await self.refused(
+                uow, "identity.sms_code", number, reason="throttled", ip=ip, field="phone"
+            )
+            raise
         await self._sms.issue(number)
-        await self._audit(
+        await self.audit_attempt(
             uow.session,
-            actor=person(mask_phone(number)),
+            actor=claimant(number),
             action="identity.sms_code",
             account=None,
             outcome="success",
@@ -198,8 +291,8 @@ class LoginService:
 
     async def sms_login(self, uow: UnitOfWork, phone: str, code: str, *, ip: str) -> SignedIn:
         """Citizens sign in by phone; the first sign-in creates their account."""
-        number = normalise_phone(phone)
-        await self._limiter.hit_all([(LOGIN_PER_ACCOUNT, _key(number)), (LOGIN_PER_IP, ip)])
+        number = await self._phone(uow, "identity.login", phone, ip)
+        key = await self.screen(uow, "identity.login", number, ip)
         error: YiwangError | None = None
         try:
             await self._sms.verify(number, code)
@@ -208,16 +301,14 @@ class LoginService:
         async with uow.independent() as session:  # the attempt's record survives its refusal
             account = await self.accounts.find(session, "citizen", number)
             if error is None and account is None:
-                account = (
-                    await self.accounts.create(session, kind="citizen", login=number)
-                ).account
+                account = await self.accounts.create(session, kind="citizen", login=number)
             if error is None and account is not None and account.status != "active":
-                error = self._failed()
+                error = self.failed()
             if error is None and account is not None:
                 account.last_login_at = self._now()
-            await self._audit(
+            await self.audit_attempt(
                 session,
-                actor=person(mask_phone(number)),
+                actor=claimant(number),
                 action="identity.login",
                 account=account,
                 outcome="success" if error is None else "failure",
@@ -225,11 +316,19 @@ class LoginService:
                 ip=ip,
             )
         if error is not None or account is None:
-            raise error or self._failed()
-        return await self._start(account, second_factor=False)
+            await self.throttle.failed(key, ip)
+            raise error or self.failed()
+        await self.throttle.succeeded(key, ip)
+        return await self.start(account, second_factor=False)
 
-    async def _start(self, account: Account, *, second_factor: bool) -> SignedIn:
+    # sessions ----------------------------------------------------------------
+
+    async def start(self, account: Account, *, second_factor: bool) -> SignedIn:
+        """A session for `account` at its current session version."""
         admin = await self._is_admin(account)
+        expired = account.kind != "citizen" and self.password_age.expired(
+            account.password_changed_at, self._now()
+        )
         token, session = await self.session_store.create(
             account.id,
             account.kind,
@@ -238,6 +337,8 @@ class LoginService:
             login=account.login,
             tenant_id=account.tenant_id,
             department=account.department_key,
+            version=account.session_version,
+            password_expired=expired,
         )
         return SignedIn(token, session, account.id)
 
@@ -247,7 +348,7 @@ class LoginService:
         if session is None:
             return
         account = await self.accounts.get(uow.session, session.account_id)
-        await self._audit(
+        await self.audit_attempt(
             uow.session,
             actor=person(session.login),
             action="identity.logout",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 
@@ -123,6 +124,20 @@ class PasswordPolicy:
     def load_extra(lines: Iterable[str]) -> frozenset[str]:
         """Read an operator's list (one password a line, `#` comments) for `extra_common`."""
         return frozenset(s.strip().lower() for s in lines if s.strip() and not s.startswith("#"))
+
+
+@dataclass(frozen=True)
+class PasswordAge:
+    """等保 2.0 level 3 asks for periodic change: a password expires after `max_age_days`
+    (0: never), and a new one may not repeat the last `history` passwords."""
+
+    max_age_days: int = 90
+    history: int = 5
+
+    def expired(self, changed_at: datetime | None, now: datetime) -> bool:
+        if self.max_age_days <= 0:
+            return False
+        return changed_at is None or now - changed_at >= timedelta(days=self.max_age_days)
 
 
 @dataclass(frozen=True)

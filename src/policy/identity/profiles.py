@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from yiwang.platform.errors import NotAuthenticated
+from yiwang.platform.errors import Conflict, NotAuthenticated
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.identity.accounts import Accounts
 from yiwang.policy.identity.models import Account
@@ -32,16 +32,30 @@ class Profiles:
         self, session: Session, *, full_name: str, id_number: str
     ) -> dict[str, Any]:
         account = await self._account(session)
-        result = await self.accounts.verify_real_name(
-            self.uow.session, account, self.realname, full_name=full_name, id_number=id_number
-        )
+        try:
+            result = await self.accounts.verify_real_name(
+                self.uow.session, account, self.realname, full_name=full_name, id_number=id_number
+            )
+        except Conflict as exc:  # the number is another person's: on record, then refused
+            await self.uow.audit_refusal(
+                action="identity.realname",
+                object_type="account",
+                object_id=str(account.id),
+                tenant_id=account.tenant_id,
+                detail={"provider": self.realname.name, "error": exc.code},
+            )
+            raise
         await self.uow.audit(
             action="identity.realname",
             object_type="account",
             object_id=str(account.id),
             tenant_id=account.tenant_id,
             outcome="success" if result.verified else "failure",
-            detail={"provider": result.provider, "checked": list(result.checked)},
+            detail={
+                "provider": result.provider,
+                "checked": list(result.checked),
+                "reference": result.reference,
+            },
         )
         return {
             "verified": result.verified,

@@ -30,7 +30,6 @@ class RateRule:
 
 
 # Defaults; a deployment may pass its own rules.
-LOGIN_PER_ACCOUNT = RateRule("login_account", limit=10, window_seconds=15 * 60)
 LOGIN_PER_IP = RateRule("login_ip", limit=100, window_seconds=15 * 60)
 SMS_PER_PHONE_MINUTE = RateRule("sms_phone_minute", limit=1, window_seconds=60)
 SMS_PER_PHONE_DAY = RateRule("sms_phone_day", limit=10, window_seconds=24 * 3600)

@@ -6,6 +6,13 @@ The browser holds only a random token; Redis holds the session under the
 token's SHA-256, so a leaked Redis dump does not yield usable cookies. Logout
 deletes the key. Sessions go through the platform cache, which keeps serving
 (per process) while Redis is down, as the design asks of sessions.
+
+A session records the account's session version when it starts: the guard
+compares it with the account's current one on every request
+(`account_versions`), so disabling an account or ending its sessions ends
+them everywhere. Whether the person is an administrator (and so gets the
+shorter idle timeout) is re-derived from the current policy on each request,
+so a role granted or revoked since sign-in counts at once.
 """
 
 from __future__ import annotations
@@ -43,6 +50,10 @@ class Session:
     #: staff: home tenant id and department key
     tenant_id: int | None = None
     department: str | None = None
+    #: the account's session version at sign-in; a session of an older one is over
+    version: int = 0
+    #: signed in with an expired password: nothing but changing it is allowed
+    password_expired: bool = False
 
 
 def session_token(headers: Mapping[str, str], cookies: Mapping[str, str]) -> str | None:
@@ -93,6 +104,8 @@ class SessionStore:
         login: str = "",
         tenant_id: int | None = None,
         department: str | None = None,
+        version: int = 0,
+        password_expired: bool = False,
     ) -> tuple[str, Session]:
         """Start a session; returns the token for the cookie and the session."""
         now = self._now()
@@ -103,29 +116,50 @@ class SessionStore:
             admin=admin,
             created_at=now,
             last_seen=now,
-            idle_seconds=self.timeouts.admin_idle if admin else self.timeouts.staff_idle,
+            idle_seconds=self._idle_for(admin),
             second_factor=second_factor,
             login=login,
             tenant_id=tenant_id,
             department=department,
+            version=version,
+            password_expired=password_expired,
         )
         await self._write(token, session, now)
         return token, session
 
-    async def get(self, token: str) -> Session | None:
-        """The live session for `token`, its idle clock restarted; None when expired or unknown."""
+    def _idle_for(self, admin: bool) -> int:
+        return self.timeouts.admin_idle if admin else self.timeouts.staff_idle
+
+    async def get(
+        self, token: str, *, admin_now: Callable[[int], bool] | None = None
+    ) -> Session | None:
+        """The live session for `token`, its idle clock restarted; None when expired or unknown.
+
+        `admin_now(account_id)` says whether the account is an administrator under
+        the current policy; the idle timeout follows it rather than the sign-in's.
+        """
         raw = await self._cache.get(self._key(token))
         if raw is None:
             return None
-        session = Session(**json.loads(raw))
+        try:
+            session = Session(**json.loads(raw))
+        except (TypeError, ValueError):  # written by another release: start again
+            await self.delete(token)
+            return None
         now = self._now()
+        rewrite = False
+        if admin_now is not None:
+            admin = admin_now(session.account_id)
+            if admin != session.admin:
+                session = replace(session, admin=admin, idle_seconds=self._idle_for(admin))
+                rewrite = True
         if (
             now - session.created_at >= self.timeouts.absolute
             or now - session.last_seen >= session.idle_seconds
         ):
             await self.delete(token)
             return None
-        if now - session.last_seen >= TOUCH_INTERVAL_SECONDS:
+        if rewrite or now - session.last_seen >= TOUCH_INTERVAL_SECONDS:
             session = replace(session, last_seen=now)
             await self._write(token, session, now)
         return session

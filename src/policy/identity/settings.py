@@ -1,15 +1,22 @@
-"""Identity settings: encryption keys, SMS, lockout, read once from the environment.
+"""Identity settings: encryption keys, providers, password and lockout policy, read
+once from the environment.
 
 With nothing set, development keys are derived from a fixed phrase so that
 `make run` needs no configuration. They are public, so outside development
-and test the keys must be set or the application refuses to start.
+and test the keys must be set or the application refuses to start; so must
+a real SMS gateway and a real real-name provider.
 
     YIWANG_FIELD_KEYS     "k1:<base64url 32 bytes>[,k2:...]" (AES-256-GCM key ring)
     YIWANG_FIELD_KEY_ID   the key id new values are encrypted with
     YIWANG_INDEX_KEY      base64url 32 bytes, for blind indexes
     YIWANG_SMS_SECRET     base64url 32 bytes, for hashing SMS codes
     YIWANG_SMS_LOG        where the development SMS gateway writes
-    YIWANG_LOCKOUT_FAILURES, YIWANG_LOCKOUT_MINUTES
+    YIWANG_SMS_GATEWAY    "package.module:factory" returning the real SmsGateway
+    YIWANG_REALNAME_PROVIDER  "package.module:factory" returning the real RealNameProvider
+    YIWANG_LOCKOUT_FAILURES, YIWANG_LOCKOUT_MINUTES   the per-account limit (5, 15)
+    YIWANG_PASSWORD_MAX_AGE_DAYS   a password expires after this many days (90; 0: never)
+    YIWANG_PASSWORD_HISTORY        a new password may not repeat the last N (5)
+    YIWANG_ACTIVATION_HOURS        an activation code works this long (72)
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from yiwang.platform.errors import InvalidInput
 from yiwang.platform.settings import Settings
 from yiwang.policy.identity.crypto import FieldCipher
 
-_DEV_ENVIRONMENTS = ("development", "test")
+#: the environments where development keys and providers may run
+DEV_ENVIRONMENTS = ("development", "test")
 
 
 def _dev_key(purpose: str) -> str:
@@ -41,6 +49,12 @@ class IdentitySettings:
     sms_log: Path
     lockout_failures: int = 5
     lockout_minutes: int = 15
+    password_max_age_days: int = 90
+    password_history: int = 5
+    activation_hours: int = 72
+    #: "module:factory" of the production providers; None means the development ones
+    sms_gateway: str | None = None
+    realname_provider: str | None = None
 
     @classmethod
     def from_env(cls, settings: Settings) -> IdentitySettings:
@@ -48,7 +62,7 @@ class IdentitySettings:
         raw_keys = os.environ.get("YIWANG_FIELD_KEYS", "")
         index_key = os.environ.get("YIWANG_INDEX_KEY", "")
         sms_secret = os.environ.get("YIWANG_SMS_SECRET", "")
-        if not (raw_keys and index_key and sms_secret) and environment not in _DEV_ENVIRONMENTS:
+        if not (raw_keys and index_key and sms_secret) and environment not in DEV_ENVIRONMENTS:
             raise InvalidInput(
                 "identity.field_key_invalid",
                 detail="YIWANG_FIELD_KEYS, YIWANG_INDEX_KEY and YIWANG_SMS_SECRET are required",
@@ -64,6 +78,11 @@ class IdentitySettings:
             sms_log=Path(os.environ.get("YIWANG_SMS_LOG") or settings.var_dir / "sms.log"),
             lockout_failures=int(os.environ.get("YIWANG_LOCKOUT_FAILURES") or 5),
             lockout_minutes=int(os.environ.get("YIWANG_LOCKOUT_MINUTES") or 15),
+            password_max_age_days=int(os.environ.get("YIWANG_PASSWORD_MAX_AGE_DAYS") or 90),
+            password_history=int(os.environ.get("YIWANG_PASSWORD_HISTORY") or 5),
+            activation_hours=int(os.environ.get("YIWANG_ACTIVATION_HOURS") or 72),
+            sms_gateway=os.environ.get("YIWANG_SMS_GATEWAY") or None,
+            realname_provider=os.environ.get("YIWANG_REALNAME_PROVIDER") or None,
         )
 
     def cipher(self) -> FieldCipher:

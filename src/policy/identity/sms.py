@@ -4,7 +4,9 @@ Citizens log in by phone with a one-time code. The code is stored only as a
 keyed hash, lives five minutes, survives at most five wrong guesses and is
 deleted when used. Sending goes through an `SmsGateway`; the development
 gateway appends each message as a JSON line to a file that tests and
-developers read instead of a phone.
+developers read instead of a phone. It writes codes and numbers in the clear,
+so it refuses to start outside development and test
+(`dependencies.build_identity`); production names a real gateway.
 """
 
 from __future__ import annotations
@@ -28,11 +30,16 @@ from yiwang.platform.i18n import translate
 class SmsGateway(Protocol):
     """Sends one text message. Implementations wrap a carrier's or a cloud vendor's API."""
 
+    #: False for a gateway that does not deliver (development only)
+    real: bool
+
     async def send(self, phone: str, text: str) -> None: ...
 
 
 class DevelopmentSmsGateway:
     """Writes messages to a JSON-lines log file instead of sending them."""
+
+    real = False
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -10,6 +10,7 @@ when it cannot be reached the code is refused, never accepted twice.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from typing import Protocol
@@ -62,6 +63,17 @@ class MemoryUsedCodeStore:
         return True
 
 
+def used_key(account_id: int, secret: str) -> str:
+    """Where an account's accepted codes of one secret are recorded.
+
+    Per secret: a code is never accepted twice (RFC 6238, 5.2), while a newly
+    enrolled authenticator's current code works at once even if the old one's
+    code of the same time step was just used.
+    """
+    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:12]
+    return f"account:{account_id}:{fingerprint}"
+
+
 def new_secret() -> str:
     """A fresh 160-bit base32 secret, as authenticator apps expect."""
     return pyotp.random_base32(length=32)
@@ -101,6 +113,23 @@ class TotpVerifier:
                 return step
         return None
 
+    def step_of(self, secret: str, code: str, *, at: float | None = None) -> int | None:
+        """The time step `code` belongs to within the drift window, or None.
+
+        Pure: nothing is recorded, so a sign-in can compute it whether or not
+        the password was right and spend the same time either way.
+        """
+        cleaned = code.strip().replace(" ", "")
+        if len(cleaned) != self.digits or not cleaned.isdigit():
+            return None
+        return self._matching_step(secret, cleaned, time.time() if at is None else at)
+
+    async def consume(self, account_key: str, step: int) -> bool:
+        """Record the code of `step` as used; False when it was used before (a replay)."""
+        # The key lives as long as any step in the window could still match it.
+        ttl = self.interval * (2 * self.drift_steps + 2)
+        return await self._store.mark_used(f"{account_key}:{step}", ttl)
+
     async def verify(
         self, account_key: str, secret: str, code: str, *, at: float | None = None
     ) -> None:
@@ -109,13 +138,8 @@ class TotpVerifier:
         Raises `InvalidInput("identity.totp_invalid")` for a wrong or expired
         code and `InvalidInput("identity.totp_reused")` for a replayed one.
         """
-        cleaned = code.strip().replace(" ", "")
-        if len(cleaned) != self.digits or not cleaned.isdigit():
-            raise InvalidInput("identity.totp_invalid", pointer="/totp")
-        step = self._matching_step(secret, cleaned, time.time() if at is None else at)
+        step = self.step_of(secret, code, at=at)
         if step is None:
             raise InvalidInput("identity.totp_invalid", pointer="/totp")
-        # The key lives as long as any step in the window could still match it.
-        ttl = self.interval * (2 * self.drift_steps + 2)
-        if not await self._store.mark_used(f"{account_key}:{step}", ttl):
+        if not await self.consume(account_key, step):
             raise InvalidInput("identity.totp_reused", pointer="/totp")

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from litestar import Controller, Request, Response, post
 
+from yiwang.platform.edge.openapi import precondition_required
 from yiwang.policy.guards import Access
 from yiwang.runtime.applications.service import Applications
 from yiwang.runtime.records.controllers import created_response, idempotency_key, read_body
@@ -29,7 +30,7 @@ class ApplicationController(Controller):
     path = "/api/v1/t/{code:str}/services/{service_item_id:int}/applications"
     tags = ["applications"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
-    @post("/", opt=APPLY)
+    @post("/", opt=APPLY, responses=precondition_required("Idempotency-Key"))
     async def apply(
         self,
         applications: Applications,

@@ -11,7 +11,7 @@ from litestar.di import Provide
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.storage import ObjectStorage
 from yiwang.platform.unit_of_work import UnitOfWork
-from yiwang.policy.guards import Access, PolicyHolderSource, actor_of, provide_access
+from yiwang.policy.guards import Access, PolicyHolderSource, provide_access
 from yiwang.runtime.cases.certificates import CaseCertificates
 from yiwang.runtime.cases.service import CasesService, RouteSpecs
 from yiwang.runtime.certificates.authority import CertificateAuthority
@@ -43,15 +43,17 @@ class CasesServices:
     def certificates(self, uow: UnitOfWork) -> CaseCertificates:
         return CaseCertificates(uow, self.directory.tree, self.models, self.storage, self.authority)
 
-    def actor(self, access: Access, login: str) -> Actor:
-        """The engine's facts about the caller at the target tenant: roles held there
-        (through any grant reaching it, or the account kind's implicit role) and department."""
+    def actor(self, access: Access) -> Actor:
+        """The engine's facts about the caller at the target tenant: who (the account, never
+        the login: a citizen's login is a masked phone number two people may share), roles
+        held there (through any grant reaching it, or the account kind's implicit role) and
+        department."""
         principal = access.principal
         roles = set(self.holder.holder.engine.roles_at(principal.subject, access.tenant.path))
         if not principal.subject.startswith("user:"):
             roles.add(principal.subject)
         return Actor(
-            id=login,
+            id=f"account:{principal.account_id}",
             tenant=access.tenant.code,
             roles=frozenset(roles),
             department=principal.department,
@@ -66,7 +68,7 @@ def dependencies(services: CasesServices) -> dict[str, Provide]:
         return services.certificates(uow)
 
     def case_actor(request: ASGIConnection[Any, Any, Any, Any]) -> Actor:
-        return services.actor(provide_access(request), actor_of(request))
+        return services.actor(provide_access(request))
 
     return {
         "cases": Provide(cases),

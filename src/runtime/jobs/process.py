@@ -15,6 +15,7 @@ from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
 from yiwang.platform.storage import S3Storage, build_storage
+from yiwang.policy.catalogue import load_catalogue
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.jobs.dependencies import Background, build_background
 from yiwang.runtime.jobs.settings import JobSettings
@@ -29,7 +30,7 @@ async def worker_process(
     sessions = session_factory(engine)
     cache = Cache(settings.redis_url)
     directory = TenantDirectory(sessions, cache)
-    metadata = build_metadata(cache, directory)
+    metadata = build_metadata(cache, directory, load_catalogue(settings.templates_root))
     storage = build_storage(settings)
     background = build_background(
         job_settings,

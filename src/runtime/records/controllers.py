@@ -24,6 +24,7 @@ from typing import Any, Final
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 
+from yiwang.platform.edge.openapi import precondition_required
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.errors import (
     BodyInvalid,
@@ -119,7 +120,7 @@ class RecordController(Controller):
         """A page of a list view: `view`, `filter.FIELD[.OP]`, `sort`, `limit`, `cursor`."""
         return (await lists.page(type_key, _params(request), viewer=viewer)).as_dict()
 
-    @post("/", opt=WRITE)
+    @post("/", opt=WRITE, responses=precondition_required("Idempotency-Key"))
     async def create(
         self,
         records: RecordService,
@@ -150,7 +151,7 @@ class RecordController(Controller):
         view = await records.get(type_key, record_id, viewer=_personal(viewer, personal))
         return _record(view)
 
-    @put("/{record_id:int}", opt=WRITE)
+    @put("/{record_id:int}", opt=WRITE, responses=precondition_required("If-Match"))
     async def update(
         self,
         records: RecordService,
@@ -171,7 +172,12 @@ class RecordController(Controller):
         )
         return _record(view)
 
-    @delete("/{record_id:int}", opt=DELETE, status_code=200)
+    @delete(
+        "/{record_id:int}",
+        opt=DELETE,
+        status_code=200,
+        responses=precondition_required("If-Match"),
+    )
     async def remove(
         self,
         records: RecordService,
@@ -188,7 +194,12 @@ class RecordController(Controller):
         )
         return _record(view)
 
-    @post("/{record_id:int}/restore", opt=DELETE, status_code=200)
+    @post(
+        "/{record_id:int}/restore",
+        opt=DELETE,
+        status_code=200,
+        responses=precondition_required("If-Match"),
+    )
     async def restore(
         self,
         records: RecordService,

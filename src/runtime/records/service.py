@@ -27,7 +27,7 @@ from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.generators.validation import record_validator
 from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import MetadataService
+from yiwang.metadata.versions.service import effective_version_id
 from yiwang.platform.errors import ErrorDetail, NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.records import fields as platform_fields
@@ -235,7 +235,7 @@ class EffectiveIds:
         found = self._known.get(key)
         if found is not None:
             return found
-        made = await MetadataService(uow, tree, models).effective_version_id(node.code)
+        made = await effective_version_id(uow.session, tree, models, node.code)
 
         async def remember() -> None:
             self._known[key] = made

@@ -23,7 +23,10 @@ from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.policy.catalogue import load_catalogue
 from yiwang.tenants.tree import TenantTree
+
+ROLES = load_catalogue(Settings().templates_root)
 
 
 @asynccontextmanager
@@ -33,7 +36,7 @@ async def metadata_unit(
     """A `MetadataService` acting as `code` in a unit of work that commits at the end."""
     scope = TenantScope.single(tree.node(code).id)
     async with unit_of_work(sessions, actor="op", scope=scope) as uow:
-        yield MetadataService(uow, tree, models)
+        yield MetadataService(uow, tree, models, ROLES)
 
 
 @pytest.fixture(scope="session")

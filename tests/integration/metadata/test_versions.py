@@ -236,3 +236,54 @@ async def test_effective_version_ids_are_recorded_once(
             text("SELECT chain FROM metadata_effective WHERE id = :i"), {"i": first}
         )
         assert [link["tenant"] for link in chain] == ["620000", "620100", "620102"]
+
+
+async def test_publishing_refuses_a_step_whose_role_the_catalogue_lacks(
+    sessions: async_sessionmaker[AsyncSession],
+    installed: TenantTree,
+    models: ModelCache,
+    restore: None,
+) -> None:
+    """A step nobody can be granted would stall every case reaching it."""
+    ghost_step = {
+        "key": "x_check",
+        "label": "复核",
+        "kind": "review",
+        "role": "x_nobody",
+        "on_reject": "return_to_previous",
+    }
+    overlay = {
+        "tenant": COUNTY,
+        "documents": {
+            "food_business_license": {
+                "routes": {
+                    "licensing": {
+                        "insert": [{"after": "review", "step": ghost_step}],
+                        "update": {"inspect": {"role": "dept_reveiwer"}},
+                    }
+                }
+            }
+        },
+    }
+    route = "/documents/food_business_license/routes/licensing"
+    async with metadata_unit(sessions, installed, models, COUNTY) as service:
+        errors = await service.validate(COUNTY, overlay)
+        assert [(e.code, e.pointer, e.params) for e in errors] == [
+            ("metadata.route.role_unknown", f"{route}/insert/0/step/role", {"role": "x_nobody"}),
+            (
+                "metadata.route.role_unknown",
+                f"{route}/update/inspect/role",
+                {"role": "dept_reveiwer"},
+            ),
+        ]
+        with pytest.raises(MetadataInvalid) as refused:
+            await service.publish(COUNTY, content=overlay)
+        assert refused.value.code == "metadata.route.role_unknown"
+        fixed = copy.deepcopy(overlay)
+        fixed["documents"]["food_business_license"]["routes"]["licensing"]["update"] = {
+            "inspect": {"role": "dept_reviewer"}
+        }
+        fixed["documents"]["food_business_license"]["routes"]["licensing"]["insert"][0]["step"][
+            "role"
+        ] = "inspector"
+        assert await service.validate(COUNTY, fixed) == []

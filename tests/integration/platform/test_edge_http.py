@@ -68,6 +68,7 @@ def _body_routes(app: Litestar, *, json: bool = True) -> list[tuple[str, str]]:
                     path = re.sub(r"\{code:str\}", "620000", route.path)
                     path = re.sub(r"\{year:int\}", "2026", path)
                     path = re.sub(r"\{[^}:]+:uuid\}", str(uuid.UUID(int=0)), path)
+                    path = re.sub(r"\{[a-z_]+:int\}", "1", path)
                     found.append((method, re.sub(r"\{[^}]+\}", "x", path)))
     return sorted(set(found))
 
@@ -348,3 +349,48 @@ async def test_a_client_cannot_choose_its_address_in_the_audit_trail(
         "ORDER BY seq DESC LIMIT 1"
     ).fetchone()
     assert row is not None and row[0] == "testclient"
+
+
+async def test_sign_in_records_name_the_client_a_trusted_proxy_saw_and_nobody_elses(
+    migrated: Settings, admin_sql: psycopg.Connection, cleanup: str
+) -> None:
+    """Behind a trusted proxy, every kind of sign-in record (failed, malformed, an SMS code
+    for a malformed number) names the address the proxy saw, never the one a client
+    wrote at the left of `X-Forwarded-For`: the identity routes read the edge's one
+    `client_ip`."""
+    app = create_app(replace(migrated, trusted_proxies=("10.9.9.0/24",)))
+
+    async def behind_proxy(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": ("10.9.9.9", 50000)}
+        await app(scope, receive, send)
+
+    forwarded = {"x-forwarded-for": "6.6.6.6, 203.0.113.77"}
+    async with AsyncTestClient(app=behind_proxy) as client:  # type: ignore[arg-type]
+        answers = [
+            await client.post(
+                "/api/v1/auth/login",
+                json={"login": f"nobody.{cleanup}", "password": "wrong-password"},
+                headers=forwarded,
+            ),
+            await client.post(
+                "/api/v1/auth/login",
+                json={"login": f"a\u202eb.{cleanup}", "password": "wrong-password"},
+                headers=forwarded,
+            ),
+            await client.post(
+                "/api/v1/auth/sms/code", json={"phone": f"138-{cleanup}"}, headers=forwarded
+            ),
+        ]
+    assert [a.status_code for a in answers] == [401, 422, 422], [a.text for a in answers]
+    rows = admin_sql.execute(
+        "SELECT detail->>'reason', detail->>'ip' FROM audit_log"
+        " WHERE action IN ('identity.login', 'identity.sms_code')"
+        " AND (actor LIKE %s OR detail->>'phone' LIKE %s) ORDER BY seq",
+        (f"%{cleanup}", f"%{cleanup}"),
+    ).fetchall()
+    assert rows == [
+        ("unknown_login", "203.0.113.77"),
+        ("malformed_login", "203.0.113.77"),
+        ("malformed_phone", "203.0.113.77"),
+    ]

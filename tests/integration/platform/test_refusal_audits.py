@@ -45,13 +45,14 @@ async def _grant_an_unknown_role(services: Stack, tag: str) -> None:
 
 
 async def _create_a_user_in_an_unknown_department(services: Stack, tag: str) -> None:
-    await services.admin(
-        "create_user",
+    await services.account_admin(
+        "create",
         login=f"dept.{tag}",
         kind="staff",
         tenant_code="620102",
         department="no_such_department",
         display_name=None,
+        actor=None,
     )
 
 
@@ -86,6 +87,29 @@ async def _sign_in_with_a_wrong_password(services: Stack, tag: str) -> None:
     )
 
 
+async def _archive_without_confirming(services: Stack, tag: str) -> None:
+    async with services.unit() as uow:
+        await Lifecycle(uow, _announce).change("620102", "archive")
+
+
+async def _disable_an_unknown_account(services: Stack, tag: str) -> None:
+    await services.account_admin(
+        "set_status", login=f"nobody.{tag}", status="disabled", reason=None, actor=None
+    )
+
+
+async def _activate_with_a_wrong_code(services: Stack, tag: str) -> None:
+    await services.run(
+        services.enrolment.activate, f"nobody.{tag}", "AAAA-BBBB", "Hx7#qLm2vT", ip="10.9.9.8"
+    )
+
+
+async def _sign_in_with_a_nul_byte(services: Stack, tag: str) -> None:
+    await services.run(
+        services.login.password_login, f"nul\x00{tag}", "x", totp_code=None, ip="10.9.9.7"
+    )
+
+
 CASES: list[tuple[str, Callable[[Stack, str], Awaitable[None]], str]] = [
     ("tenant.resume", _resume_an_active_tenant, "failure"),
     ("role.grant", _grant_an_unknown_role, "denied"),
@@ -93,10 +117,16 @@ CASES: list[tuple[str, Callable[[Stack, str], Awaitable[None]], str]] = [
     ("role.revoke", _revoke_a_grant_nobody_holds, "denied"),
     ("policy.deny", _deny_an_unknown_object, "denied"),
     ("identity.login", _sign_in_with_a_wrong_password, "failure"),
+    ("tenant.archive", _archive_without_confirming, "failure"),
+    ("user.disable", _disable_an_unknown_account, "denied"),
+    ("identity.activation", _activate_with_a_wrong_code, "failure"),
+    ("identity.login", _sign_in_with_a_nul_byte, "failure"),
 ]
 
 
-@pytest.mark.parametrize(("action", "attempt", "outcome"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("action", "attempt", "outcome"), CASES, ids=[c[1].__name__.strip("_") for c in CASES]
+)
 async def test_the_refusal_is_on_record_after_the_rollback(
     services: Stack,
     cleanup: str,

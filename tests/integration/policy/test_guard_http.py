@@ -45,7 +45,7 @@ async def subtree_records(request: Request[Any, Any, Any], code: str) -> dict[st
     return {"visible": sorted(access.scope.visible_tenant_ids)}
 
 
-@get("/api/v1/t/{code:str}/cases/scope", opt={"object": "case", "action": "read"})
+@get("/api/v1/t/{code:str}/records/scope", opt={"object": "record", "action": "read"})
 async def case_scope(uow: UnitOfWork, request: Request[Any, Any, Any], code: str) -> dict[str, Any]:
     access = access_of(request)
     assert access is not None
@@ -179,7 +179,7 @@ async def test_subtree_scope_agrees_with_casbin_and_rls(
         auth = await sign_in(client, f"pref.{cleanup}", secret)
         resp = await client.get("/api/v1/t/620100/subtree/records", headers=auth)
         assert resp.json()["visible"] == lanzhou
-        db = await client.get("/api/v1/t/620100/cases/scope", headers=auth)
+        db = await client.get("/api/v1/t/620100/records/scope", headers=auth)
         assert db.json()["db_visible"] == "{" + str(gansu["620100"]) + "}"
         # A deny at one county takes it out of the subtree scope.
         await services.admin(
@@ -221,7 +221,7 @@ async def test_department_staff_are_flagged_department_only(
         )
         await caught_up(app_policy, services)
         auth = await sign_in(client, f"clerk.{cleanup}", secret)
-        resp = await client.get("/api/v1/t/620102/cases/scope", headers=auth)
+        resp = await client.get("/api/v1/t/620102/records/scope", headers=auth)
         assert resp.json()["department_only"] is True
 
 

@@ -77,7 +77,7 @@ async def test_a_citizen_applies_and_the_case_is_opened_with_the_record(
         service_item["business_route"],
     )
     assert (issuer, issuer_code) == (service_item["dept_name"], service_item["dept_code"])
-    assert (submitter, status) == (body["created_by"], "submitted")
+    assert (submitter, status) == (f"account:{applicant.account_id}", "submitted")
     assert data["business_scope"] == BUSINESS["business_scope"]
 
     # the retry gets the first answer, case included, and opens no second case

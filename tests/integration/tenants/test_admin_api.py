@@ -179,3 +179,73 @@ async def test_calendar_year_through_the_api(
         assert {"day": "2027-02-20", "kind": "workday", "name": "春节调休上班"} in county_view
         cleared = await client.put("/api/v1/t/620000/calendar/2027", json={"csv": ""}, headers=auth)
         assert cleared.json() == {"entries": 0}
+
+
+async def test_a_prefecture_operator_cannot_suspend_resume_or_archive(
+    migrated: Settings, services: Stack, cleanup: str, province_admin: tuple[str, str]
+) -> None:
+    """Issue 8, finding 3: the tenant lifecycle is the province's, even for the
+    prefecture itself and for a county the province suspended."""
+    secret = await make_staff(
+        services, f"pop.{cleanup}", "620100", [("prefecture_operator", "620100", True)]
+    )
+    async with client_for(migrated) as client:
+        admin = await sign_in(client, *province_admin)
+        suspended = await client.post("/api/v1/t/620111/suspend", headers=admin)
+        assert suspended.status_code == 200, suspended.text
+        try:
+            auth = await sign_in(client, f"pop.{cleanup}", secret)
+            client.cookies.clear()
+            for code in ("620100", "620102", "620111"):
+                for action in ("suspend", "resume", "archive", "unarchive"):
+                    resp = await client.post(
+                        f"/api/v1/t/{code}/{action}", json={"confirm": "x"}, headers=auth
+                    )
+                    assert (resp.status_code, resp.json()["error"]["code"]) == (
+                        403,
+                        "auth.forbidden",
+                    ), (code, action)
+            status = (await client.get("/api/v1/t/620111")).json()["status"]
+            assert status == "suspended"
+        finally:
+            await client.post("/api/v1/t/620111/resume", headers=admin)
+
+
+async def test_archiving_is_confirmed_and_the_province_can_undo_it(
+    migrated: Settings, province_admin: tuple[str, str], admin_sql: psycopg.Connection
+) -> None:
+    async with client_for(migrated) as client:
+        auth = await sign_in(client, *province_admin)
+        name = (await client.get("/api/v1/t/620111")).json()["name"]
+        before = admin_sql.execute("SELECT max(seq) FROM audit_log").fetchone()
+        try:
+            for body in (None, {"confirm": "兰州"}, {"reason": "撤并"}):
+                resp = await client.post("/api/v1/t/620111/archive", json=body, headers=auth)
+                assert (resp.status_code, resp.json()["error"]["code"]) == (
+                    422,
+                    "tenant.archive_confirm",
+                )
+                assert name in resp.json()["error"]["message"]
+            assert (await client.get("/api/v1/t/620111")).json()["status"] == "active"
+            archived = await client.post(
+                "/api/v1/t/620111/archive", json={"confirm": name, "reason": "撤并"}, headers=auth
+            )
+            assert archived.json()["status"] == "archived"
+            assert (await client.post("/api/v1/t/620111/resume", headers=auth)).status_code == 409
+            back = await client.post("/api/v1/t/620111/unarchive", headers=auth)
+            assert back.status_code == 200 and back.json()["status"] == "suspended"
+        finally:
+            resumed = await client.post("/api/v1/t/620111/resume", headers=auth)
+        assert resumed.json()["status"] == "active"
+    rows = admin_sql.execute(
+        "SELECT action, outcome FROM audit_log WHERE object_type = 'tenant'"
+        " AND object_id = '620111' AND seq > %s ORDER BY seq",
+        (before[0] if before else 0,),
+    ).fetchall()
+    assert rows == [
+        *([("tenant.archive", "failure")] * 3),
+        ("tenant.archive", "success"),
+        ("tenant.resume", "failure"),
+        ("tenant.unarchive", "success"),
+        ("tenant.resume", "success"),
+    ]

@@ -16,6 +16,7 @@ from yiwang.metadata.versions.service import MetadataService, completes_onboardi
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.policy.catalogue import load_catalogue
 from yiwang.policy.enforcer import user_subject
 from yiwang.tenants.calendars.service import Calendars
 from yiwang.tenants.onboarding.service import Onboarding, OnboardResult
@@ -34,11 +35,14 @@ async def _onboard(sessions: async_sessionmaker[AsyncSession], root: Settings) -
         )
 
 
+ROLES = load_catalogue(Settings().templates_root)
+
+
 async def _effective_hash(sessions: async_sessionmaker[AsyncSession], code: str) -> str:
     async with unit_of_work(sessions, actor="test") as uow:
         tree = await TenantTree.load(uow.session)
         await uow.use_scope(TenantScope.single(tree.node(code).id))
-        model = await MetadataService(uow, tree, ModelCache(None)).effective(code)
+        model = await MetadataService(uow, tree, ModelCache(None), ROLES).effective(code)
         return model.content_hash
 
 
@@ -61,7 +65,7 @@ async def test_a_second_province_is_complete_and_separate(
         tree = await TenantTree.load(uow.session)
         assert {r.code for r in tree.roots} >= {"620000", "990000"}
         await uow.use_scope(TenantScope.single(tree.node("990102").id))
-        service = MetadataService(uow, tree, ModelCache(None))
+        service = MetadataService(uow, tree, ModelCache(None), ROLES)
         model = await service.effective("990102")
         assert [layer.tenant for layer in model.layers] == ["990000"]
         assert "x_lz_hotline_code" not in model.document("service_item")["fields"]

@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 
 from yiwang.metadata.documents.errors import MetadataInvalid
+from yiwang.metadata.documents.route_roles import route_role_errors
 from yiwang.metadata.documents.shapes import Model, Overlay
 from yiwang.metadata.generators.record_rules import aggregate_violations, unique_violations
 from yiwang.metadata.generators.validation import record_validator
 from yiwang.metadata.resolution.resolve import EffectiveModel, Layer, overlay_chain, resolve
-from yiwang.metadata.versions.bundled import load_base_model, load_overlay_file, load_samples
+from yiwang.metadata.versions.bundled import (
+    load_base_model,
+    load_overlay_file,
+    load_overlays,
+    load_samples,
+)
+from yiwang.platform.settings import bundled_templates
+from yiwang.policy.catalogue import load_catalogue
 
 from .conftest import PROVINCE
 
@@ -168,3 +176,23 @@ def test_an_overlay_file_is_named_after_its_tenant(tmp_path: Path) -> None:
     with pytest.raises(MetadataInvalid) as info:
         load_overlay_file(tmp_path / "620101.yaml")
     assert info.value.code == "metadata.template.overlay_name"
+
+
+def test_every_route_step_of_the_templates_names_a_catalogue_role() -> None:
+    """The base model and the example overlays name only roles someone can be granted."""
+    root = bundled_templates()
+    roles = load_catalogue(root).roles
+    assert route_role_errors(load_base_model(root).as_json(), roles) == []
+    for code, overlay in load_overlays(root).items():
+        assert route_role_errors(overlay.body, roles) == [], code
+    # and the check does look: a made-up role in a step is found where it is written
+    base = load_base_model(root).as_json()
+    steps = base["documents"]["power_item"]["routes"]["list_review"]["steps"]
+    steps[2]["role"] = "x_made_up"
+    found = route_role_errors(base, roles)
+    assert [(e.code, e.pointer) for e in found] == [
+        (
+            "metadata.route.role_unknown",
+            "/documents/power_item/routes/list_review/steps/2/role",
+        )
+    ]

@@ -9,14 +9,15 @@ import_all_models()
 
 #: tables keyed by something else on purpose (see deploy/README.md): the registry,
 #: province-wide reference data, the single audit chain, one account for every
-#: subsite, Casbin's rules (whose domains name the tenants inside each rule), and
-#: the version counters that workers compare across all tenants, and the list indexes
-#: (of the one `records` table) the published models want
+#: subsite and its activation codes, Casbin's rules (whose domains name the tenants inside
+#: each rule), the version counters that workers compare across all tenants, and the
+#: list indexes (of the one `records` table) the published models want
 NOT_TENANT_OWNED = {
     "tenants",
     "calendar_days",
     "audit_log",
     "accounts",
+    "account_activations",
     "casbin_rule",
     "policy_state",
     "metadata_state",

@@ -25,6 +25,17 @@ ISSUE_ROLES = {
     "citizen": "公民",
     "legal_person": "法人",
 }
+#: the roles the base model's approval routes name (issue 8, finding 1)
+ROUTE_ROLES = {
+    "dept_operator": "部门经办人",
+    "establishment_reviewer": "编办审核员",
+    "expert": "评审专家",
+    "finance_reviewer": "财政审核员",
+    "government_leader": "政府领导",
+    "inspector": "现场核查员",
+    "service_reviewer": "政务服务审核员",
+    "supervisor": "监察员",
+}
 
 
 def raw() -> dict[str, Any]:
@@ -35,7 +46,7 @@ def raw() -> dict[str, Any]:
 
 def test_catalogue_has_every_role_of_the_issue_with_its_name() -> None:
     cat = load_catalogue(TEMPLATES)
-    assert {k: r.name for k, r in cat.roles.items()} == ISSUE_ROLES
+    assert {k: r.name for k, r in cat.roles.items()} == ISSUE_ROLES | ROUTE_ROLES
     assert {"tenant", "metadata", "record", "case", "role", "audit"} <= set(cat.objects)
     assert {"read", "write", "publish", "onboard", "grant", "handle"} <= set(cat.actions)
 
@@ -43,7 +54,7 @@ def test_catalogue_has_every_role_of_the_issue_with_its_name() -> None:
 def test_templates_are_written_once_at_the_root_and_stay_near_a_hundred() -> None:
     rules = load_catalogue(TEMPLATES).template_rules()
     assert all(r.domain == ROOT for r in rules)
-    assert 80 <= len(rules) <= 120, len(rules)
+    assert 80 <= len(rules) <= 130, len(rules)
     assert len(set(rules)) == len(rules)
 
 
@@ -53,6 +64,40 @@ def test_citizen_roles_are_implicit_not_grantable() -> None:
     assert cat.role_for_kind("legal") == cat.roles["legal_person"]
     assert not cat.roles["citizen"].grantable
     assert cat.role_for_kind("staff") is None
+
+
+def test_the_separated_duties_are_the_three_admin_roles() -> None:
+    cat = load_catalogue(TEMPLATES)
+    assert cat.separated_duties == {"system_admin", "security_admin", "audit_admin"}
+    broken = raw()
+    broken["separated_duties"] = ["citizen"]
+    with pytest.raises(InvalidInput) as info:
+        parse_catalogue(broken)
+    assert info.value.code == "policy.catalogue_invalid"
+
+
+def test_route_roles_act_on_their_tenants_work_and_nothing_else() -> None:
+    """Least privilege for the roles routes name: no administration, no metadata work."""
+    cat = load_catalogue(TEMPLATES)
+    for key in ROUTE_ROLES:
+        role = cat.roles[key]
+        assert set(role.permissions) <= {"metadata", "record", "case"}, key
+        assert role.permissions["metadata"] == ("read",), key
+        assert not role.admin and role.rank < cat.roles["county_operator"].rank, key
+
+
+def test_citizens_hold_no_metadata_permission() -> None:
+    cat = load_catalogue(TEMPLATES)
+    for key in ("citizen", "legal_person"):
+        assert "metadata" not in cat.roles[key].permissions
+        assert dict(cat.roles[key].permissions) == {"case": ("read", "write")}
+
+
+def test_only_the_province_holds_the_tenant_lifecycle() -> None:
+    cat = load_catalogue(TEMPLATES)
+    holders = {k for k, r in cat.roles.items() if r.allows("tenant", "write")}
+    assert holders == {"province_admin", "system_admin"}
+    assert all(cat.roles[k].levels == ("province",) for k in holders)
 
 
 def test_three_admin_duties_conflict_pairwise() -> None:

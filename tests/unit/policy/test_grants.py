@@ -8,11 +8,18 @@ from tests.unit.policy.tree import TEMPLATES, gansu
 from yiwang.platform.errors import Conflict, InvalidInput, PermissionDenied, YiwangError
 from yiwang.policy.catalogue import load_catalogue
 from yiwang.policy.enforcer import Grant, PolicyEngine, catalogue_snapshot, user_subject
-from yiwang.policy.grants import check_deny_override, check_grant, check_revoke
+from yiwang.policy.grants import (
+    GranteeFactors,
+    check_deny_override,
+    check_grant,
+    check_revoke,
+)
 
 CATALOGUE = load_catalogue(TEMPLATES)
 TREE = gansu()
-ADMIN, PREF, COUNTY, SEC, AUD, NEW = (user_subject(i) for i in range(1, 7))
+ADMIN, PREF, COUNTY, SEC, AUD, NEW, PEER = (user_subject(i) for i in range(1, 8))
+#: the grantee activated their account and nobody granting here held its codes
+OWN_FACTORS = GranteeFactors(activated=True, holders=frozenset())
 PROVINCE = TREE.node("620000")
 LANZHOU = TREE.node("620100")
 CHENGGUAN = TREE.node("620102")
@@ -28,6 +35,7 @@ ENGINE = PolicyEngine(
             Grant(COUNTY, "county_operator", CHENGGUAN.path, False),
             Grant(SEC, "security_admin", PROVINCE.path, True),
             Grant(AUD, "audit_admin", PROVINCE.path, True),
+            Grant(PEER, "county_operator", CHENGGUAN.path, False),
         ],
     )
 )
@@ -41,6 +49,8 @@ def grant(
     grantee: str = NEW,
     subtree: bool = False,
     kind: str = "staff",
+    factors: GranteeFactors = OWN_FACTORS,
+    acting: str = "cli:root",
 ) -> Grant:
     return check_grant(
         CATALOGUE,
@@ -51,6 +61,8 @@ def grant(
         tenant=TREE.node(node_code),
         subtree=subtree,
         granter=granter,
+        factors=factors,
+        acting=acting,
     )
 
 
@@ -179,6 +191,79 @@ def test_three_admin_duties_are_never_held_together() -> None:
         node_code="620000",
         grantee=AUD,
     )
+
+
+def test_a_separated_duty_needs_the_persons_own_factors() -> None:
+    """三员分立: before activation, whoever holds the code could act as the person."""
+    pending = GranteeFactors(activated=False, holders=frozenset({"cli:root"}))
+    for granter in (SEC, ADMIN, None):
+        refused(
+            Conflict,
+            "policy.duty_needs_activation",
+            granter=granter,
+            role="system_admin",
+            node_code="620000",
+            factors=pending,
+            acting="cli:other",
+        )
+    # A role outside the three duties may be granted before activation.
+    assert grant(ADMIN, "county_operator", "620102", factors=pending).role == "county_operator"
+
+
+def test_whoever_held_the_activation_code_never_grants_a_separated_duty() -> None:
+    """The attack of issue 8: a security admin creates an account (holding its code),
+    grants it system_admin and signs in as it. The grant is refused."""
+    held_by_sec = GranteeFactors(activated=True, holders=frozenset({SEC, "sec.login"}))
+    err = refused(
+        PermissionDenied,
+        "policy.duty_factor_holder",
+        granter=SEC,
+        role="system_admin",
+        node_code="620000",
+        factors=held_by_sec,
+    )
+    assert "激活码" in err.message()
+    # Another administrator, who never held it, may.
+    assert grant(ADMIN, "system_admin", "620000", factors=held_by_sec).role == "system_admin"
+    # The command line is held to it as well, by its actor.
+    held_by_cli = GranteeFactors(activated=True, holders=frozenset({"cli:root"}))
+    refused(
+        PermissionDenied,
+        "policy.duty_factor_holder",
+        granter=None,
+        role="audit_admin",
+        node_code="620000",
+        factors=held_by_cli,
+        acting="cli:root",
+    )
+    assert grant(None, "audit_admin", "620000", factors=held_by_cli, acting="cli:ops").role
+
+
+def test_grants_and_revocations_follow_the_same_rank_rule_for_peers() -> None:
+    """Issue 8, finding 13: a county operator cannot revoke a peer county operator."""
+    with pytest.raises(PermissionDenied) as revoke:
+        check_revoke(
+            CATALOGUE,
+            ENGINE,
+            grantee=PEER,
+            role_key="county_operator",
+            tenant=CHENGGUAN,
+            granter=COUNTY,
+        )
+    assert revoke.value.code == "policy.grantee_outranks"
+    refused(
+        PermissionDenied,
+        "policy.grantee_outranks",
+        granter=COUNTY,
+        role="window_clerk",
+        node_code="620102",
+        grantee=PEER,
+    )
+    # The prefecture above them may do both.
+    assert check_revoke(
+        CATALOGUE, ENGINE, grantee=PEER, role_key="county_operator", tenant=CHENGGUAN, granter=PREF
+    )
+    assert grant(PREF, "window_clerk", "620102", grantee=PEER).role == "window_clerk"
 
 
 def test_duplicate_grant_is_a_conflict() -> None:

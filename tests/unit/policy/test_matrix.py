@@ -137,6 +137,28 @@ SPOT_CHECKS = [
     ("window_clerk", "620102", False, "620102", "metadata", "publish", False),
     ("province_supervisor", "620000", True, "620302", "case", "supervise", True),
     ("province_supervisor", "620000", True, "620302", "case", "handle", False),
+    # least privilege (issue 8, finding 1): drafts and history are operators'
+    ("county_operator", "620102", False, "620102", "metadata", "inspect", True),
+    ("window_clerk", "620102", False, "620102", "metadata", "read", True),
+    ("window_clerk", "620102", False, "620102", "metadata", "inspect", False),
+    ("dept_leader", "620102", False, "620102", "metadata", "inspect", False),
+    ("province_supervisor", "620000", True, "620302", "metadata", "inspect", False),
+    ("system_admin", "620000", True, "620102", "metadata", "read", False),
+    # operators configure; cases (personal data) are for handlers and supervisors
+    ("county_operator", "620102", False, "620102", "case", "read", False),
+    ("province_admin", "620000", True, "620302", "case", "read", False),
+    # the tenant lifecycle is the province's (finding 3)
+    ("prefecture_operator", "620100", True, "620100", "tenant", "write", False),
+    ("prefecture_operator", "620100", True, "620102", "tenant", "write", False),
+    ("province_admin", "620000", True, "620102", "tenant", "write", True),
+    # the roles routes name act on their tenant's work only
+    ("dept_operator", "620102", False, "620102", "record", "write", True),
+    ("dept_operator", "620102", False, "620102", "case", "handle", False),
+    ("inspector", "620102", False, "620102", "case", "handle", True),
+    ("inspector", "620102", False, "620102", "record", "read", False),
+    ("expert", "620102", False, "620103", "case", "read", False),
+    ("supervisor", "620102", False, "620102", "case", "supervise", True),
+    ("government_leader", "620102", False, "620102", "user", "write", False),
 ]
 
 
@@ -173,5 +195,8 @@ def test_citizens_act_through_their_kind_everywhere_and_nothing_more() -> None:
         assert engine.allowed("legal_person", path, "case", "read")
         assert not engine.allowed("citizen", path, "case", "handle")
         assert not engine.allowed("citizen", path, "audit", "read")
+        for action in ("read", "inspect"):
+            assert not engine.allowed("citizen", path, "metadata", action)
+            assert not engine.allowed("legal_person", path, "metadata", action)
     # A staff role key is never a usable subject.
     assert not engine.allowed("province_admin", "/620000", "tenant", "read")

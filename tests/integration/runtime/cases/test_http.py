@@ -57,21 +57,28 @@ def citizens(admin_sql: psycopg.Connection, cleanup: str) -> Iterator[list[tuple
     their cases and accounts are removed afterwards."""
     made: list[tuple[int, str]] = []
     yield made
-    for account_id, login in made:
-        purge_cases(admin_sql, login)
+    for account_id, submitter in made:
+        purge_cases(admin_sql, submitter)
         admin_sql.execute("DELETE FROM accounts WHERE id = %s", (account_id,))
 
 
 async def _citizen(
-    services: Stack, tmp_path: Path, made: list[tuple[int, str]], tag: str, n: int
+    services: Stack,
+    tmp_path: Path,
+    made: list[tuple[int, str]],
+    tag: str,
+    n: int,
+    phone: str | None = None,
 ) -> tuple[dict[str, str], str]:
-    phone = "13" + str(n) + str(int(tag, 16) % 10**8).zfill(8)
+    """A citizen signed in by SMS: their headers and the submitter their cases name."""
+    phone = phone or "13" + str(n) + str(int(tag, 16) % 10**8).zfill(8)
     await services.run(services.login.request_sms_code, phone, ip="10.9.9.9")
     text = read_sms_log(tmp_path / "sms.log")[-1]["text"]
     code = text.split("验证码为 ")[1][:6]
     signed = await services.run(services.login.sms_login, phone, code, ip="10.9.9.9")
-    made.append((signed.account_id, signed.session.login))
-    return {"authorization": f"Bearer {signed.token}"}, signed.session.login
+    submitter = f"account:{signed.account_id}"
+    made.append((signed.account_id, submitter))
+    return {"authorization": f"Bearer {signed.token}"}, submitter
 
 
 async def _staff(
@@ -99,7 +106,7 @@ async def test_lifecycle_guard_and_race_over_http(
     litestar_app, platform = app
     tag = cleanup
     async with AsyncTestClient(app=litestar_app) as client:
-        applicant, applicant_login = await _citizen(services, tmp_path, citizens, tag, 5)
+        applicant, applicant_id = await _citizen(services, tmp_path, citizens, tag, 5)
         other, _ = await _citizen(services, tmp_path, citizens, tag, 6)
         clerk = await _staff(client, services, platform, f"clerk.{tag}", "window_clerk")
         r1 = await _staff(client, services, platform, f"rev1.{tag}", "dept_reviewer")
@@ -120,7 +127,7 @@ async def test_lifecycle_guard_and_race_over_http(
 
         # the applicant reads their own case; another citizen learns nothing
         mine = await client.get(case, headers=applicant)
-        assert mine.status_code == 200 and mine.json()["submitter"] == applicant_login
+        assert mine.status_code == 200 and mine.json()["submitter"] == applicant_id
         assert (await client.get(case, headers=other)).status_code == 404
         # citizens cannot act as staff
         refused = await client.post(f"{case}/actions", json={"action": "accept"}, headers=applicant)
@@ -334,3 +341,29 @@ async def test_completion_issues_a_licence_verified_publicly_and_revoked(
             assert row is not None and tuple(row) == ("revoked", "申请人申请注销")
     finally:
         purge_cases(admin_sql, f"%{tag}%")
+
+
+async def test_two_citizens_whose_masked_logins_agree_see_only_their_own_cases(
+    app: Any,
+    services: Stack,
+    citizens: list[tuple[int, str]],
+    tmp_path: Path,
+    cleanup: str,
+) -> None:
+    """A citizen's login is the masked phone (139****1234): two people share it. The case
+    knows its applicant by account, so the second one learns nothing of the first's."""
+    litestar_app, _ = app
+    middle = int(cleanup, 16) % 10**4
+    first_phone, second_phone = f"139{middle:04d}1234", f"139{(middle + 1) % 10**4:04d}1234"
+    async with AsyncTestClient(app=litestar_app) as client:
+        first, first_id = await _citizen(services, tmp_path, citizens, cleanup, 0, first_phone)
+        second, second_id = await _citizen(services, tmp_path, citizens, cleanup, 0, second_phone)
+        assert first_id != second_id
+        opened = await client.post(CASES, json=APPLICATION, headers=first)
+        assert opened.status_code == 201, opened.text
+        case = f"{CASES}/{opened.json()['number']}"
+        assert (await client.get(case, headers=second)).status_code == 404
+        withdrawn = await client.post(f"{case}/withdraw", json={"reason": "不办了"}, headers=second)
+        assert withdrawn.json()["error"]["code"] == "routes.applicant_only"
+        mine = (await client.get(case, headers=first)).json()
+        assert (mine["submitter"], mine["status"]) == (first_id, "submitted")

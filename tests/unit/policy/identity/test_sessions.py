@@ -58,3 +58,26 @@ async def test_logout_removes_the_key() -> None:
 async def test_unknown_token() -> None:
     store, _, _ = make()
     assert await store.get("nope") is None
+
+
+async def test_the_idle_timeout_follows_the_current_policy_not_the_sign_in() -> None:
+    """A role change re-checks the session: an administrator role granted since sign-in
+    shortens the idle timeout at once, a revoked one lengthens it."""
+    store, _, clock = make()
+    token, _ = await store.create(1, "staff", admin=False)
+    clock.advance(10 * 60)
+    renewed = await store.get(token, admin_now=lambda account_id: account_id == 1)
+    assert renewed is not None and renewed.admin and renewed.idle_seconds == 900
+    clock.advance(16 * 60)
+    assert await store.get(token, admin_now=lambda _: True) is None
+
+    token, _ = await store.create(2, "staff", admin=True)
+    demoted = await store.get(token, admin_now=lambda _: False)
+    assert demoted is not None and not demoted.admin and demoted.idle_seconds == 1800
+
+
+async def test_a_session_records_the_account_version_it_started_under() -> None:
+    store, _, _ = make()
+    token, _ = await store.create(1, "staff", admin=False, version=7, password_expired=True)
+    found = await store.get(token)
+    assert found is not None and (found.version, found.password_expired) == (7, True)

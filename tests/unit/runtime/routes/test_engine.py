@@ -38,7 +38,9 @@ CLERK = staff("clerk-1", "window_clerk")
 CLERK_2 = staff("clerk-2", "window_clerk")
 REVIEWER = staff("rev-1", "dept_reviewer", department="scjgj")
 REVIEWER_2 = staff("rev-2", "dept_reviewer", department="scjgj")
-RECHECKER = staff("lz-1", "x_lz_city_rechecker", department="scjgj")
+RECHECKER = staff(
+    "lz-1", "dept_reviewer", department="scjgj"
+)  # another reviewer: separation of duties
 INSPECTOR_1 = staff("insp-1", "inspector", department="scjgj")
 INSPECTOR_2 = staff("insp-2", "inspector", department="scjgj")
 HEALTH = staff("wjw-1", "dept_reviewer", department="wjw")

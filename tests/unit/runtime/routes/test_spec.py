@@ -34,7 +34,7 @@ def test_the_food_licence_route_with_lanzhou_local_recheck() -> None:
     assert site.assignee == Assignee("inspector", implementing_department=True)
     assert site.on_reject == "reject_case"
     assert spec.task("health_opinion").assignee == Assignee("dept_reviewer", department="wjw")
-    assert spec.task("x_lz_recheck").assignee == Assignee("x_lz_city_rechecker", "scjgj")
+    assert spec.task("x_lz_recheck").assignee == Assignee("dept_reviewer", "scjgj")
     assert spec.promised_days == 5 and spec.statutory_days == 20
     assert spec.authority == Assignee("dept_leader", implementing_department=True)
     assert spec.uses_implementing_department

@@ -9,28 +9,14 @@ not the object, not 403, not a validation error that reveals the route's shape.
 
 from __future__ import annotations
 
-import re
-import uuid
-
 from litestar.routes import HTTPRoute
 
 from tests.integration.http_client import client_for
+from tests.integration.security.routes import fill
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.platform.settings import Settings
 from yiwang.policy.guards import is_automatic_options
-
-_PARAM = re.compile(r"\{(\w+):(\w+)\}")
-
-
-def fill(path: str, code: str) -> str:
-    def value(match: re.Match[str]) -> str:
-        name, kind = match.groups()
-        if name == "code":
-            return code
-        return {"int": "1", "uuid": str(uuid.UUID(int=1))}.get(kind, "x")
-
-    return _PARAM.sub(value, path)
 
 
 async def test_no_route_reaches_another_region(
