@@ -44,13 +44,25 @@ def search_fields(document: Document) -> tuple[str, ...]:
     )
 
 
+def document_of(keys: tuple[str, ...]) -> ColumnElement[str]:
+    """The search document over these fields of `records.data`, for index and query alike."""
+    doc: ColumnElement[str] = search.document(*(RECORDS.c.data[key].astext for key in keys))
+    return doc
+
+
 def record_document(document: Document) -> ColumnElement[str] | None:
     """The search document of a record of this type, or None when nothing is searchable."""
     keys = search_fields(document)
-    if not keys:
-        return None
-    doc: ColumnElement[str] = search.document(*(RECORDS.c.data[key].astext for key in keys))
-    return doc
+    return document_of(keys) if keys else None
+
+
+def bigrams_ddl(keys: tuple[str, ...]) -> str:
+    """The indexed expression of a type's search index, keys inline (checked metadata keys:
+    `indexes.IndexSpec.ddl` checks them; no user text)."""
+    expression = search.bigrams(document_of(keys)).compile(
+        dialect=_DIALECT, compile_kwargs={"literal_binds": True}
+    )
+    return str(expression).replace("records.data", "data")
 
 
 def records_search(

@@ -3,6 +3,7 @@ the migration created, against the real services."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -112,3 +113,36 @@ async def test_a_query_the_index_cannot_serve_is_refused_with_the_search_message
     )
     assert terms.status_code == 422
     assert terms.json()["error"]["errors"][0]["code"] == "lists.search.too_many_terms"
+
+
+async def test_the_type_s_search_index_serves_the_list_query(
+    runtime: Runtime, named_items: dict[str, int], admin_sql: psycopg.Connection
+) -> None:
+    """The search index the type's metadata wants (built by the owner, as the index builder
+    does) has the expression of the list's search clause: the planner reads it for 户口
+    (sequential scans off: the table is small; dropped afterwards)."""
+    from yiwang.runtime.lists.indexes import document_indexes
+    from yiwang.runtime.lists.record_search import records_search
+    from yiwang.runtime.lists.views import view_of
+    from yiwang.runtime.records.service import RecordService
+
+    async with runtime.records(CHENGGUAN) as records:
+        document = RecordService.item_document(await records.model(), "service_item")
+    specs = [s for s in document_indexes(document) if s.is_search]
+    assert len(specs) == 1
+    admin_sql.execute(specs[0].ddl())
+    admin_sql.execute("ANALYZE records")
+    clause, params = records_search(document, view_of(document, None), "户口", "q")
+    sql = re.sub(r":(q_\w+)", r"%(\1)s", clause)
+    admin_sql.execute("SET enable_seqscan = off")
+    try:
+        rows = admin_sql.execute(
+            "EXPLAIN SELECT id FROM records WHERE type_key = 'service_item'"
+            f" AND deleted_at IS NULL AND ({sql})",
+            params,
+        ).fetchall()
+    finally:
+        admin_sql.execute("RESET enable_seqscan")
+        admin_sql.execute(f"DROP INDEX IF EXISTS {specs[0].name}")
+    explained = "\n".join(r[0] for r in rows)
+    assert f"Bitmap Index Scan on {specs[0].name}" in explained, explained
