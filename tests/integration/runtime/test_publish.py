@@ -9,7 +9,10 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from tests.integration.metadata.conftest import restore  # noqa: F401  (a fixture)
+from tests.integration.metadata.conftest import (
+    ROLES,
+    restore,  # noqa: F401  (a fixture)
+)
 from tests.integration.runtime.conftest import Runtime, special_fund
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.settings import Settings
@@ -52,7 +55,7 @@ async def test_the_preview_counts_the_records_a_change_would_refuse(
     checks = PublishChecks(runtime.seal, None)
     stricter = _overlay({"legal_basis": {"required": True}})
     async with unit_of_work(runtime.sessions, actor="op", scope=scope) as uow:
-        service = MetadataService(uow, runtime.tree, runtime.models, checks)
+        service = MetadataService(uow, runtime.tree, runtime.models, ROLES, checks)
         preview = await service.preview(COUNTY, stricter)
         relabelled = await service.preview(COUNTY, _overlay({"legal_basis": {"label": "依据"}}))
     bare = [r for r in preview.first_invalid.get(COUNTY, []) if r["id"] == county_funds["bare"]]
@@ -80,7 +83,7 @@ async def test_a_publish_wants_its_indexes_and_the_owner_builds_them(
     scope = TenantScope.single(runtime.tree.node(COUNTY).id)
     field = {"type": "text", "label": "永登县项目编码", "max_length": 40, "indexed": True}
     async with unit_of_work(runtime.sessions, actor="op", scope=scope) as uow:
-        service = MetadataService(uow, runtime.tree, runtime.models, checks)
+        service = MetadataService(uow, runtime.tree, runtime.models, ROLES, checks)
         await service.publish(COUNTY, content=_overlay({"x_yd_project_code": field}))
     spec = IndexSpec("special_fund", (IndexPart("x_yd_project_code", "text"),))
     await builder.idle()
