@@ -29,9 +29,9 @@ def purge_shiyan(admin_sql: psycopg.Connection) -> Iterator[None]:
         admin_sql.execute(f"DELETE FROM metadata_versions WHERE tenant_id IN ({ids})")
         admin_sql.execute(f"DELETE FROM calendar_days WHERE province_id IN ({ids})")
         admin_sql.execute("DELETE FROM casbin_rule WHERE v2 LIKE '/990000%'")
-        admin_sql.execute(
-            "DELETE FROM accounts WHERE tenant_id IN (SELECT id FROM tenants WHERE code LIKE '99%')"
-        )
+        accounts = f"SELECT id FROM accounts WHERE tenant_id IN ({ids})"
+        admin_sql.execute(f"DELETE FROM account_activations WHERE account_id IN ({accounts})")
+        admin_sql.execute(f"DELETE FROM accounts WHERE tenant_id IN ({ids})")
         for _ in range(3):  # counties, then prefectures, then the province
             admin_sql.execute(
                 "DELETE FROM tenants t WHERE code LIKE '99%' AND NOT EXISTS "

@@ -75,7 +75,9 @@ class Stack:
             return await getattr(admin, method)(**kw)
 
     async def account_admin(self, method: str, /, as_actor: str = ACTOR, **kw: Any) -> Any:
-        """An `AccountAdmin` call in a unit of work of its own, acting as `as_actor`."""
+        """An `AccountAdmin` call in a unit of work of its own, acting as `as_actor`, on a
+        current tree."""
+        await self.directory.refresh()
         async with self.unit(as_actor) as uow:
             admin = self.policy.account_admin(uow, self.directory, self.identity)
             return await getattr(admin, method)(**kw)

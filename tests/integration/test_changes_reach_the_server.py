@@ -57,7 +57,7 @@ def test_every_kind_of_change_from_the_command_line_reaches_the_server(
     timings["suspend"] = seen_within(within, lambda: status(base, "/r/990102/") == 503)
     cli(env, "tenants", "resume", "990102")
     timings["resume"] = seen_within(within, lambda: status(base, "/r/990102/") == 200)
-    cli(env, "tenants", "archive", "990201")
+    cli(env, "tenants", "archive", "990201", "--confirm", "乙市一县")
     timings["archive"] = seen_within(within, lambda: status(base, "/r/990201/") == 503)
 
     year = tmp_path / "2027.csv"

@@ -9,7 +9,10 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from tests.integration.metadata.conftest import ROLES, restore  # noqa: F401  (a fixture)
+from tests.integration.metadata.conftest import (
+    ROLES,
+    restore,  # noqa: F401  (a fixture)
+)
 from tests.integration.runtime.conftest import Runtime, special_fund
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.settings import Settings

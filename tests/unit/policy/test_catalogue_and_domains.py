@@ -90,7 +90,10 @@ def test_citizens_hold_no_metadata_permission() -> None:
     cat = load_catalogue(TEMPLATES)
     for key in ("citizen", "legal_person"):
         assert "metadata" not in cat.roles[key].permissions
-        assert dict(cat.roles[key].permissions) == {"case": ("read", "write")}
+        assert dict(cat.roles[key].permissions) == {
+            "case": ("read", "write"),
+            "attachment": ("read", "write"),
+        }
 
 
 def test_only_the_province_holds_the_tenant_lifecycle() -> None:

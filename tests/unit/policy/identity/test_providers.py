@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from yiwang.app import build_platform
 from yiwang.platform.errors import InvalidInput
@@ -17,6 +18,7 @@ from yiwang.policy.identity.inputs import malformed_login, printable
 from yiwang.policy.identity.realname import CheckDigitOnlyProvider, RealNameResult
 from yiwang.policy.identity.settings import IdentitySettings
 from yiwang.policy.identity.sms import DevelopmentSmsGateway
+from yiwang.runtime.certificates.keys import private_key_pem
 
 
 class RealGateway:
@@ -100,6 +102,15 @@ async def test_the_application_refuses_to_start_in_production_with_development_p
     assert info.value.code == "identity.development_provider"
     monkeypatch.setenv("YIWANG_SMS_GATEWAY", f"{__name__}:RealGateway")
     monkeypatch.setenv("YIWANG_REALNAME_PROVIDER", f"{__name__}:make_real_provider")
+    # what production needs beyond identity (each refused on its own in its own tests)
+    monkeypatch.setenv("YIWANG_CLAMD_ADDRESS", "127.0.0.1:3310")
+    monkeypatch.setenv(
+        "YIWANG_CERTIFICATE_SIGNING_KEY",
+        private_key_pem(ed25519.Ed25519PrivateKey.generate()).decode(),
+    )
+    monkeypatch.setenv(
+        "YIWANG_CERTIFICATE_VERIFY_URL", "https://zwfw.example.gov.cn/verify/{identifier}"
+    )
     platform = build_platform(Settings.from_env())
     try:
         assert isinstance(platform.identity.realname, RealProvider)
