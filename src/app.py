@@ -44,6 +44,9 @@ from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
 from yiwang.runtime import dependencies as runtime_di
+from yiwang.runtime.applications import dependencies as applications_di
+from yiwang.runtime.applications.controllers import CONTROLLERS as APPLICATION_CONTROLLERS
+from yiwang.runtime.applications.pages import ROUTES as APPLICATION_PAGES
 from yiwang.runtime.attachments import dependencies as attachments_di
 from yiwang.runtime.attachments.controllers import ROUTES as ATTACHMENT_ROUTES
 from yiwang.runtime.attachments.scanning import Scanner
@@ -85,6 +88,8 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *JOB_ROUTES,
     *RECORD_CONTROLLERS,
     *CASE_CONTROLLERS,
+    *APPLICATION_CONTROLLERS,
+    *APPLICATION_PAGES,
     *static_routers(),
 )
 
@@ -128,6 +133,7 @@ class Platform:
             **jobs_di.dependencies(self.jobs),
             **runtime_di.dependencies(self.runtime),
             **cases_di.dependencies(self.cases),
+            **applications_di.dependencies(self.runtime, self.cases),
         }
 
     @asynccontextmanager

@@ -10,7 +10,7 @@ never imports the runtime).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from litestar.di import Provide
 
@@ -25,12 +25,13 @@ from yiwang.policy.identity.settings import IdentitySettings
 from yiwang.runtime.lists.builder import IndexBuilder
 from yiwang.runtime.lists.compile import SearchClause
 from yiwang.runtime.lists.indexes import wanted
+from yiwang.runtime.lists.record_search import records_search
 from yiwang.runtime.lists.repository import ListRepository
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.lists.settings import IndexSettings
 from yiwang.runtime.records import impact
 from yiwang.runtime.records.privacy import PiiSeal
-from yiwang.runtime.records.service import EffectiveIds, RecordService, Viewer
+from yiwang.runtime.records.service import EffectiveIds, RecordService, ServiceItems, Viewer
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.tree import TenantNode
 
@@ -85,11 +86,20 @@ class RuntimeServices:
     effective_ids: EffectiveIds
     policy: PolicyServices
     checks: PublishChecks
-    #: Chinese full-text search, when the search module is plugged in
-    search: SearchClause | None = None
+    #: Chinese full-text search (`lists.record_search`; None: `q` is refused)
+    search: SearchClause | None = records_search
+    #: service items applications were made for, by version (checked by each claim)
+    service_items: ServiceItems = field(default_factory=ServiceItems)
 
     def records(self, uow: UnitOfWork) -> RecordService:
-        return RecordService(uow, self.directory.tree, self.models, self.seal, self.effective_ids)
+        return RecordService(
+            uow,
+            self.directory.tree,
+            self.models,
+            self.seal,
+            self.effective_ids,
+            self.service_items,
+        )
 
     def lists(self, uow: UnitOfWork) -> ListService:
         return ListService(uow, self.directory.tree, self.models, self.seal, self.search)
@@ -117,7 +127,7 @@ def build_runtime(
     policy: PolicyServices,
     checks: PublishChecks,
     *,
-    search: SearchClause | None = None,
+    search: SearchClause | None = records_search,
 ) -> RuntimeServices:
     return RuntimeServices(
         directory=directory,

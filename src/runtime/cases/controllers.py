@@ -5,6 +5,7 @@ work runs in the scope it decided, the service and the engine do the rest.
 | route | guard |
 | --- | --- |
 | `POST /api/v1/t/{code}/cases` | case write (applicants, window clerks) |
+| `GET /api/v1/t/{code}/cases` | case read: the caller's own cases |
 | `GET /api/v1/t/{code}/cases/{number}` | case read (an applicant sees only their own) |
 | `POST /api/v1/t/{code}/cases/{number}/actions` | case handle (the engine checks the role) |
 | `POST /api/v1/t/{code}/cases/{number}/withdraw`, `/resubmit` | case write (the applicant only) |
@@ -28,6 +29,7 @@ from yiwang.policy.guards import Access
 from yiwang.runtime.cases.certificates import CaseCertificates
 from yiwang.runtime.cases.schemas import (
     Application,
+    CaseSummary,
     CaseView,
     InboxItem,
     OpenedCase,
@@ -70,6 +72,13 @@ class CaseController(Controller):
     ) -> OpenedCase:
         """Submit an application: the case number, its first state and timeline."""
         return await cases.open(code, data, case_actor)
+
+    @get("", opt=READ)
+    async def mine(
+        self, cases: CasesService, case_actor: Actor, code: str, limit: int = 100
+    ) -> list[CaseSummary]:
+        """The caller's own cases at the tenant, newest first (an applicant's list)."""
+        return await cases.mine(code, case_actor, limit)
 
     @get("/{number:str}", opt=READ)
     async def read(

@@ -53,6 +53,16 @@ class CaseRepository:
         )
         return found
 
+    async def submitted_by(self, tenant_id: int, submitter: str, limit: int) -> Sequence[Case]:
+        """The cases one person submitted at the tenant, newest first."""
+        rows = await self.session.scalars(
+            select(Case)
+            .where(Case.tenant_id == tenant_id, Case.submitter == submitter)
+            .order_by(Case.submitted_at.desc(), Case.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
     async def add(self, values: dict[str, Any]) -> int:
         result = await self.session.execute(insert(Case).values(**values).returning(Case.id))
         return int(result.scalar_one())

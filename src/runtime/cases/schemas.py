@@ -36,6 +36,18 @@ class OpenedCase(msgspec.Struct, frozen=True):
     version: int
 
 
+class CaseSummary(msgspec.Struct, frozen=True):
+    """A line of the applicant's own list of cases."""
+
+    number: str
+    service_item: str
+    form: str
+    status: str
+    submitted_at: datetime
+    promised_due: date | None
+    record_id: int | None
+
+
 class TimelineEntry(msgspec.Struct, frozen=True):
     seq: int
     kind: str

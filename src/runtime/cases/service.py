@@ -28,6 +28,7 @@ from yiwang.runtime.cases.numbering import case_number
 from yiwang.runtime.cases.repository import CaseRepository
 from yiwang.runtime.cases.schemas import (
     Application,
+    CaseSummary,
     CaseView,
     InboxItem,
     OpenedCase,
@@ -330,6 +331,23 @@ class CasesService:
                 for e in timeline
             ],
         )
+
+    async def mine(self, code: str, actor: Actor, limit: int = 100) -> list[CaseSummary]:
+        """The cases the actor submitted at the tenant, newest first (the applicant's list)."""
+        tenant = self.tree.node(code)
+        rows = await self.repo.submitted_by(tenant.id, actor.id, min(max(limit, 1), 500))
+        return [
+            CaseSummary(
+                number=c.number,
+                service_item=c.service_item,
+                form=c.form_key,
+                status=c.status,
+                submitted_at=c.submitted_at,
+                promised_due=c.promised_due,
+                record_id=c.record_id,
+            )
+            for c in rows
+        ]
 
     async def inbox(self, code: str, actor: Actor, limit: int = 100) -> list[InboxItem]:
         """The actor's open tasks at the tenant, soonest due first, coloured."""

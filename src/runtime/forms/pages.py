@@ -46,7 +46,7 @@ def _html(body: str, status: int = 200) -> Response[str]:
     return Response(body, status_code=status, media_type="text/html; charset=utf-8")
 
 
-def _tenant_name(request: Request[Any, Any, Any], code: str) -> str:
+def tenant_name(request: Request[Any, Any, Any], code: str) -> str:
     tenant = tenant_of(request.scope)
     if tenant is None or tenant.code != code:
         raise NotFoundException()
@@ -66,7 +66,7 @@ async def _page(
     valid: bool = False,
     status: int = 200,
 ) -> Response[str]:
-    name = _tenant_name(request, code)
+    name = tenant_name(request, code)
     model = await metadata.effective(code)
     descriptor = citizen_form_descriptor(model, code, key, form)
     html = render_form(

@@ -95,6 +95,7 @@ def render_form(
     action: str = "",
     choices: Choices | None = None,
     csrf_token: str | None = None,
+    hidden: Mapping[str, str] | None = None,
 ) -> Markup:
     """The descriptor's form as HTML, showing `values` and `errors` beside their fields.
 
@@ -164,6 +165,7 @@ def render_form(
             add_row=ADD_ROW,
             remove_row=REMOVE_ROW,
             csrf_token=csrf_token,
+            hidden=dict(hidden or {}),
         )
     )
     return Markup(html)

@@ -15,3 +15,7 @@ class ViewUnknown(NotFound):
 
 class SearchQueryInvalid(InvalidInput):
     """A search text the index cannot serve: too long, or too many terms."""
+
+
+class ViewNotPublic(NotFound):
+    """Asked for without sign-in: the view is not a published public list."""

@@ -29,9 +29,12 @@ from typing import Any, Final
 
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.resolution.resolve import EffectiveModel
+from yiwang.runtime.lists import record_search
 from yiwang.runtime.records.expressions import INDEXABLE, KEY, checked_key, kind_of, sql_of
 
 NAME_PREFIX: Final = "rx_"
+#: the kind of a search index's parts: a GIN index over the fields' bigrams
+SEARCH: Final = "search"
 #: no item type asks for more; more is a broken overlay, not a need
 MAX_INDEXES_PER_TYPE: Final = 64
 
@@ -79,14 +82,28 @@ class IndexSpec:
             field, kind, order = part["field"], part["kind"], part["order"]
             if not isinstance(field, str) or not KEY.match(field):
                 raise ValueError("field")
-            if kind not in INDEXABLE or order not in ("asc", "desc"):
+            if kind not in INDEXABLE | {SEARCH} or order not in ("asc", "desc"):
                 raise ValueError("kind or order")
             parsed.append(IndexPart(field, kind, order == "desc"))
+        searched = [p.kind == SEARCH for p in parsed]
+        if any(searched) and not all(searched):
+            raise ValueError("a search index has search parts only")
         return cls(type_key, tuple(parsed))
+
+    @property
+    def is_search(self) -> bool:
+        return bool(self.parts) and all(p.kind == SEARCH for p in self.parts)
 
     def ddl(self) -> str:
         """CREATE INDEX CONCURRENTLY for this specification, from fixed fragments only."""
         type_key = checked_key(self.type_key)
+        where = f" WHERE type_key = '{type_key}' AND deleted_at IS NULL"
+        if self.is_search:
+            keys = tuple(checked_key(p.field) for p in self.parts)
+            return (
+                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {self.name} ON records"
+                f" USING gin ({record_search.bigrams_ddl(keys)}){where}"
+            )
         columns = ["tenant_id"]
         for part in self.parts:
             if part.kind not in INDEXABLE:
@@ -125,6 +142,9 @@ def document_indexes(document: Document) -> list[IndexSpec]:
     for key, definition in document["fields"].items():
         if definition.get("indexed"):
             want([_part(document, key)])
+    searched = record_search.search_fields(document)
+    if searched:
+        want([IndexPart(key, SEARCH) for key in searched])
     for view in document.get("lists", {}).values():
         sort = [_part(document, s["field"], s.get("order") == "desc") for s in view.get("sort", [])]
         if not sort or any(p is None for p in sort):

@@ -8,6 +8,7 @@ from yiwang.platform.messages import DEFAULT_LOCALE, register
 
 ZH_CN: Final[dict[str, str]] = {
     "lists.invalid": "列表查询有误，共 {count} 处问题。",
+    "lists.view_not_public": "“{type_label}”没有公开的列表“{view}”。",
     "lists.view_unknown": "“{type_label}”没有名为“{view}”的列表视图。",
     "lists.parameter_unknown": "不认识的查询参数“{name}”。",
     "lists.parameter_repeated": "查询参数“{name}”只能出现一次。",
@@ -19,9 +20,8 @@ ZH_CN: Final[dict[str, str]] = {
     "lists.sort_repeated": "排序中“{field}”出现了不止一次。",
     "lists.limit_invalid": "每页条数应为 1 至 {max} 之间的整数，实际为“{value}”。",
     "lists.cursor_invalid": "翻页标记无效或已过期（筛选或排序已改变），请从第一页重新查询。",
-    "lists.search_unavailable": "本平台尚未启用全文检索，请改用筛选条件。",
-    "lists.search_too_long": "检索词最多 {max} 个字符。",
     "lists.personal_invalid": "参数 personal 只能为 masked 或 full。",
+    "lists.search.unavailable": "本平台尚未启用全文检索，请改用筛选条件。",
     "lists.search.too_long": "搜索内容过长：最多 {limit} 个字，实际 {actual} 个字。",
     "lists.search.too_many_terms": "搜索词过多：最多 {limit} 个（以空格分隔），实际 {actual} 个。",
 }

@@ -28,13 +28,13 @@ from typing import Any, Final
 
 from yiwang.metadata.documents.shapes import Document
 from yiwang.platform.errors import ErrorDetail
-from yiwang.runtime.lists.errors import ListQueryInvalid
+from yiwang.runtime.lists.errors import ListQueryInvalid, SearchQueryInvalid
+from yiwang.runtime.lists.search import parse_query
 from yiwang.runtime.lists.views import MAX_PAGE_SIZE, View
 from yiwang.runtime.records.expressions import ORDERABLE, kind_of
 
 FILTER_PREFIX: Final = "filter."
 KNOWN_PARAMETERS: Final = frozenset({"view", "sort", "limit", "cursor", "q", "personal"})
-MAX_SEARCH: Final = 100
 MAX_IN_VALUES: Final = 50
 MAX_TEXT_VALUE: Final = 200
 
@@ -350,9 +350,12 @@ def plan_query(
     search = single.get("q")
     if search is not None:
         if not searchable:
-            problems.add("lists.search_unavailable", "/q")
-        elif len(search) > MAX_SEARCH:
-            problems.add("lists.search_too_long", "/q", max=MAX_SEARCH)
+            problems.add("lists.search.unavailable", "/q")
+        else:
+            try:
+                parse_query(search)
+            except SearchQueryInvalid as refused:
+                problems.add(refused.code, "/q", **refused.params)
     personal = single.get("personal", "masked")
     if personal not in ("masked", "full"):
         problems.add("lists.personal_invalid", "/personal")

@@ -15,15 +15,17 @@ from typing import Any
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.errors import NotFound
+from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.lists import cursor
 from yiwang.runtime.lists.compile import SearchClause, compile_page, row_sort_values
+from yiwang.runtime.lists.errors import ViewNotPublic
 from yiwang.runtime.lists.query import Plan, plan_query
 from yiwang.runtime.lists.repository import ListRepository
 from yiwang.runtime.lists.views import View, view_of
 from yiwang.runtime.records import privacy
 from yiwang.runtime.records.errors import PersonalDataForbidden
-from yiwang.runtime.records.service import AUDIT_OBJECT, RecordService, Viewer
+from yiwang.runtime.records.service import AUDIT_OBJECT, MASKED, RecordService, Viewer
 from yiwang.tenants.tree import TenantTree
 
 
@@ -136,6 +138,31 @@ class ListService:
             plan.limit,
             "full" if reveal else "masked",
         )
+
+    async def public_page(
+        self, code: str, type_key: str, params: Mapping[str, Sequence[str]]
+    ) -> Page:
+        """A page of a published list (the portal's, read without sign-in): only a view
+        with `audience: public` of an item type with `publication.public`, personal data
+        masked. Anything else is no public list (`lists.view_not_public`, 404)."""
+        node = self.tree.get(code)
+        if node is None:
+            raise NotFound("tenant.not_found", code=code[:12])
+        await self.uow.use_scope(TenantScope.single(node.id))
+        model = await self.models.effective(self.uow.session, self.tree, node.code)
+        document = RecordService.item_document(model, type_key)
+        publication: Mapping[str, Any] = document.get("publication") or {}
+        asked = params.get("view", [None])[0] if "view" in params else None
+        view_key = asked if asked is not None else publication.get("list")
+        view = view_of(document, view_key) if isinstance(view_key, str) else None
+        if publication.get("public") is not True or view is None or view.audience != "public":
+            raise ViewNotPublic(
+                "lists.view_not_public",
+                pointer="/view",
+                type_label=document["label"],
+                view=(view_key or "")[:64],
+            )
+        return await self.page(type_key, {**params, "view": [view.key]}, viewer=MASKED)
 
     def _item(
         self, document: Document, view: View, row: Mapping[str, Any], reveal: bool

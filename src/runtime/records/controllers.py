@@ -8,8 +8,10 @@
     POST   /api/v1/t/{code}/records/{type}/{id}/restore    undo a soft delete (If-Match)
     GET    /api/v1/t/{code}/records/{type}/{id}/history    who changed what, when
     GET    /api/v1/t/{code}/subtree/records/{type}         a page across the subtree
-    POST   /api/v1/t/{code}/services/{id}/applications     apply for a service item
+    GET    /api/v1/t/{code}/public/records/{type}          a published public list (no sign-in)
 
+Applying for a service item (`POST /api/v1/t/{code}/services/{id}/applications`)
+is the applications room's: the record and its case together.
 Handlers are thin: the guard decided the tenant, scope and department; the
 services do the work in the request's unit of work.
 """
@@ -23,7 +25,6 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 
 from yiwang.platform.edge.openapi import precondition_required
-from yiwang.policy.guards import Access
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.errors import (
     BodyInvalid,
@@ -36,17 +37,15 @@ from yiwang.runtime.records.service import Created, RecordService, RecordView, V
 READ: Final = {"object": "record", "action": "read"}
 WRITE: Final = {"object": "record", "action": "write"}
 DELETE: Final = {"object": "record", "action": "delete"}
-#: a citizen's application is a case: citizens hold `case:write`, not `record:write`
-APPLY: Final = {"object": "case", "action": "write"}
+#: published lists: public routes; the handler serves public views of published types only
+PUBLIC_LIST: Final = {"public": True}
 
 _BODY_KEYS: Final = frozenset({"data", "form"})
 _IF_MATCH = re.compile(r'^(?:W/)?"([1-9][0-9]{0,9})"$')
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-#: account kinds that apply online; staff apply at the window for someone
-_ONLINE_KINDS: Final = ("citizen", "legal")
 
 
-async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
+async def read_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     raw = await request.body()
     try:
         value = msgspec.json.decode(raw)
@@ -62,7 +61,7 @@ async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return value
 
 
-def _idempotency_key(request: Request[Any, Any, Any]) -> str:
+def idempotency_key(request: Request[Any, Any, Any]) -> str:
     key = request.headers.get("idempotency-key")
     if key is None:
         raise IdempotencyKeyRequired("records.idempotency_key_required")
@@ -94,7 +93,7 @@ def _record(view: RecordView, status_code: int = 200) -> Response[dict[str, Any]
     return Response(view.as_dict(), status_code=status_code, headers={"etag": view.etag})
 
 
-def _created(created: Created) -> Response[dict[str, Any]]:
+def created_response(created: Created) -> Response[dict[str, Any]]:
     body = created.body
     location = f"/api/v1/t/{body['tenant']}/records/{body['type']}/{created.id}"
     headers = {"etag": created.etag, "location": location}
@@ -129,8 +128,8 @@ class RecordController(Controller):
         request: Request[Any, Any, Any],
         type_key: str,
     ) -> Response[dict[str, Any]]:
-        key = _idempotency_key(request)
-        body = await _body(request)
+        key = idempotency_key(request)
+        body = await read_body(request)
         created = await records.create(
             type_key,
             body.get("data"),
@@ -138,7 +137,7 @@ class RecordController(Controller):
             idempotency_key=key,
             viewer=Viewer(viewer.restricted, viewer.department),
         )
-        return _created(created)
+        return created_response(created)
 
     @get("/{record_id:int}", opt=READ)
     async def read(
@@ -162,7 +161,7 @@ class RecordController(Controller):
         record_id: int,
     ) -> Response[dict[str, Any]]:
         expected = _expected_version(request)
-        body = await _body(request)
+        body = await read_body(request)
         view = await records.update(
             type_key,
             record_id,
@@ -227,6 +226,27 @@ class RecordController(Controller):
         return [e.as_dict() for e in entries]
 
 
+class PublicListController(Controller):
+    """Published lists (办事指南, 权力清单 ...), read without sign-in.
+
+    Public by declaration, and only for what the metadata publishes: a view with
+    `audience: public` of an item type with `publication.public` (the default
+    view is `publication.list`); every other view answers 404 here, and the
+    records route above keeps answering 401/403 for it.
+    """
+
+    path = "/api/v1/t/{code:str}/public/records/{type_key:str}"
+    tags = ["records"]  # noqa: RUF012
+
+    @get("/", opt=PUBLIC_LIST)
+    async def page(
+        self, lists: ListService, request: Request[Any, Any, Any], code: str, type_key: str
+    ) -> dict[str, Any]:
+        """A page of a public list view: `view`, `filter.FIELD[.OP]`, `sort`, `limit`,
+        `cursor`, `q`; personal data always masked."""
+        return (await lists.public_page(code, type_key, _params(request))).as_dict()
+
+
 class SubtreeRecordController(Controller):
     """A list view across every tenant below `code` the caller may read."""
 
@@ -241,33 +261,4 @@ class SubtreeRecordController(Controller):
         return page.as_dict()
 
 
-class ApplicationController(Controller):
-    """Applying for a service item: the route fixes the item, its business form and channel."""
-
-    path = "/api/v1/t/{code:str}/services/{service_item_id:int}/applications"
-    tags = ["records"]  # noqa: RUF012
-
-    @post("/", opt=APPLY, responses=precondition_required("Idempotency-Key"))
-    async def apply(
-        self,
-        records: RecordService,
-        access: Access,
-        request: Request[Any, Any, Any],
-        service_item_id: int,
-    ) -> Response[dict[str, Any]]:
-        """`{"data": {applicant, contact, delivery...}, "form": {the business form}}`."""
-        key = _idempotency_key(request)
-        body = await _body(request)
-        online = access.principal.kind in _ONLINE_KINDS
-        created = await records.apply(
-            service_item_id,
-            body.get("data"),
-            form=body.get("form"),
-            channel="online" if online else "window",
-            idempotency_key=key,
-            online=online,
-        )
-        return _created(created)
-
-
-CONTROLLERS = (RecordController, SubtreeRecordController, ApplicationController)
+CONTROLLERS = (RecordController, PublicListController, SubtreeRecordController)

@@ -58,6 +58,16 @@ class StoredRecord:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """What claiming an idempotency key found."""
+
+    record_id: int
+    won: bool
+    #: the live version of the watched record (None: none watched, or gone)
+    watched: int | None = None
+
+
+@dataclass(frozen=True)
 class IdempotentAnswer:
     request_hash: str
     record_id: int | None
@@ -120,9 +130,16 @@ class RecordRepository:
         return [int(r) for r in rows]
 
     async def claim(
-        self, tenant_id: int, actor: str, key: str, request_hash: str
-    ) -> tuple[int, bool]:
-        """A fresh record id, and whether this request claimed `key` (False: it was used).
+        self,
+        tenant_id: int,
+        actor: str,
+        key: str,
+        request_hash: str,
+        *,
+        watch: int | None = None,
+    ) -> Claim:
+        """A fresh record id, whether this request claimed `key` (False: it was used), and,
+        for `watch`, the live version of that record (a cached service item's check).
 
         A concurrent request with the same key waits here until the first one
         commits or rolls back, then sees its answer (or claims the key itself).
@@ -134,12 +151,21 @@ class RecordRepository:
                     " (tenant_id, actor, key, request_hash)"
                     " VALUES (:tenant_id, :actor, :key, :hash)"
                     " ON CONFLICT (tenant_id, actor, key) DO NOTHING RETURNING 1)"
-                    " SELECT nextval('records_id_seq') AS id, EXISTS (SELECT 1 FROM claim) AS won"
+                    " SELECT nextval('records_id_seq') AS id, EXISTS (SELECT 1 FROM claim) AS won,"
+                    " (SELECT version FROM records WHERE tenant_id = :tenant_id"
+                    " AND id = CAST(:watch AS bigint) AND deleted_at IS NULL) AS watched"
                 ),
-                {"tenant_id": tenant_id, "actor": actor, "key": key, "hash": request_hash},
+                {
+                    "tenant_id": tenant_id,
+                    "actor": actor,
+                    "key": key,
+                    "hash": request_hash,
+                    "watch": watch,
+                },
             )
         ).one()
-        return int(row.id), bool(row.won)
+        watched = int(row.watched) if row.watched is not None else None
+        return Claim(int(row.id), bool(row.won), watched)
 
     async def answer(self, tenant_id: int, actor: str, key: str) -> IdempotentAnswer | None:
         row = (
@@ -207,6 +233,35 @@ class RecordRepository:
                         f" RETURNING {_COLUMNS}"
                     ),
                     _row_params(values),
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return StoredRecord.of(row)
+
+    async def insert_with_history(
+        self, values: Mapping[str, Any], changes: list[dict[str, Any]]
+    ) -> StoredRecord:
+        """Insert a record and its first history row in one statement (a data-modifying CTE)."""
+        row = (
+            (
+                await self.session.execute(
+                    text(
+                        "WITH made AS (INSERT INTO records (tenant_id, id, type_key, status,"
+                        " number, department, data, form_key, form_data, pii_sealed, pii_masked,"
+                        " pii_index, effective_id, created_by, updated_by)"
+                        " VALUES (:tenant_id, :id, :type_key, :status, :number, :department,"
+                        " CAST(:data AS jsonb), :form_key, CAST(:form_data AS jsonb), :pii_sealed,"
+                        " CAST(:pii_masked AS jsonb), CAST(:pii_index AS jsonb), :effective_id,"
+                        f" :actor, :actor) RETURNING {_COLUMNS}),"
+                        " history AS (INSERT INTO record_history"
+                        " (tenant_id, record_id, version, action, actor, changes)"
+                        " SELECT tenant_id, id, version, 'create', :actor, CAST(:changes AS jsonb)"
+                        " FROM made)"
+                        f" SELECT {_COLUMNS} FROM made"
+                    ),
+                    {**_row_params(values), "changes": _json(changes)},
                 )
             )
             .mappings()

@@ -15,6 +15,7 @@ caller (the route, the case engine), never from the client.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -149,6 +150,57 @@ class Created:
 
 
 @dataclass(frozen=True)
+class ServiceItem:
+    """A service item as applications need it: id, business form, department, values,
+    and the record version they were read at."""
+
+    id: int
+    business_form: str | None
+    department: str | None
+    values: Mapping[str, Any]
+    version: int = 0
+    tenant_id: int = 0
+
+
+@dataclass(frozen=True)
+class Applied:
+    """An application record and the service item it was made for (None: a replay)."""
+
+    created: Created
+    item: ServiceItem | None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed id, the first answer when the key was used before, the watched version."""
+
+    record_id: int
+    replay: Created | None
+    watched: int | None
+
+
+class ServiceItems:
+    """Service items read by this process, by (tenant, id), with the version they were
+    read at. A hit counts only when the claim's live version agrees (`apply_for`)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._items: OrderedDict[tuple[int, int], ServiceItem] = OrderedDict()
+        self._size = size
+
+    def get(self, tenant_id: int, item_id: int) -> ServiceItem | None:
+        found = self._items.get((tenant_id, item_id))
+        if found is not None:
+            self._items.move_to_end((tenant_id, item_id))
+        return found
+
+    def put(self, item: ServiceItem) -> None:
+        self._items[(item.tenant_id, item.id)] = item
+        self._items.move_to_end((item.tenant_id, item.id))
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     id: int
     version: int
@@ -231,12 +283,14 @@ class RecordService:
         models: ModelCache,
         seal: privacy.PiiSeal,
         effective_ids: EffectiveIds,
+        service_items: ServiceItems | None = None,
     ) -> None:
         self.uow = uow
         self.tree = tree
         self.models = models
         self.seal = seal
         self.effective_ids = effective_ids
+        self.service_items = service_items if service_items is not None else ServiceItems()
         self.repo = RecordRepository(uow.session)
 
     # --- where and what -----------------------------------------------------------
@@ -513,13 +567,54 @@ class RecordService:
         number: str | None = None,
         department: str | None = None,
         viewer: Viewer = PLATFORM,
+        remember: bool = True,
     ) -> Created:
         """Create a record of `type_key` in the acting tenant.
 
         `data` (and `form`, the business form named by `form_key`) is what the
         client sent; `filled` is what the platform fills itself. With an
-        `idempotency_key`, a repeat of the same request returns the first answer.
+        `idempotency_key`, a repeat of the same request returns the first answer
+        (stored here, or by the caller through `remember_answer` when `remember`
+        is False).
         """
+        node = self.tenant
+        claim = await self._claim(node, idempotency_key, route or type_key, data, form)
+        if claim.replay is not None:
+            return claim.replay
+        return await self._create_claimed(
+            claim.record_id,
+            type_key,
+            data,
+            form=form,
+            form_key=form_key,
+            filled=filled,
+            idempotency_key=idempotency_key,
+            status=status,
+            number=number,
+            department=department,
+            viewer=viewer,
+            remember=remember,
+        )
+
+    async def _create_claimed(
+        self,
+        record_id: int,
+        type_key: str,
+        data: Any,
+        *,
+        form: Any,
+        form_key: str | None,
+        filled: Mapping[str, Any] | None,
+        idempotency_key: str | None,
+        status: str,
+        number: str | None,
+        department: str | None,
+        viewer: Viewer,
+        remember: bool,
+    ) -> Created:
+        """The create after its id (and key) is claimed: check, store record and history in
+        one statement, audit, and keep the answer. A refusal raises and the unit rolls back
+        (the claim with it)."""
         node, model = self.tenant, await self.model()
         document = self.item_document(model, type_key)
         values = self._client_values(document, data, "data")
@@ -544,9 +639,6 @@ class RecordService:
                 "records.created_elsewhere", pointer="/data", type_label=document["label"]
             )
         values.update({k: v for k, v in given.items() if v is not None})
-        record_id, claimed = await self._claim(node, idempotency_key, route or type_key, data, form)
-        if isinstance(claimed, Created):
-            return claimed
         self._check(model, type_key, values, form_key, form_values)
         owner = self._department(document, values, department)
         if not viewer.admits(owner):
@@ -557,7 +649,10 @@ class RecordService:
                 given=owner or "",
             )
         await self._enforce_rules(type_key, document, None, values, None)
-        stored = await self.repo.insert(
+        changes = _changes(document, {}, values, "/data")
+        if form_doc is not None and form_values is not None:
+            changes += _changes(form_doc, {}, form_values, "/form")
+        stored = await self.repo.insert_with_history(
             {
                 "tenant_id": node.id,
                 "id": record_id,
@@ -569,15 +664,10 @@ class RecordService:
                 "effective_id": await self.effective_ids.of(self.uow, self.tree, self.models, node),
                 "actor": self.uow.actor,
                 **self._sealed(node.id, type_key, document, values, form_doc, form_values),
-            }
+            },
+            changes,
         )
-        changes = _changes(document, {}, values, "/data")
-        if form_doc is not None and form_values is not None:
-            changes += _changes(form_doc, {}, form_values, "/form")
-        await self.repo.add_history(node.id, stored.id, 1, "create", self.uow.actor, changes)
         body = self.view(stored, document, model, reveal=False).as_dict()
-        if idempotency_key is not None:
-            await self.repo.remember(node.id, self.uow.actor, idempotency_key, stored.id, 201, body)
         await self.uow.audit(
             action="record.create",
             object_type=AUDIT_OBJECT,
@@ -585,7 +675,10 @@ class RecordService:
             tenant_id=node.id,
             detail={"type": type_key, "version": 1, "fields": sorted(values)},
         )
-        return Created(body)
+        created = Created(body)
+        if idempotency_key is not None and remember:
+            await self.remember_answer(idempotency_key, created)
+        return created
 
     async def store_generated(
         self, type_key: str, items: Sequence[GeneratedRecord], *, validate: bool = False
@@ -623,21 +716,73 @@ class RecordService:
         return await self.repo.insert_many(rows)
 
     async def _claim(
-        self, node: TenantNode, key: str | None, route: str, data: Any, form: Any
-    ) -> tuple[int, Created | None]:
-        """A fresh id, or the first answer when `key` was used before with the same body."""
+        self,
+        node: TenantNode,
+        key: str | None,
+        route: str,
+        data: Any,
+        form: Any,
+        *,
+        watch: int | None = None,
+    ) -> Claimed:
+        """A fresh id, or the first answer when `key` was used before with the same body;
+        with `watch`, the live version of that record, read in the same statement."""
         if key is None:
-            return await self.repo.next_id(), None
+            return Claimed(await self.repo.next_id(), None, None)
         digest = request_hash(route, {"data": data, "form": form})
-        record_id, won = await self.repo.claim(node.id, self.uow.actor, key, digest)
-        if won:
-            return record_id, None
+        claim = await self.repo.claim(node.id, self.uow.actor, key, digest, watch=watch)
+        if claim.won:
+            return Claimed(claim.record_id, None, claim.watched)
         answer = await self.repo.answer(node.id, self.uow.actor, key)
         if answer is None or answer.request_hash != digest or answer.response is None:
             raise IdempotencyMismatch(
                 "records.idempotency_mismatch", pointer="/headers/idempotency-key"
             )
-        return record_id, Created(answer.response, answer.status_code or 201, replayed=True)
+        replay = Created(answer.response, answer.status_code or 201, replayed=True)
+        return Claimed(claim.record_id, replay, claim.watched)
+
+    async def _load_service_item(self, service_item_id: int) -> ServiceItem:
+        """The service item as stored now (remembered for this process after commit)."""
+        found = await self.repo.get(self.tenant.id, service_item_id)
+        if found is None or found.type_key != SERVICE_ITEM or found.deleted_at is not None:
+            raise ServiceUnknown("records.service_unknown")
+        values, _ = self.values_of(found)
+        item = ServiceItem(
+            service_item_id,
+            values.get("business_form"),
+            found.department,
+            values,
+            found.version,
+            found.tenant_id,
+        )
+        cache = self.service_items
+
+        async def remember() -> None:
+            cache.put(item)
+
+        self.uow.after_commit(remember)
+        return item
+
+    async def _admit(self, item: ServiceItem, *, online: bool) -> ServiceItem:
+        """`item` if it takes applications now (online: and is offered online)."""
+        service = item.values
+        name = str(service.get("task_name") or item.id)
+        if service.get("task_state", SERVICE_IN_USE) != SERVICE_IN_USE:
+            raise ServiceClosed("records.service_unknown")
+        if online and service.get("is_online") is not True:
+            raise ServiceClosed("records.service_not_online", name=name)
+        if not isinstance(item.business_form, str):
+            service_doc = self.item_document(await self.model(), SERVICE_ITEM)
+            raise ServiceClosed(
+                "records.service_incomplete",
+                name=name,
+                detail=service_doc["fields"]["business_form"]["label"],
+            )
+        return item
+
+    async def service_item(self, service_item_id: int, *, online: bool) -> ServiceItem:
+        """The service item an application is for, if it is open (online: and offered online)."""
+        return await self._admit(await self._load_service_item(service_item_id), online=online)
 
     async def apply(
         self,
@@ -655,41 +800,81 @@ class RecordService:
         channel come from the route, never from the client; the application
         belongs to the service item's department.
         """
+        applied = await self.apply_for(
+            service_item_id,
+            data,
+            form=form,
+            channel=channel,
+            idempotency_key=idempotency_key,
+            online=online,
+        )
+        return applied.created
+
+    async def apply_for(
+        self,
+        service_item_id: int,
+        data: Any,
+        *,
+        form: Any,
+        channel: str,
+        idempotency_key: str | None,
+        online: bool,
+        remember: bool = True,
+    ) -> Applied:
+        """The application record (see `apply`) and the service item it was made for;
+        `remember=False` leaves the idempotent answer to the caller (`remember_answer`),
+        who adds to it (a replay has no item).
+
+        The service item comes from this process's cache when the key's claim, which
+        reads the item's live version in the same statement, says it is current;
+        otherwise it is read again.
+        """
+        node = self.tenant
+        route = f"services/{service_item_id}/applications"
+        claim = await self._claim(node, idempotency_key, route, data, form, watch=service_item_id)
+        if claim.replay is not None:
+            return Applied(claim.replay, None)
+        cached = self.service_items.get(node.id, service_item_id)
+        fresh = (
+            cached
+            if cached is not None and claim.watched is not None and cached.version == claim.watched
+            else await self._load_service_item(service_item_id)
+        )
+        item = await self._admit(fresh, online=online)
+        assert item.business_form is not None
         model = await self.model()
-        service_doc = self.item_document(model, SERVICE_ITEM)
-        found = await self.repo.get(self.tenant.id, service_item_id)
-        if found is None or found.type_key != SERVICE_ITEM or found.deleted_at is not None:
-            raise ServiceUnknown("records.service_unknown")
-        service, _ = self.values_of(found)
-        name = str(service.get("task_name") or service_item_id)
-        if service.get("task_state", SERVICE_IN_USE) != SERVICE_IN_USE:
-            raise ServiceClosed("records.service_unknown")
-        if online and service.get("is_online") is not True:
-            raise ServiceClosed("records.service_not_online", name=name)
-        business_form = service.get("business_form")
-        if not isinstance(business_form, str):
-            raise ServiceClosed(
-                "records.service_incomplete",
-                name=name,
-                detail=service_doc["fields"]["business_form"]["label"],
-            )
         application = self.item_document(model, APPLICATION)
         filled = {
-            "service_item": str(service_item_id),
-            "business_form": business_form,
+            "service_item": str(item.id),
+            "business_form": item.business_form,
             "channel": channel,
-            "task_code": service.get("task_code"),
+            "task_code": item.values.get("task_code"),
         }
-        return await self.create(
+        created = await self._create_claimed(
+            claim.record_id,
             APPLICATION,
             data,
             form=form,
-            form_key=business_form,
+            form_key=item.business_form,
             filled={k: v for k, v in filled.items() if k in application["fields"]},
             idempotency_key=idempotency_key,
-            route=f"services/{service_item_id}/applications",
             status="submitted",
-            department=found.department,
+            number=None,
+            department=item.department,
+            viewer=PLATFORM,
+            remember=remember,
+        )
+        return Applied(created, item)
+
+    async def remember_answer(self, idempotency_key: str, created: Created) -> None:
+        """Keep `created` as the answer to `idempotency_key` (claimed by `create`)."""
+        await self.repo.remember(
+            self.tenant.id,
+            self.uow.actor,
+            idempotency_key,
+            created.id,
+            created.status_code,
+            created.body,
         )
 
     # --- changing -----------------------------------------------------------------

@@ -459,3 +459,56 @@ async def test_an_offline_service_refuses_online_applications(
                 online=True,
             )
     assert info.value.code == "records.service_not_online"
+
+
+async def test_an_application_with_a_known_service_item_takes_four_statements(
+    runtime: Runtime, samples: dict[str, Any]
+) -> None:
+    """Claim (with the service item's live version), record and history (one CTE), audit,
+    answer: the service item comes from the process's cache once its version agrees."""
+    from sqlalchemy import event
+
+    from yiwang.runtime.records.service import RecordService, ServiceItems
+
+    items = ServiceItems()
+    engine = runtime.sessions.kw["bind"].sync_engine
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    async def apply(n: int) -> list[str]:
+        seen.clear()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            async with runtime.records(CHENGGUAN, actor="citizen.count") as base:
+                records = RecordService(
+                    base.uow, base.tree, base.models, base.seal, base.effective_ids, items
+                )
+                await records.apply(
+                    samples["individual_business"],
+                    APPLICANT,
+                    form=BUSINESS,
+                    channel="online",
+                    idempotency_key=f"count-{n}-{id(items)}",
+                    online=True,
+                )
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return [s for s in seen if "record" in s or "audit" in s]
+
+    def kind(statement: str) -> str:
+        if "record_idempotency" in statement and "INSERT" in statement:
+            return "claim"
+        if "record_idempotency" in statement:
+            return "answer"
+        if "INSERT INTO records" in statement and "record_history" in statement:
+            return "record+history"
+        if "yiwang_audit_append" in statement:
+            return "audit"
+        return statement.split()[0] + (" records" if "FROM records" in statement else "")
+
+    first = [kind(s) for s in await apply(1)]
+    assert "SELECT records" in first  # the service item is read once
+    second = [kind(s) for s in await apply(2)]
+    assert second == ["claim", "record+history", "audit", "answer"]

@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
 from tests.integration.runtime.conftest import Runtime, special_fund
 from yiwang.runtime.records.errors import RuleBroken
@@ -47,6 +48,64 @@ async def test_two_concurrent_creates_at_the_cap_exactly_one_succeeds(
     await entered.wait()
     outcomes = [await create(6), await first]
     assert sorted(outcomes) == ["created", "refused"]
+    count = admin_sql.execute(
+        "SELECT count(*) FROM records WHERE type_key = 'special_fund' AND department = %s",
+        (department,),
+    ).fetchone()
+    assert count == (5,)
+
+
+async def _waiting_on_a_lock(admin_sql: psycopg.Connection, pid: int) -> bool:
+    """Whether backend `pid` is blocked on a heavyweight lock (the rule's advisory lock)."""
+    for _ in range(200):
+        row = admin_sql.execute(
+            "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = %s", (pid,)
+        ).fetchone()
+        if row == ("Lock", "advisory"):
+            return True
+        await asyncio.sleep(0.025)
+    return False
+
+
+async def test_two_writers_inside_their_transactions_at_once_one_takes_the_last_place(
+    runtime: Runtime, tag: str, admin_sql: psycopg.Connection
+) -> None:
+    """Four funds of a department and year exist (max 5): two units of work, on two
+    connections, both inside their transactions before either inserts. Each insert would
+    pass alone; together exactly one passes and the other gets the rule's error."""
+    department = f"b{tag}"
+    await _fill(runtime, department, 2042, 4)
+    barrier = asyncio.Barrier(2)
+    pids: dict[int, int] = {}
+    blocked: list[bool] = []
+
+    async def writer(n: int) -> str:
+        try:
+            async with runtime.records(PROVINCE) as records:
+                session = records.uow.session
+                pids[n] = int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+                await session.execute(text("SELECT txid_current()"))  # the transaction has begun
+                await barrier.wait()
+                await records.create("special_fund", special_fund(department, 2042, n=n))
+                # the winner commits only once the other writer waits on the rule's lock
+                other = next(p for k, p in pids.items() if k != n)
+                blocked.append(await _waiting_on_a_lock(admin_sql, other))
+        except RuleBroken as exc:
+            detail = exc.details[0]
+            assert [d.code for d in exc.details] == ["records.rule_max"]
+            assert (detail.params["rule"], detail.params["count"], detail.params["limit"]) == (
+                "per_department",
+                5,
+                5,
+            )
+            assert detail.pointer == "/rules/per_department"
+            return "refused"
+        return "created"
+
+    outcomes = await asyncio.gather(writer(5), writer(6))
+    assert sorted(outcomes) == ["created", "refused"]
+    assert len(set(pids.values())) == 2  # two connections
+    assert blocked == [True]  # the loser was inside its transaction, queued on the lock
     count = admin_sql.execute(
         "SELECT count(*) FROM records WHERE type_key = 'special_fund' AND department = %s",
         (department,),

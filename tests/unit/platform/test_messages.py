@@ -17,6 +17,7 @@ from yiwang.platform import messages as kernel
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.policy import identity
 from yiwang.runtime import (
+    applications,
     attachments,
     cases,
     certificates,
@@ -28,6 +29,7 @@ from yiwang.runtime import (
     spreadsheets,
 )
 from yiwang.runtime import forms as form_room
+from yiwang.runtime.applications import errors as application_errors
 from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors
 from yiwang.runtime.jobs import errors as job_errors
@@ -52,6 +54,7 @@ ERROR_CLASSES = {
         job_errors,
         record_errors,
         seeding_errors,
+        application_errors,
     )
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
@@ -72,6 +75,7 @@ OWNED_AREAS = {
     form_room.messages: ("forms.",),
     records.messages: ("records.",),
     seeding.messages: ("seeding.",),
+    applications.messages: ("applications.",),
 }
 
 

@@ -102,7 +102,7 @@ def test_filters_and_sorts_outside_the_view_are_refused_each_with_its_pointer(
         ({"filter.fund_kind": ["7"]}, "/filter.fund_kind", "lists.filter_code_unknown"),
         ({"filter.fund_kind.in": ["1,7"]}, "/filter.fund_kind.in", "lists.filter_code_unknown"),
         ({"filter.fiscal_year": ["1", "2"]}, "/filter.fiscal_year", "lists.parameter_repeated"),
-        ({"q": ["营业执照"]}, "/q", "lists.search_unavailable"),
+        ({"q": ["营业执照"]}, "/q", "lists.search.unavailable"),
         ({"personal": ["all"]}, "/personal", "lists.personal_invalid"),
     ],
 )

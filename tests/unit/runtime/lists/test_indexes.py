@@ -113,3 +113,29 @@ def test_a_stored_specification_is_parsed_strictly(value: Any) -> None:
 def test_a_specification_round_trips(province: EffectiveModel) -> None:
     for spec in wanted([province]).values():
         assert IndexSpec.from_json(spec.as_json()) == spec
+
+
+def test_a_type_with_searched_fields_wants_one_search_index(province: EffectiveModel) -> None:
+    from yiwang.runtime.lists.indexes import SEARCH
+
+    specs = [s for s in document_indexes(province.document("service_item")) if s.is_search]
+    assert [tuple(p.field for p in s.parts) for s in specs] == [
+        ("task_name", "task_code", "dept_name")
+    ]
+    assert specs[0].ddl() == (
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {specs[0].name} ON records USING gin"
+        " (yiwang_search_bigrams((((coalesce((data ->> 'task_name'), '') || chr(31))"
+        " || coalesce((data ->> 'task_code'), '')) || chr(31))"
+        " || coalesce((data ->> 'dept_name'), '')))"
+        " WHERE type_key = 'service_item' AND deleted_at IS NULL"
+    )
+    assert IndexSpec.from_json(specs[0].as_json()) == specs[0]
+    mixed = {
+        "type_key": "service_item",
+        "parts": [
+            {"field": "task_name", "kind": SEARCH, "order": "asc"},
+            {"field": "task_code", "kind": "text", "order": "asc"},
+        ],
+    }
+    with pytest.raises(ValueError):
+        IndexSpec.from_json(mixed)

@@ -1,0 +1,9 @@
+"""The applications room's errors: one class per kind of failure."""
+
+from __future__ import annotations
+
+from yiwang.platform.errors import Conflict
+
+
+class RouteMissing(Conflict):
+    """The service item names no approval route: no case can be opened for it."""
