@@ -65,11 +65,15 @@ class UnitOfWork:
         *,
         actor: str,
         scope: TenantScope | None,
+        account_id: int | None = None,
     ) -> None:
         self._factory = factory
         self._session: AsyncSession | None = None
         self.actor = actor
         self.scope = scope
+        #: the signed-in account, when a person acts: what owns their idempotency keys and
+        #: their cases (a citizen's login, the audit actor, is a masked phone two can share)
+        self.account_id = account_id
         self._after_commit: list[AfterCommit] = []
 
     @property
@@ -87,6 +91,11 @@ class UnitOfWork:
             self._session.info[PENDING_SCOPE_KEY] = scope
             if self._session.in_transaction():
                 await apply_scope(self._session, scope)
+
+    @property
+    def owner(self) -> str:
+        """Who owns what this unit creates for its caller: the account, else the actor."""
+        return f"account:{self.account_id}" if self.account_id is not None else self.actor
 
     def after_commit(self, hook: AfterCommit) -> None:
         """Run `hook` once the transaction has committed; never if it rolls back."""
@@ -141,9 +150,10 @@ async def unit_of_work(
     *,
     actor: str,
     scope: TenantScope | None = None,
+    account_id: int | None = None,
 ) -> AsyncIterator[UnitOfWork]:
     """Begin a unit; it commits when the block ends normally and rolls back otherwise."""
-    uow = UnitOfWork(factory, actor=actor, scope=scope)
+    uow = UnitOfWork(factory, actor=actor, scope=scope, account_id=account_id)
     try:
         yield uow
     except BaseException:

@@ -307,8 +307,12 @@ def unit_of_work_provider(
         request: ASGIConnection[Any, Any, Any, Any],
     ) -> AsyncIterator[UnitOfWork]:
         access = access_of(request)
+        session = request.state.get(SESSION_STATE_KEY)
         async with unit_of_work(
-            factory, actor=actor_of(request), scope=access.scope if access else None
+            factory,
+            actor=actor_of(request),
+            scope=access.scope if access else None,
+            account_id=session.account_id if isinstance(session, Session) else None,
         ) as uow:
             yield uow
 

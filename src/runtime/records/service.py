@@ -730,10 +730,10 @@ class RecordService:
         if key is None:
             return Claimed(await self.repo.next_id(), None, None)
         digest = request_hash(route, {"data": data, "form": form})
-        claim = await self.repo.claim(node.id, self.uow.actor, key, digest, watch=watch)
+        claim = await self.repo.claim(node.id, self.uow.owner, key, digest, watch=watch)
         if claim.won:
             return Claimed(claim.record_id, None, claim.watched)
-        answer = await self.repo.answer(node.id, self.uow.actor, key)
+        answer = await self.repo.answer(node.id, self.uow.owner, key)
         if answer is None or answer.request_hash != digest or answer.response is None:
             raise IdempotencyMismatch(
                 "records.idempotency_mismatch", pointer="/headers/idempotency-key"
@@ -870,7 +870,7 @@ class RecordService:
         """Keep `created` as the answer to `idempotency_key` (claimed by `create`)."""
         await self.repo.remember(
             self.tenant.id,
-            self.uow.actor,
+            self.uow.owner,
             idempotency_key,
             created.id,
             created.status_code,

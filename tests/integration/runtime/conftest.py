@@ -126,13 +126,13 @@ def attachment_rows(admin_sql: psycopg.Connection) -> Iterator[Callable[[], int]
 @pytest.fixture
 async def citizens(
     services: Stack, tag: str, tmp_path: Path, admin_sql: psycopg.Connection
-) -> AsyncIterator[Callable[[], Awaitable[Citizen]]]:
-    """Signs in new citizens by SMS code; their accounts are removed afterwards."""
+) -> AsyncIterator[Callable[..., Awaitable[Citizen]]]:
+    """Signs in new citizens by SMS code (a given phone, or one of the test's own); their accounts are removed afterwards."""
     made: list[int] = []
 
-    async def make() -> Citizen:
+    async def make(phone: str | None = None) -> Citizen:
         serial = int(tag, 16) + len(made) * 7919
-        phone = "139" + str(serial % 10**8).zfill(8)
+        phone = phone or "139" + str(serial % 10**8).zfill(8)
         # one address per citizen: the SMS limits count per address too
         ip = f"10.{serial >> 16 & 255}.{serial >> 8 & 255}.{serial & 255}"
         await services.run(services.login.request_sms_code, phone, ip=ip)

@@ -233,3 +233,26 @@ async def test_a_changed_service_item_is_read_again_not_served_from_the_cache(
             " version = version + 1 WHERE id = %s",
             (service_item["dept_name"], service_item["id"]),
         )
+
+
+async def test_two_citizens_sharing_a_masked_login_and_a_key_get_their_own_answers(
+    client: Client,
+    citizens: Callable[..., Awaitable[Citizen]],
+    service_item: dict[str, Any],
+    tag: str,
+) -> None:
+    """Both logins read 139****1234, and both clients chose the same Idempotency-Key: the
+    key belongs to the account, so the second gets its own application, not the first's."""
+    middle = int(tag, 16) % 10**4
+    first = await citizens(f"139{middle:04d}1234")
+    second = await citizens(f"139{(middle + 1) % 10**4:04d}1234")
+    path = f"/api/v1/t/{CODE}/services/{service_item['id']}/applications"
+    payload = {"data": APPLICANT, "form": BUSINESS}
+    key = {"idempotency-key": f"shared-{tag}"}
+
+    mine = await client.post(path, headers={**first.headers, **key}, json=payload)
+    theirs = await client.post(path, headers={**second.headers, **key}, json=payload)
+
+    assert (mine.status_code, theirs.status_code) == (201, 201), theirs.text
+    assert theirs.json()["id"] != mine.json()["id"]
+    assert theirs.json()["case"]["number"] != mine.json()["case"]["number"]
