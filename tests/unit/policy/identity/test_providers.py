@@ -3,6 +3,8 @@ to start; a real one is named by a setting."""
 
 from __future__ import annotations
 
+import base64
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,6 +106,9 @@ async def test_the_application_refuses_to_start_in_production_with_development_p
     monkeypatch.setenv("YIWANG_REALNAME_PROVIDER", f"{__name__}:make_real_provider")
     # what production needs beyond identity (each refused on its own in its own tests)
     monkeypatch.setenv("YIWANG_CLAMD_ADDRESS", "127.0.0.1:3310")
+    monkeypatch.setenv(
+        "YIWANG_ATTACHMENT_TOKEN_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode()
+    )
     monkeypatch.setenv(
         "YIWANG_CERTIFICATE_SIGNING_KEY",
         private_key_pem(ed25519.Ed25519PrivateKey.generate()).decode(),
