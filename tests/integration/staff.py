@@ -22,16 +22,24 @@ _USED: dict[str, set[int]] = {}
 
 
 def totp_code(secret: str) -> str:
-    """A code of `secret` that was not used yet and is accepted now (the current step or
-    one either side); waits for the next step when all three were used."""
+    """A code of `secret` that was not used yet and stays accepted for a while.
+
+    The server accepts the current step and one either side. The next step's code stays
+    good for 30 to 60 seconds and the current one's for at least 30, so those come first;
+    the previous step's is taken only while its step has more than 10 seconds left, since a
+    busy machine may verify it after the step has ended. Otherwise wait for the next step.
+    """
     while True:
-        current = int(time.time()) // _STEP
+        now = time.time()
+        current = int(now) // _STEP
+        left = _STEP - now % _STEP
         used = _USED.setdefault(secret, set())
-        for step in (current - 1, current, current + 1):
+        candidates = [current + 1, current] + ([current - 1] if left > 10 else [])
+        for step in candidates:
             if step not in used:
                 used.add(step)
                 return str(pyotp.TOTP(secret).at(step * _STEP))
-        time.sleep(_STEP - time.time() % _STEP + 0.05)
+        time.sleep(left + 0.05)
 
 
 #: who creates test accounts: not the actor who grants them roles, since whoever held an
