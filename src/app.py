@@ -205,6 +205,7 @@ def build_platform(
         storage=storage,
         metadata=metadata,
         scanner=scanner,
+        lists=runtime_di.list_services(directory, metadata.models, checks.seal),
     )
     cases = cases_di.CasesServices(
         models=metadata.models,

@@ -9,7 +9,7 @@ never imports the runtime).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from litestar.di import Provide
@@ -119,6 +119,21 @@ class RuntimeServices:
     async def stop(self) -> None:
         if self.checks.builder is not None:
             await self.checks.builder.stop()
+
+
+def list_services(
+    directory: TenantDirectory,
+    models: ModelCache,
+    seal: PiiSeal,
+    search: SearchClause | None = records_search,
+) -> Callable[[UnitOfWork], ListService]:
+    """List views in a given unit of work, for a process without the web's services
+    (a job worker exporting a view)."""
+
+    def lists(uow: UnitOfWork) -> ListService:
+        return ListService(uow, directory.tree, models, seal, search)
+
+    return lists
 
 
 def build_runtime(

@@ -44,7 +44,13 @@ class Transfers(ABC):
     def upload_form(self, attachment: Attachment) -> UploadForm: ...
 
     @abstractmethod
-    def download_url(self, attachment: Attachment) -> str: ...
+    def link(self, key: str, name: str, content_type: str) -> str:
+        """A download link of a stored object, with `Content-Disposition: attachment`."""
+
+    def download_url(self, attachment: Attachment) -> str:
+        return self.link(
+            attachment.key, attachment.name, attachment.content_type or attachment.declared_type
+        )
 
 
 class S3Transfers(Transfers):
@@ -61,11 +67,11 @@ class S3Transfers(Transfers):
         )
         return UploadForm(signed.url, signed.fields, attachment.upload_expires_at)
 
-    def download_url(self, attachment: Attachment) -> str:
+    def link(self, key: str, name: str, content_type: str) -> str:
         return self.storage.presigned_get(
-            attachment.key,
-            disposition=content_disposition(attachment.name),
-            content_type=attachment.content_type or attachment.declared_type,
+            key,
+            disposition=content_disposition(name),
+            content_type=content_type,
             expires_seconds=self.settings.download_seconds,
         )
 
@@ -90,14 +96,10 @@ class LocalTransfers(Transfers):
         fields = {"Content-Type": attachment.declared_type}
         return UploadForm(f"{UPLOAD_PATH}/{token}", fields, attachment.upload_expires_at)
 
-    def download_url(self, attachment: Attachment) -> str:
+    def link(self, key: str, name: str, content_type: str) -> str:
         token = tokens.sign(
             DOWNLOAD,
-            {
-                "k": attachment.key,
-                "n": attachment.name,
-                "t": attachment.content_type or attachment.declared_type,
-            },
+            {"k": key, "n": name, "t": content_type},
             key=self.settings.signing_key(),
             expires_at=int(time.time()) + self.settings.download_seconds,
         )

@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 
 from yiwang.platform.unit_of_work import UnitOfWork
-from yiwang.runtime.jobs.definitions import VERIFY_ATTACHMENT
+from yiwang.runtime.attachments.transfers import Transfers
+from yiwang.runtime.jobs.definitions import EXPORT_LIST, VERIFY_ATTACHMENT
 from yiwang.runtime.jobs.queue import JobQueue, owner_of
+from yiwang.runtime.lists.errors import ExportNotFound, ExportNotReady
+from yiwang.runtime.lists.export import ExportAsked, ExportDesk, ExportFile
 
 
 def verification_key(tenant_id: int, attachment_id: uuid.UUID) -> str:
@@ -35,3 +38,47 @@ class AttachmentVerifications:
             owner=owner_of(requested_by),
             kwargs={"tenant_id": int(tenant_id), "attachment_id": str(attachment_id)},
         )
+
+
+def export_job_key(export_id: str) -> str:
+    return f"{EXPORT_LIST.name}:{export_id}"
+
+
+class ListExports(ExportDesk):
+    """`lists.export.ExportDesk`: exports run as jobs, files downloaded by a signed link."""
+
+    def __init__(self, queue: JobQueue, transfers: Transfers) -> None:
+        self.queue = queue
+        self.transfers = transfers
+
+    def export_later(
+        self, uow: UnitOfWork, export_id: str, asked: ExportAsked, *, requested_by: int | None
+    ) -> str:
+        return self.queue.enqueue_after(
+            uow,
+            EXPORT_LIST,
+            key=export_job_key(export_id),
+            owner=owner_of(requested_by),
+            kwargs={"export_id": export_id, **asked.as_kwargs()},
+        )
+
+    async def finished(self, export_id: str, *, requested_by: int | None) -> ExportFile:
+        found = await self.queue.status(export_job_key(export_id))
+        if found is None or found.owner != owner_of(requested_by) or found.kind != EXPORT_LIST.name:
+            raise ExportNotFound("lists.export.not_found")
+        if found.state == "failed" or found.state == "aborted":
+            raise ExportNotReady("lists.export.failed")
+        result = found.result
+        if found.state != "complete" or result is None:
+            raise ExportNotReady("lists.export.not_ready", state=found.state)
+        return ExportFile(
+            tenant_id=int(result["tenant_id"]),
+            type_key=str(result["type"]),
+            key=str(result["key"]),
+            name=str(result["name"]),
+            content_type=str(result["content_type"]),
+            rows=int(result["rows"]),
+        )
+
+    def link(self, file: ExportFile) -> str:
+        return self.transfers.link(file.key, file.name, file.content_type)

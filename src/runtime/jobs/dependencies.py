@@ -8,6 +8,7 @@ server (`app`) and the worker process (`process`) both call it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from litestar.di import Provide
@@ -16,14 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.metadata.dependencies import MetadataServices
 from yiwang.platform.storage import ObjectStorage
+from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.attachments.dependencies import AttachmentServices, build_attachments
 from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
-from yiwang.runtime.jobs.adapters import AttachmentVerifications
+from yiwang.runtime.jobs.adapters import AttachmentVerifications, ListExports
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.runs import JobServices
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.jobs.worker import queue_of, saq_plugin
+from yiwang.runtime.lists.export import ExportDesk
+from yiwang.runtime.lists.service import ListService
 from yiwang.tenants.directory import TenantDirectory
 
 
@@ -45,6 +49,7 @@ def build_background(
     storage: ObjectStorage,
     metadata: MetadataServices,
     scanner: Scanner | None = None,
+    lists: Callable[[UnitOfWork], ListService] | None = None,
 ) -> Background:
     queue = JobQueue(job_settings, None)
     plugin = saq_plugin(job_settings, lambda: queue.services)
@@ -52,13 +57,21 @@ def build_background(
     attachments = build_attachments(
         attachment_settings, storage, metadata, AttachmentVerifications(queue), scanner=scanner
     )
-    services = JobServices(sessions, directory, attachments, queue)
+    services = JobServices(sessions, directory, attachments, queue, lists)
     queue.bind(services)
     return Background(queue, plugin, attachments, services)
 
 
 def dependencies(queue: JobQueue) -> dict[str, Provide]:
+    desk = ListExports(queue, queue.services.attachments.transfers)
+
     def jobs() -> JobQueue:
         return queue
 
-    return {"jobs": Provide(jobs, sync_to_thread=False)}
+    def exports() -> ExportDesk:
+        return desk
+
+    return {
+        "jobs": Provide(jobs, sync_to_thread=False),
+        "exports": Provide(exports, sync_to_thread=False),
+    }

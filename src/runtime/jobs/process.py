@@ -17,6 +17,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.storage import S3Storage, build_storage
 from yiwang.policy.catalogue import load_catalogue
 from yiwang.runtime.attachments.settings import AttachmentSettings
+from yiwang.runtime.dependencies import build_seal, list_services
 from yiwang.runtime.jobs.dependencies import Background, build_background
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.tenants.directory import TenantDirectory
@@ -39,6 +40,7 @@ async def worker_process(
         directory=directory,
         storage=storage,
         metadata=metadata,
+        lists=list_services(directory, metadata.models, build_seal(settings)),
     )
     if isinstance(storage, S3Storage):
         with suppress(Exception):  # a store that is down fails the jobs that need it, later

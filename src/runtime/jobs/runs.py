@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork, job, unit_of_work
 from yiwang.runtime.attachments.dependencies import AttachmentServices
+from yiwang.runtime.lists.service import ListService
 from yiwang.tenants.directory import TenantDirectory
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ class JobServices:
     directory: TenantDirectory
     attachments: AttachmentServices
     queue: JobQueue
+    #: list views in a unit of work (exports); None where the process cannot read records
+    lists: Callable[[UnitOfWork], ListService] | None = None
 
 
 class ProgressSink(ABC):

@@ -133,20 +133,17 @@ def _order_by(order: Sequence[Order], outer: bool) -> str:
     return ", ".join(parts)
 
 
-def compile_page(
+def _where(
     document: Document,
     plan: Plan,
+    params: dict[str, Any],
     *,
-    tenant_ids: Sequence[int],
     restrict_to_department: bool,
     department: str | None,
-    after: Sequence[Any] | None,
-    reveal: bool,
-    search: SearchClause | None = None,
-) -> Compiled:
-    """The statement for one page (`plan.limit` + 1 rows: the extra says there is more)."""
+    search: SearchClause | None,
+) -> list[str]:
+    """The view's rows: type, not deleted, department, filters and search (no keyset)."""
     type_key = checked_key(plan.view.type_key)
-    params: dict[str, Any] = {"limit": plan.limit + 1}
     where = [f"type_key = '{type_key}'", "deleted_at IS NULL"]
     if restrict_to_department:
         if department is None:
@@ -162,6 +159,56 @@ def compile_page(
             raise ValueError("search parameters must start with 'q'")
         params.update(extra)
         where.append(f"({clause})")
+    return where
+
+
+def compile_count(
+    document: Document,
+    plan: Plan,
+    *,
+    tenant_ids: Sequence[int],
+    restrict_to_department: bool,
+    department: str | None,
+    search: SearchClause | None = None,
+) -> Compiled:
+    """How many rows the whole view holds (an export's progress total)."""
+    params: dict[str, Any] = {"tenants": [int(t) for t in tenant_ids]}
+    where = _where(
+        document,
+        plan,
+        params,
+        restrict_to_department=restrict_to_department,
+        department=department,
+        search=search,
+    )
+    sql = (
+        "SELECT count(*) AS total FROM records"
+        f" WHERE tenant_id = ANY(CAST(:tenants AS bigint[])) AND {' AND '.join(where)}"
+    )
+    return Compiled(sql, params, 0)
+
+
+def compile_page(
+    document: Document,
+    plan: Plan,
+    *,
+    tenant_ids: Sequence[int],
+    restrict_to_department: bool,
+    department: str | None,
+    after: Sequence[Any] | None,
+    reveal: bool,
+    search: SearchClause | None = None,
+) -> Compiled:
+    """The statement for one page (`plan.limit` + 1 rows: the extra says there is more)."""
+    params: dict[str, Any] = {"limit": plan.limit + 1}
+    where = _where(
+        document,
+        plan,
+        params,
+        restrict_to_department=restrict_to_department,
+        department=department,
+        search=search,
+    )
     if after is not None:
         where.append(_after(document, plan.order, after, params))
     columns = list(ROW_COLUMNS) + (["pii_sealed"] if reveal else [])

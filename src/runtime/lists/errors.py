@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yiwang.platform.errors import InvalidInput, NotFound
+from yiwang.platform.errors import Conflict, InvalidInput, NotFound
 
 
 class ListQueryInvalid(InvalidInput):
@@ -19,3 +19,15 @@ class SearchQueryInvalid(InvalidInput):
 
 class ViewNotPublic(NotFound):
     """Asked for without sign-in: the view is not a published public list."""
+
+
+class ExportFormatInvalid(InvalidInput):
+    """An export asked for in a format other than xlsx or csv."""
+
+
+class ExportNotFound(NotFound):
+    """No export of this caller by that id (another's, expired, or never made)."""
+
+
+class ExportNotReady(Conflict):
+    """The export is still running, or it failed: there is no file to download."""

@@ -24,6 +24,17 @@ ZH_CN: Final[dict[str, str]] = {
     "lists.search.unavailable": "本平台尚未启用全文检索，请改用筛选条件。",
     "lists.search.too_long": "搜索内容过长：最多 {limit} 个字，实际 {actual} 个字。",
     "lists.search.too_many_terms": "搜索词过多：最多 {limit} 个（以空格分隔），实际 {actual} 个。",
+    # exports
+    "lists.export.format_invalid": "导出格式只能为 xlsx 或 csv，实际为“{value}”。",
+    "lists.export.not_found": "没有这次导出，或导出文件已过期。",
+    "lists.export.not_ready": "导出尚未完成（{state}），请稍后再下载。",
+    "lists.export.failed": "导出失败，请重新导出。",
+    "lists.export.status.active": "有效",
+    "lists.export.status.submitted": "已提交",
+    "lists.export.status.in_review": "审查中",
+    "lists.export.status.supplement_requested": "待补正",
+    "lists.export.status.decided": "已决定",
+    "lists.export.status.closed": "已办结",
 }
 
 register("runtime.lists", DEFAULT_LOCALE, ZH_CN)

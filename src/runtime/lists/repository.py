@@ -21,6 +21,10 @@ class ListRepository:
         result = await self.session.execute(text(compiled.sql), compiled.params)
         return [dict(row) for row in result.mappings()]
 
+    async def count(self, compiled: Compiled) -> int:
+        result = await self.session.execute(text(compiled.sql), compiled.params)
+        return int(result.scalar_one())
+
     async def want_indexes(self, specs: Iterable[IndexSpec]) -> int:
         """Record the indexes the published models want; returns how many are new."""
         rows = [

@@ -18,7 +18,12 @@ from yiwang.platform.errors import NotFound
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.lists import cursor
-from yiwang.runtime.lists.compile import SearchClause, compile_page, row_sort_values
+from yiwang.runtime.lists.compile import (
+    SearchClause,
+    compile_count,
+    compile_page,
+    row_sort_values,
+)
 from yiwang.runtime.lists.errors import ViewNotPublic
 from yiwang.runtime.lists.query import Plan, plan_query
 from yiwang.runtime.lists.repository import ListRepository
@@ -27,6 +32,17 @@ from yiwang.runtime.records import privacy
 from yiwang.runtime.records.errors import PersonalDataForbidden
 from yiwang.runtime.records.service import AUDIT_OBJECT, MASKED, RecordService, Viewer
 from yiwang.tenants.tree import TenantTree
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked list query: the type's document, the plan, whose rows, personal data."""
+
+    document: Document
+    plan: Plan
+    tenant_ids: tuple[int, ...]
+    #: personal data in full (asked for, and allowed)
+    reveal: bool
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,64 @@ class ListService:
             searchable=self.search is not None,
         )
 
+    async def prepare(
+        self,
+        type_key: str,
+        params: Mapping[str, Sequence[str]],
+        *,
+        viewer: Viewer,
+        subtree: bool = False,
+    ) -> Prepared:
+        """The checked query of `type_key`'s list: `ListQueryInvalid` listing every problem,
+        `PersonalDataForbidden` for personal data in full without the permission."""
+        scope = self.uow.scope
+        if scope is None:
+            raise NotFound("not_found")
+        node = self.tree.node_by_id(scope.acting_tenant_id)
+        model = await self.models.effective(self.uow.session, self.tree, node.code)
+        document = RecordService.item_document(model, type_key)
+        view_key = params.get("view", [None])[0] if "view" in params else None
+        plan = self.plan(document, view_key, params)
+        if plan.personal and not viewer.sees_pii:
+            raise PersonalDataForbidden("records.pii_forbidden", pointer="/personal")
+        tenant_ids = scope.visible_tenant_ids if subtree else (scope.acting_tenant_id,)
+        return Prepared(document, plan, tuple(tenant_ids), plan.personal)
+
+    async def rows(
+        self, prepared: Prepared, *, viewer: Viewer, after: Sequence[Any] | None
+    ) -> tuple[list[dict[str, Any]], list[Any] | None]:
+        """One keyset step of a prepared query: its items, and where the next one starts
+        (None after the last)."""
+        plan = prepared.plan
+        compiled = compile_page(
+            prepared.document,
+            plan,
+            tenant_ids=prepared.tenant_ids,
+            restrict_to_department=viewer.restricted,
+            department=viewer.department,
+            after=after,
+            reveal=prepared.reveal,
+            search=self.search,
+        )
+        rows = await self.repo.page(compiled)
+        more = len(rows) > plan.limit
+        rows = rows[: plan.limit]
+        items = [self._item(prepared.document, plan.view, row, prepared.reveal) for row in rows]
+        following = row_sort_values(rows[-1], compiled) if more and rows else None
+        return items, following
+
+    async def count(self, prepared: Prepared, *, viewer: Viewer) -> int:
+        """How many rows the whole query holds."""
+        compiled = compile_count(
+            prepared.document,
+            prepared.plan,
+            tenant_ids=prepared.tenant_ids,
+            restrict_to_department=viewer.restricted,
+            department=viewer.department,
+            search=self.search,
+        )
+        return await self.repo.count(compiled)
+
     async def page(
         self,
         type_key: str,
@@ -88,55 +162,37 @@ class ListService:
         subtree: bool = False,
     ) -> Page:
         """A page of `type_key`'s list; `subtree` reads every tenant the scope sees."""
-        scope = self.uow.scope
-        if scope is None:
-            raise NotFound("not_found")
-        node = self.tree.node_by_id(scope.acting_tenant_id)
-        model = await self.models.effective(self.uow.session, self.tree, node.code)
-        document = RecordService.item_document(model, type_key)
-        view_key = params.get("view", [None])[0] if "view" in params else None
-        plan = self.plan(document, view_key, params)
-        reveal = plan.personal
-        if reveal and not viewer.sees_pii:
-            raise PersonalDataForbidden("records.pii_forbidden", pointer="/personal")
+        prepared = await self.prepare(type_key, params, viewer=viewer, subtree=subtree)
+        plan = prepared.plan
         after = cursor.decode(plan, plan.cursor) if plan.cursor is not None else None
-        tenant_ids = scope.visible_tenant_ids if subtree else (scope.acting_tenant_id,)
-        compiled = compile_page(
-            document,
-            plan,
-            tenant_ids=tenant_ids,
-            restrict_to_department=viewer.restricted,
-            department=viewer.department,
-            after=after,
-            reveal=reveal,
-            search=self.search,
-        )
-        rows = await self.repo.page(compiled)
-        more = len(rows) > plan.limit
-        rows = rows[: plan.limit]
-        items = [self._item(document, plan.view, row, reveal) for row in rows]
-        if reveal and rows:
-            await self.uow.audit(
-                action="record.pii_revealed",
-                object_type=AUDIT_OBJECT,
-                object_id=type_key,
-                tenant_id=scope.acting_tenant_id,
-                detail={
-                    "type": type_key,
-                    "view": plan.view.key,
-                    "ids": [int(r["id"]) for r in rows],
-                },
+        items, following = await self.rows(prepared, viewer=viewer, after=after)
+        if prepared.reveal and items:
+            await self.audit_reveal(
+                "record.pii_revealed",
+                prepared,
+                {"ids": [int(i["id"]) for i in items]},
             )
-        next_cursor = (
-            cursor.encode(plan, row_sort_values(rows[-1], compiled)) if more and rows else None
-        )
+        next_cursor = cursor.encode(plan, following) if following is not None else None
         return Page(
-            document,
+            prepared.document,
             plan.view,
             items,
             next_cursor,
             plan.limit,
-            "full" if reveal else "masked",
+            "full" if prepared.reveal else "masked",
+        )
+
+    async def audit_reveal(self, action: str, prepared: Prepared, detail: dict[str, Any]) -> None:
+        """Personal data shown in full: which type and view, and what of it (ids, a count)."""
+        scope = self.uow.scope
+        assert scope is not None
+        type_key = prepared.plan.view.type_key
+        await self.uow.audit(
+            action=action,
+            object_type=AUDIT_OBJECT,
+            object_id=type_key,
+            tenant_id=scope.acting_tenant_id,
+            detail={"type": type_key, "view": prepared.plan.view.key, **detail},
         )
 
     async def public_page(

@@ -9,6 +9,8 @@
     GET    /api/v1/t/{code}/records/{type}/{id}/history    who changed what, when
     GET    /api/v1/t/{code}/subtree/records/{type}         a page across the subtree
     GET    /api/v1/t/{code}/public/records/{type}          a published public list (no sign-in)
+    POST   /api/v1/t/{code}/records/{type}/exports         export a whole view (a job; 202)
+    GET    /api/v1/t/{code}/records/{type}/exports/{id}    its download link, once finished
 
 Applying for a service item (`POST /api/v1/t/{code}/services/{id}/applications`)
 is the applications room's: the record and its case together.
@@ -19,12 +21,17 @@ services do the work in the request's unit of work.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any, Final
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 
 from yiwang.platform.edge.openapi import precondition_required
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.guards import Access
+from yiwang.runtime.lists.errors import ExportFormatInvalid, ExportNotFound
+from yiwang.runtime.lists.export import FORMATS, ExportAsked, ExportDesk, params_for_export
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.errors import (
     BodyInvalid,
@@ -261,4 +268,75 @@ class SubtreeRecordController(Controller):
         return page.as_dict()
 
 
-CONTROLLERS = (RecordController, PublicListController, SubtreeRecordController)
+_EXPORT_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class ExportController(Controller):
+    """A whole list view as a spreadsheet: asked for here, written by a job, downloaded
+    through a short-lived signed link. The caller follows the job at `/api/v1/jobs/{id}`
+    (or its events); only the person who asked sees the job and gets the link."""
+
+    path = "/api/v1/t/{code:str}/records/{type_key:str}/exports"
+    tags = ["records"]  # noqa: RUF012
+
+    @post("/", opt=READ, status_code=202)
+    async def start(
+        self,
+        lists: ListService,
+        exports: ExportDesk,
+        viewer: Viewer,
+        access: Access,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        type_key: str,
+    ) -> dict[str, Any]:
+        """Export the view the query names (`view`, `filter.…`, `sort`, `q`, `personal`),
+        all of it, as `format=xlsx` (default) or `csv`."""
+        params = _params(request)
+        fmt = (params.get("format") or ["xlsx"])[0]
+        if fmt not in FORMATS or len(params.get("format") or ["x"]) != 1:
+            raise ExportFormatInvalid(
+                "lists.export.format_invalid", pointer="/format", value=fmt[:20]
+            )
+        wanted = params_for_export(params)
+        # checked now, as a page would be: a bad filter is a 422 here, not a failed job
+        prepared = await lists.prepare(type_key, wanted, viewer=viewer)
+        asked = ExportAsked(
+            tenant_id=access.tenant.id,
+            type_key=type_key,
+            params=wanted,
+            format=fmt,
+            restricted=viewer.restricted,
+            department=viewer.department,
+            sees_pii=prepared.reveal,
+        )
+        export_id = uuid.uuid4().hex
+        if prepared.reveal:
+            # audited as the person who asked, in the unit that enqueues the export
+            await lists.audit_reveal(
+                "record.pii_exported", prepared, {"export": export_id, "format": fmt}
+            )
+        job = exports.export_later(uow, export_id, asked, requested_by=access.principal.account_id)
+        base = f"/api/v1/t/{access.tenant.code}/records/{type_key}/exports/{export_id}"
+        return {
+            "export": export_id,
+            "job": job,
+            "status_url": f"/api/v1/jobs/{job}",
+            "events_url": f"/api/v1/jobs/{job}/events",
+            "download_url": base,
+        }
+
+    @get("/{export_id:str}", opt=READ)
+    async def download(
+        self, exports: ExportDesk, access: Access, type_key: str, export_id: str
+    ) -> dict[str, Any]:
+        """The signed link of a finished export (409 while it runs)."""
+        if not _EXPORT_ID.match(export_id):
+            raise ExportNotFound("lists.export.not_found")
+        found = await exports.finished(export_id, requested_by=access.principal.account_id)
+        if found.tenant_id != access.tenant.id or found.type_key != type_key:
+            raise ExportNotFound("lists.export.not_found")
+        return {"url": exports.link(found), "name": found.name, "rows": found.rows}
+
+
+CONTROLLERS = (RecordController, PublicListController, SubtreeRecordController, ExportController)
