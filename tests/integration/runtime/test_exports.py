@@ -3,9 +3,14 @@ signed download, the file's rows and cells, personal data and who may fetch it."
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,11 +18,14 @@ import psycopg
 import pytest
 import python_calamine
 
-from tests.integration.runtime.conftest import Running, running_app, special_fund
+from tests.integration.runtime.conftest import Running, Runtime, running_app, special_fund
 from tests.integration.runtime.test_records import APPLICANT, BUSINESS
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.platform.settings import Settings
+from yiwang.runtime.lists.export import ExportAsked, write_export
+from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.records.service import Viewer
 
 FUNDS = "/api/v1/t/620000/records/special_fund"
 
@@ -208,3 +216,68 @@ async def test_an_export_is_only_its_askers_and_a_bad_one_is_refused_at_once(
     assert [(e["code"], e["pointer"]) for e in errors] == [
         ("lists.filter_not_allowed", "/filter.management_rules")
     ]
+
+
+async def test_the_export_runs_on_a_saq_worker_with_progress_and_events(
+    migrated: Settings, samples: dict[str, Any], services: Stack, cleanup: str
+) -> None:
+    async with running_app(migrated, jobs="in_process") as app:
+        assert app.platform.saq is not None
+        supervisor = await _staff(
+            services, app, f"exs.{cleanup}", "620102", [("county_operator", "620102", False)]
+        )
+        path = "/api/v1/t/620102/records/service_item"
+        asked = await app.client.post(f"{path}/exports", headers=supervisor)
+        assert asked.status_code == 202, asked.text
+        body = asked.json()
+        for _ in range(300):
+            status = (await app.client.get(body["status_url"], headers=supervisor)).json()
+            if status["state"] in ("complete", "failed"):
+                break
+            await asyncio.sleep(0.1)
+        events = await app.client.get(body["events_url"], headers=supervisor)
+        link = await app.client.get(body["download_url"], headers=supervisor)
+        page = await app.client.get(path, headers=supervisor, params={"limit": "200"})
+    assert status["state"] == "complete", status
+    rows = status["result"]["rows"]
+    assert rows == len(page.json()["items"]) > 0  # the samples: fewer than one page
+    assert status["detail"] == {"done": rows, "total": rows}
+    assert link.status_code == 200 and link.json()["rows"] == rows
+    messages = [m for m in events.text.split("\r\n\r\n") if m.strip()]
+    assert messages[-1].startswith("id: complete\r\nevent: progress\r\ndata: ")
+    assert json.loads(messages[-1].split("data: ", 1)[1])["result"]["rows"] == rows
+
+
+async def test_a_view_is_read_by_keyset_in_batches_each_row_once_in_order(
+    runtime: Runtime, samples: dict[str, Any], tmp_path: Path
+) -> None:
+    """Batches of 2 over the samples: the same rows, in the same order, as one big page."""
+    asked = ExportAsked(
+        tenant_id=runtime.tree.node("620102").id,
+        type_key="service_item",
+        params={},
+        format="csv",
+        restricted=False,
+        department=None,
+        sees_pii=False,
+    )
+    seen: list[tuple[int, int]] = []
+
+    async def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    @asynccontextmanager
+    async def open_lists() -> AsyncIterator[ListService]:
+        async with runtime.lists("620102") as lists:
+            yield lists
+
+    written = await write_export(
+        open_lists, asked, tmp_path / "x.csv", progress=progress, today=date(2026, 12, 1), batch=2
+    )
+    async with runtime.lists("620102") as lists:
+        page = await lists.page("service_item", {"limit": ["200"]}, viewer=Viewer(False, None))
+    lines = list(csv.reader(io.StringIO((tmp_path / "x.csv").read_text("utf-8-sig"))))
+    numbers = [line[0] for line in lines[1:]]
+    assert numbers == [i["number"] for i in page.items]
+    assert len(set(numbers)) == len(numbers) == written.rows > 2
+    assert seen[-1] == (written.rows, written.rows)
