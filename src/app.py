@@ -206,6 +206,7 @@ def build_platform(
         metadata=metadata,
         scanner=scanner,
         lists=runtime_di.list_services(directory, metadata.models, checks.seal),
+        records=runtime_di.record_services(directory, metadata.models, checks.seal),
     )
     cases = cases_di.CasesServices(
         models=metadata.models,

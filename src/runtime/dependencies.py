@@ -136,6 +136,19 @@ def list_services(
     return lists
 
 
+def record_services(
+    directory: TenantDirectory, models: ModelCache, seal: PiiSeal
+) -> Callable[[UnitOfWork], RecordService]:
+    """Records in a given unit of work, for a job worker (a spreadsheet import)."""
+    ids = EffectiveIds()
+    items = ServiceItems()
+
+    def records(uow: UnitOfWork) -> RecordService:
+        return RecordService(uow, directory.tree, models, seal, ids, items)
+
+    return records
+
+
 def build_runtime(
     directory: TenantDirectory,
     models: ModelCache,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+from yiwang.platform.storage import ObjectStorage
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.attachments.transfers import Transfers
-from yiwang.runtime.jobs.definitions import EXPORT_LIST, VERIFY_ATTACHMENT
+from yiwang.runtime.jobs.definitions import EXPORT_LIST, IMPORT_SHEET, VERIFY_ATTACHMENT
 from yiwang.runtime.jobs.queue import JobQueue, owner_of
 from yiwang.runtime.lists.errors import ExportNotFound, ExportNotReady
 from yiwang.runtime.lists.export import ExportAsked, ExportDesk, ExportFile
+from yiwang.runtime.records.imports import XLSX_TYPE, ImportAsked, ImportDesk, import_key
 
 
 def verification_key(tenant_id: int, attachment_id: uuid.UUID) -> str:
@@ -82,3 +84,33 @@ class ListExports(ExportDesk):
 
     def link(self, file: ExportFile) -> str:
         return self.transfers.link(file.key, file.name, file.content_type)
+
+
+class SheetImports(ImportDesk):
+    """`records.imports.ImportDesk`: the file kept in the object store, the import a job."""
+
+    def __init__(self, queue: JobQueue, storage: ObjectStorage) -> None:
+        self.queue = queue
+        self.storage = storage
+
+    async def import_later(
+        self, uow: UnitOfWork, import_id: str, asked: ImportAsked, data: bytes
+    ) -> str:
+        key = import_key(asked.tenant_id, import_id)
+        await self.storage.put(key, data, XLSX_TYPE)
+        return self.queue.enqueue_after(
+            uow,
+            IMPORT_SHEET,
+            key=f"{IMPORT_SHEET.name}:{import_id}",
+            owner=owner_of(asked.account_id),
+            kwargs={
+                "import_id": import_id,
+                "tenant_id": int(asked.tenant_id),
+                "type_key": asked.type_key,
+                "key": key,
+                "login": asked.login,
+                "account_id": asked.account_id,
+                "restricted": asked.restricted,
+                "department": asked.department,
+            },
+        )

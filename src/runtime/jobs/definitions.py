@@ -36,6 +36,10 @@ from yiwang.runtime.attachments.verification import Outcome
 from yiwang.runtime.jobs.runs import JobRun
 from yiwang.runtime.lists.export import FORMATS, ExportAsked, export_key, write_export
 from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.records.imports import Discard, import_fields, import_rows
+from yiwang.runtime.records.service import RecordService, Viewer
+from yiwang.runtime.spreadsheets.errors import SpreadsheetRejected
+from yiwang.runtime.spreadsheets.importing import read_xlsx
 
 JobFunction = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -141,6 +145,44 @@ async def export_list(
     }
 
 
+async def import_sheet(
+    run: JobRun,
+    *,
+    import_id: str,
+    tenant_id: int,
+    type_key: str,
+    key: str,
+    login: str,
+    account_id: int | None,
+    restricted: bool,
+    department: str | None,
+) -> dict[str, Any]:
+    """Read an uploaded XLSX and create a record of `type_key` for each row, as the person
+    who uploaded it, all in one unit: every row, or none and every problem. Run twice, the
+    rows' idempotency keys give back the first run's records."""
+    make_records = run.services.records
+    if make_records is None:
+        raise RuntimeError("this process cannot write records: no record services")
+    data = await run.services.attachments.storage.get(key)
+    viewer = Viewer(restricted, department)
+    async with run.tenant_unit(tenant_id) as uow:
+        document = RecordService.item_document(await make_records(uow).model(), type_key)
+    try:
+        sheet = read_xlsx(data, import_fields(document))
+    except SpreadsheetRejected as rejected:
+        return {"status": "rejected", "imported": 0, "error": rejected.as_dict()}
+    await run.progress(0, len(sheet.rows))
+    try:
+        async with run.person_unit(tenant_id, login, account_id) as uow:
+            outcome = await import_rows(
+                make_records(uow), type_key, sheet, document, import_id=import_id, viewer=viewer
+            )
+    except Discard as discarded:
+        return discarded.outcome.as_dict()
+    await run.progress(len(outcome.imported), len(outcome.imported))
+    return outcome.as_dict()
+
+
 def _today() -> date:
     return datetime.now(CHINA_TIME).date()
 
@@ -158,7 +200,8 @@ SWEEP_ATTACHMENTS: Final = JobDefinition(
     "sweep_attachments", sweep_attachments, timeout=600, cron="*/5 * * * *"
 )
 EXPORT_LIST: Final = JobDefinition("export_list", export_list, timeout=3600, retries=2)
+IMPORT_SHEET: Final = JobDefinition("import_sheet", import_sheet, timeout=1800, retries=1)
 
 DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
-    d.name: d for d in (VERIFY_ATTACHMENT, SWEEP_ATTACHMENTS, EXPORT_LIST)
+    d.name: d for d in (VERIFY_ATTACHMENT, SWEEP_ATTACHMENTS, EXPORT_LIST, IMPORT_SHEET)
 }

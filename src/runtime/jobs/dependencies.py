@@ -21,13 +21,15 @@ from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.attachments.dependencies import AttachmentServices, build_attachments
 from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
-from yiwang.runtime.jobs.adapters import AttachmentVerifications, ListExports
+from yiwang.runtime.jobs.adapters import AttachmentVerifications, ListExports, SheetImports
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.runs import JobServices
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.jobs.worker import queue_of, saq_plugin
 from yiwang.runtime.lists.export import ExportDesk
 from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.records.imports import ImportDesk
+from yiwang.runtime.records.service import RecordService
 from yiwang.tenants.directory import TenantDirectory
 
 
@@ -50,6 +52,7 @@ def build_background(
     metadata: MetadataServices,
     scanner: Scanner | None = None,
     lists: Callable[[UnitOfWork], ListService] | None = None,
+    records: Callable[[UnitOfWork], RecordService] | None = None,
 ) -> Background:
     queue = JobQueue(job_settings, None)
     plugin = saq_plugin(job_settings, lambda: queue.services)
@@ -57,13 +60,14 @@ def build_background(
     attachments = build_attachments(
         attachment_settings, storage, metadata, AttachmentVerifications(queue), scanner=scanner
     )
-    services = JobServices(sessions, directory, attachments, queue, lists)
+    services = JobServices(sessions, directory, attachments, queue, lists, records)
     queue.bind(services)
     return Background(queue, plugin, attachments, services)
 
 
 def dependencies(queue: JobQueue) -> dict[str, Provide]:
     desk = ListExports(queue, queue.services.attachments.transfers)
+    sheets = SheetImports(queue, queue.services.attachments.storage)
 
     def jobs() -> JobQueue:
         return queue
@@ -71,7 +75,11 @@ def dependencies(queue: JobQueue) -> dict[str, Provide]:
     def exports() -> ExportDesk:
         return desk
 
+    def imports() -> ImportDesk:
+        return sheets
+
     return {
         "jobs": Provide(jobs, sync_to_thread=False),
         "exports": Provide(exports, sync_to_thread=False),
+        "imports": Provide(imports, sync_to_thread=False),
     }

@@ -17,7 +17,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.storage import S3Storage, build_storage
 from yiwang.policy.catalogue import load_catalogue
 from yiwang.runtime.attachments.settings import AttachmentSettings
-from yiwang.runtime.dependencies import build_seal, list_services
+from yiwang.runtime.dependencies import build_seal, list_services, record_services
 from yiwang.runtime.jobs.dependencies import Background, build_background
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.tenants.directory import TenantDirectory
@@ -33,6 +33,7 @@ async def worker_process(
     directory = TenantDirectory(sessions, cache)
     metadata = build_metadata(cache, directory, load_catalogue(settings.templates_root))
     storage = build_storage(settings)
+    seal = build_seal(settings)
     background = build_background(
         job_settings,
         AttachmentSettings.from_env(settings),
@@ -40,7 +41,8 @@ async def worker_process(
         directory=directory,
         storage=storage,
         metadata=metadata,
-        lists=list_services(directory, metadata.models, build_seal(settings)),
+        lists=list_services(directory, metadata.models, seal),
+        records=record_services(directory, metadata.models, seal),
     )
     if isinstance(storage, S3Storage):
         with suppress(Exception):  # a store that is down fails the jobs that need it, later

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform.tenant_context import TenantScope
-from yiwang.platform.unit_of_work import UnitOfWork, job, unit_of_work
+from yiwang.platform.unit_of_work import UnitOfWork, job, person, unit_of_work
 from yiwang.runtime.attachments.dependencies import AttachmentServices
 from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.records.service import RecordService
 from yiwang.tenants.directory import TenantDirectory
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class JobServices:
     queue: JobQueue
     #: list views in a unit of work (exports); None where the process cannot read records
     lists: Callable[[UnitOfWork], ListService] | None = None
+    #: records in a unit of work (imports); None where the process cannot write records
+    records: Callable[[UnitOfWork], RecordService] | None = None
 
 
 class ProgressSink(ABC):
@@ -63,6 +66,18 @@ class JobRun:
     def tenant_unit(self, tenant_id: int) -> AbstractAsyncContextManager[UnitOfWork]:
         """A unit acting as one tenant, as a county's own request would."""
         return self.unit(TenantScope.single(tenant_id))
+
+    def person_unit(
+        self, tenant_id: int, login: str, account_id: int | None
+    ) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit acting for the person who asked (an import: history and audit name
+        them, and their idempotency keys are theirs), in one tenant."""
+        return unit_of_work(
+            self.services.sessions,
+            actor=person(login),
+            scope=TenantScope.single(tenant_id),
+            account_id=account_id,
+        )
 
     async def every_tenant_unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """A unit that reads every tenant (a sweep); its writes still act as one tenant

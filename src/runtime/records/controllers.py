@@ -11,6 +11,7 @@
     GET    /api/v1/t/{code}/public/records/{type}          a published public list (no sign-in)
     POST   /api/v1/t/{code}/records/{type}/exports         export a whole view (a job; 202)
     GET    /api/v1/t/{code}/records/{type}/exports/{id}    its download link, once finished
+    POST   /api/v1/t/{code}/records/{type}/imports         import an XLSX (a job; 202)
 
 Applying for a service item (`POST /api/v1/t/{code}/services/{id}/applications`)
 is the applications room's: the record and its case together.
@@ -39,7 +40,9 @@ from yiwang.runtime.records.errors import (
     PersonalDataForbidden,
     VersionRequired,
 )
+from yiwang.runtime.records.imports import XLSX_TYPE, ImportAsked, ImportDesk
 from yiwang.runtime.records.service import Created, RecordService, RecordView, Viewer
+from yiwang.runtime.spreadsheets.inspection import Limits, inspect_xlsx
 
 READ: Final = {"object": "record", "action": "read"}
 WRITE: Final = {"object": "record", "action": "write"}
@@ -339,4 +342,59 @@ class ExportController(Controller):
         return {"url": exports.link(found), "name": found.name, "rows": found.rows}
 
 
-CONTROLLERS = (RecordController, PublicListController, SubtreeRecordController, ExportController)
+#: the edge takes only JSON unless a route names more: this one takes the workbook itself
+IMPORT: Final = {**WRITE, "accepts": (XLSX_TYPE,)}
+IMPORT_LIMITS: Final = Limits()
+
+
+class ImportController(Controller):
+    """A spreadsheet of records of one item type, imported by a job: every row is created
+    as `POST .../records/{type}` creates one, all of them or none. The job's status
+    (`/api/v1/jobs/{id}`, or its events) ends with the result: the records made, or every
+    problem with its row, column and field."""
+
+    path = "/api/v1/t/{code:str}/records/{type_key:str}/imports"
+    tags = ["records"]  # noqa: RUF012
+
+    @post("/", opt=IMPORT, status_code=202, request_max_body_size=IMPORT_LIMITS.max_file_bytes + 1)
+    async def start(
+        self,
+        records: RecordService,
+        imports: ImportDesk,
+        viewer: Viewer,
+        access: Access,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        type_key: str,
+    ) -> dict[str, Any]:
+        """The body is the workbook (`Content-Type: application/vnd.openxmlformats-…sheet`)."""
+        data = await request.body()
+        # a file that is no sound workbook is refused now, not by a failed job
+        inspect_xlsx(data, IMPORT_LIMITS)
+        # so is an unknown item type
+        RecordService.item_document(await records.model(), type_key)
+        import_id = uuid.uuid4().hex
+        asked = ImportAsked(
+            tenant_id=access.tenant.id,
+            type_key=type_key,
+            login=access.principal.login,
+            account_id=access.principal.account_id,
+            restricted=viewer.restricted,
+            department=viewer.department,
+        )
+        job = await imports.import_later(uow, import_id, asked, data)
+        return {
+            "import": import_id,
+            "job": job,
+            "status_url": f"/api/v1/jobs/{job}",
+            "events_url": f"/api/v1/jobs/{job}/events",
+        }
+
+
+CONTROLLERS = (
+    RecordController,
+    PublicListController,
+    SubtreeRecordController,
+    ExportController,
+    ImportController,
+)

@@ -7,6 +7,13 @@ from typing import Final
 from yiwang.platform.messages import DEFAULT_LOCALE, register
 
 ZH_CN: Final[dict[str, str]] = {
+    # spreadsheet imports (a cell's problem; the sheet names its row, column and header)
+    "records.import.number": "应为数字。",
+    "records.import.integer": "应为整数。",
+    "records.import.money": "应为以元为单位的金额，最多两位小数。",
+    "records.import.boolean": "应为“是”或“否”。",
+    "records.import.code_unknown": "没有“{value}”这一选项，请填写选项的名称或代码。",
+    "records.import.not_xlsx": "导入的文件应为 Excel 工作簿（.xlsx），请求的内容类型为“{content_type}”。",
     "records.type_unknown": "本地区没有“{type}”类事项，或该类事项不能单独建立记录。",
     "records.not_found": "未找到编号为 {id} 的{type_label}记录。",
     "records.body_invalid": "请求内容应为 JSON 对象，{detail}。",
