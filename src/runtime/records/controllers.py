@@ -343,7 +343,8 @@ class ExportController(Controller):
 
 
 #: the edge takes only JSON unless a route names more: this one takes the workbook itself
-IMPORT: Final = {**WRITE, "accepts": (XLSX_TYPE,)}
+#: (JSON too, so that the media type is judged after the guard: JSON is no workbook, 422)
+IMPORT: Final = {**WRITE, "accepts": (XLSX_TYPE, "application/json")}
 IMPORT_LIMITS: Final = Limits()
 
 

@@ -191,7 +191,11 @@ async def test_formulas_and_files_that_are_no_workbook_are_refused(
     html = await app.client.post(f"{FUNDS}/imports", headers=headers, content=b"<html></html>")
     assert (html.status_code, html.json()["error"]["code"]) == (422, "spreadsheets.not_xlsx")
     as_json = await app.client.post(f"{FUNDS}/imports", headers=leader, json={"rows": []})
-    assert as_json.status_code == 415
+    assert (as_json.status_code, as_json.json()["error"]["code"]) == (422, "spreadsheets.not_xlsx")
+    as_text = await app.client.post(
+        f"{FUNDS}/imports", headers={**leader, "content-type": "text/plain"}, content=b"x"
+    )
+    assert as_text.status_code == 415
     oversized = await app.client.post(
         f"{FUNDS}/imports", headers=headers, content=b"PK" + b"\0" * (20 * 1024 * 1024)
     )
