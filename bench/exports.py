@@ -186,18 +186,21 @@ def fill_to(count: int) -> int:
     )
     missing = count - have
     if missing > 0:
+        # five sample items, picked once, copied round-robin
         admin_sql(
             "INSERT INTO records (tenant_id, id, type_key, status, number, department, data,"
             " effective_id, created_by, updated_by)"
+            " WITH s AS (SELECT r.*, row_number() OVER (ORDER BY r.id) - 1 AS k"
+            " FROM records r JOIN tenants t ON t.id = r.tenant_id"
+            f" WHERE t.code = '{TENANT}' AND r.type_key = '{TYPE}' AND r.created_by <> 'bench'"
+            " AND r.deleted_at IS NULL ORDER BY r.id LIMIT 5),"
+            " n AS (SELECT count(*) AS c FROM s)"
             " SELECT s.tenant_id, nextval('records_id_seq'), s.type_key, s.status,"
             f" 'bench-' || ({have} + g), s.department,"
             " jsonb_set(s.data, '{task_name}',"
             " to_jsonb((s.data->>'task_name') || '（' || g || '）')),"
             " s.effective_id, 'bench', 'bench'"
-            " FROM generate_series(1, " + str(missing) + ") g"
-            " CROSS JOIN LATERAL (SELECT r.* FROM records r JOIN tenants t ON t.id = r.tenant_id"
-            f" WHERE t.code = '{TENANT}' AND r.type_key = '{TYPE}' AND r.number NOT LIKE 'bench-%'"
-            " ORDER BY r.id OFFSET (g % 5) LIMIT 1) s"
+            " FROM generate_series(1, " + str(missing) + ") g, n, s WHERE s.k = g % n.c"
         )
     return max(have, count)
 
