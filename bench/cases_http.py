@@ -1,13 +1,13 @@
 """10,000 cases through the HTTP API at 10 connections, next to the bare create endpoint.
 
-A real `yiwang serve` (granian, one worker per core) on loopback; wrk posts the
-application body of `bench/records_create.py` to
+A real `yiwang serve` (granian, one worker per core) on loopback;
+`support/post_load.py` posts the application body of `bench/records_create.py` to
 `POST /api/v1/t/620102/services/{id}/applications` as a signed-in citizen, a
-fresh Idempotency-Key per request, until every thread has read its share of
-`--cases` answers (`support/wrk_limit.lua`): the load stops by itself. Each
+fresh Idempotency-Key per request, exactly `--cases` requests over
+`--connections` keep-alive connections: the load stops by itself. Each
 answer is an application record and its opened case (number, timeline,
 outbox, tasks, audit records). The baseline, in the same run and with the
-same wrk settings and count, is the hand-written endpoint of the create bench
+same client, connections and count, is the hand-written endpoint of the create bench
 (`support/records_baseline.py`: decode, one INSERT, answer). Platform and
 baseline alternate for `--rounds` rounds after a warm-up of each (not
 counted). The script checks that every answered request opened one case.
@@ -22,43 +22,39 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
 from http_load import SUPPORT, Config, start_server, stop_server
+from post_load import run_posts
 from records_create import APPLICANT, BUSINESS, TENANT, admin_sql, citizen_token
 
+BODY = json.dumps({"data": APPLICANT, "form": BUSINESS}, ensure_ascii=False).encode()
 
-def wrk_count(
-    url: str, args: argparse.Namespace, count: int, env: dict[str, str]
-) -> dict[str, float]:
-    """POST until each of wrk's threads has read count / threads answers."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        for part in ("wrk_post.lua", "wrk_limit.lua", "wrk_report.lua"):
-            script.write((SUPPORT / part).read_text())
-    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.timeout}s"]
-    command += ["--timeout", "10s", "-s", script.name, url]
-    limit = max(1, count // args.threads)
-    out = subprocess.run(
-        command,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env, "WRK_LIMIT": str(limit)},
-    ).stdout
-    os.unlink(script.name)
-    line = next(x for x in out.splitlines() if x.startswith("WRK_RESULT "))
-    result: dict[str, float] = json.loads(line.removeprefix("WRK_RESULT "))
-    if result["socket_errors"] or result["non_2xx"]:
-        raise RuntimeError(f"wrk saw errors on {url}: {result}")
-    if result["requests"] < limit * args.threads:
-        raise RuntimeError(f"wrk stopped at {result['requests']} of {count} (--timeout?)")
+
+def post_count(url: str, args: argparse.Namespace, count: int, auth: str) -> dict[str, Any]:
+    """POST the body `count` times at `--connections`; stops when every answer is read."""
+    parsed = urlsplit(url)
+    assert parsed.hostname == "127.0.0.1" and parsed.port is not None  # loopback only
+    result = run_posts(
+        host=parsed.hostname,
+        port=parsed.port,
+        path=parsed.path,
+        body=BODY,
+        count=count,
+        connections=args.connections,
+        run=f"{parsed.port}-{time.time_ns()}",
+        headers={"Authorization": auth},
+    )
+    if result["non_2xx"] or result["requests"] != count:
+        raise RuntimeError(f"{url}: {result}")
     return result
 
 
@@ -70,7 +66,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--warm", type=int, default=500, help="requests per side, not counted")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--timeout", type=int, default=900, help="wrk's cap, seconds")
     args = parser.parse_args()
     tenant_id = admin_sql(f"SELECT id FROM tenants WHERE code = '{TENANT}'")
     service = admin_sql(
@@ -88,8 +83,6 @@ def main() -> None:
     env = dict(os.environ, YIWANG_SMS_LOG=str(sms_log))
     env["PYTHONPATH"] = os.pathsep.join([str(SUPPORT), env.get("PYTHONPATH", "")])
     config = Config("granian", args.workers)
-    body = workdir / "body.json"
-    body.write_text(json.dumps({"data": APPLICANT, "form": BUSINESS}, ensure_ascii=False))
     count_cases = f"SELECT count(*) FROM cases WHERE tenant_id = {tenant_id}"
     count_with_case = (
         f"SELECT count(*) FROM records r WHERE r.tenant_id = {tenant_id}"
@@ -102,7 +95,7 @@ def main() -> None:
     counts = (count_cases, count_records, count_with_case)
     platform = start_server("platform", "yiwang.app:asgi", config, env, workdir / "p.log")
     bare = start_server("bare", "records_baseline:create", config, env, workdir / "b.log")
-    samples: dict[str, list[dict[str, float]]] = {"platform": [], "bare": []}
+    samples: dict[str, list[dict[str, Any]]] = {"platform": [], "bare": []}
     made: list[tuple[int, int, int]] = []
     try:
         auth = f"Bearer {citizen_token(platform, sms_log)}"
@@ -111,17 +104,12 @@ def main() -> None:
             "bare": bare.url(f"/bare/t/{tenant_id}/services/{service}/applications"),
         }
         for side in ("platform", "bare"):  # warm: models, validators, pools (not counted)
-            wrk_env = {"WRK_BODY": str(body), "WRK_AUTH": auth, "WRK_RUN": f"warm-{time.time_ns()}"}
-            wrk_count(urls[side], args, args.warm, wrk_env)
-        time.sleep(2)  # requests cut off at the end of the warm-up land now
-        for n in range(args.rounds):
+            post_count(urls[side], args, args.warm, auth)
+        for _ in range(args.rounds):
             for side in ("platform", "bare"):
                 before = [int(admin_sql(q)) for q in counts]
-                run = f"{side}-{n}-{time.time_ns()}"
-                wrk_env = {"WRK_BODY": str(body), "WRK_AUTH": auth, "WRK_RUN": run}
-                samples[side].append(wrk_count(urls[side], args, args.cases, wrk_env))
+                samples[side].append(post_count(urls[side], args, args.cases, auth))
                 if side == "platform":
-                    time.sleep(1)  # let the cut-off requests finish before counting
                     after = [
                         int(admin_sql(q)) for q in (count_cases, count_records, count_with_case)
                     ]
@@ -132,10 +120,10 @@ def main() -> None:
     print(json.dumps({"samples": samples, "made": made}))
     for sample, (cases, records, with_case) in zip(samples["platform"], made, strict=True):
         answered = int(sample["requests"])
-        if not (answered <= cases <= answered + args.connections and cases == records == with_case):
+        if not (cases == answered == records == with_case):
             raise SystemExit(f"{answered} answers made {cases} cases, {records} applications")
 
-    def rate(s: dict[str, float]) -> float:
+    def rate(s: dict[str, Any]) -> float:
         return s["requests"] / (s["duration_us"] / 1e6)
 
     rows = {
