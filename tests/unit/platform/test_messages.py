@@ -29,6 +29,7 @@ from yiwang.runtime import (
     spreadsheets,
 )
 from yiwang.runtime import forms as form_room
+from yiwang.runtime import portal, web
 from yiwang.runtime.applications import errors as application_errors
 from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors
@@ -76,6 +77,8 @@ OWNED_AREAS = {
     records.messages: ("records.",),
     seeding.messages: ("seeding.",),
     applications.messages: ("applications.",),
+    portal.messages: ("portal.",),
+    web.messages: ("web.",),
 }
 
 

@@ -64,7 +64,7 @@ async def test_unknown_region_is_a_404_page_or_json(client: Client) -> None:
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
     _in_layout(page.text)
-    assert "<h1 id=\"error-title\">页面不存在</h1>" in page.text
+    assert '<h1 id="error-title">页面不存在</h1>' in page.text
     assert "未找到该地区站点" in page.text
     answer = await client.get("/r/999999/", headers=JSON)
     assert answer.status_code == 404

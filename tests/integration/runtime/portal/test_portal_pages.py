@@ -55,7 +55,7 @@ async def test_home_has_the_shell_themes_and_region_switch(client: Client) -> No
 
 async def test_display_preferences_persist_in_a_cookie(client: Client) -> None:
     home = f"/r/{CHENGGUAN}/"
-    assert "<html lang=\"zh-CN\">" in (await client.get(home)).text
+    assert '<html lang="zh-CN">' in (await client.get(home)).text
     moved = await client.get(
         f"/r/{CHENGGUAN}/display", params={"set": "large", "back": home}, follow_redirects=False
     )
