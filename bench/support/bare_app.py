@@ -22,6 +22,7 @@ def create() -> Litestar:
     tenants = json.loads((bodies / "tenants.json").read_bytes())
     descriptor = (bodies / "descriptor.json").read_bytes()
     subsite = (bodies / "subsite.html").read_bytes()
+    pages = {name: (bodies / f"{name}.html").read_bytes() for name in ("item", "list", "search")}
 
     @get("/bare/healthz")
     async def bare_health() -> dict[str, Any]:
@@ -39,4 +40,10 @@ def create() -> Litestar:
     async def bare_subsite() -> Response[bytes]:
         return Response(subsite, media_type=MediaType.HTML)
 
-    return Litestar([bare_health, bare_tenants, bare_descriptor, bare_subsite], openapi_config=None)
+    @get("/bare/{name:str}")
+    async def bare_page(name: str) -> Response[bytes]:
+        return Response(pages[name], media_type=MediaType.HTML)
+
+    return Litestar(
+        [bare_health, bare_tenants, bare_descriptor, bare_subsite, bare_page], openapi_config=None
+    )

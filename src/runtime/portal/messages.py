@@ -8,6 +8,11 @@ from yiwang.platform.messages import DEFAULT_LOCALE, register
 
 ZH_CN: Final[dict[str, str]] = {
     "portal.home": "首页",
+    "portal.title": "{name} · 政务服务网",
+    "portal.page_title": "{page} · {name} · 政务服务网",
+    "portal.crumbs": "位置",
+    "portal.platform_home": "一网通办",
+    "portal.choose_region": "选择您所在的地区",
     "portal.theme.approval": "行政审批",
     "portal.theme.convenience": "便民服务",
     "portal.theme.open": "阳光政务",
@@ -39,6 +44,8 @@ ZH_CN: Final[dict[str, str]] = {
     "portal.item.apply": "在线申请",
     "portal.item.print": "打印本页：使用浏览器的“打印”功能，版式已为打印优化。",
     "portal.item.none": "无",
+    "portal.yes": "是",
+    "portal.no": "否",
     "portal.item.more": "其他要素",
     "portal.item.handled_at": "办理层级：{region}",
     "portal.item.materials_caption": "申请材料",

@@ -174,9 +174,7 @@ async def regions(
     tree = directory.tree
     root = tree.root_of(code)
     children = {c: sorted(tree.children(c), key=lambda t: t.code) for c in tree.by_code}
-    return _page(
-        request, directory, tenant, "regions.html", root=root, children=children
-    )
+    return _page(request, directory, tenant, "regions.html", root=root, children=children)
 
 
 @get("/r/{code:str}/display", opt=PUBLIC, include_in_schema=False)
@@ -276,9 +274,7 @@ async def open_lists(
         if document and (document.get("publication") or {}).get("public") is True:
             label = document["publication"].get("section_label") or document["label"]
             published.append((key, label, document.get("description", "")))
-    return _page(
-        request, directory, tenant, "open.html", current="open", published=published
-    )
+    return _page(request, directory, tenant, "open.html", current="open", published=published)
 
 
 @get("/r/{code:str}/open/{type_key:str}", opt=PUBLIC, include_in_schema=False)

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.errors import NotFound
+from yiwang.platform.i18n import translate
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.lists.service import ListService
@@ -113,7 +114,7 @@ class PortalService:
             if definition["type"] in ("code", "multi_code"):
                 choices = tuple(code_labels(document, definition).items())
             elif definition["type"] == "boolean":
-                choices = (("true", "是"), ("false", "否"))
+                choices = (("true", translate("portal.yes")), ("false", translate("portal.no")))
             else:
                 continue
             selected = (params.get(param) or [""])[0]
