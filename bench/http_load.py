@@ -68,6 +68,13 @@ ROUTES = (
     # the portal's pages that read the database: `{food}` is the sample guide's id
     Route("item page (a service guide)", "/r/620102/services/{food}", "/bare/item", "item.html"),
     Route("list page (power list)", "/r/620000/open/power_item", "/bare/list", "list.html"),
+    # the same list through the public JSON API: what the page costs beyond its data
+    Route(
+        "public list API (power list, JSON)",
+        "/api/v1/t/620000/public/records/power_item",
+        "/bare/list_api",
+        "list_api.html",
+    ),
     Route(
         "search (county + prefecture + province)",
         "/r/620102/services?q=%E9%A3%9F%E5%93%81",  # 食品

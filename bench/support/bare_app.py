@@ -22,7 +22,7 @@ def create() -> Litestar:
     tenants = json.loads((bodies / "tenants.json").read_bytes())
     descriptor = (bodies / "descriptor.json").read_bytes()
     subsite = (bodies / "subsite.html").read_bytes()
-    pages = {name: (bodies / f"{name}.html").read_bytes() for name in ("item", "list", "search")}
+    pages = {name: (bodies / f"{name}.html").read_bytes() for name in ("item", "list", "search", "list_api")}
 
     @get("/bare/healthz")
     async def bare_health() -> dict[str, Any]:
@@ -42,7 +42,8 @@ def create() -> Litestar:
 
     @get("/bare/{name:str}")
     async def bare_page(name: str) -> Response[bytes]:
-        return Response(pages[name], media_type=MediaType.HTML)
+        kind = MediaType.JSON if name == "list_api" else MediaType.HTML
+        return Response(pages[name], media_type=kind)
 
     return Litestar(
         [bare_health, bare_tenants, bare_descriptor, bare_subsite, bare_page], openapi_config=None
