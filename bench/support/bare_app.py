@@ -22,7 +22,8 @@ def create() -> Litestar:
     tenants = json.loads((bodies / "tenants.json").read_bytes())
     descriptor = (bodies / "descriptor.json").read_bytes()
     subsite = (bodies / "subsite.html").read_bytes()
-    pages = {name: (bodies / f"{name}.html").read_bytes() for name in ("item", "list", "search", "list_api")}
+    names = ("item", "list", "search", "list_api")
+    pages = {name: (bodies / f"{name}.html").read_bytes() for name in names}
 
     @get("/bare/healthz")
     async def bare_health() -> dict[str, Any]:
