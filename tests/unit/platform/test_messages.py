@@ -23,13 +23,14 @@ from yiwang.runtime import (
     certificates,
     jobs,
     lists,
+    portal,
     records,
     routes,
     seeding,
     spreadsheets,
+    web,
 )
 from yiwang.runtime import forms as form_room
-from yiwang.runtime import portal, web
 from yiwang.runtime.applications import errors as application_errors
 from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -30,7 +31,7 @@ def _landmarks(html: str) -> None:
     assert 'href="#main"' in html and 'id="main"' in html  # the skip link and its target
     levels = [int(m) for m in re.findall(r"<h([1-6])[ >]", html)]
     assert levels[0] == 1 and levels.count(1) == 1, levels
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
 
 
 def _result_names(html: str) -> list[str]:
