@@ -38,7 +38,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,26 @@ ROUTES = (
         "descriptor.json",
     ),
     Route("subsite home /r/620102/", "/r/620102/", "/bare/subsite", "subsite.html"),
+    # the portal's pages that read the database: `{food}` is the sample guide's id
+    Route("item page (a service guide)", "/r/620102/services/{food}", "/bare/item", "item.html"),
+    Route("list page (power list)", "/r/620000/open/power_item", "/bare/list", "list.html"),
+    # the same list through the public JSON API: what the page costs beyond its data
+    Route(
+        "public list API (power list, JSON)",
+        "/api/v1/t/620000/public/records/power_item",
+        "/bare/list_api",
+        "list_api.html",
+    ),
+    Route(
+        "search (county + prefecture + province)",
+        "/r/620102/services?q=%E9%A3%9F%E5%93%81",  # 食品
+        "/bare/search",
+        "search.html",
+    ),
+)
+#: the id of the record an item page shows, looked up in the run (`resolve_routes`)
+FOOD_GUIDE_QUERY = (
+    "/api/v1/t/620102/public/records/service_item?q=%E9%A3%9F%E5%93%81%E7%BB%8F%E8%90%A5"
 )
 
 
@@ -259,8 +279,17 @@ def servers(
             stop_server(server)
 
 
+def resolve_routes(platform: Server) -> None:
+    """Fill in the ids the routes name, from the platform's own public list."""
+    global ROUTES
+    items = json.loads(fetch(platform.url(FOOD_GUIDE_QUERY)))["items"]
+    food = str(items[0]["id"])
+    ROUTES = tuple(replace(r, path=r.path.replace("{food}", food)) for r in ROUTES)
+
+
 def save_bodies(platform: Server, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    resolve_routes(platform)
     for route in ROUTES:
         (folder / route.body_file).write_bytes(fetch(platform.url(route.path)))
 
@@ -268,12 +297,13 @@ def save_bodies(platform: Server, folder: Path) -> None:
 def measure(
     configs: list[Config], args: argparse.Namespace
 ) -> tuple[dict[Key, Samples], dict[str, int]]:
-    routes = [r for r in ROUTES if not args.routes or r.name in args.routes]
     results: dict[Key, Samples] = {}
     sizes: dict[str, int] = {}
     workdir = Path(tempfile.mkdtemp(prefix="yiwang-http-"))
     try:
         with servers(configs, args, workdir) as running:
+            # after the bodies are saved: the routes' ids are known only then
+            routes = [r for r in ROUTES if not args.routes or r.name in args.routes]
             gc_dir = workdir / "gc" if args.gc_stats else None
             for route in routes:
                 sizes[route.name] = len(fetch(running[(configs[0], "platform")].url(route.path)))

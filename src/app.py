@@ -32,7 +32,7 @@ from yiwang.platform.audit.plugin import AuditPlugin
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.edge.plugin import EdgePlugin, install_edge
-from yiwang.platform.error_handlers import EXCEPTION_HANDLERS
+from yiwang.platform.error_handlers import ERROR_PAGE_STATE, EXCEPTION_HANDLERS
 from yiwang.platform.health import healthz, readyz
 from yiwang.platform.logging import configure_logging
 from yiwang.platform.settings import Settings
@@ -62,10 +62,13 @@ from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.portal import pages as portal
+from yiwang.runtime.portal.shell import error_shell
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
 from yiwang.runtime.response_cache.keys import response_cache_key
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
+from yiwang.runtime.web.environment import page_environment
+from yiwang.runtime.web.error_pages import ErrorPages
 from yiwang.tenants import dependencies as tenants_di
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
@@ -74,8 +77,7 @@ from yiwang.tenants.subsite import SubsiteResolver
 ROUTES: Sequence[ControllerRouterHandler] = (
     healthz,
     readyz,
-    portal.platform_home,
-    portal.subsite_home,
+    *portal.ROUTES,
     form_pages.form_page,
     form_pages.submit_form_page,
     FormOptionsController,
@@ -244,6 +246,8 @@ def create_app(
     settings = settings or (platform.settings if platform else Settings.from_env())
     configure_logging(json=settings.log_json, level=settings.log_level)
     platform = platform or build_platform(settings)
+    environment = page_environment([page_templates()])
+    error_pages = ErrorPages(environment, error_shell(platform.directory))
     app = Litestar(
         route_handlers=list(routes),
         # innermost: the edge plugin puts its request checks before it
@@ -258,7 +262,7 @@ def create_app(
         lifespan=[platform.lifespan],
         # Any handler that sets `cache=` is keyed by tenant and person, not by URL alone.
         response_cache_config=ResponseCacheConfig(key_builder=response_cache_key),
-        template_config=TemplateConfig(directory=page_templates(), engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment)),
         openapi_config=OpenAPIConfig(
             title="一网 Yiwang API",
             version=__version__,
@@ -268,7 +272,10 @@ def create_app(
         debug=False,
     )
     _declare_api_description_public(app)
-    app.asgi_handler = SubsiteResolver(app.asgi_handler, platform.directory, settings.base_domain)
+    app.state[ERROR_PAGE_STATE] = error_pages.render
+    app.asgi_handler = SubsiteResolver(
+        app.asgi_handler, platform.directory, settings.base_domain, error_page=error_pages.render
+    )
     install_edge(app, settings)
     return app
 

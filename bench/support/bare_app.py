@@ -22,6 +22,8 @@ def create() -> Litestar:
     tenants = json.loads((bodies / "tenants.json").read_bytes())
     descriptor = (bodies / "descriptor.json").read_bytes()
     subsite = (bodies / "subsite.html").read_bytes()
+    names = ("item", "list", "search", "list_api")
+    pages = {name: (bodies / f"{name}.html").read_bytes() for name in names}
 
     @get("/bare/healthz")
     async def bare_health() -> dict[str, Any]:
@@ -39,4 +41,11 @@ def create() -> Litestar:
     async def bare_subsite() -> Response[bytes]:
         return Response(subsite, media_type=MediaType.HTML)
 
-    return Litestar([bare_health, bare_tenants, bare_descriptor, bare_subsite], openapi_config=None)
+    @get("/bare/{name:str}")
+    async def bare_page(name: str) -> Response[bytes]:
+        kind = MediaType.JSON if name == "list_api" else MediaType.HTML
+        return Response(pages[name], media_type=kind)
+
+    return Litestar(
+        [bare_health, bare_tenants, bare_descriptor, bare_subsite, bare_page], openapi_config=None
+    )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import secrets
 import traceback
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 import structlog
 from litestar import MediaType, Request, Response
@@ -32,14 +32,23 @@ from yiwang.platform.i18n import negotiate_locale, translate
 
 log = structlog.get_logger(__name__)
 
+#: the app-state key of the page that shows an error in the site's layout: given the
+#: request's scope, the status and the error body, the HTML (set by the composition root)
+ERROR_PAGE_STATE: Final = "html_error_page"
+HtmlErrorPage = Callable[[Mapping[str, Any], int, Mapping[str, Any]], str]
+
 
 def _locale(request: Request[Any, Any, Any]) -> str:
     return negotiate_locale(request.headers.get("accept-language"))
 
 
+def wants_html(path: str, accept: str) -> bool:
+    """HTML when the client asks for it (a browser does), the JSON error otherwise."""
+    return not path.startswith("/api/") and "text/html" in accept
+
+
 def _wants_html(request: Request[Any, Any, Any]) -> bool:
-    path = request.url.path
-    return not path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+    return wants_html(request.url.path, request.headers.get("accept", ""))
 
 
 def _render(
@@ -49,6 +58,16 @@ def _render(
     headers: Mapping[str, str] | None = None,
 ) -> Response[Any]:
     if _wants_html(request):
+        page: HtmlErrorPage | None = request.app.state.get(ERROR_PAGE_STATE)
+        if page is not None:
+            try:
+                drawn = page(request.scope, status, body)
+            except Exception as exc:  # the error page itself failed: the plain one below
+                log.error("error_page_failed", error=type(exc).__name__, detail=str(exc)[:300])
+            else:
+                return Response(
+                    drawn, status_code=status, media_type=MediaType.HTML, headers=headers
+                )
         html = (
             '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             f"<title>{status}</title></head><body><main><h1>{status}</h1>"

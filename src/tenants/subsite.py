@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, cast
 
+import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from yiwang.platform.error_handlers import wants_html
 from yiwang.platform.i18n import negotiate_locale, translate
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.models import Status
@@ -73,14 +76,28 @@ def parse_host(raw: str | None) -> str | None:
     return raw.split(":", 1)[0].rstrip(".").lower()
 
 
+#: draws an error in the site's layout: (scope, status, error body, the region or None)
+ErrorPage = Callable[[Mapping[str, Any], int, Mapping[str, Any], TenantNode | None], str]
+
+
 class SubsiteResolver:
     """ASGI wrapper around the application. It runs on every request, so the common
-    path is a header scan, a cached host parse and one or two dict lookups."""
+    path is a header scan, a cached host parse and one or two dict lookups.
 
-    def __init__(self, app: ASGIApp, directory: TenantDirectory, base_domain: str) -> None:
+    Its refusals are pages in the site's layout when `error_page` is given and the
+    client asks for HTML, and the JSON error otherwise."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        directory: TenantDirectory,
+        base_domain: str,
+        error_page: ErrorPage | None = None,
+    ) -> None:
         self.app = app
         self.directory = directory
         self.suffix = "." + base_domain.lower().strip(".")
+        self.error_page = error_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != _HTTP:
@@ -88,7 +105,7 @@ class SubsiteResolver:
             return
         host = _parse_host_bytes(_raw_header(scope, b"host"))
         if host is None:
-            await _page(send, 400, "tenant.host_invalid", scope)
+            await self._refuse(send, 400, "tenant.host_invalid", scope)
             return
         path: str = scope["path"]
         tree = self.directory.tree  # kept current by the directory's own tasks
@@ -97,7 +114,7 @@ class SubsiteResolver:
             code = path[len(SUBSITE_PREFIX) :].split("/", 1)[0]
             info = tree.by_code.get(code)  # holds only valid codes: no regex needed
             if info is None:
-                await _page(send, 404, "tenant.not_found", scope, code=code[:12])
+                await self._refuse(send, 404, "tenant.not_found", scope, code=code[:12])
                 return
         else:
             info = tree.by_host.get(host)
@@ -105,7 +122,7 @@ class SubsiteResolver:
                 slug = host[: -len(self.suffix)]
                 info = tree.by_slug.get(slug)
                 if info is None:
-                    await _page(send, 404, "tenant.not_found", scope, code=slug[:63])
+                    await self._refuse(send, 404, "tenant.not_found", scope, code=slug[:63])
                     return
             if info is not None and not path.startswith(NOT_PORTAL):
                 # Scopes are per request: rewriting in place is safe and cheap.
@@ -115,15 +132,34 @@ class SubsiteResolver:
         if info is not None:
             if info.status != _ACTIVE:
                 key = "tenant.suspended" if info.status == _SUSPENDED else "tenant.archived"
-                await _page(send, 503, key, scope, name=info.name)
+                await self._refuse(send, 503, key, scope, info, name=info.name)
                 return
             scope.setdefault("state", {})[STATE_KEY] = info
         await self.app(scope, receive, send)
 
+    async def _refuse(
+        self,
+        send: Send,
+        status: int,
+        code: str,
+        scope: Scope,
+        tenant: TenantNode | None = None,
+        /,
+        **params: Any,
+    ) -> None:
+        locale = negotiate_locale(_header(scope, b"accept-language"))
+        error = {"code": code, "message": translate(code, locale, **params)}
+        if not wants_html(scope["path"], _header(scope, b"accept") or ""):
+            body = msgspec.json.encode({"error": error})
+            await _send(send, status, body, b"application/json")
+        elif self.error_page is not None and status != 400:
+            page = self.error_page(scope, status, error, tenant)
+            await _send(send, status, page.encode(), b"text/html; charset=utf-8")
+        else:
+            await _page(send, status, error["message"])
 
-async def _page(send: Send, status: int, code: str, scope: Scope, /, **params: Any) -> None:
-    locale = negotiate_locale(_header(scope, b"accept-language"))
-    message = translate(code, locale, **params)
+
+async def _page(send: Send, status: int, message: str) -> None:
     body = (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -131,11 +167,15 @@ async def _page(send: Send, status: int, code: str, scope: Scope, /, **params: A
         f"<h1>{status}</h1><p>{html.escape(message)}</p>"
         '<p><a href="/">返回首页</a></p></main></body></html>'
     ).encode()
+    await _send(send, status, body, b"text/html; charset=utf-8")
+
+
+async def _send(send: Send, status: int, body: bytes, content_type: bytes) -> None:
     start: dict[str, Any] = {
         "type": "http.response.start",
         "status": status,
         "headers": [
-            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-type", content_type),
             (b"content-length", str(len(body)).encode()),
             (b"cache-control", b"no-store"),
         ],

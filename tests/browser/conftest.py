@@ -53,6 +53,13 @@ def server_url(migrated: Settings) -> Iterator[str]:
         check=True,
         capture_output=True,
     )
+    # the bundled service guides, power lists and funds the portal pages show (idempotent)
+    subprocess.run(
+        [sys.executable, "-m", "yiwang.cli", "records", "samples"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     # the server's output goes to a file: a pipe nobody reads fills up and stalls the server
     log = tempfile.TemporaryFile()  # noqa: SIM115  (closed after the session)
     proc = subprocess.Popen(

@@ -196,15 +196,24 @@ class ListService:
         )
 
     async def public_page(
-        self, code: str, type_key: str, params: Mapping[str, Sequence[str]]
+        self,
+        code: str,
+        type_key: str,
+        params: Mapping[str, Sequence[str]],
+        *,
+        reach: Sequence[str] = (),
     ) -> Page:
         """A page of a published list (the portal's, read without sign-in): only a view
         with `audience: public` of an item type with `publication.public`, personal data
-        masked. Anything else is no public list (`lists.view_not_public`, 404)."""
+        masked. Anything else is no public list (`lists.view_not_public`, 404).
+
+        `reach` names other tenants (a county's prefecture and province) whose published
+        records belong on the same page, read with `code`'s model."""
         node = self.tree.get(code)
         if node is None:
             raise NotFound("tenant.not_found", code=code[:12])
-        await self.uow.use_scope(TenantScope.single(node.id))
+        others = tuple(self.tree.node(c).id for c in reach if c != code)
+        await self.uow.use_scope(TenantScope(node.id, (node.id, *others)))
         model = await self.models.effective(self.uow.session, self.tree, node.code)
         document = RecordService.item_document(model, type_key)
         publication: Mapping[str, Any] = document.get("publication") or {}
@@ -218,7 +227,9 @@ class ListService:
                 type_label=document["label"],
                 view=(view_key or "")[:64],
             )
-        return await self.page(type_key, {**params, "view": [view.key]}, viewer=MASKED)
+        return await self.page(
+            type_key, {**params, "view": [view.key]}, viewer=MASKED, subtree=bool(others)
+        )
 
     def _item(
         self, document: Document, view: View, row: Mapping[str, Any], reveal: bool

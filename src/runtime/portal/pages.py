@@ -1,62 +1,330 @@
-"""The citizen portal: each tenant's subsite pages, rendered on the server in Chinese.
+"""The citizen portal: each region's subsite pages, rendered on the server in Chinese.
 
+    GET /                              the platform's region chooser
+    GET /r/{code}/                     a subsite's home (per registry version, ETag)
+    GET /r/{code}/regions              the region switch: every region, by the tree
+    GET /r/{code}/display?set=..       large text / plain reading (cookie), then back
+    GET /r/{code}/services             service guides: by theme, type, department,
+                                       audience, life event, and one search box over
+                                       the region and the levels above it
+    GET /r/{code}/services/{id}        one service guide, every public element, printable
+    GET /r/{code}/open                 阳光政务: the region's public lists
+    GET /r/{code}/open/{type}          one public list, with filters, search and paging
+
+Every page works without JavaScript; htmx, where it is loaded, only swaps the
+results of a filter or search in place (the server answers the same page).
 A subsite's home shows only what the registry holds, so it is rendered once per
-registry version and served as bytes until the next."""
+registry version and display preference, and served as bytes until the next.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+from urllib.parse import urlencode
 
 from litestar import MediaType, Request, Response, get
 from litestar.exceptions import NotFoundException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from yiwang import __version__
+from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.conditional import REVALIDATE, etag_for, matches, not_modified
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.portal.service import OPEN_LISTS, SERVICE_ITEM, PortalService
+from yiwang.runtime.portal.shell import shell
+from yiwang.runtime.web.display import COOKIE, MAX_AGE, Display, display_of, safe_back
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.subsite import tenant_of
-from yiwang.tenants.tree import TenantTree
+from yiwang.tenants.tree import TenantNode, TenantTree
 
 LEVEL_NAMES = {"province": "省级", "prefecture": "市州", "county": "县区", "zone": "功能区"}
+PUBLIC: Final = {"public": True}
+#: 行政审批: the ten kinds of administrative power; 便民服务: public services
+AREAS: Final[Mapping[str, tuple[str, str]]] = {
+    "approval": ("filter.task_type.in", "01,02,03,04,05,06,07,08,09,10"),
+    "convenience": ("filter.task_type", "20"),
+}
+#: what a page passes on to the list: its filters, the search and the cursor
+PASSED: Final = ("q", "cursor", "limit")
+#: browsing by department: the department key of the guide (`department`)
+DEPARTMENT: Final = "filter.department"
 
 
-@get("/", opt={"public": True}, include_in_schema=False)
-async def platform_home(tree: TenantTree) -> Template:
-    children = {code: list(tree.children(code)) for code in tree.by_code}
-    return Template(
-        "portal_home.html",
-        context={"roots": tree.roots, "children": children, "levels": LEVEL_NAMES},
+def _tenant(request: Request[Any, Any, Any], code: str) -> TenantNode:
+    tenant = tenant_of(request.scope)
+    if tenant is None or tenant.code != code:
+        raise NotFoundException()
+    return tenant
+
+
+def _display(request: Request[Any, Any, Any]) -> Display:
+    return display_of(request.cookies.get(COOKIE))
+
+
+def _here(request: Request[Any, Any, Any]) -> str:
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _html(request: Request[Any, Any, Any], name: str, **context: Any) -> str:
+    template = request.app.template_engine.get_template(name)  # type: ignore[union-attr]
+    html: str = template.render(**context)
+    return html
+
+
+def _page(
+    request: Request[Any, Any, Any],
+    directory: TenantDirectory,
+    tenant: TenantNode,
+    name: str,
+    *,
+    current: str | None = None,
+    status: int = 200,
+    **context: Any,
+) -> Response[str]:
+    layout = shell(
+        directory, tenant, path=_here(request), display=_display(request), current=current
+    )
+    body = _html(request, name, **layout, **context, tenant=tenant, here=request.url.path)
+    return Response(
+        body,
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={"vary": "Cookie"},
     )
 
 
-@get("/r/{code:str}/", opt={"public": True}, include_in_schema=False)
+def _list_params(
+    query: Mapping[str, Sequence[str]], allowed: Sequence[str]
+) -> dict[str, list[str]]:
+    """Only the parameters the page knows go on to the list (a bad value is its 422)."""
+    passed: dict[str, list[str]] = {}
+    for key, values in query.items():
+        if key in PASSED or key in allowed:
+            first = [v for v in values if v != ""][:1]
+            if first:
+                passed[key] = first
+    return passed
+
+
+def _pager(path: str, params: Mapping[str, Sequence[str]], cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    kept = [(k, v[0]) for k, v in params.items() if k != "cursor" and v]
+    return f"{path}?{urlencode([*kept, ('cursor', cursor)])}"
+
+
+@get("/", opt=PUBLIC, include_in_schema=False)
+async def platform_home(
+    tree: TenantTree, request: Request[Any, Any, Any], directory: TenantDirectory
+) -> Template:
+    children = {code: list(tree.children(code)) for code in tree.by_code}
+    layout = shell(directory, None, path="/", display=_display(request))
+    return Template(
+        "portal_home.html",
+        context={**layout, "roots": tree.roots, "children": children, "levels": LEVEL_NAMES},
+    )
+
+
+@get("/r/{code:str}/", opt=PUBLIC, include_in_schema=False)
 async def subsite_home(
     code: str,
     request: Request[Any, Any, Any],
     directory: TenantDirectory,
 ) -> Response[bytes]:
-    """Everything on the page follows the registry version, and so does its ETag."""
-    tenant = tenant_of(request.scope)
-    if tenant is None or tenant.code != code:
-        raise NotFoundException()
-    etag = etag_for("subsite", __version__, directory.version, code)
+    """Everything on the page follows the registry version and the display preference,
+    and so does its ETag."""
+    tenant = _tenant(request, code)
+    display = _display(request)
+    etag = etag_for("subsite", __version__, directory.version, code, display.cookie)
     if matches(request, etag):
         return not_modified(etag)
     tree = directory.tree
 
     def render() -> bytes:
-        template = request.app.template_engine.get_template("subsite_home.html")  # type: ignore[union-attr]
-        html: str = template.render(
+        layout = shell(directory, tenant, path=f"/r/{code}/", display=display, current="home")
+        html = _html(
+            request,
+            "subsite_home.html",
+            **layout,
             tenant=tenant,
             level_name=LEVEL_NAMES.get(tenant.level, ""),
             ancestors=tree.ancestors(code),
             children=sorted(tree.children(code), key=lambda t: t.code),
             departments=directory.departments_of(code),
+            chain=[tenant, *reversed(tree.ancestors(code))],
         )
         return html.encode()
 
     return Response(
-        directory.memo(("subsite_home", code), render),
+        directory.memo(("subsite_home", code, display.cookie), render),
         media_type=MediaType.HTML,
-        headers={"etag": etag, "cache-control": REVALIDATE},
+        headers={"etag": etag, "cache-control": REVALIDATE, "vary": "Cookie"},
     )
+
+
+@get("/r/{code:str}/regions", opt=PUBLIC, include_in_schema=False)
+async def regions(
+    code: str, request: Request[Any, Any, Any], directory: TenantDirectory
+) -> Response[str]:
+    """Every region, by the tree: a list of links that needs no script."""
+    tenant = _tenant(request, code)
+    tree = directory.tree
+    root = tree.root_of(code)
+    children = {c: sorted(tree.children(c), key=lambda t: t.code) for c in tree.by_code}
+    return _page(request, directory, tenant, "regions.html", root=root, children=children)
+
+
+@get("/r/{code:str}/display", opt=PUBLIC, include_in_schema=False)
+async def set_display(code: str, request: Request[Any, Any, Any]) -> Redirect:
+    """Apply one setting (`large`, `standard_size`, `plain`, `rich`) and go back."""
+    _tenant(request, code)
+    display = _display(request).with_setting(request.query_params.get("set", ""))
+    back = safe_back(request.query_params.get("back"), f"/r/{code}/")
+    response = Redirect(back, status_code=303)
+    response.set_cookie(
+        COOKIE, display.cookie, max_age=MAX_AGE, path="/", httponly=True, samesite="lax"
+    )
+    return response
+
+
+@get("/r/{code:str}/services", opt=PUBLIC, include_in_schema=False)
+async def services(
+    code: str,
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    lists: ListService,
+    metadata: MetadataService,
+    directory: TenantDirectory,
+    tree: TenantTree,
+) -> Response[str]:
+    """Service guides of the region and the levels above it, filtered and searched."""
+    tenant = _tenant(request, code)
+    portal = PortalService(uow, tree, lists, metadata)
+    query = {k: request.query_params.getall(k) for k in request.query_params}
+    document = await portal.document(code, SERVICE_ITEM)
+    view_key = str(document["publication"]["list"])
+    filters = await portal.filters(code, SERVICE_ITEM, query, view_key)
+    params = _list_params(query, [DEPARTMENT, *(f.param for f in filters)])
+    area = (query.get("theme") or [""])[0]
+    if area in AREAS and AREAS[area][0] not in params and "filter.task_type" not in params:
+        params[AREAS[area][0]] = [AREAS[area][1]]
+    listing = await portal.services(code, params)
+    departments = directory.departments_of(code)
+    chain = portal.chain(code)
+    context = {
+        "filters": filters,
+        "departments": departments,
+        "department": (query.get(DEPARTMENT) or [""])[0],
+        "area": area if area in AREAS else "",
+        "q": (query.get("q") or [""])[0],
+        "listing": listing,
+        "next_url": _pager(request.url.path, {**query, **params}, listing.next_cursor),
+        "first_url": request.url.path if "cursor" in params else None,
+        "scope_names": "、".join(n.name for n in chain),
+    }
+    if request.headers.get("hx-request") == "true":
+        body = _html(request, "service_results.html", **context, tenant=tenant)
+        return Response(
+            body, media_type="text/html; charset=utf-8", headers={"vary": "HX-Request, Cookie"}
+        )
+    return _page(request, directory, tenant, "services.html", current=area or None, **context)
+
+
+@get("/r/{code:str}/services/{item_id:int}", opt=PUBLIC, include_in_schema=False)
+async def service_guide(
+    code: str,
+    item_id: int,
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    lists: ListService,
+    metadata: MetadataService,
+    directory: TenantDirectory,
+    tree: TenantTree,
+) -> Response[str]:
+    """One guide: every public element, in the sections it is compiled in."""
+    tenant = _tenant(request, code)
+    guide = await PortalService(uow, tree, lists, metadata).guide(code, item_id)
+    apply_url = f"/r/{guide.home.code}/services/{item_id}/apply" if guide.online else None
+    return _page(
+        request,
+        directory,
+        tenant,
+        "service_guide.html",
+        guide=guide,
+        apply_url=apply_url,
+    )
+
+
+@get("/r/{code:str}/open", opt=PUBLIC, include_in_schema=False)
+async def open_lists(
+    code: str,
+    request: Request[Any, Any, Any],
+    metadata: MetadataService,
+    directory: TenantDirectory,
+) -> Response[str]:
+    """阳光政务: the lists this region publishes."""
+    tenant = _tenant(request, code)
+    model = await metadata.effective(code)
+    published = []
+    for key in OPEN_LISTS:
+        document = model.documents.get(key)
+        if document and (document.get("publication") or {}).get("public") is True:
+            label = document["publication"].get("section_label") or document["label"]
+            published.append((key, label, document.get("description", "")))
+    return _page(request, directory, tenant, "open.html", current="open", published=published)
+
+
+@get("/r/{code:str}/open/{type_key:str}", opt=PUBLIC, include_in_schema=False)
+async def public_list(
+    code: str,
+    type_key: str,
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    lists: ListService,
+    metadata: MetadataService,
+    directory: TenantDirectory,
+    tree: TenantTree,
+) -> Response[str]:
+    """One public list of the region: its public view's filters, search and paging."""
+    tenant = _tenant(request, code)
+    if type_key not in OPEN_LISTS:
+        raise NotFoundException()
+    portal = PortalService(uow, tree, lists, metadata)
+    document = await portal.document(code, type_key)
+    publication = document.get("publication") or {}
+    view_key = publication.get("list")
+    if publication.get("public") is not True or not isinstance(view_key, str):
+        raise NotFoundException()
+    query = {k: request.query_params.getall(k) for k in request.query_params}
+    filters = await portal.filters(code, type_key, query, view_key)
+    params = _list_params(query, [f.param for f in filters])
+    listing = await portal.listing(code, type_key, params)
+    context = {
+        "type_key": type_key,
+        "filters": filters,
+        "q": (query.get("q") or [""])[0],
+        "listing": listing,
+        "next_url": _pager(request.url.path, params, listing.next_cursor),
+        "first_url": request.url.path if "cursor" in params else None,
+    }
+    if request.headers.get("hx-request") == "true":
+        body = _html(request, "list_results.html", **context, tenant=tenant)
+        return Response(
+            body, media_type="text/html; charset=utf-8", headers={"vary": "HX-Request, Cookie"}
+        )
+    return _page(request, directory, tenant, "public_list.html", current="open", **context)
+
+
+ROUTES: Final = (
+    platform_home,
+    subsite_home,
+    regions,
+    set_display,
+    services,
+    service_guide,
+    open_lists,
+    public_list,
+)

@@ -23,10 +23,12 @@ from yiwang.runtime import (
     certificates,
     jobs,
     lists,
+    portal,
     records,
     routes,
     seeding,
     spreadsheets,
+    web,
 )
 from yiwang.runtime import forms as form_room
 from yiwang.runtime.applications import errors as application_errors
@@ -76,6 +78,8 @@ OWNED_AREAS = {
     records.messages: ("records.",),
     seeding.messages: ("seeding.",),
     applications.messages: ("applications.",),
+    portal.messages: ("portal.",),
+    web.messages: ("web.",),
 }
 
 

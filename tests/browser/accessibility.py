@@ -1,0 +1,34 @@
+"""axe-core on a page the browser tests visit, and the screenshot kept as an artefact.
+
+`axe-playwright-python` ships axe-core and injects it through the DevTools
+protocol, so the page's CSP stays as the platform sends it. A serious or
+critical violation fails the test, with every node and rule named."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Final
+
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Page
+
+#: a directory `.gitignore` covers: kept after the run, never committed
+SCREENSHOTS: Final = Path(__file__).resolve().parent / "screenshots"
+FAILING: Final = frozenset({"serious", "critical"})
+_AXE = Axe()
+
+
+async def check_page(page: Page, name: str) -> list[dict[str, Any]]:
+    """Screenshot the page as `name`, run axe, fail on serious or critical violations;
+    returns the milder ones (moderate, minor) for a test that wants to look."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    await page.screenshot(path=str(SCREENSHOTS / f"{safe}.png"), full_page=True)
+    results = await _AXE.run(page)
+    violations: list[dict[str, Any]] = results.response["violations"]
+    failing = [v for v in violations if v.get("impact") in FAILING]
+    assert not failing, [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5]) for v in failing
+    ]
+    return [v for v in violations if v.get("impact") not in FAILING]
