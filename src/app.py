@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -53,6 +54,7 @@ from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.cases import dependencies as cases_di
 from yiwang.runtime.cases.controllers import CONTROLLERS as CASE_CONTROLLERS
+from yiwang.runtime.cases.notifications import development_gateways
 from yiwang.runtime.certificates.authority import CertificateAuthority
 from yiwang.runtime.certificates.settings import CertificateSettings
 from yiwang.runtime.forms import pages as form_pages
@@ -205,6 +207,8 @@ def build_platform(
         storage=storage,
         metadata=metadata,
         scanner=scanner,
+        # the SMS and email gateways (development: files under var/; refused in production)
+        gateways=partial(development_gateways, settings.var_dir, production=settings.production),
     )
     cases = cases_di.CasesServices(
         models=metadata.models,

@@ -22,8 +22,6 @@ ZH_CN: Final[dict[str, str]] = {
     "cases.issuer_missing": "办件缺少实施主体名称或统一社会信用代码，不能签发电子证照。",
     "cases.reason_required": "请填写理由。",
     "cases.gateway_in_production": "开发用{kind}通道（写入文件）不能在生产环境启用，请配置正式通道。",
-    "cases.warning.yellow": "办件 {number} 将于 {due} 到期（承诺时限），请尽快办理。",
-    "cases.warning.red": "办件 {number} 已超过承诺时限（{due}），请立即办理。",
     "cases.colour.green": "正常",
     "cases.colour.yellow": "黄灯预警",
     "cases.colour.red": "红灯超期",

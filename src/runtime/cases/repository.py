@@ -210,29 +210,6 @@ class CaseRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def pending_warnings(self, tenant_id: int, limit: int) -> Sequence[CaseOutbox]:
-        return (
-            await self.session.scalars(
-                select(CaseOutbox)
-                .where(
-                    CaseOutbox.tenant_id == tenant_id,
-                    CaseOutbox.delivered_at.is_(None),
-                    CaseOutbox.kind.like("deadline.%"),
-                )
-                .order_by(CaseOutbox.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-
-    async def mark_delivered(self, tenant_id: int, ids: Sequence[int], at: datetime) -> None:
-        if ids:
-            await self.session.execute(
-                update(CaseOutbox)
-                .where(CaseOutbox.tenant_id == tenant_id, CaseOutbox.id.in_(list(ids)))
-                .values(delivered_at=at)
-            )
-
     async def count_open(self, tenant_id: int) -> int:
         return int(
             await self.session.scalar(

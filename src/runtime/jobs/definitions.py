@@ -29,8 +29,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from yiwang.platform.errors import ServiceUnavailable
 from yiwang.runtime.attachments.verification import Outcome
+from yiwang.runtime.cases.notifications import Gateways
+from yiwang.runtime.cases.sweep import sweep
 from yiwang.runtime.jobs.runs import JobRun
+from yiwang.runtime.outbox.delivery import deliver
 
 JobFunction = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -82,6 +86,35 @@ async def sweep_attachments(run: JobRun) -> dict[str, Any]:
     }
 
 
+def _gateways(run: JobRun) -> Gateways:
+    if run.services.gateways is None:
+        raise ServiceUnavailable("outbox.gateways_missing")
+    return run.services.gateways()
+
+
+async def cases_sweep(run: JobRun) -> dict[str, Any]:
+    """Move cases into yellow and red (one unit, committed), then deliver the outbox, the
+    new warnings with it (a second unit)."""
+    gateways = _gateways(run)
+    await run.services.directory.refresh()
+    tree = run.services.directory.tree
+    now = datetime.now(UTC)
+    async with run.unit() as uow:
+        changed = await sweep(uow, tree, now)
+    async with run.unit() as uow:
+        delivered = await deliver(uow, tree, gateways, now)
+    return {"changed": changed, **delivered.as_dict()}
+
+
+async def outbox_deliver(run: JobRun) -> dict[str, Any]:
+    """Send the notices of every undelivered outbox row that is due (at least once)."""
+    gateways = _gateways(run)
+    await run.services.directory.refresh()
+    async with run.unit() as uow:
+        result = await deliver(uow, run.services.directory.tree, gateways, datetime.now(UTC))
+    return result.as_dict()
+
+
 VERIFY_ATTACHMENT: Final = JobDefinition(
     "verify_attachment", verify_attachment, timeout=900, retries=5, retry_delay=10.0
 )
@@ -89,6 +122,11 @@ SWEEP_ATTACHMENTS: Final = JobDefinition(
     "sweep_attachments", sweep_attachments, timeout=600, cron="*/5 * * * *"
 )
 
+CASES_SWEEP: Final = JobDefinition("cases.sweep", cases_sweep, timeout=600, cron="*/5 * * * *")
+OUTBOX_DELIVER: Final = JobDefinition(
+    "outbox.deliver", outbox_deliver, timeout=300, cron="* * * * *"
+)
+
 DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
-    d.name: d for d in (VERIFY_ATTACHMENT, SWEEP_ATTACHMENTS)
+    d.name: d for d in (VERIFY_ATTACHMENT, SWEEP_ATTACHMENTS, CASES_SWEEP, OUTBOX_DELIVER)
 }

@@ -8,6 +8,7 @@ server (`app`) and the worker process (`process`) both call it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from litestar.di import Provide
@@ -19,6 +20,7 @@ from yiwang.platform.storage import ObjectStorage
 from yiwang.runtime.attachments.dependencies import AttachmentServices, build_attachments
 from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
+from yiwang.runtime.cases.notifications import Gateways
 from yiwang.runtime.jobs.adapters import AttachmentVerifications
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.runs import JobServices
@@ -45,6 +47,7 @@ def build_background(
     storage: ObjectStorage,
     metadata: MetadataServices,
     scanner: Scanner | None = None,
+    gateways: Callable[[], Gateways] | None = None,
 ) -> Background:
     queue = JobQueue(job_settings, None)
     plugin = saq_plugin(job_settings, lambda: queue.services)
@@ -52,7 +55,7 @@ def build_background(
     attachments = build_attachments(
         attachment_settings, storage, metadata, AttachmentVerifications(queue), scanner=scanner
     )
-    services = JobServices(sessions, directory, attachments, queue)
+    services = JobServices(sessions, directory, attachments, queue, gateways)
     queue.bind(services)
     return Background(queue, plugin, attachments, services)
 

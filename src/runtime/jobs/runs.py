@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork, job, unit_of_work
 from yiwang.runtime.attachments.dependencies import AttachmentServices
+from yiwang.runtime.cases.notifications import Gateways
 from yiwang.tenants.directory import TenantDirectory
 
 if TYPE_CHECKING:
@@ -36,6 +38,9 @@ class JobServices:
     directory: TenantDirectory
     attachments: AttachmentServices
     queue: JobQueue
+    #: builds the SMS and email gateways the outbox delivery sends through, on first use
+    #: (the development gateways refuse production: the job fails, the server still starts)
+    gateways: Callable[[], Gateways] | None = None
 
 
 class ProgressSink(ABC):
