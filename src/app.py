@@ -55,6 +55,7 @@ from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.cases import dependencies as cases_di
 from yiwang.runtime.cases.controllers import CONTROLLERS as CASE_CONTROLLERS
 from yiwang.runtime.cases.notifications import development_gateways
+from yiwang.runtime.cases.pages import ROUTES as CASE_PAGES
 from yiwang.runtime.certificates.authority import CertificateAuthority
 from yiwang.runtime.certificates.settings import CertificateSettings
 from yiwang.runtime.forms import pages as form_pages
@@ -90,6 +91,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *JOB_ROUTES,
     *RECORD_CONTROLLERS,
     *CASE_CONTROLLERS,
+    *CASE_PAGES,
     *APPLICATION_CONTROLLERS,
     *APPLICATION_PAGES,
     *static_routers(),

@@ -10,6 +10,7 @@ work runs in the scope it decided, the service and the engine do the rest.
 | `POST /api/v1/t/{code}/cases/{number}/actions` | case handle (engine checks, refusals audited) |
 | `POST /api/v1/t/{code}/cases/{number}/withdraw`, `/resubmit` | case write (the applicant only) |
 | `GET /api/v1/t/{code}/inbox` | case handle |
+| `GET /api/v1/t/{code}/certificates` | case read: the caller's own licences |
 | `POST /api/v1/t/{code}/certificates/{identifier}/revoke` | case handle |
 | `GET /api/v1/t/{code}/routes/{form}/{route}/bpmn` | public |
 | `GET /api/v1/certificates/verify/{identifier}` | public |
@@ -33,6 +34,7 @@ from yiwang.runtime.cases.schemas import (
     CaseSummary,
     CaseView,
     InboxItem,
+    Licence,
     OpenedCase,
     ResubmitRequest,
     RevokeCertificateRequest,
@@ -137,6 +139,13 @@ class InboxController(Controller):
 class CertificateAdminController(Controller):
     path = "/api/v1/t/{code:str}/certificates"
     tags = ["cases"]  # noqa: RUF012
+
+    @get("", opt=READ)
+    async def mine(
+        self, case_certificates: CaseCertificates, case_actor: Actor, code: str, limit: int = 100
+    ) -> list[Licence]:
+        """The caller's own e-licences: a download link and the address to share."""
+        return await case_certificates.mine(code, case_actor.id, min(max(limit, 1), 500))
 
     @post("/{identifier:str}/revoke", opt=HANDLE, status_code=200)
     async def revoke(

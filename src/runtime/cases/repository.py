@@ -244,6 +244,23 @@ class CaseRepository:
             )
         ).all()
 
+    async def certificates_submitted_by(
+        self, tenant_id: int, submitter: str, limit: int
+    ) -> Sequence[tuple[CaseCertificate, str]]:
+        """The licences of the cases `submitter` submitted, newest first, with the number."""
+        rows = await self.session.execute(
+            select(CaseCertificate, Case.number)
+            .join(
+                Case,
+                (Case.tenant_id == CaseCertificate.tenant_id)
+                & (Case.id == CaseCertificate.case_id),
+            )
+            .where(CaseCertificate.tenant_id == tenant_id, Case.submitter == submitter)
+            .order_by(CaseCertificate.issued_at.desc(), CaseCertificate.id.desc())
+            .limit(limit)
+        )
+        return [(row[0], str(row[1])) for row in rows]
+
     async def revoke_certificate(
         self, tenant_id: int, identifier: str, reason: str, at: datetime
     ) -> None:

@@ -77,4 +77,5 @@ def backoff(attempts: int) -> timedelta:
     """How long to wait after the `attempts`-th failure (1, 2, ...) before the next try."""
     if attempts < 1:
         return timedelta(0)
-    return min(BACKOFF_CAP, BACKOFF_BASE * (2 ** min(attempts - 1, 20)))
+    wait: timedelta = BACKOFF_BASE * 2 ** min(attempts - 1, 20)
+    return min(BACKOFF_CAP, wait)
