@@ -9,7 +9,8 @@ baseline measured in the same run, interleaved sample by sample:
   its own unit of work, against a unit of work that does the floor of that
   shape: lock and update the same kind of row and append one audit record.
   Median of `--transitions` single units (each is milliseconds: the timer's
-  cost is nothing).
+  cost is nothing). Also counted: the statements each sends (cursor
+  executions, plus the COMMIT), the round trips that dominate on loopback.
 - sweep: `sweep(uow, tree, now)` over every tenant, with N open cases seeded in
   one tenant of which `--due` per mille have reached their yellow day, against
   an UPDATE of the same rows by primary key that changes the same columns
@@ -34,7 +35,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.database import create_engine, session_factory
@@ -71,7 +72,7 @@ async def bench_transitions(
         implementing_department="scjgj",
     )
     numbers = []
-    for _ in range(runs + 1):
+    for _ in range(runs + 2):
         async with unit_of_work(sessions, actor=citizen.id, scope=scope) as uow:
             numbers.append(
                 (await CasesService(uow, tree, models, specs).open(CODE, app, citizen)).number
@@ -101,11 +102,32 @@ async def bench_transitions(
 
     await transition(numbers[0])  # warm: specs, calendar path, prepared statements
     ours, base = [], []
-    for number in numbers[1:]:
+    for number in numbers[1:-1]:
         base.append(await floor(number))
         ours.append(await transition(number))
     t, b = statistics.median(ours), statistics.median(base)
-    return {"transition_ms": t / 1e6, "floor_ms": b / 1e6, "ratio": t / b}
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    sync_engine = sessions.kw["bind"].sync_engine
+    event.listen(sync_engine, "before_cursor_execute", count)
+    try:
+        await floor(numbers[-1])
+        floor_statements = len(seen) + 1  # and the COMMIT
+        seen.clear()
+        await transition(numbers[-1])
+        statements = len(seen) + 1
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", count)
+    return {
+        "transition_ms": t / 1e6,
+        "floor_ms": b / 1e6,
+        "ratio": t / b,
+        "statements": statements,
+        "floor_statements": floor_statements,
+    }
 
 
 def seed(
@@ -196,7 +218,7 @@ async def bench_sweep(
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--due", type=int, default=10, help="per mille of cases due")
     parser.add_argument("--transitions", type=int, default=200)
     args = parser.parse_args()
@@ -211,7 +233,8 @@ async def main() -> None:
             t = await bench_transitions(sessions, tree, args.transitions, tag)
             print(
                 f"transition: median {t['transition_ms']:.2f} ms; floor (lock+update+audit) "
-                f"{t['floor_ms']:.2f} ms; ratio {t['ratio']:.2f}"
+                f"{t['floor_ms']:.2f} ms; ratio {t['ratio']:.2f}; statements "
+                f"{t['statements']} (floor {t['floor_statements']})"
             )
             for n in args.sizes:
                 s = await bench_sweep(sessions, tree, conn, n, args.due, tag)

@@ -11,6 +11,10 @@ page served from memory costs the database nothing, and the session sets the
 scope in the same breath as the transaction begins (`ScopedSession`), so no
 statement of the unit ever runs outside it.
 
+The unit's audit records (`audit`) are buffered and appended in one call as
+its last statement before COMMIT: the chain's lock serialises every writer of
+the deployment until its commit, so it is taken as late as possible.
+
 Two things happen outside the transaction, and each says so by name:
 - `after_commit` hooks run once the transaction has committed (announcing a
   new version to other workers must not precede the data it announces);
@@ -75,6 +79,7 @@ class UnitOfWork:
         #: their cases (a citizen's login, the audit actor, is a masked phone two can share)
         self.account_id = account_id
         self._after_commit: list[AfterCommit] = []
+        self._audits: list[dict[str, Any]] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -110,9 +115,10 @@ class UnitOfWork:
                 await apply_scope(session, scope)
             yield session
 
-    async def audit(self, **record: Any) -> int:
-        """Append an audit record in this unit's transaction, naming its actor."""
-        return await audit.record(self.session, actor=self.actor, **record)
+    async def audit(self, **record: Any) -> None:
+        """Audit a change of this unit, naming its actor: appended with the unit's other
+        records as its last statement before COMMIT, and never if it rolls back."""
+        self._audits.append(audit.entry(actor=self.actor, **record))
 
     async def audit_refusal(self, *, actor: str | None = None, **record: Any) -> None:
         """Audit a refused change in an independent transaction: the unit is rolling back.
@@ -126,6 +132,14 @@ class UnitOfWork:
     async def _end(self, *, commit: bool) -> None:
         """Commit or roll back, if a statement ever began the transaction (a session that
         never touched the database holds no connection: ending it would cost a greenlet)."""
+        if commit and self._audits:
+            entries, self._audits = self._audits, []
+            try:
+                await audit.record_many(self.session, entries)
+            except BaseException:
+                await self._end(commit=False)
+                raise
+        self._audits = []
         session = self._session
         if session is None or not session.in_transaction():
             return

@@ -1,9 +1,12 @@
 """The append-only audit trail, chained by hash.
 
 Rows are appended only through the SECURITY DEFINER function
-`yiwang_audit_append`, which takes a transaction-scoped advisory lock, reads the
-previous hash and writes the next row, so the chain is computed by the database
-in the same transaction as the change it records. The application's role may
+`yiwang_audit_append` (one record) or `yiwang_audit_append_many` (a unit of
+work's records, migration 0011), which take a transaction-scoped advisory lock,
+read the previous hash and write the next rows, so the chain is computed by the
+database in the same transaction as the change it records. The lock serialises
+every writer until its commit, so a unit of work appends its records as its
+last statement (`UnitOfWork.audit` buffers them). The application's role may
 SELECT (under row-level security) and EXECUTE, but never INSERT, UPDATE or
 DELETE directly; a trigger refuses UPDATE and DELETE even to the owner.
 """
@@ -54,6 +57,39 @@ class ChainProblem:
     #: "rewritten" (the row at the checkpoint has another hash), "signature" (the
     #: checkpoint itself is not genuine)
     problem: str
+
+
+def entry(
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | None = None,
+    tenant_id: int | None = None,
+    outcome: str = "success",
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One record as `record_many` takes it; an unknown outcome is refused at once."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown audit outcome {outcome!r}")
+    return {
+        "tenant_id": tenant_id,
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "outcome": outcome,
+        "detail": detail or {},
+    }
+
+
+async def record_many(session: AsyncSession, entries: list[dict[str, Any]]) -> int:
+    """Append `entries` (from `entry`) in order, in one statement; return the last seq."""
+    result = await session.execute(
+        text("SELECT yiwang_audit_append_many(CAST(:records AS jsonb))"),
+        {"records": json.dumps(entries, ensure_ascii=False, default=str)},
+    )
+    return int(result.scalar_one())
 
 
 async def record(

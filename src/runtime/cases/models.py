@@ -7,7 +7,7 @@
 - `case_events`: the timeline, one row per engine event, numbered per case.
 - `case_outbox`: the same events (and deadline warnings) for notification
   and exchange, written in the transaction that changed the case.
-- `case_tasks`: the open tasks of each case, rebuilt on every transition: the inbox.
+- `case_tasks`: the open tasks of each case, kept in step with every transition: the inbox.
 - `case_counters`: the last serial per tenant and day; incremented in the
   submitting transaction, so numbers are gapless and unique.
 - `case_certificates`: e-licences issued on completion; the documents live in

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+import msgspec
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.runtime.cases.models import (
@@ -21,23 +22,78 @@ from yiwang.runtime.cases.models import (
 #: statuses whose clock may still run out
 OPEN_STATUSES = ("submitted", "in_review", "supplement_requested", "decided")
 
+_encoder = msgspec.json.Encoder()
+
+
+def _json(value: Any) -> str:
+    return _encoder.encode(value).decode()
+
+
+#: a case's columns as `open_case` inserts them (besides tenant and number)
+_CASE_COLUMNS = (
+    "record_id, service_item, issuer_name, issuer_code, form_key, route_key, route_version,"
+    " route_definition, form_data, state, version, status, submitter, submitted_at, updated_at,"
+    " statutory_due, promised_due, statutory_left, promised_left, warn_on, colour, next_check"
+)
+_TIMELINE = (
+    "events AS ("
+    " INSERT INTO case_events (tenant_id, case_id, seq, kind, actor, at, step, task, comment,"
+    " attachments, data)"
+    " SELECT :tenant, c.id, e.seq, e.kind, e.actor, e.at, e.step, e.task, e.comment,"
+    " e.attachments, e.data"
+    " FROM {c} c, jsonb_populate_recordset(NULL::case_events, CAST(:events AS jsonb)) e),"
+    " outbox AS ("
+    " INSERT INTO case_outbox (tenant_id, case_id, kind, payload, created_at)"
+    " SELECT :tenant, c.id, o.kind, o.payload || jsonb_build_object('number', c.number),"
+    " o.created_at"
+    " FROM {c} c, jsonb_populate_recordset(NULL::case_outbox, CAST(:outbox AS jsonb)) o),"
+    " tasks AS ("
+    " INSERT INTO case_tasks (tenant_id, case_id, task, step, role, department, assignee,"
+    " opened_at, due_on)"
+    " SELECT :tenant, c.id, t.task, t.step, t.role, t.department, t.assignee, t.opened_at,"
+    " t.due_on"
+    " FROM {c} c, jsonb_populate_recordset(NULL::case_tasks, CAST(:tasks AS jsonb)) t"
+    " ON CONFLICT (tenant_id, case_id, task) DO UPDATE SET step = excluded.step,"
+    " role = excluded.role, department = excluded.department, assignee = excluded.assignee,"
+    " opened_at = excluded.opened_at, due_on = excluded.due_on)"
+)
+# the serial is formatted as `numbering.case_number` formats it: at least six digits
+_OPEN = text(
+    "WITH serial AS ("
+    " INSERT INTO case_counters (tenant_id, day, last) VALUES (:tenant, :day, 1)"
+    " ON CONFLICT (tenant_id, day) DO UPDATE SET last = case_counters.last + 1"
+    " RETURNING last),"
+    " made AS ("
+    f" INSERT INTO cases (tenant_id, number, {_CASE_COLUMNS})"
+    " SELECT :tenant, :prefix || lpad(s.last::text, greatest(6, length(s.last::text)), '0'),"
+    f" {', '.join('r.' + c.strip() for c in _CASE_COLUMNS.split(','))}"
+    " FROM serial s, jsonb_populate_record(NULL::cases, CAST(:case AS jsonb)) r"
+    " WHERE CAST(:record AS bigint) IS NULL OR NOT EXISTS ("
+    "  SELECT 1 FROM cases x WHERE x.tenant_id = :tenant AND x.record_id = :record)"
+    " RETURNING id, number), " + _TIMELINE.format(c="made") + " SELECT id, number FROM made"
+)
+_TRANSITION = text(
+    "WITH moved AS ("
+    " UPDATE cases c SET state = r.state, version = r.version, status = r.status,"
+    " updated_at = r.updated_at, statutory_due = r.statutory_due,"
+    " promised_due = r.promised_due, statutory_left = r.statutory_left,"
+    " promised_left = r.promised_left, warn_on = r.warn_on, colour = r.colour,"
+    " next_check = r.next_check"
+    " FROM jsonb_populate_record(NULL::cases, CAST(:case AS jsonb)) r"
+    " WHERE c.tenant_id = :tenant AND c.id = :case_id AND c.version = :read_version"
+    " RETURNING c.id, c.number),"
+    " closed AS ("
+    " DELETE FROM case_tasks t USING moved m"
+    " WHERE t.tenant_id = :tenant AND t.case_id = m.id"
+    " AND NOT (t.task = ANY (CAST(:open AS text[])))), "
+    + _TIMELINE.format(c="moved")
+    + " SELECT count(*) FROM moved"
+)
+
 
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def next_serial(self, tenant_id: int, day: date) -> int:
-        """The next serial of the tenant's day; the counter row stays locked until commit,
-        so concurrent submitters queue and a rolled-back one leaves no gap."""
-        result = await self.session.execute(
-            text(
-                "INSERT INTO case_counters (tenant_id, day, last) VALUES (:t, :d, 1) "
-                "ON CONFLICT (tenant_id, day) DO UPDATE SET last = case_counters.last + 1 "
-                "RETURNING last"
-            ),
-            {"t": tenant_id, "d": day},
-        )
-        return int(result.scalar_one())
 
     async def counter(self, tenant_id: int, day: date) -> int | None:
         found = await self.session.scalar(
@@ -63,10 +119,6 @@ class CaseRepository:
         )
         return list(rows)
 
-    async def add(self, values: dict[str, Any]) -> int:
-        result = await self.session.execute(insert(Case).values(**values).returning(Case.id))
-        return int(result.scalar_one())
-
     async def get(self, tenant_id: int, number: str, *, lock: bool = False) -> Case | None:
         query = select(Case).where(Case.tenant_id == tenant_id, Case.number == number)
         if lock:
@@ -88,22 +140,68 @@ class CaseRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def append_events(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(CaseEvent), list(rows))
+    async def open_case(
+        self,
+        tenant_id: int,
+        day: date,
+        prefix: str,
+        case: dict[str, Any],
+        events: Sequence[dict[str, Any]],
+        outbox: Sequence[dict[str, Any]],
+        tasks: Sequence[dict[str, Any]],
+    ) -> tuple[int, str] | None:
+        """Number and store a new case with its timeline, outbox and tasks: one statement.
 
-    async def append_outbox(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(CaseOutbox), list(rows))
-
-    async def replace_tasks(
-        self, tenant_id: int, case_id: int, rows: Sequence[dict[str, Any]]
-    ) -> None:
-        await self.session.execute(
-            delete(CaseTask).where(CaseTask.tenant_id == tenant_id, CaseTask.case_id == case_id)
+        The day's counter row is incremented here, so it stays locked only from this
+        statement to commit (concurrent submitters queue on it; a rolled-back one
+        leaves no gap). None when the record already has a case (the unique index
+        settles a race)."""
+        result = await self.session.execute(
+            _OPEN,
+            {
+                "tenant": tenant_id,
+                "day": day,
+                "prefix": prefix,
+                "record": case.get("record_id"),
+                "case": _json(case),
+                "events": _json(events),
+                "outbox": _json(outbox),
+                "tasks": _json(tasks),
+            },
         )
-        if rows:
-            await self.session.execute(insert(CaseTask), list(rows))
+        found = result.one_or_none()
+        return (int(found[0]), str(found[1])) if found is not None else None
+
+    async def store_transition(
+        self,
+        tenant_id: int,
+        case_id: int,
+        read_version: int,
+        case: dict[str, Any],
+        events: Sequence[dict[str, Any]],
+        outbox: Sequence[dict[str, Any]],
+        open_tasks: Sequence[str],
+        changed_tasks: Sequence[dict[str, Any]],
+    ) -> bool:
+        """Store a transition with its timeline, outbox and tasks in one statement, unless
+        another one was stored since `read_version` was read (then nothing is written).
+
+        Tasks not in `open_tasks` are closed (deleted); `changed_tasks` are upserted;
+        the others keep their rows."""
+        result = await self.session.execute(
+            _TRANSITION,
+            {
+                "tenant": tenant_id,
+                "case_id": case_id,
+                "read_version": read_version,
+                "case": _json(case),
+                "events": _json(events),
+                "outbox": _json(outbox),
+                "open": list(open_tasks),
+                "tasks": _json(changed_tasks),
+            },
+        )
+        return bool(result.scalar_one())
 
     async def timeline(self, tenant_id: int, case_id: int) -> Sequence[CaseEvent]:
         return (

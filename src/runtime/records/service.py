@@ -10,255 +10,61 @@ A create may carry an `Idempotency-Key`: the key is claimed first, so the same
 key and body get the first answer and the same key with another body is
 refused. Fields the platform fills (`filled_by: platform`) come from the
 caller (the route, the case engine), never from the client.
+
+The service holds the operations; what they rest on lives beside it: `views`
+(what callers see), `checks` (what a write must pass, and how values are
+stored), `changes` (history entries), `idempotency`, `service_items` and
+`effective_ids`. Their names are re-exported here for the callers.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any, Final
 
-from yiwang.metadata.documents.errors import FormInvalid
-from yiwang.metadata.documents.hashing import canonical_json
 from yiwang.metadata.documents.shapes import Document
-from yiwang.metadata.generators.validation import record_validator
 from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import effective_version_id
-from yiwang.platform.errors import ErrorDetail, NotFound
+from yiwang.platform.errors import NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.runtime.records import checks, privacy
 from yiwang.runtime.records import fields as platform_fields
-from yiwang.runtime.records import privacy, rules
+from yiwang.runtime.records.changes import field_changes
+from yiwang.runtime.records.effective_ids import EffectiveIds
 from yiwang.runtime.records.errors import (
     BodyInvalid,
     IdempotencyMismatch,
     OtherDepartment,
-    PlatformFieldRefused,
     RecordDeleted,
     RecordNotFound,
-    RuleBroken,
     ServiceClosed,
     ServiceUnknown,
     StaleVersion,
     TypeUnknown,
 )
-from yiwang.runtime.records.expressions import kind_of
-from yiwang.runtime.records.repository import (
-    HistoryRow,
-    RecordRepository,
-    StoredRecord,
-    visible,
+from yiwang.runtime.records.idempotency import Claimed, request_hash
+from yiwang.runtime.records.repository import HistoryRow, RecordRepository, StoredRecord
+from yiwang.runtime.records.service_items import (
+    APPLICATION,
+    SERVICE_IN_USE,
+    SERVICE_ITEM,
+    Applied,
+    ServiceItem,
+    ServiceItems,
+)
+from yiwang.runtime.records.views import (
+    MASKED,
+    PLATFORM,
+    Created,
+    HistoryEntry,
+    RecordView,
+    Viewer,
 )
 from yiwang.tenants.tree import TenantNode, TenantTree
 
 AUDIT_OBJECT: Final = "record"
-APPLICATION: Final = "application"
-SERVICE_ITEM: Final = "service_item"
-#: the `task_state` of a service item open for applications (在用)
-SERVICE_IN_USE: Final = "1"
 DEFAULT_STATUS: Final = "active"
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """What the caller may see of records: all departments or one, personal data or not."""
-
-    #: department-only access: only records of `department` (none at all when it is None)
-    restricted: bool = False
-    department: str | None = None
-    sees_pii: bool = False
-
-    def admits(self, department: str | None) -> bool:
-        return not self.restricted or (department is not None and department == self.department)
-
-
-#: the platform itself (the case engine, commands, jobs): every department, nothing masked
-PLATFORM: Final = Viewer(sees_pii=True)
-#: the platform acting for someone who may not see personal data in full
-MASKED: Final = Viewer()
-
-
-@dataclass(frozen=True)
-class RecordView:
-    """A record as a caller sees it: fields in the document's order, personal data masked
-    unless the caller may see it in full."""
-
-    tenant: str
-    id: int
-    type: str
-    status: str
-    number: str | None
-    department: str | None
-    version: int
-    effective_id: int
-    created_at: datetime
-    created_by: str
-    updated_at: datetime
-    updated_by: str
-    deleted_at: datetime | None
-    deleted_by: str | None
-    data: dict[str, Any]
-    form_key: str | None
-    form: dict[str, Any] | None
-    #: "none" (the type has no personal data), "masked" or "full"
-    personal: str
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.version}"'
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "tenant": self.tenant,
-            "type": self.type,
-            "number": self.number,
-            "status": self.status,
-            "department": self.department,
-            "version": self.version,
-            "effective_id": self.effective_id,
-            "created_at": self.created_at.isoformat(),
-            "created_by": self.created_by,
-            "updated_at": self.updated_at.isoformat(),
-            "updated_by": self.updated_by,
-            "deleted_at": self.deleted_at.isoformat() if self.deleted_at else None,
-            "deleted_by": self.deleted_by,
-            "data": self.data,
-            "form": {"key": self.form_key, "data": self.form} if self.form_key else None,
-            "personal": self.personal,
-        }
-
-
-@dataclass(frozen=True)
-class Created:
-    """The answer to a create: the record, and whether it is a replay of the first answer."""
-
-    body: dict[str, Any]
-    status_code: int = 201
-    replayed: bool = False
-
-    @property
-    def id(self) -> int:
-        return int(self.body["id"])
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.body["version"]}"'
-
-
-@dataclass(frozen=True)
-class ServiceItem:
-    """A service item as applications need it: id, business form, department, values,
-    and the record version they were read at."""
-
-    id: int
-    business_form: str | None
-    department: str | None
-    values: Mapping[str, Any]
-    version: int = 0
-    tenant_id: int = 0
-
-
-@dataclass(frozen=True)
-class Applied:
-    """An application record and the service item it was made for (None: a replay)."""
-
-    created: Created
-    item: ServiceItem | None
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A claimed id, the first answer when the key was used before, the watched version."""
-
-    record_id: int
-    replay: Created | None
-    watched: int | None
-
-
-class ServiceItems:
-    """Service items read by this process, by (tenant, id), with the version they were
-    read at. A hit counts only when the claim's live version agrees (`apply_for`)."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._items: OrderedDict[tuple[int, int], ServiceItem] = OrderedDict()
-        self._size = size
-
-    def get(self, tenant_id: int, item_id: int) -> ServiceItem | None:
-        found = self._items.get((tenant_id, item_id))
-        if found is not None:
-            self._items.move_to_end((tenant_id, item_id))
-        return found
-
-    def put(self, item: ServiceItem) -> None:
-        self._items[(item.tenant_id, item.id)] = item
-        self._items.move_to_end((item.tenant_id, item.id))
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    id: int
-    version: int
-    action: str
-    actor: str
-    at: datetime
-    changes: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "version": self.version,
-            "action": self.action,
-            "actor": self.actor,
-            "at": self.at.isoformat(),
-            "changes": self.changes,
-        }
-
-
-class EffectiveIds:
-    """The `metadata_effective` id of each (tenant, effective model), looked up once per
-    process and remembered only after the unit that found it has committed."""
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[int, str], int] = {}
-
-    async def of(
-        self, uow: UnitOfWork, tree: TenantTree, models: ModelCache, node: TenantNode
-    ) -> int:
-        model = await models.effective(uow.session, tree, node.code)
-        key = (node.id, model.content_hash)
-        found = self._known.get(key)
-        if found is not None:
-            return found
-        made = await effective_version_id(uow.session, tree, models, node.code)
-
-        async def remember() -> None:
-            self._known[key] = made
-
-        uow.after_commit(remember)
-        return made
-
-
-def request_hash(route: str, body: Any) -> str:
-    """What identifies a request for its idempotency key: the route and the canonical body."""
-    return hashlib.sha256(canonical_json({"route": route, "body": body})).hexdigest()
-
-
-def _prefixed(details: Sequence[ErrorDetail], prefix: str) -> list[ErrorDetail]:
-    return [ErrorDetail(d.code, prefix + (d.pointer or ""), d.params) for d in details]
-
-
-def _object(value: Any, part: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise BodyInvalid("records.data_not_object", pointer=f"/{part}", part=part)
-    return value
 
 
 @dataclass(frozen=True)
@@ -292,6 +98,7 @@ class RecordService:
         self.effective_ids = effective_ids
         self.service_items = service_items if service_items is not None else ServiceItems()
         self.repo = RecordRepository(uow.session)
+        self.rules = checks.RuleChecks(uow.session, self.repo, tree, seal)
 
     # --- where and what -----------------------------------------------------------
 
@@ -404,153 +211,6 @@ class RecordService:
             detail={"type": first.type_key, "ids": [s.id for s in stored]},
         )
 
-    # --- checking -----------------------------------------------------------------
-
-    def _client_values(self, document: Document, value: Any, part: str) -> dict[str, Any]:
-        values = _object(value, part)
-        refused = [
-            ErrorDetail(
-                "records.platform_filled",
-                f"/{part}/{key}",
-                {"label": document["fields"][key]["label"]},
-            )
-            for key in platform_fields.platform_filled(document)
-            if key in values
-        ]
-        if refused:
-            first = refused[0]
-            raise PlatformFieldRefused(
-                first.code, pointer=first.pointer, details=refused, **first.params
-            )
-        return dict(values)
-
-    def _check(
-        self,
-        model: EffectiveModel,
-        type_key: str,
-        values: Mapping[str, Any],
-        form_key: str | None,
-        form: Mapping[str, Any] | None,
-    ) -> None:
-        """Every problem of the record and of its business form, listed together."""
-        details: list[ErrorDetail] = []
-        validator = record_validator(model, type_key)
-        if not validator.is_valid(values):
-            details += _prefixed(validator.errors(values), "/data")
-        if form_key is not None:
-            form_validator = record_validator(model, form_key)
-            if not form_validator.is_valid(form or {}):
-                details += _prefixed(form_validator.errors(form or {}), "/form")
-        if details:
-            first = details[0]
-            raise FormInvalid(first.code, pointer=first.pointer, details=details, **first.params)
-
-    async def _enforce_rules(
-        self,
-        type_key: str,
-        document: Document,
-        before: Mapping[str, Any] | None,
-        after: Mapping[str, Any],
-        record_id: int | None,
-    ) -> None:
-        entered = rules.entered(document, before, after)
-        if not entered:
-            return
-        node = self.tenant
-        scopes = {g: self._rule_scope(node, type_key, g) for g in entered}
-        await self.repo.lock([g.lock_key(scopes[g][0], type_key) for g in entered])
-        broken: list[ErrorDetail] = []
-        for group in entered:
-            _, tenant_ids = scopes[group]
-            async with visible(self.uow.session, node.id, tenant_ids):
-                members = await self.repo.group(
-                    tenant_ids,
-                    type_key,
-                    self._typed(type_key, document, group.matches),
-                    exclude_id=record_id,
-                    with_data=group.where is not None,
-                )
-            count = rules.count_within(group, members)
-            if count + 1 > group.limit:
-                code = "records.rule_max" if group.kind == "aggregate" else "records.rule_unique"
-                broken.append(
-                    ErrorDetail(
-                        code,
-                        f"/rules/{group.rule}",
-                        {
-                            "rule": group.rule,
-                            "rule_label": group.label,
-                            "group": group.describe(document),
-                            "count": count,
-                            "limit": group.limit,
-                        },
-                    )
-                )
-        if broken:
-            raise RuleBroken("records.rule_broken", details=broken, count=len(broken))
-
-    def _typed(
-        self, type_key: str, document: Document, matches: Sequence[tuple[str, Any]]
-    ) -> list[tuple[str, str | None, Any]]:
-        """Each grouping value with the kind it is read as (personal data by blind index)."""
-        typed: list[tuple[str, str | None, Any]] = []
-        for key, value in matches:
-            kind = kind_of(document["fields"][key])
-            if kind == "pii" and value is not None:
-                value = self.seal.blind_index(type_key, key, value)
-            typed.append((key, kind, value))
-        return typed
-
-    def _rule_scope(
-        self, node: TenantNode, type_key: str, group: rules.Group
-    ) -> tuple[int, tuple[int, ...]]:
-        """Whose records a rule counts: the tenant's own, or its province's whole tree."""
-        if group.scope == "subtree":
-            root = self.tree.root_of(node.code)
-            return root.id, self.tree.subtree_ids(root.code)
-        return node.id, (node.id,)
-
-    def _department(
-        self, document: Document, values: Mapping[str, Any], given: str | None
-    ) -> str | None:
-        """The department field's value; for a type without one, what the caller gives."""
-        key = platform_fields.department_field(document)
-        if key is None:
-            return given
-        value = values.get(key)
-        return value if isinstance(value, str) else None
-
-    def _sealed(
-        self,
-        tenant_id: int,
-        type_key: str,
-        document: Document,
-        values: Mapping[str, Any],
-        form_doc: Document | None,
-        form: Mapping[str, Any] | None,
-    ) -> dict[str, Any]:
-        """The columns of a record's values: clear data, sealed and masked personal data."""
-        data = privacy.split(document, values)
-        form_split = (
-            privacy.split(form_doc, form) if form_doc is not None and form is not None else None
-        )
-        secret: dict[str, Any] = {}
-        masked: dict[str, Any] = {}
-        if data.secret:
-            secret["data"], masked["data"] = data.secret, data.masked
-        if form_split is not None and form_split.secret:
-            secret["form"], masked["form"] = form_split.secret, form_split.masked
-        index = {
-            key: self.seal.blind_index(type_key, key, value) for key, value in data.lookup.items()
-        }
-        return {
-            "data": data.plain,
-            "form_data": form_split.plain if form_split is not None else None,
-            "pii_sealed": self.seal.seal(tenant_id, type_key, secret) if secret else None,
-            "pii_masked": masked or None,
-            "pii_index": index or None,
-        }
-
     # --- creating -----------------------------------------------------------------
 
     async def create(
@@ -617,14 +277,14 @@ class RecordService:
         (the claim with it)."""
         node, model = self.tenant, await self.model()
         document = self.item_document(model, type_key)
-        values = self._client_values(document, data, "data")
+        values = checks.client_values(document, data, "data")
         form_values: dict[str, Any] | None = None
         form_doc: Document | None = None
         if form_key is not None:
             form_doc = model.documents.get(form_key)
             if form_doc is None or form_doc.get("kind") != "form":
                 raise ServiceClosed("records.form_unknown", form=form_key)
-            form_values = _object(form, "form")
+            form_values = checks.object_of(form, "form")
         elif form is not None:
             raise BodyInvalid(
                 "records.form_unexpected", pointer="/form", type_label=document["label"]
@@ -639,8 +299,8 @@ class RecordService:
                 "records.created_elsewhere", pointer="/data", type_label=document["label"]
             )
         values.update({k: v for k, v in given.items() if v is not None})
-        self._check(model, type_key, values, form_key, form_values)
-        owner = self._department(document, values, department)
+        checks.check(model, type_key, values, form_key, form_values)
+        owner = checks.department_of(document, values, department)
         if not viewer.admits(owner):
             raise OtherDepartment(
                 "records.other_department",
@@ -648,10 +308,10 @@ class RecordService:
                 department=viewer.department or "",
                 given=owner or "",
             )
-        await self._enforce_rules(type_key, document, None, values, None)
-        changes = _changes(document, {}, values, "/data")
+        await self.rules.enforce(node, type_key, document, None, values, None)
+        changes = field_changes(document, {}, values, "/data")
         if form_doc is not None and form_values is not None:
-            changes += _changes(form_doc, {}, form_values, "/form")
+            changes += field_changes(form_doc, {}, form_values, "/form")
         stored = await self.repo.insert_with_history(
             {
                 "tenant_id": node.id,
@@ -663,7 +323,9 @@ class RecordService:
                 "form_key": form_key,
                 "effective_id": await self.effective_ids.of(self.uow, self.tree, self.models, node),
                 "actor": self.uow.actor,
-                **self._sealed(node.id, type_key, document, values, form_doc, form_values),
+                **checks.sealed(
+                    self.seal, node.id, type_key, document, values, form_doc, form_values
+                ),
             },
             changes,
         )
@@ -697,7 +359,7 @@ class RecordService:
         for item in items:
             form_doc = model.documents.get(item.form_key) if item.form_key else None
             if validate:
-                self._check(model, type_key, dict(item.data), item.form_key, item.form)
+                checks.check(model, type_key, dict(item.data), item.form_key, item.form)
             rows.append(
                 {
                     "tenant_id": node.id,
@@ -710,7 +372,9 @@ class RecordService:
                     "effective_id": effective_id,
                     "actor": self.uow.actor,
                     "created_at": item.created_at,
-                    **self._sealed(node.id, type_key, document, item.data, form_doc, item.form),
+                    **checks.sealed(
+                        self.seal, node.id, type_key, document, item.data, form_doc, item.form
+                    ),
                 }
             )
         return await self.repo.insert_many(rows)
@@ -904,7 +568,7 @@ class RecordService:
         if data is None:
             values = dict(old)
         else:
-            values = self._client_values(document, data, "data")
+            values = checks.client_values(document, data, "data")
             for key in platform_fields.platform_filled(document):
                 if key in old:
                     values[key] = old[key]
@@ -917,9 +581,9 @@ class RecordService:
             raise BodyInvalid(
                 "records.form_unexpected", pointer="/form", type_label=document["label"]
             )
-        form_values = _object(form, "form") if form is not None else old_form
-        self._check(model, type_key, values, stored.form_key, form_values)
-        owner = self._department(document, values, stored.department)
+        form_values = checks.object_of(form, "form") if form is not None else old_form
+        checks.check(model, type_key, values, stored.form_key, form_values)
+        owner = checks.department_of(document, values, stored.department)
         if not viewer.admits(owner):
             raise OtherDepartment(
                 "records.other_department",
@@ -927,15 +591,15 @@ class RecordService:
                 department=viewer.department or "",
                 given=owner or "",
             )
-        changes = _changes(document, old, values, "/data")
+        changes = field_changes(document, old, values, "/data")
         if form_doc is not None:
-            changes += _changes(form_doc, old_form or {}, form_values or {}, "/form")
+            changes += field_changes(form_doc, old_form or {}, form_values or {}, "/form")
         new_status = status if status is not None else stored.status
         if not changes and new_status == stored.status:
             return self.view(stored, document, model, reveal=False)
         if new_status != stored.status:
             changes.append({"field": "status", "from": stored.status, "to": new_status})
-        await self._enforce_rules(type_key, document, old, values, record_id)
+        await self.rules.enforce(node, type_key, document, old, values, record_id)
         updated = await self.repo.replace(
             node.id,
             record_id,
@@ -946,7 +610,9 @@ class RecordService:
                 "form_key": stored.form_key,
                 "effective_id": await self.effective_ids.of(self.uow, self.tree, self.models, node),
                 "actor": self.uow.actor,
-                **self._sealed(node.id, type_key, document, values, form_doc, form_values),
+                **checks.sealed(
+                    self.seal, node.id, type_key, document, values, form_doc, form_values
+                ),
             },
         )
         if updated is None:
@@ -993,8 +659,8 @@ class RecordService:
                 raise RecordDeleted("records.not_deleted")
             if stored.version != expected_version:
                 raise StaleVersion("records.stale", current=stored.version, given=expected_version)
-            await self._enforce_rules(
-                type_key, document, None, self.values_of(stored)[0], record_id
+            await self.rules.enforce(
+                node, type_key, document, None, self.values_of(stored)[0], record_id
             )
         marked = await self.repo.mark_deleted(
             node.id, record_id, expected_version, self.uow.actor, deleted=deleted
@@ -1032,43 +698,24 @@ class RecordService:
         )
 
 
-def _shown(document: Document, key: str, value: Any) -> Any:
-    definition = document["fields"].get(key)
-    if definition is None or value is None:
-        return value
-    if definition.get("pii"):
-        return privacy.mask_value(definition, key, value)
-    columns = [c for c, d in definition.get("columns", {}).items() if d.get("pii")]
-    if columns and isinstance(value, list):
-        return [
-            {
-                c: privacy.mask_value(definition["columns"][c], c, v) if c in columns else v
-                for c, v in row.items()
-            }
-            if isinstance(row, dict)
-            else row
-            for row in value
-        ]
-    return value
-
-
-def _changes(
-    document: Document, before: Mapping[str, Any], after: Mapping[str, Any], prefix: str
-) -> list[dict[str, Any]]:
-    """Which fields changed from what to what, in the document's order; personal data masked."""
-    keys = [k for k in document["fields"] if k in before or k in after]
-    keys += [k for k in (*before, *after) if k not in document["fields"] and k not in keys]
-    out: list[dict[str, Any]] = []
-    for key in dict.fromkeys(keys):
-        old, new = before.get(key), after.get(key)
-        if old == new:
-            continue
-        entry: dict[str, Any] = {
-            "field": f"{prefix}/{key}",
-            "from": _shown(document, key, old),
-            "to": _shown(document, key, new),
-        }
-        if document["fields"].get(key, {}).get("pii"):
-            entry["personal"] = True
-        out.append(entry)
-    return out
+__all__ = [
+    "APPLICATION",
+    "AUDIT_OBJECT",
+    "DEFAULT_STATUS",
+    "MASKED",
+    "PLATFORM",
+    "SERVICE_IN_USE",
+    "SERVICE_ITEM",
+    "Applied",
+    "Claimed",
+    "Created",
+    "EffectiveIds",
+    "GeneratedRecord",
+    "HistoryEntry",
+    "RecordService",
+    "RecordView",
+    "ServiceItem",
+    "ServiceItems",
+    "Viewer",
+    "request_hash",
+]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform import audit
 from yiwang.platform.tenant_context import TenantScope, apply_scope
+from yiwang.platform.unit_of_work import unit_of_work
 
 
 async def _append(sessions: async_sessionmaker[AsyncSession], n: int, tenant_id: int) -> list[int]:
@@ -125,3 +126,60 @@ async def test_verify_detects_a_missing_record(
         admin_sql.execute(f"INSERT INTO audit_log VALUES ({placeholders})", values)
         admin_sql.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
     assert await _problems(sessions) == []
+
+
+async def test_a_unit_appends_its_records_in_one_call_at_commit(
+    sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int], admin_sql: psycopg.Connection
+) -> None:
+    """The unit's records reach the chain in the order audited, as its last statement,
+    hashed as `yiwang_audit_append` hashes them; a rolled-back unit leaves none."""
+    tag = f"batch-{id(sessions)}"
+    head = admin_sql.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()
+    async with unit_of_work(sessions, actor="tester") as uow:
+        for i in range(3):
+            await uow.audit(
+                action="test.batch",
+                object_type="thing",
+                object_id=f"{tag}-{i}",
+                tenant_id=gansu["620102"] if i != 1 else None,
+                detail={"i": i, "名称": "测试"} if i != 2 else None,
+            )
+        # buffered: nothing of the unit is in the chain before its commit
+        pending = admin_sql.execute(
+            "SELECT count(*) FROM audit_log WHERE object_id LIKE %s", (f"{tag}-%",)
+        ).fetchone()
+        assert pending == (0,)
+    rows = admin_sql.execute(
+        "SELECT seq, object_id, tenant_id, detail FROM audit_log WHERE object_id LIKE %s"
+        " ORDER BY seq",
+        (f"{tag}-%",),
+    ).fetchall()
+    assert [r[1] for r in rows] == [f"{tag}-0", f"{tag}-1", f"{tag}-2"]
+    assert [r[0] for r in rows] == [rows[0][0], rows[0][0] + 1, rows[0][0] + 2]
+    assert head is not None and rows[0][0] > head[0]
+    assert rows[1][2] is None and rows[2][3] == {}
+    assert await _problems(sessions) == []
+
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(sessions, actor="tester") as uow:
+            await uow.audit(action="test.batch", object_type="thing", object_id=f"{tag}-gone")
+            raise RuntimeError("roll back")
+    gone = admin_sql.execute(
+        "SELECT count(*) FROM audit_log WHERE object_id = %s", (f"{tag}-gone",)
+    ).fetchone()
+    assert gone == (0,)
+
+
+async def test_a_bad_outcome_is_refused_when_audited() -> None:
+    with pytest.raises(ValueError, match="outcome"):
+        audit.entry(actor="t", action="a", object_type="o", outcome="maybe")
+
+
+async def test_a_batch_that_is_not_an_array_is_refused(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        with pytest.raises(DBAPIError, match="expects a JSON array"):
+            await session.execute(
+                text("SELECT yiwang_audit_append_many(CAST(:r AS jsonb))"), {"r": '{"actor": "x"}'}
+            )

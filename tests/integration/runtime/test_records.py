@@ -464,8 +464,9 @@ async def test_an_offline_service_refuses_online_applications(
 async def test_an_application_with_a_known_service_item_takes_four_statements(
     runtime: Runtime, samples: dict[str, Any]
 ) -> None:
-    """Claim (with the service item's live version), record and history (one CTE), audit,
-    answer: the service item comes from the process's cache once its version agrees."""
+    """Claim (with the service item's live version), record and history (one CTE), answer,
+    and the audit record last (the unit appends it just before COMMIT): the service item
+    comes from the process's cache once its version agrees."""
     from sqlalchemy import event
 
     from yiwang.runtime.records.service import RecordService, ServiceItems
@@ -511,4 +512,4 @@ async def test_an_application_with_a_known_service_item_takes_four_statements(
     first = [kind(s) for s in await apply(1)]
     assert "SELECT records" in first  # the service item is read once
     second = [kind(s) for s in await apply(2)]
-    assert second == ["claim", "record+history", "audit", "answer"]
+    assert second == ["claim", "record+history", "answer", "audit"]
