@@ -6,7 +6,7 @@ and waits until `next_attempt_at` before the next try. The pending index leads
 with the retry time, so a row backing off costs the next run nothing.
 
 Revision ID: 0012_outbox_delivery
-Revises: 0010_search
+Revises: 0011_audit_batch
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_outbox_delivery"
-down_revision: str | None = "0010_search"
+down_revision: str | None = "0011_audit_batch"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
