@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -53,6 +54,8 @@ from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.cases import dependencies as cases_di
 from yiwang.runtime.cases.controllers import CONTROLLERS as CASE_CONTROLLERS
+from yiwang.runtime.cases.notifications import development_gateways
+from yiwang.runtime.cases.pages import ROUTES as CASE_PAGES
 from yiwang.runtime.certificates.authority import CertificateAuthority
 from yiwang.runtime.certificates.settings import CertificateSettings
 from yiwang.runtime.forms import pages as form_pages
@@ -90,6 +93,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *JOB_ROUTES,
     *RECORD_CONTROLLERS,
     *CASE_CONTROLLERS,
+    *CASE_PAGES,
     *APPLICATION_CONTROLLERS,
     *APPLICATION_PAGES,
     *static_routers(),
@@ -209,6 +213,8 @@ def build_platform(
         scanner=scanner,
         lists=runtime_di.list_services(directory, metadata.models, checks.seal),
         records=runtime_di.record_services(directory, metadata.models, checks.seal),
+        # the SMS and email gateways (development: files under var/; refused in production)
+        gateways=partial(development_gateways, settings.var_dir, production=settings.production),
     )
     cases = cases_di.CasesServices(
         models=metadata.models,

@@ -18,11 +18,12 @@ from typing import Any
 
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.errors import Conflict, InvalidInput, NotFound
-from yiwang.platform.storage import ObjectStorage
+from yiwang.platform.storage import ObjectStorage, S3Storage
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.cases.deadlines import today_in_china
 from yiwang.runtime.cases.models import Case
 from yiwang.runtime.cases.repository import CaseRepository
+from yiwang.runtime.cases.schemas import Licence
 from yiwang.runtime.certificates import archive
 from yiwang.runtime.certificates.authority import CertificateAuthority
 from yiwang.runtime.certificates.templates import build_certificate, certificate_template
@@ -149,6 +150,44 @@ class CaseCertificates:
         )
         await archive.store_revocation(self.storage, revoked)
         return await self.verify(identifier, now)
+
+    async def mine(self, code: str, submitter: str, limit: int = 100) -> list[Licence]:
+        """The licences of the caller's own cases: a download link (presigned GET of the PDF,
+        S3 only) and the verification page's address to share."""
+        tenant = self.tree.node(code)
+        rows = await self.repo.certificates_submitted_by(tenant.id, submitter, limit)
+        return [
+            Licence(
+                identifier=row.identifier,
+                case=number,
+                status=row.status,
+                issued_at=row.issued_at,
+                revoked_at=row.revoked_at,
+                revoked_reason=row.revoked_reason,
+                download=self._download(row.identifier),
+                share=self.authority.verify_url(row.identifier) if self.authority else "",
+            )
+            for row, number in rows
+        ]
+
+    def _download(self, identifier: str) -> str | None:
+        if not isinstance(self.storage, S3Storage):
+            return None
+        return self.storage.presigned_get(
+            archive.archive_keys(identifier).pdf,
+            disposition=f'attachment; filename="{_file_name(identifier)}"',
+            content_type="application/pdf",
+            expires_seconds=DOWNLOAD_SECONDS,
+        )
+
+
+#: how long a licence download link works
+DOWNLOAD_SECONDS = 300
+
+
+def _file_name(identifier: str) -> str:
+    """An ASCII file name for the PDF (identifiers are digits, capitals and dots)."""
+    return "licence-" + identifier.replace(".", "-") + ".pdf"
 
 
 def _licence_number(case_number: str) -> str:

@@ -7,9 +7,10 @@ work runs in the scope it decided, the service and the engine do the rest.
 | `POST /api/v1/t/{code}/cases` | case write (applicants, window clerks) |
 | `GET /api/v1/t/{code}/cases` | case read: the caller's own cases |
 | `GET /api/v1/t/{code}/cases/{number}` | case read (an applicant sees only their own) |
-| `POST /api/v1/t/{code}/cases/{number}/actions` | case handle (the engine checks the role) |
+| `POST /api/v1/t/{code}/cases/{number}/actions` | case handle (engine checks, refusals audited) |
 | `POST /api/v1/t/{code}/cases/{number}/withdraw`, `/resubmit` | case write (the applicant only) |
 | `GET /api/v1/t/{code}/inbox` | case handle |
+| `GET /api/v1/t/{code}/certificates` | case read: the caller's own licences |
 | `POST /api/v1/t/{code}/certificates/{identifier}/revoke` | case handle |
 | `GET /api/v1/t/{code}/routes/{form}/{route}/bpmn` | public |
 | `GET /api/v1/certificates/verify/{identifier}` | public |
@@ -27,11 +28,13 @@ from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.errors import InvalidInput, NotFound
 from yiwang.policy.guards import Access
 from yiwang.runtime.cases.certificates import CaseCertificates
+from yiwang.runtime.cases.refusals import act_audited
 from yiwang.runtime.cases.schemas import (
     Application,
     CaseSummary,
     CaseView,
     InboxItem,
+    Licence,
     OpenedCase,
     ResubmitRequest,
     RevokeCertificateRequest,
@@ -96,20 +99,21 @@ class CaseController(Controller):
         data: dict[str, Any],
     ) -> OpenedCase:
         """One staff action (`{"action": "approve", "task": ...}`, see the route engine)."""
-        return await cases.act(code, number, _action(data), case_actor)
+        return await act_audited(cases, code, number, _action(data), case_actor)
 
     @post("/{number:str}/withdraw", opt=WRITE, status_code=200)
     async def withdraw(
         self, cases: CasesService, case_actor: Actor, code: str, number: str, data: WithdrawRequest
     ) -> OpenedCase:
-        return await cases.act(code, number, Withdraw(reason=data.reason), case_actor)
+        return await act_audited(cases, code, number, Withdraw(reason=data.reason), case_actor)
 
     @post("/{number:str}/resubmit", opt=WRITE, status_code=200)
     async def resubmit(
         self, cases: CasesService, case_actor: Actor, code: str, number: str, data: ResubmitRequest
     ) -> OpenedCase:
         """Hand in what a 补正 asked for; the clock resumes."""
-        result = await cases.act(
+        result = await act_audited(
+            cases,
             code,
             number,
             Resubmit(comment=data.comment, attachments=data.attachments),
@@ -135,6 +139,13 @@ class InboxController(Controller):
 class CertificateAdminController(Controller):
     path = "/api/v1/t/{code:str}/certificates"
     tags = ["cases"]  # noqa: RUF012
+
+    @get("", opt=READ)
+    async def mine(
+        self, case_certificates: CaseCertificates, case_actor: Actor, code: str, limit: int = 100
+    ) -> list[Licence]:
+        """The caller's own e-licences: a download link and the address to share."""
+        return await case_certificates.mine(code, case_actor.id, min(max(limit, 1), 500))
 
     @post("/{identifier:str}/revoke", opt=HANDLE, status_code=200)
     async def revoke(

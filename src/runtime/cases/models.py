@@ -124,6 +124,11 @@ class CaseOutbox(TenantOwned, Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     delivered_at: Mapped[datetime | None] = mapped_column()
+    #: delivery tries that failed, the earliest time of the next, the last failure's kind
+    #: (migration 0012; the outbox room delivers)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         ForeignKeyConstraint(

@@ -308,29 +308,6 @@ class CaseRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def pending_warnings(self, tenant_id: int, limit: int) -> Sequence[CaseOutbox]:
-        return (
-            await self.session.scalars(
-                select(CaseOutbox)
-                .where(
-                    CaseOutbox.tenant_id == tenant_id,
-                    CaseOutbox.delivered_at.is_(None),
-                    CaseOutbox.kind.like("deadline.%"),
-                )
-                .order_by(CaseOutbox.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-
-    async def mark_delivered(self, tenant_id: int, ids: Sequence[int], at: datetime) -> None:
-        if ids:
-            await self.session.execute(
-                update(CaseOutbox)
-                .where(CaseOutbox.tenant_id == tenant_id, CaseOutbox.id.in_(list(ids)))
-                .values(delivered_at=at)
-            )
-
     async def count_open(self, tenant_id: int) -> int:
         return int(
             await self.session.scalar(
@@ -364,6 +341,23 @@ class CaseRepository:
                 )
             )
         ).all()
+
+    async def certificates_submitted_by(
+        self, tenant_id: int, submitter: str, limit: int
+    ) -> Sequence[tuple[CaseCertificate, str]]:
+        """The licences of the cases `submitter` submitted, newest first, with the number."""
+        rows = await self.session.execute(
+            select(CaseCertificate, Case.number)
+            .join(
+                Case,
+                (Case.tenant_id == CaseCertificate.tenant_id)
+                & (Case.id == CaseCertificate.case_id),
+            )
+            .where(CaseCertificate.tenant_id == tenant_id, Case.submitter == submitter)
+            .order_by(CaseCertificate.issued_at.desc(), CaseCertificate.id.desc())
+            .limit(limit)
+        )
+        return [(row[0], str(row[1])) for row in rows]
 
     async def revoke_certificate(
         self, tenant_id: int, identifier: str, reason: str, at: datetime

@@ -125,3 +125,18 @@ class Verification(msgspec.Struct, frozen=True):
     valid: bool
     message: str
     detail: dict[str, Any]
+
+
+class Licence(msgspec.Struct, frozen=True):
+    """One of the caller's own e-licences: where to download it and what to share."""
+
+    identifier: str
+    case: str
+    status: str
+    issued_at: datetime
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    #: a presigned GET of the PDF (minutes); None where the store cannot sign one (local)
+    download: str | None
+    #: the public verification page (the QR code's address): what a holder shares
+    share: str

@@ -30,7 +30,7 @@ from yiwang.platform.settings import Settings, working_directory
 from yiwang.runtime.certificates.errors import CertificateSettingsInvalid
 
 _DEV_ENVIRONMENTS: Final = ("development", "test")
-DEFAULT_VERIFY_URL: Final = "http://127.0.0.1:8000/api/v1/certificates/verify/{identifier}"
+DEFAULT_VERIFY_URL: Final = "http://127.0.0.1:8000/certificates/{identifier}"
 DEV_KEY_NAME: Final = "certificate-signing-dev.pem"
 
 

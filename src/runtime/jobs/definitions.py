@@ -32,10 +32,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
 
+from yiwang.platform.errors import ServiceUnavailable
 from yiwang.runtime.attachments.verification import Outcome
+from yiwang.runtime.cases.notifications import Gateways
+from yiwang.runtime.cases.sweep import sweep
 from yiwang.runtime.jobs.runs import JobRun
 from yiwang.runtime.lists.export import FORMATS, ExportAsked, export_key, write_export
 from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.outbox.delivery import deliver
 from yiwang.runtime.records.imports import Discard, import_fields, import_rows
 from yiwang.runtime.records.service import RecordService, Viewer
 from yiwang.runtime.spreadsheets.errors import SpreadsheetRejected
@@ -193,6 +197,35 @@ async def _file_chunks(path: Path, size: int = 1 << 20) -> AsyncIterator[bytes]:
             yield chunk
 
 
+def _gateways(run: JobRun) -> Gateways:
+    if run.services.gateways is None:
+        raise ServiceUnavailable("outbox.gateways_missing")
+    return run.services.gateways()
+
+
+async def cases_sweep(run: JobRun) -> dict[str, Any]:
+    """Move cases into yellow and red (one unit, committed), then deliver the outbox, the
+    new warnings with it (a second unit)."""
+    gateways = _gateways(run)
+    await run.services.directory.refresh()
+    tree = run.services.directory.tree
+    now = datetime.now(UTC)
+    async with run.unit() as uow:
+        changed = await sweep(uow, tree, now)
+    async with run.unit() as uow:
+        delivered = await deliver(uow, tree, gateways, now)
+    return {"changed": changed, **delivered.as_dict()}
+
+
+async def outbox_deliver(run: JobRun) -> dict[str, Any]:
+    """Send the notices of every undelivered outbox row that is due (at least once)."""
+    gateways = _gateways(run)
+    await run.services.directory.refresh()
+    async with run.unit() as uow:
+        result = await deliver(uow, run.services.directory.tree, gateways, datetime.now(UTC))
+    return result.as_dict()
+
+
 VERIFY_ATTACHMENT: Final = JobDefinition(
     "verify_attachment", verify_attachment, timeout=900, retries=5, retry_delay=10.0
 )
@@ -202,6 +235,19 @@ SWEEP_ATTACHMENTS: Final = JobDefinition(
 EXPORT_LIST: Final = JobDefinition("export_list", export_list, timeout=3600, retries=2)
 IMPORT_SHEET: Final = JobDefinition("import_sheet", import_sheet, timeout=1800, retries=1)
 
+CASES_SWEEP: Final = JobDefinition("cases.sweep", cases_sweep, timeout=600, cron="*/5 * * * *")
+OUTBOX_DELIVER: Final = JobDefinition(
+    "outbox.deliver", outbox_deliver, timeout=300, cron="* * * * *"
+)
+
 DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
-    d.name: d for d in (VERIFY_ATTACHMENT, SWEEP_ATTACHMENTS, EXPORT_LIST, IMPORT_SHEET)
+    d.name: d
+    for d in (
+        VERIFY_ATTACHMENT,
+        SWEEP_ATTACHMENTS,
+        EXPORT_LIST,
+        IMPORT_SHEET,
+        CASES_SWEEP,
+        OUTBOX_DELIVER,
+    )
 }

@@ -21,6 +21,7 @@ from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.attachments.dependencies import AttachmentServices, build_attachments
 from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
+from yiwang.runtime.cases.notifications import Gateways
 from yiwang.runtime.jobs.adapters import AttachmentVerifications, ListExports, SheetImports
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.runs import JobServices
@@ -53,6 +54,7 @@ def build_background(
     scanner: Scanner | None = None,
     lists: Callable[[UnitOfWork], ListService] | None = None,
     records: Callable[[UnitOfWork], RecordService] | None = None,
+    gateways: Callable[[], Gateways] | None = None,
 ) -> Background:
     queue = JobQueue(job_settings, None)
     plugin = saq_plugin(job_settings, lambda: queue.services)
@@ -60,7 +62,9 @@ def build_background(
     attachments = build_attachments(
         attachment_settings, storage, metadata, AttachmentVerifications(queue), scanner=scanner
     )
-    services = JobServices(sessions, directory, attachments, queue, lists, records)
+    services = JobServices(
+        sessions, directory, attachments, queue, lists=lists, records=records, gateways=gateways
+    )
     queue.bind(services)
     return Background(queue, plugin, attachments, services)
 

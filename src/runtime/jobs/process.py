@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 
 from yiwang.metadata.dependencies import build_metadata
 from yiwang.platform.cache import Cache
@@ -17,6 +18,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.storage import S3Storage, build_storage
 from yiwang.policy.catalogue import load_catalogue
 from yiwang.runtime.attachments.settings import AttachmentSettings
+from yiwang.runtime.cases.notifications import development_gateways
 from yiwang.runtime.dependencies import build_seal, list_services, record_services
 from yiwang.runtime.jobs.dependencies import Background, build_background
 from yiwang.runtime.jobs.settings import JobSettings
@@ -43,6 +45,8 @@ async def worker_process(
         metadata=metadata,
         lists=list_services(directory, metadata.models, seal),
         records=record_services(directory, metadata.models, seal),
+        # the SMS and email gateways (development: files under var/; refused in production)
+        gateways=partial(development_gateways, settings.var_dir, production=settings.production),
     )
     if isinstance(storage, S3Storage):
         with suppress(Exception):  # a store that is down fails the jobs that need it, later

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork, job, person, unit_of_work
 from yiwang.runtime.attachments.dependencies import AttachmentServices
+from yiwang.runtime.cases.notifications import Gateways
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.service import RecordService
 from yiwang.tenants.directory import TenantDirectory
@@ -43,6 +44,9 @@ class JobServices:
     lists: Callable[[UnitOfWork], ListService] | None = None
     #: records in a unit of work (imports); None where the process cannot write records
     records: Callable[[UnitOfWork], RecordService] | None = None
+    #: builds the SMS and email gateways the outbox delivery sends through, on first use
+    #: (the development gateways refuse production: the job fails, the server still starts)
+    gateways: Callable[[], Gateways] | None = None
 
 
 class ProgressSink(ABC):
