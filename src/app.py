@@ -66,6 +66,8 @@ from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
 from yiwang.runtime.response_cache.keys import response_cache_key
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
+from yiwang.runtime.supervision import dependencies as supervision_di
+from yiwang.runtime.supervision.controllers import CONTROLLERS as SUPERVISION_CONTROLLERS
 from yiwang.tenants import dependencies as tenants_di
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
@@ -89,6 +91,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *RECORD_CONTROLLERS,
     *CASE_CONTROLLERS,
     *APPLICATION_CONTROLLERS,
+    *SUPERVISION_CONTROLLERS,
     *APPLICATION_PAGES,
     *static_routers(),
 )
@@ -134,6 +137,7 @@ class Platform:
             **runtime_di.dependencies(self.runtime),
             **cases_di.dependencies(self.cases),
             **applications_di.dependencies(self.runtime, self.cases),
+            **supervision_di.dependencies(self.directory),
         }
 
     @asynccontextmanager

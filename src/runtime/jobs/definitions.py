@@ -31,6 +31,7 @@ from typing import Any, Final
 
 from yiwang.runtime.attachments.verification import Outcome
 from yiwang.runtime.jobs.runs import JobRun
+from yiwang.runtime.supervision.service import SupervisionService
 
 JobFunction = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -82,6 +83,14 @@ async def sweep_attachments(run: JobRun) -> dict[str, Any]:
     }
 
 
+async def escalate_orders(run: JobRun) -> dict[str, Any]:
+    """Escalate every 督办 order whose response day has passed to the next level up."""
+    await run.services.directory.refresh()
+    async with run.unit() as uow:
+        escalated = await SupervisionService(uow, run.services.directory.tree).escalate_due()
+    return {"escalated": escalated}
+
+
 VERIFY_ATTACHMENT: Final = JobDefinition(
     "verify_attachment", verify_attachment, timeout=900, retries=5, retry_delay=10.0
 )
@@ -89,6 +98,11 @@ SWEEP_ATTACHMENTS: Final = JobDefinition(
     "sweep_attachments", sweep_attachments, timeout=600, cron="*/5 * * * *"
 )
 
+#: hourly: a day's overdue orders escalate within the hour the day turns (China's date)
+ESCALATE_ORDERS: Final = JobDefinition(
+    "escalate_supervision_orders", escalate_orders, timeout=600, cron="7 * * * *"
+)
+
 DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
-    d.name: d for d in (VERIFY_ATTACHMENT, SWEEP_ATTACHMENTS)
+    d.name: d for d in (VERIFY_ATTACHMENT, SWEEP_ATTACHMENTS, ESCALATE_ORDERS)
 }

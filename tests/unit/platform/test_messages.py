@@ -27,6 +27,7 @@ from yiwang.runtime import (
     routes,
     seeding,
     spreadsheets,
+    supervision,
 )
 from yiwang.runtime import forms as form_room
 from yiwang.runtime.applications import errors as application_errors
@@ -37,6 +38,7 @@ from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.records import errors as record_errors
 from yiwang.runtime.seeding import errors as seeding_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
+from yiwang.runtime.supervision import errors as supervision_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
 
@@ -55,10 +57,11 @@ ERROR_CLASSES = {
         record_errors,
         seeding_errors,
         application_errors,
+        supervision_errors,
     )
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
-} | {"ErrorDetail", "_fail", "_reject"}
+} | {"ErrorDetail", "_fail", "_reject", "_detail"}
 #: each context's catalogue holds the codes of its own areas and no other
 OWNED_AREAS = {
     tenants.messages: ("tenant.", "divisions.", "template.", "calendar."),
@@ -76,6 +79,7 @@ OWNED_AREAS = {
     records.messages: ("records.",),
     seeding.messages: ("seeding.",),
     applications.messages: ("applications.",),
+    supervision.messages: ("supervision.",),
 }
 
 
