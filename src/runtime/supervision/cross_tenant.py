@@ -152,7 +152,7 @@ async def cross_tenant_case_page(
         return Bounded([], False)
     key, descending = query.sort
     n = query.limit + 1
-    tenant = func.unnest(_ids(tenant_ids)).table_valued("id").alias("t")
+    tenant = func.unnest(_ids(tenant_ids)).table_valued("id").render_derived(name="t")
     column = COLUMNS[key]
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()
     tie = cases.c.id.desc() if descending else cases.c.id.asc()
@@ -237,8 +237,8 @@ async def cross_tenant_case_counts(
         select(*columns, func.count().label("count"))
         .select_from(_facts_join())
         .where(cases.c.tenant_id == func.any(_ids(tenant_ids)), *_where(query))
-        .group_by(*(c.key for c in columns))
-        .order_by(func.count().desc(), *(c.key for c in columns))
+        .group_by(*(c.element for c in columns))
+        .order_by(func.count().desc(), *(c.element for c in columns))
         .limit(query.limit + 1)
     )
     await _bounded(session)
@@ -295,7 +295,7 @@ async def cross_tenant_metric_rows(
         )
         .select_from(_facts_join())
         .where(cases.c.tenant_id == func.any(ids), in_period)
-        .group_by("tenant_id", "department")
+        .group_by(cases.c.tenant_id, DEPARTMENT)
     )
     now_stmt = (
         select(
@@ -308,7 +308,7 @@ async def cross_tenant_metric_rows(
             cases.c.colour.in_(("yellow", "red")),
             cases.c.status.in_(RUNNING),
         )
-        .group_by("tenant_id", "department")
+        .group_by(cases.c.tenant_id, DEPARTMENT)
     )
     outbox = CaseOutbox.__table__
     warn_stmt = (
@@ -333,7 +333,7 @@ async def cross_tenant_metric_rows(
             outbox.c.created_at >= period.starts_at,
             outbox.c.created_at < period.ends_at,
         )
-        .group_by("tenant_id", "department")
+        .group_by(cases.c.tenant_id, DEPARTMENT)
     )
     complaints = Complaint.__table__
     closed = complaints.c.closed_at.is_not(None)
@@ -364,7 +364,7 @@ async def cross_tenant_metric_rows(
             complaints.c.opened_at >= period.starts_at,
             complaints.c.opened_at < period.ends_at,
         )
-        .group_by("tenant_id", "department")
+        .group_by(complaints.c.tenant_id, func.coalesce(complaints.c.department, DEPARTMENT))
     )
     evaluations = Evaluation.__table__
     bad = evaluations.c.grade <= BAD_GRADE
@@ -399,7 +399,7 @@ async def cross_tenant_metric_rows(
             evaluations.c.at >= period.starts_at,
             evaluations.c.at < period.ends_at,
         )
-        .group_by("tenant_id", "department")
+        .group_by(cases.c.tenant_id, DEPARTMENT)
     )
     records = Record.__table__
     list_stmt = (
