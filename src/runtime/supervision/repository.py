@@ -45,10 +45,18 @@ class SupervisionRepository:
         return new_id
 
     async def evaluation(self, tenant_id: int, evaluation_id: int) -> Evaluation | None:
-        return await self.session.get(Evaluation, (tenant_id, evaluation_id))
+        found: Evaluation | None = await self.session.scalar(
+            select(Evaluation).where(
+                Evaluation.tenant_id == tenant_id, Evaluation.id == evaluation_id
+            )
+        )
+        return found
 
     async def complaint(self, tenant_id: int, complaint_id: int) -> Complaint | None:
-        return await self.session.get(Complaint, (tenant_id, complaint_id))
+        found: Complaint | None = await self.session.scalar(
+            select(Complaint).where(Complaint.tenant_id == tenant_id, Complaint.id == complaint_id)
+        )
+        return found
 
     async def order(self, tenant_id: int, order_id: int, *, lock: bool = False) -> Order | None:
         stmt = select(Order).where(Order.tenant_id == tenant_id, Order.id == order_id)

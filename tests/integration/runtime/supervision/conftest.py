@@ -47,9 +47,7 @@ AddCase = Callable[..., int]
 
 
 @pytest.fixture
-def add_case(
-    admin_sql: psycopg.Connection, installed: TenantTree, tag: str
-) -> Iterator[AddCase]:
+def add_case(admin_sql: psycopg.Connection, installed: TenantTree, tag: str) -> Iterator[AddCase]:
     """`add_case(code, n, submitted_at=..., status=..., ...)`: one case row; its id."""
 
     def add(

@@ -24,7 +24,10 @@ def _lanzhou(tree: TenantTree) -> TenantScope:
 
 
 async def _run(
-    sessions: async_sessionmaker[AsyncSession], scope: TenantScope, tree: TenantTree, fn: str,
+    sessions: async_sessionmaker[AsyncSession],
+    scope: TenantScope,
+    tree: TenantTree,
+    fn: str,
     params: dict[str, list[str]],
 ) -> dict:
     async with unit_of_work(sessions, actor="test", scope=scope) as uow:
@@ -110,7 +113,11 @@ async def test_counts_group_by_tenant_level_and_status(
         ("620103", "in_review", 1),
     ]
     by_level = await _run(
-        sessions, _lanzhou(installed), installed, "cross_tenant_counts", {**since, "group": ["level"]}
+        sessions,
+        _lanzhou(installed),
+        installed,
+        "cross_tenant_counts",
+        {**since, "group": ["level"]},
     )
     assert by_level["items"] == [{"level": "county", "count": 3}]
     assert by_level["total"] == 3
