@@ -82,9 +82,7 @@ def upgrade() -> None:
         _case_fk("supervision_evaluations"),
         sa.PrimaryKeyConstraint("tenant_id", "id", name="pk_supervision_evaluations"),
     )
-    op.create_index(
-        "ix_supervision_evaluations_at", "supervision_evaluations", ["tenant_id", "at"]
-    )
+    op.create_index("ix_supervision_evaluations_at", "supervision_evaluations", ["tenant_id", "at"])
     op.create_table(
         "supervision_complaints",
         sa.Column("tenant_id", sa.BigInteger(), nullable=False),

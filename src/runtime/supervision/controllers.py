@@ -127,7 +127,11 @@ class SupervisionOrderController(Controller):
     ) -> dict[str, Any]:
         """Issue a 督办 order with a response deadline in working days."""
         home = access.principal.home_tenant_id
-        issuer_code = supervision.tree.by_id[home].code if home in supervision.tree.by_id else code
+        issuer_code = (
+            supervision.tree.by_id[home].code
+            if home is not None and home in supervision.tree.by_id
+            else code
+        )
         return await supervision.issue_order(
             code,
             reason=data.reason,

@@ -52,7 +52,9 @@ LIST_TYPES: Final = ("power_item", "responsibility_item", "service_item")
 cases = Case.__table__
 facts = CaseFacts.__table__
 #: the expression the migration's index `ix_cases_tenant_department` is on
-DEPARTMENT: Final = literal_column("(cases.state ->> 'implementing_department')")
+DEPARTMENT: Final[ColumnElement[str]] = literal_column(
+    "(cases.state ->> 'implementing_department')"
+)
 CHINA_TZ: Final = "Asia/Shanghai"
 
 
@@ -76,17 +78,20 @@ COLUMNS: Final[dict[str, Any]] = {
 
 
 def _condition(f: Filter) -> ColumnElement[bool]:
-    column = COLUMNS[f.field]
+    column: ColumnElement[Any] = COLUMNS[f.field]
     if f.op == "in":
         return column.in_(list(f.value))
     if f.op == "gte":
-        return column >= f.value
+        ge: ColumnElement[bool] = column >= f.value
+        return ge
     if f.op == "lt":
-        return column < f.value
+        lt: ColumnElement[bool] = column < f.value
+        return lt
     if f.field == "online" and f.value is False:
         # a case without facts was not done online either
         return or_(column.is_(None), column.is_(false()))
-    return column == f.value
+    eq: ColumnElement[bool] = column == f.value
+    return eq
 
 
 def _where(query: CaseQuery) -> list[ColumnElement[bool]]:

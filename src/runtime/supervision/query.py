@@ -215,7 +215,10 @@ def _filter(name: str, raw: str, pointer: str, problems: list[ErrorDetail]) -> l
     if spec is None or len(parts) > 3:
         problems.append(
             _detail(
-                "supervision.field_unknown", pointer, field=key[:64], allowed=_allowed(BASE_FIELDS)
+                "supervision.field_unknown",
+                pointer,
+                field=key[:64],
+                allowed=_allowed(list(BASE_FIELDS)),
             )
         )
         return []

@@ -39,10 +39,10 @@ class SupervisionRepository:
         )
 
     async def add(self, table: type[Evaluation | Complaint | Order], values: dict[str, Any]) -> int:
-        new_id: int = await self.session.scalar(
-            insert(table).values(**values).returning(table.id)  # type: ignore[union-attr]
-        )
-        return new_id
+        new_id = await self.session.scalar(insert(table).values(**values).returning(table.id))
+        if new_id is None:
+            raise LookupError(f"no id returned by {table.__tablename__}")
+        return int(new_id)
 
     async def evaluation(self, tenant_id: int, evaluation_id: int) -> Evaluation | None:
         found: Evaluation | None = await self.session.scalar(
@@ -81,9 +81,7 @@ class SupervisionRepository:
         **values: Any,
     ) -> None:
         await self.session.execute(
-            update(table)
-            .where(table.tenant_id == tenant_id, table.id == row_id)  # type: ignore[union-attr]
-            .values(**values)
+            update(table).where(table.tenant_id == tenant_id, table.id == row_id).values(**values)
         )
 
     async def tenants_with_orders_due(self, tenant_ids: Sequence[int], today: date) -> list[int]:
@@ -121,11 +119,13 @@ class SupervisionRepository:
     ) -> int:
         """One timeline row after the case's current version's engine rows; the case row
         is locked first, so it queues with the engine's transitions and with other orders."""
-        version: int = await self.session.scalar(
+        version = await self.session.scalar(
             select(Case.version)
             .where(Case.tenant_id == tenant_id, Case.id == case_id)
             .with_for_update()
         )
+        if version is None:
+            raise LookupError(f"case {case_id} of tenant {tenant_id}")
         low = version * SEQ_STRIDE + SEQ_OFFSET
         last = await self.session.scalar(
             select(func.max(CaseEvent.seq)).where(

@@ -556,7 +556,8 @@ class SupervisionService:
                 "escalated_from": o.escalated_from,
                 "escalated_from_tenant": (
                     self.tree.by_id[o.escalated_from_tenant_id].code
-                    if o.escalated_from_tenant_id in self.tree.by_id
+                    if o.escalated_from_tenant_id is not None
+                    and o.escalated_from_tenant_id in self.tree.by_id
                     else None
                 ),
             }
