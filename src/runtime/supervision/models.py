@@ -144,9 +144,9 @@ class Order(TenantOwned, Base):
     )
 
 
-# the supervision reads' indexes on the cases table (the expression index on the
-# implementing department is the migration's alone: autogenerate does not compare those)
+# the supervision reads' indexes on the cases table
 Index("ix_cases_tenant_submitted", Case.tenant_id, Case.submitted_at)
+Index("ix_cases_tenant_department", Case.tenant_id, text("(state ->> 'implementing_department')"))
 Index(
     "ix_cases_tenant_colour",
     Case.tenant_id,

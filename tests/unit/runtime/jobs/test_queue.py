@@ -75,7 +75,7 @@ async def test_without_redis_a_job_runs_inline_instead_of_being_lost() -> None:
 
 def test_each_definition_becomes_a_saq_function_under_its_own_name() -> None:
     names = {saq_function(d).__qualname__ for d in DEFINITIONS.values()}
-    assert names == {"verify_attachment", "sweep_attachments"}
+    assert names == {"verify_attachment", "sweep_attachments", "escalate_supervision_orders"}
 
 
 def test_settings() -> None:
