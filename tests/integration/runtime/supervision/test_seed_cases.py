@@ -31,8 +31,10 @@ def after_last_case(admin_sql: psycopg.Connection, installed: TenantTree) -> Ite
         ).fetchall()
     ]
     for table in SUPERVISION_TABLES:
-        admin_sql.execute(f"DELETE FROM {table} WHERE case_id = ANY(%s)", (ids,))
-    admin_sql.execute("DELETE FROM cases WHERE id = ANY(%s)", (ids,))
+        admin_sql.execute(
+            f"DELETE FROM {table} WHERE tenant_id = %s AND case_id = ANY(%s)", (tenant_id, ids)
+        )
+    admin_sql.execute("DELETE FROM cases WHERE tenant_id = %s AND id = ANY(%s)", (tenant_id, ids))
 
 
 async def test_seeded_cases_hold_together(
@@ -47,9 +49,9 @@ async def test_seeded_cases_hold_together(
     def units(scope: TenantScope | None = None):  # type: ignore[no-untyped-def]
         return unit_of_work(sessions, actor="test", scope=scope)
 
-    result = await CaseSeeder(units, tree, 5, lambda *a: reported.append(a)).run(3000)
-    assert result.written["cases"] == 3000
-    assert reported[-1] == (CODE, 3000, 3000)
+    result = await CaseSeeder(units, tree, 5, lambda *a: reported.append(a)).run(600)
+    assert result.written["cases"] == 600
+    assert reported[-1] == (CODE, 600, 600)
     tenant_id = installed.node(CODE).id
     rows = dict(
         admin_sql.execute(
@@ -58,7 +60,7 @@ async def test_seeded_cases_hold_together(
         ).fetchall()
     )
     assert set(rows) == {s[0] for s in STATES}
-    assert sum(rows.values()) == 3000
+    assert sum(rows.values()) == 600
     # every dependent row of the tenant refers to a case of the same tenant
     for table in SUPERVISION_TABLES:
         orphans = admin_sql.execute(
@@ -73,5 +75,5 @@ async def test_seeded_cases_hold_together(
         (tenant_id, after_last_case),
     ).fetchone()
     assert written == (result.written["case_events"],)
-    assert result.written["supervision_case_facts"] == 3000
+    assert result.written["supervision_case_facts"] == 600
     assert min(result.written[t] for t in ("supervision_evaluations", "case_outbox")) > 0
