@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Drop and recreate the test database, empty its Redis and its object store (the test
-# services must be running).
+# services must be running). `scripts/reset-test-db.sh test2` resets the second half's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(scripts/services.sh env test)"
+eval "$(scripts/services.sh env "${1:-test}")"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 "$pgbin/psql" "$YIWANG_PG_ADMIN_URL" -qAt -v ON_ERROR_STOP=1 \
   -c "DROP DATABASE IF EXISTS yiwang WITH (FORCE)" -c "CREATE DATABASE yiwang OWNER yiwang_owner"

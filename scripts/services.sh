@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Start and stop private PostgreSQL, Redis and S3 API (moto) servers under var/.
-#   scripts/services.sh start PROFILE    # PROFILE: run | test
+#   scripts/services.sh start PROFILE    # PROFILE: run | test | test2
 #   scripts/services.sh stop  PROFILE|all
 #   scripts/services.sh env   PROFILE    # prints the settings as export lines
 # YIWANG_PG_PORT, YIWANG_REDIS_PORT and YIWANG_S3_PORT move a profile's ports, so two
-# checkouts can run their suites side by side.
+# checkouts can run their suites side by side (YIWANG_PG2_PORT, YIWANG_REDIS2_PORT and
+# YIWANG_S32_PORT for `test2`). `test2` serves the second half of the suite,
+# which `make test` runs beside the first on services of its own.
 # Everything binds to 127.0.0.1. As root, PostgreSQL runs as the postgres user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +16,7 @@ profile_ports() {
   case "$1" in
     run)  PG_PORT=${YIWANG_PG_PORT:-54329}; REDIS_PORT=${YIWANG_REDIS_PORT:-63799}; S3_PORT=${YIWANG_S3_PORT:-55099} ;;
     test) PG_PORT=${YIWANG_PG_PORT:-54339}; REDIS_PORT=${YIWANG_REDIS_PORT:-63809}; S3_PORT=${YIWANG_S3_PORT:-55009} ;;
+    test2) PG_PORT=${YIWANG_PG2_PORT:-54349}; REDIS_PORT=${YIWANG_REDIS2_PORT:-63819}; S3_PORT=${YIWANG_S32_PORT:-55019} ;;
     *) echo "unknown profile $1" >&2; exit 2 ;;
   esac
   DIR="$ROOT/var/$1"
@@ -106,7 +109,7 @@ export MIGRATION_DATABASE_URL=postgresql+psycopg://yiwang_owner:yiwang_owner@127
 export YIWANG_PG_ADMIN_URL=postgresql://postgres@127.0.0.1:$PG_PORT/postgres
 export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
 ENV
-  if [ "$PROFILE" = "test" ]; then
+  if [ "$PROFILE" != "run" ]; then
     cat <<ENV
 export S3_ENDPOINT_URL=http://127.0.0.1:$S3_PORT
 export S3_ACCESS_KEY_ID=testing
@@ -121,16 +124,16 @@ case "$cmd" in
   start)
     profile_ports "$PROFILE"
     start_pg; start_redis
-    if [ "$PROFILE" = "test" ]; then start_s3; fi
+    if [ "$PROFILE" != "run" ]; then start_s3; fi
     ;;
   stop)
     if [ "$PROFILE" = "all" ]; then
-      for p in run test; do "$0" stop "$p"; done
+      for p in run test test2; do "$0" stop "$p"; done
       exit 0
     fi
     profile_ports "$PROFILE"
     stop_s3; stop_redis; stop_pg
     ;;
   env) profile_ports "$PROFILE"; print_env ;;
-  *) echo "usage: $0 start|stop|env run|test|all" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|env run|test|test2|all" >&2; exit 2 ;;
 esac

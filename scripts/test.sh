@@ -2,16 +2,24 @@
 # `make test`: start PostgreSQL, Redis and an S3 API server on loopback, run the
 # linters, the type checker and the whole suite, and stop the services again,
 # whether the tests pass or not.
+#
+# The suite runs in two halves at once, one per core, each on services of its own
+# (profiles `test` and `test2`), so no test shares a database, a Redis or a bucket with
+# a test of the other half. pytest-split cuts the suite into two contiguous halves of
+# equal time by the durations in `.test_durations` (refresh them with
+# `scripts/test.sh --store-durations`). Arguments, if any, go to one pytest run instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
+HALVES=(test test2)
 
 scripts/ensure-deps.sh --with-browser
-trap 'scripts/services.sh stop test' EXIT
-PG_FSYNC=off scripts/services.sh start test
+trap 'for p in "${HALVES[@]}"; do scripts/services.sh stop "$p"; done' EXIT
+for p in "${HALVES[@]}"; do
+  PG_FSYNC=off scripts/services.sh start "$p"
+  scripts/reset-test-db.sh "$p"   # a clean database for every run
+done
 eval "$(scripts/services.sh env test)"
-
-scripts/reset-test-db.sh   # a clean database for every run
 
 echo "== ruff"; uv run --frozen ruff check src tests migrations bench
 uv run --frozen ruff format --check src tests migrations bench
@@ -19,6 +27,38 @@ echo "== import layers"; uv run --frozen lint-imports --no-cache | tail -n 3
 echo "== mypy"; make -s typecheck
 echo "== pytest"
 status=0
-uv run --frozen pytest -q -p no:cacheprovider "$@" || status=$?
+if [ $# -gt 0 ] && [ "$1" != "--store-durations" ]; then
+  uv run --frozen pytest -q -p no:cacheprovider "$@" || status=$?
+else
+  store=()
+  pids=()
+  for i in 1 2; do
+    p=${HALVES[$((i - 1))]}
+    mkdir -p "var/$p"
+    if [ "${1:-}" = "--store-durations" ]; then
+      # each half updates its own copy; the two are merged below
+      if [ -f .test_durations ]; then cp .test_durations "var/$p/durations.json"; fi
+      store=(--store-durations --durations-path "var/$p/durations.json")
+    fi
+    (
+      eval "$(scripts/services.sh env "$p")"
+      # development keys, SMS and mail logs of its own
+      export YIWANG_VAR_DIR="$PWD/var/$p/work"
+      exec uv run --frozen pytest -q -p no:cacheprovider --splits 2 --group "$i" \
+        --durations-path .test_durations "${store[@]}"
+    ) >"var/$p/pytest.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in 1 2; do
+    half=0
+    wait "${pids[$((i - 1))]}" || half=$?
+    echo "-- half $i of 2 (exit $half): var/${HALVES[$((i - 1))]}/pytest.log"
+    if [ "$half" -eq 0 ]; then tail -n 5 "var/${HALVES[$((i - 1))]}/pytest.log"; else cat "var/${HALVES[$((i - 1))]}/pytest.log"; fi
+    [ "$half" -eq 0 ] || status=$half
+  done
+  if [ "${1:-}" = "--store-durations" ]; then
+    uv run --frozen python -c 'import json, sys; merged = {}; [merged.update(json.load(open(f))) for f in sys.argv[1:]]; json.dump(dict(sorted(merged.items())), open(".test_durations", "w"), indent=1)' var/test/durations.json var/test2/durations.json
+  fi
+fi
 echo "make test took $(( $(date +%s) - start )) s"
 exit $status

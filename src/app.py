@@ -39,7 +39,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.storage import ObjectStorage, S3Storage, build_storage
 from yiwang.policy import dependencies as policy_di
 from yiwang.policy.controllers import CatalogueController, PolicyController
-from yiwang.policy.guards import unit_of_work_provider
+from yiwang.policy.guards import PolicyMiddleware, unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
@@ -248,7 +248,8 @@ def create_app(
     platform = platform or build_platform(settings)
     app = Litestar(
         route_handlers=list(routes),
-        guards=[platform.policy.guard(platform.identity, platform.directory)],
+        # innermost: the edge plugin puts its request checks before it
+        middleware=[PolicyMiddleware(platform.policy.guard(platform.identity, platform.directory))],
         dependencies=platform.dependencies(),
         plugins=[
             EdgePlugin(settings),

@@ -8,6 +8,7 @@ kernel error, rendered like any other by `error_handlers`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
@@ -24,20 +25,21 @@ from yiwang.platform.errors import InvalidInput, UnsupportedMediaType
 from yiwang.platform.settings import Settings
 from yiwang.platform.text import codepoint
 
-_URL_CONTROLS: Final = frozenset(range(0x20)) | {0x7F}
+_URL_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_url(path: str, query_string: bytes) -> None:
     """A control character in the path or query reaches the database as text: refuse it."""
-    for char in path:
-        if ord(char) in _URL_CONTROLS:
-            raise InvalidInput("request.control_character", pointer="/path", char=codepoint(char))
+    found = _URL_CONTROL.search(path)
+    if found is not None:
+        raise InvalidInput("request.control_character", pointer="/path", char=codepoint(found[0]))
     if query_string:
-        for byte in unquote_to_bytes(query_string.replace(b"+", b" ")):
-            if byte in _URL_CONTROLS:
-                raise InvalidInput(
-                    "request.control_character", pointer="/query", char=codepoint(chr(byte))
-                )
+        decoded = unquote_to_bytes(query_string.replace(b"+", b" ")).decode("latin-1")
+        found = _URL_CONTROL.search(decoded)
+        if found is not None:
+            raise InvalidInput(
+                "request.control_character", pointer="/query", char=codepoint(found[0])
+            )
 
 
 def _own_origin(scope: Scope, headers: Mapping[str, str]) -> str | None:

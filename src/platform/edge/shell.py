@@ -4,12 +4,13 @@ Litestar's middleware runs only for requests that matched a route, so what
 every response must carry — a 404 and a 405 too — is added here, outside the
 router: the security headers, `X-Request-ID`, `no-store` where personal data
 may travel (decided from the route the router found, which it records in the
-scope), and the `yiwang_csrf` cookie when the browser has none or a session
-has just started or ended.
+scope), and the `yiwang_csrf` cookie on an HTML page when the browser has none,
+and whenever a session has just started or ended.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 from collections.abc import Mapping
@@ -60,6 +61,8 @@ class EdgeShell:
         self.proxies = forwarded.TrustedProxies(settings.trusted_proxies)
         self.headers = security_headers(production=settings.production)
         self.secure_cookies = settings.environment not in ("development", "test")
+        self._id_prefix = secrets.token_hex(4)
+        self._ids = itertools.count()
 
     def _request_id(self, scope: Scope) -> str:
         client = scope.get("client")
@@ -68,7 +71,8 @@ class EdgeShell:
             text = given.decode("latin-1")
             if _REQUEST_ID.match(text):
                 return text
-        return secrets.token_hex(8)
+        # unique, not secret: a random prefix per process and a counter, no system call
+        return f"{self._id_prefix}{next(self._ids):08x}"
 
     def _csrf_cookie(self) -> bytes:
         cookie = f"{CSRF_COOKIE}={new_token()}; Path=/; SameSite=Strict"
@@ -83,33 +87,43 @@ class EdgeShell:
         request_id = self._request_id(scope)
         forwarded.resolve(raw, self.proxies)
         raw[REQUEST_ID_KEY] = request_id
-        if raw["type"] != "http":
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            if raw["type"] == "http":
+                await self.app(scope, receive, self._sender(scope, send, request_id))
+            else:
                 await self.app(scope, receive, send)
-            return
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
+
+    def _sender(self, scope: Scope, send: Send, request_id: str) -> Send:
         path = scope["path"]
         cookies = request_cookies(scope)
         credentials = SESSION_COOKIE in cookies or _header(scope, b"authorization") is not None
-        issue_csrf = CSRF_COOKIE not in cookies and not path.startswith("/static/")
+        # a browser gets its token with the first page it loads; API clients need none
+        wants_csrf = CSRF_COOKIE not in cookies
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or [])
-                present = {name.lower() for name, _ in headers}
+                headers = list(message.get("headers") or ())
+                present = set()
+                session_changed = html = False
+                for name, value in headers:
+                    name = name.lower()
+                    present.add(name)
+                    if name == b"set-cookie":
+                        session_changed = session_changed or value.startswith(_SESSION_SET)
+                    elif name == b"content-type":
+                        html = value.startswith(b"text/html")
                 headers.extend(h for h in self.headers if h[0] not in present)
                 headers.append((b"x-request-id", request_id.encode()))
                 handler = scope.get("route_handler")
                 if must_not_store(path, getattr(handler, "opt", None), credentials):
                     headers = [h for h in headers if h[0].lower() != b"cache-control"]
                     headers.append((b"cache-control", NO_STORE.encode()))
-                session_changed = any(
-                    name.lower() == b"set-cookie" and value.startswith(_SESSION_SET)
-                    for name, value in headers
-                )
-                if issue_csrf or session_changed:
+                if (wants_csrf and html) or session_changed:
                     headers.append((b"set-cookie", self._csrf_cookie()))
                 message = {**message, "headers": headers}
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            await self.app(scope, receive, send_with_headers)
+        return send_with_headers

@@ -20,7 +20,6 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 
-from yiwang.platform.edge.forwarded import client_ip
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.policy.identity.enrolment import ActivationStarted
@@ -120,11 +119,11 @@ class AuthController(Controller):
         self,
         identity: IdentityServices,
         uow: UnitOfWork,
-        request: Request[Any, Any, Any],
+        client_ip: str,
         data: PasswordLoginIn,
     ) -> Response[dict[str, Any]]:
         signed = await identity.login.password_login(
-            uow, data.login, data.password, totp_code=data.totp, ip=client_ip(request.scope)
+            uow, data.login, data.password, totp_code=data.totp, ip=client_ip
         )
         return _signed_in(identity, signed)
 
@@ -133,10 +132,10 @@ class AuthController(Controller):
         self,
         identity: IdentityServices,
         uow: UnitOfWork,
-        request: Request[Any, Any, Any],
+        client_ip: str,
         data: SmsCodeIn,
     ) -> dict[str, bool]:
-        await identity.login.request_sms_code(uow, data.phone, ip=client_ip(request.scope))
+        await identity.login.request_sms_code(uow, data.phone, ip=client_ip)
         return {"sent": True}
 
     @post("/api/v1/auth/sms/login", opt=PUBLIC, status_code=200)
@@ -144,21 +143,23 @@ class AuthController(Controller):
         self,
         identity: IdentityServices,
         uow: UnitOfWork,
-        request: Request[Any, Any, Any],
+        client_ip: str,
         data: SmsLoginIn,
     ) -> Response[dict[str, Any]]:
-        signed = await identity.login.sms_login(
-            uow, data.phone, data.code, ip=client_ip(request.scope)
-        )
+        signed = await identity.login.sms_login(uow, data.phone, data.code, ip=client_ip)
         return _signed_in(identity, signed)
 
     @post("/api/v1/auth/logout", opt=PUBLIC, status_code=200)
     async def logout(
-        self, identity: IdentityServices, uow: UnitOfWork, request: Request[Any, Any, Any]
+        self,
+        identity: IdentityServices,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+        client_ip: str,
     ) -> Response[dict[str, bool]]:
         token = session_token(request.headers, request.cookies)
         if token:
-            await identity.login.logout(uow, token, ip=client_ip(request.scope))
+            await identity.login.logout(uow, token, ip=client_ip)
         return Response(
             {"logged_out": True},
             cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")],
@@ -169,12 +170,12 @@ class AuthController(Controller):
         self,
         identity: IdentityServices,
         uow: UnitOfWork,
-        request: Request[Any, Any, Any],
+        client_ip: str,
         data: ActivationIn,
     ) -> Response[dict[str, Any]]:
         """Set your own password with the activation code; staff then get their TOTP URI."""
         result = await identity.enrolment.activate(
-            uow, data.login, data.code, data.password, ip=client_ip(request.scope)
+            uow, data.login, data.code, data.password, ip=client_ip
         )
         if isinstance(result, ActivationStarted):
             return Response({"totp_uri": result.totp_uri, "confirm_required": True})
@@ -185,12 +186,12 @@ class AuthController(Controller):
         self,
         identity: IdentityServices,
         uow: UnitOfWork,
-        request: Request[Any, Any, Any],
+        client_ip: str,
         data: ActivationConfirmIn,
     ) -> Response[dict[str, Any]]:
         """A code from the authenticator just enrolled completes the activation."""
         signed = await identity.enrolment.confirm(
-            uow, data.login, data.code, data.password, data.totp, ip=client_ip(request.scope)
+            uow, data.login, data.code, data.password, data.totp, ip=client_ip
         )
         return _signed_in(identity, signed)
 
@@ -199,7 +200,7 @@ class AuthController(Controller):
         self,
         identity: IdentityServices,
         uow: UnitOfWork,
-        request: Request[Any, Any, Any],
+        client_ip: str,
         signed_in: Session,
         session_token: str,
         data: PasswordChangeIn,
@@ -212,7 +213,7 @@ class AuthController(Controller):
             current=data.current_password,
             totp=data.totp,
             new=data.new_password,
-            ip=client_ip(request.scope),
+            ip=client_ip,
         )
         return _signed_in(identity, signed)
 
@@ -221,13 +222,13 @@ class AuthController(Controller):
         self,
         identity: IdentityServices,
         uow: UnitOfWork,
-        request: Request[Any, Any, Any],
+        client_ip: str,
         signed_in: Session,
         data: TotpEnrolIn,
     ) -> dict[str, Any]:
         """A new authenticator (current password and a code from the old one)."""
         started = await identity.enrolment.start_totp(
-            uow, signed_in, password=data.password, totp=data.totp, ip=client_ip(request.scope)
+            uow, signed_in, password=data.password, totp=data.totp, ip=client_ip
         )
         return {"totp_uri": started.totp_uri, "confirm_required": True}
 
@@ -236,14 +237,14 @@ class AuthController(Controller):
         self,
         identity: IdentityServices,
         uow: UnitOfWork,
-        request: Request[Any, Any, Any],
+        client_ip: str,
         signed_in: Session,
         session_token: str,
         data: TotpConfirmIn,
     ) -> Response[dict[str, Any]]:
         """A code from the new authenticator installs it; other sessions end."""
         signed = await identity.enrolment.confirm_totp(
-            uow, signed_in, session_token, totp=data.totp, ip=client_ip(request.scope)
+            uow, signed_in, session_token, totp=data.totp, ip=client_ip
         )
         return _signed_in(identity, signed)
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform.cache import Cache
 from yiwang.platform.errors import InvalidInput, NotAuthenticated
+from yiwang.platform.request_state import request_state
 from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.identity.account_versions import AccountVersions
@@ -147,14 +148,14 @@ def build_identity(
 
 def current_session(connection: ASGIConnection[Any, Any, Any, Any]) -> Session:
     """The session the guard verified for this request (routes that require sign-in)."""
-    found = connection.state.get(SESSION_STATE_KEY)
+    found = request_state(connection).get(SESSION_STATE_KEY)
     if not isinstance(found, Session):
         raise NotAuthenticated("auth.required")
     return found
 
 
 def current_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    found = connection.state.get(TOKEN_STATE_KEY)
+    found = request_state(connection).get(TOKEN_STATE_KEY)
     if not isinstance(found, str):
         raise NotAuthenticated("auth.required")
     return found

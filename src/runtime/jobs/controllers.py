@@ -16,6 +16,7 @@ from typing import Any, Final
 from litestar import Request, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from yiwang.platform.request_state import request_state
 from yiwang.policy.identity.dependencies import SESSION_STATE_KEY
 from yiwang.policy.identity.sessions import Session
 from yiwang.runtime.jobs.errors import JobNotFound
@@ -29,7 +30,7 @@ EVENTS_MAX_SECONDS: Final = 600.0
 
 
 async def _own(request: Request[Any, Any, Any], jobs: JobQueue, job_id: str) -> JobStatus:
-    session = request.state.get(SESSION_STATE_KEY)
+    session = request_state(request).get(SESSION_STATE_KEY)
     found = await jobs.status(job_id[:200])
     if (
         found is None

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from litestar import Request
 
 from yiwang.platform.i18n import negotiate_locale
+from yiwang.platform.request_state import request_state
 from yiwang.policy.guards import access_of
 from yiwang.policy.identity.dependencies import SESSION_STATE_KEY
 from yiwang.policy.identity.sessions import Session, session_token
@@ -37,7 +38,7 @@ def _tenant(request: Request[Any, Any, Any]) -> str:
 
 
 def _person(request: Request[Any, Any, Any]) -> str:
-    session = request.state.get(SESSION_STATE_KEY)
+    session = request_state(request).get(SESSION_STATE_KEY)
     if isinstance(session, Session):
         return f"a{session.account_id}"
     token = session_token(request.headers, request.cookies)

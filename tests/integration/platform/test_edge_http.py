@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from litestar import Litestar, get
+from litestar import Litestar, MediaType, get
 from litestar.testing import AsyncTestClient
 
 from tests.integration.http_client import client_for
@@ -33,6 +33,11 @@ DEEP = b"[" * 10_000 + b"]" * 10_000
 @get("/ping", opt={"public": True})
 async def ping() -> dict[str, bool]:
     return {"ok": True}
+
+
+@get("/page", opt={"public": True}, media_type=MediaType.HTML)
+async def page() -> str:
+    return "<p>ok</p>"
 
 
 @pytest.fixture
@@ -266,10 +271,13 @@ async def test_the_csrf_cookie_is_issued_and_renewed_with_the_session(
     migrated: Settings, admin: tuple[str, str]
 ) -> None:
     async with client_for(migrated) as client:
-        first = await client.get("/healthz")
+        # an API answer to a client without the cookie carries none: only pages hand it out
+        api = await client.get("/healthz")
+        assert "set-cookie" not in api.headers
+        first = await client.get("/r/620102/")
         issued = first.cookies.get("yiwang_csrf")
         assert issued and "samesite=strict" in first.headers["set-cookie"].lower()
-        again = await client.get("/healthz")
+        again = await client.get("/r/620102/")
         assert "yiwang_csrf" not in again.headers.get("set-cookie", "")
         await sign_in(client, *admin)
         assert client.cookies.get("yiwang_csrf") not in (None, issued)
@@ -297,10 +305,12 @@ async def test_every_response_carries_the_security_headers(migrated: Settings, p
 async def test_hsts_in_production(migrated: Settings) -> None:
     """The shell alone (the whole app in production needs production keys and providers)."""
     production = replace(migrated, environment="production")
-    app = Litestar([ping], plugins=[EdgePlugin(production)], exception_handlers=EXCEPTION_HANDLERS)
+    app = Litestar(
+        [ping, page], plugins=[EdgePlugin(production)], exception_handlers=EXCEPTION_HANDLERS
+    )
     install_edge(app, production)
     async with AsyncTestClient(app=app) as client:
-        resp = await client.get("/ping")
+        resp = await client.get("/page")
     assert resp.status_code == 200
     assert resp.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
     assert "; secure" in resp.headers["set-cookie"].lower()

@@ -14,6 +14,7 @@ from yiwang.policy.guards import (
     ADMINISTRATION_OBJECTS,
     SAFE_METHODS,
     PolicyGuard,
+    PolicyMiddleware,
     is_automatic_options,
 )
 
@@ -60,8 +61,13 @@ def test_declared_objects_and_actions_exist_in_the_catalogue() -> None:
     assert not unknown, "\n".join(unknown)
 
 
-def test_the_application_installs_the_policy_guard() -> None:
-    assert [type(g) for g in app().guards or []] == [PolicyGuard]
+def test_the_application_runs_the_policy_guard_last_before_every_handler() -> None:
+    """The guard is the innermost middleware: after the edge's checks, before any handler
+    (and its response cache), on every route."""
+    built = app()
+    assert built.guards == []
+    assert isinstance(built.middleware[-1], PolicyMiddleware)
+    assert isinstance(built.middleware[-1].guard, PolicyGuard)
 
 
 def test_only_the_password_change_is_open_to_an_expired_password() -> None:
