@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "yiwang.runtime.attachments.models",
     "yiwang.runtime.records.models",
     "yiwang.runtime.cases.models",
+    "yiwang.runtime.supervision.models",
 )
 
 

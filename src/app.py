@@ -70,6 +70,8 @@ from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
 from yiwang.runtime.response_cache.keys import response_cache_key
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
+from yiwang.runtime.supervision import dependencies as supervision_di
+from yiwang.runtime.supervision.controllers import CONTROLLERS as SUPERVISION_CONTROLLERS
 from yiwang.runtime.web.environment import page_environment
 from yiwang.runtime.web.error_pages import ErrorPages
 from yiwang.tenants import dependencies as tenants_di
@@ -95,6 +97,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *CASE_CONTROLLERS,
     *CASE_PAGES,
     *APPLICATION_CONTROLLERS,
+    *SUPERVISION_CONTROLLERS,
     *APPLICATION_PAGES,
     *static_routers(),
 )
@@ -140,6 +143,7 @@ class Platform:
             **runtime_di.dependencies(self.runtime),
             **cases_di.dependencies(self.cases),
             **applications_di.dependencies(self.runtime, self.cases),
+            **supervision_di.dependencies(self.directory),
         }
 
     @asynccontextmanager

@@ -44,6 +44,7 @@ from yiwang.runtime.records.imports import Discard, import_fields, import_rows
 from yiwang.runtime.records.service import RecordService, Viewer
 from yiwang.runtime.spreadsheets.errors import SpreadsheetRejected
 from yiwang.runtime.spreadsheets.importing import read_xlsx
+from yiwang.runtime.supervision.service import SupervisionService
 
 JobFunction = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -226,6 +227,14 @@ async def outbox_deliver(run: JobRun) -> dict[str, Any]:
     return result.as_dict()
 
 
+async def escalate_orders(run: JobRun) -> dict[str, Any]:
+    """Escalate every 督办 order whose response day has passed to the next level up."""
+    await run.services.directory.refresh()
+    async with run.unit() as uow:
+        escalated = await SupervisionService(uow, run.services.directory.tree).escalate_due()
+    return {"escalated": escalated}
+
+
 VERIFY_ATTACHMENT: Final = JobDefinition(
     "verify_attachment", verify_attachment, timeout=900, retries=5, retry_delay=10.0
 )
@@ -240,6 +249,11 @@ OUTBOX_DELIVER: Final = JobDefinition(
     "outbox.deliver", outbox_deliver, timeout=300, cron="* * * * *"
 )
 
+#: hourly: a day's overdue orders escalate within the hour the day turns (China's date)
+ESCALATE_ORDERS: Final = JobDefinition(
+    "escalate_supervision_orders", escalate_orders, timeout=600, cron="7 * * * *"
+)
+
 DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
     d.name: d
     for d in (
@@ -249,5 +263,6 @@ DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
         IMPORT_SHEET,
         CASES_SWEEP,
         OUTBOX_DELIVER,
+        ESCALATE_ORDERS,
     )
 }

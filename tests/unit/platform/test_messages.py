@@ -29,6 +29,7 @@ from yiwang.runtime import (
     routes,
     seeding,
     spreadsheets,
+    supervision,
     web,
 )
 from yiwang.runtime import forms as form_room
@@ -40,6 +41,7 @@ from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.records import errors as record_errors
 from yiwang.runtime.seeding import errors as seeding_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
+from yiwang.runtime.supervision import errors as supervision_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
 
@@ -58,10 +60,11 @@ ERROR_CLASSES = {
         record_errors,
         seeding_errors,
         application_errors,
+        supervision_errors,
     )
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
-} | {"ErrorDetail", "_fail", "_reject"}
+} | {"ErrorDetail", "_fail", "_reject", "_detail"}
 #: each context's catalogue holds the codes of its own areas and no other
 OWNED_AREAS = {
     tenants.messages: ("tenant.", "divisions.", "template.", "calendar."),
@@ -82,6 +85,7 @@ OWNED_AREAS = {
     applications.messages: ("applications.",),
     portal.messages: ("portal.",),
     web.messages: ("web.",),
+    supervision.messages: ("supervision.",),
 }
 
 

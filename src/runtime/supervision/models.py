@@ -1,0 +1,155 @@
+"""The supervision tables (migration `0013_supervision`); every one tenant-owned.
+
+- `supervision_case_facts`: what the metrics need that a case does not hold:
+  its item's power type, online availability, fully online, visits (零跑动: 0).
+- `supervision_evaluations`: 好差评 grades 1..5; a bad one (1, 2) has the day its
+  rectification is due (15 working days) and when it was rectified.
+- `supervision_complaints`: on a case or a department; closed when answered.
+- `supervision_orders`: 督办 orders on a case or a department with a response
+  deadline; an escalated order points at the one it escalated.
+
+The migration also indexes `cases` for the supervision reads (by submission
+time, by implementing department, the yellow and red ones); the plain ones are
+declared here against the cases table, which this room reads but never writes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    SmallInteger,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yiwang.platform.models import Base, TenantOwned
+from yiwang.runtime.cases.models import Case
+
+#: grades of 好差评: 1 非常不满意 .. 5 非常满意; at or below this is a bad review (差评)
+BAD_GRADE = 2
+#: working days a bad review has to be rectified in
+RECTIFY_DAYS = 15
+ORDER_STATUSES = ("open", "answered", "escalated")
+
+
+def _case_fk(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["tenant_id", "case_id"], ["cases.tenant_id", "cases.id"], name=f"fk_{table}_case"
+    )
+
+
+def _tenant_fk(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["tenant_id"], ["tenants.id"], name=f"fk_{table}_tenant")
+
+
+class CaseFacts(TenantOwned, Base):
+    __tablename__ = "supervision_case_facts"
+
+    case_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    power_type: Mapped[str | None] = mapped_column(Text)
+    online: Mapped[bool] = mapped_column(Boolean)
+    fully_online: Mapped[bool] = mapped_column(Boolean)
+    visits: Mapped[int] = mapped_column(SmallInteger)
+
+    __table_args__ = (
+        CheckConstraint("visits >= 0", name="visits"),
+        CheckConstraint("online OR NOT fully_online", name="online"),
+        _case_fk("supervision_case_facts"),
+    )
+
+
+class Evaluation(TenantOwned, Base):
+    __tablename__ = "supervision_evaluations"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigInteger)
+    grade: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, server_default="")
+    at: Mapped[datetime] = mapped_column()
+    rectify_due: Mapped[date | None] = mapped_column(Date)
+    rectified_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        CheckConstraint("grade BETWEEN 1 AND 5", name="grade"),
+        _case_fk("supervision_evaluations"),
+        Index("ix_supervision_evaluations_at", "tenant_id", "at"),
+    )
+
+
+class Complaint(TenantOwned, Base):
+    __tablename__ = "supervision_complaints"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(BigInteger)
+    department: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    answer: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(
+            "case_id IS NOT NULL OR department IS NOT NULL",
+            name="target",
+        ),
+        _case_fk("supervision_complaints"),
+        _tenant_fk("supervision_complaints"),
+        Index("ix_supervision_complaints_opened", "tenant_id", "opened_at"),
+    )
+
+
+class Order(TenantOwned, Base):
+    __tablename__ = "supervision_orders"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(BigInteger)
+    department: Mapped[str | None] = mapped_column(Text)
+    issued_by: Mapped[str] = mapped_column(Text)
+    issuer_tenant_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column()
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_by: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column()
+    escalated_from: Mapped[int | None] = mapped_column(BigInteger)
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    escalated_from_tenant_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open','answered','escalated')", name="status"),
+        CheckConstraint(
+            "case_id IS NOT NULL OR department IS NOT NULL OR escalated_from IS NOT NULL",
+            name="target",
+        ),
+        _case_fk("supervision_orders"),
+        _tenant_fk("supervision_orders"),
+        Index(
+            "ix_supervision_orders_open_due",
+            "tenant_id",
+            "due_on",
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_supervision_orders_case", "tenant_id", "case_id"),
+    )
+
+
+# the supervision reads' indexes on the cases table
+Index("ix_cases_tenant_submitted", Case.tenant_id, Case.submitted_at)
+Index("ix_cases_tenant_department", Case.tenant_id, text("(state ->> 'implementing_department')"))
+Index(
+    "ix_cases_tenant_colour",
+    Case.tenant_id,
+    Case.colour,
+    postgresql_where=text("colour IN ('yellow','red')"),
+)
