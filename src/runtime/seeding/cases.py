@@ -133,7 +133,7 @@ class CaseSeeder:
             await session.execute(
                 text(
                     f"CREATE TEMP TABLE IF NOT EXISTS stage_{table}"
-                    f" (LIKE {table}) ON COMMIT DELETE ROWS"
+                    f" (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
                 )
             )
             if table != "supervision_case_facts":
