@@ -46,30 +46,30 @@ class AttachmentController(Controller):
     tags = ["attachments"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
     @post("/", opt=WRITE, status_code=201)
-    async def begin(self, attachments: Attachments, access: Access, data: UploadIn) -> UploadOut:
-        attachment, form = await attachments.begin(
+    async def begin(self, attachment_files: Attachments, access: Access, data: UploadIn) -> UploadOut:
+        attachment, form = await attachment_files.begin(
             access, UploadRequest(data.type, data.field, data.name, data.size, data.content_type)
         )
         return upload_out(attachment, form)
 
     @post("/{attachment_id:uuid}/complete", opt=WRITE, status_code=200)
     async def complete(
-        self, attachments: Attachments, access: Access, attachment_id: uuid.UUID
+        self, attachment_files: Attachments, access: Access, attachment_id: uuid.UUID
     ) -> CompleteOut:
-        attachment, job = await attachments.complete(access, attachment_id)
+        attachment, job = await attachment_files.complete(access, attachment_id)
         return CompleteOut(attachment_out(attachment), job)
 
     @get("/{attachment_id:uuid}", opt=READ)
     async def read(
-        self, attachments: Attachments, access: Access, attachment_id: uuid.UUID
+        self, attachment_files: Attachments, access: Access, attachment_id: uuid.UUID
     ) -> AttachmentOut:
-        return attachment_out(await attachments.get(access, attachment_id))
+        return attachment_out(await attachment_files.get(access, attachment_id))
 
     @get("/{attachment_id:uuid}/download", opt=READ, status_code=HTTP_303_SEE_OTHER)
     async def download(
-        self, attachments: Attachments, access: Access, attachment_id: uuid.UUID
+        self, attachment_files: Attachments, access: Access, attachment_id: uuid.UUID
     ) -> Redirect:
-        url = await attachments.download_url(access, attachment_id)
+        url = await attachment_files.download_url(access, attachment_id)
         return Redirect(url, status_code=HTTP_303_SEE_OTHER, headers={"Cache-Control": "no-store"})
 
 

@@ -85,7 +85,9 @@ def dependencies(services: AttachmentServices) -> dict[str, Provide]:
     def local_endpoints() -> LocalEndpoints | None:
         return services.local
 
+    # not "attachments": Litestar takes a body field that shares a dependency's name for
+    # an injected value, and answers a client's mistake in it with 500
     return {
-        "attachments": Provide(attachments),
+        "attachment_files": Provide(attachments),
         "local_endpoints": Provide(local_endpoints, sync_to_thread=False),
     }

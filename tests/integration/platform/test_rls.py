@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import psycopg
@@ -142,13 +143,16 @@ async def test_strict_hook_fails_reads_without_context(
 
 def test_context_is_never_session_level() -> None:
     """`set_config(..., false)` would leak into the next checkout of a pooled connection."""
-    offenders = [
-        str(p)
-        for p in SRC.rglob("*.py")
-        if "set_config(" in p.read_text()
-        and ", false)" in p.read_text().replace("False)", "false)")
-    ]
+    # a call whose last argument is false (SQL `false`, Python `False`, SQLAlchemy `false()`),
+    # arguments nesting one level of parentheses
+    session_level = re.compile(
+        r"set_config\((?:[^()]|\([^()]*\))*,\s*(?:false|False)(?:\(\))?\s*\)"
+    )
+    offenders = [str(p) for p in SRC.rglob("*.py") if session_level.search(p.read_text())]
     assert offenders == []
+    assert session_level.search("func.set_config('app.tenant', str(x), false())")
+    assert session_level.search("SELECT set_config('app.tenant', :v, false)")
+    assert not session_level.search("func.set_config('statement_timeout', str(ms), true())")
 
 
 async def test_prepare_threshold_none_on_live_connection(

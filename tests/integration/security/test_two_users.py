@@ -25,7 +25,9 @@ until someone says how it is attacked:
   issued by the route engine when a case completes, never by a request).
 - **not an object of a user**: the parameter names a type, a form, a service or a
   year shared by the tenant (`metadata/types/{key}`, `records/{type_key}` lists,
-  `services/{service_item_id}/applications`, `calendar/{year}`).
+  `services/{service_item_id}/applications`, `calendar/{year}`), or an object the tenant
+  holds rather than a person: a 督办 order (`supervision/orders/{order_id}/response`) is
+  addressed to the region and answered by whoever handles its cases.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ WALKED_ELSEWHERE = {
     "export_id": "runtime/test_exports.py",
 }
 NO_CREATE_ROUTE = {"identifier": "certificates"}
-NOT_OWNED = {"key", "type_key", "service_item_id", "year", "form", "field"}
+NOT_OWNED = {"key", "type_key", "service_item_id", "year", "form", "field", "order_id"}
 
 
 def _id_bearing(calls: list[RouteCall]) -> list[RouteCall]:

@@ -100,3 +100,21 @@ def test_the_writes_a_suspended_tenant_still_accepts_are_its_administration() ->
         "POST /api/v1/t/{code:str}/users/resets/{reset_id:int}/approve",
         "POST /api/v1/t/{code:str}/users/sessions/end",
     ]
+
+
+def test_no_body_field_shares_a_name_with_a_dependency() -> None:
+    """Litestar files a validation error under a body field that shares a dependency's name
+    as a fault of the injected value and answers 500: the fuzz found a citizen's
+    `{"attachments": false}` to `/resubmit` answered so while a dependency was called
+    `attachments`."""
+    clashes = []
+    for route in app().routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            body = handler.parsed_fn_signature.parameters.get("data")
+            fields = getattr(body.annotation, "__struct_fields__", ()) if body else ()
+            shared = set(fields) & set(handler.resolve_dependencies())
+            if shared:
+                clashes.append(f"{route.path} {sorted(shared)}")
+    assert clashes == []
