@@ -46,7 +46,9 @@ class AttachmentController(Controller):
     tags = ["attachments"]  # noqa: RUF012  (Litestar declares it as an instance attribute)
 
     @post("/", opt=WRITE, status_code=201)
-    async def begin(self, attachment_files: Attachments, access: Access, data: UploadIn) -> UploadOut:
+    async def begin(
+        self, attachment_files: Attachments, access: Access, data: UploadIn
+    ) -> UploadOut:
         attachment, form = await attachment_files.begin(
             access, UploadRequest(data.type, data.field, data.name, data.size, data.content_type)
         )
