@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "yiwang.runtime.records.models",
     "yiwang.runtime.cases.models",
     "yiwang.runtime.supervision.models",
+    "yiwang.runtime.webhooks.models",
 )
 
 

@@ -74,6 +74,9 @@ from yiwang.runtime.supervision import dependencies as supervision_di
 from yiwang.runtime.supervision.controllers import CONTROLLERS as SUPERVISION_CONTROLLERS
 from yiwang.runtime.web.environment import page_environment
 from yiwang.runtime.web.error_pages import ErrorPages
+from yiwang.runtime.webhooks import dependencies as webhooks_di
+from yiwang.runtime.webhooks.controllers import CONTROLLERS as WEBHOOK_CONTROLLERS
+from yiwang.runtime.webhooks.delivery import Deliverer
 from yiwang.tenants import dependencies as tenants_di
 from yiwang.tenants.controllers import TenantController
 from yiwang.tenants.directory import TenantDirectory
@@ -98,6 +101,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *CASE_PAGES,
     *APPLICATION_CONTROLLERS,
     *SUPERVISION_CONTROLLERS,
+    *WEBHOOK_CONTROLLERS,
     *APPLICATION_PAGES,
     *static_routers(),
 )
@@ -144,6 +148,7 @@ class Platform:
             **cases_di.dependencies(self.cases),
             **applications_di.dependencies(self.runtime, self.cases),
             **supervision_di.dependencies(self.directory),
+            **webhooks_di.dependencies(self.settings, self.directory, self.runtime.seal.cipher),
         }
 
     @asynccontextmanager
@@ -219,6 +224,7 @@ def build_platform(
         records=runtime_di.record_services(directory, metadata.models, checks.seal),
         # the SMS and email gateways (development: files under var/; refused in production)
         gateways=partial(development_gateways, settings.var_dir, production=settings.production),
+        webhooks=Deliverer(checks.seal.cipher, settings.production),
     )
     cases = cases_di.CasesServices(
         models=metadata.models,

@@ -45,6 +45,7 @@ from yiwang.runtime.records.service import RecordService, Viewer
 from yiwang.runtime.spreadsheets.errors import SpreadsheetRejected
 from yiwang.runtime.spreadsheets.importing import read_xlsx
 from yiwang.runtime.supervision.service import SupervisionService
+from yiwang.runtime.webhooks.delivery import Deliverer
 
 JobFunction = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -227,6 +228,21 @@ async def outbox_deliver(run: JobRun) -> dict[str, Any]:
     return result.as_dict()
 
 
+def _webhooks(run: JobRun) -> Deliverer:
+    if run.services.webhooks is None:
+        raise ServiceUnavailable("webhooks.delivery_missing")
+    return run.services.webhooks
+
+
+async def webhooks_deliver(run: JobRun) -> dict[str, Any]:
+    """POST every due webhook delivery, signed, at least once (`runtime/webhooks`)."""
+    webhooks = _webhooks(run)
+    await run.services.directory.refresh()
+    async with run.unit() as uow:
+        result = await webhooks.run(uow, run.services.directory.tree, datetime.now(UTC))
+    return result.as_dict()
+
+
 async def escalate_orders(run: JobRun) -> dict[str, Any]:
     """Escalate every 督办 order whose response day has passed to the next level up."""
     await run.services.directory.refresh()
@@ -248,6 +264,9 @@ CASES_SWEEP: Final = JobDefinition("cases.sweep", cases_sweep, timeout=600, cron
 OUTBOX_DELIVER: Final = JobDefinition(
     "outbox.deliver", outbox_deliver, timeout=300, cron="* * * * *"
 )
+WEBHOOKS_DELIVER: Final = JobDefinition(
+    "webhooks.deliver", webhooks_deliver, timeout=300, cron="* * * * *"
+)
 
 #: hourly: a day's overdue orders escalate within the hour the day turns (China's date)
 ESCALATE_ORDERS: Final = JobDefinition(
@@ -263,6 +282,7 @@ DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
         IMPORT_SHEET,
         CASES_SWEEP,
         OUTBOX_DELIVER,
+        WEBHOOKS_DELIVER,
         ESCALATE_ORDERS,
     )
 }

@@ -31,6 +31,7 @@ from yiwang.runtime.lists.export import ExportDesk
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.imports import ImportDesk
 from yiwang.runtime.records.service import RecordService
+from yiwang.runtime.webhooks.delivery import Deliverer
 from yiwang.tenants.directory import TenantDirectory
 
 
@@ -55,6 +56,7 @@ def build_background(
     lists: Callable[[UnitOfWork], ListService] | None = None,
     records: Callable[[UnitOfWork], RecordService] | None = None,
     gateways: Callable[[], Gateways] | None = None,
+    webhooks: Deliverer | None = None,
 ) -> Background:
     queue = JobQueue(job_settings, None)
     plugin = saq_plugin(job_settings, lambda: queue.services)
@@ -63,7 +65,14 @@ def build_background(
         attachment_settings, storage, metadata, AttachmentVerifications(queue), scanner=scanner
     )
     services = JobServices(
-        sessions, directory, attachments, queue, lists=lists, records=records, gateways=gateways
+        sessions,
+        directory,
+        attachments,
+        queue,
+        lists=lists,
+        records=records,
+        gateways=gateways,
+        webhooks=webhooks,
     )
     queue.bind(services)
     return Background(queue, plugin, attachments, services)

@@ -22,6 +22,7 @@ from yiwang.runtime.cases.notifications import development_gateways
 from yiwang.runtime.dependencies import build_seal, list_services, record_services
 from yiwang.runtime.jobs.dependencies import Background, build_background
 from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.webhooks.delivery import Deliverer
 from yiwang.tenants.directory import TenantDirectory
 
 
@@ -47,6 +48,7 @@ async def worker_process(
         records=record_services(directory, metadata.models, seal),
         # the SMS and email gateways (development: files under var/; refused in production)
         gateways=partial(development_gateways, settings.var_dir, production=settings.production),
+        webhooks=Deliverer(seal.cipher, settings.production),
     )
     if isinstance(storage, S3Storage):
         with suppress(Exception):  # a store that is down fails the jobs that need it, later

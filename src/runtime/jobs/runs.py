@@ -23,6 +23,7 @@ from yiwang.runtime.attachments.dependencies import AttachmentServices
 from yiwang.runtime.cases.notifications import Gateways
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.service import RecordService
+from yiwang.runtime.webhooks.delivery import Deliverer
 from yiwang.tenants.directory import TenantDirectory
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class JobServices:
     #: builds the SMS and email gateways the outbox delivery sends through, on first use
     #: (the development gateways refuse production: the job fails, the server still starts)
     gateways: Callable[[], Gateways] | None = None
+    #: the webhook delivery (its cipher and address rules); None where the process has none
+    webhooks: Deliverer | None = None
 
 
 class ProgressSink(ABC):
