@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -51,8 +52,6 @@ async def disable(
     actor: str,
     subscriber_id: str,
 ) -> None:
-    import uuid
-
     scope = TenantScope.single(tree.node(CHENGGUAN).id)
     async with unit_of_work(sessions, actor=actor, scope=scope) as uow:
         await WebhookService(uow, tree, cipher, production=False).disable(
@@ -65,9 +64,9 @@ async def run_pass(
     tree: TenantTree,
     cipher: FieldCipher,
     now: datetime,
-    timeout: float = 5.0,
+    http_timeout: float = 5.0,
 ) -> WebhookResult:
-    deliverer = Deliverer(cipher, production=False, sender=lambda: HttpSender(timeout))
+    deliverer = Deliverer(cipher, production=False, sender=lambda: HttpSender(http_timeout))
     async with unit_of_work(sessions, actor="system:webhooks.deliver") as uow:
         return await deliverer.run(uow, tree, now)
 
@@ -218,7 +217,7 @@ async def test_a_dead_subscriber_delays_no_other_and_a_disabled_one_gets_nothing
         await disable(sessions, installed, cipher, own_subscribers, later["id"])
         assert deliveries(admin_sql, later["id"])
         started = time.monotonic()
-        result = await run_pass(sessions, installed, cipher, datetime.now(UTC), timeout=2.0)
+        result = await run_pass(sessions, installed, cipher, datetime.now(UTC), http_timeout=2.0)
         took = time.monotonic() - started
         rows = len(deliveries(admin_sql, alive["id"]))
         assert len(healthy.received) == rows >= 3
