@@ -40,6 +40,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.storage import ObjectStorage, S3Storage, build_storage
 from yiwang.policy import dependencies as policy_di
 from yiwang.policy.controllers import CatalogueController, PolicyController
+from yiwang.policy.denials import DenialLog
 from yiwang.policy.guards import PolicyMiddleware, unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
@@ -132,6 +133,8 @@ class Platform:
     saq: SAQPlugin | None
     runtime: runtime_di.RuntimeServices
     cases: cases_di.CasesServices
+    #: the guard's refusals of signed-in people, counted and audited once per minute
+    denials: DenialLog
 
     def dependencies(self) -> dict[str, Provide]:
         return {
@@ -165,6 +168,7 @@ class Platform:
         try:
             yield
         finally:
+            await self.denials.close()
             await self.jobs.close()
             await self.runtime.stop()
             await self.metadata.models.stop()
@@ -250,6 +254,7 @@ def build_platform(
         saq=background.plugin,
         runtime=runtime_di.build_runtime(directory, metadata.models, policy, checks),
         cases=cases,
+        denials=DenialLog(sessions, cache),
     )
 
 
@@ -267,7 +272,11 @@ def create_app(
     app = Litestar(
         route_handlers=list(routes),
         # innermost: the edge plugin puts its request checks before it
-        middleware=[PolicyMiddleware(platform.policy.guard(platform.identity, platform.directory))],
+        middleware=[
+            PolicyMiddleware(
+                platform.policy.guard(platform.identity, platform.directory, platform.denials)
+            )
+        ],
         dependencies=platform.dependencies(),
         plugins=[
             EdgePlugin(settings),

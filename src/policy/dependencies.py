@@ -17,6 +17,7 @@ from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.account_admin import AccountAdmin
 from yiwang.policy.broadcast import PolicySync
 from yiwang.policy.catalogue import RoleCatalogue, load_catalogue
+from yiwang.policy.denials import DenialLog
 from yiwang.policy.enforcer import PolicyEngine, user_subject
 from yiwang.policy.guards import PolicyGuard, provide_access
 from yiwang.policy.identity.accounts import Accounts
@@ -74,13 +75,19 @@ class PolicyServices:
             SyncedEngines(self.sync),
         )
 
-    def guard(self, identity: IdentityServices, directory: TenantDirectory) -> PolicyGuard:
+    def guard(
+        self,
+        identity: IdentityServices,
+        directory: TenantDirectory,
+        denials: DenialLog | None = None,
+    ) -> PolicyGuard:
         return PolicyGuard(
             catalogue=self.catalogue,
             holder=self.sync,
             sessions=identity.session_store,
             versions=identity.versions,
             directory=directory,
+            denials=denials,
         )
 
 

@@ -50,6 +50,7 @@ from yiwang.platform.request_state import request_state
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import ANONYMOUS, UnitOfWork, person, unit_of_work
 from yiwang.policy.catalogue import RoleCatalogue
+from yiwang.policy.denials import Denial, DenialLog
 from yiwang.policy.enforcer import Decision, user_subject
 from yiwang.policy.holder import PolicyHolder
 from yiwang.policy.identity.account_versions import AccountVersions
@@ -154,8 +155,10 @@ class PolicyGuard:
         sessions: SessionStore,
         versions: AccountVersions,
         directory: TenantDirectory,
+        denials: DenialLog | None = None,
     ) -> None:
         self.catalogue = catalogue
+        self.denials = denials
         self._holder = holder
         self.sessions = sessions
         self.versions = versions
@@ -181,11 +184,12 @@ class PolicyGuard:
         tenant = self._target(connection, tree, principal)
         decision = holder.decide(principal.subject, tenant.path, obj, action)
         if not decision.allowed:
-            if principal.kind == "staff" and not holder.engine.grants_reaching(
+            hidden = principal.kind == "staff" and not holder.engine.grants_reaching(
                 principal.subject, tenant.path
-            ):
-                raise NotFound("not_found")
-            raise PermissionDenied("auth.forbidden")
+            )
+            refusal = NotFound("not_found") if hidden else PermissionDenied("auth.forbidden")
+            await self._record(connection, principal, tenant, obj, action, refusal)
+            raise refusal
         if (
             tenant.status != "active"
             and connection.scope.get("method", "GET") not in SAFE_METHODS
@@ -207,6 +211,32 @@ class PolicyGuard:
             ),
         )
         connection.scope["user"] = principal
+
+    async def _record(
+        self,
+        connection: ASGIConnection[Any, Any, Any, Any],
+        principal: Principal,
+        tenant: TenantNode,
+        obj: str,
+        action: str,
+        refusal: NotFound | PermissionDenied,
+    ) -> None:
+        """Count the refusal for the audit trail (one record per account, route and minute)."""
+        if self.denials is None:
+            return
+        await self.denials.refused(
+            Denial(
+                actor=person(principal.login),
+                account_id=principal.account_id,
+                tenant_id=tenant.id,
+                method=str(connection.scope.get("method", "GET")),
+                route=str(connection.scope.get("path_template") or "?"),
+                object=obj,
+                action=action,
+                code=refusal.code,
+                status=refusal.status,
+            )
+        )
 
     def _admin_now(self, account_id: int) -> bool:
         roles = self.catalogue.roles

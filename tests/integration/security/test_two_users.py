@@ -27,7 +27,9 @@ until someone says how it is attacked:
   year shared by the tenant (`metadata/types/{key}`, `records/{type_key}` lists,
   `services/{service_item_id}/applications`, `calendar/{year}`), or an object the tenant
   holds rather than a person: a 督办 order (`supervision/orders/{order_id}/response`) is
-  addressed to the region and answered by whoever handles its cases.
+  addressed to the region and answered by whoever handles its cases; a webhook
+  subscriber (`webhooks/{subscriber_id}/...`) is the tenant's connection to a
+  prefecture system, managed by whoever holds `webhook:write` there.
 """
 
 from __future__ import annotations
@@ -60,7 +62,16 @@ WALKED_ELSEWHERE = {
     "export_id": "runtime/test_exports.py",
 }
 NO_CREATE_ROUTE = {"identifier": "certificates"}
-NOT_OWNED = {"key", "type_key", "service_item_id", "year", "form", "field", "order_id"}
+NOT_OWNED = {
+    "key",
+    "type_key",
+    "service_item_id",
+    "year",
+    "form",
+    "field",
+    "order_id",
+    "subscriber_id",
+}
 
 
 def _id_bearing(calls: list[RouteCall]) -> list[RouteCall]:

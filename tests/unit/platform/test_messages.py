@@ -31,6 +31,7 @@ from yiwang.runtime import (
     spreadsheets,
     supervision,
     web,
+    webhooks,
 )
 from yiwang.runtime import forms as form_room
 from yiwang.runtime.applications import errors as application_errors
@@ -42,6 +43,7 @@ from yiwang.runtime.records import errors as record_errors
 from yiwang.runtime.seeding import errors as seeding_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
 from yiwang.runtime.supervision import errors as supervision_errors
+from yiwang.runtime.webhooks import errors as webhook_errors
 
 ZH_CN = kernel.catalogue("zh-CN")
 
@@ -61,6 +63,7 @@ ERROR_CLASSES = {
         seeding_errors,
         application_errors,
         supervision_errors,
+        webhook_errors,
     )
     for name, obj in vars(module).items()
     if isinstance(obj, type) and issubclass(obj, errors.YiwangError)
@@ -86,6 +89,7 @@ OWNED_AREAS = {
     portal.messages: ("portal.",),
     web.messages: ("web.",),
     supervision.messages: ("supervision.",),
+    webhooks.messages: ("webhooks.",),
 }
 
 

@@ -144,6 +144,11 @@ SPOT_CHECKS = [
     ("dept_leader", "620102", False, "620102", "metadata", "inspect", False),
     ("province_supervisor", "620000", True, "620302", "metadata", "inspect", False),
     ("system_admin", "620000", True, "620102", "metadata", "read", False),
+    ("system_admin", "620000", True, "620102", "webhook", "write", True),
+    ("system_admin", "620000", False, "620102", "webhook", "write", False),
+    ("prefecture_operator", "620100", True, "620102", "webhook", "write", False),
+    ("province_admin", "620000", True, "620102", "webhook", "read", False),
+    ("security_admin", "620000", True, "620102", "webhook", "write", False),
     # operators configure; cases (personal data) are for handlers and supervisors
     ("county_operator", "620102", False, "620102", "case", "read", False),
     ("province_admin", "620000", True, "620302", "case", "read", False),

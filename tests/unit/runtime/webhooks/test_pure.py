@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -154,3 +157,18 @@ def test_the_message_leaves_out_the_applicants_contact() -> None:
         10, "case.accepted", {"number": "N1", "tenant": "620102", "event": event}, at, "620102"
     )
     assert case["data"] == {"event": event}
+
+
+def test_the_readme_example_for_receivers_checks_what_we_sign() -> None:
+    readme = Path(__file__).parents[4] / "src/runtime/webhooks/README.md"
+    code = readme.read_text().split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) <= 10
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # the documented snippet itself
+    readme_verify = namespace["verify"]
+    secret, body = new_secret(), body_of({"kind": "case.accepted", "id": 1})
+    fresh = signature(secret, int(time.time()), body)
+    assert readme_verify(secret, fresh, body)
+    assert not readme_verify(secret, fresh, body + b" ")
+    assert not readme_verify(new_secret(), fresh, body)
+    assert not readme_verify(secret, signature(secret, int(time.time()) - 301, body), body)
