@@ -120,11 +120,16 @@ class DenialLog:
                         "window_seconds": self.window,
                     },
                 )
-        except Exception:  # the database is down: the refusal stood, its record is lost
-            log.warning("denial_record_failed", route=denial.route, actor=denial.actor)
+        except Exception as exc:  # the database is down: the refusal stood, its record is lost
+            log.warning(
+                "denial_record_failed",
+                route=denial.route,
+                actor=denial.actor,
+                error=f"{type(exc).__name__}: {str(exc)[:200]}",
+            )
 
     async def flush(self) -> None:
-        """Write the records of every window still open now (at shutdown, and in tests)."""
+        """Write the records of every window still open now (the process is stopping)."""
         for key in list(self._pending):
             task = self._pending[key][0]
             task.cancel()
