@@ -82,6 +82,7 @@ def test_each_definition_becomes_a_saq_function_under_its_own_name() -> None:
         "import_sheet",
         "cases.sweep",
         "outbox.deliver",
+        "webhooks.deliver",
         "escalate_supervision_orders",
     }
 
