@@ -41,7 +41,7 @@ from yiwang.platform.storage import ObjectStorage, S3Storage, build_storage
 from yiwang.policy import dependencies as policy_di
 from yiwang.policy.controllers import CatalogueController, PolicyController
 from yiwang.policy.denials import DenialLog
-from yiwang.policy.guards import PolicyMiddleware, unit_of_work_provider
+from yiwang.policy.guards import PolicyHook, unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
@@ -269,17 +269,13 @@ def create_app(
     platform = platform or build_platform(settings)
     environment = page_environment([page_templates()])
     error_pages = ErrorPages(environment, error_shell(platform.directory))
+    guard = platform.policy.guard(platform.identity, platform.directory, platform.denials)
     app = Litestar(
         route_handlers=list(routes),
-        # innermost: the edge plugin puts its request checks before it
-        middleware=[
-            PolicyMiddleware(
-                platform.policy.guard(platform.identity, platform.directory, platform.denials)
-            )
-        ],
         dependencies=platform.dependencies(),
         plugins=[
-            EdgePlugin(settings),
+            # the edge's request checks, then the policy guard, before every handler
+            EdgePlugin(settings, then=PolicyHook(guard)),
             AuditPlugin(settings, platform.sessions, platform.storage),
             *([platform.saq] if platform.saq is not None else []),
         ],
