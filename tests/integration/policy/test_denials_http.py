@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from tests.integration.security.people import phone_for, sign_in_citizen
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
-from yiwang.app import build_platform, create_app
+from yiwang.app import Platform, build_platform, create_app
 from yiwang.platform.settings import Settings
 from yiwang.policy.denials import DenialLog
 from yiwang.policy.identity.crypto import mask_phone
@@ -45,6 +45,16 @@ def denials_since(admin_sql: psycopg.Connection, seq: int, actor: str) -> list[t
     ]
 
 
+def platform_with(settings: Settings, var_dir: Path, **denials: Any) -> Platform:
+    """The platform, its refusal log on the given clock or window."""
+    platform = build_platform(
+        replace(settings, var_dir=var_dir),
+        hashing=PasswordHashing(HashingParameters.for_tests()),
+        policy_poll_seconds=0.2,
+    )
+    return replace(platform, denials=DenialLog(platform.sessions, platform.cache, **denials))
+
+
 def last_seq(admin_sql: psycopg.Connection) -> int:
     row = admin_sql.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()
     assert row is not None
@@ -59,13 +69,8 @@ async def test_refusals_of_signed_in_people_are_audited_once_per_route_and_minut
     tmp_path: Path,
     admin_sql: psycopg.Connection,
 ) -> None:
-    platform = build_platform(
-        replace(migrated, var_dir=tmp_path),
-        hashing=PasswordHashing(HashingParameters.for_tests()),
-        policy_poll_seconds=0.2,
-    )
     clock = Clock(1_800_000_000.0)  # 2027-01-15T08:00:00Z, the start of a minute
-    platform = replace(platform, denials=DenialLog(platform.sessions, platform.cache, clock=clock))
+    platform = platform_with(migrated, tmp_path, clock=clock)
     chengguan = installed.node("620102").id
     other_login = f"jyg.{cleanup}"
     other_secret = await make_staff(
@@ -131,11 +136,7 @@ async def test_the_record_is_written_when_the_minute_ends(
     admin_sql: psycopg.Connection,
 ) -> None:
     """With a one-second window and the real clock: no flush, the window's end writes it."""
-    platform = build_platform(
-        replace(migrated, var_dir=tmp_path),
-        hashing=PasswordHashing(HashingParameters.for_tests()),
-    )
-    platform = replace(platform, denials=DenialLog(platform.sessions, platform.cache, window=1.0))
+    platform = platform_with(migrated, tmp_path, window=1.0)
     async with AsyncTestClient(app=create_app(platform=platform)) as client:
         citizen = await sign_in_citizen(client, tmp_path, phone_for(cleanup, 6))
         login = mask_phone(phone_for(cleanup, 6))
