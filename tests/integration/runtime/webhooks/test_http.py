@@ -92,6 +92,19 @@ async def test_the_system_administrator_manages_a_tenants_subscribers(
             )
         resp = await call("POST", "", admin, {"url": "http://127.0.0.1:9/", "kinds": ["x.y"]})
         assert (resp.status_code, resp.json()["error"]["pointer"]) == (422, "/kinds/0")
+        # hostile shapes: a clear refusal each, never a 5xx
+        hostile = {
+            "http://[::1": "webhooks.url_invalid",
+            "http://exa mple.cn/": "webhooks.url_invalid",
+            # the edge refuses a control character in any body, before the handler
+            "http://\u0000/": "request.control_character",
+            "http://例子.测试/": "webhooks.url_unresolvable",
+            "http://[::ffff:169.254.169.254]/": "webhooks.url_private",
+            "https://" + "a" * 70 + ".invalid/": "webhooks.url_unresolvable",
+        }
+        for url, code in hostile.items():
+            resp = await call("POST", "", admin, {"url": url, "kinds": ["case.*"]})
+            assert (resp.status_code, resp.json()["error"]["code"]) == (422, code), url
 
         # an operator of the prefecture (a role there, not this permission) is refused
         for method, path in (
