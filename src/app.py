@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 from litestar import Litestar
-from litestar.config.response_cache import ResponseCacheConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -68,7 +67,6 @@ from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
-from yiwang.runtime.response_cache.keys import response_cache_key
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
 from yiwang.runtime.supervision import dependencies as supervision_di
@@ -281,8 +279,6 @@ def create_app(
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[platform.lifespan],
-        # Any handler that sets `cache=` is keyed by tenant and person, not by URL alone.
-        response_cache_config=ResponseCacheConfig(key_builder=response_cache_key),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment)),
         openapi_config=OpenAPIConfig(
             title="一网 Yiwang API",

@@ -317,8 +317,11 @@ class PolicyHook:
     a sixth of a small request's work. Not middleware: a route with middleware
     gets one more exception layer and one more wrapped `send`. The hook runs
     before the handler's dependencies are resolved, so the unit of work opens in
-    the scope the guard decided; it runs after Litestar's response-cache lookup,
-    so no handler may set `cache=` (the route-table test holds this).
+    the scope the guard decided. It runs after Litestar's response-cache lookup,
+    where a cached answer would skip the guard (and a revoked role would go on
+    reading for the cache's lifetime), so no handler may set `cache=` (the
+    route-table test holds this): what a version determines is kept in memory by
+    the handler, per version, and revalidated by its ETag (`platform.conditional`).
     """
 
     def __init__(self, guard: PolicyGuard) -> None:

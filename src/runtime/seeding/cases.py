@@ -168,7 +168,8 @@ WITH ins AS (
     jsonb_build_object(
       'route', jsonb_build_object('document', 'application', 'key', 'standard',
                                   'version', 'seed'),
-      'tenant', CAST(:code AS text), 'submitter', c.submitter, 'implementing_department', c.department,
+      'tenant', CAST(:code AS text), 'submitter', c.submitter,
+      'implementing_department', c.department,
       'status', c.status, 'version', c.version,
       'submitted_at', {_ISO.format("c.submitted_at")},
       'updated_at', {_ISO.format("c.updated_at")},

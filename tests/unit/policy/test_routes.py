@@ -7,10 +7,9 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
-from yiwang.platform.edge.checks import RequestChecks
-
 from tests.unit.policy.tree import TEMPLATES
 from yiwang.app import create_app
+from yiwang.platform.edge.checks import RequestChecks
 from yiwang.platform.settings import Settings
 from yiwang.policy.catalogue import load_catalogue
 from yiwang.policy.guards import (
