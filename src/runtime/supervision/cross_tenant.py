@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from sqlalchemy import (
     Date,
+    Select,
     and_,
     bindparam,
     cast,
@@ -102,12 +103,33 @@ def _where(query: CaseQuery) -> list[ColumnElement[bool]]:
     return out
 
 
-async def _bounded(session: AsyncSession) -> None:
+async def _limit_time(session: AsyncSession) -> None:
+    """`SET LOCAL statement_timeout`: every later statement of the transaction is bounded."""
     await session.execute(select(func.set_config("statement_timeout", str(TIME_LIMIT_MS), true())))
 
 
 def _timed_out(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "57014"  # query_canceled
+
+
+async def _rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]:
+    """The rows of `stmt`; cancelled by the time limit, `supervision.timed_out`."""
+    try:
+        return [dict(r) for r in (await session.execute(stmt)).mappings()]
+    except DBAPIError as exc:
+        if _timed_out(exc):
+            raise SupervisionTimedOut(
+                "supervision.timed_out", seconds=TIME_LIMIT_MS // 1000
+            ) from None
+        raise
+
+
+async def _bounded_rows(session: AsyncSession, stmt: Select[Any], limit: int) -> Bounded:
+    """The first `limit` rows of `stmt` under the time limit, and whether there were
+    more: it reads one row beyond the bound."""
+    await _limit_time(session)
+    rows = await _rows(session, stmt.limit(limit + 1))
+    return Bounded(rows[:limit], len(rows) > limit)
 
 
 def _ids(tenant_ids: Sequence[int]) -> Any:
@@ -156,7 +178,7 @@ async def cross_tenant_case_page(
     if not tenant_ids:
         return Bounded([], False)
     key, descending = query.sort
-    n = query.limit + 1
+    n = query.limit + 1  # each tenant reads one beyond the bound, as the merge does
     tenant = func.unnest(_ids(tenant_ids)).table_valued("id").render_derived(name="t")
     column = COLUMNS[key]
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()
@@ -178,18 +200,8 @@ async def cross_tenant_case_page(
         select(inner)
         .select_from(tenant.join(inner, true()))
         .order_by(outer_order, inner.c.tenant_id, outer_tie)
-        .limit(n)
     )
-    await _bounded(session)
-    try:
-        rows = [dict(r) for r in (await session.execute(stmt)).mappings()]
-    except DBAPIError as exc:
-        if _timed_out(exc):
-            raise SupervisionTimedOut(
-                "supervision.timed_out", seconds=TIME_LIMIT_MS // 1000
-            ) from None
-        raise
-    return Bounded(rows[: query.limit], len(rows) > query.limit)
+    return await _bounded_rows(session, stmt, query.limit)
 
 
 async def cross_tenant_case_stream(
@@ -244,18 +256,8 @@ async def cross_tenant_case_counts(
         .where(cases.c.tenant_id == func.any(_ids(tenant_ids)), *_where(query))
         .group_by(*(c.element for c in columns))
         .order_by(func.count().desc(), *(c.element for c in columns))
-        .limit(query.limit + 1)
     )
-    await _bounded(session)
-    try:
-        rows = [dict(r) for r in (await session.execute(stmt)).mappings()]
-    except DBAPIError as exc:
-        if _timed_out(exc):
-            raise SupervisionTimedOut(
-                "supervision.timed_out", seconds=TIME_LIMIT_MS // 1000
-            ) from None
-        raise
-    return Bounded(rows[: query.limit], len(rows) > query.limit)
+    return await _bounded_rows(session, stmt, query.limit)
 
 
 # --- metrics ------------------------------------------------------------------
@@ -420,22 +422,15 @@ async def cross_tenant_metric_rows(
         )
         .group_by(records.c.tenant_id, records.c.type_key)
     )
-    await _bounded(session)
+    await _limit_time(session)
     out: dict[str, list[dict[str, Any]]] = {}
-    try:
-        for name, stmt in (
-            ("cases", case_stmt),
-            ("now", now_stmt),
-            ("warnings", warn_stmt),
-            ("complaints", complaint_stmt),
-            ("evaluations", evaluation_stmt),
-            ("lists", list_stmt),
-        ):
-            out[name] = [dict(r) for r in (await session.execute(stmt)).mappings()]
-    except DBAPIError as exc:
-        if _timed_out(exc):
-            raise SupervisionTimedOut(
-                "supervision.timed_out", seconds=TIME_LIMIT_MS // 1000
-            ) from None
-        raise
+    for name, stmt in (
+        ("cases", case_stmt),
+        ("now", now_stmt),
+        ("warnings", warn_stmt),
+        ("complaints", complaint_stmt),
+        ("evaluations", evaluation_stmt),
+        ("lists", list_stmt),
+    ):
+        out[name] = await _rows(session, stmt)
     return out
