@@ -98,8 +98,7 @@ def _condition(f: Filter) -> ColumnElement[bool]:
 def _where(query: CaseQuery) -> list[ColumnElement[bool]]:
     out = [_condition(f) for f in query.filters if f.field not in ("tenant", "level")]
     if query.period is not None:
-        out.append(cases.c.submitted_at >= query.period.starts_at)
-        out.append(cases.c.submitted_at < query.period.ends_at)
+        out.append(_within(cases.c.submitted_at, query.period))
     return out
 
 
@@ -136,10 +135,17 @@ def _ids(tenant_ids: Sequence[int]) -> Any:
     return bindparam("tenant_ids", list(tenant_ids), type_=ARRAY(BIGINT))
 
 
+def _of_case(table: Any) -> ColumnElement[bool]:
+    """The join condition of a row that names its case: the same tenant, the case's id."""
+    return and_(cases.c.tenant_id == table.c.tenant_id, cases.c.id == table.c.case_id)
+
+
+def _within(column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.starts_at, column < period.ends_at)
+
+
 def _facts_join() -> Any:
-    return cases.outerjoin(
-        facts, and_(facts.c.tenant_id == cases.c.tenant_id, facts.c.case_id == cases.c.id)
-    )
+    return cases.outerjoin(facts, _of_case(facts))
 
 
 def _row_columns(query: CaseQuery) -> list[Any]:
@@ -272,9 +278,7 @@ async def cross_tenant_metric_rows(
     if not tenant_ids:
         return {k: [] for k in ("cases", "now", "warnings", "complaints", "evaluations", "lists")}
     ids = _ids(tenant_ids)
-    in_period = and_(
-        cases.c.submitted_at >= period.starts_at, cases.c.submitted_at < period.ends_at
-    )
+    in_period = _within(cases.c.submitted_at, period)
     completed = cases.c.status == "completed"
     finished_day = _china_day(cases.c.updated_at)
     submitted_day = _china_day(cases.c.submitted_at)
@@ -328,17 +332,11 @@ async def cross_tenant_metric_rows(
             .filter(outbox.c.kind == "deadline.red")
             .label("red_period"),
         )
-        .select_from(
-            outbox.join(
-                cases,
-                and_(cases.c.tenant_id == outbox.c.tenant_id, cases.c.id == outbox.c.case_id),
-            )
-        )
+        .select_from(outbox.join(cases, _of_case(outbox)))
         .where(
             outbox.c.tenant_id == func.any(ids),
             outbox.c.kind.in_(("deadline.yellow", "deadline.red")),
-            outbox.c.created_at >= period.starts_at,
-            outbox.c.created_at < period.ends_at,
+            _within(outbox.c.created_at, period),
         )
         .group_by(cases.c.tenant_id, DEPARTMENT)
     )
@@ -357,19 +355,10 @@ async def cross_tenant_metric_rows(
                 0,
             ).label("closing_seconds"),
         )
-        .select_from(
-            complaints.outerjoin(
-                cases,
-                and_(
-                    cases.c.tenant_id == complaints.c.tenant_id,
-                    cases.c.id == complaints.c.case_id,
-                ),
-            )
-        )
+        .select_from(complaints.outerjoin(cases, _of_case(complaints)))
         .where(
             complaints.c.tenant_id == func.any(ids),
-            complaints.c.opened_at >= period.starts_at,
-            complaints.c.opened_at < period.ends_at,
+            _within(complaints.c.opened_at, period),
         )
         .group_by(complaints.c.tenant_id, func.coalesce(complaints.c.department, DEPARTMENT))
     )
@@ -392,19 +381,10 @@ async def cross_tenant_metric_rows(
             )
             .label("rectified_in_time"),
         )
-        .select_from(
-            evaluations.join(
-                cases,
-                and_(
-                    cases.c.tenant_id == evaluations.c.tenant_id,
-                    cases.c.id == evaluations.c.case_id,
-                ),
-            )
-        )
+        .select_from(evaluations.join(cases, _of_case(evaluations)))
         .where(
             evaluations.c.tenant_id == func.any(ids),
-            evaluations.c.at >= period.starts_at,
-            evaluations.c.at < period.ends_at,
+            _within(evaluations.c.at, period),
         )
         .group_by(cases.c.tenant_id, DEPARTMENT)
     )
