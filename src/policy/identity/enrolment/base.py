@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.platform.errors import InvalidInput
+from yiwang.policy.identity import activation_codes as codes
 from yiwang.policy.identity.account_versions import AccountVersions
 from yiwang.policy.identity.accounts import normalise_login
 from yiwang.policy.identity.login import LoginService
-from yiwang.policy.identity.models import Account
+from yiwang.policy.identity.models import Account, Activation
 from yiwang.policy.identity.repository import AccountRepository
 
 
@@ -60,6 +61,32 @@ class EnrolmentBase:
 
     def _expiry(self, now: datetime) -> datetime:
         return now + timedelta(hours=self.activation_hours)
+
+    async def _hand_out(
+        self,
+        repo: AccountRepository,
+        account: Account,
+        holder: Holder,
+        now: datetime,
+        *,
+        purpose: str,
+        code: str,
+        code_hash: str,
+        reason: str | None = None,
+    ) -> IssuedCode:
+        """Store a new code's row (its hash, who holds it, when it expires); the code as shown."""
+        row = await repo.add_activation(
+            Activation(
+                account_id=account.id,
+                purpose=purpose,
+                code_hash=code_hash,
+                reason=reason,
+                issued_by=holder.actor,
+                issued_by_account=holder.account_id,
+                expires_at=self._expiry(now),
+            )
+        )
+        return IssuedCode(codes.grouped(code), row.expires_at, row.id)
 
     async def _end_sessions(self, session: AsyncSession, account: Account) -> int:
         return await AccountRepository(session).bump_version(account)

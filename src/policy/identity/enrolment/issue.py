@@ -9,7 +9,7 @@ from yiwang.platform.errors import Conflict, InvalidInput
 from yiwang.policy.identity import activation_codes as codes
 from yiwang.policy.identity.accounts import ACTIVATED_KINDS
 from yiwang.policy.identity.enrolment.base import EnrolmentBase, Holder, IssuedCode
-from yiwang.policy.identity.models import Account, Activation
+from yiwang.policy.identity.models import Account
 from yiwang.policy.identity.repository import AccountRepository
 
 
@@ -26,17 +26,15 @@ class CodeIssue(EnrolmentBase):
         repo = AccountRepository(session)
         await repo.revoke_open(account.id, now, purpose="create")
         code = codes.new_code(codes.CREATE_LENGTH)
-        row = await repo.add_activation(
-            Activation(
-                account_id=account.id,
-                purpose="create",
-                code_hash=codes.create_hash(code),
-                issued_by=holder.actor,
-                issued_by_account=holder.account_id,
-                expires_at=self._expiry(now),
-            )
+        return await self._hand_out(
+            repo,
+            account,
+            holder,
+            now,
+            purpose="create",
+            code=code,
+            code_hash=codes.create_hash(code),
         )
-        return IssuedCode(codes.grouped(code), row.expires_at, row.id)
 
     @staticmethod
     async def holders(session: AsyncSession, account_id: int) -> list[Holder]:

@@ -30,18 +30,16 @@ class Resets(EnrolmentBase):
         if any(r.account_id == account.id for r in await repo.open_resets(now)):
             raise Conflict("identity.reset_pending", login=account.login)
         half = codes.new_code(codes.HALF_LENGTH)
-        row = await repo.add_activation(
-            Activation(
-                account_id=account.id,
-                purpose="reset",
-                code_hash=codes.half_hash(half),
-                reason=printable(reason, 500) if reason else None,
-                issued_by=holder.actor,
-                issued_by_account=holder.account_id,
-                expires_at=self._expiry(now),
-            )
+        return await self._hand_out(
+            repo,
+            account,
+            holder,
+            now,
+            purpose="reset",
+            code=half,
+            code_hash=codes.half_hash(half),
+            reason=printable(reason, 500) if reason else None,
         )
-        return IssuedCode(codes.grouped(half), row.expires_at, row.id)
 
     async def approve_reset(
         self, session: AsyncSession, row: Activation, account: Account, holder: Holder
