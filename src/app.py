@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from yiwang import __version__
 from yiwang.metadata import dependencies as metadata_di
 from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
-from yiwang.metadata.versions.service import completes_onboarding
+from yiwang.metadata.versions.install import completes_onboarding
 from yiwang.platform import dependencies as kernel_di
 from yiwang.platform.audit.plugin import AuditPlugin
 from yiwang.platform.cache import Cache
