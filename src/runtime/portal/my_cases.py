@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
+from litestar.types import ExceptionHandlersMap
 
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.error_handlers import wants_html, yiwang_error_handler
@@ -60,7 +61,7 @@ def to_sign_in(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Respon
     return yiwang_error_handler(request, exc)
 
 
-SIGN_IN_FIRST: Final = {NotAuthenticated: to_sign_in}
+SIGN_IN_FIRST: Final[ExceptionHandlersMap] = {NotAuthenticated: to_sign_in}
 
 
 def local_time(at: datetime) -> str:
