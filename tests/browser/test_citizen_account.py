@@ -15,19 +15,13 @@ from pathlib import Path
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.accessibility import check_page
+from tests.integration.runtime.cases.conftest import FOOD_APPLICATION
 from yiwang.platform.settings import Settings
 from yiwang.policy.identity.settings import IdentitySettings
 from yiwang.policy.identity.sms import read_sms_log
 
 CHENGGUAN = "620102"
 MAIJI = "620503"
-APPLICATION = {
-    "service_item": "SI-0001",
-    "form": "food_business_license",
-    "route": "licensing",
-    "implementing_department": "scjgj",
-    "data": {"contact_phone": "13800000000"},
-}
 
 
 def _sms_log() -> Path:
@@ -64,7 +58,7 @@ async def _open_case(context: BrowserContext, server_url: str) -> str:
     cookies = {c["name"]: c["value"] for c in await context.cookies()}
     resp = await context.request.post(
         f"{server_url}/api/v1/t/{CHENGGUAN}/cases",
-        data=APPLICATION,
+        data=FOOD_APPLICATION,
         headers={"x-csrf-token": cookies["yiwang_csrf"]},
     )
     assert resp.status == 201, await resp.text()

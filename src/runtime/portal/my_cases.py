@@ -17,11 +17,14 @@ the sign-in page with `next` set to it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
+from litestar.di import Provide
 from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
 
@@ -30,7 +33,7 @@ from yiwang.platform.error_handlers import wants_html, yiwang_error_handler
 from yiwang.platform.errors import NotAuthenticated, NotFound, YiwangError
 from yiwang.platform.i18n import translate
 from yiwang.runtime.cases.refusals import act_audited
-from yiwang.runtime.cases.schemas import CaseView
+from yiwang.runtime.cases.schemas import CaseSummary, CaseView
 from yiwang.runtime.cases.service import CasesService
 from yiwang.runtime.portal.rendering import here, page, region_of
 from yiwang.runtime.portal.shell import MY_CASES, sign_in_url
@@ -81,51 +84,19 @@ def can_withdraw(status: str) -> bool:
     return "withdraw" in ALLOWED.get(status, frozenset())  # type: ignore[call-overload]
 
 
-async def _form_labels(metadata: MetadataService, code: str) -> dict[str, str]:
-    model = await metadata.effective(code)
-    return {key: str(doc.get("label") or key) for key, doc in model.documents.items()}
-
-
-@get(
-    "/r/{code:str}/my/cases",
-    opt=READ,
-    dependencies=VIEWER,
-    exception_handlers=SIGN_IN_FIRST,
-    include_in_schema=False,
-)
-async def my_cases(
-    code: str,
-    request: Request[Any, Any, Any],
-    cases: CasesService,
-    case_actor: Actor,
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    viewer: Viewer | None,
-) -> Response[str]:
-    """The person's cases at this region, newest first, with state and deadline colour."""
-    tenant = region_of(request, code)
-    rows = await cases.mine(code, case_actor, 200)
-    labels = await _form_labels(metadata, code)
-    listed = [
-        {
-            "number": c.number,
-            "url": case_url(code, c.number),
-            "item": labels.get(c.form, c.form),
-            "status": translate(f"routes.status.{c.status}"),
-            "submitted_at": local_time(c.submitted_at),
-            "promised_due": c.promised_due.isoformat() if c.promised_due else "",
-            "colour": c.colour,
-            "colour_label": colour_label(c.colour),
-        }
-        for c in rows
-    ]
-    above = [
-        (node.name, MY_CASES.format(code=node.code))
-        for node in reversed(directory.tree.ancestors(code))
-    ]
-    return page(
-        request, directory, tenant, "my_cases.html", viewer=viewer, cases=listed, above=above
-    )
+def _summary(code: str, c: CaseSummary | CaseView, labels: Mapping[str, str]) -> dict[str, Any]:
+    """What a list row and a case page show of a case."""
+    return {
+        "number": c.number,
+        "url": case_url(code, c.number),
+        "item": labels.get(c.form, c.form),
+        "status": translate(f"routes.status.{c.status}"),
+        "submitted_at": local_time(c.submitted_at),
+        "promised_due": c.promised_due.isoformat() if c.promised_due else "",
+        "colour": c.colour,
+        "colour_label": colour_label(c.colour),
+        "withdrawable": can_withdraw(c.status),
+    }
 
 
 def _timeline(view: CaseView) -> list[dict[str, str]]:
@@ -142,163 +113,149 @@ def _timeline(view: CaseView) -> list[dict[str, str]]:
     ]
 
 
-async def _case_page(
+@dataclass(frozen=True)
+class CasePages:
+    """What every page here reads: the request, the person's cases and the region's model."""
+
+    request: Request[Any, Any, Any]
+    cases: CasesService
+    actor: Actor
+    metadata: MetadataService
+    directory: TenantDirectory
+    viewer: Viewer | None
+
+    async def labels(self, code: str) -> dict[str, str]:
+        """Each form's label: how a case names what it applies for."""
+        model = await self.metadata.effective(code)
+        return {key: str(doc.get("label") or key) for key, doc in model.documents.items()}
+
+    async def listing(self, code: str) -> Response[str]:
+        tenant = region_of(self.request, code)
+        rows = await self.cases.mine(code, self.actor, 200)
+        labels = await self.labels(code)
+        above = [
+            (node.name, MY_CASES.format(code=node.code))
+            for node in reversed(self.directory.tree.ancestors(code))
+        ]
+        return page(
+            self.request,
+            self.directory,
+            tenant,
+            "my_cases.html",
+            viewer=self.viewer,
+            cases=[_summary(code, c, labels) for c in rows],
+            above=above,
+        )
+
+    async def case(
+        self, code: str, number: str, template: str, *, status: int = 200, **context: Any
+    ) -> Response[str]:
+        """One of the person's own cases in `template` (anyone else's is not found)."""
+        tenant = region_of(self.request, code)
+        view = await self.cases.view(code, number, self.actor, staff=False)
+        return page(
+            self.request,
+            self.directory,
+            tenant,
+            template,
+            viewer=self.viewer,
+            status=status,
+            case=_summary(code, view, await self.labels(code)),
+            timeline=_timeline(view),
+            list_url=MY_CASES.format(code=code),
+            **context,
+        )
+
+    async def withdraw(self, code: str, number: str) -> Response[Any]:
+        region_of(self.request, code)
+        form = (await self.request.form()).dict()
+        given = form.get("reason")
+        reason = (given[0] if isinstance(given, list) and given else given) or ""
+        reason = reason.strip() if isinstance(reason, str) else ""
+        errors: dict[str, str] = {}
+        status = 422
+        if len(reason) > REASON_MAX:
+            errors["reason"] = translate("portal.my.reason_too_long", max=REASON_MAX)
+        else:
+            try:
+                await act_audited(self.cases, code, number, Withdraw(reason=reason), self.actor)
+            except NotFound:
+                raise
+            except YiwangError as refused:
+                errors["form"] = refused.message()
+                status = refused.status
+            else:
+                return Redirect(f"{case_url(code, number)}?done=withdrawn", status_code=303)
+        return await self.case(
+            code,
+            number,
+            "withdraw.html",
+            status=status,
+            reason=reason[: REASON_MAX * 2],
+            errors=errors,
+        )
+
+
+async def case_pages(
     request: Request[Any, Any, Any],
     cases: CasesService,
-    actor: Actor,
+    case_actor: Actor,
     metadata: MetadataService,
     directory: TenantDirectory,
     viewer: Viewer | None,
-    code: str,
-    number: str,
-    template: str,
-    *,
-    status: int = 200,
-    **context: Any,
-) -> Response[str]:
-    tenant = region_of(request, code)
-    view = await cases.view(code, number, actor, staff=False)
-    labels = await _form_labels(metadata, code)
-    return page(
-        request,
-        directory,
-        tenant,
-        template,
-        viewer=viewer,
-        status=status,
-        case={
-            "number": view.number,
-            "url": case_url(code, view.number),
-            "item": labels.get(view.form, view.form),
-            "status": translate(f"routes.status.{view.status}"),
-            "submitted_at": local_time(view.submitted_at),
-            "promised_due": view.promised_due.isoformat() if view.promised_due else "",
-            "colour": view.colour,
-            "colour_label": colour_label(view.colour),
-            "withdrawable": can_withdraw(view.status),
-        },
-        timeline=_timeline(view),
-        list_url=MY_CASES.format(code=code),
-        **context,
-    )
+) -> CasePages:
+    return CasePages(request, cases, case_actor, metadata, directory, viewer)
+
+
+DEPENDENCIES: Final = {**VIEWER, "pages": Provide(case_pages)}
+
+
+@get(
+    "/r/{code:str}/my/cases",
+    opt=READ,
+    dependencies=DEPENDENCIES,
+    exception_handlers=SIGN_IN_FIRST,
+    include_in_schema=False,
+)
+async def my_cases(code: str, pages: CasePages) -> Response[str]:
+    """The person's cases at this region, newest first, with state and deadline colour."""
+    return await pages.listing(code)
 
 
 @get(
     "/r/{code:str}/my/cases/{number:str}",
     opt=READ,
-    dependencies=VIEWER,
+    dependencies=DEPENDENCIES,
     exception_handlers=SIGN_IN_FIRST,
     include_in_schema=False,
 )
-async def my_case(
-    code: str,
-    number: str,
-    request: Request[Any, Any, Any],
-    cases: CasesService,
-    case_actor: Actor,
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    viewer: Viewer | None,
-) -> Response[str]:
+async def my_case(code: str, number: str, pages: CasePages) -> Response[str]:
     """One of the person's cases and its progress; another's number is not found."""
-    done = request.query_params.get("done") == "withdrawn"
-    return await _case_page(
-        request,
-        cases,
-        case_actor,
-        metadata,
-        directory,
-        viewer,
-        code,
-        number,
-        "my_case.html",
-        withdrawn=done,
-    )
+    done = pages.request.query_params.get("done") == "withdrawn"
+    return await pages.case(code, number, "my_case.html", withdrawn=done)
 
 
 @get(
     "/r/{code:str}/my/cases/{number:str}/withdraw",
     opt=READ,
-    dependencies=VIEWER,
+    dependencies=DEPENDENCIES,
     exception_handlers=SIGN_IN_FIRST,
     include_in_schema=False,
 )
-async def withdraw_page(
-    code: str,
-    number: str,
-    request: Request[Any, Any, Any],
-    cases: CasesService,
-    case_actor: Actor,
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    viewer: Viewer | None,
-) -> Response[str]:
+async def withdraw_page(code: str, number: str, pages: CasePages) -> Response[str]:
     """Are you sure? The form that withdraws, where the route still allows it."""
-    return await _case_page(
-        request,
-        cases,
-        case_actor,
-        metadata,
-        directory,
-        viewer,
-        code,
-        number,
-        "withdraw.html",
-        reason="",
-        errors={},
-    )
+    return await pages.case(code, number, "withdraw.html", reason="", errors={})
 
 
 @post(
     "/r/{code:str}/my/cases/{number:str}/withdraw",
     opt=WRITE_FORM,
-    dependencies=VIEWER,
+    dependencies=DEPENDENCIES,
     include_in_schema=False,
 )
-async def withdraw(
-    code: str,
-    number: str,
-    request: Request[Any, Any, Any],
-    cases: CasesService,
-    case_actor: Actor,
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    viewer: Viewer | None,
-) -> Response[Any]:
+async def withdraw(code: str, number: str, pages: CasePages) -> Response[Any]:
     """Withdraw through the route engine; a refusal is the confirmation page with its reason."""
-    region_of(request, code)
-    form = (await request.form()).dict()
-    given = form.get("reason")
-    reason = (given[0] if isinstance(given, list) and given else given) or ""
-    reason = reason.strip() if isinstance(reason, str) else ""
-    errors: dict[str, str] = {}
-    status = 422
-    if len(reason) > REASON_MAX:
-        errors["reason"] = translate("portal.my.reason_too_long", max=REASON_MAX)
-    else:
-        try:
-            await act_audited(cases, code, number, Withdraw(reason=reason), case_actor)
-        except NotFound:
-            raise
-        except YiwangError as refused:
-            errors["form"] = refused.message()
-            status = refused.status
-        else:
-            return Redirect(f"{case_url(code, number)}?done=withdrawn", status_code=303)
-    return await _case_page(
-        request,
-        cases,
-        case_actor,
-        metadata,
-        directory,
-        viewer,
-        code,
-        number,
-        "withdraw.html",
-        status=status,
-        reason=reason[: REASON_MAX * 2],
-        errors=errors,
-    )
+    return await pages.withdraw(code, number)
 
 
 ROUTES: Final = (my_cases, my_case, withdraw_page, withdraw)

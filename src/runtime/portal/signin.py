@@ -121,6 +121,8 @@ async def sign_in(
     values = {"phone": _field(posted, "phone"), "login": _field(posted, "login")}
     values["next"] = _next(code, wanted) if wanted else ""
     login = identity.login
+    errors = {"form": translate("portal.signin.unknown_action")}
+    status = 422
     try:
         if action == "send_code":
             await login.request_sms_code(uow, values["phone"], ip=client_ip)
@@ -139,23 +141,9 @@ async def sign_in(
         field = FIELD_OF_ACTION[action]
         if refused.pointer in ("/phone", "/login"):
             field = "login" if action == "password" else "phone"
-        return _signin_page(
-            request,
-            directory,
-            code,
-            viewer=viewer,
-            values=values,
-            errors={field: refused.message()},
-            status=refused.status,
-        )
+        errors, status = {field: refused.message()}, refused.status
     return _signin_page(
-        request,
-        directory,
-        code,
-        viewer=viewer,
-        values=values,
-        errors={"form": translate("portal.signin.unknown_action")},
-        status=422,
+        request, directory, code, viewer=viewer, values=values, errors=errors, status=status
     )
 
 

@@ -11,14 +11,16 @@ import html
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from httpx import Response
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.integration.http_client import client_for
-from tests.integration.runtime.cases.conftest import purge_cases
+from tests.integration.runtime.cases.conftest import FOOD_APPLICATION, purge_cases
 from tests.integration.security.people import phone_for, sms_code
 from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
@@ -30,14 +32,6 @@ CHENGGUAN = "620102"
 MAIJI = "620503"  # 天水市麦积区: another prefecture's county
 SIGN_IN = f"/r/{CHENGGUAN}/signin"
 MY_CASES = f"/r/{CHENGGUAN}/my/cases"
-#: 食品经营许可 on its licensing route: 城关区 promises 5 working days, so the case has a colour
-APPLICATION = {
-    "service_item": "SI-0001",
-    "form": "food_business_license",
-    "route": "licensing",
-    "implementing_department": "scjgj",
-    "data": {"contact_phone": "13800000000"},
-}
 
 
 @pytest.fixture
@@ -85,28 +79,38 @@ async def _send_code(client: Client, phone: str, next_path: str = "") -> str:
     return sent.text
 
 
-async def _sign_in(
-    client: Client, var_dir: Path, phone: str, accounts: list[int], next_path: str = ""
-) -> str:
-    """Sign in through the page; returns where it sent the browser."""
-    await _send_code(client, phone, next_path)
-    done = await client.post(
+async def _post_code(client: Client, phone: str, code: str, next_path: str = "") -> Response:
+    return await client.post(
         SIGN_IN,
         data={
             "action": "sms",
             "phone": phone,
-            "code": sms_code(var_dir, phone),
+            "code": code,
             "next": next_path,
             "_csrf": _csrf(client),
         },
         headers=HTML,
         follow_redirects=False,
     )
-    assert done.status_code == 303, done.text
-    assert "yiwang_session=" in done.headers["set-cookie"]
+
+
+async def _signed_in_as(client: Client, accounts: list[int]) -> dict[str, Any]:
+    """The session's own account (registered for cleanup)."""
     me = await client.get("/api/v1/me")
     assert me.status_code == 200, me.text
     accounts.append(int(me.json()["id"]))
+    return dict(me.json())
+
+
+async def _sign_in(
+    client: Client, var_dir: Path, phone: str, accounts: list[int], next_path: str = ""
+) -> str:
+    """Sign in through the page; returns where it sent the browser."""
+    await _send_code(client, phone, next_path)
+    done = await _post_code(client, phone, sms_code(var_dir, phone), next_path)
+    assert done.status_code == 303, done.text
+    assert "yiwang_session=" in done.headers["set-cookie"]
+    await _signed_in_as(client, accounts)
     return str(done.headers["location"])
 
 
@@ -134,11 +138,7 @@ async def test_sms_sign_in_registers_keeps_input_and_counts_everywhere(
     assert again.status_code == 429
     assert _field_error(again.text, "phone")
     # a wrong code: the one answer the API gives every failed sign-in, at the code field
-    wrong = await client.post(
-        SIGN_IN,
-        data={"action": "sms", "phone": phone, "code": "000000", "_csrf": _csrf(client)},
-        headers=HTML,
-    )
+    wrong = await _post_code(client, phone, "000000")
     assert wrong.status_code in (401, 422), wrong.text
     api = await client.post("/api/v1/auth/sms/login", json={"phone": phone, "code": "000000"})
     assert api.status_code == wrong.status_code
@@ -146,22 +146,9 @@ async def test_sms_sign_in_registers_keeps_input_and_counts_everywhere(
     assert _value(wrong.text, "phone") == phone
     assert "000000" not in wrong.text  # a code is never shown again
     # the right code: signed in (the first sign-in registered the citizen), sent on
-    done = await client.post(
-        SIGN_IN,
-        data={
-            "action": "sms",
-            "phone": phone,
-            "code": sms_code(tmp_path, phone),
-            "next": MY_CASES,
-            "_csrf": _csrf(client),
-        },
-        headers=HTML,
-        follow_redirects=False,
-    )
+    done = await _post_code(client, phone, sms_code(tmp_path, phone), MY_CASES)
     assert done.status_code == 303 and done.headers["location"] == MY_CASES
-    me = await client.get("/api/v1/me")
-    assert me.status_code == 200 and me.json()["kind"] == "citizen"
-    accounts.append(int(me.json()["id"]))
+    assert (await _signed_in_as(client, accounts))["kind"] == "citizen"
     # one login across all subsites: another prefecture's county names the same person
     masked = phone[:3] + "****" + phone[-4:]
     elsewhere = await client.get(f"/r/{MAIJI}/", headers=HTML)
@@ -253,7 +240,9 @@ async def test_my_cases_timeline_and_withdrawal(
     empty = await client.get(MY_CASES, headers=HTML)
     assert empty.status_code == 200 and "您在城关区还没有办件" in empty.text
     opened = await client.post(
-        f"/api/v1/t/{CHENGGUAN}/cases", json=APPLICATION, headers={"x-csrf-token": _csrf(client)}
+        f"/api/v1/t/{CHENGGUAN}/cases",
+        json=FOOD_APPLICATION,
+        headers={"x-csrf-token": _csrf(client)},
     )
     assert opened.status_code == 201, opened.text
     number = opened.json()["number"]
