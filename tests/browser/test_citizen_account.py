@@ -43,12 +43,12 @@ async def _sign_in(page: Page, server_url: str, phone: str, name: str) -> None:
     # signed out: 我的办件 sends the browser to sign in, and back afterwards
     await page.wait_for_url(re.compile(r"/r/620102/signin\?next="))
     await check_page(page, f"{name}-signin")
-    await page.get_by_label("手机号码").fill(phone)
+    await page.get_by_label("手机号码", exact=True).fill(phone)
     await page.get_by_role("button", name="获取验证码").click()
     await expect(page.get_by_role("status")).to_contain_text("验证码已发送")
-    assert await page.get_by_label("手机号码").input_value() == phone  # kept
+    assert await page.get_by_label("手机号码", exact=True).input_value() == phone  # kept
     await check_page(page, f"{name}-code-sent")
-    await page.get_by_label("短信验证码").fill(_code_for(phone))
+    await page.get_by_label("短信验证码", exact=True).fill(_code_for(phone))
     await page.get_by_role("button", name="验证码登录").click()
     await page.wait_for_url(f"{server_url}/r/{CHENGGUAN}/my/cases")
 
