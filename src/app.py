@@ -40,7 +40,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.storage import ObjectStorage, S3Storage, build_storage
 from yiwang.policy import dependencies as policy_di
 from yiwang.policy.controllers import CatalogueController, PolicyController
-from yiwang.policy.guards import PolicyMiddleware, unit_of_work_provider
+from yiwang.policy.guards import PolicyHook, unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
@@ -261,13 +261,13 @@ def create_app(
     platform = platform or build_platform(settings)
     environment = page_environment([page_templates()])
     error_pages = ErrorPages(environment, error_shell(platform.directory))
+    guard = platform.policy.guard(platform.identity, platform.directory)
     app = Litestar(
         route_handlers=list(routes),
-        # innermost: the edge plugin puts its request checks before it
-        middleware=[PolicyMiddleware(platform.policy.guard(platform.identity, platform.directory))],
         dependencies=platform.dependencies(),
         plugins=[
-            EdgePlugin(settings),
+            # the edge's request checks, then the policy guard, before every handler
+            EdgePlugin(settings, then=PolicyHook(guard)),
             AuditPlugin(settings, platform.sessions, platform.storage),
             *([platform.saq] if platform.saq is not None else []),
         ],
