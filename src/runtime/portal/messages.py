@@ -84,7 +84,7 @@ ZH_CN: Final[dict[str, str]] = {
     "portal.my.submitted_at": "提交时间",
     "portal.my.promised_due": "承诺办结日期",
     "portal.my.deadline": "时限",
-    "portal.my.no_deadline": "—",
+    "portal.my.no_deadline": "不计时",
     "portal.my.case_title": "办件 {number}",
     "portal.my.timeline": "办理进度",
     "portal.my.back": "返回我的办件",
