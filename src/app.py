@@ -63,6 +63,7 @@ from yiwang.runtime.jobs import dependencies as jobs_di
 from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.portal import my_cases, signin
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
@@ -81,6 +82,8 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     healthz,
     readyz,
     *portal.ROUTES,
+    *signin.ROUTES,
+    *my_cases.ROUTES,
     form_pages.form_page,
     form_pages.submit_form_page,
     FormOptionsController,
