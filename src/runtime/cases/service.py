@@ -8,8 +8,8 @@ actor's role or the case's state does not allow, before anything is written.
 
 What a change writes is one statement (`CaseRepository.open_case`,
 `store_transition`); its audit record goes with the unit's others just before
-COMMIT. The working calendar is read only when a deadline or a task's due
-day must be computed. Reading cases back is `reading.CaseReading`; the rows
+COMMIT. The working calendar is needed only when a deadline or a task's due
+day must be computed, and comes from the process's `CalendarCache` when given. Reading cases back is `reading.CaseReading`; the rows
 a transition writes are built in `rows`.
 """
 
@@ -37,6 +37,7 @@ from yiwang.runtime.routes.engine import apply
 from yiwang.runtime.routes.events import Transition
 from yiwang.runtime.routes.spec import RouteSpec, effective_route
 from yiwang.runtime.routes.state import CaseState, state_as_json, state_from_json
+from yiwang.tenants.calendars.cache import CalendarCache
 from yiwang.tenants.calendars.service import Calendars
 from yiwang.tenants.calendars.workdays import WorkingCalendar
 from yiwang.tenants.tree import TenantNode, TenantTree
@@ -55,8 +56,11 @@ class CasesService(CaseReading):
         warning_days: int = 1,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         certificates: CaseCertificates | None = None,
+        calendars: CalendarCache | None = None,
     ) -> None:
         self.certificates = certificates
+        #: the process's working calendars (None: read on every use)
+        self.calendars = calendars
         self.uow = uow
         self.tree = tree
         self.models = models
@@ -221,7 +225,7 @@ class CasesService(CaseReading):
         )
 
     async def _calendar(self, tenant: TenantNode, today: date) -> WorkingCalendar:
-        return await Calendars(self.uow, self.tree).working_calendar(
+        return await Calendars(self.uow, self.tree, cache=self.calendars).working_calendar(
             tenant.code,
             today - timedelta(days=deadlines.HORIZON_DAYS),
             today + timedelta(days=deadlines.HORIZON_DAYS),
