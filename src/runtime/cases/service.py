@@ -9,8 +9,9 @@ actor's role or the case's state does not allow, before anything is written.
 What a change writes is one statement (`CaseRepository.open_case`,
 `store_transition`); its audit record goes with the unit's others just before
 COMMIT. The working calendar is needed only when a deadline or a task's due
-day must be computed, and comes from the process's `CalendarCache` when given. Reading cases back is `reading.CaseReading`; the rows
-a transition writes are built in `rows`.
+day must be computed, and comes from the process's `CalendarCache` when given.
+Reading cases back is `reading.CaseReading`; the rows a transition writes are
+built in `rows`.
 """
 
 from __future__ import annotations

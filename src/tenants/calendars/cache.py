@@ -26,7 +26,9 @@ class CalendarCache:
         self._tree: TenantTree | None = None
         self._held: dict[tuple[int, date, date], WorkingCalendar] = {}
 
-    def get(self, tree: TenantTree, province_id: int, start: date, end: date) -> WorkingCalendar | None:
+    def get(
+        self, tree: TenantTree, province_id: int, start: date, end: date
+    ) -> WorkingCalendar | None:
         if tree is not self._tree:
             return None
         return self._held.get((province_id, start, end))
