@@ -31,7 +31,7 @@ from yiwang.runtime.cases.deadlines import CHINA, today_in_china
 from yiwang.runtime.cases.numbering import number_prefix
 from yiwang.runtime.cases.reading import CaseReading
 from yiwang.runtime.cases.repository import CaseRepository
-from yiwang.runtime.cases.schemas import Application, OpenedCase
+from yiwang.runtime.cases.schemas import Application, OpenedCase, PendingAnswer
 from yiwang.runtime.cases.specs import RouteSpecs
 from yiwang.runtime.routes.actions import Action, Actor, Submit, action_name
 from yiwang.runtime.routes.engine import apply
@@ -71,22 +71,36 @@ class CasesService(CaseReading):
         self.clock = clock
 
     # opening -------------------------------------------------------------------
-    async def open(self, code: str, application: Application, actor: Actor) -> OpenedCase:
+    async def open(
+        self,
+        code: str,
+        application: Application,
+        actor: Actor,
+        *,
+        answer: PendingAnswer | None = None,
+    ) -> OpenedCase:
         """Open a case from an application: number, first transition, timeline, outbox.
 
         A second submission of the same record is refused (`cases.already_submitted`)
         and, racing, loses on the unique index: its transaction then rolls back
-        with its serial, so the day's numbers stay gapless.
+        with its serial, so the day's numbers stay gapless. With `answer`, the
+        request's idempotent answer is stored by the same statement, with the case.
         """
         tenant = self.tree.node(code)
         model = await self.models.effective(self.uow.session, self.tree, code)
         if application.form not in model.documents:
             raise NotFound("cases.form_unknown", pointer="/form", form=application.form[:64])
         spec = effective_route(model, application.form, application.route)
-        return await self.open_on(tenant, spec, application, actor)
+        return await self.open_on(tenant, spec, application, actor, answer=answer)
 
     async def open_on(
-        self, tenant: TenantNode, spec: RouteSpec, application: Application, actor: Actor
+        self,
+        tenant: TenantNode,
+        spec: RouteSpec,
+        application: Application,
+        actor: Actor,
+        *,
+        answer: PendingAnswer | None = None,
     ) -> OpenedCase:
         """Open a case on a given route spec (`open` resolves it from the effective model)."""
         now = self.clock()
@@ -103,6 +117,15 @@ class CasesService(CaseReading):
             calendar, today, spec.statutory_days, spec.promised_days, self.warning_days
         )
         state = transition.state
+        pending = OpenedCase(number="", status=state.status, version=state.version)
+        if answer is not None:  # the number is the statement's to fill in
+            answer = PendingAnswer(
+                answer.owner,
+                answer.key,
+                answer.record_id,
+                answer.status_code,
+                {**answer.body, **pending.answer()},
+            )
         try:
             opened = await self.repo.open_case(
                 tenant.id,
@@ -129,6 +152,7 @@ class CasesService(CaseReading):
                 rows.timeline_rows(transition),
                 rows.outbox_rows(tenant.code, transition),
                 rows.task_rows(spec, calendar, state.open_tasks),
+                answer,
             )
         except IntegrityError:
             raise Conflict(
