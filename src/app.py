@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 from litestar import Litestar
-from litestar.config.response_cache import ResponseCacheConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -40,7 +39,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.storage import ObjectStorage, S3Storage, build_storage
 from yiwang.policy import dependencies as policy_di
 from yiwang.policy.controllers import CatalogueController, PolicyController
-from yiwang.policy.guards import PolicyMiddleware, unit_of_work_provider
+from yiwang.policy.guards import PolicyHook, unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
@@ -67,7 +66,6 @@ from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
-from yiwang.runtime.response_cache.keys import response_cache_key
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
 from yiwang.runtime.supervision import dependencies as supervision_di
@@ -258,20 +256,18 @@ def create_app(
     platform = platform or build_platform(settings)
     environment = page_environment([page_templates()])
     error_pages = ErrorPages(environment, error_shell(platform.directory))
+    guard = platform.policy.guard(platform.identity, platform.directory)
     app = Litestar(
         route_handlers=list(routes),
-        # innermost: the edge plugin puts its request checks before it
-        middleware=[PolicyMiddleware(platform.policy.guard(platform.identity, platform.directory))],
         dependencies=platform.dependencies(),
         plugins=[
-            EdgePlugin(settings),
+            # the edge's request checks, then the policy guard, before every handler
+            EdgePlugin(settings, then=PolicyHook(guard)),
             AuditPlugin(settings, platform.sessions, platform.storage),
             *([platform.saq] if platform.saq is not None else []),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[platform.lifespan],
-        # Any handler that sets `cache=` is keyed by tenant and person, not by URL alone.
-        response_cache_config=ResponseCacheConfig(key_builder=response_cache_key),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment)),
         openapi_config=OpenAPIConfig(
             title="一网 Yiwang API",
