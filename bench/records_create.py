@@ -16,6 +16,10 @@ Needs the test services, `wrk`, and a bootstrapped database (`yiwang bootstrap`:
 the samples hold the service item applied for). The citizen signs in through
 the SMS routes (the development gateway writes the code to a file).
 Options: `--rounds`, `--seconds`, `--connections`, `--threads`.
+
+`--in-process N [--profile FILE]`: no server and no wrk; N applications one at a
+time through the ASGI app in this process (`support/apply_in_process.py`): the
+median, the statements per request and, with `--profile`, cProfile's stats.
 """
 
 from __future__ import annotations
@@ -128,6 +132,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--in-process", type=int, default=0, metavar="N")
+    parser.add_argument("--profile", default=None, metavar="FILE")
     args = parser.parse_args()
     service = admin_sql(
         f"SELECT id FROM records WHERE number = '{TENANT}-S-service_item-1'"
@@ -136,6 +142,13 @@ def main() -> None:
     tenant_id = admin_sql(f"SELECT id FROM tenants WHERE code = '{TENANT}'")
     if not service:
         raise SystemExit("no sample service item: run `yiwang bootstrap` first")
+    if args.in_process:
+        import apply_in_process
+
+        payload = {"data": APPLICANT, "form": BUSINESS}
+        found = apply_in_process.main(int(service), TENANT, payload, args.in_process, args.profile)
+        print(json.dumps(found))
+        return
     from records_baseline import DDL
 
     admin_sql(DDL)

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from yiwang import __version__
 from yiwang.metadata import dependencies as metadata_di
 from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
-from yiwang.metadata.versions.service import completes_onboarding
+from yiwang.metadata.versions.install import completes_onboarding
 from yiwang.platform import dependencies as kernel_di
 from yiwang.platform.audit.plugin import AuditPlugin
 from yiwang.platform.cache import Cache
@@ -64,6 +64,7 @@ from yiwang.runtime.jobs import dependencies as jobs_di
 from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.portal import my_cases, signin
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
@@ -85,6 +86,8 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     healthz,
     readyz,
     *portal.ROUTES,
+    *signin.ROUTES,
+    *my_cases.ROUTES,
     form_pages.form_page,
     form_pages.submit_form_page,
     FormOptionsController,

@@ -37,7 +37,7 @@ class TenantServices:
         return Lifecycle(uow, self.directory.changed)
 
     def calendars(self, uow: UnitOfWork) -> Calendars:
-        return Calendars(uow, self.directory.tree)
+        return Calendars(uow, self.directory.tree, announce=self.directory.changed)
 
 
 def dependencies(services: TenantServices) -> dict[str, Provide]:

@@ -114,6 +114,17 @@ class CalendarRepository:
             )
         ).all()
 
+    async def day_kinds(self, province_id: int, start: date, end: date) -> list[tuple[date, str]]:
+        """(day, kind) from `start` to `end`: what a working calendar needs, no ORM objects."""
+        rows = await self.session.execute(
+            select(CalendarDay.day, CalendarDay.kind).where(
+                CalendarDay.province_id == province_id,
+                CalendarDay.day >= start,
+                CalendarDay.day <= end,
+            )
+        )
+        return [(day, kind) for day, kind in rows]
+
     async def existing(self, province_id: int, days: Sequence[date]) -> dict[date, CalendarDay]:
         rows = await self.session.scalars(
             select(CalendarDay).where(

@@ -16,6 +16,7 @@ from yiwang.runtime.cases.certificates import CaseCertificates
 from yiwang.runtime.cases.service import CasesService, RouteSpecs
 from yiwang.runtime.certificates.authority import CertificateAuthority
 from yiwang.runtime.routes.actions import Actor
+from yiwang.tenants.calendars.cache import CalendarCache
 from yiwang.tenants.directory import TenantDirectory
 
 
@@ -29,6 +30,8 @@ class CasesServices:
     authority: CertificateAuthority | None = None
     warning_days: int = 1
     specs: RouteSpecs = field(default_factory=RouteSpecs)
+    #: working calendars, per version of the tenant tree (see `CalendarCache`)
+    calendars: CalendarCache = field(default_factory=CalendarCache)
 
     def service(self, uow: UnitOfWork) -> CasesService:
         return CasesService(
@@ -38,6 +41,7 @@ class CasesServices:
             self.specs,
             warning_days=self.warning_days,
             certificates=self.certificates(uow),
+            calendars=self.calendars,
         )
 
     def certificates(self, uow: UnitOfWork) -> CaseCertificates:

@@ -18,6 +18,7 @@ from yiwang.runtime.cases.models import (
     CaseOutbox,
     CaseTask,
 )
+from yiwang.runtime.cases.schemas import PendingAnswer
 
 #: statuses whose clock may still run out
 OPEN_STATUSES = ("submitted", "in_review", "supplement_requested", "decided")
@@ -58,7 +59,7 @@ _TIMELINE = (
     " opened_at = excluded.opened_at, due_on = excluded.due_on)"
 )
 # the serial is formatted as `numbering.case_number` formats it: at least six digits
-_OPEN = text(
+_OPEN_TEXT = (
     "WITH serial AS ("
     " INSERT INTO case_counters (tenant_id, day, last) VALUES (:tenant, :day, 1)"
     " ON CONFLICT (tenant_id, day) DO UPDATE SET last = case_counters.last + 1"
@@ -70,7 +71,17 @@ _OPEN = text(
     " FROM serial s, jsonb_populate_record(NULL::cases, CAST(:case AS jsonb)) r"
     " WHERE CAST(:record AS bigint) IS NULL OR NOT EXISTS ("
     "  SELECT 1 FROM cases x WHERE x.tenant_id = :tenant AND x.record_id = :record)"
-    " RETURNING id, number), " + _TIMELINE.format(c="made") + " SELECT id, number FROM made"
+    " RETURNING id, number), " + _TIMELINE.format(c="made")
+)
+_OPEN = text(_OPEN_TEXT + " SELECT id, number FROM made")
+# the same, storing the opening request's idempotent answer with the new number in it
+_OPEN_ANSWERING = text(
+    _OPEN_TEXT + ", answer AS ("
+    " UPDATE record_idempotency a SET record_id = :answer_record, status_code = :answer_status,"
+    " response = jsonb_set(CAST(:answer AS jsonb), '{case,number}', to_jsonb(m.number))"
+    " FROM made m"
+    " WHERE a.tenant_id = :tenant AND a.actor = :answer_owner AND a.key = :answer_key)"
+    " SELECT id, number FROM made"
 )
 _TRANSITION = text(
     "WITH moved AS ("
@@ -149,26 +160,34 @@ class CaseRepository:
         events: Sequence[dict[str, Any]],
         outbox: Sequence[dict[str, Any]],
         tasks: Sequence[dict[str, Any]],
+        answer: PendingAnswer | None = None,
     ) -> tuple[int, str] | None:
         """Number and store a new case with its timeline, outbox and tasks: one statement.
 
         The day's counter row is incremented here, so it stays locked only from this
         statement to commit (concurrent submitters queue on it; a rolled-back one
         leaves no gap). None when the record already has a case (the unique index
-        settles a race)."""
-        result = await self.session.execute(
-            _OPEN,
-            {
-                "tenant": tenant_id,
-                "day": day,
-                "prefix": prefix,
-                "record": case.get("record_id"),
-                "case": _json(case),
-                "events": _json(events),
-                "outbox": _json(outbox),
-                "tasks": _json(tasks),
-            },
-        )
+        settles a race). With `answer`, the same statement stores the opening
+        request's idempotent answer, the case number filled in."""
+        params: dict[str, Any] = {
+            "tenant": tenant_id,
+            "day": day,
+            "prefix": prefix,
+            "record": case.get("record_id"),
+            "case": _json(case),
+            "events": _json(events),
+            "outbox": _json(outbox),
+            "tasks": _json(tasks),
+        }
+        if answer is not None:
+            params |= {
+                "answer": _json(answer.body),
+                "answer_record": answer.record_id,
+                "answer_status": answer.status_code,
+                "answer_owner": answer.owner,
+                "answer_key": answer.key,
+            }
+        result = await self.session.execute(_OPEN if answer is None else _OPEN_ANSWERING, params)
         found = result.one_or_none()
         return (int(found[0]), str(found[1])) if found is not None else None
 

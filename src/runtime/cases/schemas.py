@@ -30,10 +30,29 @@ class Application(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     attachments: tuple[str, ...] = ()
 
 
+class PendingAnswer(msgspec.Struct, frozen=True):
+    """The idempotent answer of the request that opens a case (an application), stored by
+    the case's own statement as `body` with `case: {number, status, version}` added
+    (`OpenedCase.answer`), the number filled in by that statement.
+
+    `owner` and `key` name the `record_idempotency` row the request claimed earlier in
+    the same unit of work (the records room's claim)."""
+
+    owner: str
+    key: str
+    record_id: int
+    status_code: int
+    body: dict[str, Any]
+
+
 class OpenedCase(msgspec.Struct, frozen=True):
     number: str
     status: str
     version: int
+
+    def answer(self) -> dict[str, Any]:
+        """What an answer says of its case: `{"case": {number, status, version}}`."""
+        return {"case": {"number": self.number, "status": self.status, "version": self.version}}
 
 
 class CaseSummary(msgspec.Struct, frozen=True):
@@ -46,6 +65,8 @@ class CaseSummary(msgspec.Struct, frozen=True):
     submitted_at: datetime
     promised_due: date | None
     record_id: int | None
+    #: the deadline colour (green, yellow, red) while the clock runs; None once it ended
+    colour: str | None = None
 
 
 class TimelineEntry(msgspec.Struct, frozen=True):

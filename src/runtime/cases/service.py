@@ -8,9 +8,10 @@ actor's role or the case's state does not allow, before anything is written.
 
 What a change writes is one statement (`CaseRepository.open_case`,
 `store_transition`); its audit record goes with the unit's others just before
-COMMIT. The working calendar is read only when a deadline or a task's due
-day must be computed. Reading cases back is `reading.CaseReading`; the rows
-a transition writes are built in `rows`.
+COMMIT. The working calendar is needed only when a deadline or a task's due
+day must be computed, and comes from the process's `CalendarCache` when given.
+Reading cases back is `reading.CaseReading`; the rows a transition writes are
+built in `rows`.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from yiwang.runtime.cases.deadlines import CHINA, today_in_china
 from yiwang.runtime.cases.numbering import number_prefix
 from yiwang.runtime.cases.reading import CaseReading
 from yiwang.runtime.cases.repository import CaseRepository
-from yiwang.runtime.cases.schemas import Application, OpenedCase
+from yiwang.runtime.cases.schemas import Application, OpenedCase, PendingAnswer
 from yiwang.runtime.cases.specs import RouteSpecs
 from yiwang.runtime.routes.actions import Action, Actor, Submit, action_name
 from yiwang.runtime.routes.engine import apply
 from yiwang.runtime.routes.events import Transition
 from yiwang.runtime.routes.spec import RouteSpec, effective_route
 from yiwang.runtime.routes.state import CaseState, state_as_json, state_from_json
+from yiwang.tenants.calendars.cache import CalendarCache
 from yiwang.tenants.calendars.service import Calendars
 from yiwang.tenants.calendars.workdays import WorkingCalendar
 from yiwang.tenants.tree import TenantNode, TenantTree
@@ -55,8 +57,11 @@ class CasesService(CaseReading):
         warning_days: int = 1,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         certificates: CaseCertificates | None = None,
+        calendars: CalendarCache | None = None,
     ) -> None:
         self.certificates = certificates
+        #: the process's working calendars (None: read on every use)
+        self.calendars = calendars
         self.uow = uow
         self.tree = tree
         self.models = models
@@ -66,22 +71,36 @@ class CasesService(CaseReading):
         self.clock = clock
 
     # opening -------------------------------------------------------------------
-    async def open(self, code: str, application: Application, actor: Actor) -> OpenedCase:
+    async def open(
+        self,
+        code: str,
+        application: Application,
+        actor: Actor,
+        *,
+        answer: PendingAnswer | None = None,
+    ) -> OpenedCase:
         """Open a case from an application: number, first transition, timeline, outbox.
 
         A second submission of the same record is refused (`cases.already_submitted`)
         and, racing, loses on the unique index: its transaction then rolls back
-        with its serial, so the day's numbers stay gapless.
+        with its serial, so the day's numbers stay gapless. With `answer`, the
+        request's idempotent answer is stored by the same statement, with the case.
         """
         tenant = self.tree.node(code)
         model = await self.models.effective(self.uow.session, self.tree, code)
         if application.form not in model.documents:
             raise NotFound("cases.form_unknown", pointer="/form", form=application.form[:64])
         spec = effective_route(model, application.form, application.route)
-        return await self.open_on(tenant, spec, application, actor)
+        return await self.open_on(tenant, spec, application, actor, answer=answer)
 
     async def open_on(
-        self, tenant: TenantNode, spec: RouteSpec, application: Application, actor: Actor
+        self,
+        tenant: TenantNode,
+        spec: RouteSpec,
+        application: Application,
+        actor: Actor,
+        *,
+        answer: PendingAnswer | None = None,
     ) -> OpenedCase:
         """Open a case on a given route spec (`open` resolves it from the effective model)."""
         now = self.clock()
@@ -98,6 +117,15 @@ class CasesService(CaseReading):
             calendar, today, spec.statutory_days, spec.promised_days, self.warning_days
         )
         state = transition.state
+        pending = OpenedCase(number="", status=state.status, version=state.version)
+        if answer is not None:  # the number is the statement's to fill in
+            answer = PendingAnswer(
+                answer.owner,
+                answer.key,
+                answer.record_id,
+                answer.status_code,
+                {**answer.body, **pending.answer()},
+            )
         try:
             opened = await self.repo.open_case(
                 tenant.id,
@@ -124,6 +152,7 @@ class CasesService(CaseReading):
                 rows.timeline_rows(transition),
                 rows.outbox_rows(tenant.code, transition),
                 rows.task_rows(spec, calendar, state.open_tasks),
+                answer,
             )
         except IntegrityError:
             raise Conflict(
@@ -221,7 +250,7 @@ class CasesService(CaseReading):
         )
 
     async def _calendar(self, tenant: TenantNode, today: date) -> WorkingCalendar:
-        return await Calendars(self.uow, self.tree).working_calendar(
+        return await Calendars(self.uow, self.tree, cache=self.calendars).working_calendar(
             tenant.code,
             today - timedelta(days=deadlines.HORIZON_DAYS),
             today + timedelta(days=deadlines.HORIZON_DAYS),

@@ -486,7 +486,8 @@ class RecordService:
         remember: bool = True,
     ) -> Applied:
         """The application record (see `apply`) and the service item it was made for;
-        `remember=False` leaves the idempotent answer to the caller (`remember_answer`),
+        `remember=False` leaves the idempotent answer to the caller (`remember_answer`, or
+        the statement opening its case: see `applications`),
         who adds to it (a replay has no item).
 
         The service item comes from this process's cache when the key's claim, which

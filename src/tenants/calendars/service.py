@@ -1,26 +1,41 @@
 """Maintain a province's calendar year by year, and read a tenant's working calendar.
 
-Calendars are read from PostgreSQL whenever a deadline is computed, so a new
-year takes effect on every worker at its next read: there is nothing to announce.
+A change of a year bumps the tenant registry's version in the same transaction
+and announces it after commit, as every registry change does: workers holding
+calendars in a `CalendarCache` (keyed by the tree of that version) read them
+again under the new tree, within the directory's poll interval at the latest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from yiwang.platform.errors import InvalidInput
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.tenants.calendars.cache import CalendarCache
 from yiwang.tenants.calendars.workdays import CalendarEntry, WorkingCalendar, parse_calendar
+from yiwang.tenants.lifecycle import announce_after_commit
 from yiwang.tenants.models import Level
-from yiwang.tenants.repository import CalendarRepository
+from yiwang.tenants.repository import CalendarRepository, TenantRepository
 from yiwang.tenants.tree import TenantTree
 
 
 class Calendars:
-    def __init__(self, uow: UnitOfWork, tree: TenantTree) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        tree: TenantTree,
+        *,
+        announce: Callable[[int], Awaitable[None]] | None = None,
+        cache: CalendarCache | None = None,
+    ) -> None:
         self.uow = uow
         self.tree = tree
         self.repo = CalendarRepository(uow.session)
+        #: tells the workers of a committed registry version (`TenantDirectory.changed`)
+        self.announce = announce
+        self.cache = cache
 
     async def replace_year(self, code: str, year: int, csv_text: str | bytes) -> int:
         """Replace one year of a province's calendar; the whole year is checked first."""
@@ -43,6 +58,9 @@ class Calendars:
             tenant_id=tenant.id,
             detail={"entries": len(entries)},
         )
+        version = await TenantRepository(self.uow.session).bump_version()
+        if self.announce is not None:
+            announce_after_commit(self.uow, version, self.announce)
         return len(entries)
 
     async def entries_for(self, code: str, year: int) -> list[CalendarEntry]:
@@ -51,6 +69,14 @@ class Calendars:
         return [CalendarEntry(r.day, r.kind, r.name) for r in rows]
 
     async def working_calendar(self, code: str, start: date, end: date) -> WorkingCalendar:
+        """`code`'s province's calendar from `start` to `end`: from the cache when one is held
+        for this tree, else read (and kept)."""
         province = self.tree.root_of(code)
-        rows = await self.repo.days(province.id, start, end)
-        return WorkingCalendar.from_entries(CalendarEntry(r.day, r.kind, r.name) for r in rows)
+        if self.cache is not None:
+            held = self.cache.get(self.tree, province.id, start, end)
+            if held is not None:
+                return held
+        calendar = WorkingCalendar.from_days(await self.repo.day_kinds(province.id, start, end))
+        if self.cache is not None:
+            self.cache.put(self.tree, province.id, start, end, calendar)
+        return calendar

@@ -38,6 +38,15 @@ class WorkingCalendar:
             frozenset(e.day for e in items if e.kind == "workday"),
         )
 
+    @classmethod
+    def from_days(cls, days: Iterable[tuple[date, str]]) -> WorkingCalendar:
+        """From (day, kind) pairs, as `CalendarRepository.day_kinds` reads them."""
+        items = list(days)
+        return cls(
+            frozenset(d for d, kind in items if kind == "holiday"),
+            frozenset(d for d, kind in items if kind == "workday"),
+        )
+
     def is_working_day(self, day: date) -> bool:
         if day in self.workdays:
             return True

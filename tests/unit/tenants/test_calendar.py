@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 from yiwang.platform.errors import InvalidInput
-from yiwang.tenants.calendars.workdays import WorkingCalendar, parse_calendar
+from yiwang.tenants.calendars.cache import CalendarCache
+from yiwang.tenants.calendars.workdays import CalendarEntry, WorkingCalendar, parse_calendar
+from yiwang.tenants.tree import TenantTree
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "tenant_templates"
 
@@ -56,3 +58,23 @@ def test_bad_calendar_rows(text: str, code: str) -> None:
     with pytest.raises(InvalidInput) as info:
         parse_calendar("date,kind,name\n" + text, year=2026)
     assert info.value.code == code
+
+
+def test_the_calendar_cache_serves_only_the_tree_it_was_read_under() -> None:
+    tree, newer = TenantTree.of(()), TenantTree.of(())
+    cache = CalendarCache()
+    window = (date(2026, 1, 1), date(2026, 12, 31))
+    held = WorkingCalendar(frozenset({date(2026, 1, 1)}))
+    cache.put(tree, 1, *window, held)
+    assert cache.get(tree, 1, *window) is held
+    assert cache.get(tree, 2, *window) is None  # another province
+    assert cache.get(tree, 1, date(2026, 1, 2), window[1]) is None  # another window
+    assert cache.get(newer, 1, *window) is None  # a newer registry version
+    cache.put(newer, 1, *window, WorkingCalendar())
+    assert cache.get(tree, 1, *window) is None  # the old tree's calendars are gone
+
+
+def test_from_days_is_from_entries() -> None:
+    pairs = [(date(2026, 10, 1), "holiday"), (date(2026, 10, 10), "workday")]
+    entries = [CalendarEntry(d, k, "x") for d, k in pairs]
+    assert WorkingCalendar.from_days(pairs) == WorkingCalendar.from_entries(entries)
