@@ -175,10 +175,7 @@ class MetadataService:
 
     async def effective(self, code: str) -> EffectiveModel:
         """Served from memory when it can be: a warm form costs no session."""
-        held = self.models.held(code)
-        if held is not None:
-            return held
-        return await self.models.effective(self.session, self.tree, code)
+        return await self.models.served(self.uow, self.tree, code)
 
     async def document(self, code: str, key: str) -> Document:
         return (await self.effective(code)).document(key)

@@ -14,7 +14,9 @@
 Every page works without JavaScript; htmx, where it is loaded, only swaps the
 results of a filter or search in place (the server answers the same page).
 A subsite's home shows only what the registry holds, so it is rendered once per
-registry version and display preference, and served as bytes until the next.
+registry version and display preference, and served as bytes until the next;
+the pages that read records (services, a guide, a public list) are kept the same
+way by the versions of what they read (`page_cache`).
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from litestar.response import Redirect, Template
 from yiwang import __version__
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.conditional import REVALIDATE, etag_for, matches, not_modified
-from yiwang.platform.unit_of_work import UnitOfWork
-from yiwang.runtime.lists.service import ListService
-from yiwang.runtime.portal.service import OPEN_LISTS, SERVICE_ITEM, PortalService
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.runtime.portal.page_cache import PortalPage
+from yiwang.runtime.portal.service import OPEN_LISTS, SERVICE_ITEM, chain_of
 from yiwang.runtime.portal.shell import shell
+from yiwang.runtime.records.service import RecordService
 from yiwang.runtime.web.display import COOKIE, MAX_AGE, Display, display_of, safe_back
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.subsite import tenant_of
@@ -74,6 +77,22 @@ def _html(request: Request[Any, Any, Any], name: str, **context: Any) -> str:
     return html
 
 
+def _full(
+    request: Request[Any, Any, Any],
+    directory: TenantDirectory,
+    tenant: TenantNode,
+    name: str,
+    *,
+    current: str | None = None,
+    **context: Any,
+) -> str:
+    """A page in the subsite's shell."""
+    layout = shell(
+        directory, tenant, path=_here(request), display=_display(request), current=current
+    )
+    return _html(request, name, **layout, **context, tenant=tenant, here=request.url.path)
+
+
 def _page(
     request: Request[Any, Any, Any],
     directory: TenantDirectory,
@@ -84,10 +103,7 @@ def _page(
     status: int = 200,
     **context: Any,
 ) -> Response[str]:
-    layout = shell(
-        directory, tenant, path=_here(request), display=_display(request), current=current
-    )
-    body = _html(request, name, **layout, **context, tenant=tenant, here=request.url.path)
+    body = _full(request, directory, tenant, name, current=current, **context)
     return Response(
         body,
         status_code=status,
@@ -192,69 +208,73 @@ async def set_display(code: str, request: Request[Any, Any, Any]) -> Redirect:
 
 @get("/r/{code:str}/services", opt=PUBLIC, include_in_schema=False)
 async def services(
-    code: str,
-    request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    lists: ListService,
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    tree: TenantTree,
-) -> Response[str]:
+    code: str, request: Request[Any, Any, Any], portal_page: PortalPage
+) -> Response[bytes]:
     """Service guides of the region and the levels above it, filtered and searched."""
     tenant = _tenant(request, code)
-    portal = PortalService(uow, tree, lists, metadata)
-    query = {k: request.query_params.getall(k) for k in request.query_params}
-    document = await portal.document(code, SERVICE_ITEM)
-    view_key = str(document["publication"]["list"])
-    filters = await portal.filters(code, SERVICE_ITEM, query, view_key)
-    params = _list_params(query, [DEPARTMENT, *(f.param for f in filters)])
-    area = (query.get("theme") or [""])[0]
-    if area in AREAS and AREAS[area][0] not in params and "filter.task_type" not in params:
-        params[AREAS[area][0]] = [AREAS[area][1]]
-    listing = await portal.services(code, params)
-    departments = directory.departments_of(code)
-    chain = portal.chain(code)
-    context = {
-        "filters": filters,
-        "departments": departments,
-        "department": (query.get(DEPARTMENT) or [""])[0],
-        "area": area if area in AREAS else "",
-        "q": (query.get("q") or [""])[0],
-        "listing": listing,
-        "next_url": _pager(request.url.path, {**query, **params}, listing.next_cursor),
-        "first_url": request.url.path if "cursor" in params else None,
-        "scope_names": "、".join(n.name for n in chain),
-    }
-    if request.headers.get("hx-request") == "true":
-        body = _html(request, "service_results.html", **context, tenant=tenant)
-        return Response(
-            body, media_type="text/html; charset=utf-8", headers={"vary": "HX-Request, Cookie"}
-        )
-    return _page(request, directory, tenant, "services.html", current=area or None, **context)
+    directory = portal_page.directory
+    chain = chain_of(directory.tree, code)
+
+    async def render() -> bytes:
+        portal = portal_page.reads()
+        query = {k: request.query_params.getall(k) for k in request.query_params}
+        document = await portal.document(code, SERVICE_ITEM)
+        view_key = str(document["publication"]["list"])
+        filters = await portal.filters(code, SERVICE_ITEM, query, view_key)
+        params = _list_params(query, [DEPARTMENT, *(f.param for f in filters)])
+        area = (query.get("theme") or [""])[0]
+        if area in AREAS and AREAS[area][0] not in params and "filter.task_type" not in params:
+            params[AREAS[area][0]] = [AREAS[area][1]]
+        listing = await portal.services(code, params)
+        context = {
+            "filters": filters,
+            "departments": directory.departments_of(code),
+            "department": (query.get(DEPARTMENT) or [""])[0],
+            "area": area if area in AREAS else "",
+            "q": (query.get("q") or [""])[0],
+            "listing": listing,
+            "next_url": _pager(request.url.path, {**query, **params}, listing.next_cursor),
+            "first_url": request.url.path if "cursor" in params else None,
+            "scope_names": "、".join(n.name for n in chain),
+        }
+        if request.headers.get("hx-request") == "true":
+            return _html(request, "service_results.html", **context, tenant=tenant).encode()
+        return _full(
+            request, directory, tenant, "services.html", current=area or None, **context
+        ).encode()
+
+    return await portal_page.serve(
+        request,
+        scope=TenantScope(chain[0].id, tuple(n.id for n in chain)),
+        type_key=SERVICE_ITEM,
+        model=await portal_page.model(code),
+        render=render,
+    )
 
 
 @get("/r/{code:str}/services/{item_id:int}", opt=PUBLIC, include_in_schema=False)
 async def service_guide(
-    code: str,
-    item_id: int,
-    request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    lists: ListService,
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    tree: TenantTree,
-) -> Response[str]:
+    code: str, item_id: int, request: Request[Any, Any, Any], portal_page: PortalPage
+) -> Response[bytes]:
     """One guide: every public element, in the sections it is compiled in."""
     tenant = _tenant(request, code)
-    guide = await PortalService(uow, tree, lists, metadata).guide(code, item_id)
-    apply_url = f"/r/{guide.home.code}/services/{item_id}/apply" if guide.online else None
-    return _page(
+    directory = portal_page.directory
+    chain = chain_of(directory.tree, code)
+
+    async def render() -> bytes:
+        guide = await portal_page.reads().guide(code, item_id)
+        apply_url = f"/r/{guide.home.code}/services/{item_id}/apply" if guide.online else None
+        html = _full(
+            request, directory, tenant, "service_guide.html", guide=guide, apply_url=apply_url
+        )
+        return html.encode()
+
+    return await portal_page.serve(
         request,
-        directory,
-        tenant,
-        "service_guide.html",
-        guide=guide,
-        apply_url=apply_url,
+        scope=TenantScope(chain[0].id, tuple(n.id for n in chain)),
+        type_key=SERVICE_ITEM,
+        model=await portal_page.model(code),
+        render=render,
     )
 
 
@@ -279,43 +299,42 @@ async def open_lists(
 
 @get("/r/{code:str}/open/{type_key:str}", opt=PUBLIC, include_in_schema=False)
 async def public_list(
-    code: str,
-    type_key: str,
-    request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    lists: ListService,
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    tree: TenantTree,
-) -> Response[str]:
+    code: str, type_key: str, request: Request[Any, Any, Any], portal_page: PortalPage
+) -> Response[bytes]:
     """One public list of the region: its public view's filters, search and paging."""
     tenant = _tenant(request, code)
     if type_key not in OPEN_LISTS:
         raise NotFoundException()
-    portal = PortalService(uow, tree, lists, metadata)
-    document = await portal.document(code, type_key)
-    publication = document.get("publication") or {}
+    directory = portal_page.directory
+    model = await portal_page.model(code)
+    publication = RecordService.item_document(model, type_key).get("publication") or {}
     view_key = publication.get("list")
     if publication.get("public") is not True or not isinstance(view_key, str):
         raise NotFoundException()
-    query = {k: request.query_params.getall(k) for k in request.query_params}
-    filters = await portal.filters(code, type_key, query, view_key)
-    params = _list_params(query, [f.param for f in filters])
-    listing = await portal.listing(code, type_key, params)
-    context = {
-        "type_key": type_key,
-        "filters": filters,
-        "q": (query.get("q") or [""])[0],
-        "listing": listing,
-        "next_url": _pager(request.url.path, params, listing.next_cursor),
-        "first_url": request.url.path if "cursor" in params else None,
-    }
-    if request.headers.get("hx-request") == "true":
-        body = _html(request, "list_results.html", **context, tenant=tenant)
-        return Response(
-            body, media_type="text/html; charset=utf-8", headers={"vary": "HX-Request, Cookie"}
-        )
-    return _page(request, directory, tenant, "public_list.html", current="open", **context)
+
+    async def render() -> bytes:
+        portal = portal_page.reads()
+        query = {k: request.query_params.getall(k) for k in request.query_params}
+        filters = await portal.filters(code, type_key, query, view_key)
+        params = _list_params(query, [f.param for f in filters])
+        listing = await portal.listing(code, type_key, params)
+        context = {
+            "type_key": type_key,
+            "filters": filters,
+            "q": (query.get("q") or [""])[0],
+            "listing": listing,
+            "next_url": _pager(request.url.path, params, listing.next_cursor),
+            "first_url": request.url.path if "cursor" in params else None,
+        }
+        if request.headers.get("hx-request") == "true":
+            return _html(request, "list_results.html", **context, tenant=tenant).encode()
+        return _full(
+            request, directory, tenant, "public_list.html", current="open", **context
+        ).encode()
+
+    return await portal_page.serve(
+        request, scope=TenantScope.single(tenant.id), type_key=type_key, model=model, render=render
+    )
 
 
 ROUTES: Final = (
