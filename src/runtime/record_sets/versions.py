@@ -75,10 +75,16 @@ class RecordSetVersions:
         ]
         if not stale:
             return
-        for key, version in (await RecordSetRepository(uow.session).of(stale)).items():
+        # taken before the read, so the requests meanwhile use memory, not a read each
+        before = {t: self._checked_at.get(t, float("-inf")) for t in stale}
+        self._checked_at.update(dict.fromkeys(stale, now))
+        try:
+            found = await RecordSetRepository(uow.session).of(stale)
+        except BaseException:
+            self._checked_at.update(before)
+            raise
+        for key, version in found.items():
             self.note(key, version)
-        for tenant in stale:
-            self._checked_at[tenant] = now
 
     def of(self, tenant_ids: Iterable[int], type_key: str) -> tuple[int, ...]:
         """The versions of `type_key`'s sets in these tenants, in their order (0: never
