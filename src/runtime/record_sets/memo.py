@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 #: entries per memo: a page is a few kilobytes, a list page a few dozen rows
-MAX_ENTRIES = 4096
+MAX_ENTRIES = 2048
 
 
 class VersionedMemo(Generic[T]):
