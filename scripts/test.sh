@@ -14,17 +14,25 @@ start=$(date +%s)
 HALVES=(test test2)
 
 scripts/ensure-deps.sh --with-browser
+mkdir -p var
+# the static checks need no service: they run on one core while the services start
+(
+  echo "== ruff"; uv run --frozen ruff check src tests migrations bench
+  uv run --frozen ruff format --check src tests migrations bench
+  echo "== import layers"; uv run --frozen lint-imports --no-cache | tail -n 3
+  echo "== mypy"; make -s typecheck
+) >var/static-checks.log 2>&1 &
+checks=$!
 trap 'for p in "${HALVES[@]}"; do scripts/services.sh stop "$p"; done' EXIT
 for p in "${HALVES[@]}"; do
   PG_FSYNC=off scripts/services.sh start "$p"
   scripts/reset-test-db.sh "$p"   # a clean database for every run
 done
 eval "$(scripts/services.sh env test)"
-
-echo "== ruff"; uv run --frozen ruff check src tests migrations bench
-uv run --frozen ruff format --check src tests migrations bench
-echo "== import layers"; uv run --frozen lint-imports --no-cache | tail -n 3
-echo "== mypy"; make -s typecheck
+checked=0
+wait "$checks" || checked=$?
+cat var/static-checks.log
+if [ "$checked" -ne 0 ]; then echo "static checks failed (exit $checked)"; exit "$checked"; fi
 echo "== pytest"
 status=0
 if [ $# -gt 0 ] && [ "$1" != "--store-durations" ]; then

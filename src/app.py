@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 from litestar import Litestar
-from litestar.config.response_cache import ResponseCacheConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -27,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from yiwang import __version__
 from yiwang.metadata import dependencies as metadata_di
 from yiwang.metadata.controllers import CONTROLLERS as METADATA_CONTROLLERS
-from yiwang.metadata.versions.service import completes_onboarding
+from yiwang.metadata.versions.install import completes_onboarding
 from yiwang.platform import dependencies as kernel_di
 from yiwang.platform.audit.plugin import AuditPlugin
 from yiwang.platform.cache import Cache
@@ -40,7 +39,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.storage import ObjectStorage, S3Storage, build_storage
 from yiwang.policy import dependencies as policy_di
 from yiwang.policy.controllers import CatalogueController, PolicyController
-from yiwang.policy.guards import PolicyMiddleware, unit_of_work_provider
+from yiwang.policy.guards import PolicyHook, unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
@@ -64,10 +63,10 @@ from yiwang.runtime.jobs import dependencies as jobs_di
 from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.portal import my_cases, signin
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
-from yiwang.runtime.response_cache.keys import response_cache_key
 from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
 from yiwang.runtime.supervision import dependencies as supervision_di
@@ -83,6 +82,8 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     healthz,
     readyz,
     *portal.ROUTES,
+    *signin.ROUTES,
+    *my_cases.ROUTES,
     form_pages.form_page,
     form_pages.submit_form_page,
     FormOptionsController,
@@ -258,20 +259,18 @@ def create_app(
     platform = platform or build_platform(settings)
     environment = page_environment([page_templates()])
     error_pages = ErrorPages(environment, error_shell(platform.directory))
+    guard = platform.policy.guard(platform.identity, platform.directory)
     app = Litestar(
         route_handlers=list(routes),
-        # innermost: the edge plugin puts its request checks before it
-        middleware=[PolicyMiddleware(platform.policy.guard(platform.identity, platform.directory))],
         dependencies=platform.dependencies(),
         plugins=[
-            EdgePlugin(settings),
+            # the edge's request checks, then the policy guard, before every handler
+            EdgePlugin(settings, then=PolicyHook(guard)),
             AuditPlugin(settings, platform.sessions, platform.storage),
             *([platform.saq] if platform.saq is not None else []),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[platform.lifespan],
-        # Any handler that sets `cache=` is keyed by tenant and person, not by URL alone.
-        response_cache_config=ResponseCacheConfig(key_builder=response_cache_key),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment)),
         openapi_config=OpenAPIConfig(
             title="一网 Yiwang API",

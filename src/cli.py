@@ -8,8 +8,8 @@ from dataclasses import replace
 import click
 
 from yiwang.metadata.commands import RECORD_CHECKS, metadata_group, seed_cmd
+from yiwang.metadata.versions.install import completes_onboarding
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import completes_onboarding
 from yiwang.platform import serving
 from yiwang.platform.cli_support import (
     CommandEnvironment,

@@ -38,8 +38,9 @@ from yiwang.metadata.documents.route_roles import route_role_errors
 from yiwang.metadata.documents.shapes import Model, Overlay
 from yiwang.metadata.resolution.resolve import add_layer, base_layer, check_layers, resolve
 from yiwang.metadata.versions.bundled import load_base_model, load_overlays
+from yiwang.metadata.versions.install import install_templates
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import MetadataService, RecordChecks, install_templates
+from yiwang.metadata.versions.service import MetadataService, RecordChecks
 from yiwang.platform.cli_support import (
     CommandEnvironment,
     command_environment,

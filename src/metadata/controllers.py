@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 
 from yiwang.metadata.documents import sources
 from yiwang.metadata.versions.service import MetadataService, checked, version_summary
-from yiwang.platform.conditional import etag_for, versioned
+from yiwang.platform.conditional import Prepared
 from yiwang.platform.errors import NotFound
 
 #: the published effective model, staff forms included: staff who work with it
@@ -145,11 +145,10 @@ class PublicFormController(Controller):
         code: str,
         key: str,
         form: str,
-    ) -> Response[bytes]:
+    ) -> Prepared:
         """The form's 2020-12 schema, its draft-07 twin (same verdicts) and UI descriptions,
         encoded once per effective version and revalidated by its ETag."""
-        encoded = await metadata.citizen_form(code, key, form)
-        return versioned(request, etag_for(code, *encoded.etag_parts), encoded.body)
+        return (await metadata.citizen_form(code, key, form)).response.answer(request)
 
 
 CONTROLLERS = (MetadataController, PublicFormController)

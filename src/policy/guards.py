@@ -38,11 +38,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from litestar.connection import ASGIConnection
-from litestar.enums import ScopeType
+from litestar.connection import ASGIConnection, Request
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform.errors import NotAuthenticated, NotFound, PermissionDenied
@@ -282,23 +279,26 @@ class PolicyGuard:
         return scope
 
 
-class PolicyMiddleware(ASGIMiddleware):
-    """Runs the guard on every matched route, as the innermost middleware.
+class PolicyHook:
+    """Runs the guard on every matched route, after the edge's checks, before the handler.
 
-    Not a Litestar guard: Litestar copies the route handler for every guard call, a
-    sixth of a small request's work. Middleware runs after routing (the handler is in
-    the scope) and, like a guard, before the handler's response-cache lookup, so a
-    cached answer still passes the policy first.
+    The app's `before_request` hook calls it (`EdgePlugin(settings, then=...)`).
+    Not a Litestar guard: Litestar copies the route handler for every guard call,
+    a sixth of a small request's work. Not middleware: a route with middleware
+    gets one more exception layer and one more wrapped `send`. The hook runs
+    before the handler's dependencies are resolved, so the unit of work opens in
+    the scope the guard decided. It runs after Litestar's response-cache lookup,
+    where a cached answer would skip the guard (and a revoked role would go on
+    reading for the cache's lifetime), so no handler may set `cache=` (the
+    route-table test holds this): what a version determines is kept in memory by
+    the handler, per version, and revalidated by its ETag (`platform.conditional`).
     """
-
-    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
     def __init__(self, guard: PolicyGuard) -> None:
         self.guard = guard
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        await self.guard(ASGIConnection(scope, receive, send), scope["route_handler"])
-        await next_app(scope, receive, send)
+    async def __call__(self, request: Request[Any, Any, Any]) -> None:
+        await self.guard(request, request.route_handler)
 
 
 def access_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Access | None:

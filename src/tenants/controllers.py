@@ -6,12 +6,12 @@ from dataclasses import replace
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from yiwang import __version__
-from yiwang.platform.conditional import etag_for, versioned
+from yiwang.platform.conditional import Prepared, etag_for
 from yiwang.tenants.calendars.service import Calendars
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.lifecycle import Lifecycle
@@ -67,13 +67,15 @@ class TenantController(Controller):
     )
     async def list_tenants(
         self, directory: TenantDirectory, request: Request[Any, Any, Any]
-    ) -> Response[bytes]:
+    ) -> Prepared:
         """The whole tree, encoded once per registry version and revalidated by its ETag."""
-        tree = directory.tree
-        body = directory.memo(
-            "tenants.json", lambda: msgspec.json.encode([_out(n) for n in tree.by_code.values()])
-        )
-        return versioned(request, etag_for("tenants", __version__, directory.version), body)
+        tree, version = directory.tree, directory.version
+
+        def prepare() -> Prepared:
+            body = msgspec.json.encode([_out(n) for n in tree.by_code.values()])
+            return Prepared(body, etag_for("tenants", __version__, version))
+
+        return directory.memo("tenants.json", prepare).answer(request)
 
     @get("/api/v1/t/{code:str}", opt=PUBLIC)
     async def get_tenant(self, tree: TenantTree, code: str) -> TenantOut:

@@ -23,8 +23,8 @@ from tests.integration.provinces import purge_shiyan  # noqa: F401  (a fixture)
 from tests.integration.server_process import server  # noqa: F401  (a fixture)
 from tests.integration.stack import Stack
 from yiwang.app import build_platform, create_app
+from yiwang.metadata.versions.install import install_templates
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import install_templates
 from yiwang.platform.cache import Cache
 from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import unit_of_work

@@ -25,6 +25,7 @@ from yiwang.metadata.generators.ui_schemas import (
     widget_urls,
 )
 from yiwang.metadata.resolution.resolve import EffectiveModel
+from yiwang.platform.conditional import Prepared, etag_for
 from yiwang.platform.errors import NotFound
 
 
@@ -70,20 +71,22 @@ def _descriptor(model: EffectiveModel, code: str, key: str, form: str) -> dict[s
 
 @dataclass(frozen=True)
 class EncodedDescriptor:
-    """A descriptor as the bytes a response sends, and the version they belong to."""
+    """A descriptor as the bytes a response sends, the version they belong to, and the
+    response itself, headers and all, with its ETag."""
 
     body: bytes
     etag_parts: tuple[str, ...]
+    response: Prepared
 
 
 def encoded_citizen_form(
     model: EffectiveModel, code: str, key: str, form: str
 ) -> EncodedDescriptor:
     """Built and encoded once per effective model: later requests reuse the bytes."""
-    return model.memo(
-        ("citizen_form_bytes", code, key, form),
-        lambda: EncodedDescriptor(
-            msgspec.json.encode(citizen_form_descriptor(model, code, key, form)),
-            (model.content_hash[:20], key, form),
-        ),
-    )
+
+    def encode() -> EncodedDescriptor:
+        body = msgspec.json.encode(citizen_form_descriptor(model, code, key, form))
+        parts = (model.content_hash[:20], key, form)
+        return EncodedDescriptor(body, parts, Prepared(body, etag_for(code, *parts)))
+
+    return model.memo(("citizen_form_bytes", code, key, form), encode)

@@ -1,5 +1,10 @@
 """The checks a request passes after routing and before its handler (and its guard) runs.
 
+They run as the app's `before_request` hook, not as middleware: a route with
+middleware gets one more exception layer and one more wrapped `send`, which
+cost a small request a fifth of its time. The hook runs before the handler's
+dependencies are resolved and its body parsed.
+
 In order: no control character in the path or query; then, for a
 state-changing method, the CSRF Origin check, the media type of the body, the
 CSRF token, and the strict JSON check of a JSON body. Each refusal raises a
@@ -9,14 +14,12 @@ kernel error, rendered like any other by `error_handlers`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
 from litestar.connection import Request
-from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Scope
 
 from yiwang.platform.edge import csrf, media_types
 from yiwang.platform.edge.json_body import check_json
@@ -54,20 +57,27 @@ def _has_body(headers: Mapping[str, str]) -> bool:
     return "transfer-encoding" in headers
 
 
-class RequestChecks(ASGIMiddleware):
-    scopes = (ScopeType.HTTP,)
+#: what runs after the checks, before the handler (the app passes the policy guard)
+BeforeHandler = Callable[[Request[Any, Any, Any]], Awaitable[None]]
 
-    def __init__(self, settings: Settings) -> None:
+
+class RequestChecks:
+    """The app's `before_request` hook: these checks, then `then`."""
+
+    def __init__(self, settings: Settings, then: BeforeHandler | None = None) -> None:
         self.trusted_origins = frozenset(
             o.strip().lower().rstrip("/") for o in settings.trusted_origins
         )
         self.max_json_bytes = settings.max_json_bytes
+        self.then = then
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        check_url(scope.get("path", ""), scope.get("query_string", b""))
-        if scope.get("method") in csrf.UNSAFE_METHODS:
-            await self._check_change(Request(scope, receive))
-        await next_app(scope, receive, send)
+    async def __call__(self, request: Request[Any, Any, Any]) -> None:
+        scope = request.scope
+        check_url(scope["path"], scope.get("query_string", b""))
+        if scope["method"] in csrf.UNSAFE_METHODS:
+            await self._check_change(request)
+        if self.then is not None:
+            await self.then(request)
 
     async def _check_change(self, request: Request[Any, Any, Any]) -> None:
         headers = request.headers

@@ -46,31 +46,29 @@ def request_cookies(scope: Mapping[str, Any]) -> dict[str, str]:
     return cookies
 
 
-def _header(scope: Mapping[str, Any], name: bytes) -> bytes | None:
-    for key, value in scope.get("headers") or ():
-        if key.lower() == name:
-            return bytes(value)
-    return None
-
-
 class EdgeShell:
-    """The outermost ASGI layer of the app (`plugin.install_edge` puts it there)."""
+    """The outermost ASGI layer of the app (`plugin.install_edge` puts it there).
+
+    It runs on every request, 404s included, so it reads the request's headers
+    once and decides everything about the response's headers from that pass.
+    """
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.proxies = forwarded.TrustedProxies(settings.trusted_proxies)
         self.headers = security_headers(production=settings.production)
+        self._names = frozenset(name for name, _ in self.headers)
         self.secure_cookies = settings.environment not in ("development", "test")
         self._id_prefix = secrets.token_hex(4)
         self._ids = itertools.count()
 
-    def _request_id(self, scope: Scope) -> str:
-        client = scope.get("client")
-        given = _header(scope, b"x-request-id")
-        if given and client and self.proxies.trusts(str(client[0])):
-            text = given.decode("latin-1")
-            if _REQUEST_ID.match(text):
-                return text
+    def _request_id(self, scope: Scope, given: bytes | None) -> str:
+        if given is not None and self.proxies:
+            client = scope.get("client")
+            if client and self.proxies.trusts(str(client[0])):
+                text = given.decode("latin-1")
+                if _REQUEST_ID.match(text):
+                    return text
         # unique, not secret: a random prefix per process and a counter, no system call
         return f"{self._id_prefix}{next(self._ids):08x}"
 
@@ -79,46 +77,64 @@ class EdgeShell:
         return (cookie + "; Secure" if self.secure_cookies else cookie).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         raw = cast("dict[str, Any]", scope)
+        given = cookie = None
+        credentials = False
+        for name, value in raw.get("headers") or ():
+            name = name.lower()
+            if name == b"cookie":
+                cookie = value if cookie is None else cookie + b"; " + value
+            elif name == b"authorization":
+                credentials = True
+            elif name == b"x-request-id":
+                given = value
         # the peer's own address, before forwarding headers are believed, decides trust
-        request_id = self._request_id(scope)
+        request_id = self._request_id(scope, given)
         forwarded.resolve(raw, self.proxies)
         raw[REQUEST_ID_KEY] = request_id
         tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             if raw["type"] == "http":
-                await self.app(scope, receive, self._sender(scope, send, request_id))
+                cookies = _cookie_names(cookie)
+                credentials = credentials or SESSION_COOKIE in cookies
+                # a browser gets its token with the first page it loads; API clients need none
+                sender = self._sender(
+                    scope, send, request_id, credentials, CSRF_COOKIE not in cookies
+                )
+                await self.app(scope, receive, sender)
             else:
                 await self.app(scope, receive, send)
         finally:
             structlog.contextvars.reset_contextvars(**tokens)
 
-    def _sender(self, scope: Scope, send: Send, request_id: str) -> Send:
-        path = scope["path"]
-        cookies = request_cookies(scope)
-        credentials = SESSION_COOKIE in cookies or _header(scope, b"authorization") is not None
-        # a browser gets its token with the first page it loads; API clients need none
-        wants_csrf = CSRF_COOKIE not in cookies
+    def _sender(
+        self, scope: Scope, send: Send, request_id: str, credentials: bool, wants_csrf: bool
+    ) -> Send:
+        own, names = self.headers, self._names
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or ())
-                present = set()
+                present: set[bytes] = set()
                 session_changed = html = False
                 for name, value in headers:
                     name = name.lower()
-                    present.add(name)
                     if name == b"set-cookie":
                         session_changed = session_changed or value.startswith(_SESSION_SET)
                     elif name == b"content-type":
                         html = value.startswith(b"text/html")
-                headers.extend(h for h in self.headers if h[0] not in present)
+                    elif name in names:
+                        present.add(name)
+                headers.extend(
+                    h for h in own if h[0] not in present
+                ) if present else headers.extend(own)
                 headers.append((b"x-request-id", request_id.encode()))
                 handler = scope.get("route_handler")
-                if must_not_store(path, getattr(handler, "opt", None), credentials):
+                if must_not_store(scope["path"], getattr(handler, "opt", None), credentials):
                     headers = [h for h in headers if h[0].lower() != b"cache-control"]
                     headers.append((b"cache-control", NO_STORE.encode()))
                 if (wants_csrf and html) or session_changed:
@@ -127,3 +143,14 @@ class EdgeShell:
             await send(message)
 
         return send_with_headers
+
+
+def _cookie_names(header: bytes | None) -> frozenset[str] | tuple[()]:
+    """The names of the cookies a request carries (the shell needs only whether two are there)."""
+    if header is None:
+        return ()
+    return frozenset(
+        part.strip().partition("=")[0]
+        for part in header.decode("latin-1").split(";")
+        if "=" in part
+    )

@@ -18,14 +18,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.policy.identity.enrolment import ActivationStarted
 from yiwang.policy.identity.login import SignedIn
 from yiwang.policy.identity.profiles import Profiles
-from yiwang.policy.identity.sessions import SESSION_COOKIE, Session, session_token
+from yiwang.policy.identity.sessions import Session, session_token
 
 PUBLIC = {"public": True}
 SIGNED_IN = {"authenticated": True}
@@ -98,16 +97,7 @@ def _signed_in(identity: IdentityServices, signed: SignedIn) -> Response[dict[st
             "idle_timeout_seconds": signed.session.idle_seconds,
             "password_expired": signed.session.password_expired,
         },
-        cookies=[
-            Cookie(
-                key=SESSION_COOKIE,
-                value=signed.token,
-                httponly=True,
-                samesite="lax",
-                secure=identity.secure_cookies,
-                path="/",
-            )
-        ],
+        cookies=[identity.session_cookie(signed.token)],
     )
 
 
@@ -162,7 +152,7 @@ class AuthController(Controller):
             await identity.login.logout(uow, token, ip=client_ip)
         return Response(
             {"logged_out": True},
-            cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")],
+            cookies=[identity.ended_session_cookie()],
         )
 
     @post("/api/v1/auth/activation", opt=PUBLIC, status_code=200)

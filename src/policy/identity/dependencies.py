@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -35,7 +36,7 @@ from yiwang.policy.identity.passwords import PasswordAge, PasswordHashing
 from yiwang.policy.identity.profiles import Profiles
 from yiwang.policy.identity.ratelimit import RateLimiter
 from yiwang.policy.identity.realname import CheckDigitOnlyProvider, RealNameProvider
-from yiwang.policy.identity.sessions import Session, SessionStore
+from yiwang.policy.identity.sessions import SESSION_COOKIE, Session, SessionStore
 from yiwang.policy.identity.settings import DEV_ENVIRONMENTS, IdentitySettings
 from yiwang.policy.identity.sms import DevelopmentSmsGateway, SmsCodes, SmsGateway
 from yiwang.policy.identity.throttle import SignInThrottle
@@ -61,6 +62,22 @@ class IdentityServices:
 
     def profiles(self, uow: UnitOfWork) -> Profiles:
         return Profiles(uow, self.accounts, self.realname)
+
+    def session_cookie(self, token: str) -> Cookie:
+        """The browser's session cookie: site-wide (`/`), so one sign-in serves every subsite."""
+        return Cookie(
+            key=SESSION_COOKIE,
+            value=token,
+            httponly=True,
+            samesite="lax",
+            secure=self.secure_cookies,
+            path="/",
+        )
+
+    @staticmethod
+    def ended_session_cookie() -> Cookie:
+        """What sign-out sends: the session cookie, emptied and expired."""
+        return Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")
 
 
 def load_provider(spec: str, setting: str) -> Any:

@@ -90,6 +90,7 @@ class CaseReading:
                 submitted_at=c.submitted_at,
                 promised_due=c.promised_due,
                 record_id=c.record_id,
+                colour=c.colour,
             )
             for c in rows
         ]

@@ -46,6 +46,8 @@ class CaseSummary(msgspec.Struct, frozen=True):
     submitted_at: datetime
     promised_due: date | None
     record_id: int | None
+    #: the deadline colour (green, yellow, red) while the clock runs; None once it ended
+    colour: str | None = None
 
 
 class TimelineEntry(msgspec.Struct, frozen=True):

@@ -1,10 +1,10 @@
 """The citizen subsites: every region's pages (home, finding services, the service
-guide, the public lists of 政务公开, the region switch and display preferences),
-their templates, and the shell context the error pages share.
+guide, the public lists of 政务公开, the region switch and display preferences, signing
+in and out, 我的办件), their templates, and the shell context the error pages share.
 
-May import `yiwang.platform`, `yiwang.tenants`, `yiwang.metadata`, the session token
-of `yiwang.policy.identity` (a signed-in page is never shared) and the runtime rooms
-it reads: `lists`, `records`, `record_sets`, `static`, `web`.
+May import `yiwang.platform`, `yiwang.tenants`, `yiwang.policy` (identity's services,
+to sign in and to name the signed-in person), `yiwang.metadata` and the runtime
+rooms it reads: `cases`, `lists`, `records`, `record_sets`, `routes`, `static`, `web`.
 """
 
 from yiwang.runtime.portal import messages as messages

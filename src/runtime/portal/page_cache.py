@@ -95,12 +95,14 @@ class PortalPage:
         type_key: str,
         model: EffectiveModel,
         render: Callable[[], Awaitable[bytes]],
+        personal: bool = False,
     ) -> Response[bytes]:
         """The page `render` makes, from memory when its key has been rendered before.
 
         `scope` is whose records the page reads (its RLS scope), `type_key` their
-        type, `model` the effective model it is rendered with."""
-        if signed_in(request):
+        type, `model` the effective model it is rendered with; a `personal` page (it
+        names the signed-in person) is drawn for its reader alone."""
+        if personal or signed_in(request):
             return Response(await render(), media_type=HTML, headers={"vary": VARY})
         record_sets = self.pages.record_sets
         await self.uow.use_scope(scope)

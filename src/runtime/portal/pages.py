@@ -14,9 +14,7 @@
 Every page works without JavaScript; htmx, where it is loaded, only swaps the
 results of a filter or search in place (the server answers the same page).
 A subsite's home shows only what the registry holds, so it is rendered once per
-registry version and display preference, and served as bytes until the next;
-the pages that read records (services, a guide, a public list) are kept the same
-way by the versions of what they read (`page_cache`).
+registry version and display preference, and served as bytes until the next.
 """
 
 from __future__ import annotations
@@ -34,13 +32,14 @@ from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.conditional import REVALIDATE, etag_for, matches, not_modified
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.runtime.portal.page_cache import PortalPage
+from yiwang.runtime.portal.rendering import display, page, region_of, render
 from yiwang.runtime.portal.service import OPEN_LISTS, SERVICE_ITEM, chain_of
 from yiwang.runtime.portal.shell import shell
+from yiwang.runtime.portal.viewer import VIEWER, Viewer
 from yiwang.runtime.records.service import RecordService
-from yiwang.runtime.web.display import COOKIE, MAX_AGE, Display, display_of, safe_back
+from yiwang.runtime.web.display import COOKIE, MAX_AGE, safe_back
 from yiwang.tenants.directory import TenantDirectory
-from yiwang.tenants.subsite import tenant_of
-from yiwang.tenants.tree import TenantNode, TenantTree
+from yiwang.tenants.tree import TenantTree
 
 LEVEL_NAMES = {"province": "省级", "prefecture": "市州", "county": "县区", "zone": "功能区"}
 PUBLIC: Final = {"public": True}
@@ -53,63 +52,6 @@ AREAS: Final[Mapping[str, tuple[str, str]]] = {
 PASSED: Final = ("q", "cursor", "limit")
 #: browsing by department: the department key of the guide (`department`)
 DEPARTMENT: Final = "filter.department"
-
-
-def _tenant(request: Request[Any, Any, Any], code: str) -> TenantNode:
-    tenant = tenant_of(request.scope)
-    if tenant is None or tenant.code != code:
-        raise NotFoundException()
-    return tenant
-
-
-def _display(request: Request[Any, Any, Any]) -> Display:
-    return display_of(request.cookies.get(COOKIE))
-
-
-def _here(request: Request[Any, Any, Any]) -> str:
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    return request.url.path + (f"?{query}" if query else "")
-
-
-def _html(request: Request[Any, Any, Any], name: str, **context: Any) -> str:
-    template = request.app.template_engine.get_template(name)  # type: ignore[union-attr]
-    html: str = template.render(**context)
-    return html
-
-
-def _full(
-    request: Request[Any, Any, Any],
-    directory: TenantDirectory,
-    tenant: TenantNode,
-    name: str,
-    *,
-    current: str | None = None,
-    **context: Any,
-) -> str:
-    """A page in the subsite's shell."""
-    layout = shell(
-        directory, tenant, path=_here(request), display=_display(request), current=current
-    )
-    return _html(request, name, **layout, **context, tenant=tenant, here=request.url.path)
-
-
-def _page(
-    request: Request[Any, Any, Any],
-    directory: TenantDirectory,
-    tenant: TenantNode,
-    name: str,
-    *,
-    current: str | None = None,
-    status: int = 200,
-    **context: Any,
-) -> Response[str]:
-    body = _full(request, directory, tenant, name, current=current, **context)
-    return Response(
-        body,
-        status_code=status,
-        media_type="text/html; charset=utf-8",
-        headers={"vary": "Cookie"},
-    )
 
 
 def _list_params(
@@ -137,31 +79,34 @@ async def platform_home(
     tree: TenantTree, request: Request[Any, Any, Any], directory: TenantDirectory
 ) -> Template:
     children = {code: list(tree.children(code)) for code in tree.by_code}
-    layout = shell(directory, None, path="/", display=_display(request))
+    layout = shell(directory, None, path="/", display=display(request))
     return Template(
         "portal_home.html",
         context={**layout, "roots": tree.roots, "children": children, "levels": LEVEL_NAMES},
     )
 
 
-@get("/r/{code:str}/", opt=PUBLIC, include_in_schema=False)
+@get("/r/{code:str}/", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
 async def subsite_home(
     code: str,
     request: Request[Any, Any, Any],
     directory: TenantDirectory,
+    viewer: Viewer | None,
 ) -> Response[bytes]:
-    """Everything on the page follows the registry version and the display preference,
-    and so does its ETag."""
-    tenant = _tenant(request, code)
-    display = _display(request)
-    etag = etag_for("subsite", __version__, directory.version, code, display.cookie)
-    if matches(request, etag):
+    """For a visitor, everything on the page follows the registry version and the display
+    preference, and so does its ETag; a signed-in person's page names them, drawn afresh."""
+    tenant = region_of(request, code)
+    shown = display(request)
+    etag = etag_for("subsite", __version__, directory.version, code, shown.cookie)
+    if viewer is None and matches(request, etag):
         return not_modified(etag)
     tree = directory.tree
 
-    def render() -> bytes:
-        layout = shell(directory, tenant, path=f"/r/{code}/", display=display, current="home")
-        html = _html(
+    def draw() -> bytes:
+        layout = shell(
+            directory, tenant, path=f"/r/{code}/", display=shown, current="home", viewer=viewer
+        )
+        html = render(
             request,
             "subsite_home.html",
             **layout,
@@ -174,48 +119,52 @@ async def subsite_home(
         )
         return html.encode()
 
+    if viewer is not None:
+        return Response(draw(), media_type=MediaType.HTML, headers={"vary": "Cookie"})
     return Response(
-        directory.memo(("subsite_home", code, display.cookie), render),
+        directory.memo(("subsite_home", code, shown.cookie), draw),
         media_type=MediaType.HTML,
         headers={"etag": etag, "cache-control": REVALIDATE, "vary": "Cookie"},
     )
 
 
-@get("/r/{code:str}/regions", opt=PUBLIC, include_in_schema=False)
+@get("/r/{code:str}/regions", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
 async def regions(
-    code: str, request: Request[Any, Any, Any], directory: TenantDirectory
+    code: str, request: Request[Any, Any, Any], directory: TenantDirectory, viewer: Viewer | None
 ) -> Response[str]:
     """Every region, by the tree: a list of links that needs no script."""
-    tenant = _tenant(request, code)
+    tenant = region_of(request, code)
     tree = directory.tree
     root = tree.root_of(code)
     children = {c: sorted(tree.children(c), key=lambda t: t.code) for c in tree.by_code}
-    return _page(request, directory, tenant, "regions.html", root=root, children=children)
+    return page(
+        request, directory, tenant, "regions.html", viewer=viewer, root=root, children=children
+    )
 
 
 @get("/r/{code:str}/display", opt=PUBLIC, include_in_schema=False)
 async def set_display(code: str, request: Request[Any, Any, Any]) -> Redirect:
     """Apply one setting (`large`, `standard_size`, `plain`, `rich`) and go back."""
-    _tenant(request, code)
-    display = _display(request).with_setting(request.query_params.get("set", ""))
+    region_of(request, code)
+    chosen = display(request).with_setting(request.query_params.get("set", ""))
     back = safe_back(request.query_params.get("back"), f"/r/{code}/")
     response = Redirect(back, status_code=303)
     response.set_cookie(
-        COOKIE, display.cookie, max_age=MAX_AGE, path="/", httponly=True, samesite="lax"
+        COOKIE, chosen.cookie, max_age=MAX_AGE, path="/", httponly=True, samesite="lax"
     )
     return response
 
 
-@get("/r/{code:str}/services", opt=PUBLIC, include_in_schema=False)
+@get("/r/{code:str}/services", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
 async def services(
-    code: str, request: Request[Any, Any, Any], portal_page: PortalPage
+    code: str, request: Request[Any, Any, Any], portal_page: PortalPage, viewer: Viewer | None
 ) -> Response[bytes]:
     """Service guides of the region and the levels above it, filtered and searched."""
-    tenant = _tenant(request, code)
+    tenant = region_of(request, code)
     directory = portal_page.directory
     chain = chain_of(directory.tree, code)
 
-    async def render() -> bytes:
+    async def draw() -> bytes:
         portal = portal_page.reads()
         query = {k: request.query_params.getall(k) for k in request.query_params}
         document = await portal.document(code, SERVICE_ITEM)
@@ -238,55 +187,77 @@ async def services(
             "scope_names": "、".join(n.name for n in chain),
         }
         if request.headers.get("hx-request") == "true":
-            return _html(request, "service_results.html", **context, tenant=tenant).encode()
-        return _full(
-            request, directory, tenant, "services.html", current=area or None, **context
-        ).encode()
+            return render(request, "service_results.html", **context, tenant=tenant).encode()
+        drawn = page(
+            request,
+            directory,
+            tenant,
+            "services.html",
+            viewer=viewer,
+            current=area or None,
+            **context,
+        )
+        return str(drawn.content).encode()
 
     return await portal_page.serve(
         request,
         scope=TenantScope(chain[0].id, tuple(n.id for n in chain)),
         type_key=SERVICE_ITEM,
         model=await portal_page.model(code),
-        render=render,
+        render=draw,
+        personal=viewer is not None,
     )
 
 
-@get("/r/{code:str}/services/{item_id:int}", opt=PUBLIC, include_in_schema=False)
+@get(
+    "/r/{code:str}/services/{item_id:int}", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False
+)
 async def service_guide(
-    code: str, item_id: int, request: Request[Any, Any, Any], portal_page: PortalPage
+    code: str,
+    item_id: int,
+    request: Request[Any, Any, Any],
+    portal_page: PortalPage,
+    viewer: Viewer | None,
 ) -> Response[bytes]:
     """One guide: every public element, in the sections it is compiled in."""
-    tenant = _tenant(request, code)
+    tenant = region_of(request, code)
     directory = portal_page.directory
     chain = chain_of(directory.tree, code)
 
-    async def render() -> bytes:
+    async def draw() -> bytes:
         guide = await portal_page.reads().guide(code, item_id)
         apply_url = f"/r/{guide.home.code}/services/{item_id}/apply" if guide.online else None
-        html = _full(
-            request, directory, tenant, "service_guide.html", guide=guide, apply_url=apply_url
+        drawn = page(
+            request,
+            directory,
+            tenant,
+            "service_guide.html",
+            viewer=viewer,
+            guide=guide,
+            apply_url=apply_url,
         )
-        return html.encode()
+        return str(drawn.content).encode()
 
     return await portal_page.serve(
         request,
         scope=TenantScope(chain[0].id, tuple(n.id for n in chain)),
         type_key=SERVICE_ITEM,
         model=await portal_page.model(code),
-        render=render,
+        render=draw,
+        personal=viewer is not None,
     )
 
 
-@get("/r/{code:str}/open", opt=PUBLIC, include_in_schema=False)
+@get("/r/{code:str}/open", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
 async def open_lists(
     code: str,
     request: Request[Any, Any, Any],
     metadata: MetadataService,
     directory: TenantDirectory,
+    viewer: Viewer | None,
 ) -> Response[str]:
     """阳光政务: the lists this region publishes."""
-    tenant = _tenant(request, code)
+    tenant = region_of(request, code)
     model = await metadata.effective(code)
     published = []
     for key in OPEN_LISTS:
@@ -294,15 +265,27 @@ async def open_lists(
         if document and (document.get("publication") or {}).get("public") is True:
             label = document["publication"].get("section_label") or document["label"]
             published.append((key, label, document.get("description", "")))
-    return _page(request, directory, tenant, "open.html", current="open", published=published)
+    return page(
+        request,
+        directory,
+        tenant,
+        "open.html",
+        viewer=viewer,
+        current="open",
+        published=published,
+    )
 
 
-@get("/r/{code:str}/open/{type_key:str}", opt=PUBLIC, include_in_schema=False)
+@get("/r/{code:str}/open/{type_key:str}", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
 async def public_list(
-    code: str, type_key: str, request: Request[Any, Any, Any], portal_page: PortalPage
+    code: str,
+    type_key: str,
+    request: Request[Any, Any, Any],
+    portal_page: PortalPage,
+    viewer: Viewer | None,
 ) -> Response[bytes]:
     """One public list of the region: its public view's filters, search and paging."""
-    tenant = _tenant(request, code)
+    tenant = region_of(request, code)
     if type_key not in OPEN_LISTS:
         raise NotFoundException()
     directory = portal_page.directory
@@ -312,7 +295,7 @@ async def public_list(
     if publication.get("public") is not True or not isinstance(view_key, str):
         raise NotFoundException()
 
-    async def render() -> bytes:
+    async def draw() -> bytes:
         portal = portal_page.reads()
         query = {k: request.query_params.getall(k) for k in request.query_params}
         filters = await portal.filters(code, type_key, query, view_key)
@@ -327,13 +310,19 @@ async def public_list(
             "first_url": request.url.path if "cursor" in params else None,
         }
         if request.headers.get("hx-request") == "true":
-            return _html(request, "list_results.html", **context, tenant=tenant).encode()
-        return _full(
-            request, directory, tenant, "public_list.html", current="open", **context
-        ).encode()
+            return render(request, "list_results.html", **context, tenant=tenant).encode()
+        drawn = page(
+            request, directory, tenant, "public_list.html", viewer=viewer, current="open", **context
+        )
+        return str(drawn.content).encode()
 
     return await portal_page.serve(
-        request, scope=TenantScope.single(tenant.id), type_key=type_key, model=model, render=render
+        request,
+        scope=TenantScope.single(tenant.id),
+        type_key=type_key,
+        model=model,
+        render=draw,
+        personal=viewer is not None,
     )
 
 

@@ -5,14 +5,44 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Final
+from urllib.parse import quote
 
+from yiwang.platform.edge.csrf import CSRF_COOKIE
+from yiwang.platform.edge.shell import request_cookies
 from yiwang.platform.i18n import translate
+from yiwang.policy.identity.dependencies import SESSION_STATE_KEY
+from yiwang.policy.identity.sessions import Session
+from yiwang.runtime.portal.viewer import Viewer
 from yiwang.runtime.web.display import COOKIE, Display, display_of, toggle_links
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.tree import TenantNode
 
 #: the three themes of every subsite, by the key the pages mark as current
 THEMES: Final = ("approval", "convenience", "open")
+
+
+#: the subsite's own account pages, by region code
+SIGN_IN: Final = "/r/{code}/signin"
+SIGN_OUT: Final = "/r/{code}/signout"
+MY_CASES: Final = "/r/{code}/my/cases"
+
+
+def sign_in_url(code: str, back: str | None) -> str:
+    """The region's sign-in page, returning to `back` (a path of this site) afterwards."""
+    url = SIGN_IN.format(code=code)
+    return f"{url}?next={quote(back, safe='/')}" if back else url
+
+
+def account_links(code: str, path: str, viewer: Viewer | None) -> dict[str, Any]:
+    """The header's account part: 登录, or the person's masked name, 我的办件 and 退出."""
+    if viewer is None:
+        back = None if path.startswith(SIGN_IN.format(code=code)) else path
+        return {"viewer": None, "sign_in_url": sign_in_url(code, back)}
+    return {
+        "viewer": viewer,
+        "my_cases_url": MY_CASES.format(code=code),
+        "sign_out_url": SIGN_OUT.format(code=code),
+    }
 
 
 def theme_url(code: str, theme: str) -> str:
@@ -28,6 +58,7 @@ def shell(
     path: str,
     display: Display,
     current: str | None = None,
+    viewer: Viewer | None = None,
 ) -> dict[str, Any]:
     """What `layout.html` needs besides the page's own blocks."""
     tree = directory.tree
@@ -47,6 +78,7 @@ def shell(
             "display": display,
             "display_links": [],
             "footer": translate("web.footer_plain"),
+            "account": None,
         }
     code = tenant.code
     nav = [(translate("portal.home"), f"/r/{code}/", current == "home")]
@@ -60,6 +92,7 @@ def shell(
         "display": display,
         "display_links": toggle_links(f"/r/{code}/display", path, display),
         "footer": translate("web.footer", name=tenant.name),
+        "account": account_links(code, path, viewer),
     }
 
 
@@ -67,15 +100,20 @@ def error_shell(directory: TenantDirectory) -> Any:
     """The shell for error pages: the scope's path and cookie, the region if it is open."""
 
     def build(scope: Mapping[str, Any], tenant: TenantNode | None) -> dict[str, Any]:
-        cookie = None
-        for key, value in scope.get("headers", ()):
-            if key == b"cookie":
-                for part in value.decode("latin-1").split(";"):
-                    k, _, v = part.strip().partition("=")
-                    if k == COOKIE:
-                        cookie = v
+        cookies = request_cookies(scope)
+        # the session the guard verified, if it ran: a page it refused still names the person
+        session = (scope.get("state") or {}).get(SESSION_STATE_KEY)
+        viewer = None
+        if isinstance(session, Session):
+            viewer = Viewer(
+                session.account_id, session.kind, session.login, cookies.get(CSRF_COOKIE, "")
+            )
         return shell(
-            directory, tenant, path=str(scope.get("path") or "/"), display=display_of(cookie)
+            directory,
+            tenant,
+            path=str(scope.get("path") or "/"),
+            display=display_of(cookies.get(COOKIE)),
+            viewer=viewer,
         )
 
     return build

@@ -37,7 +37,7 @@ def bench_group() -> None:
     type=int,
     default=0,
     show_default=True,
-    help="办件总数（含时间线、评价、投诉、督办），COPY 批量写入",
+    help="办件总数（含时间线、评价、投诉、督办），由数据库批量生成",
 )
 @click.option("--tenants", "which", default="all", show_default=True, help="all 或租户代码")
 @click.option("--seed", type=int, default=1, show_default=True, help="随机种子（同种子同数据）")

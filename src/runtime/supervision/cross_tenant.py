@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from sqlalchemy import (
     Date,
+    Select,
     and_,
     bindparam,
     cast,
@@ -97,12 +98,12 @@ def _condition(f: Filter) -> ColumnElement[bool]:
 def _where(query: CaseQuery) -> list[ColumnElement[bool]]:
     out = [_condition(f) for f in query.filters if f.field not in ("tenant", "level")]
     if query.period is not None:
-        out.append(cases.c.submitted_at >= query.period.starts_at)
-        out.append(cases.c.submitted_at < query.period.ends_at)
+        out.append(_within(cases.c.submitted_at, query.period))
     return out
 
 
-async def _bounded(session: AsyncSession) -> None:
+async def _limit_time(session: AsyncSession) -> None:
+    """`SET LOCAL statement_timeout`: every later statement of the transaction is bounded."""
     await session.execute(select(func.set_config("statement_timeout", str(TIME_LIMIT_MS), true())))
 
 
@@ -110,14 +111,41 @@ def _timed_out(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "57014"  # query_canceled
 
 
+async def _rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]:
+    """The rows of `stmt`; cancelled by the time limit, `supervision.timed_out`."""
+    try:
+        return [dict(r) for r in (await session.execute(stmt)).mappings()]
+    except DBAPIError as exc:
+        if _timed_out(exc):
+            raise SupervisionTimedOut(
+                "supervision.timed_out", seconds=TIME_LIMIT_MS // 1000
+            ) from None
+        raise
+
+
+async def _bounded_rows(session: AsyncSession, stmt: Select[Any], limit: int) -> Bounded:
+    """The first `limit` rows of `stmt` under the time limit, and whether there were
+    more: it reads one row beyond the bound."""
+    await _limit_time(session)
+    rows = await _rows(session, stmt.limit(limit + 1))
+    return Bounded(rows[:limit], len(rows) > limit)
+
+
 def _ids(tenant_ids: Sequence[int]) -> Any:
     return bindparam("tenant_ids", list(tenant_ids), type_=ARRAY(BIGINT))
 
 
+def _of_case(table: Any) -> ColumnElement[bool]:
+    """The join condition of a row that names its case: the same tenant, the case's id."""
+    return and_(cases.c.tenant_id == table.c.tenant_id, cases.c.id == table.c.case_id)
+
+
+def _within(column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.starts_at, column < period.ends_at)
+
+
 def _facts_join() -> Any:
-    return cases.outerjoin(
-        facts, and_(facts.c.tenant_id == cases.c.tenant_id, facts.c.case_id == cases.c.id)
-    )
+    return cases.outerjoin(facts, _of_case(facts))
 
 
 def _row_columns(query: CaseQuery) -> list[Any]:
@@ -156,7 +184,7 @@ async def cross_tenant_case_page(
     if not tenant_ids:
         return Bounded([], False)
     key, descending = query.sort
-    n = query.limit + 1
+    n = query.limit + 1  # each tenant reads one beyond the bound, as the merge does
     tenant = func.unnest(_ids(tenant_ids)).table_valued("id").render_derived(name="t")
     column = COLUMNS[key]
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()
@@ -178,18 +206,8 @@ async def cross_tenant_case_page(
         select(inner)
         .select_from(tenant.join(inner, true()))
         .order_by(outer_order, inner.c.tenant_id, outer_tie)
-        .limit(n)
     )
-    await _bounded(session)
-    try:
-        rows = [dict(r) for r in (await session.execute(stmt)).mappings()]
-    except DBAPIError as exc:
-        if _timed_out(exc):
-            raise SupervisionTimedOut(
-                "supervision.timed_out", seconds=TIME_LIMIT_MS // 1000
-            ) from None
-        raise
-    return Bounded(rows[: query.limit], len(rows) > query.limit)
+    return await _bounded_rows(session, stmt, query.limit)
 
 
 async def cross_tenant_case_stream(
@@ -244,18 +262,8 @@ async def cross_tenant_case_counts(
         .where(cases.c.tenant_id == func.any(_ids(tenant_ids)), *_where(query))
         .group_by(*(c.element for c in columns))
         .order_by(func.count().desc(), *(c.element for c in columns))
-        .limit(query.limit + 1)
     )
-    await _bounded(session)
-    try:
-        rows = [dict(r) for r in (await session.execute(stmt)).mappings()]
-    except DBAPIError as exc:
-        if _timed_out(exc):
-            raise SupervisionTimedOut(
-                "supervision.timed_out", seconds=TIME_LIMIT_MS // 1000
-            ) from None
-        raise
-    return Bounded(rows[: query.limit], len(rows) > query.limit)
+    return await _bounded_rows(session, stmt, query.limit)
 
 
 # --- metrics ------------------------------------------------------------------
@@ -270,9 +278,7 @@ async def cross_tenant_metric_rows(
     if not tenant_ids:
         return {k: [] for k in ("cases", "now", "warnings", "complaints", "evaluations", "lists")}
     ids = _ids(tenant_ids)
-    in_period = and_(
-        cases.c.submitted_at >= period.starts_at, cases.c.submitted_at < period.ends_at
-    )
+    in_period = _within(cases.c.submitted_at, period)
     completed = cases.c.status == "completed"
     finished_day = _china_day(cases.c.updated_at)
     submitted_day = _china_day(cases.c.submitted_at)
@@ -326,17 +332,11 @@ async def cross_tenant_metric_rows(
             .filter(outbox.c.kind == "deadline.red")
             .label("red_period"),
         )
-        .select_from(
-            outbox.join(
-                cases,
-                and_(cases.c.tenant_id == outbox.c.tenant_id, cases.c.id == outbox.c.case_id),
-            )
-        )
+        .select_from(outbox.join(cases, _of_case(outbox)))
         .where(
             outbox.c.tenant_id == func.any(ids),
             outbox.c.kind.in_(("deadline.yellow", "deadline.red")),
-            outbox.c.created_at >= period.starts_at,
-            outbox.c.created_at < period.ends_at,
+            _within(outbox.c.created_at, period),
         )
         .group_by(cases.c.tenant_id, DEPARTMENT)
     )
@@ -355,19 +355,10 @@ async def cross_tenant_metric_rows(
                 0,
             ).label("closing_seconds"),
         )
-        .select_from(
-            complaints.outerjoin(
-                cases,
-                and_(
-                    cases.c.tenant_id == complaints.c.tenant_id,
-                    cases.c.id == complaints.c.case_id,
-                ),
-            )
-        )
+        .select_from(complaints.outerjoin(cases, _of_case(complaints)))
         .where(
             complaints.c.tenant_id == func.any(ids),
-            complaints.c.opened_at >= period.starts_at,
-            complaints.c.opened_at < period.ends_at,
+            _within(complaints.c.opened_at, period),
         )
         .group_by(complaints.c.tenant_id, func.coalesce(complaints.c.department, DEPARTMENT))
     )
@@ -390,19 +381,10 @@ async def cross_tenant_metric_rows(
             )
             .label("rectified_in_time"),
         )
-        .select_from(
-            evaluations.join(
-                cases,
-                and_(
-                    cases.c.tenant_id == evaluations.c.tenant_id,
-                    cases.c.id == evaluations.c.case_id,
-                ),
-            )
-        )
+        .select_from(evaluations.join(cases, _of_case(evaluations)))
         .where(
             evaluations.c.tenant_id == func.any(ids),
-            evaluations.c.at >= period.starts_at,
-            evaluations.c.at < period.ends_at,
+            _within(evaluations.c.at, period),
         )
         .group_by(cases.c.tenant_id, DEPARTMENT)
     )
@@ -420,22 +402,15 @@ async def cross_tenant_metric_rows(
         )
         .group_by(records.c.tenant_id, records.c.type_key)
     )
-    await _bounded(session)
+    await _limit_time(session)
     out: dict[str, list[dict[str, Any]]] = {}
-    try:
-        for name, stmt in (
-            ("cases", case_stmt),
-            ("now", now_stmt),
-            ("warnings", warn_stmt),
-            ("complaints", complaint_stmt),
-            ("evaluations", evaluation_stmt),
-            ("lists", list_stmt),
-        ):
-            out[name] = [dict(r) for r in (await session.execute(stmt)).mappings()]
-    except DBAPIError as exc:
-        if _timed_out(exc):
-            raise SupervisionTimedOut(
-                "supervision.timed_out", seconds=TIME_LIMIT_MS // 1000
-            ) from None
-        raise
+    for name, stmt in (
+        ("cases", case_stmt),
+        ("now", now_stmt),
+        ("warnings", warn_stmt),
+        ("complaints", complaint_stmt),
+        ("evaluations", evaluation_stmt),
+        ("lists", list_stmt),
+    ):
+        out[name] = await _rows(session, stmt)
     return out

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.resolution.resolve import base_layer, overlay_chain, resolve
 from yiwang.metadata.versions.bundled import load_base_model, load_overlays
+from yiwang.metadata.versions.install import install_templates
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import install_templates
 from yiwang.platform.errors import Conflict, NotFound
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope

@@ -62,6 +62,8 @@ STAFF_ONLY_FIELDS = frozenset(
 )
 #: public routes whose answer is the caller's own sign-in or sign-out, not a shared page
 OWN_ANSWER = frozenset({"/api/v1/auth/login", "/api/v1/auth/sms/login", "/api/v1/auth/logout"})
+#: the routes that end the caller's session: the API's and the subsites' sign-out
+SIGN_OUT = frozenset({"/api/v1/auth/logout", "/r/{code:str}/signout"})
 #: the API's description: its property names describe fields, they carry no one's data
 DESCRIPTION = "/schema"
 
@@ -204,10 +206,10 @@ async def test_public_routes_show_no_staff_field_to_anyone(
             "other region's staff": await sign_in(client, login, secret),
         }
         client.cookies.clear()
-        # signing out ends the caller's session: that route goes last
+        # signing out ends the caller's session: those routes go last
         calls = sorted(
             (c for c in route_calls(client.app) if c.level == "public"),
-            key=lambda c: c.template == "/api/v1/auth/logout",
+            key=lambda c: c.template in SIGN_OUT,
         )
         wrong = []
         for who, headers in callers.items():

@@ -11,8 +11,9 @@ from tests.integration.http_client import client_for
 from tests.integration.provinces import SHIYAN
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff
+from yiwang.metadata.versions.install import completes_onboarding
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import MetadataService, completes_onboarding
+from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work

@@ -4,17 +4,19 @@ signed-in session, or nothing because it is public. The one walk of the route ta
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
 from tests.unit.policy.tree import TEMPLATES
 from yiwang.app import create_app
+from yiwang.platform.edge.checks import RequestChecks
 from yiwang.platform.settings import Settings
 from yiwang.policy.catalogue import load_catalogue
 from yiwang.policy.guards import (
     ADMINISTRATION_OBJECTS,
     SAFE_METHODS,
     PolicyGuard,
-    PolicyMiddleware,
+    PolicyHook,
     is_automatic_options,
 )
 
@@ -62,12 +64,26 @@ def test_declared_objects_and_actions_exist_in_the_catalogue() -> None:
 
 
 def test_the_application_runs_the_policy_guard_last_before_every_handler() -> None:
-    """The guard is the innermost middleware: after the edge's checks, before any handler
-    (and its response cache), on every route."""
+    """The app's one `before_request` hook runs the edge's checks, then the guard, before any
+    handler's dependencies. A layer that set a hook of its own would replace it (Litestar
+    keeps the closest), so every route must resolve to the app's; and since the hook
+    runs after Litestar's response-cache lookup, no route may set `cache=`."""
     built = app()
+    hook = built.before_request
     assert built.guards == []
-    assert isinstance(built.middleware[-1], PolicyMiddleware)
-    assert isinstance(built.middleware[-1].guard, PolicyGuard)
+    assert isinstance(hook, RequestChecks)
+    assert isinstance(hook.then, PolicyHook) and isinstance(hook.then.guard, PolicyGuard)
+    replaced, cached, other = [], [], []
+    for route in built.routes:
+        for handler in route.route_handlers:
+            if not isinstance(handler, HTTPRouteHandler):
+                other.append(f"{route.path} {type(handler).__name__}")  # no hook would run
+                continue
+            if handler.resolve_before_request() is not hook:
+                replaced.append(route.path)
+            if handler.cache:
+                cached.append(route.path)
+    assert (replaced, cached, other) == ([], [], [])
 
 
 def test_only_the_password_change_is_open_to_an_expired_password() -> None:

@@ -18,6 +18,14 @@ from yiwang.runtime.cases.service import CasesService, RouteSpecs
 from yiwang.tenants.tree import TenantTree
 
 CHENGGUAN = "620102"
+#: 食品经营许可 on its licensing route, as a client posts it: 城关区 promises 5 working days
+FOOD_APPLICATION = {
+    "service_item": "SI-0001",
+    "form": "food_business_license",
+    "route": "licensing",
+    "implementing_department": "scjgj",
+    "data": {"contact_phone": "13800000000"},
+}
 CASE_TABLES = ("case_certificates", "case_tasks", "case_outbox", "case_events")
 
 

@@ -14,23 +14,16 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.integration.runtime.cases.conftest import CHENGGUAN, purge_cases
+from tests.integration.runtime.cases.licensing import DEPT, FoodLicences
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.app import Platform, build_platform, create_app
-from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.settings import Settings
-from yiwang.platform.tenant_context import TenantScope
-from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
 from yiwang.policy.identity.sms import read_sms_log
-from yiwang.runtime.cases.certificates import CaseCertificates
-from yiwang.runtime.cases.schemas import Application
-from yiwang.runtime.cases.service import CasesService, RouteSpecs
-from yiwang.runtime.routes.actions import Accept, Actor, Approve, Complete, Decide
 from yiwang.tenants.tree import TenantTree
 
 QILIHE = "620103"
-DEPT = "scjgj"
 CASES = f"/api/v1/t/{CHENGGUAN}/cases"
 APPLICATION = {
     "service_item": "SI-0001",
@@ -214,18 +207,6 @@ async def test_public_bpmn_of_a_published_route(app: Any) -> None:
         assert unknown.status_code == 404
 
 
-FOOD = {
-    "operator_name": "兰州市城关区张记牛肉面馆",
-    "credit_code": "92620102MA7123456P",
-    "legal_representative": "张建国",
-    "residence": "甘肃省兰州市城关区庆阳路 188 号",
-    "premises_address": "甘肃省兰州市城关区庆阳路 188 号一层",
-    "main_business": ["catering"],
-    "business_items": ["hot_food", "cold_food"],
-    "network_operation": False,
-}
-
-
 async def test_completion_issues_a_licence_verified_publicly_and_revoked(
     app: Any,
     services: Stack,
@@ -234,84 +215,16 @@ async def test_completion_issues_a_licence_verified_publicly_and_revoked(
     sessions: async_sessionmaker[AsyncSession],
     admin_sql: psycopg.Connection,
 ) -> None:
-    """The food licence route names `inspector`, which the role catalogue lacks, so the case
-    is driven through the service with the engine's facts; verification and revocation go
-    over HTTP."""
+    """A licence issued by a completed case (driven through the service: see `licensing`)
+    is verified publicly; its revocation goes over HTTP."""
     litestar_app, platform = app
     tag = cleanup
-    tenant = installed.node(CHENGGUAN)
-
-    def actor(login: str, *roles: str) -> Actor:
-        return Actor(id=login, tenant=CHENGGUAN, roles=frozenset(roles), department=DEPT)
-
-    # the app runs on the test client's loop: this test's units use the test's own pool,
-    # and the app's authority and storage (so the app verifies what was issued here)
-    models, specs = ModelCache(None), RouteSpecs()
-
-    async def unit(login: str) -> Any:
-        return unit_of_work(sessions, actor=login, scope=TenantScope.single(tenant.id))
-
-    def service(uow: Any) -> CasesService:
-        certificates = CaseCertificates(
-            uow, installed, models, platform.storage, platform.cases.authority
-        )
-        return CasesService(uow, installed, models, specs, certificates=certificates)
-
-    applicant = f"citizen-{tag}"
+    licences = FoodLicences(platform, installed, sessions, admin_sql)
     try:
         async with AsyncTestClient(app=litestar_app) as client:
             leader = await _staff(client, services, platform, f"lead.{tag}", "dept_leader")
             client.cookies.clear()  # only the bearer token speaks
-            async with await unit(applicant) as uow:
-                opened = await service(uow).open(
-                    CHENGGUAN,
-                    Application(
-                        service_item="SI-FOOD",
-                        form="food_business_license",
-                        route="licensing",
-                        implementing_department=DEPT,
-                        issuer_name="兰州市城关区市场监督管理局",
-                        issuer_code="11620102MB1234567B",
-                        data=FOOD,
-                    ),
-                    Actor(id=applicant, tenant=CHENGGUAN, roles=frozenset({"citizen"})),
-                )
-            row = admin_sql.execute(
-                "SELECT route_definition FROM cases WHERE number = %s", (opened.number,)
-            ).fetchone()
-            assert row is not None
-            kinds = {step["key"]: step["kind"] for step in row[0]["steps"]}
-            # walk the effective route (with the region's overlay steps) to its end,
-            # one fresh person per vote, each with the task's role and department
-            for n in range(40):
-                async with await unit("test") as uow:
-                    current = await service(uow).view(
-                        CHENGGUAN, opened.number, actor("x"), staff=True
-                    )
-                if current.status == "completed":
-                    break
-                task = current.tasks[0]
-                kind = kinds[task.step]
-                action: Any = (
-                    Accept()
-                    if kind == "accept"
-                    else Decide(outcome="approved", legal_basis="《食品安全法》")
-                    if kind == "decide"
-                    else Complete(task=task.task)
-                    if current.status == "decided"
-                    else Approve(task=task.task)
-                )
-                login = f"s{n}-{tag}"
-                facts = Actor(
-                    id=login,
-                    tenant=CHENGGUAN,
-                    roles=frozenset({task.role}),
-                    department=task.department,
-                )
-                async with await unit(login) as uow:
-                    await service(uow).act(CHENGGUAN, opened.number, action, facts)
-            async with await unit("test") as uow:
-                view = await service(uow).view(CHENGGUAN, opened.number, actor("x"), staff=True)
+            view = await licences.view(await licences.completed(f"citizen-{tag}", tag))
             assert view.status == "completed" and len(view.certificates) == 1
             identifier = view.certificates[0]
             assert identifier.startswith("1.2.156.3005.2.11100000MB0143028R002.11620102MB1234567B.")

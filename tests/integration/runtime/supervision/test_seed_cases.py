@@ -4,6 +4,7 @@ evaluations, complaints, warnings and orders, written through the tenant's scope
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -77,3 +78,34 @@ async def test_seeded_cases_hold_together(
     assert written == (result.written["case_events"],)
     assert result.written["supervision_case_facts"] == 600
     assert min(result.written[t] for t in ("supervision_evaluations", "case_outbox")) > 0
+
+
+async def test_the_same_seed_gives_the_same_cases(
+    sessions: async_sessionmaker[AsyncSession],
+    installed: TenantTree,
+    admin_sql: psycopg.Connection,
+    after_last_case: int,
+) -> None:
+    tree = TenantTree.of([installed.node(CODE)])
+    now = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+
+    def units(scope: TenantScope | None = None):  # type: ignore[no-untyped-def]
+        return unit_of_work(sessions, actor="test", scope=scope)
+
+    def seeded(after: int) -> list[tuple[object, ...]]:
+        return admin_sql.execute(
+            "SELECT status, version, service_item, form_data, submitted_at, updated_at,"
+            " promised_due, statutory_due, colour, right(number, 8)"
+            " FROM cases WHERE tenant_id = %s AND id > %s ORDER BY right(number, 8)",
+            (installed.node(CODE).id, after),
+        ).fetchall()
+
+    runs = []
+    for seed in (11, 11, 12):
+        row = admin_sql.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()
+        assert row is not None
+        await CaseSeeder(units, tree, seed, lambda *a: None, now=now, workers=2).run(150)
+        runs.append(seeded(int(row[0])))
+    assert len(runs[0]) == 150
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]

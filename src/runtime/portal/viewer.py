@@ -1,0 +1,57 @@
+"""Who is looking at a subsite page: the signed-in person the header names, or nobody.
+
+Public pages have no guard to verify the session, so this reads it itself:
+the session the guard left in the request state when there is one, else the
+session cookie looked up in the store and checked against the account's
+current session version (a session ended elsewhere shows as signed out). The
+header shows only what the session holds: the login as sign-in masked it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+
+from yiwang.platform.edge.csrf import CSRF_COOKIE
+from yiwang.platform.request_state import request_state
+from yiwang.policy.identity.dependencies import SESSION_STATE_KEY, IdentityServices
+from yiwang.policy.identity.sessions import SESSION_COOKIE, Session
+
+
+@dataclass(frozen=True)
+class Viewer:
+    account_id: int
+    kind: str
+    #: the login as the session shows it (a citizen's phone number masked)
+    name: str
+    #: the browser's CSRF token, for the header's sign-out form
+    csrf: str
+
+
+async def viewer_of(
+    request: ASGIConnection[Any, Any, Any, Any], identity: IdentityServices
+) -> Viewer | None:
+    """The signed-in person of this request, or None (no cookie, expired, ended)."""
+    session = request_state(request).get(SESSION_STATE_KEY)
+    if not isinstance(session, Session):
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            return None
+        session = await identity.session_store.get(token)
+        if session is None:
+            return None
+        if await identity.versions.current(session.account_id) != session.version:
+            return None
+    return Viewer(
+        account_id=session.account_id,
+        kind=session.kind,
+        name=session.login,
+        csrf=request.cookies.get(CSRF_COOKIE, ""),
+    )
+
+
+#: the `viewer` dependency of every subsite page
+VIEWER: Final = {"viewer": Provide(viewer_of)}
