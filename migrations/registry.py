@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "yiwang.metadata.versions.models",
     "yiwang.runtime.attachments.models",
     "yiwang.runtime.records.models",
+    "yiwang.runtime.record_sets.models",
     "yiwang.runtime.cases.models",
     "yiwang.runtime.supervision.models",
     "yiwang.runtime.webhooks.models",

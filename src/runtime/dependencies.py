@@ -10,13 +10,13 @@ never imports the runtime).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from litestar.di import Provide
 
 from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.metadata.versions.service import InvalidRecords
+from yiwang.metadata.versions.service import InvalidRecords, MetadataService
 from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.dependencies import PolicyServices
@@ -27,8 +27,11 @@ from yiwang.runtime.lists.compile import SearchClause
 from yiwang.runtime.lists.indexes import wanted
 from yiwang.runtime.lists.record_search import records_search
 from yiwang.runtime.lists.repository import ListRepository
-from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.lists.service import ListService, PublicPages
 from yiwang.runtime.lists.settings import IndexSettings
+from yiwang.runtime.portal.page_cache import PortalPage, PortalPages
+from yiwang.runtime.portal.service import PortalService
+from yiwang.runtime.record_sets.versions import RecordSetVersions
 from yiwang.runtime.records import impact
 from yiwang.runtime.records.privacy import PiiSeal
 from yiwang.runtime.records.service import EffectiveIds, RecordService, ServiceItems, Viewer
@@ -90,6 +93,17 @@ class RuntimeServices:
     search: SearchClause | None = records_search
     #: service items applications were made for, by version (checked by each claim)
     service_items: ServiceItems = field(default_factory=ServiceItems)
+    #: the versions of published record sets, and the public list pages kept by them
+    record_sets: RecordSetVersions = field(default_factory=lambda: RecordSetVersions(None))
+    public_pages: PublicPages | None = None
+    #: the subsite pages that read records, rendered once per key (`portal.page_cache`)
+    portal_pages: PortalPages | None = None
+
+    def portal(self, uow: UnitOfWork) -> PortalService:
+        """A subsite page's reads (public: published data only, no person)."""
+        tree = self.directory.tree
+        metadata = MetadataService(uow, tree, self.models, self.policy.catalogue)
+        return PortalService(uow, tree, self.lists(uow), metadata)
 
     def records(self, uow: UnitOfWork) -> RecordService:
         return RecordService(
@@ -99,10 +113,13 @@ class RuntimeServices:
             self.seal,
             self.effective_ids,
             self.service_items,
+            self.record_sets,
         )
 
     def lists(self, uow: UnitOfWork) -> ListService:
-        return ListService(uow, self.directory.tree, self.models, self.seal, self.search)
+        return ListService(
+            uow, self.directory.tree, self.models, self.seal, self.search, self.public_pages
+        )
 
     def viewer(self, access: Access) -> Viewer:
         """What the guard's decision lets the caller see of records."""
@@ -117,6 +134,7 @@ class RuntimeServices:
         )
 
     async def stop(self) -> None:
+        await self.record_sets.stop()
         if self.checks.builder is not None:
             await self.checks.builder.stop()
 
@@ -139,12 +157,14 @@ def list_services(
 def record_services(
     directory: TenantDirectory, models: ModelCache, seal: PiiSeal
 ) -> Callable[[UnitOfWork], RecordService]:
-    """Records in a given unit of work, for a job worker (a spreadsheet import)."""
+    """Records in a given unit of work, for a job worker (a spreadsheet import); its
+    writes of published types are announced to the web workers on `models`' Redis."""
     ids = EffectiveIds()
     items = ServiceItems()
+    record_sets = RecordSetVersions(models.cache)
 
     def records(uow: UnitOfWork) -> RecordService:
-        return RecordService(uow, directory.tree, models, seal, ids, items)
+        return RecordService(uow, directory.tree, models, seal, ids, items, record_sets)
 
     return records
 
@@ -157,7 +177,9 @@ def build_runtime(
     *,
     search: SearchClause | None = records_search,
 ) -> RuntimeServices:
-    return RuntimeServices(
+    # the Redis the effective models announce on carries the record set versions too
+    record_sets = RecordSetVersions(models.cache)
+    runtime = RuntimeServices(
         directory=directory,
         models=models,
         seal=checks.seal,
@@ -165,7 +187,11 @@ def build_runtime(
         policy=policy,
         checks=checks,
         search=search,
+        record_sets=record_sets,
+        public_pages=PublicPages(record_sets),
     )
+    pages = PortalPages(record_sets, directory, models, runtime.portal)
+    return replace(runtime, portal_pages=pages)
 
 
 def dependencies(runtime: RuntimeServices) -> dict[str, Provide]:
@@ -178,7 +204,15 @@ def dependencies(runtime: RuntimeServices) -> dict[str, Provide]:
     def viewer(access: Access) -> Viewer:
         return runtime.viewer(access)
 
+    pages = runtime.portal_pages or PortalPages(
+        runtime.record_sets, runtime.directory, runtime.models, runtime.portal
+    )
+
+    async def portal_page(uow: UnitOfWork) -> PortalPage:
+        return PortalPage(pages, uow)
+
     return {
+        "portal_page": Provide(portal_page),
         "records": Provide(records),
         "lists": Provide(lists),
         "viewer": Provide(viewer, sync_to_thread=False),

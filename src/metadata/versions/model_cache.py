@@ -32,6 +32,7 @@ from yiwang.metadata.resolution.resolve import EffectiveModel, Layer, resolve
 from yiwang.metadata.versions.repository import MetadataRepository, published_scope
 from yiwang.platform.cache import Cache, cache_key, stop_task, subscribe_forever
 from yiwang.platform.errors import NotFound
+from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.tenants.tree import TenantTree
 
 log = structlog.get_logger(__name__)
@@ -182,6 +183,14 @@ class ModelCache:
         if chain is None:
             return None
         return self.models.get(code, tuple(ref.content_hash for ref in chain))
+
+    async def served(self, uow: UnitOfWork, tree: TenantTree, code: str) -> EffectiveModel:
+        """`code`'s model from memory when it is `held` (no session opened), else
+        `effective` in the unit's session."""
+        held = self.held(code)
+        if held is not None:
+            return held
+        return await self.effective(uow.session, tree, code)
 
     async def effective(self, session: AsyncSession, tree: TenantTree, code: str) -> EffectiveModel:
         """`code`'s effective model, resolved once per set of published versions."""

@@ -3,13 +3,15 @@
 A record is found by its item type's search document: the plain-text fields
 (`type: text`, not personal data) that any of the type's list views shows, in
 the document's field order, joined with U+001F (`search.document`). The
-condition is `search.match` on that document, compiled once per query to SQL
-text whose only values are bound parameters (renamed under the compiler's
-prefix); the field keys are metadata, bound too.
+condition is `search.match` on that document, compiled once per set of fields
+and number of rechecked terms to SQL text whose only values are bound
+parameters (renamed under the compiler's prefix); the field keys are metadata,
+bound too, and the query's values fill the parameters of the compiled clause.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -75,10 +77,33 @@ def records_search(
     query = search.parse_query(text)
     if query is None:
         return "TRUE", {}
-    doc = record_document(document)
-    if doc is None:
+    keys = search_fields(document)
+    if not keys:
         return "FALSE", {}
-    compiled = search.match(doc, query).compile(
+    rechecked = tuple(t for t in query.terms if len(t) > search.RECHECK_FROM)
+    sql, params = _clause(keys, len(rechecked), prefix)
+    values = {_TSQUERY: query.tsquery, **{_term(i): t for i, t in enumerate(rechecked)}}
+    return sql, {name: values.get(value, value) for name, value in params.items()}
+
+
+#: what stands for the query's values while a clause is compiled (private-use characters,
+#: which no parameter of the clause holds otherwise: the rest are field keys)
+_TSQUERY: Final = "\ue000tsquery"
+
+
+def _term(index: int) -> str:
+    return f"\ue001{index:02d}"
+
+
+@functools.lru_cache(maxsize=512)
+def _clause(keys: tuple[str, ...], rechecks: int, prefix: str) -> tuple[str, dict[str, Any]]:
+    """The clause over these fields for a query with `rechecks` terms to recheck, compiled
+    once (compiling it is most of a search's cost in Python): its SQL, and its parameters
+    with stand-ins for the query's values."""
+    placeholder = search.SearchQuery(
+        terms=tuple(_term(i) for i in range(rechecks)), tsquery=_TSQUERY
+    )
+    compiled = search.match(document_of(keys), placeholder).compile(
         dialect=_DIALECT, compile_kwargs={"render_postcompile": True}
     )
     params = {f"{prefix}_{name}": value for name, value in compiled.params.items()}

@@ -9,7 +9,7 @@ for it (`personal=full`), which is audited with the ids it showed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from yiwang.metadata.documents.shapes import Document
@@ -28,10 +28,32 @@ from yiwang.runtime.lists.errors import ViewNotPublic
 from yiwang.runtime.lists.query import Plan, plan_query
 from yiwang.runtime.lists.repository import ListRepository
 from yiwang.runtime.lists.views import View, view_of
+from yiwang.runtime.record_sets.memo import VersionedMemo
+from yiwang.runtime.record_sets.versions import RecordSetVersions
 from yiwang.runtime.records import privacy
 from yiwang.runtime.records.errors import PersonalDataForbidden
 from yiwang.runtime.records.service import AUDIT_OBJECT, MASKED, RecordService, Viewer
 from yiwang.tenants.tree import TenantTree
+
+
+@dataclass(frozen=True)
+class PublicPages:
+    """Public list pages of this worker, by the versions they were read at."""
+
+    record_sets: RecordSetVersions
+    pages: VersionedMemo[Page] = field(default_factory=VersionedMemo)
+
+    async def versions(
+        self, uow: UnitOfWork, tenant_ids: Sequence[int], type_key: str
+    ) -> tuple[int, ...]:
+        """The versions of `type_key`'s sets in these tenants (read in the unit's scope,
+        at most once a second per tenant)."""
+        await self.record_sets.current(uow, tenant_ids)
+        return self.record_sets.of(tenant_ids, type_key)
+
+
+def _frozen(params: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(sorted((k, tuple(v)) for k, v in params.items()))
 
 
 @dataclass(frozen=True)
@@ -75,12 +97,14 @@ class ListService:
         models: ModelCache,
         seal: privacy.PiiSeal,
         search: SearchClause | None = None,
+        public: PublicPages | None = None,
     ) -> None:
         self.uow = uow
         self.tree = tree
         self.models = models
         self.seal = seal
         self.search = search
+        self.public = public
         self.repo = ListRepository(uow.session)
 
     def plan(
@@ -208,13 +232,17 @@ class ListService:
         masked. Anything else is no public list (`lists.view_not_public`, 404).
 
         `reach` names other tenants (a county's prefecture and province) whose published
-        records belong on the same page, read with `code`'s model."""
+        records belong on the same page, read with `code`'s model.
+
+        With `public` pages, a page is kept by the model's hash, the versions of the
+        record sets it reads and the parameters, and served again until one moves."""
         node = self.tree.get(code)
         if node is None:
             raise NotFound("tenant.not_found", code=code[:12])
         others = tuple(self.tree.node(c).id for c in reach if c != code)
-        await self.uow.use_scope(TenantScope(node.id, (node.id, *others)))
-        model = await self.models.effective(self.uow.session, self.tree, node.code)
+        tenants = (node.id, *others)
+        await self.uow.use_scope(TenantScope(node.id, tenants))
+        model = await self.models.served(self.uow, self.tree, node.code)
         document = RecordService.item_document(model, type_key)
         publication: Mapping[str, Any] = document.get("publication") or {}
         asked = params.get("view", [None])[0] if "view" in params else None
@@ -227,9 +255,19 @@ class ListService:
                 type_label=document["label"],
                 view=(view_key or "")[:64],
             )
-        return await self.page(
+        key = None
+        if self.public is not None:
+            versions = await self.public.versions(self.uow, tenants, type_key)
+            key = (code, type_key, tenants, model.content_hash, versions, _frozen(params))
+            found = self.public.pages.get(key)
+            if found is not None:
+                return found
+        page = await self.page(
             type_key, {**params, "view": [view.key]}, viewer=MASKED, subtree=bool(others)
         )
+        if key is not None and self.public is not None:
+            self.public.pages.put(key, page)
+        return page
 
     def _item(
         self, document: Document, view: View, row: Mapping[str, Any], reveal: bool

@@ -4,7 +4,7 @@ in and out, 我的办件), their templates, and the shell context the error page
 
 May import `yiwang.platform`, `yiwang.tenants`, `yiwang.policy` (identity's services,
 to sign in and to name the signed-in person), `yiwang.metadata` and the runtime
-rooms it reads: `cases`, `lists`, `records`, `routes`, `static`, `web`.
+rooms it reads: `cases`, `lists`, `records`, `record_sets`, `routes`, `static`, `web`.
 """
 
 from yiwang.runtime.portal import messages as messages

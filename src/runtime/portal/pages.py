@@ -30,12 +30,13 @@ from litestar.response import Redirect, Template
 from yiwang import __version__
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.conditional import REVALIDATE, etag_for, matches, not_modified
-from yiwang.platform.unit_of_work import UnitOfWork
-from yiwang.runtime.lists.service import ListService
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.runtime.portal.page_cache import PortalPage
 from yiwang.runtime.portal.rendering import display, page, region_of, render
-from yiwang.runtime.portal.service import OPEN_LISTS, SERVICE_ITEM, PortalService
+from yiwang.runtime.portal.service import OPEN_LISTS, SERVICE_ITEM, chain_of
 from yiwang.runtime.portal.shell import shell
 from yiwang.runtime.portal.viewer import VIEWER, Viewer
+from yiwang.runtime.records.service import RecordService
 from yiwang.runtime.web.display import COOKIE, MAX_AGE, safe_back
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.tree import TenantTree
@@ -156,53 +157,55 @@ async def set_display(code: str, request: Request[Any, Any, Any]) -> Redirect:
 
 @get("/r/{code:str}/services", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
 async def services(
-    code: str,
-    request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    lists: ListService,
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    tree: TenantTree,
-    viewer: Viewer | None,
-) -> Response[str]:
+    code: str, request: Request[Any, Any, Any], portal_page: PortalPage, viewer: Viewer | None
+) -> Response[bytes]:
     """Service guides of the region and the levels above it, filtered and searched."""
     tenant = region_of(request, code)
-    portal = PortalService(uow, tree, lists, metadata)
-    query = {k: request.query_params.getall(k) for k in request.query_params}
-    document = await portal.document(code, SERVICE_ITEM)
-    view_key = str(document["publication"]["list"])
-    filters = await portal.filters(code, SERVICE_ITEM, query, view_key)
-    params = _list_params(query, [DEPARTMENT, *(f.param for f in filters)])
-    area = (query.get("theme") or [""])[0]
-    if area in AREAS and AREAS[area][0] not in params and "filter.task_type" not in params:
-        params[AREAS[area][0]] = [AREAS[area][1]]
-    listing = await portal.services(code, params)
-    departments = directory.departments_of(code)
-    chain = portal.chain(code)
-    context = {
-        "filters": filters,
-        "departments": departments,
-        "department": (query.get(DEPARTMENT) or [""])[0],
-        "area": area if area in AREAS else "",
-        "q": (query.get("q") or [""])[0],
-        "listing": listing,
-        "next_url": _pager(request.url.path, {**query, **params}, listing.next_cursor),
-        "first_url": request.url.path if "cursor" in params else None,
-        "scope_names": "、".join(n.name for n in chain),
-    }
-    if request.headers.get("hx-request") == "true":
-        body = render(request, "service_results.html", **context, tenant=tenant)
-        return Response(
-            body, media_type="text/html; charset=utf-8", headers={"vary": "HX-Request, Cookie"}
+    directory = portal_page.directory
+    chain = chain_of(directory.tree, code)
+
+    async def draw() -> bytes:
+        portal = portal_page.reads()
+        query = {k: request.query_params.getall(k) for k in request.query_params}
+        document = await portal.document(code, SERVICE_ITEM)
+        view_key = str(document["publication"]["list"])
+        filters = await portal.filters(code, SERVICE_ITEM, query, view_key)
+        params = _list_params(query, [DEPARTMENT, *(f.param for f in filters)])
+        area = (query.get("theme") or [""])[0]
+        if area in AREAS and AREAS[area][0] not in params and "filter.task_type" not in params:
+            params[AREAS[area][0]] = [AREAS[area][1]]
+        listing = await portal.services(code, params)
+        context = {
+            "filters": filters,
+            "departments": directory.departments_of(code),
+            "department": (query.get(DEPARTMENT) or [""])[0],
+            "area": area if area in AREAS else "",
+            "q": (query.get("q") or [""])[0],
+            "listing": listing,
+            "next_url": _pager(request.url.path, {**query, **params}, listing.next_cursor),
+            "first_url": request.url.path if "cursor" in params else None,
+            "scope_names": "、".join(n.name for n in chain),
+        }
+        if request.headers.get("hx-request") == "true":
+            return render(request, "service_results.html", **context, tenant=tenant).encode()
+        drawn = page(
+            request,
+            directory,
+            tenant,
+            "services.html",
+            viewer=viewer,
+            current=area or None,
+            **context,
         )
-    return page(
+        return str(drawn.content).encode()
+
+    return await portal_page.serve(
         request,
-        directory,
-        tenant,
-        "services.html",
-        viewer=viewer,
-        current=area or None,
-        **context,
+        scope=TenantScope(chain[0].id, tuple(n.id for n in chain)),
+        type_key=SERVICE_ITEM,
+        model=await portal_page.model(code),
+        render=draw,
+        personal=viewer is not None,
     )
 
 
@@ -213,25 +216,35 @@ async def service_guide(
     code: str,
     item_id: int,
     request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    lists: ListService,
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    tree: TenantTree,
+    portal_page: PortalPage,
     viewer: Viewer | None,
-) -> Response[str]:
+) -> Response[bytes]:
     """One guide: every public element, in the sections it is compiled in."""
     tenant = region_of(request, code)
-    guide = await PortalService(uow, tree, lists, metadata).guide(code, item_id)
-    apply_url = f"/r/{guide.home.code}/services/{item_id}/apply" if guide.online else None
-    return page(
+    directory = portal_page.directory
+    chain = chain_of(directory.tree, code)
+
+    async def draw() -> bytes:
+        guide = await portal_page.reads().guide(code, item_id)
+        apply_url = f"/r/{guide.home.code}/services/{item_id}/apply" if guide.online else None
+        drawn = page(
+            request,
+            directory,
+            tenant,
+            "service_guide.html",
+            viewer=viewer,
+            guide=guide,
+            apply_url=apply_url,
+        )
+        return str(drawn.content).encode()
+
+    return await portal_page.serve(
         request,
-        directory,
-        tenant,
-        "service_guide.html",
-        viewer=viewer,
-        guide=guide,
-        apply_url=apply_url,
+        scope=TenantScope(chain[0].id, tuple(n.id for n in chain)),
+        type_key=SERVICE_ITEM,
+        model=await portal_page.model(code),
+        render=draw,
+        personal=viewer is not None,
     )
 
 
@@ -268,42 +281,48 @@ async def public_list(
     code: str,
     type_key: str,
     request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    lists: ListService,
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    tree: TenantTree,
+    portal_page: PortalPage,
     viewer: Viewer | None,
-) -> Response[str]:
+) -> Response[bytes]:
     """One public list of the region: its public view's filters, search and paging."""
     tenant = region_of(request, code)
     if type_key not in OPEN_LISTS:
         raise NotFoundException()
-    portal = PortalService(uow, tree, lists, metadata)
-    document = await portal.document(code, type_key)
-    publication = document.get("publication") or {}
+    directory = portal_page.directory
+    model = await portal_page.model(code)
+    publication = RecordService.item_document(model, type_key).get("publication") or {}
     view_key = publication.get("list")
     if publication.get("public") is not True or not isinstance(view_key, str):
         raise NotFoundException()
-    query = {k: request.query_params.getall(k) for k in request.query_params}
-    filters = await portal.filters(code, type_key, query, view_key)
-    params = _list_params(query, [f.param for f in filters])
-    listing = await portal.listing(code, type_key, params)
-    context = {
-        "type_key": type_key,
-        "filters": filters,
-        "q": (query.get("q") or [""])[0],
-        "listing": listing,
-        "next_url": _pager(request.url.path, params, listing.next_cursor),
-        "first_url": request.url.path if "cursor" in params else None,
-    }
-    if request.headers.get("hx-request") == "true":
-        body = render(request, "list_results.html", **context, tenant=tenant)
-        return Response(
-            body, media_type="text/html; charset=utf-8", headers={"vary": "HX-Request, Cookie"}
+
+    async def draw() -> bytes:
+        portal = portal_page.reads()
+        query = {k: request.query_params.getall(k) for k in request.query_params}
+        filters = await portal.filters(code, type_key, query, view_key)
+        params = _list_params(query, [f.param for f in filters])
+        listing = await portal.listing(code, type_key, params)
+        context = {
+            "type_key": type_key,
+            "filters": filters,
+            "q": (query.get("q") or [""])[0],
+            "listing": listing,
+            "next_url": _pager(request.url.path, params, listing.next_cursor),
+            "first_url": request.url.path if "cursor" in params else None,
+        }
+        if request.headers.get("hx-request") == "true":
+            return render(request, "list_results.html", **context, tenant=tenant).encode()
+        drawn = page(
+            request, directory, tenant, "public_list.html", viewer=viewer, current="open", **context
         )
-    return page(
-        request, directory, tenant, "public_list.html", viewer=viewer, current="open", **context
+        return str(drawn.content).encode()
+
+    return await portal_page.serve(
+        request,
+        scope=TenantScope.single(tenant.id),
+        type_key=type_key,
+        model=model,
+        render=draw,
+        personal=viewer is not None,
     )
 
 

@@ -25,6 +25,11 @@ IN_USE: Final = "1"
 OPEN_LISTS: Final = ("power_item", "responsibility_item", "special_fund")
 
 
+def chain_of(tree: TenantTree, code: str) -> list[TenantNode]:
+    """The region, then its prefecture and province: whose items apply here."""
+    return list(reversed(tree.chain(code)))
+
+
 @dataclass(frozen=True)
 class Filter:
     """One filter of a list page: its parameter, label and choices (value, label)."""
@@ -64,8 +69,7 @@ class PortalService:
         self.metadata = metadata
 
     def chain(self, code: str) -> list[TenantNode]:
-        """The region, then its prefecture and province: whose items apply here."""
-        return list(reversed(self.tree.chain(code)))
+        return chain_of(self.tree, code)
 
     async def document(self, code: str, type_key: str) -> Mapping[str, Any]:
         return RecordService.item_document(await self.metadata.effective(code), type_key)

@@ -28,6 +28,7 @@ from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.errors import NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.runtime.record_sets.versions import RecordSetVersions
 from yiwang.runtime.records import checks, privacy
 from yiwang.runtime.records import fields as platform_fields
 from yiwang.runtime.records.changes import field_changes
@@ -90,6 +91,7 @@ class RecordService:
         seal: privacy.PiiSeal,
         effective_ids: EffectiveIds,
         service_items: ServiceItems | None = None,
+        record_sets: RecordSetVersions | None = None,
     ) -> None:
         self.uow = uow
         self.tree = tree
@@ -97,6 +99,10 @@ class RecordService:
         self.seal = seal
         self.effective_ids = effective_ids
         self.service_items = service_items if service_items is not None else ServiceItems()
+        #: counts writes of published types (what the public pages are cached by)
+        self.record_sets = (
+            record_sets if record_sets is not None else RecordSetVersions(models.cache)
+        )
         self.repo = RecordRepository(uow.session)
         self.rules = checks.RuleChecks(uow.session, self.repo, tree, seal)
 
@@ -124,6 +130,11 @@ class RecordService:
         if found is None or found.type_key != type_key or not viewer.admits(found.department):
             raise RecordNotFound("records.not_found", id=record_id, type_label=type_key)
         return found
+
+    async def _touched(self, node: TenantNode, document: Document) -> None:
+        """A record of a published type changed: its set's version moves in this unit."""
+        if (document.get("publication") or {}).get("public") is True:
+            await self.record_sets.touched(self.uow, [(node.id, document["key"])])
 
     # --- reading ------------------------------------------------------------------
 
@@ -329,6 +340,7 @@ class RecordService:
             },
             changes,
         )
+        await self._touched(node, document)
         body = self.view(stored, document, model, reveal=False).as_dict()
         await self.uow.audit(
             action="record.create",
@@ -377,7 +389,10 @@ class RecordService:
                     ),
                 }
             )
-        return await self.repo.insert_many(rows)
+        stored = await self.repo.insert_many(rows)
+        if stored:
+            await self._touched(node, document)
+        return stored
 
     async def _claim(
         self,
@@ -622,6 +637,7 @@ class RecordService:
         await self.repo.add_history(
             node.id, record_id, updated.version, "update", self.uow.actor, changes
         )
+        await self._touched(node, document)
         await self.uow.audit(
             action="record.update",
             object_type=AUDIT_OBJECT,
@@ -671,6 +687,7 @@ class RecordService:
         assert marked is not None
         action = "delete" if deleted else "restore"
         await self.repo.add_history(node.id, record_id, marked.version, action, self.uow.actor, [])
+        await self._touched(node, document)
         await self.uow.audit(
             action=f"record.{action}",
             object_type=AUDIT_OBJECT,

@@ -47,10 +47,7 @@ class ServiceBase:
 
     async def effective(self, code: str) -> EffectiveModel:
         """Served from memory when it can be: a warm form costs no session."""
-        held = self.models.held(code)
-        if held is not None:
-            return held
-        return await self.models.effective(self.session, self.tree, code)
+        return await self.models.served(self.uow, self.tree, code)
 
     def _is_root(self, node: TenantNode) -> bool:
         return node.parent_code is None

@@ -43,3 +43,28 @@ def test_the_query_travels_as_parameters_under_the_prefix(province: EffectiveMod
     assert all(name.startswith("q_") for name in params)
     assert "营业执照'" in params.values()
     assert records_search(document, view_of(document, None), "   ", "q") == ("TRUE", {})
+
+
+def _compiled_afresh(document: Any, text: str, prefix: str) -> tuple[str, dict[str, Any]]:
+    """What the hook answered before it kept compiled clauses: compile this query."""
+    from yiwang.runtime.lists.record_search import _DIALECT, _PLACEHOLDER, record_document
+
+    query = search.parse_query(text)
+    assert query is not None
+    doc = record_document(document)
+    assert doc is not None
+    compiled = search.match(doc, query).compile(
+        dialect=_DIALECT, compile_kwargs={"render_postcompile": True}
+    )
+    params = {f"{prefix}_{name}": value for name, value in compiled.params.items()}
+    return _PLACEHOLDER.sub(lambda m: f":{prefix}_{m.group(1)}", str(compiled)), params
+
+
+def test_a_kept_clause_says_what_compiling_the_query_says(province: EffectiveModel) -> None:
+    document = province.document("service_item")
+    view = view_of(document, None)
+    for typed in ("食", "食品", "食品经营", "食品 经营许可 证", "营业执照' OR '1'='1", "a b c"):
+        assert records_search(document, view, typed, "q") == _compiled_afresh(document, typed, "q")
+    # the same shape with other words: the same text, other values
+    first, second = (records_search(document, view, t, "q") for t in ("食品经营", "户口迁移"))
+    assert first[0] == second[0] and first[1] != second[1]
