@@ -6,8 +6,8 @@ versions. Tenant-owned and behind forced RLS with the kernel's four policies: a
 writer counts in its acting tenant, a page reads the counters of the tenants its
 scope sees (the app role may read, insert and update, never delete).
 
-Revision ID: 0014_record_set_versions
-Revises: 0013_supervision
+Revision ID: 0015_record_set_versions
+Revises: 0014_webhooks
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import context, op
 
-revision: str = "0014_record_set_versions"
-down_revision: str | None = "0013_supervision"
+revision: str = "0015_record_set_versions"
+down_revision: str | None = "0014_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
