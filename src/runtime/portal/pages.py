@@ -29,13 +29,14 @@ from litestar.response import Redirect, Template
 
 from yiwang import __version__
 from yiwang.metadata.versions.service import MetadataService
-from yiwang.platform.conditional import REVALIDATE, etag_for, matches, not_modified
+from yiwang.platform.conditional import Prepared, etag_for
 from yiwang.platform.tenant_context import TenantScope
+from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.runtime.portal.page_cache import PortalPage
 from yiwang.runtime.portal.rendering import display, page, region_of, render
 from yiwang.runtime.portal.service import OPEN_LISTS, SERVICE_ITEM, chain_of
 from yiwang.runtime.portal.shell import shell
-from yiwang.runtime.portal.viewer import VIEWER, Viewer
+from yiwang.runtime.portal.viewer import VIEWER, Viewer, viewer_of
 from yiwang.runtime.records.service import RecordService
 from yiwang.runtime.web.display import COOKIE, MAX_AGE, safe_back
 from yiwang.tenants.directory import TenantDirectory
@@ -86,20 +87,21 @@ async def platform_home(
     )
 
 
-@get("/r/{code:str}/", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
+@get("/r/{code:str}/", opt=PUBLIC, include_in_schema=False)
 async def subsite_home(
     code: str,
     request: Request[Any, Any, Any],
     directory: TenantDirectory,
-    viewer: Viewer | None,
-) -> Response[bytes]:
+    identity: IdentityServices,
+) -> Prepared:
     """For a visitor, everything on the page follows the registry version and the display
-    preference, and so does its ETag; a signed-in person's page names them, drawn afresh."""
+    preference, and so does its ETag: the page is kept as a prepared response. A signed-in
+    person's page names them, drawn afresh. The viewer is asked for here, not injected:
+    a second async dependency would make Litestar resolve them in a task group, which
+    costs a visitor more than the page itself."""
     tenant = region_of(request, code)
     shown = display(request)
-    etag = etag_for("subsite", __version__, directory.version, code, shown.cookie)
-    if viewer is None and matches(request, etag):
-        return not_modified(etag)
+    viewer = await viewer_of(request, identity)
     tree = directory.tree
 
     def draw() -> bytes:
@@ -120,12 +122,17 @@ async def subsite_home(
         return html.encode()
 
     if viewer is not None:
-        return Response(draw(), media_type=MediaType.HTML, headers={"vary": "Cookie"})
-    return Response(
-        directory.memo(("subsite_home", code, shown.cookie), draw),
-        media_type=MediaType.HTML,
-        headers={"etag": etag, "cache-control": REVALIDATE, "vary": "Cookie"},
-    )
+        return Prepared(draw(), None, MediaType.HTML, _VARY_COOKIE)
+    version = directory.version
+
+    def prepare() -> Prepared:
+        etag = etag_for("subsite", __version__, version, code, shown.cookie)
+        return Prepared(draw(), etag, MediaType.HTML, _VARY_COOKIE)
+
+    return directory.memo(("subsite_home", code, shown.cookie), prepare).answer(request)
+
+
+_VARY_COOKIE: Final = (("vary", "Cookie"),)
 
 
 @get("/r/{code:str}/regions", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
