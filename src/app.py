@@ -148,7 +148,7 @@ class Platform:
             **metadata_di.dependencies(self.metadata),
             **attachments_di.dependencies(self.attachments),
             **jobs_di.dependencies(self.jobs),
-            **runtime_di.dependencies(self.runtime),
+            **runtime_di.dependencies(self.runtime, self.identity),
             **cases_di.dependencies(self.cases),
             **applications_di.dependencies(self.runtime, self.cases),
             **supervision_di.dependencies(self.directory),

@@ -21,6 +21,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.dependencies import PolicyServices
 from yiwang.policy.guards import Access
+from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.policy.identity.settings import IdentitySettings
 from yiwang.runtime.lists.builder import IndexBuilder
 from yiwang.runtime.lists.compile import SearchClause
@@ -31,6 +32,7 @@ from yiwang.runtime.lists.service import ListService, PublicPages
 from yiwang.runtime.lists.settings import IndexSettings
 from yiwang.runtime.portal.page_cache import PortalPage, PortalPages
 from yiwang.runtime.portal.service import PortalService
+from yiwang.runtime.portal.viewer import PublicSite
 from yiwang.runtime.record_sets.versions import RecordSetVersions
 from yiwang.runtime.records import impact
 from yiwang.runtime.records.privacy import PiiSeal
@@ -194,7 +196,7 @@ def build_runtime(
     return replace(runtime, portal_pages=pages)
 
 
-def dependencies(runtime: RuntimeServices) -> dict[str, Provide]:
+def dependencies(runtime: RuntimeServices, identity: IdentityServices) -> dict[str, Provide]:
     async def records(uow: UnitOfWork) -> RecordService:
         return runtime.records(uow)
 
@@ -211,7 +213,13 @@ def dependencies(runtime: RuntimeServices) -> dict[str, Provide]:
     async def portal_page(uow: UnitOfWork) -> PortalPage:
         return PortalPage(pages, uow)
 
+    site = PublicSite(runtime.directory, identity)
+
+    def public_site() -> PublicSite:
+        return site
+
     return {
+        "site": Provide(public_site, sync_to_thread=False),
         "portal_page": Provide(portal_page),
         "records": Provide(records),
         "lists": Provide(lists),

@@ -31,12 +31,11 @@ from yiwang import __version__
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.conditional import Prepared, etag_for
 from yiwang.platform.tenant_context import TenantScope
-from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.runtime.portal.page_cache import PortalPage
 from yiwang.runtime.portal.rendering import display, page, region_of, render
 from yiwang.runtime.portal.service import OPEN_LISTS, SERVICE_ITEM, chain_of
 from yiwang.runtime.portal.shell import shell
-from yiwang.runtime.portal.viewer import VIEWER, Viewer, viewer_of
+from yiwang.runtime.portal.viewer import VIEWER, PublicSite, Viewer
 from yiwang.runtime.records.service import RecordService
 from yiwang.runtime.web.display import COOKIE, MAX_AGE, safe_back
 from yiwang.tenants.directory import TenantDirectory
@@ -91,17 +90,15 @@ async def platform_home(
 async def subsite_home(
     code: str,
     request: Request[Any, Any, Any],
-    directory: TenantDirectory,
-    identity: IdentityServices,
+    site: PublicSite,
 ) -> Prepared:
     """For a visitor, everything on the page follows the registry version and the display
     preference, and so does its ETag: the page is kept as a prepared response. A signed-in
-    person's page names them, drawn afresh. The viewer is asked for here, not injected:
-    a second async dependency would make Litestar resolve them in a task group, which
-    costs a visitor more than the page itself."""
+    person's page names them, drawn afresh."""
     tenant = region_of(request, code)
     shown = display(request)
-    viewer = await viewer_of(request, identity)
+    viewer = await site.viewer(request)
+    directory = site.directory
     tree = directory.tree
 
     def draw() -> bytes:

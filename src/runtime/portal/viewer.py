@@ -19,6 +19,7 @@ from yiwang.platform.edge.csrf import CSRF_COOKIE
 from yiwang.platform.request_state import request_state
 from yiwang.policy.identity.dependencies import SESSION_STATE_KEY, IdentityServices
 from yiwang.policy.identity.sessions import SESSION_COOKIE, Session
+from yiwang.tenants.directory import TenantDirectory
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,16 @@ async def viewer_of(
 
 #: the `viewer` dependency of every subsite page
 VIEWER: Final = {"viewer": Provide(viewer_of)}
+
+
+@dataclass(frozen=True)
+class PublicSite:
+    """The process's parts a visitor's page reads, as one dependency: two would make
+    Litestar resolve them in a task group, which costs more than the page served from
+    memory."""
+
+    directory: TenantDirectory
+    identity: IdentityServices
+
+    async def viewer(self, request: ASGIConnection[Any, Any, Any, Any]) -> Viewer | None:
+        return await viewer_of(request, self.identity)
