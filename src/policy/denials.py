@@ -91,7 +91,8 @@ class DenialLog:
 
     async def _later(self, key: str, wait: float) -> None:
         await asyncio.sleep(wait)
-        await self._write(key)
+        # once begun, a record is written whole, even if `flush` cancels the timer meanwhile
+        await asyncio.shield(self._write(key))
 
     async def _write(self, key: str) -> None:
         found = self._pending.pop(key, None)
@@ -129,10 +130,13 @@ class DenialLog:
             )
 
     async def flush(self) -> None:
-        """Write the records of every window still open now (the process is stopping)."""
-        for key in list(self._pending):
-            task = self._pending[key][0]
+        """Write the records of every window still open now (the process is stopping).
+
+        Every timer is cancelled first; a timer that already fired has taken its key from
+        `_pending` and writes its record itself, so it is simply not found here."""
+        for task, _, _ in list(self._pending.values()):
             task.cancel()
+        for key in list(self._pending):
             await self._write(key)
 
     async def close(self) -> None:

@@ -1,0 +1,64 @@
+"""Writing the refusal records when the process stops, while their timers fire."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from yiwang.policy.denials import Denial, DenialLog
+
+
+class Counts:
+    """The counter half of the cache: what `DenialLog` asks of Redis."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    async def incr(self, key: str, ttl: int) -> int:
+        self.values[key] = self.values.get(key, 0) + 1
+        return self.values[key]
+
+    async def get(self, key: str) -> bytes | None:
+        await asyncio.sleep(0.02)  # a round trip: other tasks run meanwhile
+        found = self.values.get(key)
+        return None if found is None else str(found).encode()
+
+
+class Written:
+    """Sessions that count how often a record was begun, then refuse (no database)."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+
+    def __call__(self) -> Any:
+        self.opened += 1
+        raise ConnectionError("no database in a unit test")
+
+
+def denial(route: str) -> Denial:
+    return Denial(
+        actor="person:139****0001",
+        account_id=7,
+        tenant_id=3,
+        method="GET",
+        route=route,
+        object="case",
+        action="read",
+        code="auth.forbidden",
+        status=403,
+    )
+
+
+async def test_flush_writes_each_open_window_once_while_timers_fire() -> None:
+    sessions = Written()
+    clock = [100.0]
+    log = DenialLog(sessions, Counts(), window=1.0, clock=lambda: clock[0])  # type: ignore[arg-type]
+    await log.refused(denial("/a"))
+    clock[0] = 100.98  # the second window's timer fires 20 ms from now, during the flush
+    await log.refused(denial("/b"))
+    clock[0] = 100.99
+    await log.refused(denial("/c"))
+    await log.close()
+    await asyncio.sleep(0.05)
+    assert log._pending == {}
+    assert sessions.opened == 3  # one record per window, none twice, none lost
