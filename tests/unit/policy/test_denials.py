@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from structlog.testing import capture_logs
+
 from yiwang.policy.denials import Denial, DenialLog
 
 
@@ -58,7 +60,13 @@ async def test_flush_writes_each_open_window_once_while_timers_fire() -> None:
     await log.refused(denial("/b"))
     clock[0] = 100.99
     await log.refused(denial("/c"))
-    await log.close()
-    await asyncio.sleep(0.05)
+    with capture_logs() as logged:  # the records fail (no database) and say so
+        await log.close()
+        await asyncio.sleep(0.05)
     assert log._pending == {}
     assert sessions.opened == 3  # one record per window, none twice, none lost
+    assert sorted(e["route"] for e in logged if e["event"] == "denial_record_failed") == [
+        "/a",
+        "/b",
+        "/c",
+    ]
