@@ -13,17 +13,40 @@ from sqlalchemy import text
 from yiwang.runtime.records.repository.base import RepositoryBase
 from yiwang.runtime.records.repository.rows import Claim, IdempotentAnswer, jsonb
 
+#: statements built once (a `text()` parses its SQL for parameters when made)
+_NEXT_ID = text("SELECT nextval('records_id_seq')")
+_NEXT_IDS = text("SELECT nextval('records_id_seq') FROM generate_series(1, :n)")
+_CLAIM = text(
+    "WITH claim AS (INSERT INTO record_idempotency"
+    " (tenant_id, actor, key, request_hash)"
+    " VALUES (:tenant_id, :actor, :key, :hash)"
+    " ON CONFLICT (tenant_id, actor, key) DO NOTHING RETURNING 1)"
+    " SELECT nextval('records_id_seq') AS id, EXISTS (SELECT 1 FROM claim) AS won,"
+    " (SELECT version FROM records WHERE tenant_id = :tenant_id"
+    " AND id = CAST(:watch AS bigint) AND deleted_at IS NULL) AS watched"
+)
+_ANSWER = text(
+    "SELECT request_hash, record_id, status_code, response FROM record_idempotency"
+    " WHERE tenant_id = :tenant_id AND actor = :actor AND key = :key"
+)
+_REMEMBER = text(
+    "UPDATE record_idempotency SET record_id = :record_id, status_code = :status,"
+    " response = CAST(:response AS jsonb)"
+    " WHERE tenant_id = :tenant_id AND actor = :actor AND key = :key"
+)
+_PURGE_ANSWERS = text(
+    "DELETE FROM record_idempotency WHERE tenant_id = :tenant_id AND created_at < :before"
+)
+
 
 class IdempotencyClaims(RepositoryBase):
     """Record ids and the idempotency keys of creates."""
 
     async def next_id(self) -> int:
-        return int(await self.session.scalar(text("SELECT nextval('records_id_seq')")) or 0)
+        return int(await self.session.scalar(_NEXT_ID) or 0)
 
     async def next_ids(self, count: int) -> list[int]:
-        rows = await self.session.scalars(
-            text("SELECT nextval('records_id_seq') FROM generate_series(1, :n)"), {"n": count}
-        )
+        rows = await self.session.scalars(_NEXT_IDS, {"n": count})
         return [int(r) for r in rows]
 
     async def claim(
@@ -43,15 +66,7 @@ class IdempotencyClaims(RepositoryBase):
         """
         row = (
             await self.session.execute(
-                text(
-                    "WITH claim AS (INSERT INTO record_idempotency"
-                    " (tenant_id, actor, key, request_hash)"
-                    " VALUES (:tenant_id, :actor, :key, :hash)"
-                    " ON CONFLICT (tenant_id, actor, key) DO NOTHING RETURNING 1)"
-                    " SELECT nextval('records_id_seq') AS id, EXISTS (SELECT 1 FROM claim) AS won,"
-                    " (SELECT version FROM records WHERE tenant_id = :tenant_id"
-                    " AND id = CAST(:watch AS bigint) AND deleted_at IS NULL) AS watched"
-                ),
+                _CLAIM,
                 {
                     "tenant_id": tenant_id,
                     "actor": actor,
@@ -67,10 +82,7 @@ class IdempotencyClaims(RepositoryBase):
     async def answer(self, tenant_id: int, actor: str, key: str) -> IdempotentAnswer | None:
         row = (
             await self.session.execute(
-                text(
-                    "SELECT request_hash, record_id, status_code, response FROM record_idempotency"
-                    " WHERE tenant_id = :tenant_id AND actor = :actor AND key = :key"
-                ),
+                _ANSWER,
                 {"tenant_id": tenant_id, "actor": actor, "key": key},
             )
         ).one_or_none()
@@ -88,11 +100,7 @@ class IdempotencyClaims(RepositoryBase):
         response: Mapping[str, Any],
     ) -> None:
         await self.session.execute(
-            text(
-                "UPDATE record_idempotency SET record_id = :record_id, status_code = :status,"
-                " response = CAST(:response AS jsonb)"
-                " WHERE tenant_id = :tenant_id AND actor = :actor AND key = :key"
-            ),
+            _REMEMBER,
             {
                 "tenant_id": tenant_id,
                 "actor": actor,
@@ -105,10 +113,7 @@ class IdempotencyClaims(RepositoryBase):
 
     async def purge_answers(self, tenant_id: int, before: datetime) -> int:
         result = await self.session.execute(
-            text(
-                "DELETE FROM record_idempotency"
-                " WHERE tenant_id = :tenant_id AND created_at < :before"
-            ),
+            _PURGE_ANSWERS,
             {"tenant_id": tenant_id, "before": before},
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -9,6 +9,17 @@ from sqlalchemy import text
 from yiwang.runtime.records.repository.base import RepositoryBase
 from yiwang.runtime.records.repository.rows import HistoryRow, jsonb
 
+#: statements built once (a `text()` parses its SQL for parameters when made)
+_ADD_HISTORY = text(
+    "INSERT INTO record_history (tenant_id, record_id, version, action, actor, changes)"
+    " VALUES (:tenant_id, :record_id, :version, :action, :actor,"
+    " CAST(:changes AS jsonb))"
+)
+_HISTORY = text(
+    "SELECT id, version, action, actor, at, changes FROM record_history"
+    " WHERE tenant_id = :tenant_id AND record_id = :record_id ORDER BY id"
+)
+
 
 class RecordHistory(RepositoryBase):
     """The statements of `record_history`."""
@@ -23,11 +34,7 @@ class RecordHistory(RepositoryBase):
         changes: list[dict[str, Any]],
     ) -> None:
         await self.session.execute(
-            text(
-                "INSERT INTO record_history (tenant_id, record_id, version, action, actor, changes)"
-                " VALUES (:tenant_id, :record_id, :version, :action, :actor,"
-                " CAST(:changes AS jsonb))"
-            ),
+            _ADD_HISTORY,
             {
                 "tenant_id": tenant_id,
                 "record_id": record_id,
@@ -40,10 +47,7 @@ class RecordHistory(RepositoryBase):
 
     async def history(self, tenant_id: int, record_id: int) -> list[HistoryRow]:
         rows = await self.session.execute(
-            text(
-                "SELECT id, version, action, actor, at, changes FROM record_history"
-                " WHERE tenant_id = :tenant_id AND record_id = :record_id ORDER BY id"
-            ),
+            _HISTORY,
             {"tenant_id": tenant_id, "record_id": record_id},
         )
         return [HistoryRow(r.id, r.version, r.action, r.actor, r.at, r.changes) for r in rows]

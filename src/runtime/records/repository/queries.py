@@ -11,6 +11,24 @@ from sqlalchemy import text
 from yiwang.runtime.records.repository.base import RepositoryBase
 from yiwang.runtime.records.repository.rows import COLUMNS, StoredRecord
 
+#: statements built once (a `text()` parses its SQL for parameters when made)
+_GET = text(f"SELECT {COLUMNS} FROM records WHERE tenant_id = :tenant_id AND id = :id")
+_GET_MANY = text(
+    f"SELECT {COLUMNS} FROM records WHERE tenant_id = ANY(:tenants) AND id = ANY(:ids)"
+)
+_BATCHES = text(
+    f"SELECT {COLUMNS} FROM records WHERE tenant_id = :tenant_id"
+    " AND (type_key = ANY(:types) OR form_key = ANY(:forms))"
+    " AND deleted_at IS NULL AND id > :after ORDER BY id LIMIT :size"
+)
+_HAS_ANY = text("SELECT EXISTS (SELECT 1 FROM records WHERE tenant_id = :tenant_id)")
+_TYPES_PRESENT = text(
+    "SELECT DISTINCT type_key FROM records WHERE tenant_id = :tenant_id AND deleted_at IS NULL"
+)
+_FIND_BY_NUMBER = text(
+    f"SELECT {COLUMNS} FROM records WHERE tenant_id = :tenant_id AND number = :number"
+)
+
 
 class RecordQueries(RepositoryBase):
     """The statements that read `records`."""
@@ -19,9 +37,7 @@ class RecordQueries(RepositoryBase):
         row = (
             (
                 await self.session.execute(
-                    text(
-                        f"SELECT {COLUMNS} FROM records WHERE tenant_id = :tenant_id AND id = :id"
-                    ),
+                    _GET,
                     {"tenant_id": tenant_id, "id": record_id},
                 )
             )
@@ -35,10 +51,7 @@ class RecordQueries(RepositoryBase):
     ) -> list[StoredRecord]:
         rows = (
             await self.session.execute(
-                text(
-                    f"SELECT {COLUMNS} FROM records WHERE tenant_id = ANY(:tenants)"
-                    " AND id = ANY(:ids)"
-                ),
+                _GET_MANY,
                 {"tenants": list(tenant_ids), "ids": list(record_ids)},
             )
         ).mappings()
@@ -58,11 +71,7 @@ class RecordQueries(RepositoryBase):
         while True:
             rows = (
                 await self.session.execute(
-                    text(
-                        f"SELECT {COLUMNS} FROM records WHERE tenant_id = :tenant_id"
-                        " AND (type_key = ANY(:types) OR form_key = ANY(:forms))"
-                        " AND deleted_at IS NULL AND id > :after ORDER BY id LIMIT :size"
-                    ),
+                    _BATCHES,
                     {
                         "tenant_id": tenant_id,
                         "types": list(type_keys),
@@ -80,17 +89,14 @@ class RecordQueries(RepositoryBase):
 
     async def has_any(self, tenant_id: int) -> bool:
         found = await self.session.scalar(
-            text("SELECT EXISTS (SELECT 1 FROM records WHERE tenant_id = :tenant_id)"),
+            _HAS_ANY,
             {"tenant_id": tenant_id},
         )
         return bool(found)
 
     async def types_present(self, tenant_id: int) -> list[str]:
         rows = await self.session.scalars(
-            text(
-                "SELECT DISTINCT type_key FROM records WHERE tenant_id = :tenant_id"
-                " AND deleted_at IS NULL"
-            ),
+            _TYPES_PRESENT,
             {"tenant_id": tenant_id},
         )
         return [str(r) for r in rows]
@@ -99,10 +105,7 @@ class RecordQueries(RepositoryBase):
         row = (
             (
                 await self.session.execute(
-                    text(
-                        f"SELECT {COLUMNS} FROM records WHERE tenant_id = :tenant_id"
-                        " AND number = :number"
-                    ),
+                    _FIND_BY_NUMBER,
                     {"tenant_id": tenant_id, "number": number},
                 )
             )

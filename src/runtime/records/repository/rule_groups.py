@@ -13,6 +13,9 @@ from yiwang.runtime.records.expressions import PARAM_TYPE, checked_key, sql_of
 from yiwang.runtime.records.repository.base import RepositoryBase
 from yiwang.runtime.records.repository.rows import jsonb
 
+#: statements built once (a `text()` parses its SQL for parameters when made)
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+
 
 class RuleGroups(RepositoryBase):
     """The statements the rule checks run under their locks."""
@@ -21,9 +24,7 @@ class RuleGroups(RepositoryBase):
         """Transaction-scoped advisory locks, taken in sorted order so two writers never
         wait on each other crosswise."""
         for key in sorted(set(keys)):
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-            )
+            await self.session.execute(_LOCK, {"key": key})
 
     async def group(
         self,

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from yiwang.metadata.resolution.resolve import EffectiveModel
+from yiwang.platform.errors import YiwangError
+from yiwang.runtime.records import rules
 from yiwang.runtime.records.errors import ServiceClosed, ServiceUnknown
+from yiwang.runtime.records.idempotency import request_hash
 from yiwang.runtime.records.service.creating import RecordCreates
 from yiwang.runtime.records.service_items import (
     APPLICATION,
@@ -113,32 +117,46 @@ class RecordApplications(RecordCreates):
         """
         node = self.tenant
         route = f"services/{service_item_id}/applications"
+        cached = self.service_items.get(node.id, service_item_id)
+        if cached is not None and idempotency_key is not None:
+            applied = await self._apply_in_one(
+                cached, route, data, form, channel, idempotency_key, online, remember
+            )
+            if applied is not None:
+                return applied
         claim = await self._claim(node, idempotency_key, route, data, form, watch=service_item_id)
         if claim.replay is not None:
             return Applied(claim.replay, None)
-        cached = self.service_items.get(node.id, service_item_id)
         fresh = (
             cached
             if cached is not None and claim.watched is not None and cached.version == claim.watched
             else await self._load_service_item(service_item_id)
         )
+        return await self._apply_claimed(
+            claim.record_id, fresh, data, form, channel, idempotency_key, online, remember
+        )
+
+    async def _apply_claimed(
+        self,
+        record_id: int,
+        fresh: ServiceItem,
+        data: Any,
+        form: Any,
+        channel: str,
+        idempotency_key: str | None,
+        online: bool,
+        remember: bool,
+    ) -> Applied:
+        """The application after its key is claimed, for the service item as it is now."""
         item = await self._admit(fresh, online=online)
-        assert item.business_form is not None
         model = await self.model()
-        application = self.item_document(model, APPLICATION)
-        filled = {
-            "service_item": str(item.id),
-            "business_form": item.business_form,
-            "channel": channel,
-            "task_code": item.values.get("task_code"),
-        }
         created = await self._create_claimed(
-            claim.record_id,
+            record_id,
             APPLICATION,
             data,
             form=form,
             form_key=item.business_form,
-            filled={k: v for k, v in filled.items() if k in application["fields"]},
+            filled=self._filled(model, item, channel),
             idempotency_key=idempotency_key,
             status="submitted",
             number=None,
@@ -147,3 +165,73 @@ class RecordApplications(RecordCreates):
             remember=remember,
         )
         return Applied(created, item)
+
+    async def _apply_in_one(
+        self,
+        cached: ServiceItem,
+        route: str,
+        data: Any,
+        form: Any,
+        channel: str,
+        idempotency_key: str,
+        online: bool,
+        remember: bool,
+    ) -> Applied | None:
+        """The usual application in one statement fewer: checked first against the cached
+        service item, then claim, record and history written together, the record only
+        if the key is new and the item is still at the cached version.
+
+        None when this way does not apply: a refusal (the claimed way raises it again,
+        after the key, so a repeat of an earlier request still gets its first answer) or
+        rules the application enters (they are counted under locks after the claim).
+        """
+        try:
+            item = await self._admit(cached, online=online)
+            model = await self.model()
+            ready = await self._prepare(
+                APPLICATION,
+                data,
+                form=form,
+                form_key=item.business_form,
+                filled=self._filled(model, item, channel),
+                status="submitted",
+                number=None,
+                department=item.department,
+                viewer=PLATFORM,
+                model=model,
+            )
+        except (YiwangError, ValueError):
+            return None
+        if rules.entered(ready.document, None, ready.values):
+            return None
+        node = ready.node
+        digest = request_hash(route, {"data": data, "form": form})
+        claim, stored = await self.repo.claim_and_insert(
+            ready.row,
+            ready.changes,
+            owner=self.uow.owner,
+            key=idempotency_key,
+            request_hash=digest,
+            watch=item.id,
+            expected=item.version,
+            prefix=f"{node.code}-",
+        )
+        if not claim.won:
+            return Applied(await self._replay(node, idempotency_key, digest), None)
+        if stored is None:  # the service item changed since it was cached
+            fresh = await self._load_service_item(item.id)
+            return await self._apply_claimed(
+                claim.record_id, fresh, data, form, channel, idempotency_key, online, remember
+            )
+        return Applied(await self._finish(ready, stored, idempotency_key, remember=remember), item)
+
+    def _filled(self, model: EffectiveModel, item: ServiceItem, channel: str) -> dict[str, Any]:
+        """What the platform fills in an application for `item` through `channel`."""
+        application = self.item_document(model, APPLICATION)
+        filled = {
+            "service_item": str(item.id),
+            "business_form": item.business_form,
+            "channel": channel,
+            "task_code": item.values.get("task_code"),
+        }
+        return {k: v for k, v in filled.items() if k in application["fields"]}

@@ -7,9 +7,11 @@ the audit record and the kept answer.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from yiwang.metadata.documents.shapes import Document
+from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.runtime.records import checks
 from yiwang.runtime.records import fields as platform_fields
 from yiwang.runtime.records.changes import field_changes
@@ -20,9 +22,23 @@ from yiwang.runtime.records.errors import (
     ServiceClosed,
 )
 from yiwang.runtime.records.idempotency import Claimed, request_hash
+from yiwang.runtime.records.repository import StoredRecord
 from yiwang.runtime.records.service.base import AUDIT_OBJECT, DEFAULT_STATUS, RecordBase
 from yiwang.runtime.records.views import PLATFORM, Created, Viewer
 from yiwang.tenants.tree import TenantNode
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A create that passed its checks (the aggregate rules aside): its row without id
+    and number, its history entry, and what its answer and audit record are made of."""
+
+    node: TenantNode
+    model: EffectiveModel
+    document: Document
+    values: dict[str, Any]
+    row: dict[str, Any]
+    changes: list[dict[str, Any]]
 
 
 class RecordCreates(RecordBase):
@@ -90,7 +106,46 @@ class RecordCreates(RecordBase):
         """The create after its id (and key) is claimed: check, store record and history in
         one statement, audit, and keep the answer. A refusal raises and the unit rolls back
         (the claim with it)."""
-        node, model = self.tenant, await self.model()
+        ready = await self._prepare(
+            type_key,
+            data,
+            form=form,
+            form_key=form_key,
+            filled=filled,
+            status=status,
+            number=number,
+            department=department,
+            viewer=viewer,
+        )
+        await self.rules.enforce(ready.node, type_key, ready.document, None, ready.values, None)
+        stored = await self.repo.insert_with_history(
+            {
+                **ready.row,
+                "id": record_id,
+                "number": number or f"{ready.node.code}-{record_id}",
+            },
+            ready.changes,
+        )
+        return await self._finish(ready, stored, idempotency_key, remember=remember)
+
+    async def _prepare(
+        self,
+        type_key: str,
+        data: Any,
+        *,
+        form: Any,
+        form_key: str | None,
+        filled: Mapping[str, Any] | None,
+        status: str,
+        number: str | None,
+        department: str | None,
+        viewer: Viewer,
+        model: EffectiveModel | None = None,
+    ) -> Prepared:
+        """A create checked (all but the aggregate rules) and its row ready, but for its id
+        and number; refusals raise."""
+        node = self.tenant
+        model = model if model is not None else await self.model()
         document = self.item_document(model, type_key)
         values = checks.client_values(document, data, "data")
         form_values: dict[str, Any] | None = None
@@ -123,35 +178,37 @@ class RecordCreates(RecordBase):
                 department=viewer.department or "",
                 given=owner or "",
             )
-        await self.rules.enforce(node, type_key, document, None, values, None)
         changes = field_changes(document, {}, values, "/data")
         if form_doc is not None and form_values is not None:
             changes += field_changes(form_doc, {}, form_values, "/form")
-        stored = await self.repo.insert_with_history(
-            {
-                "tenant_id": node.id,
-                "id": record_id,
-                "type_key": type_key,
-                "status": status,
-                "number": number or f"{node.code}-{record_id}",
-                "department": owner,
-                "form_key": form_key,
-                "effective_id": await self.effective_ids.of(self.uow, self.tree, self.models, node),
-                "actor": self.uow.actor,
-                **checks.sealed(
-                    self.seal, node.id, type_key, document, values, form_doc, form_values
-                ),
-            },
-            changes,
+        effective_id = await self.effective_ids.of(
+            self.uow, self.tree, self.models, node, model=model
         )
-        await self._touched(node, document)
-        body = self.view(stored, document, model, reveal=False).as_dict()
+        row = {
+            "tenant_id": node.id,
+            "type_key": type_key,
+            "status": status,
+            "department": owner,
+            "form_key": form_key,
+            "effective_id": effective_id,
+            "actor": self.uow.actor,
+            **checks.sealed(self.seal, node.id, type_key, document, values, form_doc, form_values),
+        }
+        return Prepared(node, model, document, values, row, changes)
+
+    async def _finish(
+        self, ready: Prepared, stored: StoredRecord, idempotency_key: str | None, *, remember: bool
+    ) -> Created:
+        """A stored create: its record set's version, the audit record, the answer."""
+        type_key = stored.type_key
+        await self._touched(ready.node, ready.document)
+        body = self.view(stored, ready.document, ready.model, reveal=False).as_dict()
         await self.uow.audit(
             action="record.create",
             object_type=AUDIT_OBJECT,
             object_id=f"{type_key}/{stored.id}",
-            tenant_id=node.id,
-            detail={"type": type_key, "version": 1, "fields": sorted(values)},
+            tenant_id=ready.node.id,
+            detail={"type": type_key, "version": 1, "fields": sorted(ready.values)},
         )
         created = Created(body)
         if idempotency_key is not None and remember:
@@ -176,13 +233,17 @@ class RecordCreates(RecordBase):
         claim = await self.repo.claim(node.id, self.uow.owner, key, digest, watch=watch)
         if claim.won:
             return Claimed(claim.record_id, None, claim.watched)
+        replay = await self._replay(node, key, digest)
+        return Claimed(claim.record_id, replay, claim.watched)
+
+    async def _replay(self, node: TenantNode, key: str, digest: str) -> Created:
+        """The first answer to `key`, which was used before: refused for another body."""
         answer = await self.repo.answer(node.id, self.uow.owner, key)
         if answer is None or answer.request_hash != digest or answer.response is None:
             raise IdempotencyMismatch(
                 "records.idempotency_mismatch", pointer="/headers/idempotency-key"
             )
-        replay = Created(answer.response, answer.status_code or 201, replayed=True)
-        return Claimed(claim.record_id, replay, claim.watched)
+        return Created(answer.response, answer.status_code or 201, replayed=True)
 
     async def remember_answer(self, idempotency_key: str, created: Created) -> None:
         """Keep `created` as the answer to `idempotency_key` (claimed by `create`)."""
