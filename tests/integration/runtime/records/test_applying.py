@@ -5,6 +5,7 @@ burns no key, a service item changed since it was cached is read again."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -148,4 +149,28 @@ async def test_a_repeat_after_the_item_closed_gets_its_first_answer(
     assert again.replayed is True and again.body == first.body
     with pytest.raises(ServiceClosed):
         await applicant.apply(f"new-{tag}", APPLICANT, BUSINESS)
+    assert _applications_of(admin_sql, applicant.actor) == 2
+
+
+async def test_concurrent_repeats_through_the_cache_make_one_application(
+    applicant: Applicant, admin_sql: psycopg.Connection, tag: str
+) -> None:
+    await applicant.apply(f"warm-{tag}", APPLICANT, BUSINESS)
+
+    async def send() -> tuple[int, bool]:
+        async with applicant.records() as records:
+            created = await records.apply(
+                applicant.service_item,
+                APPLICANT,
+                form=BUSINESS,
+                channel="online",
+                idempotency_key=f"k-{tag}",
+                online=True,
+            )
+            await asyncio.sleep(0.2)  # hold the claim while the other request arrives
+            return created.id, created.replayed
+
+    results = await asyncio.gather(send(), send())
+    assert results[0][0] == results[1][0]
+    assert sorted(r[1] for r in results) == [False, True]
     assert _applications_of(admin_sql, applicant.actor) == 2
