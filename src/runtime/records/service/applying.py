@@ -1,6 +1,8 @@
 """A citizen's (or a window clerk's) application through the service item it names:
 the item (from this process's cache while its live version matches), whether it
 takes applications, and the application record with the fields the route fills.
+With a cached item the application is checked first, then claim, record and history
+are one statement.
 """
 
 from __future__ import annotations
@@ -113,7 +115,8 @@ class RecordApplications(RecordCreates):
 
         The service item comes from this process's cache when the key's claim, which
         reads the item's live version in the same statement, says it is current;
-        otherwise it is read again.
+        otherwise it is read again. With a cached item and a key, the claim also
+        writes the record and its history (`_apply_in_one`).
         """
         node = self.tenant
         route = f"services/{service_item_id}/applications"
