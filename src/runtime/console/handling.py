@@ -148,6 +148,7 @@ async def case_page(
     model = await metadata.effective(code)
     document = model.documents.get(case.form_key) or {}
     attached = [a for e in view.timeline for a in e.attachments]
+    spec = cases.specs.for_case(case)
     done = request.query_params.get("done")
     return console_page(
         request,
@@ -161,7 +162,7 @@ async def case_page(
             "number": view.number,
             "item": str(document.get("label") or view.form),
             "status": translate(f"routes.status.{view.status}"),
-            "step": ", ".join(t.task for t in view.tasks) if view.tasks else "",
+            "step": "、".join(spec.task(t.task).label for t in view.tasks),
             "submitted_at": local_time(view.submitted_at),
             "promised_due": view.promised_due.isoformat() if view.promised_due else "",
             "statutory_due": view.statutory_due.isoformat() if view.statutory_due else "",
@@ -178,9 +179,7 @@ async def case_page(
             unnamed=translate("console.case.material_name", id="{id}"),
         ),
         timeline=_timeline(view),
-        offers=offers(
-            cases.specs.for_case(case), state_from_json(case.state), actor, case.form_data, now
-        ),
+        offers=offers(spec, state_from_json(case.state), actor, case.form_data, now),
         action_url=case_url(code, number) + "/actions",
         inbox_url=INBOX.format(code=code),
         flash=translate(f"console.flash.{done}") if done in ACTIONS else "",

@@ -161,6 +161,7 @@ async def test_handling_a_case_through_its_forms(console: Console) -> None:
     shown = text_of(page.text)
     # the form data under the model's labels, the timeline, the time left
     assert "联系电话" in shown and "13800000000" in shown
+    assert "当前环节 受理" in " ".join(shown.split())  # the step by its label
     assert translate("portal.event.submitted") in shown
     # the standard route promises no limit of its own: its clock is not running
     assert translate("console.case.no_clock") in shown
