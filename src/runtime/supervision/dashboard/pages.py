@@ -230,7 +230,7 @@ async def cases_page(
         request,
         pages,
         "dashboard/cases.html",
-        region=node,
+        area=node,
         department=department,
         period=label,
         cases=[live.case_line(r) for r in found["items"]],
