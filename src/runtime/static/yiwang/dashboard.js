@@ -34,7 +34,7 @@
       animation: false,
       tooltip: { trigger: "item" },
       legend: { bottom: 0 },
-      series: [{ type: "pie", radius: ["30%", "60%"], data: items }]
+      series: [{ type: "pie", radius: ["30%", "60%"], stillShowZeroSum: false, data: items }]
     };
   }
 
