@@ -72,8 +72,11 @@ class Row:
     url: str | None = None
     code: str | None = None
 
+    def shown(self, metric: str) -> str:
+        return shown(metric, self.figures.get(metric))
+
     def cells(self) -> list[tuple[str, str]]:
-        return [(m, shown(m, self.figures.get(m))) for m in METRICS]
+        return [(m, self.shown(m)) for m in METRICS]
 
 
 def by_tenant(items: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:

@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment
 from litestar import Request, Response, get
+from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage
 from litestar.types import ExceptionHandlersMap
 from markupsafe import Markup
@@ -84,6 +85,11 @@ def to_sign_in(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Respon
 
 
 SIGN_IN_FIRST: Final[ExceptionHandlersMap] = {NotAuthenticated: to_sign_in}
+
+
+def page_route(path: str) -> HTTPRouteHandler:
+    """A GET page of supervisors: guarded by `case:supervise`, signed out → sign-in."""
+    return get(path, opt=SUPERVISE, exception_handlers=SIGN_IN_FIRST, include_in_schema=False)
 
 
 @cache
@@ -145,24 +151,14 @@ def _region_query(region: str | None, period: str | None) -> dict[str, str]:
     return {k: v for k, v in (("region", region), ("period", period)) if v}
 
 
-@get(
-    "/console/t/{code:str}/supervision",
-    opt=SUPERVISE,
-    exception_handlers=SIGN_IN_FIRST,
-    include_in_schema=False,
-)
+@page_route("/console/t/{code:str}/supervision")
 async def supervision_entry(request: Request[Any, Any, Any], code: str) -> Redirect:
     """The console's address of the dashboard: the page is a `/subtree/` route."""
     query = request.scope.get("query_string", b"").decode("latin-1")
     return Redirect(base_url(code) + (f"?{query}" if query else ""), status_code=303)
 
 
-@get(
-    "/console/t/{code:str}/subtree/supervision",
-    opt=SUPERVISE,
-    exception_handlers=SIGN_IN_FIRST,
-    include_in_schema=False,
-)
+@page_route("/console/t/{code:str}/subtree/supervision")
 async def dashboard_page(
     request: Request[Any, Any, Any],
     supervision: SupervisionService,
@@ -183,7 +179,6 @@ async def dashboard_page(
         "dashboard/dashboard.html",
         page=page,
         metrics=[(m, metric_label(m)) for m in METRICS],
-        metric_names=METRICS,
         evaluations=evaluation_rows(page.total.figures),
         data=chart_data(page),
         alerts=Markup(render_alerts(lists, datetime.now(UTC))),
@@ -196,12 +191,7 @@ async def dashboard_page(
     )
 
 
-@get(
-    "/console/t/{code:str}/subtree/supervision/cases",
-    opt=SUPERVISE,
-    exception_handlers=SIGN_IN_FIRST,
-    include_in_schema=False,
-)
+@page_route("/console/t/{code:str}/subtree/supervision/cases")
 async def cases_page(
     request: Request[Any, Any, Any],
     supervision: SupervisionService,
@@ -214,8 +204,7 @@ async def cases_page(
     linking to the staff case page at its own tenant."""
     pages = RegionPages(supervision, supervision.tree.node(code))
     label = supervision.period_of(period).label
-    counted = await supervision.metrics({"by": ["tenant"], "period": [label]})
-    node = pages.region(region, {i["tenant"]["code"]: i for i in counted["items"]})
+    node = pages.region(region, pages.scope_codes())
     params: dict[str, list[str]] = {
         "period": [label],
         "sort": ["-submitted_at"],
@@ -240,12 +229,7 @@ async def cases_page(
     )
 
 
-@get(
-    "/console/t/{code:str}/subtree/supervision/alerts",
-    opt=SUPERVISE,
-    exception_handlers=SIGN_IN_FIRST,
-    include_in_schema=False,
-)
+@page_route("/console/t/{code:str}/subtree/supervision/alerts")
 async def alerts_stream(
     supervision: SupervisionService,
     access: Access,
@@ -257,8 +241,7 @@ async def alerts_stream(
     changes; each look is a short unit of work of its own in the request's scope, so the
     open stream holds no transaction. Closes itself after `STREAM_SECONDS`."""
     pages = RegionPages(supervision, supervision.tree.node(code))
-    counted = await supervision.metrics({"by": ["tenant"]})
-    node = pages.region(region, {i["tenant"]["code"]: i for i in counted["items"]})
+    node = pages.region(region, pages.scope_codes())
     factory = session_factory(engine)
     tree = supervision.tree
 
@@ -308,12 +291,7 @@ def _download(body: bytes, media_type: str, name: str) -> Response[bytes]:
     )
 
 
-@get(
-    "/console/t/{code:str}/subtree/supervision/report.xlsx",
-    opt=SUPERVISE,
-    exception_handlers=SIGN_IN_FIRST,
-    include_in_schema=False,
-)
+@page_route("/console/t/{code:str}/subtree/supervision/report.xlsx")
 async def report_xlsx(
     supervision: SupervisionService, code: str, region: str | None = None, period: str | None = None
 ) -> Response[bytes]:
@@ -322,12 +300,7 @@ async def report_xlsx(
     return _download(body, XLSX_TYPE, f"supervision-{region or code}-{report.period}.xlsx")
 
 
-@get(
-    "/console/t/{code:str}/subtree/supervision/report.pdf",
-    opt=SUPERVISE,
-    exception_handlers=SIGN_IN_FIRST,
-    include_in_schema=False,
-)
+@page_route("/console/t/{code:str}/subtree/supervision/report.pdf")
 async def report_pdf(
     supervision: SupervisionService,
     settings: Settings,

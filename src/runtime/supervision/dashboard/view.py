@@ -5,8 +5,9 @@ the scope does not hold is the same 404 as one that does not exist."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urlencode
 
 from yiwang.platform.errors import ErrorDetail
@@ -22,6 +23,7 @@ from yiwang.runtime.supervision.dashboard.figures import (
 )
 from yiwang.runtime.supervision.errors import SupervisionNotFound, SupervisionQueryInvalid
 from yiwang.runtime.supervision.periods import Period
+from yiwang.runtime.supervision.query import CaseQuery
 from yiwang.runtime.supervision.service import SupervisionService
 from yiwang.tenants.tree import TenantNode
 
@@ -103,7 +105,11 @@ class RegionPages:
             query["department"] = department
         return f"{base_url(self.caller.code)}/cases?{urlencode(query)}"
 
-    def region(self, code: str | None, seen: dict[str, Any]) -> TenantNode:
+    def scope_codes(self) -> frozenset[str]:
+        """The codes of the tenants the guard's scope lets this request read."""
+        return frozenset(self.tree.by_id[i].code for i in self.supervision.tenant_ids(CaseQuery()))
+
+    def region(self, code: str | None, seen: Collection[str]) -> TenantNode:
         node = self.tree.get(code) if code else self.caller
         if node is None or node.code not in seen:
             raise SupervisionNotFound("dashboard.region_not_found", code=(code or "")[:12])

@@ -1,16 +1,27 @@
 """Fixtures: cases written as the cases room stores them (rows only: supervision reads
-them), a fixed clock, and cleanup of everything a test's tag marks."""
+them), a fixed clock, and cleanup of everything a test's tag marks; the app over HTTP
+and its signed-in staff."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
+from tests.integration.stack import Stack
+from tests.integration.staff import make_staff, sign_in
+from yiwang.app import Platform, build_platform, create_app
+from yiwang.platform.settings import Settings
+from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
 from yiwang.tenants.tree import TenantTree
 
 SUPERVISION_TABLES = (
@@ -98,3 +109,32 @@ def add_case(admin_sql: psycopg.Connection, installed: TenantTree, tag: str) -> 
 
     yield add
     purge(admin_sql, f"%{tag}%")
+
+
+@pytest.fixture
+async def app(
+    migrated: Settings, installed: TenantTree, tmp_path: Path
+) -> AsyncIterator[tuple[Litestar, Platform]]:
+    """The app as `create_app` builds it; its SMS log under the test's `tmp_path`."""
+    platform = build_platform(
+        replace(migrated, var_dir=tmp_path),
+        hashing=PasswordHashing(HashingParameters.for_tests()),
+        policy_poll_seconds=0.2,
+    )
+    yield create_app(platform=platform), platform
+
+
+async def signed_in_staff(
+    client: AsyncTestClient[Litestar],
+    services: Stack,
+    platform: Platform,
+    login: str,
+    grants: list[tuple[str, str, bool]],
+    tenant: str,
+) -> dict[str, str]:
+    """A new staff account with `grants`, once the app's policy has them; its bearer headers."""
+    secret = await make_staff(services, login, tenant, grants)
+    async with asyncio.timeout(3):
+        while platform.policy.sync.holder.version < services.sync.holder.version:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    return await sign_in(client, login, secret)

@@ -9,7 +9,6 @@ import asyncio
 import io
 import re
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.integration.runtime.supervision.conftest import AddCase
+from tests.integration.runtime.supervision.conftest import AddCase, signed_in_staff
 from tests.integration.security.people import phone_for, sign_in_citizen
 from tests.integration.stack import Stack
-from tests.integration.staff import make_staff, sign_in
-from yiwang.app import Platform, build_platform, create_app
-from yiwang.platform.settings import Settings
-from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
+from yiwang.app import Platform
 from yiwang.runtime.supervision.dashboard import alerts
 from yiwang.runtime.supervision.dashboard.figures import METRICS
 from yiwang.tenants.tree import TenantTree
@@ -39,42 +35,13 @@ JSON = {"accept": "application/json"}
 
 
 @pytest.fixture
-async def app(
-    migrated: Settings, installed: TenantTree, tmp_path: Path
-) -> AsyncIterator[tuple[Litestar, Platform]]:
-    platform = build_platform(
-        replace(migrated, var_dir=tmp_path),
-        hashing=PasswordHashing(HashingParameters.for_tests()),
-        policy_poll_seconds=0.2,
-    )
-    yield create_app(platform=platform), platform
-
-
-async def _staff(
-    client: AsyncTestClient[Litestar],
-    services: Stack,
-    platform: Platform,
-    login: str,
-    grants: list[tuple[str, str, bool]],
-    tenant: str,
-) -> dict[str, str]:
-    secret = await make_staff(services, login, tenant, grants)
-    async with asyncio.timeout(3):
-        while platform.policy.sync.holder.version < services.sync.holder.version:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-    headers = await sign_in(client, login, secret)
-    client.cookies.clear()
-    return headers
-
-
-@pytest.fixture
 async def people(
     app: tuple[Litestar, Platform], services: Stack, cleanup: str
 ) -> AsyncIterator[tuple[AsyncTestClient[Litestar], dict[str, str], dict[str, str]]]:
     """A client, the province's supervisor and Lanzhou's (its subtree)."""
     litestar_app, platform = app
     async with AsyncTestClient(app=litestar_app) as client:
-        province = await _staff(
+        province = await signed_in_staff(
             client,
             services,
             platform,
@@ -82,7 +49,7 @@ async def people(
             [("province_supervisor", "620000", True)],
             "620000",
         )
-        lanzhou = await _staff(
+        lanzhou = await signed_in_staff(
             client,
             services,
             platform,
@@ -90,6 +57,7 @@ async def people(
             [("supervisor", "620100", True)],
             "620100",
         )
+        client.cookies.clear()  # the bearer headers speak for each; no session cookie
         yield client, province, lanzhou
 
 
