@@ -77,6 +77,7 @@ from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
 from yiwang.runtime.supervision import dependencies as supervision_di
 from yiwang.runtime.supervision.controllers import CONTROLLERS as SUPERVISION_CONTROLLERS
+from yiwang.runtime.supervision.dashboard.pages import ROUTES as DASHBOARD_PAGES
 from yiwang.runtime.web.environment import page_environment
 from yiwang.runtime.web.error_pages import ErrorPages
 from yiwang.runtime.webhooks import dependencies as webhooks_di
@@ -108,6 +109,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *CASE_PAGES,
     *APPLICATION_CONTROLLERS,
     *SUPERVISION_CONTROLLERS,
+    *DASHBOARD_PAGES,
     *WEBHOOK_CONTROLLERS,
     *APPLICATION_PAGES,
     *console_signin.ROUTES,
