@@ -336,6 +336,40 @@ END
 $fn$"""
 
 
+def _outbox_delete_function() -> str:
+    """The application never deletes outbox rows; an administrator's cleanup does, and
+    a month's warning then counts only while a row of it is left."""
+    same_month = (
+        "o.tenant_id = g.tenant_id AND o.case_id = g.case_id AND o.kind = 'deadline.' || g.kind"
+        f" AND {_month('o.created_at')} = g.month"
+    )
+    return f"""
+CREATE FUNCTION case_outbox_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  WITH g AS (
+    SELECT DISTINCT tenant_id, case_id, substr(kind, 10) AS kind,
+           {_month("created_at")} AS month
+    FROM old_rows WHERE {_WARNED}
+  ), dead AS (
+    DELETE FROM supervision_warning_months w USING g
+    WHERE w.tenant_id = g.tenant_id AND w.case_id = g.case_id AND w.kind = g.kind
+      AND w.month = g.month
+      AND NOT EXISTS (SELECT 1 FROM case_outbox o WHERE {same_month})
+    RETURNING w.tenant_id, w.case_id, w.kind, w.month
+  )
+  INSERT INTO supervision_rollup AS s (tenant_id, month, department, yellow_period, red_period)
+  SELECT d.tenant_id, d.month, {_dept("c")},
+         -count(*) FILTER (WHERE d.kind = 'yellow'), -count(*) FILTER (WHERE d.kind = 'red')
+  FROM dead d JOIN cases c ON c.tenant_id = d.tenant_id AND c.id = d.case_id
+  GROUP BY 1, 2, 3
+  ON CONFLICT (tenant_id, month, department) DO UPDATE SET
+    yellow_period = s.yellow_period + excluded.yellow_period,
+    red_period = s.red_period + excluded.red_period;
+  RETURN NULL;
+END
+$fn$"""
+
+
 _TRIGGERS = (
     ("cases", "cases_rollup"),
     ("supervision_case_facts", "supervision_case_facts_rollup"),
@@ -394,6 +428,7 @@ def upgrade() -> None:
     op.execute(_by_op("supervision_evaluations", EVALUATION_COUNTS, _evaluations_part))
     op.execute(_by_op("supervision_complaints", COMPLAINT_COUNTS, _complaints_part))
     op.execute(_outbox_function())
+    op.execute(_outbox_delete_function())
     for table, function in _TRIGGERS:
         for event, tables in (
             ("INSERT", "NEW TABLE AS new_rows"),
@@ -408,6 +443,11 @@ def upgrade() -> None:
         "CREATE TRIGGER case_outbox_rollup_insert AFTER INSERT ON case_outbox"
         " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
         " EXECUTE FUNCTION case_outbox_rollup()"
+    )
+    op.execute(
+        "CREATE TRIGGER case_outbox_rollup_delete AFTER DELETE ON case_outbox"
+        " REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT"
+        " EXECUTE FUNCTION case_outbox_rollup_delete()"
     )
     _fill()
     # the "now" counts: running yellow and red cases by tenant, colour, department
@@ -485,11 +525,13 @@ def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS ix_cases_tenant_submitted_id")
     op.execute("DROP INDEX IF EXISTS ix_cases_tenant_colour_submitted")
     op.execute("DROP INDEX IF EXISTS ix_cases_running_colour")
+    op.execute("DROP TRIGGER IF EXISTS case_outbox_rollup_delete ON case_outbox")
     op.execute("DROP TRIGGER IF EXISTS case_outbox_rollup_insert ON case_outbox")
     for table, function in _TRIGGERS:
         for event in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_rollup_{event} ON {table}")
         op.execute(f"DROP FUNCTION IF EXISTS {function}()")
+    op.execute("DROP FUNCTION IF EXISTS case_outbox_rollup_delete()")
     op.execute("DROP FUNCTION IF EXISTS case_outbox_rollup()")
     for table in ("supervision_warning_months", "supervision_rollup"):
         for stmt in disable_tenant_rls(table):
