@@ -143,16 +143,29 @@ def _upsert(counts: dict[str, str], parts: list[str]) -> str:
     )
 
 
+#: Every lookup from the changed rows into a large table is a LATERAL subquery that
+#: cannot be flattened (`OFFSET 0`): one primary-key probe per changed row, whatever
+#: the planner guesses of a transition table's size (a hash or nested loop over a
+#: transition table against the whole table made a seeded batch quadratic).
 def _case_source(rows: str) -> str:
     return (
-        f"{rows} r LEFT JOIN supervision_case_facts f"
-        " ON f.tenant_id = r.tenant_id AND f.case_id = r.id"
+        f"{rows} r LEFT JOIN LATERAL (SELECT f.case_id, f.online, f.fully_online, f.visits"
+        " FROM supervision_case_facts f WHERE f.tenant_id = r.tenant_id AND f.case_id = r.id"
+        " OFFSET 0) f ON true"
+    )
+
+
+def _case_of(alias: str) -> str:
+    """The case of the row `alias` (its `tenant_id`, `case_id`) as `c`."""
+    return (
+        "LATERAL (SELECT c.state, c.submitted_at FROM cases c"
+        f" WHERE c.tenant_id = {alias}.tenant_id AND c.id = {alias}.case_id OFFSET 0) c"
     )
 
 
 def _of_case(rows: str, outer: bool = False) -> str:
     join = "LEFT JOIN" if outer else "JOIN"
-    return f"{rows} r {join} cases c ON c.tenant_id = r.tenant_id AND c.id = r.case_id"
+    return f"{rows} r {join} {_case_of('r')} ON true"
 
 
 def _cases_part(rows: str, sign: str) -> str:
@@ -318,16 +331,20 @@ BEGIN
   INSERT INTO supervision_rollup AS s (tenant_id, month, department, yellow_period, red_period)
   SELECT i.tenant_id, i.month, {_dept("c")},
          count(*) FILTER (WHERE i.kind = 'yellow'), count(*) FILTER (WHERE i.kind = 'red')
-  FROM ins i JOIN cases c ON c.tenant_id = i.tenant_id AND c.id = i.case_id
+  FROM ins i JOIN {_case_of("i")} ON true
   GROUP BY 1, 2, 3
   ON CONFLICT (tenant_id, month, department) DO UPDATE SET
     yellow_period = s.yellow_period + excluded.yellow_period,
     red_period = s.red_period + excluded.red_period;
   UPDATE supervision_warning_months w SET repeated = true
   FROM (
-    SELECT m.tenant_id, m.case_id, m.kind FROM supervision_warning_months m
-    WHERE (m.tenant_id, m.case_id) IN (SELECT tenant_id, case_id FROM new_rows WHERE {_WARNED})
-    GROUP BY 1, 2, 3 HAVING count(*) > 1
+    SELECT n.tenant_id, n.case_id, n.kind FROM (
+      SELECT DISTINCT tenant_id, case_id, substr(kind, 10) AS kind FROM new_rows WHERE {_WARNED}
+    ) n CROSS JOIN LATERAL (
+      SELECT count(*) AS months FROM supervision_warning_months m
+      WHERE m.tenant_id = n.tenant_id AND m.case_id = n.case_id AND m.kind = n.kind OFFSET 0
+    ) k
+    WHERE k.months > 1
   ) many
   WHERE w.tenant_id = many.tenant_id AND w.case_id = many.case_id AND w.kind = many.kind
     AND NOT w.repeated;
@@ -360,7 +377,7 @@ BEGIN
   INSERT INTO supervision_rollup AS s (tenant_id, month, department, yellow_period, red_period)
   SELECT d.tenant_id, d.month, {_dept("c")},
          -count(*) FILTER (WHERE d.kind = 'yellow'), -count(*) FILTER (WHERE d.kind = 'red')
-  FROM dead d JOIN cases c ON c.tenant_id = d.tenant_id AND c.id = d.case_id
+  FROM dead d JOIN {_case_of("d")} ON true
   GROUP BY 1, 2, 3
   ON CONFLICT (tenant_id, month, department) DO UPDATE SET
     yellow_period = s.yellow_period + excluded.yellow_period,
