@@ -484,6 +484,11 @@ def upgrade() -> None:
     )
 
 
+def _own(table: str) -> str:
+    """The rows of the loop's tenant `t` (on the index, not the policy's filter alone)."""
+    return f"(SELECT * FROM {table} WHERE tenant_id = t)"
+
+
 def _fill() -> None:
     """Existing rows, counted once as if just inserted: tenant by tenant in its own
     scope, as the forced RLS wants it of the owner too."""
@@ -494,25 +499,33 @@ def _fill() -> None:
     statements = [
         "INSERT INTO supervision_warning_months (tenant_id, case_id, kind, month)"
         f" SELECT DISTINCT tenant_id, case_id, substr(kind, 10), {_month('created_at')}"
-        f" FROM case_outbox WHERE {_WARNED}",
+        f" FROM case_outbox WHERE tenant_id = t AND {_WARNED}",
         "UPDATE supervision_warning_months w SET repeated = true FROM ("
         " SELECT tenant_id, case_id, kind FROM supervision_warning_months"
-        " GROUP BY 1, 2, 3 HAVING count(*) > 1) many"
+        " WHERE tenant_id = t GROUP BY 1, 2, 3 HAVING count(*) > 1) many"
         " WHERE w.tenant_id = many.tenant_id AND w.case_id = many.case_id"
         " AND w.kind = many.kind",
         _upsert(
             CASE_COUNTS,
-            [_part(CASE_COUNTS, _case_source("cases"), _month("r.submitted_at"), _dept("r"), "+")],
+            [
+                _part(
+                    CASE_COUNTS,
+                    _case_source(_own("cases")),
+                    _month("r.submitted_at"),
+                    _dept("r"),
+                    "+",
+                )
+            ],
         ),
-        _upsert(FACT_COUNTS, [_facts_part("supervision_case_facts", "+")]),
-        _upsert(EVALUATION_COUNTS, [_evaluations_part("supervision_evaluations", "+")]),
-        _upsert(COMPLAINT_COUNTS, [_complaints_part("supervision_complaints", "+")]),
+        _upsert(FACT_COUNTS, [_facts_part(_own("supervision_case_facts"), "+")]),
+        _upsert(EVALUATION_COUNTS, [_evaluations_part(_own("supervision_evaluations"), "+")]),
+        _upsert(COMPLAINT_COUNTS, [_complaints_part(_own("supervision_complaints"), "+")]),
         _upsert(
             warning_counts,
             [
                 _part(
                     warning_counts,
-                    _of_case("supervision_warning_months"),
+                    _of_case(_own("supervision_warning_months")),
                     "r.month",
                     _dept("c"),
                     "+",
