@@ -6,9 +6,13 @@ Against the test services with cases seeded (`yiwang bench seed --cases N`).
 Every sample is one unit of work in the scope a `/subtree/` route gets (the
 province's or the county's), through `SupervisionService`, as the API calls it:
 
-- metrics (`by=tenant`, one month): the six direct-count statements behind
-  every metric, against the baseline `count(*)` of the same scope's cases in
-  the same month (the floor: reading those rows at all);
+- metrics (`by=tenant`, one month): the monthly rollup's rows of the scope and
+  month, the "now" counts and the list counts (migration 0016), against the
+  baseline `count(*)` of the same scope's cases in the same month (the floor of
+  any direct count: reading those rows at all);
+- the direct counts the rollup replaced (`cross_tenant_metric_rows_direct`, the
+  reference the exactness test compares with), for the county, against the
+  rollup path in the same run;
 - cross-tenant page (`filter.status.in=in_review,submitted`, `filter.colour=red`,
   newest first, 100 rows, province scope), against the baseline of one
   tenant's first 100 cases by primary key (`ORDER BY id DESC LIMIT 100`).
@@ -33,6 +37,7 @@ from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.runtime.supervision import cross_tenant
 from yiwang.runtime.supervision.errors import SupervisionTimedOut
 from yiwang.runtime.supervision.periods import parse_period
 from yiwang.runtime.supervision.service import SupervisionService
@@ -110,6 +115,15 @@ async def main() -> None:
 
     county_id = tree.node(args.county).id
 
+    def direct(scope: TenantScope) -> Callable[[], Awaitable[Any]]:
+        async def call() -> Any:
+            async with unit_of_work(sessions, actor="bench", scope=scope) as uow:
+                return await cross_tenant.cross_tenant_metric_rows_direct(
+                    uow.session, sorted(scope.visible_tenant_ids), period
+                )
+
+        return call
+
     async def pk_page() -> Any:
         async with unit_of_work(sessions, actor="bench", scope=scopes["county"]) as uow:
             return (
@@ -123,6 +137,10 @@ async def main() -> None:
         "metrics, province": (metric(scopes["province"]), count(scopes["province"])),
         "metrics, county": (metric(scopes["county"]), count(scopes["county"])),
         "cross-tenant page, province": (page, pk_page),
+        "metrics, county, direct counts (against the rollup)": (
+            direct(scopes["county"]),
+            metric(scopes["county"]),
+        ),
     }
     async with sessions() as session:
         total = await session.scalar(

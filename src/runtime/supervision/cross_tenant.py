@@ -40,7 +40,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from yiwang.runtime.cases.models import Case, CaseOutbox
 from yiwang.runtime.records.models import Record
 from yiwang.runtime.supervision.errors import SupervisionTimedOut
-from yiwang.runtime.supervision.models import BAD_GRADE, CaseFacts, Complaint, Evaluation
+from yiwang.runtime.supervision.models import (
+    BAD_GRADE,
+    ROLLUP_COUNTERS,
+    CaseFacts,
+    Complaint,
+    Evaluation,
+    Rollup,
+    WarningMonth,
+)
 from yiwang.runtime.supervision.periods import Period
 from yiwang.runtime.supervision.query import CaseQuery, Filter
 
@@ -57,6 +65,8 @@ DEPARTMENT: Final[ColumnElement[str]] = literal_column(
     "(cases.state ->> 'implementing_department')"
 )
 CHINA_TZ: Final = "Asia/Shanghai"
+#: the query fields held by the facts, not the case
+FACT_FIELDS: Final = frozenset({"power_type", "online"})
 
 
 def _china_day(column: Any) -> ColumnElement[Any]:
@@ -176,36 +186,59 @@ class Bounded:
     truncated: bool
 
 
+def _ordered(column: Any, descending: bool, nullable: bool = False) -> Any:
+    """`column` in order; NULLs last only where the column can hold them (an index on a
+    NOT NULL column serves `DESC`, not `DESC NULLS LAST`)."""
+    ordered = column.desc() if descending else column.asc()
+    return ordered.nulls_last() if nullable else ordered
+
+
 async def cross_tenant_case_page(
     session: AsyncSession, tenant_ids: Sequence[int], query: CaseQuery
 ) -> Bounded:
     """The first `query.limit` cases across `tenant_ids`, in the query's order: each
-    tenant's first rows on its own index, then merged."""
+    tenant's first keys on its own index (only what chooses the rows: the filters'
+    and the sort's columns), merged and cut to the bound; only then the chosen
+    rows' columns and facts, by primary key."""
     if not tenant_ids:
         return Bounded([], False)
     key, descending = query.sort
     n = query.limit + 1  # each tenant reads one beyond the bound, as the merge does
     tenant = func.unnest(_ids(tenant_ids)).table_valued("id").render_derived(name="t")
     column = COLUMNS[key]
-    order = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    tie = cases.c.id.desc() if descending else cases.c.id.asc()
+    nullable = bool(getattr(column, "nullable", True))
+    wants_facts = any(f.field in FACT_FIELDS for f in query.filters) or key in FACT_FIELDS
     inner = (
-        select(*_row_columns(query))
-        .select_from(_facts_join())
+        select(cases.c.tenant_id, cases.c.id, column.label("sort_key"))
+        .select_from(_facts_join() if wants_facts else cases)
         .where(cases.c.tenant_id == tenant.c.id, *_where(query))
-        .order_by(order, tie)
+        .order_by(_ordered(column, descending, nullable), _ordered(cases.c.id, descending))
         .limit(n)
         .lateral("c")
     )
-    outer_column = inner.c[key]
-    outer_order = (
-        outer_column.desc().nulls_last() if descending else outer_column.asc().nulls_last()
-    )
-    outer_tie = inner.c.id.desc() if descending else inner.c.id.asc()
-    stmt = (
-        select(inner)
+    picked = (
+        select(inner.c.tenant_id, inner.c.id, inner.c.sort_key)
         .select_from(tenant.join(inner, true()))
-        .order_by(outer_order, inner.c.tenant_id, outer_tie)
+        .order_by(
+            _ordered(inner.c.sort_key, descending, nullable),
+            inner.c.tenant_id,
+            _ordered(inner.c.id, descending),
+        )
+        .limit(n)
+        .subquery("picked")
+    )
+    stmt = (
+        select(*_row_columns(query))
+        .select_from(
+            picked.join(
+                cases, and_(cases.c.tenant_id == picked.c.tenant_id, cases.c.id == picked.c.id)
+            ).outerjoin(facts, _of_case(facts))
+        )
+        .order_by(
+            _ordered(picked.c.sort_key, descending, nullable),
+            picked.c.tenant_id,
+            _ordered(picked.c.id, descending),
+        )
     )
     return await _bounded_rows(session, stmt, query.limit)
 
@@ -268,15 +301,133 @@ async def cross_tenant_case_counts(
 
 # --- metrics ------------------------------------------------------------------
 
+METRIC_PARTS: Final = ("cases", "now", "warnings", "complaints", "evaluations", "lists")
+
+
+def _now_stmt(ids: Any) -> Select[Any]:
+    """Yellow and red now: running cases, on `ix_cases_running_colour`."""
+    return (
+        select(
+            cases.c.tenant_id.label("tenant_id"),
+            DEPARTMENT.label("department"),
+            func.count().filter(cases.c.colour == "yellow").label("yellow_now"),
+            func.count().filter(cases.c.colour == "red").label("red_now"),
+        )
+        .where(
+            cases.c.tenant_id == func.any(ids),
+            cases.c.colour.in_(("yellow", "red")),
+            cases.c.status.in_(RUNNING),
+        )
+        .group_by(cases.c.tenant_id, DEPARTMENT)
+    )
+
+
+def _list_stmt(ids: Any) -> Select[Any]:
+    """Items catalogued per tenant and list type (list completeness)."""
+    records = Record.__table__
+    return (
+        select(records.c.tenant_id, records.c.type_key, func.count().label("items"))
+        .where(
+            records.c.tenant_id == func.any(ids),
+            records.c.type_key.in_(LIST_TYPES),
+            records.c.deleted_at.is_(None),
+        )
+        .group_by(records.c.tenant_id, records.c.type_key)
+    )
+
+
+async def _parts(
+    session: AsyncSession, statements: Sequence[tuple[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each named statement's rows, all under the time limit; parts not read are empty."""
+    await _limit_time(session)
+    out: dict[str, list[dict[str, Any]]] = {k: [] for k in METRIC_PARTS}
+    for name, stmt in statements:
+        out[name] = await _rows(session, stmt)
+    return out
+
+
+def whole_months(period: Period) -> bool:
+    """The period starts on a month's first day and ends at a month's end: the
+    rollup's grain."""
+    return period.start.day == 1 and period.end.day == 1
+
+
+def _months(period: Period) -> int:
+    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month
+
+
+def _repeats_stmt(ids: Any, period: Period) -> Select[Any]:
+    """What the months' sums count more than once: a case warned (in one colour) in
+    several months of the period, as negative yellow/red counts, read from the few
+    rows marked `repeated`."""
+    warned = WarningMonth.__table__
+
+    def extra(kind: str) -> Any:
+        mine = warned.c.kind == kind
+        return func.count(func.distinct(warned.c.case_id)).filter(mine) - func.count().filter(mine)
+
+    return (
+        select(
+            warned.c.tenant_id,
+            DEPARTMENT.label("department"),
+            extra("yellow").label("yellow_period"),
+            extra("red").label("red_period"),
+        )
+        .select_from(warned.join(cases, _of_case(warned)))
+        .where(
+            warned.c.tenant_id == func.any(ids),
+            warned.c.repeated,
+            warned.c.month >= period.start,
+            warned.c.month < period.end,
+        )
+        .group_by(warned.c.tenant_id, DEPARTMENT)
+    )
+
 
 async def cross_tenant_metric_rows(
     session: AsyncSession, tenant_ids: Sequence[int], period: Period
 ) -> dict[str, list[dict[str, Any]]]:
-    """The direct counts behind every supervision metric, per tenant and department
-    (completeness per tenant), for cases submitted, complaints opened, evaluations
-    given and warnings raised in `period`; yellow and red `now` over running cases."""
+    """The counts behind every supervision metric, per tenant and department
+    (completeness per tenant). A period of whole months reads the monthly rollup
+    (one row per tenant, department and month; the same figures as
+    `cross_tenant_metric_rows_direct`); any other period the direct counts.
+    Yellow and red `now` are counted directly on their partial index."""
     if not tenant_ids:
-        return {k: [] for k in ("cases", "now", "warnings", "complaints", "evaluations", "lists")}
+        return {k: [] for k in METRIC_PARTS}
+    if not whole_months(period):
+        return await cross_tenant_metric_rows_direct(session, tenant_ids, period)
+    ids = _ids(tenant_ids)
+    rollup = Rollup.__table__
+    month_stmt = (
+        select(
+            rollup.c.tenant_id,
+            func.nullif(rollup.c.department, "").label("department"),
+            *(func.sum(rollup.c[name]).label(name) for name in ROLLUP_COUNTERS),
+        )
+        .where(
+            rollup.c.tenant_id == func.any(ids),
+            rollup.c.month >= period.start,
+            rollup.c.month < period.end,
+        )
+        .group_by(rollup.c.tenant_id, rollup.c.department)
+    )
+    statements: list[tuple[str, Any]] = [("cases", month_stmt), ("now", _now_stmt(ids))]
+    if _months(period) > 1:
+        statements.append(("warnings", _repeats_stmt(ids, period)))
+    statements.append(("lists", _list_stmt(ids)))
+    return await _parts(session, statements)
+
+
+async def cross_tenant_metric_rows_direct(
+    session: AsyncSession, tenant_ids: Sequence[int], period: Period
+) -> dict[str, list[dict[str, Any]]]:
+    """The reference: direct counts over the raw records behind every supervision
+    metric, per tenant and department (completeness per tenant), for cases submitted,
+    complaints opened, evaluations given and warnings raised in `period`; yellow and
+    red `now` over running cases. The rollup must agree with it exactly (a test checks)."""
+    if not tenant_ids:
+        return {k: [] for k in METRIC_PARTS}
     ids = _ids(tenant_ids)
     in_period = _within(cases.c.submitted_at, period)
     completed = cases.c.status == "completed"
@@ -306,19 +457,6 @@ async def cross_tenant_metric_rows(
         )
         .select_from(_facts_join())
         .where(cases.c.tenant_id == func.any(ids), in_period)
-        .group_by(cases.c.tenant_id, DEPARTMENT)
-    )
-    now_stmt = (
-        select(
-            *by,
-            func.count().filter(cases.c.colour == "yellow").label("yellow_now"),
-            func.count().filter(cases.c.colour == "red").label("red_now"),
-        )
-        .where(
-            cases.c.tenant_id == func.any(ids),
-            cases.c.colour.in_(("yellow", "red")),
-            cases.c.status.in_(RUNNING),
-        )
         .group_by(cases.c.tenant_id, DEPARTMENT)
     )
     outbox = CaseOutbox.__table__
@@ -388,29 +526,14 @@ async def cross_tenant_metric_rows(
         )
         .group_by(cases.c.tenant_id, DEPARTMENT)
     )
-    records = Record.__table__
-    list_stmt = (
-        select(
-            records.c.tenant_id,
-            records.c.type_key,
-            func.count().label("items"),
-        )
-        .where(
-            records.c.tenant_id == func.any(ids),
-            records.c.type_key.in_(LIST_TYPES),
-            records.c.deleted_at.is_(None),
-        )
-        .group_by(records.c.tenant_id, records.c.type_key)
+    return await _parts(
+        session,
+        (
+            ("cases", case_stmt),
+            ("now", _now_stmt(ids)),
+            ("warnings", warn_stmt),
+            ("complaints", complaint_stmt),
+            ("evaluations", evaluation_stmt),
+            ("lists", _list_stmt(ids)),
+        ),
     )
-    await _limit_time(session)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name, stmt in (
-        ("cases", case_stmt),
-        ("now", now_stmt),
-        ("warnings", warn_stmt),
-        ("complaints", complaint_stmt),
-        ("evaluations", evaluation_stmt),
-        ("lists", list_stmt),
-    ):
-        out[name] = await _rows(session, stmt)
-    return out

@@ -8,7 +8,12 @@
 - `supervision_orders`: 督办 orders on a case or a department with a response
   deadline; an escalated order points at the one it escalated.
 
-The migration also indexes `cases` for the supervision reads (by submission
+- `supervision_rollup` (migration `0016_supervision_rollup`): the metrics' counts per
+  tenant, department ('' for none) and China month, kept by triggers on the
+  tables they count; `supervision_warning_months`: one row per case, colour and
+  month warned, `repeated` when the case was warned in more than one month.
+
+The migrations also index `cases` for the supervision reads (by submission
 time, by implementing department, the yellow and red ones); the plain ones are
 declared here against the cases table, which this room reads but never writes.
 """
@@ -16,6 +21,7 @@ declared here against the cases table, which this room reads but never writes.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +31,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Identity,
     Index,
+    Numeric,
     SmallInteger,
     Text,
     text,
@@ -144,6 +151,88 @@ class Order(TenantOwned, Base):
     )
 
 
+#: the counters of a rollup row, in the order `metrics.COUNTERS` has them
+ROLLUP_COUNTERS = (
+    "cases",
+    "with_facts",
+    "online",
+    "fully_online",
+    "zero_visit",
+    "completed",
+    "on_time",
+    "handling_days",
+    "promised_cases",
+    "promised_days",
+    "yellow_period",
+    "red_period",
+    "complaints",
+    "closed",
+    "closing_seconds",
+    "grade_1",
+    "grade_2",
+    "grade_3",
+    "grade_4",
+    "grade_5",
+    "rectified_in_time",
+)
+
+
+def _counter() -> Mapped[int]:
+    return mapped_column(BigInteger, server_default=text("0"))
+
+
+class Rollup(TenantOwned, Base):
+    """Written only by the triggers of migration 0016; read by the metrics."""
+
+    __tablename__ = "supervision_rollup"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    department: Mapped[str] = mapped_column(Text, primary_key=True)
+    cases: Mapped[int] = _counter()
+    with_facts: Mapped[int] = _counter()
+    online: Mapped[int] = _counter()
+    fully_online: Mapped[int] = _counter()
+    zero_visit: Mapped[int] = _counter()
+    completed: Mapped[int] = _counter()
+    on_time: Mapped[int] = _counter()
+    handling_days: Mapped[int] = _counter()
+    promised_cases: Mapped[int] = _counter()
+    promised_days: Mapped[int] = _counter()
+    yellow_period: Mapped[int] = _counter()
+    red_period: Mapped[int] = _counter()
+    complaints: Mapped[int] = _counter()
+    closed: Mapped[int] = _counter()
+    closing_seconds: Mapped[Decimal] = mapped_column(Numeric, server_default=text("0"))
+    grade_1: Mapped[int] = _counter()
+    grade_2: Mapped[int] = _counter()
+    grade_3: Mapped[int] = _counter()
+    grade_4: Mapped[int] = _counter()
+    grade_5: Mapped[int] = _counter()
+    rectified_in_time: Mapped[int] = _counter()
+
+    __table_args__ = (_tenant_fk("supervision_rollup"),)
+
+
+class WarningMonth(TenantOwned, Base):
+    __tablename__ = "supervision_warning_months"
+
+    case_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    repeated: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('yellow', 'red')", name="kind"),
+        _case_fk("supervision_warning_months"),
+        Index(
+            "ix_supervision_warning_months_repeated",
+            "tenant_id",
+            "month",
+            postgresql_where=text("repeated"),
+        ),
+    )
+
+
 # the supervision reads' indexes on the cases table
 Index("ix_cases_tenant_submitted", Case.tenant_id, Case.submitted_at)
 Index("ix_cases_tenant_department", Case.tenant_id, text("(state ->> 'implementing_department')"))
@@ -153,3 +242,22 @@ Index(
     Case.colour,
     postgresql_where=text("colour IN ('yellow','red')"),
 )
+Index(
+    "ix_cases_running_colour",
+    Case.tenant_id,
+    Case.colour,
+    text("(state ->> 'implementing_department')"),
+    postgresql_where=text(
+        "colour IN ('yellow', 'red')"
+        " AND status IN ('submitted', 'in_review', 'supplement_requested')"
+    ),
+)
+Index(
+    "ix_cases_tenant_colour_submitted",
+    Case.tenant_id,
+    Case.colour,
+    Case.submitted_at.desc(),
+    Case.id.desc(),
+    Case.status,
+)
+Index("ix_cases_tenant_submitted_id", Case.tenant_id, Case.submitted_at.desc(), Case.id.desc())
