@@ -28,9 +28,10 @@ class FieldRow:
 
 
 def _type_label(kind: str) -> str:
-    code = f"model_editor.type.{kind}"
-    text = translate(code)
-    return kind if text == code else text
+    try:
+        return translate(f"model_editor.type.{kind}")
+    except KeyError:  # a type newer than this page
+        return kind
 
 
 def field_rows(model: EffectiveModel, key: str, tree: TenantTree) -> list[FieldRow]:
