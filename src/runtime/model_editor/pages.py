@@ -2,7 +2,9 @@
 
     GET  /console/t/{code}/model                           item types (metadata inspect)
     GET  /console/t/{code}/model/types/{key}               fields, lists, routes; five forms
-    POST /console/t/{code}/model/types/{key}/{edit}        one edit into the draft (write, forms)
+    POST /console/t/{code}/model/types/{key}/<edit>        one edit into the draft (write, forms):
+                                                           add-field, add-code, require,
+                                                           insert-step, promise
     POST /console/t/{code}/model/draft/discard             drop the draft (write, forms)
     GET  /console/t/{code}/model/preview                   diff, impact, publish form (publish)
     GET  /console/t/{code}/model/preview/{key}/{form}      the draft's citizen form (inspect)
@@ -27,6 +29,7 @@ from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 from litestar.router import Router
 from litestar.types import ExceptionHandlersMap
@@ -333,8 +336,7 @@ def _build(
     return edits.promise(overlay, key, document, values)
 
 
-@post("/types/{key:str}/{edit:str}", opt=WRITE_FORM, include_in_schema=False)
-async def edit_type(
+async def _edit(
     request: Request[Any, Any, Any],
     metadata: MetadataService,
     tree: TenantTree,
@@ -345,7 +347,7 @@ async def edit_type(
 ) -> Response[Any]:
     """One edit into the draft: stored when it adds no problem, else every refusal at its field."""
     page = EditorPage(request, metadata, tree, code)
-    if edit not in edits.EDITS or page.is_root:
+    if page.is_root:
         raise NotFoundException()
     overlay, _ = await page.overlay()
     model, before = await page.working(overlay)
@@ -370,6 +372,26 @@ async def edit_type(
     return await _type_page(
         page, catalogue, key, errors={edit: found}, typed={edit: values}, status=422
     )
+
+
+def _edit_route(edit: str) -> HTTPRouteHandler:
+    """The POST route of one edit form (one route each: the path names no object)."""
+
+    async def handler(
+        request: Request[Any, Any, Any],
+        metadata: MetadataService,
+        tree: TenantTree,
+        catalogue: RoleCatalogue,
+        code: str,
+        key: str,
+    ) -> Response[Any]:
+        return await _edit(request, metadata, tree, catalogue, code, key, edit)
+
+    handler.__name__ = handler.__qualname__ = "edit_" + edit.replace("-", "_")
+    return post(f"/types/{{key:str}}/{edit}", opt=WRITE_FORM, include_in_schema=False)(handler)
+
+
+EDIT_ROUTES: Final = tuple(_edit_route(edit) for edit in edits.EDITS)
 
 
 @post("/draft/discard", opt=WRITE_FORM, include_in_schema=False)
@@ -561,7 +583,7 @@ ROUTER: Final = Router(
     route_handlers=[
         types_page,
         type_page,
-        edit_type,
+        *EDIT_ROUTES,
         discard_draft,
         preview_page,
         preview_form,
