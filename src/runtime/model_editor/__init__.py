@@ -5,7 +5,8 @@ versions and rollback (`pages`, templates in the web layout).
 
 Imports `yiwang.metadata` (the service, resolution, descriptors), `yiwang.policy` (the
 role catalogue), `yiwang.tenants`, `yiwang.platform`, and the runtime's `forms` (the
-citizen form renderer) and `web` (the layout's display preferences); only `app` imports it.
+citizen form renderer), `web` (the layout's display preferences) and `portal.rendering`
+(`here`: the path a sign-in returns to); only `app` imports it.
 """
 
 from yiwang.runtime.model_editor import messages as messages

@@ -45,6 +45,7 @@ from yiwang.platform.i18n import translate
 from yiwang.policy.catalogue import RoleCatalogue
 from yiwang.runtime.forms.rendering import render_form
 from yiwang.runtime.model_editor import edits, views
+from yiwang.runtime.portal.rendering import here
 from yiwang.runtime.web.display import COOKIE, display_of, toggle_links
 from yiwang.tenants.tree import TenantNode, TenantTree
 
@@ -64,11 +65,6 @@ DONE: Final = {
     "published": "model_editor.publish.done",
     "rolled_back": "model_editor.rollback.done",
 }
-
-
-def here(request: Request[Any, Any, Any]) -> str:
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    return request.url.path + (f"?{query}" if query else "")
 
 
 def to_sign_in(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Response[Any]:
