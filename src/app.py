@@ -58,6 +58,11 @@ from yiwang.runtime.cases.notifications import development_gateways
 from yiwang.runtime.cases.pages import ROUTES as CASE_PAGES
 from yiwang.runtime.certificates.authority import CertificateAuthority
 from yiwang.runtime.certificates.settings import CertificateSettings
+from yiwang.runtime.console import dependencies as console_di
+from yiwang.runtime.console import handling as console_handling
+from yiwang.runtime.console import inbox as console_inbox
+from yiwang.runtime.console import signin as console_signin
+from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.forms import pages as form_pages
 from yiwang.runtime.forms.controllers import FormOptionsController
 from yiwang.runtime.jobs import dependencies as jobs_di
@@ -106,6 +111,9 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *SUPERVISION_CONTROLLERS,
     *WEBHOOK_CONTROLLERS,
     *APPLICATION_PAGES,
+    *console_signin.ROUTES,
+    *console_inbox.ROUTES,
+    *console_handling.ROUTES,
     *model_editor.ROUTES,
     *static_routers(),
 )
@@ -114,6 +122,11 @@ ROUTES: Sequence[ControllerRouterHandler] = (
 def page_templates() -> Path:
     """The portal's Jinja templates, from the installed package."""
     return Path(str(resources.files("yiwang.runtime.portal") / "templates"))
+
+
+def console_templates() -> Path:
+    """The console's Jinja templates (under `console/`), from the installed package."""
+    return Path(str(resources.files("yiwang.runtime.console") / "templates"))
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,9 @@ class Platform:
             **applications_di.dependencies(self.runtime, self.cases),
             **supervision_di.dependencies(self.directory),
             **webhooks_di.dependencies(self.settings, self.directory, self.runtime.seal.cipher),
+            **console_di.dependencies(
+                ConsoleParts(self.directory, self.identity, self.policy.sync, self.policy.catalogue)
+            ),
         }
 
     @asynccontextmanager
@@ -270,7 +286,7 @@ def create_app(
     settings = settings or (platform.settings if platform else Settings.from_env())
     configure_logging(json=settings.log_json, level=settings.log_level)
     platform = platform or build_platform(settings)
-    environment = page_environment([page_templates(), model_editor.TEMPLATES])
+    environment = page_environment([page_templates(), console_templates(), model_editor.TEMPLATES])
     error_pages = ErrorPages(environment, error_shell(platform.directory))
     guard = platform.policy.guard(platform.identity, platform.directory, platform.denials)
     app = Litestar(

@@ -95,12 +95,29 @@ class CaseReading:
             for c in rows
         ]
 
-    async def inbox(self, code: str, actor: Actor, limit: int = 100) -> list[InboxItem]:
-        """The actor's open tasks at the tenant, soonest due first, coloured."""
+    async def inbox(
+        self,
+        code: str,
+        actor: Actor,
+        limit: int = 100,
+        *,
+        step: str | None = None,
+        department: str | None = None,
+        offset: int = 0,
+    ) -> list[InboxItem]:
+        """The actor's open tasks at the tenant, soonest due first, coloured; `step` and
+        `department` narrow them, `offset` skips the first ones (a page's start)."""
         tenant = self.tree.node(code)
         today = today_in_china(self.clock())
         rows = await self.repo.inbox(
-            tenant.id, sorted(actor.roles), actor.department, actor.id, min(max(limit, 1), 500)
+            tenant.id,
+            sorted(actor.roles),
+            actor.department,
+            actor.id,
+            min(max(limit, 1), 500),
+            step=step,
+            task_department=department,
+            offset=max(offset, 0),
         )
         items = []
         for r in rows:

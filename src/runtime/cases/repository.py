@@ -247,9 +247,14 @@ class CaseRepository:
         department: str | None,
         actor: str,
         limit: int,
+        *,
+        step: str | None = None,
+        task_department: str | None = None,
+        offset: int = 0,
     ) -> Sequence[Any]:
         """Open tasks the actor may take: their roles, their department (or none), not
-        delegated to someone else, not on their own cases; soonest due first."""
+        delegated to someone else, not on their own cases; soonest due first. `step` and
+        `task_department` narrow them (the console's filters); `offset` pages them."""
         query = (
             select(
                 Case.number,
@@ -273,7 +278,12 @@ class CaseRepository:
             )
             .order_by(CaseTask.due_on.asc().nulls_last(), CaseTask.opened_at, Case.number)
             .limit(limit)
+            .offset(offset)
         )
+        if step is not None:
+            query = query.where(CaseTask.step == step)
+        if task_department is not None:
+            query = query.where(CaseTask.department == task_department)
         if department is not None:
             query = query.where(
                 (CaseTask.department.is_(None)) | (CaseTask.department == department)

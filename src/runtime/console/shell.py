@@ -1,0 +1,71 @@
+"""Drawing a console page: the one layout of `yiwang.runtime.web`, with the console's
+title, the tenant at hand, the menu of `navigation` and the staff member's sign-out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+
+from yiwang.platform.i18n import translate
+from yiwang.runtime.console.navigation import HOME, SIGN_OUT, nav_for
+from yiwang.runtime.portal.rendering import display, here, render
+from yiwang.runtime.portal.viewer import Viewer
+from yiwang.runtime.web.display import toggle_links
+from yiwang.tenants.directory import TenantDirectory
+from yiwang.tenants.tree import TenantNode
+
+
+def console_shell(
+    request: Request[Any, Any, Any],
+    directory: TenantDirectory,
+    tenant: TenantNode | None,
+    viewer: Viewer | None,
+    current: str | None,
+) -> dict[str, Any]:
+    """What `layout.html` and `console/base.html` need besides the page's own blocks."""
+    tree = directory.tree
+    root = tree.root_of(tenant.code) if tenant is not None else None
+    if root is None and tree.roots:
+        root = tree.roots[0]
+    display_links = (
+        toggle_links(f"/r/{root.code}/display", here(request), display(request))
+        if root is not None
+        else []
+    )
+    return {
+        "site_title": translate("console.site"),
+        "site_home": HOME,
+        "region": tenant,
+        "switch_url": HOME,
+        "nav": nav_for(tenant.code, current) if tenant is not None else [],
+        "nav_label": translate("console.nav_label"),
+        "display": display(request),
+        "display_links": display_links,
+        "footer": translate("console.footer"),
+        "account": None,
+        "staff": viewer,
+        "sign_out_url": SIGN_OUT,
+    }
+
+
+def console_page(
+    request: Request[Any, Any, Any],
+    directory: TenantDirectory,
+    name: str,
+    *,
+    tenant: TenantNode | None,
+    viewer: Viewer | None,
+    current: str | None = None,
+    status: int = 200,
+    **context: Any,
+) -> Response[str]:
+    """The template `name` in the console's layout, for this staff member."""
+    layout = console_shell(request, directory, tenant, viewer, current)
+    body = render(request, name, **layout, **context, tenant=tenant)
+    return Response(
+        body,
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={"vary": "Cookie", "cache-control": "no-store"},
+    )
