@@ -69,6 +69,7 @@ from yiwang.runtime.jobs import dependencies as jobs_di
 from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.model_editor import pages as model_editor
 from yiwang.runtime.portal import my_cases, signin
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
@@ -115,6 +116,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *console_signin.ROUTES,
     *console_inbox.ROUTES,
     *console_handling.ROUTES,
+    *model_editor.ROUTES,
     *static_routers(),
 )
 
@@ -286,7 +288,7 @@ def create_app(
     settings = settings or (platform.settings if platform else Settings.from_env())
     configure_logging(json=settings.log_json, level=settings.log_level)
     platform = platform or build_platform(settings)
-    environment = page_environment([page_templates(), console_templates()])
+    environment = page_environment([page_templates(), console_templates(), model_editor.TEMPLATES])
     error_pages = ErrorPages(environment, error_shell(platform.directory))
     guard = platform.policy.guard(platform.identity, platform.directory, platform.denials)
     app = Litestar(
