@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from yiwang.platform.errors import Conflict
+from yiwang.platform.errors import Conflict, InvalidInput
 
 
 class RouteMissing(Conflict):
     """The service item names no approval route: no case can be opened for it."""
+
+
+class DraftTooLarge(InvalidInput):
+    """A draft holding more than a form ever would."""
