@@ -35,7 +35,12 @@ def upgrade() -> None:
         sa.Column("service_item_id", sa.BigInteger(), nullable=False),
         sa.Column("values", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("attachments", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
         sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"], name="fk_application_drafts_tenant"),
         sa.ForeignKeyConstraint(
             ["account_id"],

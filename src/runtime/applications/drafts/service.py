@@ -12,9 +12,9 @@ from typing import Any, Final
 
 import msgspec
 
-from yiwang.runtime.applications.errors import DraftTooLarge
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.applications.drafts.repository import DraftRepository
+from yiwang.runtime.applications.errors import DraftTooLarge
 
 #: what one draft may hold (the JSON of its values and attachments)
 MAX_DRAFT_BYTES: Final = 256 * 1024
