@@ -72,6 +72,7 @@ from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
 from yiwang.runtime.supervision import dependencies as supervision_di
 from yiwang.runtime.supervision.controllers import CONTROLLERS as SUPERVISION_CONTROLLERS
+from yiwang.runtime.supervision.feedback_controllers import CONTROLLERS as FEEDBACK_CONTROLLERS
 from yiwang.runtime.web.environment import page_environment
 from yiwang.runtime.web.error_pages import ErrorPages
 from yiwang.runtime.webhooks import dependencies as webhooks_di
@@ -103,6 +104,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *CASE_PAGES,
     *APPLICATION_CONTROLLERS,
     *SUPERVISION_CONTROLLERS,
+    *FEEDBACK_CONTROLLERS,
     *WEBHOOK_CONTROLLERS,
     *APPLICATION_PAGES,
     *static_routers(),

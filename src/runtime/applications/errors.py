@@ -11,3 +11,11 @@ class RouteMissing(Conflict):
 
 class DraftTooLarge(InvalidInput):
     """A draft holding more than a form ever would."""
+
+
+class CaseNotEnded(Conflict):
+    """好差评 before the case has ended."""
+
+
+class RatedTwice(Conflict):
+    """A second 好差评 of the same case."""
