@@ -64,6 +64,7 @@ from yiwang.runtime.jobs import dependencies as jobs_di
 from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.portal import dependencies as portal_di
 from yiwang.runtime.portal import my_cases, signin
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
@@ -154,6 +155,11 @@ class Platform:
             **cases_di.dependencies(self.cases),
             **applications_di.dependencies(self.runtime, self.cases),
             **supervision_di.dependencies(self.directory),
+            **portal_di.dependencies(
+                portal_di.CitizenSite(
+                    self.runtime, self.cases, self.metadata, self.attachments, self.identity
+                )
+            ),
             **webhooks_di.dependencies(self.settings, self.directory, self.runtime.seal.cipher),
         }
 

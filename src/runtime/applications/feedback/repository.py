@@ -27,13 +27,18 @@ class FeedbackRepository:
         return int(grade) if grade is not None else None
 
     async def last_changes(self, tenant_id: int, submitter: str) -> dict[str, datetime]:
-        """Each of `submitter`'s cases at the tenant with the time of its newest event."""
+        """Each of `submitter`'s cases at the tenant with the time of its newest event that
+        someone else caused (a case without one is left out)."""
         rows = await self.session.execute(
             select(Case.number, func.max(CaseEvent.at))
             .join(
                 CaseEvent, (CaseEvent.tenant_id == Case.tenant_id) & (CaseEvent.case_id == Case.id)
             )
-            .where(Case.tenant_id == tenant_id, Case.submitter == submitter)
+            .where(
+                Case.tenant_id == tenant_id,
+                Case.submitter == submitter,
+                CaseEvent.actor.is_distinct_from(submitter),
+            )
             .group_by(Case.number)
         )
         return {number: at for number, at in rows.all()}
