@@ -87,8 +87,8 @@ class PageUploads:
             verification = self.services.verification()
             target = await verification.target(uow, attachment.tenant_id, attachment.id)
             if isinstance(target, Target):
+                # the same row in the session's identity map: `attachment` shows the outcome
                 await verification.record(uow, target, await verification.inspect(target))
-            await uow.session.refresh(attachment)
         verified = value_of(attachment)
         if verified is None:
             reason = attachment.reason or "missing"
