@@ -73,6 +73,8 @@ GRADES: Final = (5, 4, 3, 2, 1)
 FEEDBACK_KINDS: Final = ("complaint", "question")
 #: the engine's bookkeeping of tasks: the applicant's timeline leaves it out
 INTERNAL_EVENTS: Final = frozenset({"task_opened", "task_closed", "task_cancelled"})
+#: steps opening and closing come with the event that moved them: no news of their own
+STEP_EVENTS: Final = frozenset({"step_opened", "step_closed", "step_skipped"})
 
 
 def to_sign_in(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Response[Any]:
@@ -131,7 +133,8 @@ def _timeline(view: CaseView, since: int | None) -> list[dict[str, Any]]:
             "kind": e.kind,
             "label": translate(f"portal.event.{e.kind}"),
             "comment": e.comment,
-            "new": changes.is_new(e.at, e.actor, view.submitter, since),
+            "new": e.kind not in STEP_EVENTS
+            and changes.is_new(e.at, e.actor, view.submitter, since),
         }
         for e in view.timeline
         if e.kind not in INTERNAL_EVENTS
@@ -250,6 +253,7 @@ class CasePages:
         supplement = _supplement(view)
         context.setdefault("errors", {})
         context.setdefault("typed", {})
+        context.setdefault("done", None)
         response = page(
             self.request,
             self.directory,

@@ -14,6 +14,13 @@ from tests.integration.runtime.portal.signing import Client
 from yiwang.platform.settings import Settings
 from yiwang.tenants.tree import TenantTree
 
+FEEDBACK_TABLES = (
+    "supervision_complaints",
+    "supervision_evaluations",
+    "supervision_case_facts",
+    "supervision_orders",
+)
+
 
 @pytest.fixture
 async def client(
@@ -29,5 +36,10 @@ def accounts(admin_sql: psycopg.Connection) -> Iterator[list[int]]:
     made: list[int] = []
     yield made
     for account_id in made:
+        for table in FEEDBACK_TABLES:  # what the citizen said about their cases goes first
+            admin_sql.execute(
+                f"DELETE FROM {table} WHERE case_id IN (SELECT id FROM cases WHERE submitter = %s)",
+                (f"account:{account_id}",),
+            )
         purge_cases(admin_sql, f"account:{account_id}")
         admin_sql.execute("DELETE FROM accounts WHERE id = %s", (account_id,))
