@@ -65,6 +65,8 @@ def own(admin_sql: psycopg.Connection) -> Iterator[list[str]]:
                 (submitter,),
             )
         purge_cases(admin_sql, submitter)
+        admin_sql.execute("DELETE FROM casbin_rule WHERE v0 = %s", (f"user:{row[0]}",))
+        admin_sql.execute("DELETE FROM account_activations WHERE account_id = %s", (row[0],))
         admin_sql.execute("DELETE FROM accounts WHERE id = %s", (row[0],))
 
 
