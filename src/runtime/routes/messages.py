@@ -33,6 +33,7 @@ ZH_CN: Final[dict[str, str]] = {
     "routes.implementing_department_required": "该流程有环节由事项的实施部门办理，提交时须指明实施部门。",
     "routes.reason_required": "不予受理须说明理由。",
     "routes.reasons_required": "须说明理由。",
+    "routes.outcome_unknown": "决定只能是准予或不予。",
     "routes.legal_basis_required": "须注明法律依据。",
     "routes.missing_required": "补正告知须列明需要补正的全部材料。",
     "routes.supplement_once": "受理环节已经一次性告知过补正内容，不能再次要求补正。",

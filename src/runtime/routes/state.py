@@ -11,7 +11,7 @@ so a case keeps the route it started on even after a new version is published.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 import msgspec
 
@@ -29,6 +29,8 @@ Status = Literal[
 TERMINAL: Final[frozenset[str]] = frozenset({"not_accepted", "withdrawn", "revoked"})
 Clock = Literal["running", "stopped", "ended"]
 Outcome = Literal["approved", "refused"]
+#: the outcomes a decision may have (a Python caller's action is not checked by msgspec)
+OUTCOMES: Final[frozenset[str]] = frozenset(get_args(Outcome))
 TaskOutcome = Literal["approved", "rejected"]
 
 

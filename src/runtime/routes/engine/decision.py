@@ -18,7 +18,7 @@ from yiwang.runtime.routes.engine.duties import (
 )
 from yiwang.runtime.routes.engine.run import Run
 from yiwang.runtime.routes.engine.steps import advance, close_step, close_task, record_decision
-from yiwang.runtime.routes.state import Decision, Procedure, Vote
+from yiwang.runtime.routes.state import OUTCOMES, Decision, Procedure, Vote
 
 
 def decide(run: Run, action: Decide) -> None:
@@ -26,6 +26,8 @@ def decide(run: Run, action: Decide) -> None:
     require_kind(run, spec_task, lambda s: s.kind == "decide", "decide")
     authorize(run, task)
     not_voted(run, task)
+    if action.outcome not in OUTCOMES:
+        raise InvalidInput("routes.outcome_unknown", pointer="/outcome")
     if not action.legal_basis.strip():
         raise InvalidInput("routes.legal_basis_required", pointer="/legal_basis")
     if action.outcome == "refused" and not action.reasons.strip():

@@ -364,6 +364,9 @@ def _decided_food() -> Case:
     assert case.refused(Decide(outcome="approved", legal_basis=" "), LEADER).code == (
         "routes.legal_basis_required"
     )
+    # built in Python, msgspec checks no Literal: the engine refuses what no decision can be
+    stray = Decide(outcome="rejected", legal_basis=BASIS)
+    assert case.refused(stray, LEADER).code == "routes.outcome_unknown"
     case.do(Decide(outcome="approved", legal_basis=BASIS), LEADER)
     return case
 
