@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.accessibility import check_page
-from tests.browser.test_citizen_account import _code_for
+from tests.browser.citizen_signin import code_for
 from tests.integration.conftest import installed, services, tree  # noqa: F401  (fixtures)
 from tests.integration.metadata.conftest import restore  # noqa: F401  (a fixture)
 from tests.integration.runtime.cases.conftest import CASE_TABLES
@@ -191,7 +191,7 @@ async def _apply(context: BrowserContext, server_url: str, service_id: int, tag:
     assert sent.status == 202, await sent.text()
     signed = await context.request.post(
         f"{server_url}/api/v1/auth/sms/login",
-        data={"phone": phone, "code": _code_for(phone)},
+        data={"phone": phone, "code": code_for(phone)},
         headers={"x-csrf-token": await _csrf(context)},
     )
     assert signed.status == 200, await signed.text()
