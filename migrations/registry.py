@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "yiwang.runtime.record_sets.models",
     "yiwang.runtime.cases.models",
     "yiwang.runtime.supervision.models",
+    "yiwang.runtime.applications.drafts.models",
     "yiwang.runtime.webhooks.models",
 )
 

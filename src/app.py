@@ -69,6 +69,7 @@ from yiwang.runtime.jobs import dependencies as jobs_di
 from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.portal import dependencies as portal_di
 from yiwang.runtime.portal import my_cases, signin
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
@@ -77,6 +78,7 @@ from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
 from yiwang.runtime.supervision import dependencies as supervision_di
 from yiwang.runtime.supervision.controllers import CONTROLLERS as SUPERVISION_CONTROLLERS
+from yiwang.runtime.supervision.feedback_controllers import CONTROLLERS as FEEDBACK_CONTROLLERS
 from yiwang.runtime.web.environment import page_environment
 from yiwang.runtime.web.error_pages import ErrorPages
 from yiwang.runtime.webhooks import dependencies as webhooks_di
@@ -108,6 +110,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *CASE_PAGES,
     *APPLICATION_CONTROLLERS,
     *SUPERVISION_CONTROLLERS,
+    *FEEDBACK_CONTROLLERS,
     *WEBHOOK_CONTROLLERS,
     *APPLICATION_PAGES,
     *console_signin.ROUTES,
@@ -165,6 +168,11 @@ class Platform:
             **cases_di.dependencies(self.cases),
             **applications_di.dependencies(self.runtime, self.cases),
             **supervision_di.dependencies(self.directory),
+            **portal_di.dependencies(
+                portal_di.CitizenSite(
+                    self.runtime, self.cases, self.metadata, self.attachments, self.identity
+                )
+            ),
             **webhooks_di.dependencies(self.settings, self.directory, self.runtime.seal.cipher),
             **console_di.dependencies(
                 ConsoleParts(self.directory, self.identity, self.policy.sync, self.policy.catalogue)

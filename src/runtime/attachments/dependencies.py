@@ -85,9 +85,14 @@ def dependencies(services: AttachmentServices) -> dict[str, Provide]:
     def local_endpoints() -> LocalEndpoints | None:
         return services.local
 
+    def attachment_services() -> AttachmentServices:
+        return services
+
     # not "attachments": Litestar takes a body field that shares a dependency's name for
     # an injected value, and answers a client's mistake in it with 500
     return {
         "attachment_files": Provide(attachments),
         "local_endpoints": Provide(local_endpoints, sync_to_thread=False),
+        # the process's parts, for a page that stores a browser's file itself
+        "attachment_services": Provide(attachment_services, sync_to_thread=False),
     }

@@ -26,6 +26,7 @@ ZH_CN: Final[dict[str, str]] = {
     "forms.page.submit": "提交",
     "forms.page.errors_title": "请修改以下问题",
     "forms.page.file_hint": "可上传的类型：{accept}",
+    "forms.page.file_stored": "已上传：{name}（再次选择文件可替换）",
     "forms.page.back": "返回首页",
 }
 

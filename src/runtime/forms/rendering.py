@@ -26,7 +26,13 @@ from yiwang.metadata.documents import pointers
 from yiwang.platform.errors import ErrorDetail
 from yiwang.platform.i18n import translate
 from yiwang.runtime.forms.fields import FieldSpec, conditionally_required, form_specs
-from yiwang.runtime.forms.values import ADD_ROW, REMOVE_ROW, Submission, typed_from_payload
+from yiwang.runtime.forms.values import (
+    ADD_ROW,
+    FILE_PREFIX,
+    REMOVE_ROW,
+    Submission,
+    typed_from_payload,
+)
 
 #: picker choices by field key (or `table.column`): (value, label)
 Choices = Mapping[str, Sequence[tuple[str, str]]]
@@ -96,6 +102,8 @@ def render_form(
     choices: Choices | None = None,
     csrf_token: str | None = None,
     hidden: Mapping[str, str] | None = None,
+    uploads: bool = False,
+    actions: Sequence[tuple[str, str]] = (),
 ) -> Markup:
     """The descriptor's form as HTML, showing `values` and `errors` beside their fields.
 
@@ -104,6 +112,9 @@ def render_form(
     `errors` are `FormInvalid`'s details (and a submission's own problems).
     `csrf_token` (the visitor's `yiwang_csrf` cookie) travels in the `_csrf`
     field, which the edge checks on a post that carries a session.
+    `uploads`: the page takes `multipart/form-data` and stores the files itself; a
+    file field shows what it already holds (kept in `values.FILE_PREFIX` fields).
+    `actions`: more submit buttons (name, label) beside 提交, such as 保存草稿.
     """
     specs = form_specs(descriptor)
     submission = (
@@ -166,6 +177,9 @@ def render_form(
             remove_row=REMOVE_ROW,
             csrf_token=csrf_token,
             hidden=dict(hidden or {}),
+            uploads=uploads,
+            file_prefix=FILE_PREFIX,
+            actions=actions,
         )
     )
     return Markup(html)

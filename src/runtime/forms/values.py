@@ -11,6 +11,7 @@ left entirely empty is no row.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,10 @@ from yiwang.runtime.forms.fields import FieldSpec, form_specs
 #: what the page itself posts beside the fields
 ADD_ROW: Final = "_add_row"
 REMOVE_ROW: Final = "_remove_row"
+#: a stored attachment a file field already holds travels back as `_file.<field>` (its JSON)
+FILE_PREFIX: Final = "_file."
+#: the keys of an attachment field's value (the metadata's closed value shape)
+_FILE_KEYS: Final = frozenset({"key", "name", "size", "content_type", "sha256"})
 _INTEGER: Final = re.compile(r"^[+-]?[0-9]+$")
 _NUMBER: Final = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 #: what a posted form looks like: each name with every value sent for it
@@ -90,7 +95,12 @@ def read_submission(descriptor: Mapping[str, Any], posted: Posted) -> Submission
             if chosen:
                 sub.payload[key] = chosen
         elif spec.kind in ("file", "files"):
-            continue  # uploads go through the attachments API (see README: the upload hook)
+            # the page stores uploaded files itself; what a field already holds comes back
+            # here and the records room checks it against the stored attachment
+            refs = file_refs(posted, key)
+            sub.typed[key] = refs
+            if refs:
+                sub.payload[key] = refs if spec.kind == "files" else refs[0]
         else:
             text = _first(posted, key)
             sub.typed[key] = text
@@ -98,6 +108,19 @@ def read_submission(descriptor: Mapping[str, Any], posted: Posted) -> Submission
             if value is not None:
                 sub.payload[key] = value
     return sub
+
+
+def file_refs(posted: Posted, key: str) -> list[dict[str, Any]]:
+    """The attachment values posted back for the file field `key` (malformed ones dropped)."""
+    refs: list[dict[str, Any]] = []
+    for text in posted.get(FILE_PREFIX + key, []):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and set(value) == _FILE_KEYS:
+            refs.append(value)
+    return refs
 
 
 def _row_count(spec: FieldSpec, posted: Posted) -> int:

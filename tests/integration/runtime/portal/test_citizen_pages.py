@@ -7,111 +7,27 @@ citizen's case."""
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
-import psycopg
-import pytest
-from httpx import Response
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-
-from tests.integration.http_client import client_for
-from tests.integration.runtime.cases.conftest import FOOD_APPLICATION, purge_cases
+from tests.integration.runtime.cases.conftest import FOOD_APPLICATION
+from tests.integration.runtime.portal.signing import (
+    CHENGGUAN,
+    HTML,
+    MY_CASES,
+    SIGN_IN,
+    Client,
+    csrf,
+    field_error,
+    post_code,
+    send_code,
+    sign_in,
+    signed_in_as,
+    value,
+)
 from tests.integration.security.people import phone_for, sms_code
 from yiwang.platform.i18n import translate
-from yiwang.platform.settings import Settings
-from yiwang.tenants.tree import TenantTree
 
-Client = AsyncTestClient[Litestar]
-HTML = {"accept": "text/html,application/xhtml+xml"}
-CHENGGUAN = "620102"
 MAIJI = "620503"  # 天水市麦积区: another prefecture's county
-SIGN_IN = f"/r/{CHENGGUAN}/signin"
-MY_CASES = f"/r/{CHENGGUAN}/my/cases"
-
-
-@pytest.fixture
-async def client(
-    migrated: Settings, installed: TenantTree, tmp_path: Path
-) -> AsyncIterator[Client]:
-    async with client_for(migrated, var_dir=tmp_path) as made:
-        yield made
-
-
-@pytest.fixture
-def accounts(admin_sql: psycopg.Connection) -> Iterator[list[int]]:
-    """Citizens the test registered: their cases and accounts are removed afterwards."""
-    made: list[int] = []
-    yield made
-    for account_id in made:
-        purge_cases(admin_sql, f"account:{account_id}")
-        admin_sql.execute("DELETE FROM accounts WHERE id = %s", (account_id,))
-
-
-def _csrf(client: Client) -> str:
-    token = client.cookies.get("yiwang_csrf")
-    assert token, "the first HTML page hands out the CSRF cookie"
-    return str(token)
-
-
-def _field_error(page: str, name: str) -> str | None:
-    found = re.search(rf'<p class="field-error" id="{name}-error">([^<]*)</p>', page)
-    return html.unescape(found.group(1)) if found else None
-
-
-def _value(page: str, name: str) -> str | None:
-    found = re.search(rf'<input id="{name}" name="{name}" type="\w+" value="([^"]*)"', page)
-    return html.unescape(found.group(1)) if found else None
-
-
-async def _send_code(client: Client, phone: str, next_path: str = "") -> str:
-    await client.get(SIGN_IN, headers=HTML)
-    sent = await client.post(
-        SIGN_IN,
-        data={"action": "send_code", "phone": phone, "next": next_path, "_csrf": _csrf(client)},
-        headers=HTML,
-    )
-    assert sent.status_code == 200, sent.text
-    return sent.text
-
-
-async def _post_code(client: Client, phone: str, code: str, next_path: str = "") -> Response:
-    return await client.post(
-        SIGN_IN,
-        data={
-            "action": "sms",
-            "phone": phone,
-            "code": code,
-            "next": next_path,
-            "_csrf": _csrf(client),
-        },
-        headers=HTML,
-        follow_redirects=False,
-    )
-
-
-async def _signed_in_as(client: Client, accounts: list[int]) -> dict[str, Any]:
-    """The session's own account (registered for cleanup)."""
-    me = await client.get("/api/v1/me")
-    assert me.status_code == 200, me.text
-    accounts.append(int(me.json()["id"]))
-    return dict(me.json())
-
-
-async def _sign_in(
-    client: Client, var_dir: Path, phone: str, accounts: list[int], next_path: str = ""
-) -> str:
-    """Sign in through the page; returns where it sent the browser."""
-    await _send_code(client, phone, next_path)
-    done = await _post_code(client, phone, sms_code(var_dir, phone), next_path)
-    assert done.status_code == 303, done.text
-    assert "yiwang_session=" in done.headers["set-cookie"]
-    await _signed_in_as(client, accounts)
-    return str(done.headers["location"])
 
 
 async def test_sms_sign_in_registers_keeps_input_and_counts_everywhere(
@@ -124,31 +40,31 @@ async def test_sms_sign_in_registers_keeps_input_and_counts_everywhere(
     assert f'href="{SIGN_IN}"' in blank.text  # the header's 登录, signed out
     # a malformed number: the service's own message, beside the field, the input kept
     bad = await client.post(
-        SIGN_IN, data={"action": "send_code", "phone": "12x", "_csrf": _csrf(client)}, headers=HTML
+        SIGN_IN, data={"action": "send_code", "phone": "12x", "_csrf": csrf(client)}, headers=HTML
     )
     assert bad.status_code == 422
-    assert _field_error(bad.text, "phone") == translate("identity.phone_invalid")
-    assert _value(bad.text, "phone") == "12x"
-    sent = await _send_code(client, phone)
-    assert "验证码已发送" in sent and _value(sent, "phone") == phone
+    assert field_error(bad.text, "phone") == translate("identity.phone_invalid")
+    assert value(bad.text, "phone") == "12x"
+    sent = await send_code(client, phone)
+    assert "验证码已发送" in sent and value(sent, "phone") == phone
     # a second code within the minute: the API's throttle, shown at the number
     again = await client.post(
-        SIGN_IN, data={"action": "send_code", "phone": phone, "_csrf": _csrf(client)}, headers=HTML
+        SIGN_IN, data={"action": "send_code", "phone": phone, "_csrf": csrf(client)}, headers=HTML
     )
     assert again.status_code == 429
-    assert _field_error(again.text, "phone")
+    assert field_error(again.text, "phone")
     # a wrong code: the one answer the API gives every failed sign-in, at the code field
-    wrong = await _post_code(client, phone, "000000")
+    wrong = await post_code(client, phone, "000000")
     assert wrong.status_code in (401, 422), wrong.text
     api = await client.post("/api/v1/auth/sms/login", json={"phone": phone, "code": "000000"})
     assert api.status_code == wrong.status_code
-    assert _field_error(wrong.text, "code") == api.json()["error"]["message"]
-    assert _value(wrong.text, "phone") == phone
+    assert field_error(wrong.text, "code") == api.json()["error"]["message"]
+    assert value(wrong.text, "phone") == phone
     assert "000000" not in wrong.text  # a code is never shown again
     # the right code: signed in (the first sign-in registered the citizen), sent on
-    done = await _post_code(client, phone, sms_code(tmp_path, phone), MY_CASES)
+    done = await post_code(client, phone, sms_code(tmp_path, phone), MY_CASES)
     assert done.status_code == 303 and done.headers["location"] == MY_CASES
-    assert (await _signed_in_as(client, accounts))["kind"] == "citizen"
+    assert (await signed_in_as(client, accounts))["kind"] == "citizen"
     # one login across all subsites: another prefecture's county names the same person
     masked = phone[:3] + "****" + phone[-4:]
     elsewhere = await client.get(f"/r/{MAIJI}/", headers=HTML)
@@ -179,11 +95,11 @@ async def test_next_goes_nowhere_off_the_site(
     )
     assert header_split.status_code == 422 and "Set-Cookie" not in header_split.headers
     # posted directly, past the page: the successful sign-in still stays on the site
-    where = await _sign_in(client, tmp_path, phone_for(cleanup, 2), accounts, "//evil.example/x")
+    where = await sign_in(client, tmp_path, phone_for(cleanup, 2), accounts, "//evil.example/x")
     assert where == home
     # and a path of this site is honoured
     client.cookies.clear()
-    where = await _sign_in(client, tmp_path, phone_for(cleanup, 3), accounts, f"/r/{MAIJI}/open")
+    where = await sign_in(client, tmp_path, phone_for(cleanup, 3), accounts, f"/r/{MAIJI}/open")
     assert where == f"/r/{MAIJI}/open"
 
 
@@ -192,16 +108,16 @@ async def test_password_refusals_are_the_apis_one_answer(client: Client, cleanup
     login = f"nobody.{cleanup}"
     page = await client.post(
         SIGN_IN,
-        data={"action": "password", "login": login, "password": "wrong", "_csrf": _csrf(client)},
+        data={"action": "password", "login": login, "password": "wrong", "_csrf": csrf(client)},
         headers=HTML,
     )
     api = await client.post("/api/v1/auth/login", json={"login": login, "password": "wrong"})
     assert page.status_code == api.status_code == 401
-    assert _field_error(page.text, "password") == api.json()["error"]["message"]
-    assert _value(page.text, "login") == login
+    assert field_error(page.text, "password") == api.json()["error"]["message"]
+    assert value(page.text, "login") == login
     assert 'type="password" value=""' in page.text  # the password is not sent back
     unknown = await client.post(
-        SIGN_IN, data={"action": "other", "_csrf": _csrf(client)}, headers=HTML
+        SIGN_IN, data={"action": "other", "_csrf": csrf(client)}, headers=HTML
     )
     assert unknown.status_code == 422 and "请选择登录方式" in unknown.text
 
@@ -209,7 +125,7 @@ async def test_password_refusals_are_the_apis_one_answer(client: Client, cleanup
 async def test_sign_out_needs_the_csrf_token(
     client: Client, tmp_path: Path, cleanup: str, accounts: list[int]
 ) -> None:
-    await _sign_in(client, tmp_path, phone_for(cleanup, 4), accounts)
+    await sign_in(client, tmp_path, phone_for(cleanup, 4), accounts)
     refused = await client.post(
         f"/r/{CHENGGUAN}/signout", data={}, headers=HTML, follow_redirects=False
     )
@@ -217,7 +133,7 @@ async def test_sign_out_needs_the_csrf_token(
     assert (await client.get("/api/v1/me")).status_code == 200  # still signed in
     out = await client.post(
         f"/r/{CHENGGUAN}/signout",
-        data={"_csrf": _csrf(client)},
+        data={"_csrf": csrf(client)},
         headers=HTML,
         follow_redirects=False,
     )
@@ -236,13 +152,13 @@ async def test_my_cases_timeline_and_withdrawal(
     assert away.headers["location"] == f"{SIGN_IN}?next=/r/620102/my/cases"
     assert (await client.get(MY_CASES, headers={"accept": "application/json"})).status_code == 401
 
-    assert await _sign_in(client, tmp_path, phone_for(cleanup, 5), accounts, MY_CASES) == MY_CASES
+    assert await sign_in(client, tmp_path, phone_for(cleanup, 5), accounts, MY_CASES) == MY_CASES
     empty = await client.get(MY_CASES, headers=HTML)
     assert empty.status_code == 200 and "您在城关区还没有办件" in empty.text
     opened = await client.post(
         f"/api/v1/t/{CHENGGUAN}/cases",
         json=FOOD_APPLICATION,
-        headers={"x-csrf-token": _csrf(client)},
+        headers={"x-csrf-token": csrf(client)},
     )
     assert opened.status_code == 201, opened.text
     number = opened.json()["number"]
@@ -267,15 +183,15 @@ async def test_my_cases_timeline_and_withdrawal(
     # too long a reason: beside its field, kept
     long_reason = "因" * 501
     too_long = await client.post(
-        f"{case_url}/withdraw", data={"reason": long_reason, "_csrf": _csrf(client)}, headers=HTML
+        f"{case_url}/withdraw", data={"reason": long_reason, "_csrf": csrf(client)}, headers=HTML
     )
     assert too_long.status_code == 422
-    assert _field_error(too_long.text, "reason") == "撤回原因不能超过 500 个字。"
+    assert field_error(too_long.text, "reason") == "撤回原因不能超过 500 个字。"
     assert long_reason in too_long.text
     assert "待受理" in (await client.get(case_url, headers=HTML)).text
     done = await client.post(
         f"{case_url}/withdraw",
-        data={"reason": "材料准备不全", "_csrf": _csrf(client)},
+        data={"reason": "材料准备不全", "_csrf": csrf(client)},
         headers=HTML,
         follow_redirects=False,
     )
@@ -287,15 +203,15 @@ async def test_my_cases_timeline_and_withdrawal(
     api = await client.get(f"/api/v1/t/{CHENGGUAN}/cases/{number}")
     assert api.json()["status"] == "withdrawn"
     # a second withdrawal: the engine refuses, the page says why
-    twice = await client.post(f"{case_url}/withdraw", data={"_csrf": _csrf(client)}, headers=HTML)
+    twice = await client.post(f"{case_url}/withdraw", data={"_csrf": csrf(client)}, headers=HTML)
     assert twice.status_code == 409, twice.text
     assert '<p class="form-error" role="alert">' in twice.text
 
     # another citizen: the case is not found, on the page and at its withdrawal
     client.cookies.clear()
-    await _sign_in(client, tmp_path, phone_for(cleanup, 6), accounts)
+    await sign_in(client, tmp_path, phone_for(cleanup, 6), accounts)
     theirs = await client.get(case_url, headers=HTML)
     assert theirs.status_code == 404 and "页面不存在" in theirs.text
     assert number not in (await client.get(MY_CASES, headers=HTML)).text
-    steal = await client.post(f"{case_url}/withdraw", data={"_csrf": _csrf(client)}, headers=HTML)
+    steal = await client.post(f"{case_url}/withdraw", data={"_csrf": csrf(client)}, headers=HTML)
     assert steal.status_code == 404
