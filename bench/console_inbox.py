@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
+from litestar import Litestar, MediaType, Response, get
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
@@ -50,10 +51,8 @@ PASSWORD = "Hx7#qLm2vT"
 HTML = "text/html,application/xhtml+xml"
 
 
-def bare() -> Any:
+def bare() -> Litestar:
     """The baseline: the inbox page this run's platform answered, as bytes."""
-    from litestar import Litestar, MediaType, Response, get
-
     body = Path(os.environ["YIWANG_BARE_INBOX"]).read_bytes()
 
     @get(BARE_PAGE)

@@ -20,6 +20,11 @@ Options: `--rounds`, `--seconds`, `--connections`, `--threads`.
 `--in-process N [--profile FILE]`: no server and no wrk; N applications one at a
 time through the ASGI app in this process (`support/apply_in_process.py`): the
 median, the statements per request and, with `--profile`, cProfile's stats.
+
+`--in-process N --against SRC [--rounds R]`: the same, R rounds alternating between
+this checkout's package and the package at SRC (another checkout's `src`, e.g. from
+`git archive`), each in a fresh process against the same database; prints a table
+with each side's medians and the ratio this checkout / SRC.
 """
 
 from __future__ import annotations
@@ -125,6 +130,33 @@ def wrk_post(url: str, args: argparse.Namespace, env: dict[str, str]) -> dict[st
     return result
 
 
+def compare_in_process(args: argparse.Namespace) -> None:
+    """Alternate fresh in-process runs of this checkout and of the package at `--against`."""
+    other = Path(tempfile.mkdtemp(prefix="records-against-"))
+    (other / "yiwang").symlink_to(Path(args.against).resolve())
+    sides = {"this": os.environ.get("PYTHONPATH", ""), "against": str(other)}
+    found: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
+    command = [sys.executable, __file__, "--in-process", str(args.in_process)]
+    for n in range(args.rounds):
+        for side, path in sides.items():
+            env = {**os.environ, "PYTHONPATH": path}
+            out = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+            found[side].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            row = found[side][-1]
+            print(f"round {n + 1} {side}: {json.dumps(row)}", file=sys.stderr)
+    keys = ("p50_ms", "mean_ms", "cpu_ms_per_request", "statements_per_request")
+    print(f"{args.rounds} alternating rounds of {args.in_process} applications (medians)")
+    print("| run | p50 ms | mean ms | CPU ms / request | statements |")
+    print("| --- | --- | --- | --- | --- |")
+    for side, label in (("against", f"against {args.against}"), ("this", "this checkout")):
+        for n, row in enumerate(found[side]):
+            cells = " | ".join(f"{row[k]:.2f}" for k in keys)
+            print(f"| {label}, round {n + 1} | {cells} |")
+    median = {s: {k: statistics.median(r[k] for r in found[s]) for k in keys} for s in sides}
+    ratio = " | ".join(f"{median['this'][k] / median['against'][k]:.2f}" for k in keys)
+    print(f"| this / against (medians) | {ratio} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -134,7 +166,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--in-process", type=int, default=0, metavar="N")
     parser.add_argument("--profile", default=None, metavar="FILE")
+    parser.add_argument("--against", default=None, metavar="SRC")
     args = parser.parse_args()
+    if args.in_process and args.against:
+        compare_in_process(args)
+        return
     service = admin_sql(
         f"SELECT id FROM records WHERE number = '{TENANT}-S-service_item-1'"
         f" AND tenant_id = (SELECT id FROM tenants WHERE code = '{TENANT}')"

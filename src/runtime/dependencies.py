@@ -210,10 +210,10 @@ def dependencies(runtime: RuntimeServices, identity: IdentityServices) -> dict[s
         runtime.record_sets, runtime.directory, runtime.models, runtime.portal
     )
 
-    async def portal_page(uow: UnitOfWork) -> PortalPage:
-        return PortalPage(pages, uow)
-
     site = PublicSite(runtime.directory, identity)
+
+    async def portal_page(uow: UnitOfWork) -> PortalPage:
+        return PortalPage(pages, uow, site)
 
     def public_site() -> PublicSite:
         return site

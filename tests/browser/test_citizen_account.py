@@ -10,47 +10,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.accessibility import check_page
+from tests.browser.citizen_signin import CHENGGUAN, sign_in
 from tests.integration.runtime.cases.conftest import FOOD_APPLICATION
-from yiwang.platform.settings import Settings
-from yiwang.policy.identity.settings import IdentitySettings
-from yiwang.policy.identity.sms import read_sms_log
 
-CHENGGUAN = "620102"
 MAIJI = "620503"
-
-
-def _sms_log() -> Path:
-    """Where the server (same environment, same working directory) writes its codes."""
-    return IdentitySettings.from_env(Settings.from_env()).sms_log
-
-
-def _code_for(phone: str) -> str:
-    for message in reversed(read_sms_log(_sms_log())):
-        if message["phone"] == phone:
-            found = re.search(r"验证码为 (\d{6})", message["text"])
-            assert found is not None, message
-            return found.group(1)
-    raise AssertionError(f"no SMS to {phone}")
-
-
-async def _sign_in(page: Page, server_url: str, phone: str, name: str) -> None:
-    await page.goto(f"{server_url}/r/{CHENGGUAN}/my/cases")
-    # signed out: 我的办件 sends the browser to sign in, and back afterwards
-    await page.wait_for_url(re.compile(r"/r/620102/signin\?next="))
-    await check_page(page, f"{name}-signin")
-    await page.get_by_label("手机号码", exact=True).fill(phone)
-    await page.get_by_role("button", name="获取验证码").click()
-    await expect(page.get_by_role("status")).to_contain_text("验证码已发送")
-    assert await page.get_by_label("手机号码", exact=True).input_value() == phone  # kept
-    await check_page(page, f"{name}-code-sent")
-    await page.get_by_label("短信验证码", exact=True).fill(_code_for(phone))
-    await page.get_by_role("button", name="验证码登录").click()
-    await page.wait_for_url(f"{server_url}/r/{CHENGGUAN}/my/cases")
 
 
 async def _open_case(context: BrowserContext, server_url: str) -> str:
@@ -90,7 +57,7 @@ async def test_sign_in_follow_and_withdraw_a_case(browser: Browser, server_url: 
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     try:
-        await _sign_in(page, server_url, phone, "citizen")
+        await sign_in(page, server_url, phone, "citizen")
         await expect(page.locator(".account")).to_contain_text(f"您好，{masked}")
         await check_page(page, "citizen-my-cases-empty")
         first, second = (

@@ -48,7 +48,7 @@ def fresh_throttles() -> None:
     never throttle this one."""
     client = redis.Redis.from_url(Settings.from_env().redis_url)
     try:
-        for pattern in ("yiwang:rate:login_ip:*", "yiwang:throttle:*"):
+        for pattern in ("yiwang:rate:login_ip:*", "yiwang:rate:sms_ip:*", "yiwang:throttle:*"):
             keys = list(client.scan_iter(pattern))
             if keys:
                 client.delete(*keys)

@@ -35,7 +35,6 @@ from yiwang.platform.errors import ErrorDetail
 from yiwang.platform.i18n import translate
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.policy.guards import Access
-from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.runtime.applications.controllers import ONLINE_KINDS
 from yiwang.runtime.applications.drafts.service import Drafts, SavedDraft
 from yiwang.runtime.applications.service import Applications
@@ -53,7 +52,7 @@ from yiwang.runtime.forms.values import (
     Submission,
     read_submission,
 )
-from yiwang.runtime.portal.viewer import viewer_of
+from yiwang.runtime.portal.viewer import PublicSite
 from yiwang.runtime.records.service import RecordService, ServiceItem
 from yiwang.runtime.routes.actions import Actor
 from yiwang.runtime.static.files import asset_url
@@ -214,20 +213,20 @@ async def application_page(
     request: Request[Any, Any, Any],
     records: RecordService,
     metadata: MetadataService,
-    directory: TenantDirectory,
-    identity: IdentityServices,
+    site: PublicSite,
     code: str,
     service_item_id: int,
 ) -> Response[str]:
     """The application form of a service item offered online: empty, or the signed-in
     person's draft of it."""
     tenant_name(request, code)
+    directory = site.directory
     tree = directory.tree
     tenant_id = tree.node(code).id
     await records.uow.use_scope(TenantScope.single(tenant_id))
     item = await records.service_item(service_item_id, online=True)
     page = _Page(request, metadata, FormOptions(metadata, directory, tree), code, item)
-    viewer = await viewer_of(request, identity)
+    viewer = await site.viewer(request)
     draft = (
         await Drafts(records.uow).get(tenant_id, viewer.account_id, service_item_id)
         if viewer is not None

@@ -110,7 +110,7 @@ ZH_CN: Final[dict[str, str]] = {
     "portal.changes.none": "自您上次查看以来没有新进展。",
     "portal.changes.badge": "新",
     "portal.changes.case": "办件 {number}：{status}",
-    "portal.changes.event": "{at} {label}",
+    "portal.changes.event": "{at} 进展：{label}",
     "portal.drafts.title": "草稿",
     "portal.drafts.none": "没有保存的草稿。",
     "portal.drafts.saved_at": "（保存于 {at}）",

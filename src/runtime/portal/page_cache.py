@@ -38,6 +38,7 @@ from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.identity.sessions import session_token
 from yiwang.runtime.portal.service import PortalService
+from yiwang.runtime.portal.viewer import PublicSite, Viewer
 from yiwang.runtime.record_sets.memo import VersionedMemo
 from yiwang.runtime.record_sets.versions import RecordSetVersions
 from yiwang.runtime.web.display import COOKIE, display_of
@@ -72,10 +73,15 @@ class PortalPages:
 
 @dataclass(frozen=True)
 class PortalPage:
-    """The page cache as one request sees it: its unit of work beside the worker's pages."""
+    """The page cache as one request sees it: its unit of work beside the worker's pages,
+    and who is looking (`viewer`), so that a page resolves this one dependency."""
 
     pages: PortalPages
     uow: UnitOfWork
+    site: PublicSite
+
+    async def viewer(self, request: Request[Any, Any, Any]) -> Viewer | None:
+        return await self.site.viewer(request)
 
     @property
     def directory(self) -> TenantDirectory:

@@ -28,14 +28,13 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 
 from yiwang import __version__
-from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.conditional import Prepared, etag_for
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.runtime.portal.page_cache import PortalPage
 from yiwang.runtime.portal.rendering import display, page, region_of, render
 from yiwang.runtime.portal.service import OPEN_LISTS, SERVICE_ITEM, chain_of
 from yiwang.runtime.portal.shell import shell
-from yiwang.runtime.portal.viewer import VIEWER, PublicSite, Viewer
+from yiwang.runtime.portal.viewer import PublicSite
 from yiwang.runtime.records.service import RecordService
 from yiwang.runtime.web.display import COOKIE, MAX_AGE, safe_back
 from yiwang.tenants.directory import TenantDirectory
@@ -132,12 +131,12 @@ async def subsite_home(
 _VARY_COOKIE: Final = (("vary", "Cookie"),)
 
 
-@get("/r/{code:str}/regions", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
-async def regions(
-    code: str, request: Request[Any, Any, Any], directory: TenantDirectory, viewer: Viewer | None
-) -> Response[str]:
+@get("/r/{code:str}/regions", opt=PUBLIC, include_in_schema=False)
+async def regions(code: str, request: Request[Any, Any, Any], site: PublicSite) -> Response[str]:
     """Every region, by the tree: a list of links that needs no script."""
     tenant = region_of(request, code)
+    directory = site.directory
+    viewer = await site.viewer(request)
     tree = directory.tree
     root = tree.root_of(code)
     children = {c: sorted(tree.children(c), key=lambda t: t.code) for c in tree.by_code}
@@ -159,12 +158,13 @@ async def set_display(code: str, request: Request[Any, Any, Any]) -> Redirect:
     return response
 
 
-@get("/r/{code:str}/services", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
+@get("/r/{code:str}/services", opt=PUBLIC, include_in_schema=False)
 async def services(
-    code: str, request: Request[Any, Any, Any], portal_page: PortalPage, viewer: Viewer | None
+    code: str, request: Request[Any, Any, Any], portal_page: PortalPage
 ) -> Response[bytes]:
     """Service guides of the region and the levels above it, filtered and searched."""
     tenant = region_of(request, code)
+    viewer = await portal_page.viewer(request)
     directory = portal_page.directory
     chain = chain_of(directory.tree, code)
 
@@ -213,18 +213,13 @@ async def services(
     )
 
 
-@get(
-    "/r/{code:str}/services/{item_id:int}", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False
-)
+@get("/r/{code:str}/services/{item_id:int}", opt=PUBLIC, include_in_schema=False)
 async def service_guide(
-    code: str,
-    item_id: int,
-    request: Request[Any, Any, Any],
-    portal_page: PortalPage,
-    viewer: Viewer | None,
+    code: str, item_id: int, request: Request[Any, Any, Any], portal_page: PortalPage
 ) -> Response[bytes]:
     """One guide: every public element, in the sections it is compiled in."""
     tenant = region_of(request, code)
+    viewer = await portal_page.viewer(request)
     directory = portal_page.directory
     chain = chain_of(directory.tree, code)
 
@@ -252,17 +247,15 @@ async def service_guide(
     )
 
 
-@get("/r/{code:str}/open", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
+@get("/r/{code:str}/open", opt=PUBLIC, include_in_schema=False)
 async def open_lists(
-    code: str,
-    request: Request[Any, Any, Any],
-    metadata: MetadataService,
-    directory: TenantDirectory,
-    viewer: Viewer | None,
+    code: str, request: Request[Any, Any, Any], portal_page: PortalPage
 ) -> Response[str]:
     """阳光政务: the lists this region publishes."""
     tenant = region_of(request, code)
-    model = await metadata.effective(code)
+    directory = portal_page.directory
+    viewer = await portal_page.viewer(request)
+    model = await portal_page.model(code)
     published = []
     for key in OPEN_LISTS:
         document = model.documents.get(key)
@@ -280,16 +273,13 @@ async def open_lists(
     )
 
 
-@get("/r/{code:str}/open/{type_key:str}", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
+@get("/r/{code:str}/open/{type_key:str}", opt=PUBLIC, include_in_schema=False)
 async def public_list(
-    code: str,
-    type_key: str,
-    request: Request[Any, Any, Any],
-    portal_page: PortalPage,
-    viewer: Viewer | None,
+    code: str, type_key: str, request: Request[Any, Any, Any], portal_page: PortalPage
 ) -> Response[bytes]:
     """One public list of the region: its public view's filters, search and paging."""
     tenant = region_of(request, code)
+    viewer = await portal_page.viewer(request)
     if type_key not in OPEN_LISTS:
         raise NotFoundException()
     directory = portal_page.directory

@@ -31,7 +31,7 @@ from yiwang.policy.identity.login import SignedIn
 from yiwang.policy.identity.sessions import session_token
 from yiwang.runtime.portal.rendering import page, region_of
 from yiwang.runtime.portal.shell import SIGN_IN
-from yiwang.runtime.portal.viewer import VIEWER, Viewer
+from yiwang.runtime.portal.viewer import PublicSite, Viewer
 from yiwang.runtime.web.display import safe_back
 from yiwang.tenants.directory import TenantDirectory
 
@@ -83,17 +83,15 @@ def _signin_page(
     )
 
 
-@get("/r/{code:str}/signin", opt=PUBLIC, dependencies=VIEWER, include_in_schema=False)
+@get("/r/{code:str}/signin", opt=PUBLIC, include_in_schema=False)
 async def sign_in_page(
-    code: str,
-    request: Request[Any, Any, Any],
-    directory: TenantDirectory,
-    viewer: Viewer | None,
+    code: str, request: Request[Any, Any, Any], site: PublicSite
 ) -> Response[str]:
     """Both ways in; `next` (a path of this site) is where a successful sign-in goes."""
     wanted = request.query_params.get("next")
     kept = _next(code, wanted) if wanted else ""
-    return _signin_page(request, directory, code, viewer=viewer, values={"next": kept})
+    viewer = await site.viewer(request)
+    return _signin_page(request, site.directory, code, viewer=viewer, values={"next": kept})
 
 
 def _signed_in(identity: IdentityServices, signed: SignedIn, to: str) -> Response[Any]:
@@ -102,18 +100,18 @@ def _signed_in(identity: IdentityServices, signed: SignedIn, to: str) -> Respons
     return response
 
 
-@post("/r/{code:str}/signin", opt=PUBLIC_FORM, dependencies=VIEWER, include_in_schema=False)
+@post("/r/{code:str}/signin", opt=PUBLIC_FORM, include_in_schema=False)
 async def sign_in(
     code: str,
     request: Request[Any, Any, Any],
-    identity: IdentityServices,
     uow: UnitOfWork,
     client_ip: str,
-    directory: TenantDirectory,
-    viewer: Viewer | None,
+    site: PublicSite,
 ) -> Response[Any]:
     """Send a code, or sign in; a refusal is the page again with the error at its field."""
     region_of(request, code)
+    identity, directory = site.identity, site.directory
+    viewer = await site.viewer(request)
     form = (await request.form()).dict()
     posted = {k: v[0] if isinstance(v, list) and v else v for k, v in form.items()}
     action = _field(posted, "action")

@@ -10,10 +10,9 @@ header shows only what the session holds: the login as sign-in masked it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.di import Provide
 
 from yiwang.platform.edge.csrf import CSRF_COOKIE
 from yiwang.platform.request_state import request_state
@@ -52,10 +51,6 @@ async def viewer_of(
         name=session.login,
         csrf=request.cookies.get(CSRF_COOKIE, ""),
     )
-
-
-#: the `viewer` dependency of every subsite page
-VIEWER: Final = {"viewer": Provide(viewer_of)}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.metadata.versions.service import effective_version_id
 from yiwang.platform.unit_of_work import UnitOfWork
@@ -16,9 +17,17 @@ class EffectiveIds:
         self._known: dict[tuple[int, str], int] = {}
 
     async def of(
-        self, uow: UnitOfWork, tree: TenantTree, models: ModelCache, node: TenantNode
+        self,
+        uow: UnitOfWork,
+        tree: TenantTree,
+        models: ModelCache,
+        node: TenantNode,
+        *,
+        model: EffectiveModel | None = None,
     ) -> int:
-        model = await models.effective(uow.session, tree, node.code)
+        """The id of `node`'s effective model (`model`, when the caller holds it already)."""
+        if model is None:
+            model = await models.effective(uow.session, tree, node.code)
         key = (node.id, model.content_hash)
         found = self._known.get(key)
         if found is not None:

@@ -121,7 +121,7 @@ async def test_a_supplement_is_answered_with_a_new_file_and_the_clock_resumes(
     soup = _soup(page.text)
     assert [li.get_text() for li in soup.select("ul.missing li")] == ["经营场所平面布局图"]
     assert "说明：平面图不清晰" in soup.find(id="supplement-title").parent.get_text()
-    assert [c.split(" ", 2)[-1] for c in _changes(page.text)] == ["需要补正材料"]
+    assert [c.split("进展：")[-1] for c in _changes(page.text)] == ["需要补正材料"]
     assert _changes((await client.get(MY_CASES, headers=HTML)).text) == []  # now seen
     assert soup.find(id="file-layout_plan") is not None
 

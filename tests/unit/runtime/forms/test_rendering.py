@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -151,3 +152,41 @@ def test_a_valid_post_has_no_errors(
     assert soup.find(id="error-summary") is None
     assert soup.select(".error") == []
     assert re.search(r"[\u4e00-\u9fff]", soup.get_text())
+
+
+REF = {
+    "key": "t/16/attachments/0f",
+    "name": "平面图.png",
+    "size": 73,
+    "content_type": "image/png",
+    "sha256": "ab" * 32,
+}
+
+
+def test_a_page_that_stores_files_posts_multipart_and_keeps_what_a_field_holds(
+    effective: dict[str, EffectiveModel],
+) -> None:
+    descriptor = citizen_form_descriptor(
+        effective[TENANT], TENANT, "food_business_license", "apply"
+    )
+    # without uploads the file inputs stay disabled, as before
+    plain = _soup(render_form(descriptor))
+    assert plain.form.get("enctype") is None and plain.find(id="f-layout_plan").has_attr("disabled")
+    posted = {
+        "_file.layout_plan": [json.dumps(REF), "{not json", json.dumps({"key": "x"})],
+        "_file.safety_rules": [json.dumps(REF), json.dumps({**REF, "name": "制度.pdf"})],
+    }
+    submission = read_submission(descriptor, posted)
+    # a single file field holds one value, a multiple one a list; malformed ones are dropped
+    assert submission.payload["layout_plan"] == REF
+    assert [r["name"] for r in submission.payload["safety_rules"]] == ["平面图.png", "制度.pdf"]
+    soup = _soup(
+        render_form(descriptor, submission, uploads=True, actions=(("_save_draft", "保存草稿"),))
+    )
+    assert soup.form["enctype"] == "multipart/form-data"
+    assert not soup.find(id="f-layout_plan").has_attr("disabled")
+    kept = soup.find_all("input", attrs={"name": "_file.layout_plan"})
+    assert [json.loads(i["value"]) for i in kept] == [REF]
+    assert "已上传：平面图.png" in soup.find(id="f-layout_plan").parent.get_text()
+    draft = soup.find("button", attrs={"name": "_save_draft"})
+    assert draft.get_text() == "保存草稿" and draft.has_attr("formnovalidate")
