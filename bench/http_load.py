@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -195,7 +195,10 @@ def fetch(url: str) -> bytes:
         return body
 
 
-def wrk(url: str, args: argparse.Namespace, seconds: int) -> dict[str, float]:
+def wrk(
+    url: str, args: argparse.Namespace, seconds: int, headers: Sequence[str] = ()
+) -> dict[str, float]:
+    """One wrk run on `url`; `headers` are `Name: value` lines sent with every request."""
     out = subprocess.run(
         [
             "wrk",
@@ -206,6 +209,7 @@ def wrk(url: str, args: argparse.Namespace, seconds: int) -> dict[str, float]:
             "10s",
             "-s",
             str(SUPPORT / "wrk_report.lua"),
+            *(part for header in headers for part in ("-H", header)),
             url,
         ],
         check=True,

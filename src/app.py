@@ -78,6 +78,7 @@ from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
 from yiwang.runtime.supervision import dependencies as supervision_di
 from yiwang.runtime.supervision.controllers import CONTROLLERS as SUPERVISION_CONTROLLERS
+from yiwang.runtime.supervision.dashboard.pages import ROUTES as DASHBOARD_PAGES
 from yiwang.runtime.supervision.feedback_controllers import CONTROLLERS as FEEDBACK_CONTROLLERS
 from yiwang.runtime.web.environment import page_environment
 from yiwang.runtime.web.error_pages import ErrorPages
@@ -111,6 +112,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *APPLICATION_CONTROLLERS,
     *SUPERVISION_CONTROLLERS,
     *FEEDBACK_CONTROLLERS,
+    *DASHBOARD_PAGES,
     *WEBHOOK_CONTROLLERS,
     *APPLICATION_PAGES,
     *console_signin.ROUTES,

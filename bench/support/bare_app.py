@@ -18,12 +18,18 @@ from litestar import Litestar, MediaType, Response, get
 
 def create() -> Litestar:
     bodies = Path(os.environ["YIWANG_BARE_BODIES"])
-    health = json.loads((bodies / "healthz.json").read_bytes())
-    tenants = json.loads((bodies / "tenants.json").read_bytes())
-    descriptor = (bodies / "descriptor.json").read_bytes()
-    subsite = (bodies / "subsite.html").read_bytes()
-    names = ("item", "list", "search", "list_api")
-    pages = {name: (bodies / f"{name}.html").read_bytes() for name in names}
+
+    def saved(name: str) -> bytes:
+        """A saved body; b"" for one this run did not save (`dashboard_http.py` saves one)."""
+        path = bodies / name
+        return path.read_bytes() if path.exists() else b""
+
+    health = json.loads(saved("healthz.json") or b"{}")
+    tenants = json.loads(saved("tenants.json") or b"[]")
+    descriptor = saved("descriptor.json")
+    subsite = saved("subsite.html")
+    # every saved page: the portal's of `http_load.py`, the dashboard of `dashboard_http.py`
+    pages = {path.stem: path.read_bytes() for path in bodies.glob("*.html")}
 
     @get("/bare/healthz")
     async def bare_health() -> dict[str, Any]:

@@ -43,6 +43,7 @@ from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.records import errors as record_errors
 from yiwang.runtime.seeding import errors as seeding_errors
 from yiwang.runtime.spreadsheets import errors as spreadsheets_errors
+from yiwang.runtime.supervision import dashboard
 from yiwang.runtime.supervision import errors as supervision_errors
 from yiwang.runtime.webhooks import errors as webhook_errors
 
@@ -91,6 +92,7 @@ OWNED_AREAS = {
     console.messages: ("console.",),
     web.messages: ("web.",),
     supervision.messages: ("supervision.",),
+    dashboard.messages: ("dashboard.",),
     webhooks.messages: ("webhooks.",),
 }
 

@@ -1,16 +1,27 @@
 """Fixtures: cases written as the cases room stores them (rows only: supervision reads
-them), a fixed clock, and cleanup of everything a test's tag marks."""
+them), a fixed clock, and cleanup of everything a test's tag marks; the app over HTTP
+and its signed-in staff."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
+from tests.integration.stack import Stack
+from tests.integration.staff import make_staff, sign_in
+from yiwang.app import Platform, build_platform, create_app
+from yiwang.platform.settings import Settings
+from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
 from yiwang.tenants.tree import TenantTree
 
 SUPERVISION_TABLES = (
@@ -46,46 +57,84 @@ def purge(admin_sql: psycopg.Connection, pattern: str) -> None:
 AddCase = Callable[..., int]
 
 
+def insert_case(
+    admin_sql: psycopg.Connection,
+    tenant_id: int,
+    number: str,
+    submitter: str,
+    *,
+    submitted_at: datetime,
+    status: str = "in_review",
+    updated_at: datetime | None = None,
+    promised_due: date | None = None,
+    colour: str | None = "green",
+    department: str = "scjgj",
+    service_item: str = "SI-0001",
+    form_data: dict[str, Any] | None = None,
+) -> int:
+    """One case row as the cases room stores it; its id."""
+    row = admin_sql.execute(
+        "INSERT INTO cases (tenant_id, number, service_item, form_key, route_key,"
+        " route_version, route_definition, form_data, state, version, status, submitter,"
+        " submitted_at, updated_at, promised_due, colour)"
+        " VALUES (%s, %s, %s, 'application', 'standard', 'v1', '{}', %s, %s, 1, %s, %s,"
+        " %s, %s, %s, %s) RETURNING id",
+        (
+            tenant_id,
+            number,
+            service_item,
+            json.dumps(form_data or {}),
+            json.dumps({"implementing_department": department}),
+            status,
+            submitter,
+            submitted_at,
+            updated_at or submitted_at,
+            promised_due,
+            colour,
+        ),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 @pytest.fixture
 def add_case(admin_sql: psycopg.Connection, installed: TenantTree, tag: str) -> Iterator[AddCase]:
     """`add_case(code, n, submitted_at=..., status=..., ...)`: one case row; its id."""
 
-    def add(
-        code: str,
-        n: int,
-        *,
-        submitted_at: datetime,
-        status: str = "in_review",
-        updated_at: datetime | None = None,
-        promised_due: date | None = None,
-        colour: str | None = "green",
-        department: str = "scjgj",
-        service_item: str = "SI-0001",
-        form_data: dict[str, Any] | None = None,
-    ) -> int:
+    def add(code: str, n: int, **fields: Any) -> int:
         tenant_id = installed.node(code).id
-        row = admin_sql.execute(
-            "INSERT INTO cases (tenant_id, number, service_item, form_key, route_key,"
-            " route_version, route_definition, form_data, state, version, status, submitter,"
-            " submitted_at, updated_at, promised_due, colour)"
-            " VALUES (%s, %s, %s, 'application', 'standard', 'v1', '{}', %s, %s, 1, %s, %s,"
-            " %s, %s, %s, %s) RETURNING id",
-            (
-                tenant_id,
-                f"{code}-{tag[:8]}-{n:06d}",
-                service_item,
-                json.dumps(form_data or {}),
-                json.dumps({"implementing_department": department}),
-                status,
-                f"account:{tag}",
-                submitted_at,
-                updated_at or submitted_at,
-                promised_due,
-                colour,
-            ),
-        ).fetchone()
-        assert row is not None
-        return int(row[0])
+        return insert_case(
+            admin_sql, tenant_id, f"{code}-{tag[:8]}-{n:06d}", f"account:{tag}", **fields
+        )
 
     yield add
     purge(admin_sql, f"%{tag}%")
+
+
+@pytest.fixture
+async def app(
+    migrated: Settings, installed: TenantTree, tmp_path: Path
+) -> AsyncIterator[tuple[Litestar, Platform]]:
+    """The app as `create_app` builds it; its SMS log under the test's `tmp_path`."""
+    platform = build_platform(
+        replace(migrated, var_dir=tmp_path),
+        hashing=PasswordHashing(HashingParameters.for_tests()),
+        policy_poll_seconds=0.2,
+    )
+    yield create_app(platform=platform), platform
+
+
+async def signed_in_staff(
+    client: AsyncTestClient[Litestar],
+    services: Stack,
+    platform: Platform,
+    login: str,
+    grants: list[tuple[str, str, bool]],
+    tenant: str,
+) -> dict[str, str]:
+    """A new staff account with `grants`, once the app's policy has them; its bearer headers."""
+    secret = await make_staff(services, login, tenant, grants)
+    async with asyncio.timeout(3):
+        while platform.policy.sync.holder.version < services.sync.holder.version:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    return await sign_in(client, login, secret)

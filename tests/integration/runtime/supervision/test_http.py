@@ -3,49 +3,16 @@ of another prefecture (404, as for an unknown one), bad input with pointers, exp
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.integration.runtime.supervision.conftest import AddCase
+from tests.integration.runtime.supervision.conftest import signed_in_staff as _staff
 from tests.integration.stack import Stack
-from tests.integration.staff import make_staff, sign_in
-from yiwang.app import Platform, build_platform, create_app
-from yiwang.platform.settings import Settings
-from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
-from yiwang.tenants.tree import TenantTree
 
 AT = datetime(2027, 3, 3, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def app(
-    migrated: Settings, installed: TenantTree
-) -> AsyncIterator[tuple[Litestar, Platform]]:
-    platform = build_platform(
-        migrated, hashing=PasswordHashing(HashingParameters.for_tests()), policy_poll_seconds=0.2
-    )
-    yield create_app(platform=platform), platform
-
-
-async def _staff(
-    client: AsyncTestClient[Litestar],
-    services: Stack,
-    platform: Platform,
-    login: str,
-    grants: list[tuple[str, str, bool]],
-    tenant: str,
-) -> dict[str, str]:
-    secret = await make_staff(services, login, tenant, grants)
-    async with asyncio.timeout(3):
-        while platform.policy.sync.holder.version < services.sync.holder.version:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-    return await sign_in(client, login, secret)
 
 
 async def test_a_prefecture_supervisor_over_http(
