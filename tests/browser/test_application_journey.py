@@ -30,6 +30,7 @@ from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.browser.accessibility import check_page
+from tests.browser.citizen_signin import code_for
 from tests.browser.journey_staff import (
     CHENGGUAN,
     ActionRefused,
@@ -39,7 +40,6 @@ from tests.browser.journey_staff import (
     leaves_inbox,
     staff_services,
 )
-from tests.browser.test_citizen_account import _code_for
 from tests.unit.runtime.attachments.samples import pdf, png
 from yiwang.platform.settings import Settings
 
@@ -168,7 +168,7 @@ async def _register(page: Page, server_url: str, phone: str, name: str) -> None:
     await page.get_by_role("button", name="获取验证码").click()
     await expect(page.get_by_role("status")).to_contain_text("验证码已发送")
     await _seen(page, f"{name}-code-sent")
-    await page.get_by_label("短信验证码", exact=True).fill(_code_for(phone))
+    await page.get_by_label("短信验证码", exact=True).fill(code_for(phone))
     await page.get_by_role("button", name="验证码登录").click()
     await expect(page.locator(".account")).to_contain_text(phone[:3] + "****" + phone[-4:])
 
