@@ -115,6 +115,20 @@ class UnitOfWork:
                 await apply_scope(session, scope)
             yield session
 
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of the unit that leaves no trace if it raises: its statements roll back to
+        a savepoint, and the audit records and after-commit hooks it buffered are dropped
+        with them (a page that answers a refusal goes on to commit the rest of the unit)."""
+        audits, hooks = len(self._audits), len(self._after_commit)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._audits[audits:]
+            del self._after_commit[hooks:]
+            raise
+
     async def audit(self, **record: Any) -> None:
         """Audit a change of this unit, naming its actor: appended with the unit's other
         records as its last statement before COMMIT, and never if it rolls back."""

@@ -156,7 +156,7 @@ async def _add_the_field(page: Page, server_url: str) -> None:
 
 async def _preview_and_publish(page: Page, server_url: str) -> None:
     await (
-        page.get_by_role("navigation", name="主题导航")
+        page.get_by_role("navigation", name="模型编辑导航")
         .get_by_role("link", name="预览与发布")
         .click()
     )

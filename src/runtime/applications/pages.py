@@ -288,7 +288,7 @@ async def submit_application_page(
     envelope, business = composed.split(submission.payload, PREFIX)
     try:
         # a refused post writes nothing (not even the claimed key), yet answers 422 with the page
-        async with applications.uow.session.begin_nested():
+        async with applications.uow.savepoint():
             created = await applications.submit(
                 service_item_id,
                 envelope,

@@ -79,6 +79,7 @@ class CaseCertificates:
             issuer_code=case.issuer_code,
             area_code=code,
             license_number=_licence_number(case.number),
+            serial=identifier_serial(case.number),
             issue_date=today_in_china(now),
             seal_time=now,
             application=case.number,
@@ -193,3 +194,13 @@ def _file_name(identifier: str) -> str:
 def _licence_number(case_number: str) -> str:
     """The licence number: the case number without its separators (digits and capitals)."""
     return case_number.replace("-", "")
+
+
+def identifier_serial(case_number: str) -> str:
+    """The identifier's serial: the case's day and that day's serial (14 digits).
+
+    GB/T 36904 allows the serial 32 characters, and a whole case number is longer
+    (the 实施编码 alone is 31). The day's serial is unique in the tenant, whose
+    departments are the issuers, so the issuer code and this serial name one licence.
+    """
+    return "".join(case_number.rsplit("-", 2)[-2:])

@@ -239,7 +239,10 @@ async def act(
             error = translate("console.case.unknown_action")
         else:
             try:
-                await act_audited(cases, code, number, action, case_actor)
+                # a refusal raised after the engine's writes (the licence at 办结) undoes them:
+                # the page answers with the message, so the unit of work would commit
+                async with cases.uow.savepoint():
+                    await act_audited(cases, code, number, action, case_actor)
             except NotFound:
                 raise
             except YiwangError as refused:

@@ -13,18 +13,18 @@ from yiwang.runtime.portal.rendering import display, here, render
 from yiwang.runtime.portal.viewer import Viewer
 from yiwang.runtime.web.display import toggle_links
 from yiwang.tenants.directory import TenantDirectory
-from yiwang.tenants.tree import TenantNode
+from yiwang.tenants.tree import TenantNode, TenantTree
 
 
 def console_shell(
     request: Request[Any, Any, Any],
-    directory: TenantDirectory,
+    tree: TenantTree,
     tenant: TenantNode | None,
     viewer: Viewer | None,
     current: str | None,
 ) -> dict[str, Any]:
-    """What `layout.html` and `console/base.html` need besides the page's own blocks."""
-    tree = directory.tree
+    """What `layout.html` and `console/base.html` need besides the page's own blocks
+    (every console room's pages draw with it: the model editor's, the dashboard's)."""
     root = tree.root_of(tenant.code) if tenant is not None else None
     if root is None and tree.roots:
         root = tree.roots[0]
@@ -61,7 +61,7 @@ def console_page(
     **context: Any,
 ) -> Response[str]:
     """The template `name` in the console's layout, for this staff member."""
-    layout = console_shell(request, directory, tenant, viewer, current)
+    layout = console_shell(request, directory.tree, tenant, viewer, current)
     body = render(request, name, **layout, **context, tenant=tenant)
     return Response(
         body,

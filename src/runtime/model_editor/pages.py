@@ -25,34 +25,31 @@ import copy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 from litestar.router import Router
-from litestar.types import ExceptionHandlersMap
 
 from yiwang.metadata.documents.errors import MetadataInvalid
 from yiwang.metadata.generators.descriptors import citizen_form_descriptor
 from yiwang.metadata.resolution.resolve import EffectiveModel, freeze
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.edge.csrf import CSRF_COOKIE
-from yiwang.platform.error_handlers import wants_html, yiwang_error_handler
-from yiwang.platform.errors import ErrorDetail, NotAuthenticated, NotFound, YiwangError
+from yiwang.platform.errors import ErrorDetail, NotFound, YiwangError
 from yiwang.platform.i18n import translate
 from yiwang.policy.catalogue import RoleCatalogue
+from yiwang.runtime.console.access import SIGN_IN_FIRST
+from yiwang.runtime.console.shell import console_shell
 from yiwang.runtime.forms.rendering import render_form
 from yiwang.runtime.model_editor import edits, views
-from yiwang.runtime.portal.rendering import here
-from yiwang.runtime.web.display import COOKIE, display_of, toggle_links
 from yiwang.tenants.tree import TenantNode, TenantTree
 
 TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
 BASE: Final = "/console/t/{code:str}/model"
-#: where a signed-out browser signs in (the console's page), returning with `next`
-SIGN_IN: Final = "/console/signin"
+#: the editor's entry in the console's menu (`runtime/console/navigation.py`)
+MENU_KEY: Final = "model"
 INSPECT: Final = {"object": "metadata", "action": "inspect"}
 WRITE_FORM: Final = {"object": "metadata", "action": "write", "forms": True}
 PUBLISH: Final = {"object": "metadata", "action": "publish"}
@@ -65,17 +62,6 @@ DONE: Final = {
     "published": "model_editor.publish.done",
     "rolled_back": "model_editor.rollback.done",
 }
-
-
-def to_sign_in(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Response[Any]:
-    """A browser asking for an editor page while signed out signs in first; an API
-    client gets the usual 401."""
-    if request.method == "GET" and wants_html(request.url.path, request.headers.get("accept", "")):
-        return Redirect(f"{SIGN_IN}?next={quote(here(request), safe='/')}", status_code=303)
-    return yiwang_error_handler(request, exc)
-
-
-SIGN_IN_FIRST: Final[ExceptionHandlersMap] = {NotAuthenticated: to_sign_in}
 
 
 def model_url(code: str, *tail: str) -> str:
@@ -139,10 +125,9 @@ class EditorPage:
         return freeze(self.code, layers), []
 
     def shell(self, current: str) -> dict[str, Any]:
-        """The web layout's context for a console page of this tenant."""
-        root = self.tree.root_of(self.code)
-        display = display_of(self.request.cookies.get(COOKIE))
-        nav = [
+        """The console's layout for this tenant (模型 marked), with the editor's own pages
+        as a second menu."""
+        subnav = [
             (translate(f"model_editor.nav.{name}"), url, name == current)
             for name, url in (
                 ("types", model_url(self.code)),
@@ -151,15 +136,8 @@ class EditorPage:
             )
         ]
         return {
-            "site_title": translate("web.site", name=root.name if root else self.tenant.name),
-            "site_home": "/console/",
-            "region": self.tenant,
-            "switch_url": "/console/",
-            "nav": nav,
-            "display": display,
-            "display_links": toggle_links(f"/r/{self.code}/display", here(self.request), display),
-            "footer": translate("web.footer_plain"),
-            "account": None,
+            **console_shell(self.request, self.tree, self.tenant, None, MENU_KEY),
+            "subnav": subnav,
             "code": self.code,
             "csrf": self.request.cookies.get(CSRF_COOKIE, ""),
             "done": self._done(),

@@ -183,3 +183,33 @@ async def test_a_batch_that_is_not_an_array_is_refused(
             await session.execute(
                 text("SELECT yiwang_audit_append_many(CAST(:r AS jsonb))"), {"r": '{"actor": "x"}'}
             )
+
+
+async def test_a_savepoint_that_raises_takes_its_records_and_statements_with_it(
+    sessions: async_sessionmaker[AsyncSession], admin_sql: psycopg.Connection
+) -> None:
+    """A page that answers a refusal commits the rest of its unit: what the refused part
+    wrote and audited must not reach the database or the chain (the console's 办结 whose
+    licence was refused once left the case completed, with its audit record)."""
+    tag = f"savepoint-{id(sessions)}"
+    hooks: list[str] = []
+
+    async def hook() -> None:
+        hooks.append("ran")
+
+    async with unit_of_work(sessions, actor="tester") as uow:
+        await uow.audit(action="test.kept", object_type="thing", object_id=f"{tag}-kept")
+        with pytest.raises(RuntimeError):
+            async with uow.savepoint():
+                await uow.audit(action="test.gone", object_type="thing", object_id=f"{tag}-gone")
+                uow.after_commit(hook)
+                await uow.session.execute(text("CREATE TEMP TABLE savepoint_probe (x int)"))
+                raise RuntimeError("refused")
+        # the savepoint's statement is undone, the unit goes on
+        probe = await uow.session.execute(text("SELECT to_regclass('pg_temp.savepoint_probe')"))
+        assert probe.scalar() is None
+    rows = admin_sql.execute(
+        "SELECT object_id FROM audit_log WHERE object_id LIKE %s ORDER BY seq", (f"{tag}-%",)
+    ).fetchall()
+    assert [r[0] for r in rows] == [f"{tag}-kept"]
+    assert hooks == []

@@ -45,7 +45,7 @@ class ApplicantFeedback:
         if view.status not in RATEABLE:
             raise CaseNotEnded("applications.feedback.not_ended")
         try:
-            async with self.cases.uow.session.begin_nested():
+            async with self.cases.uow.savepoint():
                 new_id = await self.supervision.evaluate(code, number, data.grade, data.comment)
         except IntegrityError:
             raise RatedTwice("applications.feedback.rated_twice", number=number) from None

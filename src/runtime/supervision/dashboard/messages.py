@@ -10,8 +10,6 @@ ZH_CN: Final[dict[str, str]] = {
     "dashboard.title": "效能监察 · {region}",
     "dashboard.heading": "{region}效能电子监察",
     "dashboard.period": "统计周期",
-    "dashboard.nav.console": "工作台",
-    "dashboard.nav.supervision": "监察指标",
     "dashboard.metric": "着色指标",
     "dashboard.show": "查看",
     "dashboard.period_hint": "如 2026-11、2026-Q3、2026",

