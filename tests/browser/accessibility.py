@@ -2,7 +2,9 @@
 
 `axe-playwright-python` ships axe-core and injects it through the DevTools
 protocol, so the page's CSP stays as the platform sends it. A serious or
-critical violation fails the test, with every node and rule named."""
+critical violation fails the test, with every node and rule named. Every
+stylesheet and script the page names must load: an unstyled page passes axe
+and still fails its users."""
 
 from __future__ import annotations
 
@@ -17,11 +19,16 @@ from playwright.async_api import Page
 SCREENSHOTS: Final = Path(__file__).resolve().parent / "screenshots"
 FAILING: Final = frozenset({"serious", "critical"})
 _AXE = Axe()
+_ASSETS: Final = """() => [...document.querySelectorAll('link[rel=stylesheet][href], script[src]')]
+    .map(e => e.href || e.src)"""
 
 
 async def check_page(page: Page, name: str) -> list[dict[str, Any]]:
     """Screenshot the page as `name`, run axe, fail on serious or critical violations;
     returns the milder ones (moderate, minor) for a test that wants to look."""
+    for url in await page.evaluate(_ASSETS):
+        answer = await page.request.get(url)
+        assert answer.status == 200, (page.url, url, answer.status)
     SCREENSHOTS.mkdir(exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
     await page.screenshot(path=str(SCREENSHOTS / f"{safe}.png"), full_page=True)

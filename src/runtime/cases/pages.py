@@ -68,7 +68,7 @@ def render_verification(identifier: str, found: Verified | None, *, asked: bool 
             message=found.message if found is not None else translate("cases.page.unknown"),
             certificate=detail.get("certificate"),
             revocation=detail.get("revocation"),
-            stylesheet=asset_url("yiwang/portal.css"),
+            stylesheet=asset_url("portal.css"),
         )
     )
 
