@@ -62,6 +62,7 @@ from yiwang.runtime.console import dependencies as console_di
 from yiwang.runtime.console import handling as console_handling
 from yiwang.runtime.console import inbox as console_inbox
 from yiwang.runtime.console import signin as console_signin
+from yiwang.runtime.console.lists import router as console_lists
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.forms import pages as form_pages
 from yiwang.runtime.forms.controllers import FormOptionsController
@@ -120,6 +121,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *console_inbox.ROUTES,
     *console_handling.ROUTES,
     *model_editor.ROUTES,
+    *console_lists.ROUTES,
     *static_routers(),
 )
 
@@ -296,7 +298,9 @@ def create_app(
     settings = settings or (platform.settings if platform else Settings.from_env())
     configure_logging(json=settings.log_json, level=settings.log_level)
     platform = platform or build_platform(settings)
-    environment = page_environment([page_templates(), console_templates(), model_editor.TEMPLATES])
+    environment = page_environment(
+        [page_templates(), console_templates(), model_editor.TEMPLATES, console_lists.TEMPLATES]
+    )
     error_pages = ErrorPages(environment, error_shell(platform.directory))
     guard = platform.policy.guard(platform.identity, platform.directory, platform.denials)
     app = Litestar(

@@ -32,6 +32,7 @@ class ConsoleLink:
 
 NAVIGATION: Final[tuple[ConsoleLink, ...]] = (
     ConsoleLink("inbox", "console.nav.inbox", INBOX),
+    ConsoleLink("lists", "console_lists.nav", TENANT + "/lists"),
     # built in rooms of their own: the supervision dashboard and the operator's model editor
     ConsoleLink("supervision", "console.nav.supervision", TENANT + "/supervision"),
     ConsoleLink("model", "console.nav.model", TENANT + "/model"),

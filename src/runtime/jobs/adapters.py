@@ -46,6 +46,10 @@ def export_job_key(export_id: str) -> str:
     return f"{EXPORT_LIST.name}:{export_id}"
 
 
+def import_job_key(import_id: str) -> str:
+    return f"{IMPORT_SHEET.name}:{import_id}"
+
+
 class ListExports(ExportDesk):
     """`lists.export.ExportDesk`: exports run as jobs, files downloaded by a signed link."""
 
@@ -101,7 +105,7 @@ class SheetImports(ImportDesk):
         return self.queue.enqueue_after(
             uow,
             IMPORT_SHEET,
-            key=f"{IMPORT_SHEET.name}:{import_id}",
+            key=import_job_key(import_id),
             owner=owner_of(asked.account_id),
             kwargs={
                 "import_id": import_id,

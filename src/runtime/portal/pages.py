@@ -53,9 +53,7 @@ PASSED: Final = ("q", "cursor", "limit")
 DEPARTMENT: Final = "filter.department"
 
 
-def _list_params(
-    query: Mapping[str, Sequence[str]], allowed: Sequence[str]
-) -> dict[str, list[str]]:
+def list_params(query: Mapping[str, Sequence[str]], allowed: Sequence[str]) -> dict[str, list[str]]:
     """Only the parameters the page knows go on to the list (a bad value is its 422)."""
     passed: dict[str, list[str]] = {}
     for key, values in query.items():
@@ -66,7 +64,7 @@ def _list_params(
     return passed
 
 
-def _pager(path: str, params: Mapping[str, Sequence[str]], cursor: str | None) -> str | None:
+def pager_url(path: str, params: Mapping[str, Sequence[str]], cursor: str | None) -> str | None:
     if cursor is None:
         return None
     kept = [(k, v[0]) for k, v in params.items() if k != "cursor" and v]
@@ -174,7 +172,7 @@ async def services(
         document = await portal.document(code, SERVICE_ITEM)
         view_key = str(document["publication"]["list"])
         filters = await portal.filters(code, SERVICE_ITEM, query, view_key)
-        params = _list_params(query, [DEPARTMENT, *(f.param for f in filters)])
+        params = list_params(query, [DEPARTMENT, *(f.param for f in filters)])
         area = (query.get("theme") or [""])[0]
         if area in AREAS and AREAS[area][0] not in params and "filter.task_type" not in params:
             params[AREAS[area][0]] = [AREAS[area][1]]
@@ -186,7 +184,7 @@ async def services(
             "area": area if area in AREAS else "",
             "q": (query.get("q") or [""])[0],
             "listing": listing,
-            "next_url": _pager(request.url.path, {**query, **params}, listing.next_cursor),
+            "next_url": pager_url(request.url.path, {**query, **params}, listing.next_cursor),
             "first_url": request.url.path if "cursor" in params else None,
             "scope_names": "、".join(n.name for n in chain),
         }
@@ -293,14 +291,14 @@ async def public_list(
         portal = portal_page.reads()
         query = {k: request.query_params.getall(k) for k in request.query_params}
         filters = await portal.filters(code, type_key, query, view_key)
-        params = _list_params(query, [f.param for f in filters])
+        params = list_params(query, [f.param for f in filters])
         listing = await portal.listing(code, type_key, params)
         context = {
             "type_key": type_key,
             "filters": filters,
             "q": (query.get("q") or [""])[0],
             "listing": listing,
-            "next_url": _pager(request.url.path, params, listing.next_cursor),
+            "next_url": pager_url(request.url.path, params, listing.next_cursor),
             "first_url": request.url.path if "cursor" in params else None,
         }
         if request.headers.get("hx-request") == "true":

@@ -57,6 +57,32 @@ class Guide:
     online: bool
 
 
+def view_filters(
+    document: Mapping[str, Any],
+    view_key: str,
+    params: Mapping[str, Sequence[str]],
+    departments: Sequence[tuple[str, str]] = (),
+) -> list[Filter]:
+    """A view's filters that have choices: codes, yes/no, and departments when their
+    choices are given (the console's lists; a public page has no department filter)."""
+    view = document["lists"][view_key]
+    found = []
+    for key in view.get("filters", []):
+        definition = document["fields"][key]
+        param = f"filter.{key}" + (".has" if definition["type"] == "multi_code" else "")
+        if definition["type"] in ("code", "multi_code"):
+            choices = tuple(code_labels(document, definition).items())
+        elif definition["type"] == "boolean":
+            choices = (("true", translate("portal.yes")), ("false", translate("portal.no")))
+        elif definition["type"] == "department" and departments:
+            choices = tuple(departments)
+        else:
+            continue
+        selected = (params.get(param) or [""])[0]
+        found.append(Filter(param, definition["label"], choices, selected))
+    return found
+
+
 class PortalService:
     """One request's reads for a subsite page (public: no person, published data only)."""
 
@@ -109,21 +135,7 @@ class PortalService:
         self, code: str, type_key: str, params: Mapping[str, Sequence[str]], view_key: str
     ) -> list[Filter]:
         """The public view's filters that have choices (codes and yes/no)."""
-        document = await self.document(code, type_key)
-        view = document["lists"][view_key]
-        found = []
-        for key in view.get("filters", []):
-            definition = document["fields"][key]
-            param = f"filter.{key}" + (".has" if definition["type"] == "multi_code" else "")
-            if definition["type"] in ("code", "multi_code"):
-                choices = tuple(code_labels(document, definition).items())
-            elif definition["type"] == "boolean":
-                choices = (("true", translate("portal.yes")), ("false", translate("portal.no")))
-            else:
-                continue
-            selected = (params.get(param) or [""])[0]
-            found.append(Filter(param, definition["label"], choices, selected))
-        return found
+        return view_filters(await self.document(code, type_key), view_key, params)
 
     async def guide(self, code: str, item_id: int) -> Guide:
         """The guide of service item `item_id` if it is in use and applies in `code`."""

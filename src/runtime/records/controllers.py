@@ -22,7 +22,6 @@ services do the work in the request's unit of work.
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any, Final
 
 import msgspec
@@ -32,7 +31,7 @@ from yiwang.platform.edge.openapi import precondition_required
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.guards import Access
 from yiwang.runtime.lists.errors import ExportFormatInvalid, ExportNotFound
-from yiwang.runtime.lists.export import FORMATS, ExportAsked, ExportDesk, params_for_export
+from yiwang.runtime.lists.export import FORMATS, ExportDesk, start_export
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.errors import (
     BodyInvalid,
@@ -40,9 +39,8 @@ from yiwang.runtime.records.errors import (
     PersonalDataForbidden,
     VersionRequired,
 )
-from yiwang.runtime.records.imports import XLSX_TYPE, ImportAsked, ImportDesk
+from yiwang.runtime.records.imports import IMPORT_LIMITS, XLSX_TYPE, ImportDesk, start_import
 from yiwang.runtime.records.service import Created, RecordService, RecordView, Viewer
-from yiwang.runtime.spreadsheets.inspection import Limits, inspect_xlsx
 
 READ: Final = {"object": "record", "action": "read"}
 WRITE: Final = {"object": "record", "action": "write"}
@@ -301,25 +299,17 @@ class ExportController(Controller):
             raise ExportFormatInvalid(
                 "lists.export.format_invalid", pointer="/format", value=fmt[:20]
             )
-        wanted = params_for_export(params)
-        # checked now, as a page would be: a bad filter is a 422 here, not a failed job
-        prepared = await lists.prepare(type_key, wanted, viewer=viewer)
-        asked = ExportAsked(
+        export_id, job = await start_export(
+            lists,
+            exports,
+            uow,
+            type_key,
+            params,
+            fmt,
+            viewer=viewer,
             tenant_id=access.tenant.id,
-            type_key=type_key,
-            params=wanted,
-            format=fmt,
-            restricted=viewer.restricted,
-            department=viewer.department,
-            sees_pii=prepared.reveal,
+            requested_by=access.principal.account_id,
         )
-        export_id = uuid.uuid4().hex
-        if prepared.reveal:
-            # audited as the person who asked, in the unit that enqueues the export
-            await lists.audit_reveal(
-                "record.pii_exported", prepared, {"export": export_id, "format": fmt}
-            )
-        job = exports.export_later(uow, export_id, asked, requested_by=access.principal.account_id)
         base = f"/api/v1/t/{access.tenant.code}/records/{type_key}/exports/{export_id}"
         return {
             "export": export_id,
@@ -345,7 +335,6 @@ class ExportController(Controller):
 #: the edge takes only JSON unless a route names more: this one takes the workbook itself
 #: (JSON too, so that the media type is judged after the guard: JSON is no workbook, 422)
 IMPORT: Final = {**WRITE, "accepts": (XLSX_TYPE, "application/json")}
-IMPORT_LIMITS: Final = Limits()
 
 
 class ImportController(Controller):
@@ -369,21 +358,17 @@ class ImportController(Controller):
         type_key: str,
     ) -> dict[str, Any]:
         """The body is the workbook (`Content-Type: application/vnd.openxmlformats-…sheet`)."""
-        data = await request.body()
-        # a file that is no sound workbook is refused now, not by a failed job
-        inspect_xlsx(data, IMPORT_LIMITS)
-        # so is an unknown item type
-        RecordService.item_document(await records.model(), type_key)
-        import_id = uuid.uuid4().hex
-        asked = ImportAsked(
+        import_id, job = await start_import(
+            records,
+            imports,
+            uow,
+            type_key,
+            await request.body(),
+            viewer=viewer,
             tenant_id=access.tenant.id,
-            type_key=type_key,
             login=access.principal.login,
             account_id=access.principal.account_id,
-            restricted=viewer.restricted,
-            department=viewer.department,
         )
-        job = await imports.import_later(uow, import_id, asked, data)
         return {
             "import": import_id,
             "job": job,

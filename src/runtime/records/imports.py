@@ -17,6 +17,7 @@ every problem is reported with its row, column and field.
 from __future__ import annotations
 
 import re
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from yiwang.runtime.records.fields import platform_filled
 from yiwang.runtime.records.service import RecordService, Viewer
 from yiwang.runtime.spreadsheets.cells import Value
 from yiwang.runtime.spreadsheets.importing import Field, ImportedRow, SheetImport
+from yiwang.runtime.spreadsheets.inspection import Limits, inspect_xlsx
 
 #: field types a cell cannot hold
 NOT_IMPORTED: Final = frozenset({"attachment", "attachments", "table"})
@@ -43,6 +45,8 @@ CHINA_TIME: Final = timezone(timedelta(hours=8), "CST")
 
 
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: what an import may hold (the routes also bound the request body by it)
+IMPORT_LIMITS: Final = Limits()
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,35 @@ class ImportDesk(ABC):
     ) -> str:
         """Keep the file under the tenant's prefix and import it once `uow` has committed;
         returns the job's id."""
+
+
+async def start_import(
+    records: RecordService,
+    imports: ImportDesk,
+    uow: UnitOfWork,
+    type_key: str,
+    data: bytes,
+    *,
+    viewer: Viewer,
+    tenant_id: int,
+    login: str,
+    account_id: int | None,
+) -> tuple[str, str]:
+    """Refuse now what a job would only fail on (a file that is no sound workbook, an
+    unknown item type), keep the file and queue its import; returns the import's id and
+    its job's id."""
+    inspect_xlsx(data, IMPORT_LIMITS)
+    RecordService.item_document(await records.model(), type_key)
+    import_id = uuid.uuid4().hex
+    asked = ImportAsked(
+        tenant_id=tenant_id,
+        type_key=type_key,
+        login=login,
+        account_id=account_id,
+        restricted=viewer.restricted,
+        department=viewer.department,
+    )
+    return import_id, await imports.import_later(uow, import_id, asked, data)
 
 
 def import_key(tenant_id: int, import_id: str) -> str:

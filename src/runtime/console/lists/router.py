@@ -1,0 +1,19 @@
+"""The room's pages under one router: `/console/t/{code}/lists`, signed-out browsers sent
+to the console's sign-in."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from litestar.router import Router
+
+from yiwang.runtime.console.access import SIGN_IN_FIRST
+from yiwang.runtime.console.lists import pages, sheets
+
+TEMPLATES: Final = pages.TEMPLATES
+ROUTER: Final = Router(
+    path=pages.BASE,
+    route_handlers=[*pages.ROUTES, *sheets.ROUTES],
+    exception_handlers=SIGN_IN_FIRST,
+)
+ROUTES: Final = (ROUTER,)

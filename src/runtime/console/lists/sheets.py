@@ -1,0 +1,352 @@
+"""Spreadsheets of a maintained list: import an XLSX, export the list, follow either job.
+
+    GET  /console/t/{code}/lists/{type}/import                    the upload form (write)
+    POST /console/t/{code}/lists/{type}/import                    upload (write, forms)
+    GET  /console/t/{code}/lists/{type}/imports/{id}              progress, result (write)
+    POST /console/t/{code}/lists/{type}/export                    export the view (read, forms)
+    GET  /console/t/{code}/lists/{type}/exports/{id}              progress, download (read)
+    GET  /console/t/{code}/lists/{type}/exports/{id}/download     303 to the file's signed link
+
+The work is the records room's jobs, started through the same functions as
+`POST /api/v1/t/{code}/records/{type}/imports` and `.../exports`; a progress page reads
+the job's status as `/api/v1/jobs/{id}` does (only the person who asked sees it; any
+other job is the 404 page). While the job runs the page offers a link that reloads it,
+and htmx, where it is loaded, swaps the progress in place every second until the job
+has ended. An import's result lists every refused row with its row number, column and
+message, and then nothing was written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect
+
+from yiwang.platform.errors import YiwangError
+from yiwang.platform.i18n import translate
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.guards import Access
+from yiwang.runtime.console.lists.maintained import Maintained
+from yiwang.runtime.console.lists.pages import READ, WRITE, ListPage, lists_url, maintained_type
+from yiwang.runtime.console.staff import ConsoleParts
+from yiwang.runtime.jobs.adapters import export_job_key, import_job_key
+from yiwang.runtime.jobs.queue import JobQueue, JobStatus, owner_of
+from yiwang.runtime.lists.export import FORMATS, ExportDesk, start_export
+from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.portal.pages import list_params
+from yiwang.runtime.portal.rendering import render
+from yiwang.runtime.portal.service import view_filters
+from yiwang.runtime.records.imports import IMPORT_LIMITS, ImportDesk, import_fields, start_import
+from yiwang.runtime.records.service import RecordService, Viewer
+
+READ_FORM: Final = {**READ, "forms": True}
+WRITE_FORM: Final = {**WRITE, "forms": True}
+#: the workbook and the form around it (the token, the field's headers)
+UPLOAD_MAX: Final = IMPORT_LIMITS.max_file_bytes + 64 * 1024
+_JOB_ID: Final = re.compile(r"^[0-9a-f]{32}$")
+#: refused rows an import's result lists (the job keeps at most 500)
+SHOWN_PROBLEMS: Final = 500
+
+
+async def _own(jobs: JobQueue, access: Access, key: str) -> JobStatus:
+    """The person's own job; another's, and one that never was, are the same 404."""
+    found = await jobs.status(key)
+    if found is None or found.owner != owner_of(access.principal.account_id):
+        raise NotFoundException()
+    return found
+
+
+def _job_id(raw: str) -> str:
+    if not _JOB_ID.match(raw):
+        raise NotFoundException()
+    return raw
+
+
+def progress(status: JobStatus) -> dict[str, Any]:
+    """What the progress part shows of a job: its state, rows done of all, and whether to
+    look again."""
+    detail: Mapping[str, Any] = status.detail or {}
+    done, total = detail.get("done"), detail.get("total")
+    counted = isinstance(done, int) and isinstance(total, int) and total > 0
+    return {
+        "state": status.state,
+        "label": translate(f"jobs.state.{status.state}"),
+        "finished": status.finished,
+        "counted": translate("console_lists.job.counted", done=done, total=total)
+        if counted
+        else None,
+        "percent": round(status.progress * 100),
+    }
+
+
+def import_result(status: JobStatus) -> dict[str, Any] | None:
+    """An ended import's result: what was made, or every refusal with row and column."""
+    if status.state == "failed" or status.state == "aborted":
+        return {"status": "failed", "message": translate("jobs.failed")}
+    result = status.result
+    if status.state != "complete" or result is None:
+        return None
+    if result.get("status") == "imported":
+        return {"status": "imported", "imported": int(result.get("imported", 0))}
+    if result.get("status") == "rejected":
+        error = result.get("error") or {}
+        return {"status": "rejected", "message": str(error.get("message", ""))}
+    problems = [
+        {
+            "row": p.get("row", ""),
+            "column": " ".join(str(p[k]) for k in ("column", "header") if p.get(k)),
+            "message": str(p.get("message", "")),
+        }
+        for p in (result.get("errors") or [])[:SHOWN_PROBLEMS]
+    ]
+    return {
+        "status": "invalid",
+        "count": int(result.get("count", len(problems))),
+        "problems": problems,
+    }
+
+
+async def _job_page(
+    page: ListPage,
+    kind: Maintained,
+    status: JobStatus,
+    *,
+    here: str,
+    what: str,
+    **context: Any,
+) -> Response[str]:
+    shown = {
+        "kind": kind,
+        "what": what,
+        "here": here,
+        "job": progress(status),
+        "list_url": lists_url(page.code, kind.key),
+        **context,
+    }
+    if page.request.headers.get("hx-request") == "true":
+        body = render(page.request, "console_lists/_job.html", **shown)
+        return Response(
+            body, media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"}
+        )
+    return await page.render("job.html", **shown)
+
+
+async def _upload_page(
+    page: ListPage,
+    records: RecordService,
+    kind: Maintained,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response[str]:
+    document = (await records.model()).document(kind.key)
+    columns = [f.label for f in import_fields(document)]
+    return await page.render(
+        "import.html",
+        status=status,
+        kind=kind,
+        columns=columns,
+        error=error,
+        action=lists_url(page.code, kind.key, "import"),
+        limit=IMPORT_LIMITS.max_file_bytes // (1024 * 1024),
+        list_url=lists_url(page.code, kind.key),
+    )
+
+
+@get("/{type_key:str}/import", opt=WRITE, include_in_schema=False)
+async def import_page(
+    request: Request[Any, Any, Any],
+    console: ConsoleParts,
+    records: RecordService,
+    code: str,
+    type_key: str,
+) -> Response[str]:
+    """The upload form, with the columns a sheet of this type may hold."""
+    page = ListPage(request, console, code)
+    kind, _ = maintained_type(await records.model(), type_key)
+    return await _upload_page(page, records, kind)
+
+
+@post(
+    "/{type_key:str}/import",
+    opt=WRITE_FORM,
+    include_in_schema=False,
+    request_max_body_size=UPLOAD_MAX,
+)
+async def upload(
+    request: Request[Any, Any, Any],
+    console: ConsoleParts,
+    records: RecordService,
+    imports: ImportDesk,
+    viewer: Viewer,
+    access: Access,
+    uow: UnitOfWork,
+    code: str,
+    type_key: str,
+) -> Response[Any]:
+    """Keep the workbook and start its import; a file that is no sound workbook is refused
+    here, on the form, before any job."""
+    page = ListPage(request, console, code)
+    kind, _ = maintained_type(await records.model(), type_key)
+    posted = await request.form()
+    chosen = posted.get("file")
+    data = await chosen.read() if isinstance(chosen, UploadFile) else b""
+    if not data:
+        return await _upload_page(
+            page, records, kind, error=translate("console_lists.import.no_file"), status=422
+        )
+    try:
+        import_id, _job = await start_import(
+            records,
+            imports,
+            uow,
+            type_key,
+            data,
+            viewer=viewer,
+            tenant_id=access.tenant.id,
+            login=access.principal.login,
+            account_id=access.principal.account_id,
+        )
+    except YiwangError as refused:
+        if refused.status == 404:
+            raise
+        return await _upload_page(page, records, kind, error=refused.message(), status=422)
+    return Redirect(lists_url(code, type_key, "imports", import_id), status_code=303)
+
+
+@get("/{type_key:str}/imports/{import_id:str}", opt=WRITE, include_in_schema=False)
+async def import_progress(
+    request: Request[Any, Any, Any],
+    console: ConsoleParts,
+    records: RecordService,
+    jobs: JobQueue,
+    access: Access,
+    code: str,
+    type_key: str,
+    import_id: str,
+) -> Response[str]:
+    """How far the import is; once it has ended, what it made or every refused row."""
+    page = ListPage(request, console, code)
+    kind, _ = maintained_type(await records.model(), type_key)
+    status = await _own(jobs, access, import_job_key(_job_id(import_id)))
+    return await _job_page(
+        page,
+        kind,
+        status,
+        here=lists_url(code, type_key, "imports", import_id),
+        what="import",
+        result=import_result(status),
+        download_url=None,
+        again_url=lists_url(code, type_key, "import"),
+    )
+
+
+@post("/{type_key:str}/export", opt=READ_FORM, include_in_schema=False)
+async def export(
+    request: Request[Any, Any, Any],
+    console: ConsoleParts,
+    records: RecordService,
+    lists: ListService,
+    exports: ExportDesk,
+    viewer: Viewer,
+    access: Access,
+    uow: UnitOfWork,
+    code: str,
+    type_key: str,
+) -> Response[Any]:
+    """Export the whole view with the filters and search the list page showed."""
+    page = ListPage(request, console, code)
+    kind, document = maintained_type(await records.model(), type_key)
+    posted = (await request.form()).dict()
+    filters = view_filters(document, kind.view, posted, page.departments())
+    params = list_params(posted, [f.param for f in filters])
+    params.pop("cursor", None)
+    fmt = str((posted.get("format") or ["xlsx"])[0])
+    if fmt not in FORMATS:
+        raise NotFoundException()
+    try:
+        export_id, _job = await start_export(
+            lists,
+            exports,
+            uow,
+            type_key,
+            {**params, "view": [kind.view]},
+            fmt,
+            viewer=viewer,
+            tenant_id=access.tenant.id,
+            requested_by=access.principal.account_id,
+        )
+    except YiwangError as refused:
+        if refused.status == 404:
+            raise
+        # the list page shows the same query's refusal at its filters
+        shown = urlencode([(k, v[0]) for k, v in params.items()])
+        return Redirect(lists_url(code, type_key) + f"?{shown}", status_code=303)
+    return Redirect(lists_url(code, type_key, "exports", export_id), status_code=303)
+
+
+@get("/{type_key:str}/exports/{export_id:str}", opt=READ, include_in_schema=False)
+async def export_progress(
+    request: Request[Any, Any, Any],
+    console: ConsoleParts,
+    records: RecordService,
+    jobs: JobQueue,
+    access: Access,
+    code: str,
+    type_key: str,
+    export_id: str,
+) -> Response[str]:
+    """How far the export is; once done, the link that downloads the file."""
+    page = ListPage(request, console, code)
+    kind, _ = maintained_type(await records.model(), type_key)
+    status = await _own(jobs, access, export_job_key(_job_id(export_id)))
+    result = status.result or {}
+    done = status.state == "complete"
+    return await _job_page(
+        page,
+        kind,
+        status,
+        here=lists_url(code, type_key, "exports", export_id),
+        what="export",
+        result={"status": "failed", "message": translate("jobs.failed")}
+        if status.state in ("failed", "aborted")
+        else ({"status": "exported", "rows": int(result.get("rows", 0))} if done else None),
+        download_url=lists_url(code, type_key, "exports", export_id, "download") if done else None,
+        again_url=None,
+    )
+
+
+@get("/{type_key:str}/exports/{export_id:str}/download", opt=READ, include_in_schema=False)
+async def download(
+    request: Request[Any, Any, Any],
+    console: ConsoleParts,
+    records: RecordService,
+    exports: ExportDesk,
+    access: Access,
+    code: str,
+    type_key: str,
+    export_id: str,
+) -> Response[Any]:
+    """The finished file of the person's own export, through its short-lived signed link."""
+    ListPage(request, console, code)
+    maintained_type(await records.model(), type_key)
+    found = await exports.finished(_job_id(export_id), requested_by=access.principal.account_id)
+    if found.tenant_id != access.tenant.id or found.type_key != type_key:
+        raise NotFoundException()
+    return Redirect(exports.link(found), status_code=303)
+
+
+ROUTES: Final = (
+    import_page,
+    upload,
+    import_progress,
+    export,
+    export_progress,
+    download,
+)
