@@ -1,8 +1,10 @@
 """Which item types a department maintains in the console, read from the effective model.
 
-A maintained type is an item type (`kind: item`) with a staff list view and a staff
-form: the base model's power, responsibility, public-service and special-fund lists,
-and any type a region's model adds the same way. Pure.
+A maintained type is a published item type (`kind: item`, `publication.public`) that
+staff alone write: it has a staff list view and a staff form, and no citizen form (a
+consultation is published too, but citizens ask it). In the base model these are the
+power, responsibility, public-service and special-fund lists; a type a model adds the
+same way is maintained here with no code. Pure.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ def maintained_types(model: EffectiveModel) -> list[Maintained]:
     """The types maintained here, in the model's order."""
     found = []
     for key, document in model.documents.items():
-        if document.get("kind") != "item":
+        published = (document.get("publication") or {}).get("public") is True
+        if document.get("kind") != "item" or not published:
             continue
+        forms = document.get("forms") or {}
         view = _first(document.get("lists") or {}, "staff")
-        form = _first(document.get("forms") or {}, "staff")
-        if view is not None and form is not None:
+        form = _first(forms, "staff")
+        if view is not None and form is not None and _first(forms, "citizen") is None:
             found.append(Maintained(key, str(document["label"]), view, form))
     return found
 
