@@ -72,7 +72,7 @@ from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.model_editor import pages as model_editor
 from yiwang.runtime.portal import dependencies as portal_di
-from yiwang.runtime.portal import my_cases, signin
+from yiwang.runtime.portal import licences, my_cases, signin
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
@@ -98,6 +98,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *portal.ROUTES,
     *signin.ROUTES,
     *my_cases.ROUTES,
+    *licences.ROUTES,
     form_pages.form_page,
     form_pages.submit_form_page,
     FormOptionsController,

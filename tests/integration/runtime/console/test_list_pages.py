@@ -343,7 +343,7 @@ async def test_import_lists_refused_rows_writes_nothing_then_imports(
     assert done.status_code == 303
     result = await console.page(done.headers["location"], operator)
     assert translate("console_lists.import.done", count=2) in text_of(result.text)
-    assert 'hx-trigger' not in result.text  # ended: nothing polls
+    assert "hx-trigger" not in result.text  # ended: nothing polls
     assert _count(admin_sql, tag) == 2
     # another person's import is no page of this one's
     other = await console.staff("other", "dept_operator")
