@@ -13,9 +13,8 @@ The citizen part again at 360 px (the staff at their desks), and the application
 filled by the keyboard alone. Staff accounts are made once for the module and each
 person signs in once (`journey_staff`).
 
-No page lists a citizen's licences yet: the test reads them from
-`GET /api/v1/t/{code}/certificates` with the browser's own session, then downloads the
-PDF and opens the verification page as the citizen would."""
+The licence is found on 我的证照 (linked from 我的办件), downloaded through its link, and
+its identifier and the address to share are read from that page."""
 
 from __future__ import annotations
 
@@ -326,15 +325,21 @@ async def _completed_licence_and_rating(
     await expect(page.locator(".timeline")).to_contain_text("作出决定")
     await expect(page.locator(".timeline li").last).to_contain_text("已办结")
 
-    # no page lists the licences yet: the JSON route with the browser's session
-    listed = await context.request.get(f"{server_url}/api/v1/t/{CHENGGUAN}/certificates")
-    assert listed.status == 200, await listed.text()
-    [licence] = [c for c in await listed.json() if c["case"] == number]
-    assert licence["status"] == "valid", licence
-    assert licence["download"], licence
-    downloaded = await context.request.get(licence["download"])
+    # 我的证照, from 我的办件: the licence, its file, the address to share
+    await page.goto(f"{server_url}{SUBSITE}/my/cases")
+    await page.get_by_role("link", name="我的证照").click()
+    await page.wait_for_url(f"{server_url}{SUBSITE}/me/licences")
+    entry = page.locator("section.licence", has=page.get_by_text(number, exact=True))
+    await expect(entry.locator(".licence-state")).to_have_text("有效")
+    await _seen(page, f"{name}-licences")
+    identifier = (await entry.locator(".identifier").inner_text()).strip()
+    share = await entry.get_by_label("核验链接").input_value()
+    pdf = await entry.get_by_role("link", name="下载证照（PDF）").get_attribute("href")
+    assert pdf is not None
+    downloaded = await context.request.get(f"{server_url}{pdf}")
     assert downloaded.status == 200
     assert (await downloaded.body()).startswith(b"%PDF-")
+    licence = {"identifier": identifier, "share": share}
 
     # the public verification page, by typing the identifier into its form
     await page.goto(f"{server_url}/certificates")

@@ -45,13 +45,16 @@ def _cli(*args: str) -> dict[str, object]:
     return dict(json.loads(done.stdout)) if done.stdout.strip().startswith("{") else {}
 
 
-async def _clerk(request: APIRequestContext, server_url: str) -> tuple[str, str]:
-    """A window clerk of 城关区, activated: their login and TOTP secret."""
+async def _clerk(
+    request: APIRequestContext, server_url: str, role: str = "window_clerk"
+) -> tuple[str, str]:
+    """A member of 城关区's market regulator holding `role` (a window clerk unless asked),
+    activated: their login and TOTP secret."""
     login = f"clerk.{secrets.token_hex(4)}"
     created = _cli(
         "users", "create", login, "--kind", "staff", "--tenant", CHENGGUAN, "--department", "scjgj"
     )
-    _cli("roles", "grant", login, "window_clerk", "--tenant", CHENGGUAN)
+    _cli("roles", "grant", login, role, "--tenant", CHENGGUAN)
     code = str(created["activation_code"])
     started = await request.post(
         f"{server_url}/api/v1/auth/activation",

@@ -36,6 +36,7 @@ from yiwang.runtime import (
     webhooks,
 )
 from yiwang.runtime import forms as form_room
+from yiwang.runtime.console import lists as console_lists
 from yiwang.runtime.applications import errors as application_errors
 from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors
@@ -91,6 +92,7 @@ OWNED_AREAS = {
     applications.messages: ("applications.",),
     portal.messages: ("portal.",),
     console.messages: ("console.",),
+    console_lists.messages: ("console_lists.",),
     model_editor.messages: ("model_editor.",),
     web.messages: ("web.",),
     supervision.messages: ("supervision.",),
