@@ -36,10 +36,10 @@ from yiwang.runtime import (
     webhooks,
 )
 from yiwang.runtime import forms as form_room
-from yiwang.runtime.console import lists as console_lists
 from yiwang.runtime.applications import errors as application_errors
 from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors
+from yiwang.runtime.console import lists as console_lists
 from yiwang.runtime.jobs import errors as job_errors
 from yiwang.runtime.lists import errors as lists_errors
 from yiwang.runtime.records import errors as record_errors

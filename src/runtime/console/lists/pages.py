@@ -96,7 +96,7 @@ def refusal_details(refused: YiwangError) -> list[ErrorDetail]:
     return list(refused.details) or [ErrorDetail(refused.code, refused.pointer, refused.params)]
 
 
-class ListPage:
+class TenantPage:
     """What every page of the room reads: the request, the tenant and the staff member."""
 
     def __init__(self, request: Request[Any, Any, Any], console: ConsoleParts, code: str) -> None:
@@ -135,11 +135,38 @@ class ListPage:
         )
 
 
-def maintained_type(model: EffectiveModel, type_key: str) -> tuple[Maintained, Document]:
-    found = maintained(model, type_key)
-    if found is None:
-        raise NotFoundException()
-    return found, model.document(type_key)
+class ListPage(TenantPage):
+    """A page of one maintained list: the records of the request's unit, the tenant's
+    model, the type and its document (a type maintained nowhere here is the 404 page)."""
+
+    def __init__(
+        self,
+        request: Request[Any, Any, Any],
+        console: ConsoleParts,
+        records: RecordService,
+        code: str,
+        model: EffectiveModel,
+        type_key: str,
+    ) -> None:
+        super().__init__(request, console, code)
+        found = maintained(model, type_key)
+        if found is None:
+            raise NotFoundException()
+        self.records = records
+        self.model = model
+        self.kind: Maintained = found
+        self.document: Document = model.document(type_key)
+
+
+async def list_page_of(
+    request: Request[Any, Any, Any],
+    console: ConsoleParts,
+    records: RecordService,
+    code: str,
+    type_key: str,
+) -> ListPage:
+    """The `page` every handler of one list takes (a dependency of the room's router)."""
+    return ListPage(request, console, records, code, await records.model(), type_key)
 
 
 def shown_values(
@@ -162,7 +189,7 @@ async def types_page(
     request: Request[Any, Any, Any], console: ConsoleParts, records: RecordService, code: str
 ) -> Response[str]:
     """The lists maintained here, each linked to its list page."""
-    page = ListPage(request, console, code)
+    page = TenantPage(request, console, code)
     model = await records.model()
     rows = [
         {
@@ -177,17 +204,18 @@ async def types_page(
 
 @get("/{type_key:str}", opt=READ, include_in_schema=False)
 async def list_page(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     lists: ListService,
     viewer: Viewer,
-    code: str,
-    type_key: str,
 ) -> Response[str]:
     """The type's staff view: its columns, its filters, a search box and keyset pages."""
-    page = ListPage(request, console, code)
-    kind, document = maintained_type(await records.model(), type_key)
+    request, code, type_key, kind, document = (
+        page.request,
+        page.code,
+        page.kind.key,
+        page.kind,
+        page.document,
+    )
     query = {k: request.query_params.getall(k) for k in request.query_params}
     departments = page.departments()
     filters = view_filters(document, kind.view, query, departments)
@@ -235,8 +263,6 @@ async def list_page(
 
 async def _form_page(
     page: ListPage,
-    model: EffectiveModel,
-    kind: Maintained,
     *,
     action: str,
     values: Mapping[str, Any] | Submission | None,
@@ -245,6 +271,7 @@ async def _form_page(
     record: RecordView | None = None,
     status: int = 200,
 ) -> Response[str]:
+    model, kind = page.model, page.kind
     descriptor = staff_form_descriptor(model, page.code, kind.key, kind.form)
     form = render_form(
         descriptor,
@@ -275,20 +302,12 @@ def _posted(posted: Mapping[str, Sequence[str]], name: str) -> str:
 
 @get("/{type_key:str}/new", opt=WRITE, include_in_schema=False)
 async def new_page(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
-    code: str,
-    type_key: str,
+    page: ListPage,
 ) -> Response[str]:
     """The type's staff form, empty, with a fresh one-time key."""
-    page = ListPage(request, console, code)
-    model = await records.model()
-    kind, _ = maintained_type(model, type_key)
+    code, type_key = page.code, page.kind.key
     return await _form_page(
         page,
-        model,
-        kind,
         action=lists_url(code, type_key, "new"),
         values=None,
         hidden={"_key": secrets.token_hex(16)},
@@ -297,17 +316,18 @@ async def new_page(
 
 @post("/{type_key:str}/new", opt=WRITE_FORM, include_in_schema=False)
 async def create(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     viewer: Viewer,
-    code: str,
-    type_key: str,
 ) -> Response[Any]:
     """Create the record the form describes; every refusal at its field, input kept."""
-    page = ListPage(request, console, code)
-    model = await records.model()
-    kind, _ = maintained_type(model, type_key)
+    request, records, code, type_key, model, kind = (
+        page.request,
+        page.records,
+        page.code,
+        page.kind.key,
+        page.model,
+        page.kind,
+    )
     posted = (await request.form()).dict()
     key = _posted(posted, "_key")
     key = key if _KEY.match(key) else secrets.token_hex(16)
@@ -317,8 +337,6 @@ async def create(
     async def again(errors: Sequence[ErrorDetail] = (), status: int = 200) -> Response[str]:
         return await _form_page(
             page,
-            model,
-            kind,
             action=lists_url(code, type_key, "new"),
             values=submission,
             errors=errors,
@@ -348,32 +366,24 @@ async def create(
 
 @get("/{type_key:str}/{record_id:int}", opt=READ, include_in_schema=False)
 async def record_page(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     viewer: Viewer,
-    code: str,
-    type_key: str,
     record_id: int,
 ) -> Response[str]:
     """One record: every field by its label, its state, and who changed what."""
-    page = ListPage(request, console, code)
-    return await _record_page(page, records, viewer, type_key, record_id)
+    return await _record_page(page, viewer, record_id)
 
 
 async def _record_page(
     page: ListPage,
-    records: RecordService,
     viewer: Viewer,
-    type_key: str,
     record_id: int,
     *,
     errors: Mapping[str, str] | None = None,
     status: int = 200,
 ) -> Response[str]:
-    code = page.code
-    model = await records.model()
-    kind, document = maintained_type(model, type_key)
+    code, records, kind, document = page.code, page.records, page.kind, page.document
+    type_key = kind.key
     record = await records.get(type_key, record_id, viewer=acting(viewer))
     fields = document["fields"]
     texts = shown_values(document, record.data, dict(page.departments()))
@@ -421,34 +431,24 @@ def _title_field(document: Document) -> str:
 
 @get("/{type_key:str}/{record_id:int}/edit", opt=WRITE, include_in_schema=False)
 async def edit_page(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     viewer: Viewer,
-    code: str,
-    type_key: str,
     record_id: int,
 ) -> Response[str]:
     """The staff form filled with the record, at the version it shows."""
-    page = ListPage(request, console, code)
-    model = await records.model()
-    kind, _ = maintained_type(model, type_key)
+    records, code, type_key = page.records, page.code, page.kind.key
     record = await records.get(type_key, record_id, viewer=acting(viewer))
     if record.deleted_at is not None or record.personal == "masked":
         # a withdrawn record is not edited; masked personal data would overwrite the real
         return await _record_page(
             page,
-            records,
             viewer,
-            type_key,
             record_id,
             errors={"edit": translate("console_lists.edit.not_editable")},
             status=409,
         )
     return await _form_page(
         page,
-        model,
-        kind,
         action=lists_url(code, type_key, record_id, "edit"),
         values=record.data,
         hidden={"_version": str(record.version)},
@@ -458,19 +458,20 @@ async def edit_page(
 
 @post("/{type_key:str}/{record_id:int}/edit", opt=WRITE_FORM, include_in_schema=False)
 async def update(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     viewer: Viewer,
-    code: str,
-    type_key: str,
     record_id: int,
 ) -> Response[Any]:
     """Replace the form's fields at the version the page showed (a stale one changes
     nothing and says so); fields the form does not show keep their values."""
-    page = ListPage(request, console, code)
-    model = await records.model()
-    kind, _ = maintained_type(model, type_key)
+    request, records, code, type_key, model, kind = (
+        page.request,
+        page.records,
+        page.code,
+        page.kind.key,
+        page.model,
+        page.kind,
+    )
     record = await records.get(type_key, record_id, viewer=acting(viewer))
     posted = (await request.form()).dict()
     version = _posted(posted, "_version")
@@ -480,8 +481,6 @@ async def update(
     async def again(errors: Sequence[ErrorDetail] = (), status: int = 200) -> Response[str]:
         return await _form_page(
             page,
-            model,
-            kind,
             action=lists_url(code, type_key, record_id, "edit"),
             values=submission,
             errors=errors,
@@ -518,18 +517,13 @@ async def update(
 
 @post("/{type_key:str}/{record_id:int}/delete", opt=DELETE_FORM, include_in_schema=False)
 async def withdraw(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     viewer: Viewer,
-    code: str,
-    type_key: str,
     record_id: int,
 ) -> Response[Any]:
     """Withdraw the record (a soft delete: it leaves the lists, its history stays), once
     confirmed, at the version the page showed."""
-    page = ListPage(request, console, code)
-    maintained_type(await records.model(), type_key)
+    request, records, code, type_key = page.request, page.records, page.code, page.kind.key
     posted = (await request.form()).dict()
     version = _posted(posted, "_version")
     problem = None
@@ -548,9 +542,7 @@ async def withdraw(
                 raise
             problem = refused.message()
     if problem is not None:
-        return await _record_page(
-            page, records, viewer, type_key, record_id, errors={"withdraw": problem}, status=422
-        )
+        return await _record_page(page, viewer, record_id, errors={"withdraw": problem}, status=422)
     return Redirect(lists_url(code, type_key) + "?done=withdrawn", status_code=303)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from litestar.di import Provide
 from litestar.router import Router
 
 from yiwang.runtime.console.access import SIGN_IN_FIRST
@@ -15,5 +16,6 @@ ROUTER: Final = Router(
     path=pages.BASE,
     route_handlers=[*pages.ROUTES, *sheets.ROUTES],
     exception_handlers=SIGN_IN_FIRST,
+    dependencies={"page": Provide(pages.list_page_of)},
 )
 ROUTES: Final = (ROUTER,)

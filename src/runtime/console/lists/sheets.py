@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
@@ -32,9 +32,7 @@ from yiwang.platform.errors import YiwangError
 from yiwang.platform.i18n import translate
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.guards import Access
-from yiwang.runtime.console.lists.maintained import Maintained
-from yiwang.runtime.console.lists.pages import READ, WRITE, ListPage, lists_url, maintained_type
-from yiwang.runtime.console.staff import ConsoleParts
+from yiwang.runtime.console.lists.pages import READ, WRITE, ListPage, lists_url
 from yiwang.runtime.jobs.adapters import export_job_key, import_job_key
 from yiwang.runtime.jobs.queue import JobQueue, JobStatus, owner_of
 from yiwang.runtime.lists.export import FORMATS, ExportDesk, start_export
@@ -43,7 +41,7 @@ from yiwang.runtime.portal.pages import list_params
 from yiwang.runtime.portal.rendering import render
 from yiwang.runtime.portal.service import view_filters
 from yiwang.runtime.records.imports import IMPORT_LIMITS, ImportDesk, import_fields, start_import
-from yiwang.runtime.records.service import RecordService, Viewer
+from yiwang.runtime.records.service import Viewer
 
 READ_FORM: Final = {**READ, "forms": True}
 WRITE_FORM: Final = {**WRITE, "forms": True}
@@ -114,13 +112,13 @@ def import_result(status: JobStatus) -> dict[str, Any] | None:
 
 async def _job_page(
     page: ListPage,
-    kind: Maintained,
     status: JobStatus,
     *,
     here: str,
     what: str,
     **context: Any,
 ) -> Response[str]:
+    kind = page.kind
     shown = {
         "kind": kind,
         "what": what,
@@ -139,14 +137,12 @@ async def _job_page(
 
 async def _upload_page(
     page: ListPage,
-    records: RecordService,
-    kind: Maintained,
     *,
     error: str | None = None,
     status: int = 200,
 ) -> Response[str]:
-    document = (await records.model()).document(kind.key)
-    columns = [f.label for f in import_fields(document)]
+    kind = page.kind
+    columns = [f.label for f in import_fields(page.document)]
     return await page.render(
         "import.html",
         status=status,
@@ -161,16 +157,10 @@ async def _upload_page(
 
 @get("/{type_key:str}/import", opt=WRITE, include_in_schema=False)
 async def import_page(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
-    code: str,
-    type_key: str,
+    page: ListPage,
 ) -> Response[str]:
     """The upload form, with the columns a sheet of this type may hold."""
-    page = ListPage(request, console, code)
-    kind, _ = maintained_type(await records.model(), type_key)
-    return await _upload_page(page, records, kind)
+    return await _upload_page(page)
 
 
 @post(
@@ -180,27 +170,20 @@ async def import_page(
     request_max_body_size=UPLOAD_MAX,
 )
 async def upload(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     imports: ImportDesk,
     viewer: Viewer,
     access: Access,
     uow: UnitOfWork,
-    code: str,
-    type_key: str,
 ) -> Response[Any]:
     """Keep the workbook and start its import; a file that is no sound workbook is refused
     here, on the form, before any job."""
-    page = ListPage(request, console, code)
-    kind, _ = maintained_type(await records.model(), type_key)
+    request, records, code, type_key = page.request, page.records, page.code, page.kind.key
     posted = await request.form()
     chosen = posted.get("file")
     data = await chosen.read() if isinstance(chosen, UploadFile) else b""
     if not data:
-        return await _upload_page(
-            page, records, kind, error=translate("console_lists.import.no_file"), status=422
-        )
+        return await _upload_page(page, error=translate("console_lists.import.no_file"), status=422)
     try:
         import_id, _job = await start_import(
             records,
@@ -216,28 +199,22 @@ async def upload(
     except YiwangError as refused:
         if refused.status == 404:
             raise
-        return await _upload_page(page, records, kind, error=refused.message(), status=422)
+        return await _upload_page(page, error=refused.message(), status=422)
     return Redirect(lists_url(code, type_key, "imports", import_id), status_code=303)
 
 
 @get("/{type_key:str}/imports/{import_id:str}", opt=WRITE, include_in_schema=False)
 async def import_progress(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     jobs: JobQueue,
     access: Access,
-    code: str,
-    type_key: str,
     import_id: str,
 ) -> Response[str]:
     """How far the import is; once it has ended, what it made or every refused row."""
-    page = ListPage(request, console, code)
-    kind, _ = maintained_type(await records.model(), type_key)
+    code, type_key = page.code, page.kind.key
     status = await _own(jobs, access, import_job_key(_job_id(import_id)))
     return await _job_page(
         page,
-        kind,
         status,
         here=lists_url(code, type_key, "imports", import_id),
         what="import",
@@ -249,20 +226,21 @@ async def import_progress(
 
 @post("/{type_key:str}/export", opt=READ_FORM, include_in_schema=False)
 async def export(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     lists: ListService,
     exports: ExportDesk,
     viewer: Viewer,
     access: Access,
     uow: UnitOfWork,
-    code: str,
-    type_key: str,
 ) -> Response[Any]:
     """Export the whole view with the filters and search the list page showed."""
-    page = ListPage(request, console, code)
-    kind, document = maintained_type(await records.model(), type_key)
+    request, code, type_key, kind, document = (
+        page.request,
+        page.code,
+        page.kind.key,
+        page.kind,
+        page.document,
+    )
     posted = (await request.form()).dict()
     filters = view_filters(document, kind.view, posted, page.departments())
     params = list_params(posted, [f.param for f in filters])
@@ -293,24 +271,18 @@ async def export(
 
 @get("/{type_key:str}/exports/{export_id:str}", opt=READ, include_in_schema=False)
 async def export_progress(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     jobs: JobQueue,
     access: Access,
-    code: str,
-    type_key: str,
     export_id: str,
 ) -> Response[str]:
     """How far the export is; once done, the link that downloads the file."""
-    page = ListPage(request, console, code)
-    kind, _ = maintained_type(await records.model(), type_key)
+    code, type_key = page.code, page.kind.key
     status = await _own(jobs, access, export_job_key(_job_id(export_id)))
     result = status.result or {}
     done = status.state == "complete"
     return await _job_page(
         page,
-        kind,
         status,
         here=lists_url(code, type_key, "exports", export_id),
         what="export",
@@ -324,20 +296,14 @@ async def export_progress(
 
 @get("/{type_key:str}/exports/{export_id:str}/download", opt=READ, include_in_schema=False)
 async def download(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    records: RecordService,
+    page: ListPage,
     exports: ExportDesk,
     access: Access,
-    code: str,
-    type_key: str,
     export_id: str,
 ) -> Response[Any]:
     """The finished file of the person's own export, through its short-lived signed link."""
-    ListPage(request, console, code)
-    maintained_type(await records.model(), type_key)
     found = await exports.finished(_job_id(export_id), requested_by=access.principal.account_id)
-    if found.tenant_id != access.tenant.id or found.type_key != type_key:
+    if found.tenant_id != access.tenant.id or found.type_key != page.kind.key:
         raise NotFoundException()
     return Redirect(exports.link(found), status_code=303)
 

@@ -105,9 +105,10 @@ def test_inbox_pages_and_step_labels() -> None:
 
 def test_the_menu_is_one_list_with_the_current_entry_marked() -> None:
     keys = [link.key for link in NAVIGATION]
-    assert keys == ["inbox", "supervision", "model"]
+    assert keys == ["inbox", "lists", "supervision", "model"]
     assert nav_for("620102", "inbox") == [
         ("待办", "/console/t/620102/inbox", True),
+        ("清单", "/console/t/620102/lists", False),
         ("指标", "/console/t/620102/supervision", False),
         ("模型", "/console/t/620102/model", False),
     ]
