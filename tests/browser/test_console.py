@@ -99,16 +99,18 @@ async def _citizen_case(request: APIRequestContext, server_url: str) -> str:
     return str((await opened.json())["number"])
 
 
-async def _sign_in(page: Page, server_url: str, login: str, secret: str, name: str) -> None:
-    await page.goto(f"{server_url}{INBOX}")
-    # signed out: the inbox sends the browser to sign in, and back afterwards
+async def _sign_in(
+    page: Page, server_url: str, login: str, secret: str, name: str, start: str = INBOX
+) -> None:
+    await page.goto(f"{server_url}{start}")
+    # signed out: the page (the inbox unless asked) sends the browser to sign in, and back
     await page.wait_for_url(re.compile(r"/console/signin\?next="))
     await check_page(page, f"{name}-signin")
     await page.get_by_label("账号", exact=True).fill(login)
     await page.get_by_label("口令", exact=True).fill(PASSWORD)
     await page.get_by_label("动态验证码", exact=True).fill(totp_code(secret))
     await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url(f"{server_url}{INBOX}")
+    await page.wait_for_url(f"{server_url}{start}")
 
 
 async def _accept_by_keyboard(page: Page, server_url: str, number: str, name: str) -> None:
