@@ -60,6 +60,8 @@ WALKED_ELSEWHERE = {
     "record_id": "runtime/test_records_http.py",
     # another person's export answers 404 at its download route and its job's status
     "export_id": "runtime/test_exports.py",
+    # another person's import answers 404 at its progress page
+    "import_id": "runtime/console/test_list_pages.py",
 }
 NO_CREATE_ROUTE = {"identifier": "certificates"}
 NOT_OWNED = {
