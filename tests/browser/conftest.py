@@ -62,16 +62,23 @@ def server_url(migrated: Settings) -> Iterator[str]:
     )
     # the server's output goes to a file: a pipe nobody reads fills up and stalls the server
     log = tempfile.TemporaryFile()  # noqa: SIM115  (closed after the session)
+    # one worker: the pages a test drives are a handful of requests at a time, and each
+    # worker process more is another start of the whole platform on a loaded machine
     proc = subprocess.Popen(
-        [sys.executable, "-m", "yiwang.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "yiwang.cli", "serve", "--workers", "1"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
     def output() -> str:
         log.seek(0)
         return log.read().decode(errors="replace")[-4000:]
 
-    # generous: on a loaded 2-core machine the first start can take tens of seconds
-    deadline = time.monotonic() + 120
+    # generous: on a loaded 2-core machine the first start can take minutes (it is a bound,
+    # not a wait: the loop ends as soon as the server listens)
+    limit = 300
+    deadline = time.monotonic() + limit
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -81,7 +88,7 @@ def server_url(migrated: Settings) -> Iterator[str]:
                 pytest.fail(f"server exited: {output()}")
             if time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail(f"server did not listen within 120 s: {output()}")
+                pytest.fail(f"server did not listen within {limit} s: {output()}")
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
