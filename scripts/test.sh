@@ -26,6 +26,8 @@ mkdir -p var
   uv run --frozen ruff format --check src tests migrations bench
   echo "== import layers"; uv run --frozen lint-imports --no-cache | tail -n 3
   echo "== mypy"; make -s typecheck
+  # a clean clone has no bytecode yet: compiled once here, not by both halves at once
+  uv run --frozen python -m compileall -q src tests migrations
 ) >var/static-checks.log 2>&1 &
 checks=$!
 trap 'for p in "${HALVES[@]}"; do scripts/services.sh stop "$p"; done' EXIT
