@@ -77,7 +77,7 @@ async def test_an_operator_imports_edits_and_exports_the_power_list(
 
         # edit one of them through the staff form
         await page.get_by_role("link", name="返回行政权力事项列表").click()
-        await page.get_by_label("搜索").fill(f"测试许可{tag}-1")
+        await page.get_by_label("搜索", exact=True).fill(f"测试许可{tag}-1")
         await page.get_by_role("button", name="筛选", exact=True).click()
         rows = page.locator("table.list tbody tr")
         await expect(rows).to_have_count(1)
@@ -92,7 +92,7 @@ async def test_an_operator_imports_edits_and_exports_the_power_list(
 
         # export what the search finds: the progress page, then the file
         await page.get_by_role("link", name="返回行政权力事项列表").click()
-        await page.get_by_label("搜索").fill(f"测试许可{tag}")
+        await page.get_by_label("搜索", exact=True).fill(f"测试许可{tag}")
         await page.get_by_role("button", name="筛选", exact=True).click()
         await expect(page.locator("table.list tbody tr")).to_have_count(2)
         await page.get_by_role("button", name="开始导出").click()
