@@ -385,7 +385,7 @@ async def _completed_licence_and_rating(
     # 我的证照, from 我的办件: the licence, its file, the address to share
     await page.goto(f"{server_url}{SUBSITE}/my/cases")
     await page.get_by_role("link", name="我的证照").click()
-    await page.wait_for_url(f"{server_url}{SUBSITE}/me/licences")
+    await page.wait_for_url(f"{server_url}{SUBSITE}/my/licences")
     entry = page.locator("section.licence", has=page.get_by_text(number, exact=True))
     await expect(entry.locator(".licence-state")).to_have_text("有效")
     await _seen(page, f"{name}-licences")

@@ -1,7 +1,7 @@
 """我的证照: the signed-in person's own e-licences at a region, to download and to share.
 
-    GET /r/{code}/me/licences                              the licences (case read)
-    GET /r/{code}/me/licences/{identifier}/{file}          one of them, `pdf` or `json`
+    GET /r/{code}/my/licences                              the licences (case read)
+    GET /r/{code}/my/licences/{identifier}/{file}          one of them, `pdf` or `json`
                                                            (the signed data), as a download
 
 The licences are those of the person's own cases (`CaseCertificates.mine`, which the
@@ -30,7 +30,7 @@ from yiwang.runtime.portal.rendering import page, region_of
 from yiwang.runtime.portal.viewer import PublicSite
 from yiwang.runtime.routes.actions import Actor
 
-MY_LICENCES: Final = "/r/{code}/me/licences"
+MY_LICENCES: Final = "/r/{code}/my/licences"
 #: the licences one page shows, newest first
 SHOWN: Final = 50
 #: what a licence may be downloaded as: the rendered licence, or its signed data
@@ -70,7 +70,7 @@ async def _shown(
 
 
 @get(
-    "/r/{code:str}/me/licences",
+    "/r/{code:str}/my/licences",
     opt=READ,
     exception_handlers=SIGN_IN_FIRST,
     include_in_schema=False,
@@ -99,7 +99,7 @@ async def my_licences(
 
 
 @get(
-    "/r/{code:str}/me/licences/{identifier:str}/{file:str}",
+    "/r/{code:str}/my/licences/{identifier:str}/{file:str}",
     opt=READ,
     exception_handlers=SIGN_IN_FIRST,
     include_in_schema=False,

@@ -25,7 +25,7 @@ from tests.integration.stack import Stack
 from yiwang.platform.i18n import translate
 from yiwang.tenants.tree import TenantTree
 
-PAGE = f"/r/{CHENGGUAN}/me/licences"
+PAGE = f"/r/{CHENGGUAN}/my/licences"
 
 
 async def test_the_holder_sees_downloads_and_shares_only_their_own_licences(
