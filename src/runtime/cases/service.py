@@ -179,7 +179,7 @@ class CasesService(CaseReading):
     async def act(self, code: str, number: str, action: Action, actor: Actor) -> OpenedCase:
         """Apply one action; a refusal raises before anything is written."""
         tenant = self.tree.node(code)
-        case = await self.repo.get(tenant.id, number, lock=True)
+        case = await self.repo.locked(tenant.id, number)
         if case is None:
             raise NotFound("cases.not_found", number=number[:40])
         spec = self.specs.for_case(case)
@@ -227,7 +227,7 @@ class CasesService(CaseReading):
     async def resubmit_data(self, code: str, number: str, data: Mapping[str, Any]) -> None:
         """Replace the form data snapshot (the corrections of a 补正), before resubmitting."""
         tenant = self.tree.node(code)
-        case = await self.repo.get(tenant.id, number, lock=True)
+        case = await self.repo.locked(tenant.id, number)
         if case is None:
             raise NotFound("cases.not_found", number=number[:40])
         await self.repo.update(tenant.id, case.id, case.version, {"form_data": dict(data)})
