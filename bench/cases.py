@@ -19,19 +19,35 @@ baseline measured in the same run, interleaved sample by sample:
   per changed case for each N.
 
 "Warm": the process has run one transition and one sweep before timing.
+Beside each wall-clock median, the median CPU time of this process per unit
+(`time.process_time`): on a shared machine the wall clock mostly measures the
+neighbours, the CPU what a transition costs its worker. `--profile FILE` writes
+cProfile's stats of the timed transitions, on CPU time (`python -m pstats FILE`).
 
     uv run python bench/cases.py [--sizes 10000 100000 1000000] [--transitions 200]
+        [--profile FILE]
+    uv run python bench/cases.py --against OTHER/src [--rounds 3] [--transitions 200]
+
+`--against SRC`: the transitions only, in fresh processes alternating between this
+checkout's package and the package at SRC (e.g. `git worktree add` of main), rounds
+interleaved, a table of both and the ratio this / against of their medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -58,7 +74,7 @@ def admin_dsn() -> str:
 
 
 async def bench_transitions(
-    sessions: Any, tree: TenantTree, runs: int, tag: str
+    sessions: Any, tree: TenantTree, runs: int, tag: str, profile: str | None = None
 ) -> dict[str, float]:
     models, specs = ModelCache(None), RouteSpecs()
     tenant = tree.node(CODE)
@@ -78,14 +94,22 @@ async def bench_transitions(
                 (await CasesService(uow, tree, models, specs).open(CODE, app, citizen)).number
             )
 
+    cpu: dict[str, list[int]] = {"transition": [], "floor": []}
+    profiler = cProfile.Profile(time.process_time) if profile else None
+
     async def transition(number: str) -> int:
-        start = time.perf_counter_ns()
+        if profiler is not None:
+            profiler.enable()
+        start, used = time.perf_counter_ns(), time.process_time_ns()
         async with unit_of_work(sessions, actor=clerk.id, scope=scope) as uow:
             await CasesService(uow, tree, models, specs).act(CODE, number, Accept(), clerk)
+        cpu["transition"].append(time.process_time_ns() - used)
+        if profiler is not None:
+            profiler.disable()
         return time.perf_counter_ns() - start
 
     async def floor(number: str) -> int:
-        start = time.perf_counter_ns()
+        start, used = time.perf_counter_ns(), time.process_time_ns()
         async with unit_of_work(sessions, actor=clerk.id, scope=scope) as uow:
             await uow.session.execute(
                 text("SELECT id FROM cases WHERE tenant_id = :t AND number = :n FOR UPDATE"),
@@ -98,14 +122,22 @@ async def bench_transitions(
             await uow.audit(
                 action="bench.floor", object_type="case", object_id=number, tenant_id=tenant.id
             )
+        cpu["floor"].append(time.process_time_ns() - used)
         return time.perf_counter_ns() - start
 
     await transition(numbers[0])  # warm: specs, calendar path, prepared statements
+    cpu["transition"].clear()
+    if profiler is not None:
+        profiler = cProfile.Profile(time.process_time)
     ours, base = [], []
     for number in numbers[1:-1]:
         base.append(await floor(number))
         ours.append(await transition(number))
     t, b = statistics.median(ours), statistics.median(base)
+    cpu_t, cpu_b = statistics.median(cpu["transition"]), statistics.median(cpu["floor"])
+    if profiler is not None and profile is not None:
+        profiler.dump_stats(profile)
+        profiler = None
     seen: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -125,6 +157,9 @@ async def bench_transitions(
         "transition_ms": t / 1e6,
         "floor_ms": b / 1e6,
         "ratio": t / b,
+        "cpu_transition_ms": cpu_t / 1e6,
+        "cpu_floor_ms": cpu_b / 1e6,
+        "cpu_ratio": cpu_t / cpu_b,
         "statements": statements,
         "floor_statements": floor_statements,
     }
@@ -216,12 +251,53 @@ async def bench_sweep(
     }
 
 
+def compare_transitions(args: argparse.Namespace) -> None:
+    """Alternate fresh processes of this checkout and of the package at `--against`
+    (another checkout's `src`), the transitions only, and print each side's rows and
+    the ratio of their medians."""
+    other = Path(tempfile.mkdtemp(prefix="cases-against-"))
+    (other / "yiwang").symlink_to(Path(args.against).resolve())
+    sides = {"this": os.environ.get("PYTHONPATH", ""), "against": str(other)}
+    found: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
+    command = [sys.executable, __file__, "--sizes", "--json"]
+    command += ["--transitions", str(args.transitions)]
+    for n in range(args.rounds):
+        for side, path in sides.items():
+            env = {**os.environ, "PYTHONPATH": path}
+            out = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+            found[side].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(f"round {n + 1} {side}: {json.dumps(found[side][-1])}", file=sys.stderr)
+    keys = ("transition_ms", "floor_ms", "ratio", "cpu_transition_ms", "cpu_floor_ms")
+    keys += ("cpu_ratio", "statements")
+    print(f"{args.rounds} alternating rounds of {args.transitions} transitions (medians)")
+    columns = ("transition ms", "floor ms", "ratio", "CPU ms", "floor CPU ms", "CPU ratio")
+    print("| run | " + " | ".join(columns) + " | statements |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for side, label in (("against", f"against {args.against}"), ("this", "this checkout")):
+        for n, row in enumerate(found[side]):
+            print(f"| {label}, round {n + 1} | " + " | ".join(f"{row[k]:.2f}" for k in keys) + " |")
+    median = {s: {k: statistics.median(r[k] for r in found[s]) for k in keys} for s in sides}
+    ratio = " | ".join(f"{median['this'][k] / median['against'][k]:.2f}" for k in keys)
+    print(f"| this / against (medians) | {ratio} |")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--due", type=int, default=10, help="per mille of cases due")
     parser.add_argument("--transitions", type=int, default=200)
+    parser.add_argument(
+        "--profile", default=None, metavar="FILE", help="cProfile (CPU time) of the transitions"
+    )
+    parser.add_argument(
+        "--against", default=None, metavar="SRC", help="alternate with the package at SRC"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="with --against")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.against is not None:
+        compare_transitions(args)
+        return
     settings = Settings.from_env()
     engine = create_engine(settings.database_url, pool_size=4)
     sessions = session_factory(engine)
@@ -230,10 +306,14 @@ async def main() -> None:
     tag = uuid.uuid4().hex[:8]
     with psycopg.connect(admin_dsn(), autocommit=True) as conn:
         try:
-            t = await bench_transitions(sessions, tree, args.transitions, tag)
+            t = await bench_transitions(sessions, tree, args.transitions, tag, args.profile)
+            if args.json:
+                print(json.dumps(t))
+                return
             print(
                 f"transition: median {t['transition_ms']:.2f} ms; floor (lock+update+audit) "
-                f"{t['floor_ms']:.2f} ms; ratio {t['ratio']:.2f}; statements "
+                f"{t['floor_ms']:.2f} ms; ratio {t['ratio']:.2f}; CPU {t['cpu_transition_ms']:.2f}"
+                f" ms, floor {t['cpu_floor_ms']:.2f} ms, ratio {t['cpu_ratio']:.2f}; statements "
                 f"{t['statements']} (floor {t['floor_statements']})"
             )
             for n in args.sizes:

@@ -90,5 +90,7 @@ class Applications:
             pending = PendingAnswer(
                 self.uow.owner, idempotency_key, created.id, created.status_code, created.body
             )
-        opened = await self.cases.open(created.body["tenant"], application, actor, answer=pending)
+        opened = await self.cases.open(
+            created.body["tenant"], application, actor, answer=pending, model=applied.model
+        )
         return Created({**created.body, **opened.answer()}, created.status_code)

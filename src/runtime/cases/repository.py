@@ -102,9 +102,29 @@ _TRANSITION = text(
 )
 
 
+#: the row a transition starts from, locked: one prebuilt statement, no ORM load
+_LOCK = text(
+    "SELECT tenant_id, id, number, " + _CASE_COLUMNS + " FROM cases"
+    " WHERE tenant_id = :tenant AND number = :number FOR UPDATE"
+)
+
+
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def locked(self, tenant_id: int, number: str) -> Case | None:
+        """The case, read fresh and row-locked until commit (racing transitions queue).
+
+        Built from one prebuilt statement's row, outside the session: a transition reads
+        it and writes through `store_transition`, so the ORM's compile, load and identity
+        map would be work for nothing (they were about half of a transition's CPU)."""
+        row = (
+            (await self.session.execute(_LOCK, {"tenant": tenant_id, "number": number}))
+            .mappings()
+            .one_or_none()
+        )
+        return Case(**row) if row is not None else None
 
     async def counter(self, tenant_id: int, day: date) -> int | None:
         found = await self.session.scalar(
@@ -130,10 +150,8 @@ class CaseRepository:
         )
         return list(rows)
 
-    async def get(self, tenant_id: int, number: str, *, lock: bool = False) -> Case | None:
+    async def get(self, tenant_id: int, number: str) -> Case | None:
         query = select(Case).where(Case.tenant_id == tenant_id, Case.number == number)
-        if lock:
-            query = query.with_for_update()
         found: Case | None = (
             await self.session.execute(query.execution_options(populate_existing=True))
         ).scalar_one_or_none()

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.errors import Conflict, NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
@@ -78,6 +79,7 @@ class CasesService(CaseReading):
         actor: Actor,
         *,
         answer: PendingAnswer | None = None,
+        model: EffectiveModel | None = None,
     ) -> OpenedCase:
         """Open a case from an application: number, first transition, timeline, outbox.
 
@@ -85,9 +87,12 @@ class CasesService(CaseReading):
         and, racing, loses on the unique index: its transaction then rolls back
         with its serial, so the day's numbers stay gapless. With `answer`, the
         request's idempotent answer is stored by the same statement, with the case.
+        `model` is `code`'s effective model when the caller already holds it (the
+        application was just validated against it): it is not looked up again.
         """
         tenant = self.tree.node(code)
-        model = await self.models.effective(self.uow.session, self.tree, code)
+        if model is None:
+            model = await self.models.effective(self.uow.session, self.tree, code)
         if application.form not in model.documents:
             raise NotFound("cases.form_unknown", pointer="/form", form=application.form[:64])
         spec = effective_route(model, application.form, application.route)
@@ -174,7 +179,7 @@ class CasesService(CaseReading):
     async def act(self, code: str, number: str, action: Action, actor: Actor) -> OpenedCase:
         """Apply one action; a refusal raises before anything is written."""
         tenant = self.tree.node(code)
-        case = await self.repo.get(tenant.id, number, lock=True)
+        case = await self.repo.locked(tenant.id, number)
         if case is None:
             raise NotFound("cases.not_found", number=number[:40])
         spec = self.specs.for_case(case)
@@ -222,7 +227,7 @@ class CasesService(CaseReading):
     async def resubmit_data(self, code: str, number: str, data: Mapping[str, Any]) -> None:
         """Replace the form data snapshot (the corrections of a 补正), before resubmitting."""
         tenant = self.tree.node(code)
-        case = await self.repo.get(tenant.id, number, lock=True)
+        case = await self.repo.locked(tenant.id, number)
         if case is None:
             raise NotFound("cases.not_found", number=number[:40])
         await self.repo.update(tenant.id, case.id, case.version, {"form_data": dict(data)})

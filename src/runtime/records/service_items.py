@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.runtime.records.views import Created
 
 APPLICATION: Final = "application"
@@ -35,10 +36,12 @@ class ServiceItem:
 
 @dataclass(frozen=True)
 class Applied:
-    """An application record and the service item it was made for (None: a replay)."""
+    """An application record and the service item it was made for (None: a replay), with
+    the effective model it was validated against (so the case needs no second lookup)."""
 
     created: Created
     item: ServiceItem | None
+    model: EffectiveModel | None = None
 
 
 class ServiceItems:

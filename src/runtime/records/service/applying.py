@@ -167,7 +167,7 @@ class RecordApplications(RecordCreates):
             viewer=PLATFORM,
             remember=remember,
         )
-        return Applied(created, item)
+        return Applied(created, item, model)
 
     async def _apply_in_one(
         self,
@@ -226,7 +226,8 @@ class RecordApplications(RecordCreates):
             return await self._apply_claimed(
                 claim.record_id, fresh, data, form, channel, idempotency_key, online, remember
             )
-        return Applied(await self._finish(ready, stored, idempotency_key, remember=remember), item)
+        created = await self._finish(ready, stored, idempotency_key, remember=remember)
+        return Applied(created, item, ready.model)
 
     def _filled(self, model: EffectiveModel, item: ServiceItem, channel: str) -> dict[str, Any]:
         """What the platform fills in an application for `item` through `channel`."""
