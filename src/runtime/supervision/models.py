@@ -2,8 +2,8 @@
 
 - `supervision_case_facts`: what the metrics need that a case does not hold:
   its item's power type, online availability, fully online, visits (零跑动: 0).
-- `supervision_evaluations`: 好差评 grades 1..5; a bad one (1, 2) has the day its
-  rectification is due (15 working days) and when it was rectified.
+- `supervision_evaluations`: 好差评 grades 1..5, one per case; a bad one (1, 2) has the
+  day its rectification is due (15 working days) and when it was rectified.
 - `supervision_complaints`: on a case or a department; closed when answered.
 - `supervision_orders`: 督办 orders on a case or a department with a response
   deadline; an escalated order points at the one it escalated.
@@ -15,7 +15,8 @@
 
 The migrations also index `cases` for the supervision reads (by submission
 time, by implementing department, the yellow and red ones); the plain ones are
-declared here against the cases table, which this room reads but never writes.
+declared here against the cases table, which this room reads but never writes; the
+evaluations' unique index (one rating per case) comes from `0017_drafts`.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ class Evaluation(TenantOwned, Base):
         CheckConstraint("grade BETWEEN 1 AND 5", name="grade"),
         _case_fk("supervision_evaluations"),
         Index("ix_supervision_evaluations_at", "tenant_id", "at"),
+        # 好差评: one rating per case (migration `0017_drafts`); a second is a conflict
+        Index("ux_supervision_evaluations_case", "tenant_id", "case_id", unique=True),
     )
 
 
