@@ -50,4 +50,3 @@ class Draft(TenantOwned, Base):
             "tenant_id", "account_id", "service_item_id", name="uq_application_drafts_owner"
         ),
     )
-
