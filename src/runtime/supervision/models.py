@@ -4,7 +4,8 @@
   its item's power type, online availability, fully online, visits (零跑动: 0).
 - `supervision_evaluations`: 好差评 grades 1..5, one per case; a bad one (1, 2) has the
   day its rectification is due (15 working days) and when it was rectified.
-- `supervision_complaints`: on a case or a department; closed when answered.
+- `supervision_complaints`: complaints (投诉) and questions (咨询), told apart by `kind`
+  (migration `0018_feedback_kind`), on a case or a department; closed when answered.
 - `supervision_orders`: 督办 orders on a case or a department with a response
   deadline; an escalated order points at the one it escalated.
 
@@ -47,6 +48,8 @@ BAD_GRADE = 2
 #: working days a bad review has to be rectified in
 RECTIFY_DAYS = 15
 ORDER_STATUSES = ("open", "answered", "escalated")
+#: what the public files in `supervision_complaints`: a complaint (投诉) or a question (咨询)
+FEEDBACK_KINDS = ("complaint", "question")
 
 
 def _case_fk(table: str) -> ForeignKeyConstraint:
@@ -101,6 +104,7 @@ class Complaint(TenantOwned, Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     case_id: Mapped[int | None] = mapped_column(BigInteger)
     department: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, server_default="complaint")
     content: Mapped[str] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
@@ -111,6 +115,7 @@ class Complaint(TenantOwned, Base):
             "case_id IS NOT NULL OR department IS NOT NULL",
             name="target",
         ),
+        CheckConstraint("kind IN ('complaint', 'question')", name="kind"),
         _case_fk("supervision_complaints"),
         _tenant_fk("supervision_complaints"),
         Index("ix_supervision_complaints_opened", "tenant_id", "opened_at"),

@@ -16,15 +16,11 @@ from yiwang.platform.i18n import translate
 from yiwang.runtime.applications.feedback.schemas import ComplaintRequest, EvaluationRequest
 from yiwang.runtime.applications.uploads import PageUploads, uploaded_files
 from yiwang.runtime.cases.refusals import act_audited
-from yiwang.runtime.portal.my_cases.case_page import (
-    FEEDBACK_KINDS,
-    GRADES,
-    attachment_fields,
-    show,
-)
+from yiwang.runtime.portal.my_cases.case_page import GRADES, attachment_fields, show
 from yiwang.runtime.portal.my_cases.parts import WRITE_FORM, CasePages, case_url
 from yiwang.runtime.portal.rendering import region_of
 from yiwang.runtime.routes.actions import Resubmit, Withdraw
+from yiwang.runtime.supervision.models import FEEDBACK_KINDS
 
 #: a withdrawal's reason, as long as a page asks for
 REASON_MAX: Final = 500

@@ -26,9 +26,9 @@ from yiwang.runtime.portal.my_cases.parts import (
 )
 from yiwang.runtime.portal.rendering import page, region_of
 from yiwang.runtime.portal.shell import MY_CASES
+from yiwang.runtime.supervision.models import FEEDBACK_KINDS
 
 GRADES: Final = (5, 4, 3, 2, 1)
-FEEDBACK_KINDS: Final = ("complaint", "question")
 #: steps opening and closing come with the event that moved them: no news of their own
 STEP_EVENTS: Final = frozenset({"step_opened", "step_closed", "step_skipped"})
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index
+from typing import get_args
 
-from yiwang.runtime.supervision.models import Evaluation
+from sqlalchemy import CheckConstraint, Index
+
+from yiwang.runtime.applications.feedback.schemas import Kind
+from yiwang.runtime.supervision.models import FEEDBACK_KINDS, Complaint, Evaluation
 
 
 def test_one_rating_per_case_is_declared_on_the_evaluations_model() -> None:
@@ -17,3 +20,15 @@ def test_one_rating_per_case_is_declared_on_the_evaluations_model() -> None:
     index = declared[0]
     assert index.unique is True
     assert [c.name for c in index.columns] == ["tenant_id", "case_id"]
+
+
+def test_complaints_know_their_kind_as_the_api_names_it() -> None:
+    kinds = Complaint.__table__.c.kind
+    assert not kinds.nullable
+    assert get_args(Kind) == FEEDBACK_KINDS
+    checks = [
+        str(arg.sqltext)
+        for arg in Complaint.__table_args__
+        if isinstance(arg, CheckConstraint) and str(arg.sqltext).startswith("kind ")
+    ]
+    assert checks == ["kind IN ('complaint', 'question')"]
