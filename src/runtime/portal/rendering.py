@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from yiwang.runtime.portal.shell import shell
 from yiwang.runtime.portal.viewer import Viewer
 from yiwang.runtime.web.display import COOKIE, Display, display_of
-from yiwang.runtime.web.sign_in import here
+from yiwang.runtime.web.sign_in import here as here  # console.shell imports it from here
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.subsite import tenant_of
 from yiwang.tenants.tree import TenantNode
