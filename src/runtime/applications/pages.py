@@ -5,15 +5,19 @@ the case number.
     GET  /r/{code}/services/{id}/apply   public (the guide links here)
     POST /r/{code}/services/{id}/apply   case write (a signed-in applicant), forms
 
-It works without JavaScript, like the form page. The page carries an
+The page is drawn in the region's layout (`portal/templates/application.html`
+through `portal.rendering.page`), like every subsite page: the province, the
+region and its switch, the three themes and the account part; the resumed
+draft too. It works without JavaScript, like the form page. The page carries an
 idempotency key of its own (`_submission`, made when the page is drawn), so
 a second click on 提交 answers with the first case instead of a second one.
 Errors from the records room come back beside their fields.
 
-The form posts `multipart/form-data`: each chosen file is stored and verified
-through the attachments service (`uploads.PageUploads`) and its field then
-holds the stored attachment, shown again on every later draw; a refused file
-is an error at its field, the rest as typed. 保存草稿 (`_save_draft`) keeps
+The form posts `multipart/form-data`: each chosen file, in a file field or a
+table row's file column, is stored and verified through the attachments service
+(`page_files`) and its field or cell then holds the stored attachment, shown
+again on every later draw; a refused file is an error at its field (or its
+`/table/row/column`), the rest as typed. 保存草稿 (`_save_draft`) keeps
 what was typed and uploaded for the signed-in person and this service item
 (`drafts`); the empty page resumes it; a submitted application deletes it.
 """
@@ -37,14 +41,13 @@ from yiwang.platform.tenant_context import TenantScope
 from yiwang.policy.guards import Access
 from yiwang.runtime.applications.controllers import ONLINE_KINDS
 from yiwang.runtime.applications.drafts.service import Drafts, SavedDraft
+from yiwang.runtime.applications.page_files import draft_files, relocated, store_posted_files
 from yiwang.runtime.applications.service import Applications
-from yiwang.runtime.applications.uploads import PageUploads, uploaded_files
+from yiwang.runtime.applications.uploads import PageUploads
 from yiwang.runtime.attachments.dependencies import AttachmentServices
 from yiwang.runtime.forms import composed
-from yiwang.runtime.forms.fields import form_specs
 from yiwang.runtime.forms.options import FormOptions
-from yiwang.runtime.forms.pages import tenant_name
-from yiwang.runtime.forms.rendering import render_form, render_page
+from yiwang.runtime.forms.rendering import render_form
 from yiwang.runtime.forms.values import (
     ADD_ROW,
     FILE_PREFIX,
@@ -52,11 +55,12 @@ from yiwang.runtime.forms.values import (
     Submission,
     read_submission,
 )
-from yiwang.runtime.portal.viewer import PublicSite
+from yiwang.runtime.portal.rendering import page, region_of
+from yiwang.runtime.portal.viewer import PublicSite, Viewer, guarded_viewer
 from yiwang.runtime.records.service import RecordService, ServiceItem
 from yiwang.runtime.routes.actions import Actor
-from yiwang.runtime.static.files import asset_url
 from yiwang.tenants.directory import TenantDirectory
+from yiwang.tenants.tree import TenantNode
 
 PATH: Final = "/r/{code:str}/services/{service_item_id:int}/apply"
 #: the application type and its citizen form (the envelope); business forms name theirs `apply`
@@ -71,26 +75,27 @@ PUBLIC: Final = {"public": True}
 APPLY_FORM: Final = {"object": "case", "action": "write", "forms": True}
 
 
-def _html(body: str, status: int = 200) -> Response[str]:
-    return Response(body, status_code=status, media_type="text/html; charset=utf-8")
-
-
 class _Page:
-    """What both handlers draw: the composed descriptor and the pickers' choices."""
+    """What both handlers draw: the composed descriptor and the pickers' choices, in the
+    region's layout for the person looking."""
 
     def __init__(
         self,
         request: Request[Any, Any, Any],
         metadata: MetadataService,
-        options: FormOptions,
-        code: str,
+        directory: TenantDirectory,
+        tenant: TenantNode,
         item: ServiceItem,
+        viewer: Viewer | None,
     ) -> None:
         self.request = request
         self.metadata = metadata
-        self.options = options
-        self.code = code
+        self.directory = directory
+        self.options = FormOptions(metadata, directory, directory.tree)
+        self.tenant = tenant
+        self.code = tenant.code
         self.item = item
+        self.viewer = viewer
         # an admitted service item names its business form (`RecordService.service_item`)
         assert item.business_form is not None
         self.business_form: str = item.business_form
@@ -129,47 +134,25 @@ class _Page:
             uploads=True,
             actions=((SAVE_DRAFT, translate("applications.save_draft")),),
         )
-        body = render_page(
-            "form_page.html",
-            code=self.code,
-            tenant_name=tenant_name(self.request, self.code),
+        return page(
+            self.request,
+            self.directory,
+            self.tenant,
+            "application.html",
+            viewer=self.viewer,
+            status=status,
             title=descriptor["label"],
             form=html,
-            valid=confirmation is not None,
-            confirmation_title=confirmation[0] if confirmation else None,
-            confirmation_detail=confirmation[1] if confirmation else None,
+            confirmation=confirmation,
             notice=notice,
-            stylesheet=asset_url("forms.css"),
+            guide_url=f"/r/{self.code}/services/{self.item.id}",
         )
-        return _html(body, status)
 
-    async def store_files(
-        self, access: Access, uploads: PageUploads, posted: dict[str, list[Any]], sub: Submission
-    ) -> None:
-        """Store each posted file; its field then holds it (or says why it was refused)."""
-        for key, spec in form_specs(await self.descriptor()).items():
-            if spec.kind not in ("file", "files"):
-                continue
-            files = uploaded_files(posted, key)
-            if not files:
-                continue
-            item_type, field = (
-                (ENVELOPE[0], key[len(PREFIX) + 1 :])
-                if key.startswith(PREFIX + ".")
-                else (self.business_form, key)
-            )
-            stored: list[dict[str, Any]] = []
-            for upload in files if spec.kind == "files" else files[:1]:
-                done = await uploads.store(access, item_type, field, upload, "/" + key)
-                if done.problem is not None:
-                    sub.problems.append(done.problem)
-                elif done.value is not None:
-                    stored.append(done.value)
-            if not stored:
-                continue
-            refs = [*sub.typed.get(key, []), *stored] if spec.kind == "files" else stored
-            sub.typed[key] = refs
-            sub.payload[key] = refs if spec.kind == "files" else refs[0]
+    def item_of(self, field: str) -> tuple[str, str]:
+        """The item type and field (`key` or `table/column`) a page field's upload is for."""
+        if field.startswith(PREFIX + "."):
+            return ENVELOPE[0], field[len(PREFIX) + 1 :]
+        return self.business_form, field
 
 
 def _draft_values(posted: Mapping[str, list[Any]]) -> dict[str, list[str]]:
@@ -178,14 +161,6 @@ def _draft_values(posted: Mapping[str, list[Any]]) -> dict[str, list[str]]:
         name: [v for v in values if isinstance(v, str)]
         for name, values in posted.items()
         if name not in PAGE_FIELDS and not name.startswith(FILE_PREFIX)
-    }
-
-
-def _draft_files(descriptor: Mapping[str, Any], sub: Submission) -> dict[str, list[Any]]:
-    return {
-        key: list(sub.typed.get(key) or [])
-        for key, spec in form_specs(descriptor).items()
-        if spec.kind in ("file", "files")
     }
 
 
@@ -219,23 +194,21 @@ async def application_page(
 ) -> Response[str]:
     """The application form of a service item offered online: empty, or the signed-in
     person's draft of it."""
-    tenant_name(request, code)
-    directory = site.directory
-    tree = directory.tree
-    tenant_id = tree.node(code).id
+    tenant = region_of(request, code)
+    tenant_id = tenant.id
     await records.uow.use_scope(TenantScope.single(tenant_id))
     item = await records.service_item(service_item_id, online=True)
-    page = _Page(request, metadata, FormOptions(metadata, directory, tree), code, item)
     viewer = await site.viewer(request)
+    screen = _Page(request, metadata, site.directory, tenant, item, viewer)
     draft = (
         await Drafts(records.uow).get(tenant_id, viewer.account_id, service_item_id)
         if viewer is not None
         else None
     )
     if draft is None:
-        return await page.draw(None, [], key=_new_key())
-    resumed = _resumed(await page.descriptor(), draft)
-    return await page.draw(
+        return await screen.draw(None, [], key=_new_key())
+    resumed = _resumed(await screen.descriptor(), draft)
+    return await screen.draw(
         resumed, [], key=_new_key(), notice=translate("applications.draft_resumed")
     )
 
@@ -254,19 +227,19 @@ async def submit_application_page(
 ) -> Response[str]:
     """Store the files, then the application and its case (or the draft); or show the
     errors beside their fields."""
-    tenant_name(request, code)
+    tenant = region_of(request, code)
     online = access.principal.kind in ONLINE_KINDS
     item = await applications.records.service_item(service_item_id, online=online)
-    tree = directory.tree
-    page = _Page(request, metadata, FormOptions(metadata, directory, tree), code, item)
+    screen = _Page(request, metadata, directory, tenant, item, guarded_viewer(request))
     posted = (await request.form()).dict()
     key = _posted_key(posted)
-    descriptor = await page.descriptor()
-    submission = read_submission(descriptor, posted)
+    descriptor = await screen.descriptor()
     uploads = PageUploads(attachment_services, attachment_services.attachments(applications.uow))
-    await page.store_files(access, uploads, posted, submission)
+    refused = await store_posted_files(access, uploads, descriptor, posted, screen.item_of)
+    submission = read_submission(descriptor, posted)
+    submission.problems.extend(relocated(refused, submission))
     if ADD_ROW in posted or REMOVE_ROW in posted:
-        return await page.draw(submission, submission.problems, key=key)
+        return await screen.draw(submission, submission.problems, key=key)
     drafts = Drafts(applications.uow)
     owner = (access.tenant.id, access.principal.account_id, service_item_id)
     if SAVE_DRAFT in posted:
@@ -275,16 +248,16 @@ async def submit_application_page(
             access.principal.account_id,
             service_item_id,
             _draft_values(posted),
-            _draft_files(descriptor, submission),
+            draft_files(descriptor, posted),
         )
-        return await page.draw(
+        return await screen.draw(
             submission,
             submission.problems,
             key=key,
             notice=translate("applications.draft_saved"),
         )
     if submission.problems:
-        return await page.draw(submission, submission.problems, key=key, status=422)
+        return await screen.draw(submission, submission.problems, key=key, status=422)
     envelope, business = composed.split(submission.payload, PREFIX)
     try:
         # a refused post writes nothing (not even the claimed key), yet answers 422 with the page
@@ -303,14 +276,14 @@ async def submit_application_page(
             ErrorDetail(d.code, composed.pointer(d.pointer, PREFIX), d.params)
             for d in invalid.details
         ]
-        return await page.draw(submission, details, key=key, status=422)
+        return await screen.draw(submission, details, key=key, status=422)
     await drafts.drop(*owner)
     number = str(created.body["case"]["number"])
     confirmation = (
         translate("applications.submitted"),
         translate("applications.submitted_detail", number=number),
     )
-    return await page.draw(submission, [], key=key, confirmation=confirmation)
+    return await screen.draw(submission, [], key=key, confirmation=confirmation)
 
 
 ROUTES = (application_page, submit_application_page)

@@ -9,31 +9,20 @@ set to the page it asked for, while any other caller gets the usual 401.
 from __future__ import annotations
 
 from typing import Any, Final
-from urllib.parse import quote
 
-from litestar import Request, Response
-from litestar.response import Redirect
+from litestar import Request
 from litestar.types import ExceptionHandlersMap
 
-from yiwang.platform.error_handlers import wants_html, yiwang_error_handler
-from yiwang.platform.errors import NotAuthenticated
 from yiwang.runtime.console.navigation import SIGN_IN
 from yiwang.runtime.console.staff import ConsoleParts
-from yiwang.runtime.portal.rendering import here
 from yiwang.runtime.portal.viewer import Viewer
+from yiwang.runtime.web.sign_in import sign_in_first
 
 HANDLE: Final = {"object": "case", "action": "handle"}
 HANDLE_FORM: Final = {"object": "case", "action": "handle", "forms": True}
 
 
-def to_sign_in(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Response[Any]:
-    """A browser asking for a console page while signed out signs in first."""
-    if request.method == "GET" and wants_html(request.url.path, request.headers.get("accept", "")):
-        return Redirect(f"{SIGN_IN}?next={quote(here(request), safe='/')}", status_code=303)
-    return yiwang_error_handler(request, exc)
-
-
-SIGN_IN_FIRST: Final[ExceptionHandlersMap] = {NotAuthenticated: to_sign_in}
+SIGN_IN_FIRST: Final[ExceptionHandlersMap] = sign_in_first(lambda _request: SIGN_IN)
 
 
 async def staff_viewer(request: Request[Any, Any, Any], console: ConsoleParts) -> Viewer | None:

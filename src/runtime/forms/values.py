@@ -6,7 +6,8 @@ ones, but is no row of the payload); money typed in 元 becomes 分 here, at the
 (`fen_from_yuan`, exact), the one place a form's money changes unit. What
 cannot be read (letters in a number box) is a problem at the field's pointer
 and the text stays as typed. Table rows are named `table.row.column`; a row
-left entirely empty is no row.
+left entirely empty is no row. A file column is read as a file field is: what a
+cell already holds comes back as `_file.table.row.column`.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Submission:
     problems: list[ErrorDetail] = field(default_factory=list)
     #: rows shown per table
     rows: dict[str, int] = field(default_factory=dict)
+    #: per table, where each posted row landed in the payload (a row left empty is none)
+    kept_rows: dict[str, dict[int, int]] = field(default_factory=dict)
 
 
 def _first(posted: Posted, name: str) -> str:
@@ -125,9 +128,10 @@ def file_refs(posted: Posted, key: str) -> list[dict[str, Any]]:
 
 def _row_count(spec: FieldSpec, posted: Posted) -> int:
     prefix = f"{spec.key}."
+    names = [name.removeprefix(FILE_PREFIX) for name in posted]  # a file cell's refs count too
     indexes = {
         int(name[len(prefix) :].split(".", 1)[0])
-        for name in posted
+        for name in names
         if name.startswith(prefix) and name[len(prefix) :].split(".", 1)[0].isdigit()
     }
     shown = _first(posted, f"_rows.{spec.key}")
@@ -154,6 +158,11 @@ def _table(spec: FieldSpec, posted: Posted, sub: Submission) -> list[dict[str, A
                     row[column.key] = chosen
                 continue
             if column.kind in ("file", "files"):
+                # as a top-level file field: what the cell holds comes back as `_file.` refs
+                refs = file_refs(posted, name)
+                typed_row[column.key] = refs
+                if refs:
+                    row[column.key] = refs if column.kind == "files" else refs[0]
                 continue
             text = _first(posted, name)
             typed_row[column.key] = text
@@ -163,6 +172,7 @@ def _table(spec: FieldSpec, posted: Posted, sub: Submission) -> list[dict[str, A
         if any(v not in ("", []) for v in typed_row.values()):
             for column_key, text in typed_row.items():
                 sub.typed[f"{spec.key}.{kept}.{column_key}"] = text
+            sub.kept_rows.setdefault(spec.key, {})[index] = kept
             kept += 1
             rows.append(row)
     # filled rows first (their pointers are the payload's), the empty ones after
@@ -188,6 +198,10 @@ def typed_from_payload(descriptor: Mapping[str, Any], payload: Mapping[str, Any]
 
 
 def _text(spec: FieldSpec, value: Any) -> Any:
+    if spec.kind in ("file", "files"):
+        # the stored attachments, shown and posted back as `_file.` refs
+        held = value if isinstance(value, list) else [value]
+        return [v for v in held if isinstance(v, dict)]
     if value is None:
         return [] if spec.kind == "codes" else ""
     if spec.kind == "codes":

@@ -21,7 +21,7 @@ from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.runtime.attachments.dependencies import AttachmentServices
 from yiwang.runtime.cases.dependencies import CasesServices
 from yiwang.runtime.dependencies import RuntimeServices
-from yiwang.runtime.portal.my_cases import CasePages
+from yiwang.runtime.portal.my_cases.parts import CasePages
 from yiwang.runtime.portal.viewer import viewer_of
 from yiwang.runtime.supervision.service import SupervisionService
 

@@ -170,6 +170,7 @@ ZH_CN: Final[dict[str, str]] = {
     "portal.event.changed": "已变更",
     "portal.audience.1": "个人办事",
     "portal.audience.2": "法人办事",
+    "portal.apply.back_to_guide": "返回办事指南",
 }
 
 register("portal", DEFAULT_LOCALE, ZH_CN)

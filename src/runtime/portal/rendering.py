@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from yiwang.runtime.portal.shell import shell
 from yiwang.runtime.portal.viewer import Viewer
 from yiwang.runtime.web.display import COOKIE, Display, display_of
+from yiwang.runtime.web.sign_in import here as here  # console.shell imports it from here
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.subsite import tenant_of
 from yiwang.tenants.tree import TenantNode
@@ -26,12 +27,6 @@ def region_of(request: Request[Any, Any, Any], code: str) -> TenantNode:
 
 def display(request: Request[Any, Any, Any]) -> Display:
     return display_of(request.cookies.get(COOKIE))
-
-
-def here(request: Request[Any, Any, Any]) -> str:
-    """The path and query of this request, for links that return to it."""
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    return request.url.path + (f"?{query}" if query else "")
 
 
 def render(request: Request[Any, Any, Any], name: str, **context: Any) -> str:

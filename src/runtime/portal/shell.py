@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import quote
 
-from yiwang.platform.edge.csrf import CSRF_COOKIE
 from yiwang.platform.edge.shell import request_cookies
 from yiwang.platform.i18n import translate
 from yiwang.policy.identity.dependencies import SESSION_STATE_KEY
 from yiwang.policy.identity.sessions import Session
-from yiwang.runtime.portal.viewer import Viewer
+from yiwang.runtime.portal.viewer import Viewer, viewer_from
 from yiwang.runtime.web.display import COOKIE, Display, display_of, toggle_links
+from yiwang.runtime.web.sign_in import with_next
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.tree import TenantNode
 
@@ -29,8 +28,7 @@ MY_CASES: Final = "/r/{code}/my/cases"
 
 def sign_in_url(code: str, back: str | None) -> str:
     """The region's sign-in page, returning to `back` (a path of this site) afterwards."""
-    url = SIGN_IN.format(code=code)
-    return f"{url}?next={quote(back, safe='/')}" if back else url
+    return with_next(SIGN_IN.format(code=code), back)
 
 
 def account_links(code: str, path: str, viewer: Viewer | None) -> dict[str, Any]:
@@ -103,11 +101,7 @@ def error_shell(directory: TenantDirectory) -> Any:
         cookies = request_cookies(scope)
         # the session the guard verified, if it ran: a page it refused still names the person
         session = (scope.get("state") or {}).get(SESSION_STATE_KEY)
-        viewer = None
-        if isinstance(session, Session):
-            viewer = Viewer(
-                session.account_id, session.kind, session.login, cookies.get(CSRF_COOKIE, "")
-            )
+        viewer = viewer_from(session, cookies) if isinstance(session, Session) else None
         return shell(
             directory,
             tenant,

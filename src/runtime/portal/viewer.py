@@ -9,6 +9,7 @@ header shows only what the session holds: the login as sign-in masked it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,26 +32,38 @@ class Viewer:
     csrf: str
 
 
-async def viewer_of(
-    request: ASGIConnection[Any, Any, Any, Any], identity: IdentityServices
-) -> Viewer | None:
-    """The signed-in person of this request, or None (no cookie, expired, ended)."""
-    session = request_state(request).get(SESSION_STATE_KEY)
-    if not isinstance(session, Session):
-        token = request.cookies.get(SESSION_COOKIE)
-        if not token:
-            return None
-        session = await identity.session_store.get(token)
-        if session is None:
-            return None
-        if await identity.versions.current(session.account_id) != session.version:
-            return None
+def viewer_from(session: Session, cookies: Mapping[str, str]) -> Viewer:
+    """The person a verified session names, with the browser's CSRF token."""
     return Viewer(
         account_id=session.account_id,
         kind=session.kind,
         name=session.login,
-        csrf=request.cookies.get(CSRF_COOKIE, ""),
+        csrf=cookies.get(CSRF_COOKIE, ""),
     )
+
+
+def guarded_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Viewer | None:
+    """The person whose session the guard verified for this request, or None."""
+    session = request_state(request).get(SESSION_STATE_KEY)
+    return viewer_from(session, request.cookies) if isinstance(session, Session) else None
+
+
+async def viewer_of(
+    request: ASGIConnection[Any, Any, Any, Any], identity: IdentityServices
+) -> Viewer | None:
+    """The signed-in person of this request, or None (no cookie, expired, ended)."""
+    guarded = guarded_viewer(request)
+    if guarded is not None:
+        return guarded
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    session = await identity.session_store.get(token)
+    if session is None:
+        return None
+    if await identity.versions.current(session.account_id) != session.version:
+        return None
+    return viewer_from(session, request.cookies)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 - `supervision_case_facts`: what the metrics need that a case does not hold:
   its item's power type, online availability, fully online, visits (零跑动: 0).
-- `supervision_evaluations`: 好差评 grades 1..5; a bad one (1, 2) has the day its
-  rectification is due (15 working days) and when it was rectified.
-- `supervision_complaints`: on a case or a department; closed when answered.
+- `supervision_evaluations`: 好差评 grades 1..5, one per case; a bad one (1, 2) has the
+  day its rectification is due (15 working days) and when it was rectified.
+- `supervision_complaints`: complaints (投诉) and questions (咨询), told apart by `kind`
+  (migration `0018_feedback_kind`), on a case or a department; closed when answered.
 - `supervision_orders`: 督办 orders on a case or a department with a response
   deadline; an escalated order points at the one it escalated.
 
@@ -15,7 +16,8 @@
 
 The migrations also index `cases` for the supervision reads (by submission
 time, by implementing department, the yellow and red ones); the plain ones are
-declared here against the cases table, which this room reads but never writes.
+declared here against the cases table, which this room reads but never writes; the
+evaluations' unique index (one rating per case) comes from `0017_drafts`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ BAD_GRADE = 2
 #: working days a bad review has to be rectified in
 RECTIFY_DAYS = 15
 ORDER_STATUSES = ("open", "answered", "escalated")
+#: what the public files in `supervision_complaints`: a complaint (投诉) or a question (咨询)
+FEEDBACK_KINDS = ("complaint", "question")
 
 
 def _case_fk(table: str) -> ForeignKeyConstraint:
@@ -89,6 +93,8 @@ class Evaluation(TenantOwned, Base):
         CheckConstraint("grade BETWEEN 1 AND 5", name="grade"),
         _case_fk("supervision_evaluations"),
         Index("ix_supervision_evaluations_at", "tenant_id", "at"),
+        # 好差评: one rating per case (migration `0017_drafts`); a second is a conflict
+        Index("ux_supervision_evaluations_case", "tenant_id", "case_id", unique=True),
     )
 
 
@@ -98,6 +104,7 @@ class Complaint(TenantOwned, Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     case_id: Mapped[int | None] = mapped_column(BigInteger)
     department: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, server_default="complaint")
     content: Mapped[str] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
@@ -108,6 +115,7 @@ class Complaint(TenantOwned, Base):
             "case_id IS NOT NULL OR department IS NOT NULL",
             name="target",
         ),
+        CheckConstraint("kind IN ('complaint', 'question')", name="kind"),
         _case_fk("supervision_complaints"),
         _tenant_fk("supervision_complaints"),
         Index("ix_supervision_complaints_opened", "tenant_id", "opened_at"),

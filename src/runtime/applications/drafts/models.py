@@ -6,9 +6,8 @@ and a draft is by definition incomplete and nobody's business but its author's.
 `values` is the posted form as typed (name -> texts), `attachments` the verified
 attachment values by field; both are read back into the same page.
 
-The same migration adds the unique index that makes 好差评 one rating per case,
-declared here against supervision's table, as supervision declares its indexes on
-the cases table.
+The same migration adds the unique index that makes 好差评 one rating per case; its
+table's model (`supervision.models.Evaluation`) declares it.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from sqlalchemy import (
     BigInteger,
     ForeignKeyConstraint,
     Identity,
-    Index,
     UniqueConstraint,
     func,
 )
@@ -28,7 +26,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiwang.platform.models import Base, TenantOwned
-from yiwang.runtime.supervision.models import Evaluation
 
 
 class Draft(TenantOwned, Base):
@@ -53,12 +50,3 @@ class Draft(TenantOwned, Base):
             "tenant_id", "account_id", "service_item_id", name="uq_application_drafts_owner"
         ),
     )
-
-
-# 好差评: one rating per case (the citizen's second rating is a conflict, not a second row)
-Index(
-    "ux_supervision_evaluations_case",
-    Evaluation.tenant_id,
-    Evaluation.case_id,
-    unique=True,
-)

@@ -2,8 +2,8 @@
 complaints and questions (咨询), through supervision's `CaseFeedback`, and what changed
 on their cases since they last looked.
 
-A question is stored where complaints are (`supervision_complaints`), its content
-marked `QUESTION_MARK`: that table has no kind column and belongs to supervision.
+A question is stored where complaints are (`supervision_complaints`), told apart by
+its `kind` (migration `0018_feedback_kind`).
 Imports `yiwang.runtime.cases` (the case, as its applicant sees it) and
 `yiwang.runtime.supervision.service`; supervision imports this room only in its
 feedback controller.

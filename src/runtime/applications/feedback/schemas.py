@@ -6,6 +6,7 @@ from typing import Literal
 
 import msgspec
 
+#: what the public files: a complaint (投诉) or a question (咨询), as `supervision_complaints.kind`
 Kind = Literal["complaint", "question"]
 
 
@@ -24,4 +25,5 @@ class ComplaintRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class FeedbackCreated(msgspec.Struct, frozen=True):
     id: int
     number: str
-    kind: str
+    #: what was filed: an evaluation (好差评), a complaint or a question
+    kind: Literal["evaluation", "complaint", "question"]

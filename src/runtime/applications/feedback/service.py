@@ -26,8 +26,6 @@ from yiwang.runtime.supervision.service import SupervisionService
 
 #: the states in which the service has ended for the applicant (办结, 不予受理)
 RATEABLE: Final = frozenset({"completed", "not_accepted"})
-#: how a question (咨询) is told from a complaint in the complaints table
-QUESTION_MARK: Final = "【咨询】"
 
 
 class ApplicantFeedback:
@@ -53,8 +51,7 @@ class ApplicantFeedback:
 
     async def complain(self, code: str, number: str, data: ComplaintRequest) -> FeedbackCreated:
         await self.cases.view(code, number, self.actor, staff=False)
-        content = data.content.strip()
-        if data.kind == "question" and content:
-            content = QUESTION_MARK + content
-        new_id = await self.supervision.complain(code, content, number=number)
+        new_id = await self.supervision.complain(
+            code, data.content.strip(), number=number, kind=data.kind
+        )
         return FeedbackCreated(new_id, number, data.kind)

@@ -1,6 +1,7 @@
 """What the public and the case add to supervision, one tenant at a time: a
 case's facts (power type, online, visits), 好差评 evaluations with the
-rectification of bad ones, and complaints. Every write is audited.
+rectification of bad ones, and complaints and questions (`kind`). Every write is
+audited.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from yiwang.runtime.supervision.errors import (
     SupervisionInputInvalid,
     SupervisionNotFound,
 )
-from yiwang.runtime.supervision.models import BAD_GRADE, RECTIFY_DAYS, Complaint, Evaluation
+from yiwang.runtime.supervision.models import (
+    BAD_GRADE,
+    FEEDBACK_KINDS,
+    RECTIFY_DAYS,
+    Complaint,
+    Evaluation,
+)
 from yiwang.runtime.supervision.query import POWER_TYPES
 from yiwang.runtime.supervision.service.base import (
     MAX_TEXT,
@@ -115,12 +122,27 @@ class CaseFeedback(SupervisionBase):
         )
 
     async def complain(
-        self, code: str, content: str, *, number: str | None = None, department: str | None = None
+        self,
+        code: str,
+        content: str,
+        *,
+        number: str | None = None,
+        department: str | None = None,
+        kind: str = "complaint",
     ) -> int:
+        """A complaint (投诉) or a question (咨询), on a case or a department."""
         tenant = self.tree.node(code)
         if (number is None) == (department is None):
             raise SupervisionInputInvalid("supervision.order_target_invalid", pointer="")
-        text = required_text(content, "投诉内容", "/content")
+        if kind not in FEEDBACK_KINDS:
+            raise SupervisionInputInvalid(
+                "supervision.value_invalid",
+                pointer="/kind",
+                field="kind",
+                value=kind[:16],
+                expected="、".join(FEEDBACK_KINDS),
+            )
+        text = required_text(content, "投诉内容" if kind == "complaint" else "咨询内容", "/content")
         case_id = (await self._case(tenant, number)).id if number is not None else None
         new_id = await self.repo.add(
             Complaint,
@@ -128,6 +150,7 @@ class CaseFeedback(SupervisionBase):
                 "tenant_id": tenant.id,
                 "case_id": case_id,
                 "department": department,
+                "kind": kind,
                 "content": text,
                 "opened_at": self.clock(),
             },
@@ -137,7 +160,7 @@ class CaseFeedback(SupervisionBase):
             object_type="complaint",
             object_id=str(new_id),
             tenant_id=tenant.id,
-            detail={"case": number, "department": department},
+            detail={"case": number, "department": department, "kind": kind},
         )
         return new_id
 

@@ -194,3 +194,128 @@ async def test_files_drafts_and_a_disguised_upload_on_the_application_page(
     )
     assert stolen.status_code == 422
     assert BeautifulSoup(stolen.text, "html.parser").find(id="confirmation") is None
+
+
+def _layout(page: str) -> dict[str, Any]:
+    """What the subsite's one layout shows around a page."""
+    soup = BeautifulSoup(page, "html.parser")
+    region = soup.select_one("header.site-header .region-name")
+    switch = soup.select_one("header.site-header a.region-switch")
+    account = soup.select_one("header.site-header nav.account")
+    return {
+        "site": soup.select_one("header.site-header .site-title a").get_text(),
+        "region": region.get_text() if region else None,
+        "switch": switch["href"] if switch else None,
+        "themes": [a.get_text() for a in soup.select("nav.themes a")],
+        "sign_out": account is not None and account.select_one("form.sign-out") is not None,
+        "main": soup.select_one("main#main h1") is not None,
+    }
+
+
+async def test_the_application_page_and_its_draft_are_drawn_in_the_subsite_layout(
+    client: Client, tmp_path: Path, cleanup: str, accounts: list[int], food_item: int
+) -> None:
+    path = f"/r/{CHENGGUAN}/services/{food_item}/apply"
+    expected = {
+        "site": "甘肃省政务服务网",
+        "region": "城关区",
+        "switch": f"/r/{CHENGGUAN}/regions",
+        "themes": ["首页", "行政审批", "便民服务", "阳光政务"],
+        "main": True,
+    }
+    anonymous = await client.get(path, headers=HTML)
+    assert anonymous.status_code == 200
+    assert _layout(anonymous.text) == {**expected, "sign_out": False}
+
+    await sign_in(client, tmp_path, phone_for(cleanup, 23), accounts)
+    blank = await client.get(path, headers=HTML)
+    assert _layout(blank.text) == {**expected, "sign_out": True}
+    typed = {"operator_name": FOOD_FORM["operator_name"]}
+    saved = await client.post(
+        path, data=_posted(client, blank.text, _save_draft="1", **typed), headers=HTML
+    )
+    assert saved.status_code == 200, saved.text
+    assert _layout(saved.text) == {**expected, "sign_out": True}
+    resumed = await client.get(path, headers=HTML)
+    assert BeautifulSoup(resumed.text, "html.parser").find(id="notice") is not None
+    assert _layout(resumed.text) == {**expected, "sign_out": True}
+    refused = await client.post(path, data=_posted(client, blank.text), headers=HTML)
+    assert refused.status_code == 422
+    assert _layout(refused.text) == {**expected, "sign_out": True}
+
+
+MATERIALS = "application.materials"
+
+
+async def test_files_in_table_rows_are_stored_verified_and_kept_in_their_rows(
+    client: Client,
+    tmp_path: Path,
+    cleanup: str,
+    accounts: list[int],
+    food_item: int,
+    admin_sql: psycopg.Connection,
+) -> None:
+    """申请材料 rows with a file each, posted without JavaScript (multipart)."""
+    path = f"/r/{CHENGGUAN}/services/{food_item}/apply"
+    await sign_in(client, tmp_path, phone_for(cleanup, 24), accounts)
+    blank = await client.get(path, headers=HTML)
+    me = accounts[-1]
+    rows = {
+        f"{MATERIALS}.0.material_name": "营业执照",
+        f"{MATERIALS}.1.material_name": "",
+        f"{MATERIALS}.2.material_name": "场所平面图",
+        f"_rows.{MATERIALS}": "3",
+    }
+    first = await client.post(
+        path,
+        data={**_posted(client, blank.text, **FOOD_FORM), **rows},
+        files=[
+            (f"{MATERIALS}.0.files", ("执照.png", png(), "image/png")),
+            # an HTML page posing as a PNG, in the third posted row (the second kept)
+            (f"{MATERIALS}.2.files", ("平面图.png", html(), "image/png")),
+        ],
+        headers=HTML,
+    )
+    assert first.status_code == 422
+    [licence] = _stored(first.text, f"{MATERIALS}.0.files")
+    assert licence["name"] == "执照.png" and licence["size"] == len(png())
+    assert admin_sql.execute(
+        "SELECT status, item_type, field, owner_account_id FROM attachments WHERE key = %s",
+        (licence["key"],),
+    ).fetchone() == ("verified", "application", "materials/files", me)
+    assert _error(first.text, f"{MATERIALS}-1-files") == translate(
+        "attachments.rejected.type_mismatch"
+    )
+    soup = BeautifulSoup(first.text, "html.parser")
+    assert soup.find(id=f"f-{MATERIALS}-1-material_name")["value"] == "场所平面图"
+    assert _stored(first.text, f"{MATERIALS}.1.files") == []
+
+    # the second row's file chosen again, a good one: both rows hold their files
+    again = await client.post(
+        path,
+        data={
+            **_posted(client, first.text, **FOOD_FORM),
+            f"{MATERIALS}.0.material_name": "营业执照",
+            f"{MATERIALS}.1.material_name": "场所平面图",
+        },
+        files=[
+            (f"{MATERIALS}.1.files", ("平面图.pdf", pdf(), "application/pdf")),
+            ("layout_plan", ("平面图.png", png(), "image/png")),
+            ("safety_rules", ("制度.pdf", pdf(), "application/pdf")),
+            ("process_flow", ("流程图.png", png(), "image/png")),
+        ],
+        headers=HTML,
+    )
+    confirmation = BeautifulSoup(again.text, "html.parser").find(id="confirmation")
+    assert again.status_code == 200 and confirmation is not None, again.text
+    stored = admin_sql.execute(
+        "SELECT r.data -> 'materials' FROM cases c JOIN records r"
+        " ON r.tenant_id = c.tenant_id AND r.id = c.record_id WHERE c.submitter = %s",
+        (f"account:{me}",),
+    ).fetchone()
+    assert stored is not None
+    materials = stored[0]
+    assert [m["material_name"] for m in materials] == ["营业执照", "场所平面图"]
+    [[held], [plan]] = [m["files"] for m in materials]
+    assert held["key"] == licence["key"]
+    assert plan["name"] == "平面图.pdf" and plan["content_type"] == "application/pdf"

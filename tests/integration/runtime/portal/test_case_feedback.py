@@ -223,16 +223,27 @@ async def test_rating_once_after_completion_complaints_and_questions(
     )
     assert complained.status_code == 201, complained.text
     assert complained.json()["kind"] == "complaint"
+    api_question = await client.post(
+        f"{CASES}/{number}/complaints",
+        json={"content": "需要带原件吗？", "kind": "question"},
+        headers=token,
+    )
+    assert api_question.status_code == 201, api_question.text
+    assert api_question.json()["kind"] == "question"
     bad_kind = await client.post(
         f"{CASES}/{number}/complaints", json={"content": "x", "kind": "praise"}, headers=token
     )
     assert bad_kind.status_code == 400
     rows = admin_sql.execute(
-        "SELECT content FROM supervision_complaints WHERE case_id ="
+        "SELECT kind, content FROM supervision_complaints WHERE case_id ="
         " (SELECT id FROM cases WHERE number = %s) ORDER BY id",
         (number,),
     ).fetchall()
-    assert rows == [("【咨询】请问多久办结？",), ("窗口态度不好",)]
+    assert rows == [
+        ("question", "请问多久办结？"),
+        ("complaint", "窗口态度不好"),
+        ("question", "需要带原件吗？"),
+    ]
 
     clerk = await _staff(staff_client, services, f"clerk.{cleanup}", "window_clerk")
     reviewer = await _staff(staff_client, services, f"rev.{cleanup}", "dept_reviewer")
