@@ -61,6 +61,7 @@ from yiwang.runtime.certificates.settings import CertificateSettings
 from yiwang.runtime.console import dependencies as console_di
 from yiwang.runtime.console import handling as console_handling
 from yiwang.runtime.console import inbox as console_inbox
+from yiwang.runtime.console import previews as console_previews
 from yiwang.runtime.console import signin as console_signin
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.forms import pages as form_pages
@@ -119,6 +120,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *console_signin.ROUTES,
     *console_inbox.ROUTES,
     *console_handling.ROUTES,
+    *console_previews.ROUTES,
     *model_editor.ROUTES,
     *static_routers(),
 )

@@ -69,7 +69,11 @@ async def activate(services: Stack, login: str, code: str, password: str = PASSW
 
 
 async def create_staff(
-    services: Stack, login: str, tenant: str, department: str | None = None
+    services: Stack,
+    login: str,
+    tenant: str,
+    department: str | None = None,
+    display_name: str | None = None,
 ) -> dict[str, Any]:
     """The account as the command line creates it: its answer, activation code included."""
     created: dict[str, Any] = await services.account_admin(
@@ -79,7 +83,7 @@ async def create_staff(
         kind="staff",
         tenant_code=tenant,
         department=department,
-        display_name=None,
+        display_name=display_name,
         actor=None,
     )
     return created
@@ -91,9 +95,10 @@ async def make_staff(
     tenant: str,
     grants: list[tuple[str, str, bool]],
     department: str | None = None,
+    display_name: str | None = None,
 ) -> str:
     """Create and activate a staff account, then grant it roles; returns its TOTP secret."""
-    created = await create_staff(services, login, tenant, department)
+    created = await create_staff(services, login, tenant, department, display_name)
     secret = await activate(services, login, created["activation_code"])
     for role, code, subtree in grants:
         await services.admin(

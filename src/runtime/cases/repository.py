@@ -7,7 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Text, func, insert, select, text, true, update
+from sqlalchemy import cast as sa_cast
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.runtime.cases.models import (
@@ -254,42 +256,62 @@ class CaseRepository:
     ) -> Sequence[Any]:
         """Open tasks the actor may take: their roles, their department (or none), not
         delegated to someone else, not on their own cases; soonest due first. `step` and
-        `task_department` narrow them (the console's filters); `offset` pages them."""
-        query = (
+        `task_department` narrow them (the console's filters); `offset` pages them.
+
+        Each role's tasks are read in the inbox's order from `ix_case_tasks_inbox`, at most
+        `offset + limit` of them, each joined to its case by key; the roles' runs are then
+        merged: a page costs its own rows, not a sort over every open task of the role."""
+        if not roles:
+            return []
+        held = (
+            func.unnest(sa_cast(list(roles), ARRAY(Text)))
+            .table_valued("role")
+            .render_derived(name="held")
+        )
+        run = (
             select(
                 Case.number,
                 Case.service_item,
                 Case.status,
                 Case.colour,
                 Case.promised_due,
+                Case.form_key,
+                Case.route_key,
                 CaseTask.task,
                 CaseTask.step,
                 CaseTask.role,
                 CaseTask.department,
                 CaseTask.opened_at,
                 CaseTask.due_on,
+                CaseTask.case_id,
             )
             .join(Case, (Case.tenant_id == CaseTask.tenant_id) & (Case.id == CaseTask.case_id))
             .where(
                 CaseTask.tenant_id == tenant_id,
-                CaseTask.role.in_(list(roles)),
+                CaseTask.role == held.c.role,
                 (CaseTask.assignee.is_(None)) | (CaseTask.assignee == actor),
                 Case.submitter != actor,
             )
-            .order_by(CaseTask.due_on.asc().nulls_last(), CaseTask.opened_at, Case.number)
+            .order_by(CaseTask.due_on.asc().nulls_last(), CaseTask.opened_at, CaseTask.case_id)
+            .limit(offset + limit)
+        )
+        if step is not None:
+            run = run.where(CaseTask.step == step)
+        if task_department is not None:
+            run = run.where(CaseTask.department == task_department)
+        if department is not None:
+            run = run.where((CaseTask.department.is_(None)) | (CaseTask.department == department))
+        else:
+            run = run.where(CaseTask.department.is_(None))
+        tasks = run.lateral("tasks")
+        query = (
+            select(*(c for c in tasks.c if c.key != "case_id"))
+            .select_from(held)
+            .join(tasks, true())
+            .order_by(tasks.c.due_on.asc().nulls_last(), tasks.c.opened_at, tasks.c.case_id)
             .limit(limit)
             .offset(offset)
         )
-        if step is not None:
-            query = query.where(CaseTask.step == step)
-        if task_department is not None:
-            query = query.where(CaseTask.department == task_department)
-        if department is not None:
-            query = query.where(
-                (CaseTask.department.is_(None)) | (CaseTask.department == department)
-            )
-        else:
-            query = query.where(CaseTask.department.is_(None))
         return (await self.session.execute(query)).all()
 
     async def tenants_due(self, tenant_ids: Sequence[int], today: date) -> list[int]:

@@ -54,12 +54,22 @@ class Console:
     secrets: dict[str, str] = field(default_factory=dict)
 
     async def staff(
-        self, name: str, role: str, tenant: str = CHENGGUAN, department: str | None = DEPT
+        self,
+        name: str,
+        role: str,
+        tenant: str = CHENGGUAN,
+        department: str | None = DEPT,
+        display_name: str | None = None,
     ) -> dict[str, str]:
         """A staff member signed in through the console's form: their browser's cookies."""
         login = f"{name}.{self.tag}"
         secret = await make_staff(
-            self.services, login, tenant, [(role, tenant, False)], department=department
+            self.services,
+            login,
+            tenant,
+            [(role, tenant, False)],
+            department=department,
+            display_name=display_name,
         )
         self.secrets[login] = secret
         async with asyncio.timeout(5):
