@@ -27,6 +27,7 @@ from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.errors import NotFound, YiwangError
 from yiwang.platform.i18n import translate
 from yiwang.policy.enforcer import user_subject
+from yiwang.runtime.attachments.repository import AttachmentRepository
 from yiwang.runtime.cases.deadlines import HORIZON_DAYS, today_in_china
 from yiwang.runtime.cases.models import Case
 from yiwang.runtime.cases.refusals import act_audited
@@ -46,7 +47,7 @@ from yiwang.runtime.console.repository import StaffRepository
 from yiwang.runtime.console.shell import console_page
 from yiwang.runtime.console.signin import posted
 from yiwang.runtime.console.staff import ConsoleParts
-from yiwang.runtime.console.values import form_rows, materials
+from yiwang.runtime.console.values import as_verified, form_rows, materials
 from yiwang.runtime.portal.my_cases import local_time
 from yiwang.runtime.routes.actions import Action, Actor
 from yiwang.runtime.routes.engine import ALLOWED
@@ -244,6 +245,9 @@ async def case_page(
     attached = [a for e in view.timeline for a in e.attachments]
     spec = cases.specs.for_case(case)
     done = request.query_params.get("done")
+    unnamed = translate("console.case.material_name", id="{id}")
+    found = materials(code, document, case.form_data, attached, unnamed=unnamed, number=number)
+    ids = [m.id for m in found]
     return console_page(
         request,
         console.directory,
@@ -265,13 +269,8 @@ async def case_page(
             "time_left": await _time_left(cases, code, case, today_in_china(now)),
         },
         rows=form_rows(document, case.form_data),
-        materials=materials(
-            code,
-            document,
-            case.form_data,
-            attached,
-            unnamed=translate("console.case.material_name", id="{id}"),
-            number=view.number,
+        materials=as_verified(
+            found, await AttachmentRepository(cases.uow.session).verified(tenant.id, ids), unnamed
         ),
         timeline=_timeline(view, lambda who: actor_label(who, view.submitter, names, departments)),
         offers=offers(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from yiwang.metadata.documents.display import display_value
@@ -127,3 +127,16 @@ def materials(
     for ident in extra:
         add(unnamed.format(id=ident[:8]) if unnamed else ident, ident)
     return found
+
+
+def as_verified(
+    found: Iterable[Material], verified: Mapping[uuid.UUID, tuple[str, str]], unnamed: str = ""
+) -> list[Material]:
+    """The materials previewed by the type the attachments room verified (name and type
+    by id), whatever the case's data claims; a file not verified is only a link."""
+    shown = []
+    for m in found:
+        name, content_type = verified.get(m.id, ("", ""))
+        keep = m.name if m.name != unnamed.format(id=str(m.id)[:8]) else ""
+        shown.append(replace(m, name=keep or name or m.name, preview=preview_of(content_type)))
+    return shown

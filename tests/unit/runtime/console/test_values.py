@@ -8,7 +8,7 @@ from datetime import date
 from yiwang.runtime.console.handling import action_of, time_left
 from yiwang.runtime.console.inbox import inbox_names, page_number
 from yiwang.runtime.console.navigation import NAVIGATION, nav_for
-from yiwang.runtime.console.values import Material, Row, form_rows, materials
+from yiwang.runtime.console.values import Material, Row, as_verified, form_rows, materials
 from yiwang.tenants.calendars.workdays import WorkingCalendar
 
 from ..routes.models import CHENGGUAN, effective
@@ -154,3 +154,23 @@ def test_the_menu_is_one_list_with_the_current_entry_marked() -> None:
         ("指标", "/console/t/620102/supervision", False),
         ("模型", "/console/t/620102/model", False),
     ]
+
+
+def test_materials_are_previewed_by_their_verified_type_whatever_the_data_claims() -> None:
+    data = {
+        "plan": {
+            "key": f"t/3/attachments/{PLAN.hex}",
+            "name": "图.png",
+            "content_type": "image/png",
+        }
+    }
+    other = uuid.UUID(int=9)
+    found = materials("620102", DOCUMENT, data, [str(other)], unnamed="材料 {id}", number="N-1")
+    shown = as_verified(
+        found,
+        {PLAN: ("图.png", "application/pdf"), other: ("意见.pdf", "application/pdf")},
+        "材料 {id}",
+    )
+    assert [(m.name, m.preview) for m in shown] == [("图.png", "pdf"), ("意见.pdf", "pdf")]
+    # a file not (or no longer) verified is only a link
+    assert [m.preview for m in as_verified(found, {}, "材料 {id}")] == ["link", "link"]
