@@ -6,7 +6,9 @@
 The page shows the form data (labels from the effective model, money in 元, codes
 as their labels), the materials previewed in the page, the timeline, the time left
 in working days, and one small form per action the engine would accept from this
-person now (`offers`). A posted action goes through `act_audited`, the JSON API's
+person now (`offers`); return, transfer and delegation choose their target from a list
+(the steps passed, the tenant's departments, the department's colleagues holding the
+task's role), and the timeline names who acted (`people`). A posted action goes through `act_audited`, the JSON API's
 own door: success redirects back with a flash line; a refusal (not allowed, a
 conflict with another approver, separation of duties) is the page again with its
 message, nothing changed. Another tenant's case is the 404 page.

@@ -4,7 +4,9 @@
 
 Soonest due first, 50 a page, each coloured by its warning with the colour's name
 beside it; filtered by step and department through a plain GET form. The tasks are
-the cases room's inbox (`CasesService.inbox`), the same the JSON API serves.
+the cases room's inbox (`CasesService.inbox`), the same the JSON API serves; each row
+is named by its form's label and its step's label on its own route (`inbox_names`,
+built once per version of the effective model).
 """
 
 from __future__ import annotations
