@@ -8,10 +8,10 @@ as their labels), the materials previewed in the page, the timeline, the time le
 in working days, and one small form per action the engine would accept from this
 person now (`offers`); return, transfer and delegation choose their target from a list
 (the steps passed, the tenant's departments, the department's colleagues holding the
-task's role), and the timeline names who acted (`people`). A posted action goes through `act_audited`, the JSON API's
-own door: success redirects back with a flash line; a refusal (not allowed, a
-conflict with another approver, separation of duties) is the page again with its
-message, nothing changed. Another tenant's case is the 404 page.
+task's role), and the timeline names who acted (`people`). A posted action goes through
+`act_audited`, the JSON API's own door: success redirects back with a flash line; a
+refusal (not allowed, a conflict with another approver, separation of duties) is the
+page again with its message, nothing changed. Another tenant's case is the 404 page.
 """
 
 from __future__ import annotations

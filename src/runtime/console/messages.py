@@ -101,7 +101,7 @@ ZH_CN: Final[dict[str, str]] = {
     "console.case.not_listed": "请从列表中选择可以接办的部门或人员。",
     "console.material_not_found": "该办件没有这份材料。",
     "console.case.preview_image": "{label} {name}（图片预览）",
-    "console.actor.staff": "{name}（{department}）",
+    "console.actor.staff": "{name}（单位：{department}）",
     "console.actor.applicant": "申请人",
     "console.actor.public": "公众用户",
     "console.actor.unknown": "未知人员",

@@ -76,9 +76,9 @@ async def test_delegation_and_transfer_choose_from_lists_and_refusals_show_on_th
     # the department's colleagues who hold the step's role: not oneself, not another
     # department's reviewer, not a clerk; named, never an account id
     named = {label: value for value, label in people.items()}
-    assert "李二审（市场监督管理局）" in named
+    assert "李二审（单位：市场监督管理局）" in named
     assert not any(n in "".join(named) for n in ("王一审", "赵三审", "钱窗口", "陈受理"))
-    second_id = named["李二审（市场监督管理局）"]
+    second_id = named["李二审（单位：市场监督管理局）"]
     assert second_id == await _account(console, second)
     departments = _choices(page.text, "transfer")
     assert "wjw" in departments and departments["wjw"] == "卫生健康委员会"
@@ -117,9 +117,10 @@ async def test_delegation_and_transfer_choose_from_lists_and_refusals_show_on_th
     shown = " ".join(text_of(mine.text).split())
     assert "account:" not in shown  # (a list's option values carry ids, its labels names)
     assert f"{translate('portal.event.submitted')} · 办理人：申请人" in shown
-    assert f"{translate('portal.event.accepted')} · 办理人：陈受理（市场监督管理局）" in shown
+    assert f"{translate('portal.event.accepted')} · 办理人：陈受理（单位：市场监督管理局）" in shown
     assert (
-        f"{translate('portal.event.delegated')} · 办理人：王一审（市场监督管理局）：请代办" in shown
+        f"{translate('portal.event.delegated')} · 办理人：王一审（单位：市场监督管理局）：请代办"
+        in shown
     )
 
     moved = await console.post(
@@ -170,7 +171,7 @@ async def test_return_names_the_steps_passed_and_asks_for_the_reason(console: Co
     again = await console.page(path, reviewer)
     assert "当前环节 审查" in " ".join(text_of(again.text).split())
     assert {"approve", "reject"} <= _actions(again.text)
-    assert "退回 · 办理人：周局长（市场监督管理局）：证明不全" in " ".join(
+    assert "退回 · 办理人：周局长（单位：市场监督管理局）：证明不全" in " ".join(
         text_of(again.text).split()
     )
 
