@@ -61,6 +61,7 @@ from yiwang.runtime.certificates.settings import CertificateSettings
 from yiwang.runtime.console import dependencies as console_di
 from yiwang.runtime.console import handling as console_handling
 from yiwang.runtime.console import inbox as console_inbox
+from yiwang.runtime.console import previews as console_previews
 from yiwang.runtime.console import signin as console_signin
 from yiwang.runtime.console.lists import router as console_lists
 from yiwang.runtime.console.staff import ConsoleParts
@@ -121,6 +122,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *console_signin.ROUTES,
     *console_inbox.ROUTES,
     *console_handling.ROUTES,
+    *console_previews.ROUTES,
     *model_editor.ROUTES,
     *console_lists.ROUTES,
     *static_routers(),

@@ -34,6 +34,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform import audit
+from yiwang.platform.actors import account_actor, job_actor
 from yiwang.platform.database import PENDING_SCOPE_KEY
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 
@@ -48,7 +49,7 @@ def person(login: str) -> str:
 
 
 def job(name: str) -> str:
-    return f"system:{name}"
+    return job_actor(name)
 
 
 def command_line() -> str:
@@ -100,7 +101,7 @@ class UnitOfWork:
     @property
     def owner(self) -> str:
         """Who owns what this unit creates for its caller: the account, else the actor."""
-        return f"account:{self.account_id}" if self.account_id is not None else self.actor
+        return account_actor(self.account_id) if self.account_id is not None else self.actor
 
     def after_commit(self, hook: AfterCommit) -> None:
         """Run `hook` once the transaction has committed; never if it rolls back."""

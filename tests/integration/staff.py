@@ -81,7 +81,11 @@ async def activate_signed_in(
 
 
 async def create_staff(
-    services: Stack, login: str, tenant: str, department: str | None = None
+    services: Stack,
+    login: str,
+    tenant: str,
+    department: str | None = None,
+    display_name: str | None = None,
 ) -> dict[str, Any]:
     """The account as the command line creates it: its answer, activation code included."""
     created: dict[str, Any] = await services.account_admin(
@@ -91,7 +95,7 @@ async def create_staff(
         kind="staff",
         tenant_code=tenant,
         department=department,
-        display_name=None,
+        display_name=display_name,
         actor=None,
     )
     return created
@@ -103,9 +107,12 @@ async def make_staff(
     tenant: str,
     grants: list[tuple[str, str, bool]],
     department: str | None = None,
+    display_name: str | None = None,
 ) -> str:
     """Create and activate a staff account, then grant it roles; returns its TOTP secret."""
-    secret, _ = await make_staff_signed_in(services, login, tenant, grants, department)
+    secret, _ = await make_staff_signed_in(
+        services, login, tenant, grants, department, display_name
+    )
     return secret
 
 
@@ -115,9 +122,10 @@ async def make_staff_signed_in(
     tenant: str,
     grants: list[tuple[str, str, bool]],
     department: str | None = None,
+    display_name: str | None = None,
 ) -> tuple[str, str]:
     """`make_staff`, and the session of the activation: (TOTP secret, session token)."""
-    created = await create_staff(services, login, tenant, department)
+    created = await create_staff(services, login, tenant, department, display_name)
     secret, token = await activate_signed_in(services, login, created["activation_code"])
     for role, code, subtree in grants:
         await services.admin(

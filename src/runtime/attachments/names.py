@@ -56,9 +56,9 @@ def extension_of(name: str) -> str:
     return extension.lower() if dot and stem else ""
 
 
-def content_disposition(name: str) -> str:
-    """`attachment` with the name for every browser: `filename*` (UTF-8, RFC 5987)
-    and an ASCII `filename` fallback."""
+def content_disposition(name: str, kind: str = "attachment") -> str:
+    """`attachment` (or `inline`) with the name for every browser: `filename*` (UTF-8,
+    RFC 5987) and an ASCII `filename` fallback."""
     extension = extension_of(name)
     if all(ch in _FALLBACK_CHARS for ch in name):
         fallback = name
@@ -66,4 +66,4 @@ def content_disposition(name: str) -> str:
         ascii_extension = extension if extension.isascii() and extension.isalnum() else ""
         fallback = "attachment" + (f".{ascii_extension}" if ascii_extension else "")
     encoded = quote(name, safe=_ATTR_CHARS, encoding="utf-8")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

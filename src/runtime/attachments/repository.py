@@ -37,6 +37,22 @@ class AttachmentRepository:
         )
         return found
 
+    async def verified(
+        self, tenant_id: int, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[str, str]]:
+        """The name and verified type of each of `ids` that passed verification (one query
+        for a case's materials)."""
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(Attachment.id, Attachment.name, Attachment.content_type).where(
+                Attachment.tenant_id == tenant_id,
+                Attachment.id.in_(list(ids)),
+                Attachment.status == "verified",
+            )
+        )
+        return {r.id: (r.name, r.content_type or "") for r in rows}
+
     async def due_for_sweeping(
         self, now: datetime, pending_before: datetime, limit: int
     ) -> Sequence[Attachment]:

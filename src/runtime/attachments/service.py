@@ -231,6 +231,13 @@ class Attachments:
 
     async def download_url(self, access: Access, attachment_id: uuid.UUID) -> str:
         """A signed link to a verified attachment, good for a few minutes (audited)."""
+        return self.transfers.download_url(await self.opened(access, attachment_id))
+
+    async def opened(
+        self, access: Access, attachment_id: uuid.UUID, *, audit_as: str = "attachment.download"
+    ) -> Attachment:
+        """A verified attachment the reader may open, its opening audited as `audit_as`
+        (the console's in-page preview streams it itself, from `key` and `content_type`)."""
         attachment = await self._visible(access, attachment_id)
         if attachment.status != "verified":
             raise AttachmentState(
@@ -238,8 +245,8 @@ class Attachments:
                 status=translate(f"attachments.status.{attachment.status}"),
                 action="下载",
             )
-        await self._audit("attachment.download", attachment)
-        return self.transfers.download_url(attachment)
+        await self._audit(audit_as, attachment)
+        return attachment
 
     async def _visible(
         self, access: Access, attachment_id: uuid.UUID, *, for_update: bool = False

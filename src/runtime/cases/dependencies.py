@@ -9,6 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import Provide
 
 from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.platform.actors import account_actor
 from yiwang.platform.storage import ObjectStorage
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.guards import Access, PolicyHolderSource, provide_access
@@ -57,7 +58,7 @@ class CasesServices:
         if not principal.subject.startswith("user:"):
             roles.add(principal.subject)
         return Actor(
-            id=f"account:{principal.account_id}",
+            id=account_actor(principal.account_id),
             tenant=access.tenant.code,
             roles=frozenset(roles),
             department=principal.department,

@@ -159,7 +159,7 @@ class CaseTask(TenantOwned, Base):
         ForeignKeyConstraint(
             ["tenant_id", "case_id"], ["cases.tenant_id", "cases.id"], name="fk_case_tasks_case"
         ),
-        Index("ix_case_tasks_role_due", "tenant_id", "role", "due_on"),
+        Index("ix_case_tasks_inbox", "tenant_id", "role", "due_on", "opened_at", "case_id"),
     )
 
 

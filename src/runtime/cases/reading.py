@@ -136,6 +136,8 @@ class CaseReading:
                     colour=colour,
                     colour_label=translate(f"cases.colour.{colour}") if colour else "",
                     case_promised_due=r.promised_due,
+                    form=r.form_key,
+                    route=r.route_key,
                 )
             )
         return items

@@ -123,6 +123,9 @@ class InboxItem(msgspec.Struct, frozen=True):
     colour: str | None
     colour_label: str
     case_promised_due: date | None
+    #: the business form the case applies for, and its route (their labels name the row)
+    form: str = ""
+    route: str = ""
 
 
 class WithdrawRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -6,15 +6,18 @@
 The page shows the form data (labels from the effective model, money in 元, codes
 as their labels), the materials previewed in the page, the timeline, the time left
 in working days, and one small form per action the engine would accept from this
-person now (`offers`). A posted action goes through `act_audited`, the JSON API's
-own door: success redirects back with a flash line; a refusal (not allowed, a
-conflict with another approver, separation of duties) is the page again with its
-message, nothing changed. Another tenant's case is the 404 page.
+person now (`offers`); return, transfer and delegation choose their target from a list
+(the steps passed, the tenant's departments, the department's colleagues holding the
+task's role), and the timeline names who acted (`people`). A posted action goes through
+`act_audited`, the JSON API's own door: success redirects back with a flash line; a
+refusal (not allowed, a conflict with another approver, separation of duties) is the
+page again with its message, nothing changed. Another tenant's case is the 404 page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
@@ -25,6 +28,8 @@ from litestar.response import Redirect
 from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.errors import NotFound, YiwangError
 from yiwang.platform.i18n import translate
+from yiwang.policy.enforcer import user_subject
+from yiwang.runtime.attachments.repository import AttachmentRepository
 from yiwang.runtime.cases.deadlines import HORIZON_DAYS, today_in_china
 from yiwang.runtime.cases.models import Case
 from yiwang.runtime.cases.refusals import act_audited
@@ -33,23 +38,53 @@ from yiwang.runtime.cases.service import CasesService
 from yiwang.runtime.console.access import HANDLE, HANDLE_FORM, SIGN_IN_FIRST, staff_viewer
 from yiwang.runtime.console.navigation import INBOX, case_url
 from yiwang.runtime.console.offers import offers
+from yiwang.runtime.console.people import (
+    Colleague,
+    DepartmentName,
+    accounts_named,
+    actor_label,
+    colleagues,
+)
+from yiwang.runtime.console.repository import StaffRepository
 from yiwang.runtime.console.shell import console_page
 from yiwang.runtime.console.signin import posted
 from yiwang.runtime.console.staff import ConsoleParts
-from yiwang.runtime.console.values import form_rows, materials
+from yiwang.runtime.console.values import as_verified, form_rows, materials
 from yiwang.runtime.portal.my_cases import local_time
 from yiwang.runtime.routes.actions import Action, Actor
-from yiwang.runtime.routes.state import state_from_json
+from yiwang.runtime.routes.engine import ALLOWED
+from yiwang.runtime.routes.state import CaseState, state_from_json
 from yiwang.tenants.calendars.service import Calendars
 from yiwang.tenants.calendars.workdays import WorkingCalendar
 
 #: how long a typed text may be (comments, reasons, legal basis, each missing item)
 TEXT_MAX: Final = 1000
 #: the posted fields that become each action's texts
-TEXT_FIELDS: Final = ("comment", "reason", "reasons", "reject_comment", "legal_basis", "missing")
+TEXT_FIELDS: Final = (
+    "comment",
+    "reason",
+    "reasons",
+    "reject_comment",
+    "legal_basis",
+    "missing",
+    "return_reason",
+)
+#: the posted fields that name a handover's target, chosen from a list
+CHOICE_FIELDS: Final = ("to", "department")
 #: the actions a form may post, and the flash line after each
 ACTIONS: Final = frozenset(
-    {"accept", "not_accept", "request_supplement", "approve", "reject", "decide", "complete"}
+    {
+        "accept",
+        "not_accept",
+        "request_supplement",
+        "approve",
+        "reject",
+        "decide",
+        "complete",
+        "return",
+        "transfer",
+        "delegate",
+    }
 )
 
 
@@ -79,24 +114,80 @@ def action_of(form: Mapping[str, str]) -> dict[str, Any] | None:
             "reasons": form.get("reasons", ""),
         },
         "complete": {"task": task, "comment": comment},
+        "return": {
+            "task": task,
+            "to": form.get("to", ""),
+            "comment": form.get("return_reason", ""),
+        },
+        "transfer": {"task": task, "department": form.get("department", ""), "comment": comment},
+        "delegate": {"task": task, "to": form.get("to", ""), "comment": comment},
     }
     if name not in bodies:
         return None
     return {"action": name, **bodies[name]}
 
 
-def _timeline(view: CaseView) -> list[dict[str, str]]:
+def _timeline(view: CaseView, actor: Callable[[str | None], str]) -> list[dict[str, str]]:
     return [
         {
             "at": local_time(e.at),
             "at_iso": e.at.isoformat(),
             "label": translate(f"portal.event.{e.kind}"),
-            "actor": e.actor or translate("console.case.system"),
+            "actor": actor(e.actor),
             "comment": e.comment,
         }
         for e in view.timeline
         if e.kind not in ("task_opened", "task_closed", "task_cancelled")
     ]
+
+
+@dataclass(frozen=True)
+class Handovers:
+    """Whom the case's tasks may be handed to: the tenant's departments (key: name) and
+    the colleagues of the person's department, with the roles they hold here."""
+
+    departments: dict[str, str]
+    people: list[Colleague]
+
+    def offered(self, form: Mapping[str, str]) -> bool:
+        """Whether a posted handover names a department or person of these lists (an
+        account id typed into a forged form is not one)."""
+        if form.get("action") == "transfer":
+            return form.get("department", "") in self.departments
+        if form.get("action") == "delegate":
+            return any(p.id == form.get("to") for p in self.people)
+        return True
+
+
+def department_names(console: ConsoleParts) -> DepartmentName:
+    tree = console.directory.tree
+
+    def name(tenant_id: int | None, key: str) -> str:
+        if tenant_id is None or tenant_id not in tree.by_id:
+            return key
+        found = console.directory.departments_of(tree.node_by_id(tenant_id).code)
+        return next((d.name for d in found if d.key == key), key)
+
+    return name
+
+
+async def handovers(
+    console: ConsoleParts, cases: CasesService, code: str, actor: Actor, state: CaseState
+) -> Handovers:
+    """The lists transfer and delegation choose from; colleagues are read only when the
+    case's status lets a task be delegated."""
+    tenant = console.directory.tree.node(code)
+    departments = {d.key: d.name for d in console.directory.departments_of(code)}
+    if "delegate" not in ALLOWED[state.status] or not state.open_tasks:
+        return Handovers(departments, [])
+    engine = console.policy.holder.engine
+    staff = await StaffRepository(cases.uow.session).colleagues(actor.department, tenant.id)
+    people = colleagues(
+        staff,
+        lambda account: engine.roles_at(user_subject(account), tenant.path),
+        department_names(console),
+    )
+    return Handovers(departments, people)
 
 
 def time_left(
@@ -145,11 +236,20 @@ async def case_page(
     if case is None:  # pragma: no cover - view has just found it
         raise NotFound("cases.not_found", number=number[:40])
     now = datetime.now(UTC)
+    state = state_from_json(case.state)
+    handing = await handovers(console, cases, code, actor, state)
+    names = await StaffRepository(cases.uow.session).names(
+        accounts_named(e.actor for e in view.timeline)
+    )
+    departments = department_names(console)
     model = await metadata.effective(code)
     document = model.documents.get(case.form_key) or {}
     attached = [a for e in view.timeline for a in e.attachments]
     spec = cases.specs.for_case(case)
     done = request.query_params.get("done")
+    unnamed = translate("console.case.material_name", id="{id}")
+    found = materials(code, document, case.form_data, attached, unnamed=unnamed, number=number)
+    ids = [m.id for m in found]
     return console_page(
         request,
         console.directory,
@@ -171,15 +271,19 @@ async def case_page(
             "time_left": await _time_left(cases, code, case, today_in_china(now)),
         },
         rows=form_rows(document, case.form_data),
-        materials=materials(
-            code,
-            document,
-            case.form_data,
-            attached,
-            unnamed=translate("console.case.material_name", id="{id}"),
+        materials=as_verified(
+            found, await AttachmentRepository(cases.uow.session).verified(tenant.id, ids), unnamed
         ),
-        timeline=_timeline(view),
-        offers=offers(spec, state_from_json(case.state), actor, case.form_data, now),
+        timeline=_timeline(view, lambda who: actor_label(who, view.submitter, names, departments)),
+        offers=offers(
+            spec,
+            state,
+            actor,
+            case.form_data,
+            now,
+            departments=handing.departments,
+            people=handing.people,
+        ),
         action_url=case_url(code, number) + "/actions",
         inbox_url=INBOX.format(code=code),
         flash=translate(f"console.flash.{done}") if done in ACTIONS else "",
@@ -224,7 +328,8 @@ async def act(
 ) -> Response[Any]:
     """Apply one action; a refusal is the page again with its message, nothing changed."""
     raw = (await request.form()).dict()
-    form = {k: posted(raw, k, TEXT_MAX + 1) for k in ("action", "task", "outcome", *TEXT_FIELDS)}
+    fields = ("action", "task", "outcome", *TEXT_FIELDS, *CHOICE_FIELDS)
+    form = {k: posted(raw, k, TEXT_MAX + 1) for k in fields}
     too_long = any(len(form[k]) > TEXT_MAX for k in TEXT_FIELDS)
     body = action_of(form)
     error, status = "", 422
@@ -232,6 +337,10 @@ async def act(
         error = translate("console.case.too_long", max=TEXT_MAX)
     elif body is None:
         error = translate("console.case.unknown_action")
+    elif body["action"] in ("transfer", "delegate") and not await _listed(
+        console, cases, code, number, case_actor, form
+    ):
+        error = translate("console.case.not_listed")
     else:
         try:
             action: Action = msgspec.convert(body, Action)
@@ -261,6 +370,21 @@ async def act(
         values=form,
         status=status,
     )
+
+
+async def _listed(
+    console: ConsoleParts,
+    cases: CasesService,
+    code: str,
+    number: str,
+    actor: Actor,
+    form: Mapping[str, str],
+) -> bool:
+    case = await cases.repo.get(console.directory.tree.node(code).id, number)
+    if case is None:
+        raise NotFound("cases.not_found", number=number[:40])
+    state = state_from_json(case.state)
+    return (await handovers(console, cases, code, actor, state)).offered(form)
 
 
 ROUTES: Final = (handle_page, act)

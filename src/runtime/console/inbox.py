@@ -4,12 +4,15 @@
 
 Soonest due first, 50 a page, each coloured by its warning with the colour's name
 beside it; filtered by step and department through a plain GET form. The tasks are
-the cases room's inbox (`CasesService.inbox`), the same the JSON API serves.
+the cases room's inbox (`CasesService.inbox`), the same the JSON API serves; each row
+is named by its form's label and its step's label on its own route (`inbox_names`,
+built once per version of the effective model).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -31,16 +34,43 @@ PAGE: Final = 50
 MAX_PAGE: Final = 1000
 
 
-def step_labels(model: EffectiveModel) -> dict[str, str]:
-    """Each step's and branch's label, by key, across the tenant's routes (first wins)."""
-    labels: dict[str, str] = {}
-    for document in model.documents.values():
-        for route in (document.get("routes") or {}).values():
+@dataclass(frozen=True)
+class InboxNames:
+    """How the inbox names what its rows hold, from one version of the effective model."""
+
+    #: each business form's label, by document key
+    forms: dict[str, str]
+    #: each step's and branch's label, by (document, route, key)
+    steps: dict[tuple[str, str, str], str]
+    #: the step filter's choices: each key with its labels across the routes
+    choices: dict[str, str]
+
+    def step(self, form: str, route: str, task: str, step: str) -> str:
+        found = self.steps.get((form, route, task)) or self.steps.get((form, route, step))
+        return found or self.choices.get(task) or self.choices.get(step) or task
+
+
+def _names(model: EffectiveModel) -> InboxNames:
+    forms: dict[str, str] = {}
+    steps: dict[tuple[str, str, str], str] = {}
+    labels: dict[str, list[str]] = {}
+    for key, document in model.documents.items():
+        forms[key] = str(document.get("label") or key)
+        for route_key, route in (document.get("routes") or {}).items():
             for step in route.get("steps") or ():
-                labels.setdefault(str(step["key"]), str(step.get("label") or step["key"]))
-                for branch in step.get("branches") or ():
-                    labels.setdefault(str(branch["key"]), str(branch.get("label") or branch["key"]))
-    return labels
+                for part in (step, *(step.get("branches") or ())):
+                    label = str(part.get("label") or part["key"])
+                    steps[(key, route_key, str(part["key"]))] = label
+                    known = labels.setdefault(str(part["key"]), [])
+                    if label not in known:
+                        known.append(label)
+    return InboxNames(forms, steps, {k: "／".join(v) for k, v in labels.items()})
+
+
+def inbox_names(model: EffectiveModel) -> InboxNames:
+    """The names, built once per model version (the model memoises them): the rows of
+    every request then cost a dictionary look-up each, not a walk over the model."""
+    return model.memo(("console.inbox_names",), lambda: _names(model))
 
 
 def page_number(raw: str | None) -> int | None:
@@ -79,10 +109,10 @@ async def inbox_page(
     """The person's open tasks here, soonest due first, filtered and paged."""
     tenant = console.directory.tree.node(code)
     viewer = await staff_viewer(request, console)
-    labels = step_labels(await metadata.effective(code))
+    names = inbox_names(await metadata.effective(code))
     departments = {d.key: d.name for d in console.directory.departments_of(code)}
     params = request.query_params
-    step = _choice(params.get("step"), labels)
+    step = _choice(params.get("step"), names.choices)
     department = _choice(params.get("department"), departments)
     page = page_number(params.get("page"))
     error = "" if page is not None else translate("console.inbox.bad_page", max=MAX_PAGE)
@@ -100,8 +130,8 @@ async def inbox_page(
         {
             "number": r.number,
             "url": case_url(code, r.number),
-            "item": r.service_item,
-            "task": labels.get(r.task, labels.get(r.step, r.task)),
+            "item": names.forms.get(r.form, r.form or r.service_item),
+            "task": names.step(r.form, r.route, r.task, r.step),
             "status": translate(f"routes.status.{r.status}"),
             "due": r.due_on.isoformat() if r.due_on else "",
             "colour": r.colour or "none",
@@ -120,7 +150,7 @@ async def inbox_page(
         status=422 if error else 200,
         tasks=tasks,
         error=error,
-        steps=sorted(labels.items(), key=lambda kv: kv[1]),
+        steps=sorted(names.choices.items(), key=lambda kv: kv[1]),
         departments=sorted(departments.items(), key=lambda kv: kv[1]),
         chosen={"step": step or "", "department": department or ""},
         page=number,

@@ -94,6 +94,17 @@ ZH_CN: Final[dict[str, str]] = {
     "console.case.refused": "操作未执行：{message}",
     "console.case.too_long": "内容过长，最多 {max} 个字。",
     "console.case.unknown_action": "无法识别的操作，请重新选择。",
+    "console.case.return_reason": "退回理由",
+    "console.case.choice_to_return": "退回至环节",
+    "console.case.choice_transfer": "转办至部门",
+    "console.case.choice_delegate": "委托给",
+    "console.case.not_listed": "请从列表中选择可以接办的部门或人员。",
+    "console.material_not_found": "该办件没有这份材料。",
+    "console.case.preview_image": "{label} {name}（图片预览）",
+    "console.actor.staff": "{name}（单位：{department}）",
+    "console.actor.applicant": "申请人",
+    "console.actor.public": "公众用户",
+    "console.actor.unknown": "未知人员",
     "console.case.decide_approved": "准予许可",
     "console.case.decide_refused": "不予许可",
     # after an action
@@ -104,6 +115,9 @@ ZH_CN: Final[dict[str, str]] = {
     "console.flash.reject": "已提交不同意意见。",
     "console.flash.decide": "已作出决定。",
     "console.flash.complete": "已办结该环节。",
+    "console.flash.return": "已退回。",
+    "console.flash.transfer": "已转办。",
+    "console.flash.delegate": "已委托。",
 }
 
 register("console", DEFAULT_LOCALE, ZH_CN)

@@ -4,18 +4,20 @@ The engine is pure and refuses before it changes anything, so the console tries 
 action the case's status admits, on each open task, with placeholder texts where the
 action needs one: what the engine accepts is offered, what it refuses is not. Nothing
 is stored; the real action is applied, and checked again, when the person posts it.
-Transfer, delegation and return need a target chosen from lists the console does not
-draw yet, so they are not offered here (the API takes them).
+Return (退回), transfer (转办) and delegation (委托) need a target: each candidate (the
+steps the case passed, the tenant's other departments, the colleagues holding the task's
+role) is tried the same way, and the form offers those the engine accepts as a choice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
 from yiwang.platform.errors import YiwangError
+from yiwang.runtime.console.people import Colleague
 from yiwang.runtime.routes.actions import (
     Accept,
     Action,
@@ -23,13 +25,16 @@ from yiwang.runtime.routes.actions import (
     Approve,
     Complete,
     Decide,
+    Delegate,
     NotAccept,
     Reject,
     RequestSupplement,
+    Return,
+    Transfer,
 )
 from yiwang.runtime.routes.engine import ALLOWED, apply
 from yiwang.runtime.routes.spec import RouteSpec
-from yiwang.runtime.routes.state import CaseState
+from yiwang.runtime.routes.state import CaseState, TaskState
 
 #: stands for a text the person will type; the engine only checks that one is there
 _TEXT: Final = "…"
@@ -48,6 +53,10 @@ class Offer:
     fields: tuple[str, ...] = ()
     #: the fields the engine refuses to go without
     required: tuple[str, ...] = ()
+    #: the field the target is posted as (`to`, `department`), for a handover
+    choice: str | None = None
+    #: the targets the engine accepts, as (value, label)
+    choices: tuple[tuple[str, str], ...] = ()
 
 
 def _tries(task: str, on_reject: str | None) -> list[tuple[Offer, Action]]:
@@ -100,33 +109,70 @@ def _tries(task: str, on_reject: str | None) -> list[tuple[Offer, Action]]:
     ]
 
 
+def _handovers(
+    spec: RouteSpec,
+    task: TaskState,
+    departments: Mapping[str, str],
+    people: Sequence[Colleague],
+    state: CaseState,
+) -> list[tuple[Offer, list[tuple[str, str, Action]]]]:
+    """Each handover, with its candidates: (value, label, the action that tries it)."""
+    steps = dict.fromkeys(reversed(state.passed))
+    key = task.key
+    return [
+        (
+            Offer(
+                "return",
+                key,
+                "",
+                fields=("return_reason",),
+                required=("return_reason",),
+                choice="to",
+            ),
+            [(s, spec.step(s).label, Return(to=s, comment=_TEXT, task=key)) for s in steps],
+        ),
+        (
+            Offer("transfer", key, "", choice="department"),
+            [(d, name, Transfer(department=d, task=key)) for d, name in departments.items()],
+        ),
+        (
+            Offer("delegate", key, "", choice="to"),
+            [(p.id, p.label, Delegate(to=p.id, task=key)) for p in people if task.role in p.roles],
+        ),
+    ]
+
+
 def offers(
     spec: RouteSpec,
     state: CaseState,
     actor: Actor,
     form: Mapping[str, Any],
     now: datetime,
+    *,
+    departments: Mapping[str, str] | None = None,
+    people: Sequence[Colleague] = (),
 ) -> list[Offer]:
-    """What `actor` may do on the case now, task by task, as the engine decides it."""
+    """What `actor` may do on the case now, task by task, as the engine decides it;
+    `departments` (key: name) and `people` are the candidates of transfer and delegation."""
     allowed = ALLOWED[state.status]
     found: list[Offer] = []
+
+    def accepts(action: Action) -> bool:
+        try:
+            apply(spec, state, action, actor, form, now)
+        except YiwangError:
+            return False
+        return True
+
     for task in state.open_tasks:
         task_spec = spec.task(task.key)
         for offer, action in _tries(task.key, task_spec.on_reject):
+            if offer.action in allowed and accepts(action):
+                found.append(replace(offer, task_label=task_spec.label))
+        for offer, candidates in _handovers(spec, task, departments or {}, people, state):
             if offer.action not in allowed:
                 continue
-            try:
-                apply(spec, state, action, actor, form, now)
-            except YiwangError:
-                continue
-            found.append(
-                Offer(
-                    offer.action,
-                    task.key,
-                    task_spec.label,
-                    offer.outcome,
-                    offer.fields,
-                    offer.required,
-                )
-            )
+            choices = tuple((v, label) for v, label, tried in candidates if accepts(tried))
+            if choices:
+                found.append(replace(offer, task_label=task_spec.label, choices=choices))
     return found

@@ -3,21 +3,24 @@
 Labels come from the effective model's document (the business form the case applies
 for), values through the metadata's one display of a value (是/否, 元, dates, code
 labels); attachment fields become materials, each previewed by its type: images
-inline, PDFs in a frame, anything else as a link. Every file goes through the
-attachments room's download route, which checks the reader and signs the link. Pure.
+inline, PDFs in a frame, anything else as a link. The link to open a file goes through
+the attachments room's download route, which checks the reader and signs the link; an
+in-page preview is served from this origin by the console's own route (`previews`),
+since the page's CSP admits no frame or image from the object store. Pure.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from yiwang.metadata.documents.display import display_value
 
 ATTACHMENT_TYPES: Final = frozenset({"attachment", "attachments"})
 DOWNLOAD: Final = "/api/v1/t/{code}/attachments/{id}/download"
+PREVIEW: Final = "/console/t/{code}/cases/{number}/materials/{id}/preview"
 IMAGE_TYPES: Final = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
@@ -29,11 +32,14 @@ class Row:
 
 @dataclass(frozen=True)
 class Material:
+    id: uuid.UUID
     label: str
     name: str
     url: str
     #: `image`, `pdf` or `link`: how the page previews it
     preview: str
+    #: the same file from this origin, for `<img>` and `<iframe>`
+    preview_url: str = ""
 
 
 def field_order(document: Mapping[str, Any]) -> list[str]:
@@ -92,6 +98,7 @@ def materials(
     extra: Iterable[str] = (),
     *,
     unnamed: str = "",
+    number: str = "",
 ) -> list[Material]:
     """The files of the case's attachment fields, then those its events carry (`extra`)."""
     fields = dict(document.get("fields") or {})
@@ -107,7 +114,8 @@ def materials(
         kind = str(value.get("content_type") or "") if isinstance(value, Mapping) else ""
         url = DOWNLOAD.format(code=code, id=ident)
         name = name or unnamed.format(id=str(ident)[:8])
-        found.append(Material(label, name, url, preview_of(kind)))
+        preview = PREVIEW.format(code=code, number=number, id=ident) if number else ""
+        found.append(Material(ident, label, name, url, preview_of(kind), preview))
 
     for key in field_order(document):
         field = fields[key]
@@ -119,3 +127,16 @@ def materials(
     for ident in extra:
         add(unnamed.format(id=ident[:8]) if unnamed else ident, ident)
     return found
+
+
+def as_verified(
+    found: Iterable[Material], verified: Mapping[uuid.UUID, tuple[str, str]], unnamed: str = ""
+) -> list[Material]:
+    """The materials previewed by the type the attachments room verified (name and type
+    by id), whatever the case's data claims; a file not verified is only a link."""
+    shown = []
+    for m in found:
+        name, content_type = verified.get(m.id, ("", ""))
+        keep = m.name if m.name != unnamed.format(id=str(m.id)[:8]) else ""
+        shown.append(replace(m, name=keep or name or m.name, preview=preview_of(content_type)))
+    return shown

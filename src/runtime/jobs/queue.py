@@ -20,6 +20,7 @@ import structlog
 from redis.exceptions import RedisError
 from saq import Job, Queue, Status
 
+from yiwang.platform.actors import SYSTEM, account_actor
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.jobs.definitions import JobDefinition
 from yiwang.runtime.jobs.errors import QueueUnavailable
@@ -46,13 +47,13 @@ _STATES: Final = {
 }
 
 
-SYSTEM_OWNER: Final = "system"
+SYSTEM_OWNER: Final = SYSTEM
 
 
 def owner_of(account_id: int | None) -> str:
     """Whom a job belongs to: the account that asked for it, or `system` (nobody may read
     a system job's status through the API)."""
-    return f"account:{int(account_id)}" if account_id is not None else SYSTEM_OWNER
+    return account_actor(account_id) if account_id is not None else SYSTEM_OWNER
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from tests.integration.staff import PASSWORD, fresh_ip, make_staff, totp_code
 from yiwang.app import Platform, build_platform, create_app
 from yiwang.platform.settings import Settings
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
+from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.tenants.tree import TenantTree
 
 Client = AsyncTestClient[Litestar]
@@ -54,12 +55,22 @@ class Console:
     secrets: dict[str, str] = field(default_factory=dict)
 
     async def staff(
-        self, name: str, role: str, tenant: str = CHENGGUAN, department: str | None = DEPT
+        self,
+        name: str,
+        role: str,
+        tenant: str = CHENGGUAN,
+        department: str | None = DEPT,
+        display_name: str | None = None,
     ) -> dict[str, str]:
         """A staff member signed in through the console's form: their browser's cookies."""
         login = f"{name}.{self.tag}"
         secret = await make_staff(
-            self.services, login, tenant, [(role, tenant, False)], department=department
+            self.services,
+            login,
+            tenant,
+            [(role, tenant, False)],
+            department=department,
+            display_name=display_name,
         )
         self.secrets[login] = secret
         async with asyncio.timeout(5):
@@ -137,8 +148,15 @@ async def console(
     admin_sql: psycopg.Connection,
 ) -> AsyncIterator[Console]:
     settings = replace(migrated, var_dir=tmp_path)
+    # jobs inline: an uploaded material is verified before its upload call answers
+    jobs = JobSettings(
+        redis_url=settings.redis_url, mode="inline", queue_name=f"test-{cleanup}", concurrency=2
+    )
     platform = build_platform(
-        settings, hashing=PasswordHashing(HashingParameters.for_tests()), policy_poll_seconds=0.2
+        settings,
+        hashing=PasswordHashing(HashingParameters.for_tests()),
+        policy_poll_seconds=0.2,
+        job_settings=jobs,
     )
     app = create_app(platform=platform)
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:

@@ -165,9 +165,10 @@ async def test_handling_a_case_through_its_forms(console: Console) -> None:
     assert translate("portal.event.submitted") in shown
     # the standard route promises no limit of its own: its clock is not running
     assert translate("console.case.no_clock") in shown
-    # exactly the acceptance step's actions, for a window clerk
+    # exactly the acceptance step's actions, for a window clerk: the engine also lets the
+    # acceptance be transferred to a department (nobody has voted on it)
     actions = set(re.findall(r'name="action" value="(\w+)"', page.text))
-    assert actions == {"accept", "not_accept", "request_supplement"}
+    assert actions == {"accept", "not_accept", "request_supplement", "transfer"}
     url = f"{path}/actions"
 
     forged = await console.post(url, clerk, {"action": "accept"}, csrf=False)
