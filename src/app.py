@@ -62,6 +62,7 @@ from yiwang.runtime.console import dependencies as console_di
 from yiwang.runtime.console import handling as console_handling
 from yiwang.runtime.console import inbox as console_inbox
 from yiwang.runtime.console import signin as console_signin
+from yiwang.runtime.console.admin import pages as console_admin
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.forms import pages as form_pages
 from yiwang.runtime.forms.controllers import FormOptionsController
@@ -120,6 +121,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *console_inbox.ROUTES,
     *console_handling.ROUTES,
     *model_editor.ROUTES,
+    *console_admin.ROUTES,
     *static_routers(),
 )
 
@@ -258,6 +260,7 @@ def build_platform(
         # the SMS and email gateways (development: files under var/; refused in production)
         gateways=partial(development_gateways, settings.var_dir, production=settings.production),
         webhooks=Deliverer(checks.seal.cipher, settings.production),
+        onboarding=tenants.onboarding,
     )
     cases = cases_di.CasesServices(
         models=metadata.models,
@@ -296,7 +299,9 @@ def create_app(
     settings = settings or (platform.settings if platform else Settings.from_env())
     configure_logging(json=settings.log_json, level=settings.log_level)
     platform = platform or build_platform(settings)
-    environment = page_environment([page_templates(), console_templates(), model_editor.TEMPLATES])
+    environment = page_environment(
+        [page_templates(), console_templates(), model_editor.TEMPLATES, console_admin.TEMPLATES]
+    )
     error_pages = ErrorPages(environment, error_shell(platform.directory))
     guard = platform.policy.guard(platform.identity, platform.directory, platform.denials)
     app = Litestar(
