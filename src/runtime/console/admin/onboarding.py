@@ -193,7 +193,7 @@ async def job_page(
         progress=progress,
         done=done if isinstance(done, int) else 0,
         total=total if isinstance(total, int) else 0,
-        current=translate("admin.job.current", name=name) if isinstance(name, str) else "",
+        doing=translate("admin.job.current", name=name) if isinstance(name, str) else "",
         outcome=_outcome(found) if found.finished else {},
         self_url=job_url(page.code, found.id),
         again_url=admin_url(page.code, "onboarding"),
