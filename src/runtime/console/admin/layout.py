@@ -3,17 +3,22 @@ section menu (only the sections the person may open), and drawing in the console
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from litestar import Request, Response
 
+from yiwang.platform.errors import YiwangError
 from yiwang.platform.i18n import translate
+from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.guards import Access
 from yiwang.runtime.console.shell import console_page
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.portal.viewer import Viewer
+
+T = TypeVar("T")
 
 TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
 BASE: Final = "/console/t/{code:str}/admin"
@@ -40,6 +45,20 @@ def admin_url(code: str, *tail: str) -> str:
 def bounded(raw: Any, limit: int) -> str:
     """A posted or queried text, stripped, cut at `limit` + 1 so a caller can tell it was long."""
     return raw.strip()[: limit + 1] if isinstance(raw, str) else ""
+
+
+async def attempt(uow: UnitOfWork, change: Awaitable[T]) -> T | YiwangError:
+    """`change` in a savepoint: its answer, or its refusal with nothing of it kept (the page
+    answers the refusal, so the unit of work goes on to commit; the service has audited it)."""
+    try:
+        async with uow.savepoint():
+            return await change
+    except YiwangError as refused:
+        return refused
+
+
+def refused_text(refused: YiwangError) -> str:
+    return translate("admin.refused", message=refused.message())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from yiwang.platform.errors import YiwangError
@@ -22,7 +23,14 @@ from yiwang.platform.i18n import translate
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.guards import Access
 from yiwang.policy.service import PolicyAdmin
-from yiwang.runtime.console.admin.layout import AdminPage, admin_url, bounded, need
+from yiwang.runtime.console.admin.layout import (
+    AdminPage,
+    admin_url,
+    attempt,
+    bounded,
+    need,
+    refused_text,
+)
 from yiwang.runtime.console.staff import ConsoleParts
 
 GRANT_FORM: Final = {"object": "role", "action": "grant", "forms": True}
@@ -117,53 +125,47 @@ async def _change(
         errors["login"] = translate("admin.roles.login_missing")
     if not typed["role"] or len(typed["role"]) > KEY_MAX:
         errors["role"] = translate("admin.roles.role_missing")
-    if not errors:
-        granter = {"tenant_code": page.code, "granter": access.principal.subject}
-        try:
-            async with uow.savepoint():
-                if kind == "granted":
-                    done = await policy_admin.grant(
-                        login=typed["login"],
-                        role=typed["role"],
-                        subtree=typed["subtree"] == "on",
-                        **granter,
-                    )
-                else:
-                    done = await policy_admin.revoke(
-                        login=typed["login"], role=typed["role"], **granter
-                    )
-        except YiwangError as refused:
-            errors["form"] = translate("admin.refused", message=refused.message())
-            return await _roles_page(
-                page, policy_admin, status=refused.status, errors=errors, typed=typed
-            )
-        query = urlencode({"done": kind, "login": done["login"], "role": done["role"]})
-        return Redirect(admin_url(page.code, "roles") + "?" + query, status_code=303)
-    return await _roles_page(page, policy_admin, status=422, errors=errors, typed=typed)
+    if errors:
+        return await _roles_page(page, policy_admin, status=422, errors=errors, typed=typed)
+    asked = {
+        "login": typed["login"],
+        "role": typed["role"],
+        "tenant_code": page.code,
+        "granter": access.principal.subject,
+    }
+    done = await attempt(
+        uow,
+        policy_admin.grant(**asked, subtree=typed["subtree"] == "on")
+        if kind == "granted"
+        else policy_admin.revoke(**asked),
+    )
+    if isinstance(done, YiwangError):
+        errors["form"] = refused_text(done)
+        return await _roles_page(page, policy_admin, status=done.status, errors=errors, typed=typed)
+    query = urlencode({"done": kind, "login": done["login"], "role": done["role"]})
+    return Redirect(admin_url(page.code, "roles") + "?" + query, status_code=303)
 
 
-@post("/roles/grants", opt=GRANT_FORM, include_in_schema=False)
-async def grant(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    access: Access,
-    uow: UnitOfWork,
-    policy_admin: PolicyAdmin,
-) -> Response[Any]:
-    """Grant a role here (`subtree`: to every tenant below too)."""
-    return await _change(request, console, access, uow, policy_admin, "granted")
+def _change_route(path: str, kind: str, doc: str) -> HTTPRouteHandler:
+    """The POST route of one change (grant or revoke), both through `_change`."""
+
+    async def handler(
+        request: Request[Any, Any, Any],
+        console: ConsoleParts,
+        access: Access,
+        uow: UnitOfWork,
+        policy_admin: PolicyAdmin,
+    ) -> Response[Any]:
+        return await _change(request, console, access, uow, policy_admin, kind)
+
+    handler.__name__ = handler.__qualname__ = path.replace("/", "_")
+    handler.__doc__ = doc
+    return post(path, opt=GRANT_FORM, include_in_schema=False)(handler)
 
 
-@post("/roles/revocations", opt=GRANT_FORM, include_in_schema=False)
-async def revoke(
-    request: Request[Any, Any, Any],
-    console: ConsoleParts,
-    access: Access,
-    uow: UnitOfWork,
-    policy_admin: PolicyAdmin,
-) -> Response[Any]:
-    """Revoke a role granted here."""
-    return await _change(request, console, access, uow, policy_admin, "revoked")
+GRANT: Final = _change_route(
+    "/roles/grants", "granted", "Grant a role here (`subtree`: to every tenant below too)."
+)
+REVOKE: Final = _change_route("/roles/revocations", "revoked", "Revoke a role granted here.")
 
-
-ROUTES: Final = (roles_page, grant, revoke)
+ROUTES: Final = (roles_page, GRANT, REVOKE)

@@ -17,11 +17,18 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
 
-from yiwang.platform.errors import NotFound, YiwangError
+from yiwang.platform.errors import YiwangError
 from yiwang.platform.i18n import translate
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.guards import Access
-from yiwang.runtime.console.admin.layout import AdminPage, admin_url, bounded, need
+from yiwang.runtime.console.admin.layout import (
+    AdminPage,
+    admin_url,
+    attempt,
+    bounded,
+    need,
+    refused_text,
+)
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.tenants.lifecycle import Lifecycle
 from yiwang.tenants.tree import TenantNode
@@ -147,16 +154,10 @@ async def change(
     if not confirmed:
         errors = {"confirm": translate("admin.lifecycle.confirm_required")}
         return _confirm_page(page, action, back, status=422, errors=errors, reason=reason)
-    try:
-        async with uow.savepoint():
-            await lifecycle.change(page.code, action, reason=reason or None)
-    except NotFound:
-        raise
-    except YiwangError as refused:
-        errors = {"form": translate("admin.refused", message=refused.message())}
-        return _confirm_page(
-            page, action, back, status=refused.status, errors=errors, reason=reason
-        )
+    done = await attempt(uow, lifecycle.change(page.code, action, reason=reason or None))
+    if isinstance(done, YiwangError):
+        errors = {"form": refused_text(done)}
+        return _confirm_page(page, action, back, status=done.status, errors=errors, reason=reason)
     return Redirect(
         admin_url(back, "tenants") + f"?done={action}&target={page.code}", status_code=303
     )
