@@ -2,7 +2,7 @@
 
     GET  /console/t/{code}/admin/onboarding                  the upload form (tenant onboard)
     POST /console/t/{code}/admin/onboarding                  multipart: file, template (forms)
-    GET  /console/t/{code}/admin/onboarding/jobs/{job_id}    the job's progress and result
+    GET  /console/t/{code}/admin/onboarding/jobs/{job}       the job's progress and result
 
 The file goes, as it came, to the `onboard_divisions` job (SAQ, like the spreadsheet
 imports), which runs `Onboarding.onboard(..., within=code)` as the API's onboarding does,
@@ -159,18 +159,18 @@ def _outcome(status: JobStatus) -> dict[str, Any]:
     }
 
 
-@get("/onboarding/jobs/{job_id:str}", opt=need("onboarding"), include_in_schema=False)
+@get("/onboarding/jobs/{job:str}", opt=need("onboarding"), include_in_schema=False)
 async def job_page(
     request: Request[Any, Any, Any],
     console: ConsoleParts,
     access: Access,
     jobs: JobQueue,
-    job_id: str,
+    job: str,
 ) -> Response[str]:
     """The job's progress (done of total regions) and, once it ends, its result."""
     page = await AdminPage.of(request, console, access)
     prefix = f"{ONBOARD_DIVISIONS.name}:{page.code}:"
-    found = await jobs.status(job_id[:200]) if job_id.startswith(prefix) else None
+    found = await jobs.status(job[:200]) if job.startswith(prefix) else None
     if (
         found is None
         or found.kind != ONBOARD_DIVISIONS.name

@@ -1,8 +1,8 @@
 """地区: the tenant's subtree with each tenant's state, and suspending and resuming one.
 
     GET  /console/t/{code}/admin/tenants                  the subtree (tenant read)
-    GET  /console/t/{code}/admin/lifecycle/{action}       the confirmation step (tenant write)
-    POST /console/t/{code}/admin/lifecycle/{action}       suspend or resume {code} (write, forms)
+    GET  /console/t/{code}/admin/lifecycle/suspend|resume  the confirmation step (tenant write)
+    POST /console/t/{code}/admin/lifecycle/suspend|resume  suspend or resume {code} (write, forms)
 
 The change is made at the tenant it changes, as `POST /api/v1/t/{code}/suspend|resume`
 is: the guard decides at that tenant, `Lifecycle.change` refuses and audits the same way,
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from yiwang.platform.errors import YiwangError
@@ -116,23 +116,14 @@ def _confirm_page(
     )
 
 
-def _action(action: str) -> str:
-    if action not in OFFERED.values():
-        raise NotFoundException()
-    return action
-
-
-@get("/lifecycle/{action:str}", opt=WRITE, include_in_schema=False)
-async def confirm_page(
+async def _confirm(
     request: Request[Any, Any, Any], console: ConsoleParts, access: Access, action: str
 ) -> Response[str]:
-    """What suspending (or resuming) this tenant does, a reason and a confirmation."""
     page = await AdminPage.of(request, console, access)
-    return _confirm_page(page, _action(action), _back(page, request.query_params.get("from")))
+    return _confirm_page(page, action, _back(page, request.query_params.get("from")))
 
 
-@post("/lifecycle/{action:str}", opt=WRITE_FORM, include_in_schema=False)
-async def change(
+async def _change(
     request: Request[Any, Any, Any],
     console: ConsoleParts,
     access: Access,
@@ -140,9 +131,7 @@ async def change(
     lifecycle: Lifecycle,
     action: str,
 ) -> Response[Any]:
-    """Suspend or resume this tenant once confirmed, through the API's `Lifecycle`."""
     page = await AdminPage.of(request, console, access)
-    _action(action)
     form = (await request.form()).dict()
     back = _back(page, (form.get("from") or [None])[0])
     reason = bounded((form.get("reason") or [""])[0], REASON_MAX)
@@ -163,4 +152,30 @@ async def change(
     )
 
 
-ROUTES: Final = (tenants_page, confirm_page, change)
+def _routes(action: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
+    """The confirmation page (GET) and the change (POST) of one lifecycle step."""
+
+    async def confirm(
+        request: Request[Any, Any, Any], console: ConsoleParts, access: Access
+    ) -> Response[str]:
+        return await _confirm(request, console, access, action)
+
+    async def change(
+        request: Request[Any, Any, Any],
+        console: ConsoleParts,
+        access: Access,
+        uow: UnitOfWork,
+        lifecycle: Lifecycle,
+    ) -> Response[Any]:
+        return await _change(request, console, access, uow, lifecycle, action)
+
+    confirm.__name__ = confirm.__qualname__ = f"confirm_{action}"
+    change.__name__ = change.__qualname__ = action
+    path = f"/lifecycle/{action}"
+    return (
+        get(path, opt=WRITE, include_in_schema=False)(confirm),
+        post(path, opt=WRITE_FORM, include_in_schema=False)(change),
+    )
+
+
+ROUTES: Final = (tenants_page, *_routes("suspend"), *_routes("resume"))
