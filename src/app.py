@@ -63,6 +63,7 @@ from yiwang.runtime.console import handling as console_handling
 from yiwang.runtime.console import inbox as console_inbox
 from yiwang.runtime.console import previews as console_previews
 from yiwang.runtime.console import signin as console_signin
+from yiwang.runtime.console.admin import pages as console_admin
 from yiwang.runtime.console.lists import router as console_lists
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.forms import pages as form_pages
@@ -125,6 +126,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *console_previews.ROUTES,
     *model_editor.ROUTES,
     *console_lists.ROUTES,
+    *console_admin.ROUTES,
     *static_routers(),
 )
 
@@ -263,6 +265,7 @@ def build_platform(
         # the SMS and email gateways (development: files under var/; refused in production)
         gateways=partial(development_gateways, settings.var_dir, production=settings.production),
         webhooks=Deliverer(checks.seal.cipher, settings.production),
+        onboarding=tenants.onboarding,
     )
     cases = cases_di.CasesServices(
         models=metadata.models,
@@ -302,7 +305,13 @@ def create_app(
     configure_logging(json=settings.log_json, level=settings.log_level)
     platform = platform or build_platform(settings)
     environment = page_environment(
-        [page_templates(), console_templates(), model_editor.TEMPLATES, console_lists.TEMPLATES]
+        [
+            page_templates(),
+            console_templates(),
+            model_editor.TEMPLATES,
+            console_lists.TEMPLATES,
+            console_admin.TEMPLATES,
+        ]
     )
     error_pages = ErrorPages(environment, error_shell(platform.directory))
     guard = platform.policy.guard(platform.identity, platform.directory, platform.denials)

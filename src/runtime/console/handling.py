@@ -50,7 +50,7 @@ from yiwang.runtime.console.shell import console_page
 from yiwang.runtime.console.signin import posted
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.console.values import as_verified, form_rows, materials
-from yiwang.runtime.portal.my_cases import local_time
+from yiwang.runtime.portal.my_cases.parts import local_time
 from yiwang.runtime.routes.actions import Action, Actor
 from yiwang.runtime.routes.engine import ALLOWED
 from yiwang.runtime.routes.state import CaseState, state_from_json

@@ -36,6 +36,7 @@ NAVIGATION: Final[tuple[ConsoleLink, ...]] = (
     # built in rooms of their own: the supervision dashboard and the operator's model editor
     ConsoleLink("supervision", "console.nav.supervision", TENANT + "/supervision"),
     ConsoleLink("model", "console.nav.model", TENANT + "/model"),
+    ConsoleLink("admin", "admin.nav", TENANT + "/admin/tenants"),
 )
 
 

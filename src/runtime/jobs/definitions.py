@@ -22,6 +22,8 @@ Arguments are JSON (ids as strings); a definition must be safe to run twice
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import tempfile
 import uuid
 from collections import Counter
@@ -32,7 +34,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
 
-from yiwang.platform.errors import ServiceUnavailable
+from yiwang.platform.errors import ServiceUnavailable, YiwangError
 from yiwang.runtime.attachments.verification import Outcome
 from yiwang.runtime.cases.notifications import Gateways
 from yiwang.runtime.cases.sweep import sweep
@@ -189,6 +191,49 @@ async def import_sheet(
     return outcome.as_dict()
 
 
+async def onboard_divisions(
+    run: JobRun,
+    *,
+    code: str,
+    tenant_id: int,
+    divisions_base64: str,
+    template: str,
+    login: str,
+    account_id: int | None,
+) -> dict[str, Any]:
+    """Onboard a division file below tenant `code` (as `POST /api/v1/t/{code}/onboard`
+    does) in one unit acting as the person who asked, reporting each region done. The file
+    comes as uploaded, in base64 (JSON carries no bytes), so the service judges its
+    encoding. A refused
+    file changes nothing; its refusal, with the line, is the result. Run twice, the second
+    run finds every region and changes nothing (onboarding is idempotent)."""
+    make = run.services.onboarding
+    if make is None:
+        raise RuntimeError("this process cannot onboard: no tenant services")
+    writes: list[asyncio.Task[None]] = []
+
+    def step(done: int, total: int, name: str) -> None:
+        # the service reports synchronously; one progress write in flight at a time
+        if not writes or writes[-1].done():
+            writes.append(asyncio.ensure_future(run.progress(done, total, name=name)))
+
+    try:
+        async with run.person_unit(tenant_id, login, account_id) as uow:
+            result = await make(uow).onboard(
+                divisions=base64.b64decode(divisions_base64),
+                template_name=template,
+                progress=step,
+                within=code,
+            )
+    except YiwangError as refused:
+        await asyncio.gather(*writes)
+        return {"status": "refused", "code": code, "error": refused.as_dict()}
+    await asyncio.gather(*writes)
+    total = len(result.tenants_created) + result.tenants_unchanged
+    await run.progress(total, total)
+    return {"status": "onboarded", "code": code, **result.as_dict()}
+
+
 def _today() -> date:
     return datetime.now(CHINA_TIME).date()
 
@@ -259,6 +304,9 @@ SWEEP_ATTACHMENTS: Final = JobDefinition(
 )
 EXPORT_LIST: Final = JobDefinition("export_list", export_list, timeout=3600, retries=2)
 IMPORT_SHEET: Final = JobDefinition("import_sheet", import_sheet, timeout=1800, retries=1)
+ONBOARD_DIVISIONS: Final = JobDefinition(
+    "onboard_divisions", onboard_divisions, timeout=1800, retries=1
+)
 
 CASES_SWEEP: Final = JobDefinition("cases.sweep", cases_sweep, timeout=600, cron="*/5 * * * *")
 OUTBOX_DELIVER: Final = JobDefinition(
@@ -280,6 +328,7 @@ DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
         SWEEP_ATTACHMENTS,
         EXPORT_LIST,
         IMPORT_SHEET,
+        ONBOARD_DIVISIONS,
         CASES_SWEEP,
         OUTBOX_DELIVER,
         WEBHOOKS_DELIVER,

@@ -33,6 +33,7 @@ from yiwang.runtime.records.imports import ImportDesk
 from yiwang.runtime.records.service import RecordService
 from yiwang.runtime.webhooks.delivery import Deliverer
 from yiwang.tenants.directory import TenantDirectory
+from yiwang.tenants.onboarding.service import Onboarding
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def build_background(
     records: Callable[[UnitOfWork], RecordService] | None = None,
     gateways: Callable[[], Gateways] | None = None,
     webhooks: Deliverer | None = None,
+    onboarding: Callable[[UnitOfWork], Onboarding] | None = None,
 ) -> Background:
     queue = JobQueue(job_settings, None)
     plugin = saq_plugin(job_settings, lambda: queue.services)
@@ -73,6 +75,7 @@ def build_background(
         records=records,
         gateways=gateways,
         webhooks=webhooks,
+        onboarding=onboarding,
     )
     queue.bind(services)
     return Background(queue, plugin, attachments, services)

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager, suppress
 from functools import partial
 
 from yiwang.metadata.dependencies import build_metadata
+from yiwang.metadata.versions.install import completes_onboarding
 from yiwang.platform.cache import Cache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
@@ -19,10 +20,16 @@ from yiwang.platform.storage import S3Storage, build_storage
 from yiwang.policy.catalogue import load_catalogue
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.cases.notifications import development_gateways
-from yiwang.runtime.dependencies import build_seal, list_services, record_services
+from yiwang.runtime.dependencies import (
+    build_publish_checks,
+    build_seal,
+    list_services,
+    record_services,
+)
 from yiwang.runtime.jobs.dependencies import Background, build_background
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.webhooks.delivery import Deliverer
+from yiwang.tenants.dependencies import TenantServices
 from yiwang.tenants.directory import TenantDirectory
 
 
@@ -37,6 +44,12 @@ async def worker_process(
     metadata = build_metadata(cache, directory, load_catalogue(settings.templates_root))
     storage = build_storage(settings)
     seal = build_seal(settings)
+    steps = (
+        completes_onboarding(
+            metadata.models, settings.templates_root, build_publish_checks(settings, seal)
+        ),
+    )
+    tenants = TenantServices(directory, settings.templates_root, onboarding_steps=steps)
     background = build_background(
         job_settings,
         AttachmentSettings.from_env(settings),
@@ -49,6 +62,7 @@ async def worker_process(
         # the SMS and email gateways (development: files under var/; refused in production)
         gateways=partial(development_gateways, settings.var_dir, production=settings.production),
         webhooks=Deliverer(seal.cipher, settings.production),
+        onboarding=tenants.onboarding,
     )
     if isinstance(storage, S3Storage):
         with suppress(Exception):  # a store that is down fails the jobs that need it, later

@@ -25,6 +25,7 @@ from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.service import RecordService
 from yiwang.runtime.webhooks.delivery import Deliverer
 from yiwang.tenants.directory import TenantDirectory
+from yiwang.tenants.onboarding.service import Onboarding
 
 if TYPE_CHECKING:
     from yiwang.runtime.jobs.queue import JobQueue
@@ -50,6 +51,9 @@ class JobServices:
     gateways: Callable[[], Gateways] | None = None
     #: the webhook delivery (its cipher and address rules); None where the process has none
     webhooks: Deliverer | None = None
+    #: onboarding from a division file in a unit of work (`TenantServices.onboarding`, with
+    #: the steps that complete it); None where the process cannot onboard
+    onboarding: Callable[[UnitOfWork], Onboarding] | None = None
 
 
 class ProgressSink(ABC):

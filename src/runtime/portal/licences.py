@@ -25,7 +25,7 @@ from yiwang.platform.i18n import translate
 from yiwang.runtime.cases.certificates import CaseCertificates
 from yiwang.runtime.cases.schemas import Licence
 from yiwang.runtime.certificates import archive
-from yiwang.runtime.portal.my_cases import READ, SIGN_IN_FIRST, local_time
+from yiwang.runtime.portal.my_cases.parts import READ, SIGN_IN_FIRST, local_time
 from yiwang.runtime.portal.rendering import page, region_of
 from yiwang.runtime.portal.viewer import PublicSite
 from yiwang.runtime.routes.actions import Actor

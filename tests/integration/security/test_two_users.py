@@ -16,6 +16,9 @@ until someone says how it is attacked:
   `cases/{number}...` (created by `POST .../cases`): another citizen reads and
   withdraws nothing of the applicant's case (404), in
   `tests/integration/runtime/cases/test_http.py::test_lifecycle_guard_and_race_over_http`.
+  `admin/onboarding/jobs/{job}` (created by `POST .../admin/onboarding`): another
+  province admin sees 404 for the first one's job, in
+  `tests/integration/runtime/console/admin/test_admin_pages.py::test_onboarding_a_division_file_as_a_job`.
   `records/{type_key}/{record_id}...` (created by `POST .../records/{type_key}`):
   records are department-scoped staff work; staff of another department of the
   same tenant are refused (`records.other_department`), in
@@ -62,6 +65,8 @@ WALKED_ELSEWHERE = {
     "export_id": "runtime/test_exports.py",
     # another person's import answers 404 at its progress page
     "import_id": "runtime/console/test_list_pages.py",
+    # another person's onboarding job answers 404 at its progress page
+    "job": "runtime/console/admin/test_admin_pages.py",
 }
 NO_CREATE_ROUTE = {"identifier": "certificates"}
 NOT_OWNED = {

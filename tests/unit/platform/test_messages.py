@@ -39,6 +39,7 @@ from yiwang.runtime import forms as form_room
 from yiwang.runtime.applications import errors as application_errors
 from yiwang.runtime.attachments import errors as attachment_errors
 from yiwang.runtime.certificates import errors as certificate_errors
+from yiwang.runtime.console import admin as console_admin
 from yiwang.runtime.console import lists as console_lists
 from yiwang.runtime.jobs import errors as job_errors
 from yiwang.runtime.lists import errors as lists_errors
@@ -94,6 +95,7 @@ OWNED_AREAS = {
     console.messages: ("console.",),
     console_lists.messages: ("console_lists.",),
     model_editor.messages: ("model_editor.",),
+    console_admin.messages: ("admin.",),
     web.messages: ("web.",),
     supervision.messages: ("supervision.",),
     dashboard.messages: ("dashboard.",),

@@ -80,6 +80,7 @@ def test_each_definition_becomes_a_saq_function_under_its_own_name() -> None:
         "sweep_attachments",
         "export_list",
         "import_sheet",
+        "onboard_divisions",
         "cases.sweep",
         "outbox.deliver",
         "webhooks.deliver",

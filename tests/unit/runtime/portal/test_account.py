@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from yiwang.runtime.portal import messages as portal_messages
-from yiwang.runtime.portal.my_cases import INTERNAL_EVENTS, can_withdraw
+from yiwang.runtime.portal.my_cases.parts import INTERNAL_EVENTS, can_withdraw
 from yiwang.runtime.portal.shell import account_links, sign_in_url
 from yiwang.runtime.portal.viewer import Viewer
 from yiwang.runtime.routes.events import EventKind

@@ -1,0 +1,111 @@
+"""What every admin page shares: its paths, the permission each section needs, the
+section menu (only the sections the person may open), and drawing in the console's shell."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from litestar import Request, Response
+
+from yiwang.platform.errors import YiwangError
+from yiwang.platform.i18n import translate
+from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.guards import Access
+from yiwang.runtime.console.shell import console_page
+from yiwang.runtime.console.staff import ConsoleParts
+from yiwang.runtime.portal.viewer import Viewer
+
+T = TypeVar("T")
+
+TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
+BASE: Final = "/console/t/{code:str}/admin"
+#: the admin pages' entry in the console's menu (`runtime/console/navigation.py`)
+MENU_KEY: Final = "admin"
+#: (object, action) each section's page needs, as the guard reads `opt`
+SECTIONS: Final = {
+    "tenants": ("tenant", "read"),
+    "onboarding": ("tenant", "onboard"),
+    "roles": ("role", "read"),
+    "audit": ("audit", "read"),
+}
+
+
+def need(section: str, *, forms: bool = False) -> dict[str, Any]:
+    obj, action = SECTIONS[section]
+    return {"object": obj, "action": action, **({"forms": True} if forms else {})}
+
+
+def admin_url(code: str, *tail: str) -> str:
+    return "/".join([f"/console/t/{code}/admin", *tail])
+
+
+def bounded(raw: Any, limit: int) -> str:
+    """A posted or queried text, stripped, cut at `limit` + 1 so a caller can tell it was long."""
+    return raw.strip()[: limit + 1] if isinstance(raw, str) else ""
+
+
+async def attempt(uow: UnitOfWork, change: Awaitable[T]) -> T | YiwangError:
+    """`change` in a savepoint: its answer, or its refusal with nothing of it kept (the page
+    answers the refusal, so the unit of work goes on to commit; the service has audited it)."""
+    try:
+        async with uow.savepoint():
+            return await change
+    except YiwangError as refused:
+        return refused
+
+
+def refused_text(refused: YiwangError) -> str:
+    return translate("admin.refused", message=refused.message())
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    """One request to an admin page: who asks, at which tenant (the guard decided both)."""
+
+    request: Request[Any, Any, Any]
+    console: ConsoleParts
+    access: Access
+    viewer: Viewer | None
+
+    @classmethod
+    async def of(
+        cls, request: Request[Any, Any, Any], console: ConsoleParts, access: Access
+    ) -> AdminPage:
+        return cls(request, console, access, await console.viewer(request))
+
+    @property
+    def code(self) -> str:
+        return self.access.tenant.code
+
+    def may(self, obj: str, action: str, path: str | None = None) -> bool:
+        """Whether the person may do `action` on `obj` at the tenant `path` (default: here)."""
+        holder = self.console.policy.holder
+        subject = self.access.principal.subject
+        return holder.decide(subject, path or self.access.tenant.path, obj, action).allowed
+
+    def subnav(self, current: str) -> list[tuple[str, str, bool]]:
+        return [
+            (translate(f"admin.section.{name}"), admin_url(self.code, name), name == current)
+            for name, (obj, action) in SECTIONS.items()
+            if self.may(obj, action)
+        ]
+
+    def render(
+        self, name: str, section: str, *, status: int = 200, **context: Any
+    ) -> Response[str]:
+        return console_page(
+            self.request,
+            self.console.directory,
+            f"admin/{name}",
+            tenant=self.access.tenant,
+            viewer=self.viewer,
+            current=MENU_KEY,
+            status=status,
+            subnav=self.subnav(section),
+            subnav_label=translate("admin.subnav_label"),
+            csrf=self.viewer.csrf if self.viewer else "",
+            **context,
+        )
