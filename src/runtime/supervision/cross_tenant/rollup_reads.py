@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     Select,
     func,
+    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,6 @@ from yiwang.runtime.supervision.cross_tenant.fields import DEPARTMENT, cases, of
 from yiwang.runtime.supervision.cross_tenant.metric_parts import (
     METRIC_PARTS,
     list_stmt,
-    now_stmt,
     read_parts,
 )
 from yiwang.runtime.supervision.models import (
@@ -67,6 +67,24 @@ def _repeats_stmt(ids: Any, period: Period) -> Select[Any]:
     )
 
 
+def _now_stmt(ids: Any) -> Select[Any]:
+    """Yellow and red now per tenant and department: the rollup's running counts summed
+    over every month (a tenant's few hundred rows, not its running cases)."""
+    rollup = Rollup.__table__
+    yellow, red = func.sum(rollup.c.yellow_now), func.sum(rollup.c.red_now)
+    return (
+        select(
+            rollup.c.tenant_id,
+            func.nullif(rollup.c.department, "").label("department"),
+            yellow.label("yellow_now"),
+            red.label("red_now"),
+        )
+        .where(rollup.c.tenant_id == func.any(ids))
+        .group_by(rollup.c.tenant_id, rollup.c.department)
+        .having(or_(yellow != 0, red != 0))
+    )
+
+
 async def cross_tenant_metric_rows(
     session: AsyncSession, tenant_ids: Sequence[int], period: Period
 ) -> dict[str, list[dict[str, Any]]]:
@@ -74,7 +92,7 @@ async def cross_tenant_metric_rows(
     (completeness per tenant). A period of whole months reads the monthly rollup
     (one row per tenant, department and month; the same figures as
     `cross_tenant_metric_rows_direct`); any other period the direct counts.
-    Yellow and red `now` are counted directly on their partial index."""
+    Yellow and red `now` are the rollup's running counts over all its months."""
     if not tenant_ids:
         return {k: [] for k in METRIC_PARTS}
     if not whole_months(period):
@@ -94,7 +112,7 @@ async def cross_tenant_metric_rows(
         )
         .group_by(rollup.c.tenant_id, rollup.c.department)
     )
-    statements: list[tuple[str, Any]] = [("cases", month_stmt), ("now", now_stmt(ids))]
+    statements: list[tuple[str, Any]] = [("cases", month_stmt), ("now", _now_stmt(ids))]
     if _months(period) > 1:
         statements.append(("warnings", _repeats_stmt(ids, period)))
     statements.append(("lists", list_stmt(ids)))

@@ -9,6 +9,6 @@ them where it does not leave them to the triggers.
 - `commands`: `yiwang supervision rebuild-rollup`.
 
 The case seeder (`yiwang.runtime.seeding`) defers the triggers for its batches
-(`yiwang.rollup_deferred`, migration `0019_rollup_deferred`) and adds its rows'
+(`yiwang.rollup_deferred`, migration `0019_rollup_bulk_and_now`) and adds its rows'
 counts with `counts.added`. Imports `yiwang.platform` and `yiwang.tenants` only.
 """

@@ -29,6 +29,8 @@ def department(case: str) -> str:
     return f"coalesce({case}.state ->> 'implementing_department', '')"
 
 
+RUNNING: Final = ("submitted", "in_review", "supplement_requested")
+_RUNNING = "r.status IN (" + ", ".join(f"'{s}'" for s in RUNNING) + ")"
 _DONE = "r.status = 'completed'"
 _PROMISED = f"({_DONE} AND r.promised_due IS NOT NULL)"
 #: a case's counts (r: the case, f: its facts or NULLs)
@@ -47,6 +49,9 @@ CASE_COUNTS: Final = {
     "promised_days": (
         f"CASE WHEN {_PROMISED} THEN r.promised_due - {day('r.submitted_at')} ELSE 0 END"
     ),
+    # running and yellow or red now (migration 0019), summed over every month when read
+    "yellow_now": f"(r.colour = 'yellow' AND {_RUNNING})::int",
+    "red_now": f"(r.colour = 'red' AND {_RUNNING})::int",
 }
 #: a facts row's counts, at its case's submission month and department
 FACT_COUNTS: Final = {
