@@ -280,16 +280,28 @@ _COUNTED: Final = {
   ON CONFLICT DO NOTHING
   RETURNING x.tenant_id, x.case_id, x.kind, x.month
 ), counted AS (
-  {added(WARNING_COUNTS, "warned AS r JOIN seed_cases AS c ON c.case_id = r.case_id",
-         "r.month", _CASE_DEPARTMENT)}
+  {
+        added(
+            WARNING_COUNTS,
+            "warned AS r JOIN seed_cases AS c ON c.case_id = r.case_id",
+            "r.month",
+            _CASE_DEPARTMENT,
+        )
+    }
 )""",
     "supervision_case_facts": f"""
 , counted AS ({added(FACT_COUNTS, _OF_CASE, _CASE_MONTH, _CASE_DEPARTMENT)})""",
     "supervision_evaluations": f"""
 , counted AS ({added(EVALUATION_COUNTS, _OF_CASE, month("r.at"), _CASE_DEPARTMENT)})""",
     "supervision_complaints": f"""
-, counted AS ({added(COMPLAINT_COUNTS, _OF_CASE, month("r.opened_at"),
-                     f"coalesce(r.department, {_CASE_DEPARTMENT})")})""",
+, counted AS ({
+        added(
+            COMPLAINT_COUNTS,
+            _OF_CASE,
+            month("r.opened_at"),
+            f"coalesce(r.department, {_CASE_DEPARTMENT})",
+        )
+    })""",
 }
 
 
