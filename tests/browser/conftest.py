@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from yiwang.platform.cli_support import command_environment
 from yiwang.platform.settings import Settings
+from yiwang.runtime.records.commands import load_samples_now
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -34,44 +36,37 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server_url(migrated: Settings) -> Iterator[str]:
+async def portal_content(migrated: Settings, gansu: dict[str, int]) -> dict[str, int]:
+    """The Gansu tree (`gansu`) and the bundled service guides, power lists and funds the
+    portal pages show, loaded in this process as `yiwang records samples` loads them
+    (idempotent): a command-line process more is another start of the platform."""
+    async with command_environment(migrated) as env:
+        return await load_samples_now(env)
+
+
+@pytest.fixture(scope="session")
+def server_url(migrated: Settings, portal_content: dict[str, int]) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "YIWANG_PORT": str(port), "YIWANG_HOST": "127.0.0.1"}
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "yiwang.cli",
-            "tenants",
-            "onboard",
-            "--divisions",
-            "gansu-divisions.csv",
-            "--template",
-            "gansu",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    # the bundled service guides, power lists and funds the portal pages show (idempotent)
-    subprocess.run(
-        [sys.executable, "-m", "yiwang.cli", "records", "samples"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
     # the server's output goes to a file: a pipe nobody reads fills up and stalls the server
     log = tempfile.TemporaryFile()  # noqa: SIM115  (closed after the session)
+    # one worker: the pages a test drives are a handful of requests at a time, and each
+    # worker process more is another start of the whole platform on a loaded machine
     proc = subprocess.Popen(
-        [sys.executable, "-m", "yiwang.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "yiwang.cli", "serve", "--workers", "1"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
     def output() -> str:
         log.seek(0)
         return log.read().decode(errors="replace")[-4000:]
 
-    # generous: on a loaded 2-core machine the first start can take tens of seconds
-    deadline = time.monotonic() + 120
+    # generous: on a loaded 2-core machine the first start can take minutes (it is a bound,
+    # not a wait: the loop ends as soon as the server listens)
+    limit = 300
+    deadline = time.monotonic() + limit
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -81,7 +76,7 @@ def server_url(migrated: Settings) -> Iterator[str]:
                 pytest.fail(f"server exited: {output()}")
             if time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail(f"server did not listen within 120 s: {output()}")
+                pytest.fail(f"server did not listen within {limit} s: {output()}")
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()

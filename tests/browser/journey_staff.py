@@ -5,7 +5,9 @@ administrator, activated with the person's own password and TOTP secret, then gr
 a role), through the platform's services in this process: a command-line process per
 account costs seconds each on a loaded machine. Each person then signs in once through
 the console's page, in a browser context of their own kept for every case they handle;
-each step of a case is done on the case page through the form the route offers."""
+each step of a case is done on the case page through the form the route offers
+(`act`), or, where a journey has already walked those pages, through the JSON API the
+same services answer, with the same signed-in session (`act_by_api`)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,6 +36,7 @@ from yiwang.tenants.directory import TenantDirectory
 
 CHENGGUAN = "620102"
 INBOX = f"/console/t/{CHENGGUAN}/inbox"
+API = f"/api/v1/t/{CHENGGUAN}"
 #: inbox pages a person looks through for one case before giving up
 INBOX_PAGES = 20
 
@@ -166,3 +170,38 @@ async def leaves_inbox(staff: Staff, server_url: str, number: str) -> None:
     page = staff.page
     await page.goto(f"{server_url}{INBOX}")
     await expect(page.get_by_role("link", name=number, exact=True)).to_have_count(0)
+
+
+async def _api_tasks(staff: Staff, server_url: str, number: str) -> list[dict[str, Any]]:
+    """The person's open tasks of case `number`, from their inbox's JSON route."""
+    answer = await staff.context.request.get(f"{server_url}{API}/inbox?limit=500")
+    assert answer.status == 200, await answer.text()
+    return [item for item in await answer.json() if item["number"] == number]
+
+
+async def act_by_api(
+    staff: Staff, server_url: str, number: str, body: dict[str, Any], *, step_task: bool
+) -> dict[str, Any]:
+    """The step `act` does on the case page, through `POST .../cases/{number}/actions` with
+    the person's console session (cookie and CSRF token, as the page's own scripts send):
+    the task is the one the person's inbox lists for the case; `step_task` says whether
+    the action names it (accepting and 补正 act on the case's acceptance itself)."""
+    tasks = await _api_tasks(staff, server_url, number)
+    assert tasks, f"case {number} is not in {staff.who}'s inbox"
+    if step_task:
+        body = {**body, "task": tasks[0]["task"]}
+    cookies = {c["name"]: c["value"] for c in await staff.context.cookies(server_url)}
+    answer = await staff.context.request.post(
+        f"{server_url}{API}/cases/{number}/actions",
+        data=body,
+        headers={"x-csrf-token": cookies.get("yiwang_csrf", "")},
+    )
+    if answer.status != 200:
+        error = (await answer.json()).get("error", {})
+        raise ActionRefused(str(body["action"]), f"{error.get('code')}: {error.get('message')}")
+    result: dict[str, Any] = await answer.json()
+    return result
+
+
+async def leaves_inbox_by_api(staff: Staff, server_url: str, number: str) -> None:
+    assert await _api_tasks(staff, server_url, number) == [], staff.who

@@ -61,11 +61,23 @@ async def activate(services: Stack, login: str, code: str, password: str = PASSW
 
     Codes come from `totp_code`, so the sign-ins that follow never replay one.
     """
+    secret, _ = await activate_signed_in(services, login, code, password)
+    return secret
+
+
+async def activate_signed_in(
+    services: Stack, login: str, code: str, password: str = PASSWORD
+) -> tuple[str, str]:
+    """`activate`, and the session its confirmation signs the person in to: (TOTP secret,
+    session token). A test that needs a session and many codes of one secret starts from
+    this one: the verifier's window holds three codes, and a fourth waits for the clock."""
     ip = fresh_ip()
     started = await services.run(services.enrolment.activate, login, code, password, ip=ip)
     secret = secret_of(started.totp_uri)
-    await services.run(services.enrolment.confirm, login, code, password, totp_code(secret), ip=ip)
-    return secret
+    signed = await services.run(
+        services.enrolment.confirm, login, code, password, totp_code(secret), ip=ip
+    )
+    return secret, signed.token
 
 
 async def create_staff(
@@ -93,13 +105,25 @@ async def make_staff(
     department: str | None = None,
 ) -> str:
     """Create and activate a staff account, then grant it roles; returns its TOTP secret."""
+    secret, _ = await make_staff_signed_in(services, login, tenant, grants, department)
+    return secret
+
+
+async def make_staff_signed_in(
+    services: Stack,
+    login: str,
+    tenant: str,
+    grants: list[tuple[str, str, bool]],
+    department: str | None = None,
+) -> tuple[str, str]:
+    """`make_staff`, and the session of the activation: (TOTP secret, session token)."""
     created = await create_staff(services, login, tenant, department)
-    secret = await activate(services, login, created["activation_code"])
+    secret, token = await activate_signed_in(services, login, created["activation_code"])
     for role, code, subtree in grants:
         await services.admin(
             "grant", login=login, role=role, tenant_code=code, subtree=subtree, granter=None
         )
-    return secret
+    return secret, token
 
 
 async def sign_in(

@@ -107,11 +107,15 @@ async def test_a_person_activates_with_their_own_factors_once(http: Http, cleanu
     assert again.json() == wrong.json()
 
 
-async def test_an_expired_password_allows_nothing_but_changing_it(
-    http: Http, cleanup: str, admin_sql: psycopg.Connection
-) -> None:
-    login = f"old.{cleanup}"
-    other, secret = await http.staff(login, "620102", [("county_operator", "620102", False)])
+async def _expired(
+    http: Http, login: str, admin_sql: psycopg.Connection
+) -> tuple[dict[str, str], dict[str, str], str]:
+    """A county operator whose password is 91 days old, signed in twice: the activation's
+    session and a sign-in after the password expired (bearer headers of each, the secret).
+    Three codes of the secret in all, with the password change's: the verifier's window."""
+    other, secret = await http.activated_staff(
+        login, "620102", [("county_operator", "620102", False)]
+    )
     admin_sql.execute(
         "UPDATE accounts SET password_changed_at = now() - interval '91 days' WHERE login = %s",
         (login,),
@@ -122,7 +126,14 @@ async def test_an_expired_password_allows_nothing_but_changing_it(
     )
     assert signed.json()["password_expired"] is True
     http.client.cookies.clear()
-    auth = {"authorization": f"Bearer {signed.json()['token']}"}
+    return other, {"authorization": f"Bearer {signed.json()['token']}"}, secret
+
+
+async def test_an_expired_password_allows_nothing_but_changing_it(
+    http: Http, cleanup: str, admin_sql: psycopg.Connection
+) -> None:
+    login = f"old.{cleanup}"
+    other, auth, secret = await _expired(http, login, admin_sql)
     for path in ("/api/v1/me", "/api/v1/t/620102/roles"):
         assert error_of(await http.get(path, auth)) == (403, "identity.password_expired")
     change = "/api/v1/me/password"
@@ -132,12 +143,6 @@ async def test_an_expired_password_allows_nothing_but_changing_it(
         json={"current_password": "Wrong#Pass1", "new_password": NEW_PASSWORD, "totp": "000000"},
     )
     assert error_of(wrong) == (403, "identity.reauthentication_failed")
-    same = await http.post(
-        change,
-        auth,
-        json={"current_password": PASSWORD, "new_password": PASSWORD, "totp": totp_code(secret)},
-    )
-    assert error_of(same) == (422, "identity.password_reused")
     changed = await http.post(
         change,
         auth,
@@ -161,11 +166,29 @@ async def test_an_expired_password_allows_nothing_but_changing_it(
     assert error_of(old) == (401, "identity.login_failed")
 
 
+async def test_an_expired_password_is_not_changed_to_itself(
+    http: Http, cleanup: str, admin_sql: psycopg.Connection
+) -> None:
+    login = f"same.{cleanup}"
+    _, auth, secret = await _expired(http, login, admin_sql)
+    same = await http.post(
+        "/api/v1/me/password",
+        auth,
+        json={"current_password": PASSWORD, "new_password": PASSWORD, "totp": totp_code(secret)},
+    )
+    assert error_of(same) == (422, "identity.password_reused")
+    # still expired: the refusal changed nothing
+    assert error_of(await http.get("/api/v1/me", auth)) == (403, "identity.password_expired")
+
+
 async def test_totp_is_re_enrolled_with_the_password_and_a_code_from_the_old_one(
     http: Http, cleanup: str
 ) -> None:
     login = f"phone.{cleanup}"
-    auth, old_secret = await http.staff(login, "620102", [("window_clerk", "620102", False)])
+    # the activation's session: three codes of the old secret in all (the verifier's window)
+    auth, old_secret = await http.activated_staff(
+        login, "620102", [("window_clerk", "620102", False)]
+    )
     refused = await http.post(
         "/api/v1/me/totp", auth, json={"password": "Wrong#Pass1", "totp": "000000"}
     )

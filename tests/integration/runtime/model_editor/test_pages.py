@@ -49,6 +49,10 @@ async def test_types_list_and_fields_marked_base_or_local(
     links = {a.get_text(): a["href"] for a in page.select("main table a")}
     assert links["食品经营许可申请表"] == FOOD
     assert page.find("header").find(class_="region-name").get_text() == "城关区"
+    # the header names the operator and offers the console's sign-out, as every console page
+    sign_out = page.select_one("nav.account form.sign-out")
+    assert sign_out is not None and sign_out["action"] == "/console/signout"
+    assert sign_out.find("input", attrs={"name": "_csrf"})["value"] == csrf(client)
 
     item = _soup((await client.get(f"{MODEL}/types/service_item")).text)
     local = item.find(id="field-x_lz_hotline_code")
