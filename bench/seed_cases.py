@@ -6,7 +6,8 @@ same seed and the same number of cases over the same tenants, two tenants at
 once. The platform writes into the real tables through the application role,
 in each tenant's scope. The floor writes into copies of the seven tables in a
 schema of its own (`seed_floor`: `LIKE … INCLUDING DEFAULTS INCLUDING IDENTITY`,
-so no index, no constraint, no policy), reached by `search_path`, as the owner
+so no index, no constraint, no policy; the two rollup tables with their primary
+keys, which the seeder's counting upserts need), reached by `search_path`, as the owner
 role. The difference is what the tables' indexes, checks and policies cost; the
 floor is what generating and storing the rows costs at all. Rounds alternate
 platform and floor; the floor's tables are emptied before each of its rounds.
@@ -35,6 +36,8 @@ from yiwang.runtime.seeding.cases import TABLES, CaseSeeder
 from yiwang.tenants.tree import TenantTree
 
 FLOOR = "seed_floor"
+#: the rollup's tables, which the seeder writes its batches' counts to
+ROLLUP = ("supervision_rollup", "supervision_warning_months")
 
 
 async def _floor_engine() -> AsyncEngine:
@@ -55,12 +58,21 @@ async def _floor_engine() -> AsyncEngine:
                     f" (LIKE public.{table} INCLUDING DEFAULTS INCLUDING IDENTITY)"
                 )
             )
+        for table in ROLLUP:
+            # the seeder's counts land here too; its upserts need the primary key
+            await conn.execute(
+                text(
+                    f"CREATE TABLE IF NOT EXISTS {FLOOR}.{table}"
+                    f" (LIKE public.{table} INCLUDING DEFAULTS INCLUDING INDEXES)"
+                )
+            )
     return engine
 
 
 async def _empty_floor(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {', '.join(f'{FLOOR}.{t}' for t in TABLES)}"))
+        names = ", ".join(f"{FLOOR}.{t}" for t in (*TABLES, *ROLLUP))
+        await conn.execute(text(f"TRUNCATE {names}"))
 
 
 async def main() -> None:

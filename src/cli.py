@@ -36,6 +36,7 @@ from yiwang.runtime.records.commands import (
     records_group,
 )
 from yiwang.runtime.seeding.commands import bench_group
+from yiwang.runtime.supervision.rollup.commands import supervision_group
 from yiwang.tenants.commands import (
     ONBOARDING_STEPS,
     calendar_group,
@@ -191,6 +192,7 @@ for group in (
     metadata_group,
     records_group,
     bench_group,
+    supervision_group,
     *COMMAND_GROUPS,
 ):
     main.add_command(group)

@@ -26,11 +26,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import CursorResult, TextClause, text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.runtime.supervision.rollup.counts import (
+    CASE_COUNTS,
+    COMPLAINT_COUNTS,
+    EVALUATION_COUNTS,
+    FACT_COUNTS,
+    NO_FACTS,
+    WARNING_COUNTS,
+    added,
+    department,
+    month,
+)
 from yiwang.tenants.tree import TenantTree
 
 BATCH: Final = 20_000
@@ -178,14 +189,16 @@ WITH ins AS (
     c.promised_due, NULL, NULL, c.promised_due - 1, c.colour,
     CASE WHEN c.running THEN c.promised_due + 1 END
   FROM seed_cases AS c ORDER BY c.pos
-  RETURNING id, number
+  RETURNING *
+), counted AS (
+  {added(CASE_COUNTS, f"ins AS r {NO_FACTS}", month("r.submitted_at"), department("r"))}
 )
 UPDATE seed_cases AS c SET case_id = ins.id FROM ins WHERE ins.number = c.number
 """
 )
 
 #: the dependents of the batch's cases, one statement per table
-_DEPENDENTS: Final = {
+_INSERTS: Final = {
     "case_events": """
 INSERT INTO case_events (tenant_id, case_id, seq, kind, actor, at, step, task, comment,
   attachments, data)
@@ -252,6 +265,53 @@ SELECT :tenant_id, c.case_id, NULL, 'seed:supervisor', :root_id, '超期未办�
 FROM seed_cases AS c WHERE c.colour = 'red' AND c.r_ord < 0.3
 """,
 }
+
+_OF_CASE = "ins AS r JOIN seed_cases AS c ON c.case_id = r.case_id"
+_CASE_MONTH = month("c.submitted_at")
+_CASE_DEPARTMENT = "c.department"
+#: what each dependent adds to the rollup, from the rows its insert returned (`ins`)
+#: and their case's month and department as the batch drew them
+_COUNTED: Final = {
+    "case_outbox": f"""
+, warned AS (
+  INSERT INTO supervision_warning_months AS x (tenant_id, case_id, kind, month)
+  SELECT DISTINCT tenant_id, case_id, substr(kind, 10), {month("created_at")}
+  FROM ins WHERE kind IN ('deadline.yellow', 'deadline.red')
+  ON CONFLICT DO NOTHING
+  RETURNING x.tenant_id, x.case_id, x.kind, x.month
+), counted AS (
+  {
+        added(
+            WARNING_COUNTS,
+            "warned AS r JOIN seed_cases AS c ON c.case_id = r.case_id",
+            "r.month",
+            _CASE_DEPARTMENT,
+        )
+    }
+)""",
+    "supervision_case_facts": f"""
+, counted AS ({added(FACT_COUNTS, _OF_CASE, _CASE_MONTH, _CASE_DEPARTMENT)})""",
+    "supervision_evaluations": f"""
+, counted AS ({added(EVALUATION_COUNTS, _OF_CASE, month("r.at"), _CASE_DEPARTMENT)})""",
+    "supervision_complaints": f"""
+, counted AS ({
+        added(
+            COMPLAINT_COUNTS,
+            _OF_CASE,
+            month("r.opened_at"),
+            f"coalesce(r.department, {_CASE_DEPARTMENT})",
+        )
+    })""",
+}
+
+
+def _with_counts(table: str, insert: str) -> str:
+    """`insert` as `ins`, the rollup's counts of its rows added (a new case is warned
+    once, in one month: no `repeated` row), and the number of rows it wrote."""
+    return f"WITH ins AS ({insert} RETURNING *){_COUNTED.get(table, '')} SELECT count(*) FROM ins"
+
+
+_DEPENDENTS: Final = {table: _with_counts(table, sql) for table, sql in _INSERTS.items()}
 
 
 @dataclass(frozen=True)
@@ -330,18 +390,17 @@ class CaseSeeder:
             "root_id": root_id,
             "now": self.now,
         }
+        # the rollup's INSERT triggers stand aside (migration 0019): each statement below
+        # adds its own rows' counts, set-based, in this transaction
+        await session.execute(text("SELECT set_config('yiwang.rollup_deferred', 'on', true)"))
         await session.execute(text("SELECT setseed(:seed)"), {"seed": batch.seed})
         await session.execute(
             _GENERATE,
             {"n": batch.n, "now": self.now, "code": batch.code, "run": self._run,
              "serial": batch.serial},
         )  # fmt: skip
-        written = {"cases": await _count(session, _INSERT_CASES, values)}
+        result = cast("CursorResult[Any]", await session.execute(_INSERT_CASES, values))
+        written = {"cases": int(result.rowcount)}
         for table, statement in _DEPENDENTS.items():
-            written[table] = await _count(session, text(statement), values)
+            written[table] = int(await session.scalar(text(statement), values) or 0)
         return written
-
-
-async def _count(session: AsyncSession, statement: TextClause, values: dict[str, Any]) -> int:
-    result = cast("CursorResult[Any]", await session.execute(statement, values))
-    return int(result.rowcount)

@@ -3,7 +3,7 @@ metrics, and 督办 orders with their escalation.
 
 Every query here runs in the row-level-security scope the guard decided for a
 `/subtree/` route: a supervisor's subtree, never around it. The one place a
-query crosses tenants is `cross_tenant.py`, and its names say so.
+query crosses tenants is the `cross_tenant` package, and its names say so.
 
 Holds its own tables (migration `0013_supervision`): the facts the metrics
 need that cases do not hold (power type, online, visits), evaluations (好差评),

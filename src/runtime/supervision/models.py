@@ -190,7 +190,8 @@ def _counter() -> Mapped[int]:
 
 
 class Rollup(TenantOwned, Base):
-    """Written only by the triggers of migration 0016; read by the metrics."""
+    """Written by the triggers of migrations 0016 and 0019, by the case seeder (its own
+    batches' counts) and by `yiwang supervision rebuild-rollup`; read by the metrics."""
 
     __tablename__ = "supervision_rollup"
 
@@ -217,6 +218,9 @@ class Rollup(TenantOwned, Base):
     grade_4: Mapped[int] = _counter()
     grade_5: Mapped[int] = _counter()
     rectified_in_time: Mapped[int] = _counter()
+    #: running cases yellow / red now, on their submission month (migration 0019)
+    yellow_now: Mapped[int] = _counter()
+    red_now: Mapped[int] = _counter()
 
     __table_args__ = (_tenant_fk("supervision_rollup"),)
 

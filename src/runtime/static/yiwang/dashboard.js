@@ -9,12 +9,33 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
+  function sized(node) {
+    return node.clientWidth > 0 && node.clientHeight > 0;
+  }
+
+  // A chart is laid out only in a box of real size: at zero width (a hidden or collapsed
+  // container, or the instant a browser measures the page for a full-page capture at
+  // 1 x 1) the map's view has a singular transform and ECharts throws ("Cannot read
+  // properties of null (reading '0')"). It follows its own box, not the window.
   function draw(id, option) {
     var node = document.getElementById(id);
     if (!node || typeof echarts === "undefined") return null;
     var chart = echarts.init(node, null, { renderer: "canvas" });
-    chart.setOption(option);
-    window.addEventListener("resize", function () { chart.resize(); });
+    var drawn = false;
+    function fit() {
+      if (!sized(node)) return;
+      chart.resize();
+      if (!drawn) {
+        chart.setOption(option);
+        drawn = true;
+      }
+    }
+    fit();
+    if (typeof ResizeObserver !== "undefined") {
+      new ResizeObserver(fit).observe(node);
+    } else {
+      window.addEventListener("resize", fit);
+    }
     return chart;
   }
 

@@ -1,6 +1,6 @@
 """The cross-tenant case reads: a page of cases, the rows of an export, and
 grouped counts, over the tenants the guard's scope lets the supervisor see.
-The SQL is `cross_tenant.py`'s; here the rows get their tenant and labels.
+The SQL is the `cross_tenant` package's; here the rows get their tenant and labels.
 """
 
 from __future__ import annotations

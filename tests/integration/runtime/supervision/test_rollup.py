@@ -11,18 +11,25 @@ touched, a quarter and the year (a case warned in several months counts once).""
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
+import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.integration.runtime.cases.conftest import purge_cases
+from tests.integration.runtime.supervision.conftest import SUPERVISION_TABLES
 from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.errors import YiwangError
+from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.runtime.cases.schemas import Application
@@ -40,8 +47,11 @@ from yiwang.runtime.routes.actions import (
     Resubmit,
     Withdraw,
 )
+from yiwang.runtime.seeding.cases import CaseSeeder
 from yiwang.runtime.supervision import cross_tenant, metrics
 from yiwang.runtime.supervision.periods import parse_period
+from yiwang.runtime.supervision.rollup.commands import supervision_group
+from yiwang.runtime.supervision.rollup.repository import RollupRepository
 from yiwang.runtime.supervision.service import SupervisionService
 from yiwang.tenants.tree import TenantTree
 
@@ -293,3 +303,123 @@ async def test_rollup_agrees_with_the_direct_count(
         for table in ("supervision_evaluations", "supervision_case_facts"):
             admin_sql.execute(f"DELETE FROM {table} WHERE case_id = ANY(%s)", (ids_,))
         purge_cases(admin_sql, f"%{marker}%")
+
+
+SEEDED = "620123"  # 榆中县, under 620100
+SEED_NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+#: every month the seeder's year before `SEED_NOW` touches, a quarter and the year
+SEED_PERIODS = (
+    *(f"2025-{m:02d}" for m in (11, 12)),
+    *(f"2026-{m:02d}" for m in range(1, 12)),
+    "2026-Q2",
+    "2026",
+)
+
+
+async def _agrees(
+    sessions: async_sessionmaker[AsyncSession], installed: TenantTree, code: str
+) -> int:
+    """Rollup and direct counts agree over `code`'s subtree for every seeded period;
+    how many cases the direct counts saw."""
+    scope = TenantScope.subtree(installed.node(code).id, installed.subtree_ids(code))
+    ids = sorted(scope.visible_tenant_ids)
+    seen = 0
+    for label in SEED_PERIODS:
+        period = parse_period(label)
+        async with unit_of_work(sessions, actor="test", scope=scope) as uow:
+            direct = await cross_tenant.cross_tenant_metric_rows_direct(uow.session, ids, period)
+            rolled = await cross_tenant.cross_tenant_metric_rows(uow.session, ids, period)
+        assert _folded(rolled) == _folded(direct), label
+        if "-Q" not in label and label != "2026":  # each month once
+            seen += sum(v["cases"] for v in _folded(direct).values())
+    return seen
+
+
+@pytest.fixture
+def seeded_cases(admin_sql: psycopg.Connection, installed: TenantTree) -> Iterator[int]:
+    """The seeded tenant's cases written by the test, removed after it (the triggers
+    take their counts back out)."""
+    tenant_id = installed.node(SEEDED).id
+    row = admin_sql.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()
+    assert row is not None
+    yield tenant_id
+    ids = [
+        r[0]
+        for r in admin_sql.execute(
+            "SELECT id FROM cases WHERE tenant_id = %s AND id > %s", (tenant_id, row[0])
+        ).fetchall()
+    ]
+    # the outbox's delete trigger takes the warning months (and their counts) along
+    for table in SUPERVISION_TABLES:
+        admin_sql.execute(
+            f"DELETE FROM {table} WHERE tenant_id = %s AND case_id = ANY(%s)", (tenant_id, ids)
+        )
+    admin_sql.execute("DELETE FROM cases WHERE tenant_id = %s AND id = ANY(%s)", (tenant_id, ids))
+
+
+async def test_seeded_cases_count_in_the_rollup_exactly(
+    sessions: async_sessionmaker[AsyncSession],
+    installed: TenantTree,
+    admin_sql: psycopg.Connection,
+    settings: Settings,
+    seeded_cases: int,
+) -> None:
+    """The seeder defers the rollup's triggers and adds its batches' counts itself; the
+    rollup then agrees with the direct counts, and so it does after a recount from the
+    raw rows (`yiwang supervision rebuild-rollup`) of a rollup made wrong on purpose."""
+    tree = TenantTree.of([installed.node(SEEDED)])
+
+    def units(scope: TenantScope | None = None):  # type: ignore[no-untyped-def]
+        return unit_of_work(sessions, actor="test", scope=scope)
+
+    before = await _agrees(sessions, installed, "620100")
+    seeder = CaseSeeder(units, tree, 21, lambda *a: None, now=SEED_NOW, workers=2)
+    seeded = await seeder.run(900)
+    assert min(seeded.written[t] for t in ("supervision_evaluations", "case_outbox")) > 0
+    assert seeded.written["supervision_complaints"] > 0
+    assert await _agrees(sessions, installed, "620100") == before + 900
+    # the triggers were deferred only inside the seeder's transactions
+    assert admin_sql.execute(
+        "SELECT count(*) FROM pg_trigger WHERE tgname = 'cases_rollup_insert'"
+        " AND pg_get_triggerdef(oid) LIKE '%yiwang.rollup_deferred%'"
+    ).fetchone() == (1,)
+
+    admin_sql.execute(
+        "UPDATE supervision_rollup SET cases = cases + 7, red_period = red_period + 1"
+        " WHERE tenant_id = %s",
+        (seeded_cases,),
+    )
+    admin_sql.execute(
+        "DELETE FROM supervision_warning_months WHERE tenant_id = %s", (seeded_cases,)
+    )
+    with pytest.raises(AssertionError):
+        await _agrees(sessions, installed, "620100")
+    owner = create_engine(settings.migration_database_url, pool_size=1)
+    try:
+        async with unit_of_work(
+            session_factory(owner), actor="test", scope=TenantScope.single(seeded_cases)
+        ) as uow:
+            rows = await RollupRepository(uow.session).rebuild(seeded_cases)
+    finally:
+        await owner.dispose()
+    assert rows > 0
+    assert await _agrees(sessions, installed, "620100") == before + 900
+
+
+def test_rebuild_rollup_command_recounts_a_tenant(
+    migrated: Settings, installed: TenantTree, admin_sql: psycopg.Connection
+) -> None:
+    tenant_id = installed.node(SEEDED).id
+    result = CliRunner().invoke(
+        supervision_group,
+        ["rebuild-rollup", "--tenants", SEEDED],
+        obj=migrated,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    rows = admin_sql.execute(
+        "SELECT count(*) FROM supervision_rollup WHERE tenant_id = %s", (tenant_id,)
+    ).fetchone()
+    assert rows is not None
+    assert json.loads(result.output)["tenants"] == 1
+    assert json.loads(result.output)["rows"] == rows[0]

@@ -1,0 +1,65 @@
+"""The bounds every cross-tenant statement runs under: `SET LOCAL statement_timeout`
+(`TIME_LIMIT_MS`, a cancelled statement is `supervision.timed_out`) and one row (or
+group) read beyond the limit, so a caller learns that a bound was hit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import (
+    Select,
+    bindparam,
+    func,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from yiwang.runtime.supervision.errors import SupervisionTimedOut
+
+#: every statement of a cross-tenant query stops after this long
+TIME_LIMIT_MS: Final = 5000
+
+
+async def limit_time(session: AsyncSession) -> None:
+    """`SET LOCAL statement_timeout`: every later statement of the transaction is bounded."""
+    await session.execute(select(func.set_config("statement_timeout", str(TIME_LIMIT_MS), true())))
+
+
+def _timed_out(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "57014"  # query_canceled
+
+
+async def read_rows(session: AsyncSession, stmt: Any) -> list[dict[str, Any]]:
+    """The rows of `stmt`; cancelled by the time limit, `supervision.timed_out`."""
+    try:
+        return [dict(r) for r in (await session.execute(stmt)).mappings()]
+    except DBAPIError as exc:
+        if _timed_out(exc):
+            raise SupervisionTimedOut(
+                "supervision.timed_out", seconds=TIME_LIMIT_MS // 1000
+            ) from None
+        raise
+
+
+async def bounded_rows(session: AsyncSession, stmt: Select[Any], limit: int) -> Bounded:
+    """The first `limit` rows of `stmt` under the time limit, and whether there were
+    more: it reads one row beyond the bound."""
+    await limit_time(session)
+    rows = await read_rows(session, stmt.limit(limit + 1))
+    return Bounded(rows[:limit], len(rows) > limit)
+
+
+def ids_param(tenant_ids: Sequence[int]) -> Any:
+    return bindparam("tenant_ids", list(tenant_ids), type_=ARRAY(BIGINT))
+
+
+@dataclass(frozen=True)
+class Bounded:
+    rows: list[dict[str, Any]]
+    #: the row (or group) bound was hit: more exist than were returned
+    truncated: bool

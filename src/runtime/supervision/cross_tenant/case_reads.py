@@ -1,0 +1,139 @@
+"""Cases across tenants: a bounded page (per tenant a LATERAL of keys on its own
+index, merged and cut, then the rows and facts by key), the stream an export
+reads, and grouped counts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    and_,
+    cast,
+    func,
+    select,
+    true,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from yiwang.runtime.supervision.cross_tenant.bounds import Bounded, bounded_rows, ids_param
+from yiwang.runtime.supervision.cross_tenant.fields import (
+    CHINA_TZ,
+    COLUMNS,
+    FACT_FIELDS,
+    cases,
+    facts,
+    facts_join,
+    of_case,
+    ordered,
+    row_columns,
+    where_of,
+)
+from yiwang.runtime.supervision.query import CaseQuery
+
+
+async def cross_tenant_case_page(
+    session: AsyncSession, tenant_ids: Sequence[int], query: CaseQuery
+) -> Bounded:
+    """The first `query.limit` cases across `tenant_ids`, in the query's order: each
+    tenant's first keys on its own index (only what chooses the rows: the filters'
+    and the sort's columns), merged and cut to the bound; only then the chosen
+    rows' columns and facts, by primary key."""
+    if not tenant_ids:
+        return Bounded([], False)
+    key, descending = query.sort
+    n = query.limit + 1  # each tenant reads one beyond the bound, as the merge does
+    tenant = func.unnest(ids_param(tenant_ids)).table_valued("id").render_derived(name="t")
+    column = COLUMNS[key]
+    nullable = bool(getattr(column, "nullable", True))
+    wants_facts = any(f.field in FACT_FIELDS for f in query.filters) or key in FACT_FIELDS
+    inner = (
+        select(cases.c.tenant_id, cases.c.id, column.label("sort_key"))
+        .select_from(facts_join() if wants_facts else cases)
+        .where(cases.c.tenant_id == tenant.c.id, *where_of(query))
+        .order_by(ordered(column, descending, nullable), ordered(cases.c.id, descending))
+        .limit(n)
+        .lateral("c")
+    )
+    picked = (
+        select(inner.c.tenant_id, inner.c.id, inner.c.sort_key)
+        .select_from(tenant.join(inner, true()))
+        .order_by(
+            ordered(inner.c.sort_key, descending, nullable),
+            inner.c.tenant_id,
+            ordered(inner.c.id, descending),
+        )
+        .limit(n)
+        .subquery("picked")
+    )
+    stmt = (
+        select(*row_columns(query))
+        .select_from(
+            picked.join(
+                cases, and_(cases.c.tenant_id == picked.c.tenant_id, cases.c.id == picked.c.id)
+            ).outerjoin(facts, of_case(facts))
+        )
+        .order_by(
+            ordered(picked.c.sort_key, descending, nullable),
+            picked.c.tenant_id,
+            ordered(picked.c.id, descending),
+        )
+    )
+    return await bounded_rows(session, stmt, query.limit)
+
+
+async def cross_tenant_case_stream(
+    session: AsyncSession, tenant_ids: Sequence[int], query: CaseQuery, batch: int = 2000
+) -> AsyncIterator[dict[str, Any]]:
+    """Every case of the query across `tenant_ids` (at most `query.limit`), tenant by
+    tenant in case order, read through a server-side cursor: an export's rows."""
+    if not tenant_ids:
+        return
+    stmt = (
+        select(*row_columns(query))
+        .select_from(facts_join())
+        .where(cases.c.tenant_id == func.any(ids_param(tenant_ids)), *where_of(query))
+        .order_by(cases.c.tenant_id, cases.c.id)
+        .limit(query.limit)
+        .execution_options(yield_per=batch)
+    )
+    result = await session.stream(stmt)
+    async for row in result.mappings():
+        yield dict(row)
+
+
+def _group_columns(group: Sequence[str]) -> list[Any]:
+    out: list[Any] = []
+    for key in group:
+        if key in ("tenant", "level"):
+            if not any(c.key == "tenant_id" for c in out):
+                out.append(cases.c.tenant_id.label("tenant_id"))
+        elif key.startswith("period."):
+            unit = key.split(".", 1)[1]
+            out.append(
+                cast(
+                    func.date_trunc(unit, func.timezone(CHINA_TZ, cases.c.submitted_at)), Date
+                ).label(key)
+            )
+        else:
+            out.append(COLUMNS[key].label(key))
+    return out
+
+
+async def cross_tenant_case_counts(
+    session: AsyncSession, tenant_ids: Sequence[int], query: CaseQuery
+) -> Bounded:
+    """Case counts across `tenant_ids` grouped by the query's base fields (a `level`
+    grouping is read by tenant; the service folds it), largest first."""
+    if not tenant_ids:
+        return Bounded([], False)
+    columns = _group_columns(query.group)
+    stmt = (
+        select(*columns, func.count().label("count"))
+        .select_from(facts_join())
+        .where(cases.c.tenant_id == func.any(ids_param(tenant_ids)), *where_of(query))
+        .group_by(*(c.element for c in columns))
+        .order_by(func.count().desc(), *(c.element for c in columns))
+    )
+    return await bounded_rows(session, stmt, query.limit)
