@@ -23,7 +23,7 @@ read 71,000 heap pages for the province at 1,000,000 cases (22 s, past the 5 s
 bound), the rollup's rows of the province are about 13,000.
 
 Revision ID: 0019_rollup_bulk_and_now
-Revises: 0017_drafts
+Revises: 0018_feedback_kind
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019_rollup_bulk_and_now"
-down_revision: str | None = "0017_drafts"
+down_revision: str | None = "0018_feedback_kind"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,8 +3,8 @@ order (due day, opened at, case), so a page of 50 costs 50 index entries and 50 
 look-ups instead of a sort over every open task of the role. It replaces
 `ix_case_tasks_role_due`, a prefix of it.
 
-Revision ID: 0022_inbox_order
-Revises: 0017_drafts
+Revision ID: 0020_inbox_order
+Revises: 0019_rollup_bulk_and_now
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0022_inbox_order"
-down_revision: str | None = "0017_drafts"
+revision: str = "0020_inbox_order"
+down_revision: str | None = "0019_rollup_bulk_and_now"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
