@@ -115,6 +115,12 @@ def test_the_writes_a_suspended_tenant_still_accepts_are_its_administration() ->
         "POST /api/v1/t/{code:str}/users/resets",
         "POST /api/v1/t/{code:str}/users/resets/{reset_id:int}/approve",
         "POST /api/v1/t/{code:str}/users/sessions/end",
+        # the console's admin pages do what the API routes above do, through the same services
+        "POST /console/t/{code:str}/admin/lifecycle/resume",
+        "POST /console/t/{code:str}/admin/lifecycle/suspend",
+        "POST /console/t/{code:str}/admin/onboarding",
+        "POST /console/t/{code:str}/admin/roles/grants",
+        "POST /console/t/{code:str}/admin/roles/revocations",
     ]
 
 
