@@ -13,9 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from yiwang.platform.cli_support import command_environment
 from yiwang.platform.settings import Settings
-from yiwang.runtime.records.commands import load_samples_now
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,18 +34,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-async def portal_content(migrated: Settings, gansu: dict[str, int]) -> dict[str, int]:
-    """The Gansu tree (`gansu`) and the bundled service guides, power lists and funds the
-    portal pages show, loaded in this process as `yiwang records samples` loads them
-    (idempotent): a command-line process more is another start of the platform."""
-    async with command_environment(migrated) as env:
-        return await load_samples_now(env)
-
-
-@pytest.fixture(scope="session")
-def server_url(migrated: Settings, portal_content: dict[str, int]) -> Iterator[str]:
+def server_url(migrated: Settings) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "YIWANG_PORT": str(port), "YIWANG_HOST": "127.0.0.1"}
+    # the Gansu tree with its published base model (what the command's onboarding
+    # completes; the suite's in-process `gansu` fixture onboards the tree alone), then the
+    # bundled service guides, power lists and funds the portal pages show (idempotent)
+    for command in (
+        ["tenants", "onboard", "--divisions", "gansu-divisions.csv", "--template", "gansu"],
+        ["records", "samples"],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "yiwang.cli", *command], env=env, check=True, capture_output=True
+        )
     # the server's output goes to a file: a pipe nobody reads fills up and stalls the server
     log = tempfile.TemporaryFile()  # noqa: SIM115  (closed after the session)
     # one worker: the pages a test drives are a handful of requests at a time, and each
