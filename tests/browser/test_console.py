@@ -174,7 +174,12 @@ async def test_a_clerk_accepts_a_case_and_it_leaves_the_inbox(
         await check_page(page, "console-360-inbox")
         await _accept_by_keyboard(page, server_url, second, "console-360")
         width = await page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 360, width
+        wide = await page.evaluate(
+            """() => [...document.querySelectorAll("body *")]
+            .filter(e => e.getBoundingClientRect().right > 360.5)
+            .slice(0, 5).map(e => e.tagName + "." + e.className)"""
+        )
+        assert width <= 360, (width, wide)
         await page.goto(f"{server_url}{INBOX}")
         await expect(page.get_by_role("link", name=second)).to_have_count(0)
         width = await page.evaluate("document.documentElement.scrollWidth")
