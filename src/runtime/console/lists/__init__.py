@@ -9,7 +9,9 @@ refreshes itself.
 | --- | --- |
 | `maintained` | which item types are maintained here, and their staff view and form (pure) |
 | `staff_form` | a staff form's descriptor for the forms room's renderer, its pickers (pure) |
-| `pages` | the list, record, create, edit and withdraw pages |
+| `page` | the page objects (`TenantPage`, `ListPage`), the room's paths and requirements |
+| `reading` | the types, list and record pages (GET) |
+| `changes` | the staff form's create and edit, their posts, and withdrawal |
 | `sheets` | import (upload, progress, result) and export (start, progress, download) |
 | `router` | the pages under one router, with the sign-in redirect |
 | `templates/console_lists/` | one template per page, extending `console/base.html` |

@@ -9,13 +9,13 @@ from litestar.di import Provide
 from litestar.router import Router
 
 from yiwang.runtime.console.access import SIGN_IN_FIRST
-from yiwang.runtime.console.lists import pages, sheets
+from yiwang.runtime.console.lists import changes, page, reading, sheets
 
-TEMPLATES: Final = pages.TEMPLATES
+TEMPLATES: Final = page.TEMPLATES
 ROUTER: Final = Router(
-    path=pages.BASE,
-    route_handlers=[*pages.ROUTES, *sheets.ROUTES],
+    path=page.BASE,
+    route_handlers=[*reading.ROUTES, *changes.ROUTES, *sheets.ROUTES],
     exception_handlers=SIGN_IN_FIRST,
-    dependencies={"page": Provide(pages.list_page_of)},
+    dependencies={"page": Provide(page.list_page_of)},
 )
 ROUTES: Final = (ROUTER,)

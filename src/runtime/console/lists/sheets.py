@@ -32,19 +32,22 @@ from yiwang.platform.errors import YiwangError
 from yiwang.platform.i18n import translate
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.guards import Access
-from yiwang.runtime.console.lists.pages import READ, WRITE, ListPage, lists_url
+from yiwang.runtime.console.lists.page import (
+    READ,
+    READ_FORM,
+    WRITE,
+    WRITE_FORM,
+    ListPage,
+    posted_value,
+)
 from yiwang.runtime.jobs.adapters import export_job_key, import_job_key
 from yiwang.runtime.jobs.queue import JobQueue, JobStatus, owner_of
 from yiwang.runtime.lists.export import FORMATS, ExportDesk, start_export
 from yiwang.runtime.lists.service import ListService
-from yiwang.runtime.portal.pages import list_params
 from yiwang.runtime.portal.rendering import render
-from yiwang.runtime.portal.service import view_filters
 from yiwang.runtime.records.imports import IMPORT_LIMITS, ImportDesk, import_fields, start_import
 from yiwang.runtime.records.service import Viewer
 
-READ_FORM: Final = {**READ, "forms": True}
-WRITE_FORM: Final = {**WRITE, "forms": True}
 #: the workbook and the form around it (the token, the field's headers)
 UPLOAD_MAX: Final = IMPORT_LIMITS.max_file_bytes + 64 * 1024
 _JOB_ID: Final = re.compile(r"^[0-9a-f]{32}$")
@@ -124,7 +127,7 @@ async def _job_page(
         "what": what,
         "here": here,
         "job": progress(status),
-        "list_url": lists_url(page.code, kind.key),
+        "list_url": page.url(),
         **context,
     }
     if page.request.headers.get("hx-request") == "true":
@@ -141,24 +144,21 @@ async def _upload_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response[str]:
-    kind = page.kind
     columns = [f.label for f in import_fields(page.document)]
     return await page.render(
         "import.html",
         status=status,
-        kind=kind,
+        kind=page.kind,
         columns=columns,
         error=error,
-        action=lists_url(page.code, kind.key, "import"),
+        action=page.url("import"),
         limit=IMPORT_LIMITS.max_file_bytes // (1024 * 1024),
-        list_url=lists_url(page.code, kind.key),
+        list_url=page.url(),
     )
 
 
 @get("/{type_key:str}/import", opt=WRITE, include_in_schema=False)
-async def import_page(
-    page: ListPage,
-) -> Response[str]:
+async def import_page(page: ListPage) -> Response[str]:
     """The upload form, with the columns a sheet of this type may hold."""
     return await _upload_page(page)
 
@@ -178,18 +178,17 @@ async def upload(
 ) -> Response[Any]:
     """Keep the workbook and start its import; a file that is no sound workbook is refused
     here, on the form, before any job."""
-    request, records, code, type_key = page.request, page.records, page.code, page.kind.key
-    posted = await request.form()
+    posted = await page.request.form()
     chosen = posted.get("file")
     data = await chosen.read() if isinstance(chosen, UploadFile) else b""
     if not data:
         return await _upload_page(page, error=translate("console_lists.import.no_file"), status=422)
     try:
         import_id, _job = await start_import(
-            records,
+            page.records,
             imports,
             uow,
-            type_key,
+            page.kind.key,
             data,
             viewer=viewer,
             tenant_id=access.tenant.id,
@@ -200,7 +199,7 @@ async def upload(
         if refused.status == 404:
             raise
         return await _upload_page(page, error=refused.message(), status=422)
-    return Redirect(lists_url(code, type_key, "imports", import_id), status_code=303)
+    return Redirect(page.url("imports", import_id), status_code=303)
 
 
 @get("/{type_key:str}/imports/{import_id:str}", opt=WRITE, include_in_schema=False)
@@ -211,16 +210,15 @@ async def import_progress(
     import_id: str,
 ) -> Response[str]:
     """How far the import is; once it has ended, what it made or every refused row."""
-    code, type_key = page.code, page.kind.key
     status = await _own(jobs, access, import_job_key(_job_id(import_id)))
     return await _job_page(
         page,
         status,
-        here=lists_url(code, type_key, "imports", import_id),
+        here=page.url("imports", import_id),
         what="import",
         result=import_result(status),
         download_url=None,
-        again_url=lists_url(code, type_key, "import"),
+        again_url=page.url("import"),
     )
 
 
@@ -234,18 +232,11 @@ async def export(
     uow: UnitOfWork,
 ) -> Response[Any]:
     """Export the whole view with the filters and search the list page showed."""
-    request, code, type_key, kind, document = (
-        page.request,
-        page.code,
-        page.kind.key,
-        page.kind,
-        page.document,
-    )
-    posted = (await request.form()).dict()
-    filters = view_filters(document, kind.view, posted, page.departments())
-    params = list_params(posted, [f.param for f in filters])
+    kind = page.kind
+    posted = await page.posted()
+    _filters, params = page.view_query(posted)
     params.pop("cursor", None)
-    fmt = str((posted.get("format") or ["xlsx"])[0])
+    fmt = posted_value(posted, "format", "xlsx")
     if fmt not in FORMATS:
         raise NotFoundException()
     try:
@@ -253,7 +244,7 @@ async def export(
             lists,
             exports,
             uow,
-            type_key,
+            kind.key,
             {**params, "view": [kind.view]},
             fmt,
             viewer=viewer,
@@ -265,8 +256,8 @@ async def export(
             raise
         # the list page shows the same query's refusal at its filters
         shown = urlencode([(k, v[0]) for k, v in params.items()])
-        return Redirect(lists_url(code, type_key) + f"?{shown}", status_code=303)
-    return Redirect(lists_url(code, type_key, "exports", export_id), status_code=303)
+        return Redirect(page.url() + f"?{shown}", status_code=303)
+    return Redirect(page.url("exports", export_id), status_code=303)
 
 
 @get("/{type_key:str}/exports/{export_id:str}", opt=READ, include_in_schema=False)
@@ -277,19 +268,18 @@ async def export_progress(
     export_id: str,
 ) -> Response[str]:
     """How far the export is; once done, the link that downloads the file."""
-    code, type_key = page.code, page.kind.key
     status = await _own(jobs, access, export_job_key(_job_id(export_id)))
     result = status.result or {}
     done = status.state == "complete"
     return await _job_page(
         page,
         status,
-        here=lists_url(code, type_key, "exports", export_id),
+        here=page.url("exports", export_id),
         what="export",
         result={"status": "failed", "message": translate("jobs.failed")}
         if status.state in ("failed", "aborted")
         else ({"status": "exported", "rows": int(result.get("rows", 0))} if done else None),
-        download_url=lists_url(code, type_key, "exports", export_id, "download") if done else None,
+        download_url=page.url("exports", export_id, "download") if done else None,
         again_url=None,
     )
 
