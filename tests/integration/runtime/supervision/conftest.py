@@ -1,14 +1,15 @@
 """Fixtures: cases written as the cases room stores them (rows only: supervision reads
-them), a fixed clock, and cleanup of everything a test's tag marks; the app over HTTP
-and its signed-in staff."""
+them), a fixed clock, and cleanup of everything a test's tag marks; the county the case
+seeder writes into; the app over HTTP and its signed-in staff."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import replace
-from datetime import date, datetime
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,14 @@ import psycopg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.app import Platform, build_platform, create_app
 from yiwang.platform.settings import Settings
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import UnitOfWork, unit_of_work
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
 from yiwang.tenants.tree import TenantTree
 
@@ -52,6 +56,59 @@ def purge(admin_sql: psycopg.Connection, pattern: str) -> None:
     for table in SUPERVISION_TABLES[2:]:
         admin_sql.execute(f"DELETE FROM {table} WHERE case_id = ANY(%s)", (ids,))
     admin_sql.execute("DELETE FROM cases WHERE id = ANY(%s)", (ids,))
+
+
+#: the county the case seeder's tests write into (榆中县, under 兰州市 620100)
+SEEDED = "620123"
+#: the seeder's "now" in these tests: its year of cases ends here
+SEED_NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+
+
+def last_case_id(admin_sql: psycopg.Connection) -> int:
+    """The largest case id so far: the cases written next come after it."""
+    row = admin_sql.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@dataclass(frozen=True)
+class Seeding:
+    """Where a test runs `CaseSeeder`: the county as a tree of its own, and the units the
+    seeder writes through."""
+
+    tenant_id: int
+    tree: TenantTree
+    #: the largest case id before the test: the cases it writes come after it
+    after: int
+    sessions: async_sessionmaker[AsyncSession]
+
+    def units(self, scope: TenantScope | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
+        return unit_of_work(self.sessions, actor="test", scope=scope)
+
+
+@pytest.fixture
+def seeding(
+    admin_sql: psycopg.Connection,
+    installed: TenantTree,
+    sessions: async_sessionmaker[AsyncSession],
+) -> Iterator[Seeding]:
+    """The seeded county; the cases the test wrote there, and their rows, removed after it
+    (the rollup's triggers take their counts back out, and the outbox's delete trigger the
+    warning months)."""
+    node = installed.node(SEEDED)
+    after = last_case_id(admin_sql)
+    yield Seeding(node.id, TenantTree.of([node]), after, sessions)
+    ids = [
+        r[0]
+        for r in admin_sql.execute(
+            "SELECT id FROM cases WHERE tenant_id = %s AND id > %s", (node.id, after)
+        ).fetchall()
+    ]
+    for table in SUPERVISION_TABLES:
+        admin_sql.execute(
+            f"DELETE FROM {table} WHERE tenant_id = %s AND case_id = ANY(%s)", (node.id, ids)
+        )
+    admin_sql.execute("DELETE FROM cases WHERE tenant_id = %s AND id = ANY(%s)", (node.id, ids))
 
 
 AddCase = Callable[..., int]

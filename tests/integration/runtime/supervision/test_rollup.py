@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
@@ -25,7 +24,7 @@ from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.integration.runtime.cases.conftest import purge_cases
-from tests.integration.runtime.supervision.conftest import SUPERVISION_TABLES
+from tests.integration.runtime.supervision.conftest import SEED_NOW, SEEDED, Seeding
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.errors import YiwangError
@@ -305,8 +304,6 @@ async def test_rollup_agrees_with_the_direct_count(
         purge_cases(admin_sql, f"%{marker}%")
 
 
-SEEDED = "620123"  # 榆中县, under 620100
-SEED_NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 #: every month the seeder's year before `SEED_NOW` touches, a quarter and the year
 SEED_PERIODS = (
     *(f"2025-{m:02d}" for m in (11, 12)),
@@ -335,45 +332,19 @@ async def _agrees(
     return seen
 
 
-@pytest.fixture
-def seeded_cases(admin_sql: psycopg.Connection, installed: TenantTree) -> Iterator[int]:
-    """The seeded tenant's cases written by the test, removed after it (the triggers
-    take their counts back out)."""
-    tenant_id = installed.node(SEEDED).id
-    row = admin_sql.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()
-    assert row is not None
-    yield tenant_id
-    ids = [
-        r[0]
-        for r in admin_sql.execute(
-            "SELECT id FROM cases WHERE tenant_id = %s AND id > %s", (tenant_id, row[0])
-        ).fetchall()
-    ]
-    # the outbox's delete trigger takes the warning months (and their counts) along
-    for table in SUPERVISION_TABLES:
-        admin_sql.execute(
-            f"DELETE FROM {table} WHERE tenant_id = %s AND case_id = ANY(%s)", (tenant_id, ids)
-        )
-    admin_sql.execute("DELETE FROM cases WHERE tenant_id = %s AND id = ANY(%s)", (tenant_id, ids))
-
-
 async def test_seeded_cases_count_in_the_rollup_exactly(
     sessions: async_sessionmaker[AsyncSession],
     installed: TenantTree,
     admin_sql: psycopg.Connection,
     settings: Settings,
-    seeded_cases: int,
+    seeding: Seeding,
 ) -> None:
     """The seeder defers the rollup's triggers and adds its batches' counts itself; the
     rollup then agrees with the direct counts, and so it does after a recount from the
     raw rows (`yiwang supervision rebuild-rollup`) of a rollup made wrong on purpose."""
-    tree = TenantTree.of([installed.node(SEEDED)])
-
-    def units(scope: TenantScope | None = None):  # type: ignore[no-untyped-def]
-        return unit_of_work(sessions, actor="test", scope=scope)
-
+    seeded_cases = seeding.tenant_id
     before = await _agrees(sessions, installed, "620100")
-    seeder = CaseSeeder(units, tree, 21, lambda *a: None, now=SEED_NOW, workers=2)
+    seeder = CaseSeeder(seeding.units, seeding.tree, 21, lambda *a: None, now=SEED_NOW, workers=2)
     seeded = await seeder.run(900)
     assert min(seeded.written[t] for t in ("supervision_evaluations", "case_outbox")) > 0
     assert seeded.written["supervision_complaints"] > 0

@@ -3,57 +3,25 @@ evaluations, complaints, warnings and orders, written through the tenant's scope
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 import psycopg
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.integration.runtime.supervision.conftest import SUPERVISION_TABLES
-from yiwang.platform.tenant_context import TenantScope
-from yiwang.platform.unit_of_work import unit_of_work
+from tests.integration.runtime.supervision.conftest import (
+    SEED_NOW,
+    SEEDED,
+    SUPERVISION_TABLES,
+    Seeding,
+    last_case_id,
+)
 from yiwang.runtime.seeding.cases import STATES, CaseSeeder
-from yiwang.tenants.tree import TenantTree
-
-CODE = "620123"  # 榆中县
 
 
-@pytest.fixture
-def after_last_case(admin_sql: psycopg.Connection, installed: TenantTree) -> Iterator[int]:
-    tenant_id = installed.node(CODE).id
-    row = admin_sql.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()
-    assert row is not None
-    yield int(row[0])
-    ids = [
-        r[0]
-        for r in admin_sql.execute(
-            "SELECT id FROM cases WHERE tenant_id = %s AND id > %s", (tenant_id, row[0])
-        ).fetchall()
-    ]
-    for table in SUPERVISION_TABLES:
-        admin_sql.execute(
-            f"DELETE FROM {table} WHERE tenant_id = %s AND case_id = ANY(%s)", (tenant_id, ids)
-        )
-    admin_sql.execute("DELETE FROM cases WHERE tenant_id = %s AND id = ANY(%s)", (tenant_id, ids))
-
-
-async def test_seeded_cases_hold_together(
-    sessions: async_sessionmaker[AsyncSession],
-    installed: TenantTree,
-    admin_sql: psycopg.Connection,
-    after_last_case: int,
-) -> None:
-    tree = TenantTree.of([installed.node(CODE)])
+async def test_seeded_cases_hold_together(admin_sql: psycopg.Connection, seeding: Seeding) -> None:
     reported: list[tuple[str, int, int]] = []
-
-    def units(scope: TenantScope | None = None):  # type: ignore[no-untyped-def]
-        return unit_of_work(sessions, actor="test", scope=scope)
-
-    result = await CaseSeeder(units, tree, 5, lambda *a: reported.append(a)).run(600)
+    seeder = CaseSeeder(seeding.units, seeding.tree, 5, lambda *a: reported.append(a))
+    result = await seeder.run(600)
     assert result.written["cases"] == 600
-    assert reported[-1] == (CODE, 600, 600)
-    tenant_id = installed.node(CODE).id
+    assert reported[-1] == (SEEDED, 600, 600)
+    tenant_id, after_last_case = seeding.tenant_id, seeding.after
     rows = dict(
         admin_sql.execute(
             "SELECT status, count(*) FROM cases WHERE tenant_id = %s AND id > %s GROUP BY status",
@@ -81,31 +49,24 @@ async def test_seeded_cases_hold_together(
 
 
 async def test_the_same_seed_gives_the_same_cases(
-    sessions: async_sessionmaker[AsyncSession],
-    installed: TenantTree,
-    admin_sql: psycopg.Connection,
-    after_last_case: int,
+    admin_sql: psycopg.Connection, seeding: Seeding
 ) -> None:
-    tree = TenantTree.of([installed.node(CODE)])
-    now = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
-
-    def units(scope: TenantScope | None = None):  # type: ignore[no-untyped-def]
-        return unit_of_work(sessions, actor="test", scope=scope)
-
     def seeded(after: int) -> list[tuple[object, ...]]:
         return admin_sql.execute(
             "SELECT status, version, service_item, form_data, submitted_at, updated_at,"
             " promised_due, statutory_due, colour, right(number, 8)"
             " FROM cases WHERE tenant_id = %s AND id > %s ORDER BY right(number, 8)",
-            (installed.node(CODE).id, after),
+            (seeding.tenant_id, after),
         ).fetchall()
 
     runs = []
     for seed in (11, 11, 12):
-        row = admin_sql.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()
-        assert row is not None
-        await CaseSeeder(units, tree, seed, lambda *a: None, now=now, workers=2).run(150)
-        runs.append(seeded(int(row[0])))
+        after = last_case_id(admin_sql)
+        seeder = CaseSeeder(
+            seeding.units, seeding.tree, seed, lambda *a: None, now=SEED_NOW, workers=2
+        )
+        await seeder.run(150)
+        runs.append(seeded(after))
     assert len(runs[0]) == 150
     assert runs[0] == runs[1]
     assert runs[0] != runs[2]
