@@ -2,7 +2,8 @@
 
 `templates/layout.html` is the one page shell (landmarks, skip link, the display
 preferences of 适老化: large text and plain reading, kept in a cookie, no script
-needed); `environment` builds the one Jinja environment the app renders with;
+needed), and `templates/_menu.html` its menu of links, which the console's parts reuse
+for their sub-menus; `environment` builds the one Jinja environment the app renders with;
 `display` reads and writes the preference cookie; `error_pages` draws an error
 in the site's layout for the kernel's error handlers and the subsite resolver.
 
