@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from yiwang.platform.database import PREPARE_THRESHOLD
 from yiwang.platform.errors import TenantContextMissing
 from yiwang.platform.models import Base, tenant_owned_tables
 from yiwang.platform.rls import enable_tenant_rls
@@ -155,12 +156,13 @@ def test_context_is_never_session_level() -> None:
     assert not session_level.search("func.set_config('statement_timeout', str(ms), true())")
 
 
-async def test_prepare_threshold_none_on_live_connection(
+async def test_prepare_threshold_on_live_connection(
     sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
 ) -> None:
+    """Prepared statements are on (safe under RLS: `test_prepared_statements.py`)."""
     async with sessions() as session, session.begin():
         await apply_scope(session, TenantScope.single(gansu["620102"]))
         raw = await session.connection()
         dbapi = (await raw.get_raw_connection()).driver_connection
         assert dbapi is not None
-        assert dbapi.prepare_threshold is None
+        assert dbapi.prepare_threshold == PREPARE_THRESHOLD
