@@ -60,6 +60,24 @@ class LocalCache:
         return value
 
 
+#: GET KEYS[1], then GET ARGV[2] .. <its JSON field ARGV[1]>; false (nil) where absent
+_GET_WITH_NAMED = """
+local first = redis.call('GET', KEYS[1])
+if not first then return {} end
+local ok, decoded = pcall(cjson.decode, first)
+if not ok or type(decoded) ~= 'table' or decoded[ARGV[1]] == nil then return {first} end
+local name = decoded[ARGV[1]]
+if type(name) == 'number' then name = string.format('%d', name) end
+return {first, redis.call('GET', ARGV[2] .. tostring(name))}
+"""
+
+
+def _as_bytes(value: Any) -> bytes | None:
+    if value is None or value is False:
+        return None
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
 class Cache:
     """Key-value cache backed by Redis, degrading to `LocalCache` when Redis is down."""
 
@@ -70,6 +88,7 @@ class Cache:
         )
         self.local = LocalCache()
         self._down_until = 0.0
+        self._get_with_named = self.client.register_script(_GET_WITH_NAMED)
 
     @property
     def degraded(self) -> bool:
@@ -119,6 +138,22 @@ class Cache:
             except (RedisError, OSError) as exc:
                 self._failed(exc, "incr")
         return self.local.incr(key, ttl)
+
+    async def get_with_named(
+        self, key: str, field: str, prefix: str
+    ) -> tuple[bytes | None, bytes | None]:
+        """The JSON object at `key`, and the value at `prefix` + its `field`, in one round
+        trip (a script: the second key is read from the first value, so the two must live
+        on one Redis, as they do here). The second is None when it is absent or Redis is
+        down: the caller then asks its owner."""
+        if not self.degraded:
+            try:
+                found = await self._get_with_named(keys=[key], args=[field, prefix])
+                first, second = [*found, None, None][:2]
+                return _as_bytes(first), _as_bytes(second)
+            except (RedisError, OSError) as exc:
+                self._failed(exc, "get")
+        return self.local.get(key), None
 
     async def publish(self, channel: str, message: str) -> bool:
         """Broadcast to other workers; False when Redis is down (they poll versions then)."""
