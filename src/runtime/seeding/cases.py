@@ -34,6 +34,7 @@ from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.supervision.rollup.counts import (
     CASE_COUNTS,
     COMPLAINT_COUNTS,
+    COUNTED_COMPLAINT,
     EVALUATION_COUNTS,
     FACT_COUNTS,
     NO_FACTS,
@@ -297,7 +298,7 @@ _COUNTED: Final = {
 , counted AS ({
         added(
             COMPLAINT_COUNTS,
-            _OF_CASE,
+            f"{_OF_CASE} WHERE {COUNTED_COMPLAINT}",
             month("r.opened_at"),
             f"coalesce(r.department, {_CASE_DEPARTMENT})",
         )

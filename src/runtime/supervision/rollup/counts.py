@@ -67,6 +67,8 @@ EVALUATION_COUNTS: Final = {
         f" AND {day('r.rectified_at')} <= r.rectify_due, false)::int"
     ),
 }
+#: the complaint rows that count (migration 0021): complaints (投诉), not questions (咨询)
+COUNTED_COMPLAINT: Final = "r.kind = 'complaint'"
 COMPLAINT_COUNTS: Final = {
     "complaints": "1",
     "closed": "(r.closed_at IS NOT NULL)::int",

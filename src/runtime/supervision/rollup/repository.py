@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from yiwang.runtime.supervision.rollup.counts import (
     CASE_COUNTS,
     COMPLAINT_COUNTS,
+    COUNTED_COMPLAINT,
     EVALUATION_COUNTS,
     WARNED,
     WARNING_COUNTS,
@@ -60,7 +61,7 @@ RECOUNT: Final = (
     added(
         COMPLAINT_COUNTS,
         "supervision_complaints r LEFT JOIN cases c ON c.tenant_id = r.tenant_id"
-        " AND c.id = r.case_id WHERE r.tenant_id = :tenant_id",
+        f" AND c.id = r.case_id WHERE r.tenant_id = :tenant_id AND {COUNTED_COMPLAINT}",
         month("r.opened_at"),
         f"coalesce(r.department, {department('c')})",
     ),
