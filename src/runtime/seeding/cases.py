@@ -42,6 +42,7 @@ from yiwang.runtime.supervision.rollup.counts import (
     added,
     department,
     month,
+    now_added,
 )
 from yiwang.tenants.tree import TenantTree
 
@@ -193,6 +194,8 @@ WITH ins AS (
   RETURNING *
 ), counted AS (
   {added(CASE_COUNTS, f"ins AS r {NO_FACTS}", month("r.submitted_at"), department("r"))}
+), counted_now AS (
+  {now_added("ins AS r", department("r"))}
 )
 UPDATE seed_cases AS c SET case_id = ins.id FROM ins WHERE ins.number = c.number
 """

@@ -16,7 +16,7 @@ from yiwang.platform.settings import Settings
 
 SCRATCH = "yiwang_complaints_only_check"
 BEFORE = "0020_inbox_order"
-AFTER = "0021_complaints_only"
+AFTER = "0021_rollup_complaints_now"
 
 
 @pytest.fixture

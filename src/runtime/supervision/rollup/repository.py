@@ -19,11 +19,13 @@ from yiwang.runtime.supervision.rollup.counts import (
     COMPLAINT_COUNTS,
     COUNTED_COMPLAINT,
     EVALUATION_COUNTS,
+    NOW_CASES,
     WARNED,
     WARNING_COUNTS,
     added,
     department,
     month,
+    now_added,
 )
 
 SOURCES: Final = (
@@ -40,6 +42,7 @@ _CASE = "JOIN cases c ON c.tenant_id = r.tenant_id AND c.id = r.case_id"
 RECOUNT: Final = (
     "DELETE FROM supervision_rollup WHERE tenant_id = :tenant_id",
     "DELETE FROM supervision_warning_months WHERE tenant_id = :tenant_id",
+    "DELETE FROM supervision_now WHERE tenant_id = :tenant_id",
     "INSERT INTO supervision_warning_months (tenant_id, case_id, kind, month, repeated)"
     " SELECT tenant_id, case_id, kind, month, count(*) OVER (PARTITION BY case_id, kind) > 1"
     f" FROM (SELECT DISTINCT tenant_id, case_id, substr(kind, 10) AS kind,"
@@ -50,6 +53,10 @@ RECOUNT: Final = (
         "cases r LEFT JOIN supervision_case_facts f ON f.tenant_id = r.tenant_id"
         " AND f.case_id = r.id WHERE r.tenant_id = :tenant_id",
         month("r.submitted_at"),
+        department("r"),
+    ),
+    now_added(
+        f"cases r WHERE r.tenant_id = :tenant_id AND {NOW_CASES}",
         department("r"),
     ),
     added(
