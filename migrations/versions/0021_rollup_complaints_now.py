@@ -27,7 +27,13 @@ per tenant and department (the running cases yellow or red now); the trigger
 `cases_now_rollup()` writes there, the rows are filled from the rollup's columns
 (set-based, per tenant context), and the columns are dropped.
 
-The downgrade restores both trigger functions, recounts the complaints with the
+Lists. The dashboard's red and yellow lists (running cases of a colour, soonest
+promise first, 20 rows) read each tenant's first keys in that order; no index had
+it, so each tenant sorted all its running red cases (about 4,000 at 1,000,000 cases):
+4.7 s for the province, past the 5 s bound with both lists. `ix_cases_running_colour_due`
+(tenant, colour, promised day, id; running yellow or red cases only) serves them.
+
+The downgrade drops the index, restores both trigger functions, recounts the complaints with the
 questions again, and puts the now counts back on the month rows (from the cases).
 
 Revision ID: 0021_rollup_complaints_now
@@ -197,9 +203,14 @@ def upgrade() -> None:
     )
     for column in NOW_COUNTS:
         op.drop_column("supervision_rollup", column)
+    op.execute(
+        "CREATE INDEX ix_cases_running_colour_due ON cases (tenant_id, colour, promised_due, id)"
+        f" WHERE colour IN ('yellow', 'red') AND status IN {RUNNING}"
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_cases_running_colour_due")
     for column in NOW_COUNTS:
         op.add_column(
             "supervision_rollup",

@@ -275,6 +275,18 @@ Index(
         " AND status IN ('submitted', 'in_review', 'supplement_requested')"
     ),
 )
+# the red and yellow lists: running cases of a colour, soonest promise first (0021)
+Index(
+    "ix_cases_running_colour_due",
+    Case.tenant_id,
+    Case.colour,
+    Case.promised_due,
+    Case.id,
+    postgresql_where=text(
+        "colour IN ('yellow', 'red')"
+        " AND status IN ('submitted', 'in_review', 'supplement_requested')"
+    ),
+)
 Index(
     "ix_cases_tenant_colour_submitted",
     Case.tenant_id,

@@ -114,8 +114,13 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _folded(rows: dict[str, list[dict[str, Any]]]) -> dict[tuple[Any, ...], dict[str, float]]:
-    folded = metrics.fold(rows, lambda tenant, department: (tenant, department or ""))
+def _folded(
+    rows: dict[str, list[dict[str, Any]]], departments: bool = True
+) -> dict[tuple[Any, ...], dict[str, float]]:
+    folded = metrics.fold(
+        rows,
+        lambda tenant, department: (tenant, department or "") if departments else (tenant,),
+    )
     return {k: v.values for k, v in folded.items() if any(v.values.values())}
 
 
@@ -275,10 +280,14 @@ async def test_rollup_agrees_with_the_direct_count(
                     uow.session, ids, period
                 )
                 rolled = await cross_tenant.cross_tenant_metric_rows(uow.session, ids, period)
+                per_tenant = await cross_tenant.cross_tenant_metric_rows(
+                    uow.session, ids, period, departments=False
+                )
                 served = await SupervisionService(uow, installed, clock=clock).metrics(
                     {"period": [label], "by": ["department"]}
                 )
             assert _folded(rolled) == _folded(direct), label
+            assert _folded(per_tenant, False) == _folded(direct, False), label
             by_department = {
                 (installed.node(i["tenant"]["code"]).id, i["department"] or ""): {
                     k: float(v) for k, v in i["counts"].items()
@@ -329,7 +338,11 @@ async def _agrees(
         async with unit_of_work(sessions, actor="test", scope=scope) as uow:
             direct = await cross_tenant.cross_tenant_metric_rows_direct(uow.session, ids, period)
             rolled = await cross_tenant.cross_tenant_metric_rows(uow.session, ids, period)
+            per_tenant = await cross_tenant.cross_tenant_metric_rows(
+                uow.session, ids, period, departments=False
+            )
         assert _folded(rolled) == _folded(direct), label
+        assert _folded(per_tenant, False) == _folded(direct, False), label
         if "-Q" not in label and label != "2026":  # each month once
             seen += sum(v["cases"] for v in _folded(direct).values())
     return seen
