@@ -11,7 +11,7 @@ PostgreSQL prints them back), so a policy written by hand for a special table is
 as it is; the downgrade puts the old shapes back the same way.
 
 Revision ID: 0023_rls_once_per_statement
-Revises: 0020_inbox_order
+Revises: 0021_rollup_complaints_now
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 revision: str = "0023_rls_once_per_statement"
-down_revision: str | None = "0020_inbox_order"
+down_revision: str | None = "0021_rollup_complaints_now"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
