@@ -26,7 +26,6 @@ from yiwang.policy.guards import Access
 from yiwang.runtime.attachments.errors import (
     AttachmentNotFound,
     AttachmentState,
-    ReferenceInvalid,
     UploadRefused,
 )
 from yiwang.runtime.attachments.inspection import Expected, head_problem
@@ -36,9 +35,11 @@ from yiwang.runtime.attachments.limits import (
     limits_of,
 )
 from yiwang.runtime.attachments.models import Attachment, incoming_key, object_key
+from yiwang.runtime.attachments.references import References
 from yiwang.runtime.attachments.repository import AttachmentRepository
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.attachments.transfers import Transfers, UploadForm
+from yiwang.runtime.attachments.values import AttachmentValue
 
 log = structlog.get_logger(__name__)
 
@@ -68,40 +69,6 @@ class UploadRequest:
     name: str
     size: int
     content_type: str
-
-
-@dataclass(frozen=True)
-class AttachmentValue:
-    """What a record's attachment field holds: the metadata's closed value shape."""
-
-    key: str
-    name: str
-    size: int
-    content_type: str
-    sha256: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "size": self.size,
-            "content_type": self.content_type,
-            "sha256": self.sha256,
-        }
-
-
-def value_of(attachment: Attachment) -> AttachmentValue | None:
-    """The record value of a verified attachment (None before it is verified)."""
-    if attachment.status != "verified":
-        return None
-    assert attachment.size is not None and attachment.sha256 is not None
-    return AttachmentValue(
-        attachment.key,
-        attachment.name,
-        attachment.size,
-        attachment.content_type or attachment.declared_type,
-        attachment.sha256,
-    )
 
 
 def expected_of(attachment: Attachment) -> Expected:
@@ -267,25 +234,10 @@ class Attachments:
         field: str,
         owner_account_id: int | None,
     ) -> AttachmentValue:
-        """The stored value a record should keep for `value` (an attachment field's value):
-        a verified attachment of `tenant_id`, uploaded for `item_type`'s `field`, by
-        `owner_account_id` when given (a citizen's own uploads), within the field's
-        limits. The server's measurements replace whatever the client sent."""
-        key = value.get("key")
-        found = await self.repo.by_key(tenant_id, key) if isinstance(key, str) else None
-        if found is None:
-            raise _reference("unknown")
-        if found.status != "verified":
-            raise _reference("unverified")
-        if (found.item_type, found.field) != (item_type, field):
-            raise _reference("other_field")
-        if owner_account_id is not None and found.owner_account_id != owner_account_id:
-            raise _reference("not_owner")
-        verified = value_of(found)
-        assert verified is not None
-        if verified.size > found.max_size or verified.content_type not in found.accept:
-            raise _reference("limits")
-        return verified
+        """The stored value a record should keep for `value` (`references.References`)."""
+        return await References(self.uow).referenced(
+            tenant_id, value, item_type=item_type, field=field, owner_account_id=owner_account_id
+        )
 
     async def _audit(
         self,
@@ -303,14 +255,6 @@ class Attachments:
             outcome=outcome,
             detail=detail or {},
         )
-
-
-def _reference(reason: str) -> ReferenceInvalid:
-    return ReferenceInvalid(
-        "attachments.reference_invalid",
-        pointer="/key",
-        detail=translate(f"attachments.reference.{reason}"),
-    )
 
 
 def _may_see(access: Access, attachment: Attachment) -> bool:

@@ -22,7 +22,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.runtime.attachments.errors import ReferenceInvalid
-from yiwang.runtime.attachments.service import AttachmentValue
+from yiwang.runtime.attachments.values import AttachmentValue
 
 pytestmark = pytest.mark.usefixtures("installed")
 
