@@ -1,5 +1,5 @@
-"""Attachments in the request's unit of work: sign an upload, complete it, read, download,
-and check a record's reference to one.
+"""Attachments in the request's unit of work: sign an upload, complete it, read, download
+(what a record may name is `references`).
 
 A person sees the attachments they uploaded; staff admitted by the guard see
 every attachment of the tenant. Anything else is 404, the same answer as for
@@ -9,7 +9,6 @@ an attachment that does not exist, so nobody learns what another has uploaded.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -35,11 +34,9 @@ from yiwang.runtime.attachments.limits import (
     limits_of,
 )
 from yiwang.runtime.attachments.models import Attachment, incoming_key, object_key
-from yiwang.runtime.attachments.references import References
 from yiwang.runtime.attachments.repository import AttachmentRepository
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.attachments.transfers import Transfers, UploadForm
-from yiwang.runtime.attachments.values import AttachmentValue
 
 log = structlog.get_logger(__name__)
 
@@ -222,22 +219,6 @@ class Attachments:
         if found is None or not _may_see(access, found):
             raise AttachmentNotFound("attachments.not_found")
         return found
-
-    # --- what records call --------------------------------------------------
-
-    async def referenced(
-        self,
-        tenant_id: int,
-        value: Mapping[str, Any],
-        *,
-        item_type: str,
-        field: str,
-        owner_account_id: int | None,
-    ) -> AttachmentValue:
-        """The stored value a record should keep for `value` (`references.References`)."""
-        return await References(self.uow).referenced(
-            tenant_id, value, item_type=item_type, field=field, owner_account_id=owner_account_id
-        )
 
     async def _audit(
         self,

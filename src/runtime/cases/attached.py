@@ -18,7 +18,7 @@ from yiwang.metadata.documents import pointers
 from yiwang.metadata.documents.errors import FormInvalid
 from yiwang.metadata.documents.shapes import Document
 from yiwang.platform.errors import ErrorDetail, InvalidInput
-from yiwang.runtime.records.attached import AttachmentReferences, NoAttachments, held, resolved
+from yiwang.runtime.records.attached import AttachmentReferences, held, resolved
 from yiwang.runtime.records.errors import AttachmentUnchecked
 from yiwang.runtime.records.fields import platform_filled
 
@@ -34,15 +34,6 @@ class AttachmentKeys(AttachmentReferences, Protocol):
         ...
 
 
-class NoAttachmentKeys(NoAttachments):
-    """Every reference refused: a case service that cannot check one never stores one."""
-
-    async def key_referenced(
-        self, tenant_id: int, key: str, *, item_type: str, owner_account_id: int | None
-    ) -> str:
-        raise AttachmentUnchecked("records.attachment_unchecked")
-
-
 def _raise(problems: Sequence[ErrorDetail]) -> None:
     if problems:
         first = problems[0]
@@ -50,7 +41,7 @@ def _raise(problems: Sequence[ErrorDetail]) -> None:
 
 
 async def checked(
-    references: AttachmentKeys,
+    references: AttachmentKeys | None,
     tenant_id: int,
     form_key: str,
     document: Document | None,
@@ -66,6 +57,8 @@ async def checked(
     problems: list[ErrorDetail] = []
     for index, key in enumerate(keys):
         try:
+            if references is None:
+                raise AttachmentUnchecked("records.attachment_unchecked")
             await references.key_referenced(
                 tenant_id, key, item_type=form_key, owner_account_id=owner_account_id
             )

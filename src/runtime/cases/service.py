@@ -29,7 +29,7 @@ from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.errors import Conflict, NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.cases import attached, deadlines, rows
-from yiwang.runtime.cases.attached import AttachmentKeys, NoAttachmentKeys
+from yiwang.runtime.cases.attached import AttachmentKeys
 from yiwang.runtime.cases.certificates import CaseCertificates
 from yiwang.runtime.cases.deadlines import CHINA, today_in_china
 from yiwang.runtime.cases.numbering import number_prefix
@@ -68,7 +68,7 @@ class CasesService(CaseReading):
         #: the process's working calendars (None: read on every use)
         self.calendars = calendars
         #: checks the attachments a case names (none given: every one is refused)
-        self.attachments = attachments if attachments is not None else NoAttachmentKeys()
+        self.attachments = attachments
         self.uow = uow
         self.tree = tree
         self.models = models

@@ -8,7 +8,8 @@ record's tenant, uploaded for that type and field (`table/column` for a cell) by
 writing account. A value the record already held at the same field is kept as stored
 (staff correcting a citizen's application keep the citizen's files). Fields the
 platform fills are the platform's and are not looked at. Refusals are listed together,
-each at its pointer (`/form/staff_table/0/certificate`).
+each at its pointer (`/form/staff_table/0/certificate`). Without the port (a record
+service built for samples or seeding) every attachment value is refused.
 """
 
 from __future__ import annotations
@@ -44,22 +45,6 @@ class AttachmentReferences(Protocol):
     ) -> StoredAttachment:
         """The stored value for `value`; raises an `InvalidInput` naming why not."""
         ...
-
-
-class NoAttachments:
-    """What a record service built without the attachments room answers: every reference
-    refused, so a process that cannot check one never stores one."""
-
-    async def referenced(
-        self,
-        tenant_id: int,
-        value: Mapping[str, Any],
-        *,
-        item_type: str,
-        field: str,
-        owner_account_id: int | None,
-    ) -> StoredAttachment:
-        raise AttachmentUnchecked("records.attachment_unchecked")
 
 
 def cells(document: Document, values: Mapping[str, Any]) -> Iterator[tuple[str, Path]]:
@@ -111,7 +96,7 @@ def held(document: Document, values: Mapping[str, Any] | None) -> dict[str, dict
 
 
 async def resolved(
-    references: AttachmentReferences,
+    references: AttachmentReferences | None,
     tenant_id: int,
     type_key: str,
     document: Document,
@@ -123,7 +108,7 @@ async def resolved(
     skip: Collection[str] = (),
 ) -> tuple[dict[str, Any], list[ErrorDetail]]:
     """`values` with every attachment value replaced by what the server stored, and the
-    refusals at their pointers under `/part`."""
+    refusals at their pointers under `/part` (every value, without `references`)."""
     out = copy.deepcopy(dict(values))
     problems: list[ErrorDetail] = []
     for name, path in list(cells(document, values)):
@@ -135,6 +120,8 @@ async def resolved(
             _put(out, path, dict(before))
             continue
         try:
+            if references is None:
+                raise AttachmentUnchecked("records.attachment_unchecked")
             stored = await references.referenced(
                 tenant_id, sent, item_type=type_key, field=name, owner_account_id=owner_account_id
             )

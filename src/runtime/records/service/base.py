@@ -12,7 +12,7 @@ from yiwang.metadata.documents.errors import FormInvalid
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.platform.errors import NotFound
+from yiwang.platform.errors import ErrorDetail, NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.record_sets.versions import RecordSetVersions
 from yiwang.runtime.records import attached, checks, privacy
@@ -54,7 +54,7 @@ class RecordBase:
             record_sets if record_sets is not None else RecordSetVersions(models.cache)
         )
         #: checks the attachments a write names (none wired: every one is refused)
-        self.attachments = attachments if attachments is not None else attached.NoAttachments()
+        self.attachments = attachments
         self.repo = RecordRepository(uow.session)
         self.rules = checks.RuleChecks(uow.session, self.repo, tree, seal)
 
@@ -88,38 +88,30 @@ class RecordBase:
         """The record's values and its business form's (`form`: key, document, values) with
         every attachment value the server's (`attached`); what the record held `before`
         stays. Refusals raise together, each at its pointer."""
-        owner = self.uow.account_id
         old, old_form = before if before is not None else (None, None)
-        values, problems = await attached.resolved(
-            self.attachments,
-            node.id,
-            type_key,
-            document,
-            values,
-            "data",
-            owner_account_id=owner,
-            kept=attached.held(document, old),
-            skip=platform_fields.platform_filled(document),
-        )
-        form_values: dict[str, Any] | None = None
+        parts = [("data", type_key, document, values, old)]
         if form is not None:
-            form_key, form_doc, given = form
-            form_values, more = await attached.resolved(
+            parts.append(("form", *form, old_form))
+        results: list[dict[str, Any]] = []
+        problems: list[ErrorDetail] = []
+        for part, key, doc, given, held in parts:
+            out, refused = await attached.resolved(
                 self.attachments,
                 node.id,
-                form_key,
-                form_doc,
+                key,
+                doc,
                 given,
-                "form",
-                owner_account_id=owner,
-                kept=attached.held(form_doc, old_form),
-                skip=platform_fields.platform_filled(form_doc),
+                part,
+                owner_account_id=self.uow.account_id,
+                kept=attached.held(doc, held),
+                skip=platform_fields.platform_filled(doc),
             )
-            problems += more
+            results.append(out)
+            problems += refused
         if problems:
             first = problems[0]
             raise FormInvalid(first.code, pointer=first.pointer, details=problems, **first.params)
-        return values, form_values
+        return results[0], results[1] if form is not None else None
 
     async def _stored(self, type_key: str, record_id: int, viewer: Viewer) -> StoredRecord:
         found = await self.repo.get(self.tenant.id, record_id)
