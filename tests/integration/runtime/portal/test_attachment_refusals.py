@@ -57,6 +57,26 @@ def _copy_to(admin_sql: psycopg.Connection, key: str, tenant_id: int) -> str:
     return other
 
 
+PNG = ("图.png", png(), "image/png")
+PDF = ("制度.pdf", pdf(), "application/pdf")
+
+
+async def _uploaded(client: Client, path: str, *files: tuple[str, Any]) -> str:
+    """The page of a draft saved with `files` (input name, file), a material named."""
+    blank = await client.get(path, headers=HTML)
+    saved = await client.post(
+        path,
+        data={
+            **_posted(client, blank.text, _save_draft="1"),
+            f"{MATERIALS}.0.material_name": "营业执照",
+        },
+        files=list(files),
+        headers=HTML,
+    )
+    assert saved.status_code == 200, saved.text
+    return saved.text
+
+
 def _count(admin_sql: psycopg.Connection, sql: str, *params: Any) -> int:
     row = admin_sql.execute(sql, params).fetchone()
     assert row is not None
@@ -79,22 +99,9 @@ async def test_the_page_a_draft_a_case_and_a_supplement_name_only_ones_own_verif
 
     # the first citizen's verified uploads: a layout plan and a material
     await sign_in(client, tmp_path, phone_for(cleanup, 41), accounts)
-    blank = await client.get(path, headers=HTML)
-    saved = await client.post(
-        path,
-        data={
-            **_posted(client, blank.text, _save_draft="1"),
-            f"{MATERIALS}.0.material_name": "营业执照",
-        },
-        files=[
-            ("layout_plan", ("平面图.png", png(), "image/png")),
-            (f"{MATERIALS}.0.files", ("执照.png", png(), "image/png")),
-        ],
-        headers=HTML,
-    )
-    assert saved.status_code == 200, saved.text
-    [layout] = _stored(saved.text, "layout_plan")
-    [material] = _stored(saved.text, f"{MATERIALS}.0.files")
+    saved = await _uploaded(client, path, ("layout_plan", PNG), (f"{MATERIALS}.0.files", PNG))
+    [layout] = _stored(saved, "layout_plan")
+    [material] = _stored(saved, f"{MATERIALS}.0.files")
     pending = _copy_to(admin_sql, layout["key"], here)  # a second attachment, then not verified
     admin_sql.execute("UPDATE attachments SET status = 'pending' WHERE key = %s", (pending,))
     infected = _copy_to(admin_sql, layout["key"], here)
@@ -110,26 +117,19 @@ async def test_the_page_a_draft_a_case_and_a_supplement_name_only_ones_own_verif
     await sign_in(client, tmp_path, phone_for(cleanup, 42), accounts)
     me = accounts[-1]
     submitter = f"account:{me}"
-    blank = await client.get(path, headers=HTML)
-    mine = await client.post(
+    mine = await _uploaded(
+        client,
         path,
-        data={
-            **_posted(client, blank.text, _save_draft="1"),
-            f"{MATERIALS}.0.material_name": "营业执照",
-        },
-        files=[
-            ("layout_plan", ("平面图.png", png(), "image/png")),
-            ("safety_rules", ("制度.pdf", pdf(), "application/pdf")),
-            ("process_flow", ("流程图.png", png(), "image/png")),
-            (f"{MATERIALS}.0.files", ("执照.png", png(), "image/png")),
-        ],
-        headers=HTML,
+        ("layout_plan", PNG),
+        ("safety_rules", PDF),
+        ("process_flow", PNG),
+        (f"{MATERIALS}.0.files", PNG),
     )
-    assert mine.status_code == 200, mine.text
-    [own_layout] = _stored(mine.text, "layout_plan")
-    [own_rules] = _stored(mine.text, "safety_rules")
-    [own_flow] = _stored(mine.text, "process_flow")
-    [own_material] = _stored(mine.text, f"{MATERIALS}.0.files")
+    blank = await client.get(path, headers=HTML)
+    [own_layout] = _stored(mine, "layout_plan")
+    [own_rules] = _stored(mine, "safety_rules")
+    [own_flow] = _stored(mine, "process_flow")
+    [own_material] = _stored(mine, f"{MATERIALS}.0.files")
     complete = {
         **_posted(client, blank.text, **FOOD_FORM),
         "_file.safety_rules": json.dumps(own_rules),
