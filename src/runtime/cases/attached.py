@@ -15,10 +15,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from yiwang.metadata.documents import pointers
-from yiwang.metadata.documents.errors import FormInvalid
 from yiwang.metadata.documents.shapes import Document
 from yiwang.platform.errors import ErrorDetail, InvalidInput
-from yiwang.runtime.records.attached import AttachmentReferences, held, resolved
+from yiwang.runtime.records.attached import AttachmentReferences, held, raise_refusals, resolved
 from yiwang.runtime.records.errors import AttachmentUnchecked
 from yiwang.runtime.records.fields import platform_filled
 
@@ -32,12 +31,6 @@ class AttachmentKeys(AttachmentReferences, Protocol):
         """`key`, when it names a verified upload for one of `item_type`'s fields;
         raises an `InvalidInput` naming why not."""
         ...
-
-
-def _raise(problems: Sequence[ErrorDetail]) -> None:
-    if problems:
-        first = problems[0]
-        raise FormInvalid(first.code, pointer=first.pointer, details=list(problems), **first.params)
 
 
 async def checked(
@@ -81,5 +74,5 @@ async def checked(
             skip=platform_filled(document),
         )
         problems += more
-    _raise(problems)
+    raise_refusals(problems)
     return out

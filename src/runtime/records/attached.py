@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import Any, Protocol
 
 from yiwang.metadata.documents import pointers
+from yiwang.metadata.documents.errors import FormInvalid
 from yiwang.metadata.documents.shapes import Document
 from yiwang.platform.errors import ErrorDetail, InvalidInput
 from yiwang.runtime.records.errors import AttachmentUnchecked
@@ -93,6 +94,13 @@ def held(document: Document, values: Mapping[str, Any] | None) -> dict[str, dict
         if isinstance(stored.get("key"), str):
             found.setdefault(name, {})[stored["key"]] = stored
     return found
+
+
+def raise_refusals(problems: list[ErrorDetail]) -> None:
+    """Refuse the write with every problem at its pointer (nothing when there is none)."""
+    if problems:
+        first = problems[0]
+        raise FormInvalid(first.code, pointer=first.pointer, details=problems, **first.params)
 
 
 async def resolved(

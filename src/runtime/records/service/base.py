@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from yiwang.metadata.documents.errors import FormInvalid
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
@@ -108,9 +107,7 @@ class RecordBase:
             )
             results.append(out)
             problems += refused
-        if problems:
-            first = problems[0]
-            raise FormInvalid(first.code, pointer=first.pointer, details=problems, **first.params)
+        attached.raise_refusals(problems)
         return results[0], results[1] if form is not None else None
 
     async def _stored(self, type_key: str, record_id: int, viewer: Viewer) -> StoredRecord:
