@@ -8,8 +8,9 @@ another tenant's key unknown), never the object store.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from yiwang.platform.i18n import translate
 from yiwang.platform.unit_of_work import UnitOfWork
@@ -17,6 +18,9 @@ from yiwang.runtime.attachments.errors import ReferenceInvalid
 from yiwang.runtime.attachments.models import Attachment
 from yiwang.runtime.attachments.repository import AttachmentRepository
 from yiwang.runtime.attachments.values import AttachmentValue, value_of
+
+#: what an attachment's key looks like (`models.object_key`); anything else is unknown
+KEY: Final = re.compile(r"t/[0-9]{1,18}/attachments/[0-9a-f]{32}")
 
 
 class References:
@@ -58,7 +62,8 @@ class References:
     async def _usable(
         self, tenant_id: int, key: object, owner_account_id: int | None
     ) -> Attachment:
-        found = await self.repo.by_key(tenant_id, key) if isinstance(key, str) else None
+        well_formed = isinstance(key, str) and KEY.fullmatch(key) is not None
+        found = await self.repo.by_key(tenant_id, str(key)) if well_formed else None
         if found is None:
             raise _reference("unknown")
         if found.status != "verified":
