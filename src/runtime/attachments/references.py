@@ -49,13 +49,13 @@ class References:
         return _measured(found)
 
     async def key_referenced(
-        self, tenant_id: int, key: str, *, item_type: str, owner_account_id: int | None
+        self, tenant_id: int, key: str, *, item_type: str | None, owner_account_id: int | None
     ) -> str:
         """`key` itself, when it names a verified attachment of `tenant_id` uploaded for
-        one of `item_type`'s fields by `owner_account_id` (when given): what a case's
-        action may carry (a 补正's files)."""
+        one of `item_type`'s fields (when given) by `owner_account_id` (when given): what
+        a case's action may carry (a 补正's files, staff's materials)."""
         found = await self._usable(tenant_id, key, owner_account_id)
-        if found.item_type != item_type:
+        if item_type is not None and found.item_type != item_type:
             raise _reference("other_field")
         return _measured(found).key
 

@@ -4,9 +4,11 @@ A case's form data (the snapshot an application opens it with, the corrections o
 补正) keeps attachment values as the records room keeps them (`records.attached`): the
 server's value of a verified upload of the tenant for that form's field by the writing
 account; what the snapshot already held stays. An action's `attachments` (a 补正's
-files, a reviewer's opinion) are keys of verified uploads for the case's form by the
-acting account. The check is the attachments room's, through `AttachmentKeys` (this room
-never imports it); a service built without it refuses every attachment.
+files, a reviewer's opinion) are keys of verified uploads for the case's form: the
+applicant's own for the case's form for a 补正, any verified one of the tenant's for
+staff (who read them all). The
+check is the attachments room's, through `AttachmentKeys` (this room never imports
+it); a service built without it refuses every attachment.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ class AttachmentKeys(AttachmentReferences, Protocol):
     """The attachments room's checks (`attachments.references.References`)."""
 
     async def key_referenced(
-        self, tenant_id: int, key: str, *, item_type: str, owner_account_id: int | None
+        self, tenant_id: int, key: str, *, item_type: str | None, owner_account_id: int | None
     ) -> str:
-        """`key`, when it names a verified upload for one of `item_type`'s fields;
+        """`key`, when it names a verified upload for one of `item_type`'s fields (any);
         raises an `InvalidInput` naming why not."""
         ...
 
@@ -40,6 +42,7 @@ async def checked(
     document: Document | None,
     *,
     owner_account_id: int | None,
+    any_form: bool = False,
     data: Mapping[str, Any] | None = None,
     keys: Sequence[str] = (),
     before: Mapping[str, Any] | None = None,
@@ -53,7 +56,10 @@ async def checked(
             if references is None:
                 raise AttachmentUnchecked("records.attachment_unchecked")
             await references.key_referenced(
-                tenant_id, key, item_type=form_key, owner_account_id=owner_account_id
+                tenant_id,
+                key,
+                item_type=None if any_form else form_key,
+                owner_account_id=owner_account_id,
             )
         except InvalidInput as refused:
             problems.append(

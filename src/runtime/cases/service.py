@@ -37,7 +37,7 @@ from yiwang.runtime.cases.reading import CaseReading
 from yiwang.runtime.cases.repository import CaseRepository
 from yiwang.runtime.cases.schemas import Application, OpenedCase, PendingAnswer
 from yiwang.runtime.cases.specs import RouteSpecs
-from yiwang.runtime.routes.actions import Action, Actor, Submit, action_name
+from yiwang.runtime.routes.actions import Action, Actor, Resubmit, Submit, action_name
 from yiwang.runtime.routes.engine import apply
 from yiwang.runtime.routes.events import Transition
 from yiwang.runtime.routes.spec import RouteSpec, effective_route
@@ -202,12 +202,16 @@ class CasesService(CaseReading):
         spec = self.specs.for_case(case)
         keys: tuple[str, ...] = getattr(action, "attachments", ())
         if keys:
+            # the applicant names their own uploads for the case's form; staff, who read
+            # every attachment of the tenant, any verified one (a clerk's acceptance)
+            applicant = isinstance(action, Resubmit)
             await attached.checked(
                 self.attachments,
                 tenant.id,
                 case.form_key,
                 None,
-                owner_account_id=self.uow.account_id,
+                owner_account_id=self.uow.account_id if applicant else None,
+                any_form=not applicant,
                 keys=keys,
             )
         before = state_from_json(case.state)
