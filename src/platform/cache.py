@@ -171,11 +171,13 @@ async def subscribe_forever(
                 message = await pubsub.get_message(
                     ignore_subscribe_messages=True, timeout=wait_seconds
                 )
+                _stop_if_cancelled()
                 if message is not None and message.get("type") == "message":
                     result = on_message(message["data"])
                     if inspect.isawaitable(result):
                         await result
         except Exception as exc:  # Redis away: callers poll meanwhile
+            _stop_if_cancelled()
             log.warning("redis_subscription_failed", channel=channel, error=str(exc))
             await asyncio.sleep(1.0)
         finally:
@@ -194,7 +196,17 @@ async def poll_forever(
         try:
             await refresh()
         except Exception as exc:
+            _stop_if_cancelled()
             log.warning("poll_failed", what=name, error=str(exc))
+
+
+def _stop_if_cancelled() -> None:
+    """Raise the cancellation a library swallowed: redis-py's read with a timeout can turn a
+    cancel into "no message", and a database call into another error, and the loop would
+    go on until `stop_task` gave up on it (its whole bound, on every shutdown)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def stop_task(task: asyncio.Task[Any] | None, *, within: float = 2.0) -> None:

@@ -74,6 +74,23 @@ def test_every_tenant_table_has_exactly_the_kernels_policies(
         assert _policies(admin_sql, table.name) == expected, table.name
 
 
+async def test_policies_read_the_scope_once_per_statement(
+    sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
+) -> None:
+    """The visible ids are an InitPlan's parameter, not an expression the scan evaluates
+    for every row (`bench/rls_policy.py` measures what that costs)."""
+    scope = TenantScope.subtree(gansu["620000"], list(gansu.values()))
+    async with sessions() as session, session.begin():
+        await apply_scope(session, scope)
+        plan = "\n".join(
+            await session.scalars(text("EXPLAIN SELECT count(*) FROM departments WHERE name <> ''"))
+        )
+        assert await _department_tenants(session) == set(gansu.values())
+    assert "InitPlan" in plan
+    scanned = [line for line in plan.splitlines() if "departments" in line or "Filter" in line]
+    assert not any("current_setting" in line for line in scanned), plan
+
+
 async def test_county_sees_and_writes_only_itself(
     sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
 ) -> None:
