@@ -41,6 +41,7 @@ from yiwang.platform.unit_of_work import person, unit_of_work
 from yiwang.policy.guards import Access
 from yiwang.runtime.certificates.fonts import find_font
 from yiwang.runtime.certificates.settings import CertificateSettings
+from yiwang.runtime.console import navigation
 from yiwang.runtime.console.access import SIGN_IN_FIRST
 from yiwang.runtime.console.shell import console_shell
 from yiwang.runtime.static.files import VENDOR_URL
@@ -59,7 +60,8 @@ from yiwang.runtime.supervision.service import SupervisionService
 from yiwang.runtime.web.environment import page_environment
 from yiwang.tenants.tree import TenantNode, TenantTree
 
-SUPERVISE: Final = {"object": "case", "action": "supervise"}
+#: the dashboard's guard: what the menu's entry names
+SUPERVISE: Final = navigation.SUPERVISE.guard()
 TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
 #: the dashboard's entry in the console's menu (`runtime/console/navigation.py`)
 MENU_KEY: Final = "supervision"
