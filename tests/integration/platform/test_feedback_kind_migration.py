@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import psycopg
 import pytest
 
+from tests.integration.platform.scratch import scratch_database
 from yiwang.platform import migrate
 from yiwang.platform.settings import Settings
 
@@ -19,18 +19,8 @@ AFTER = "0018_feedback_kind"
 
 @pytest.fixture
 def scratch(admin_dsn: str) -> Iterator[tuple[Settings, str]]:
-    """A database of its own, so the shared one keeps its schema and data."""
-    base = admin_dsn.rsplit("/", 1)[0]
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {SCRATCH} OWNER yiwang_owner")
-    settings = Settings.from_env()
-    owner_url = settings.migration_database_url.rsplit("/", 1)[0] + f"/{SCRATCH}"
-    try:
-        yield replace(settings, migration_database_url=owner_url), base + f"/{SCRATCH}"
-    finally:
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
+    with scratch_database(admin_dsn, SCRATCH) as found:
+        yield found
 
 
 def _rows(admin: psycopg.Connection) -> list[tuple[str, ...]]:
