@@ -63,6 +63,17 @@ class Lifecycle:
         self.announce = announce
         self.home = home
 
+    async def _refused(self, tenant: Tenant, action: str, error: str | None = None) -> None:
+        """Audit a refused `action` on `tenant` (its status, and the error when named)."""
+        detail = {"status": tenant.status, **({"error": error} if error else {})}
+        await self.uow.audit_refusal(
+            action=f"tenant.{action}",
+            object_type="tenant",
+            object_id=tenant.code,
+            tenant_id=tenant.id,
+            detail=detail,
+        )
+
     async def change(
         self, code: str, action: str, *, reason: str | None = None, confirm: str | None = None
     ) -> Tenant:
@@ -72,15 +83,8 @@ class Lifecycle:
         tenant = await repo.by_code(code)
         if tenant is None:
             raise NotFound("tenant.not_found", pointer="/code", code=code[:12])
-        if takes_own_out(action, tenant.path, self.home):
-            assert self.home is not None
-            await self.uow.audit_refusal(
-                action=f"tenant.{action}",
-                object_type="tenant",
-                object_id=code,
-                tenant_id=tenant.id,
-                detail={"status": tenant.status, "error": "tenant.own_out_of_service"},
-            )
+        if self.home is not None and takes_own_out(action, tenant.path, self.home):
+            await self._refused(tenant, action, "tenant.own_out_of_service")
             raise OwnTenantOutOfService(
                 "tenant.own_out_of_service",
                 name=tenant.name,
@@ -89,13 +93,7 @@ class Lifecycle:
             )
         allowed_from, target = TRANSITIONS[action]
         if Status(tenant.status) not in allowed_from:
-            await self.uow.audit_refusal(
-                action=f"tenant.{action}",
-                object_type="tenant",
-                object_id=code,
-                tenant_id=tenant.id,
-                detail={"status": tenant.status},
-            )
+            await self._refused(tenant, action)
             raise Conflict(
                 "tenant.status_transition",
                 name=tenant.name,
@@ -103,13 +101,7 @@ class Lifecycle:
                 action=ACTION_NAMES[action],
             )
         if action in CONFIRMED and (confirm or "").strip() != tenant.name:
-            await self.uow.audit_refusal(
-                action=f"tenant.{action}",
-                object_type="tenant",
-                object_id=code,
-                tenant_id=tenant.id,
-                detail={"status": tenant.status, "error": "tenant.archive_confirm"},
-            )
+            await self._refused(tenant, action, "tenant.archive_confirm")
             raise InvalidInput("tenant.archive_confirm", pointer="/confirm", name=tenant.name)
         before = tenant.status
         await repo.set_status(tenant.id, target.value)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 import psycopg
+import pytest
 
 from yiwang.platform.settings import Settings
 
@@ -25,3 +26,10 @@ def scratch_database(admin_dsn: str, name: str) -> Iterator[tuple[Settings, str]
     finally:
         with psycopg.connect(base + "/postgres", autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def scratch(request: pytest.FixtureRequest, admin_dsn: str) -> Iterator[tuple[Settings, str]]:
+    """`scratch_database` named by the test module's `SCRATCH`."""
+    with scratch_database(admin_dsn, request.module.SCRATCH) as found:
+        yield found

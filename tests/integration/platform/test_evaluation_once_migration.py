@@ -4,24 +4,15 @@ forced row-level security, which admits no row without a tenant context."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
-import pytest
 
-from tests.integration.platform.scratch import scratch_database
+from tests.integration.platform.scratch import scratch as scratch
 from yiwang.platform import migrate
 from yiwang.platform.settings import Settings
 
 SCRATCH = "yiwang_evaluation_once_check"
 BEFORE = "0016_supervision_rollup"
 AFTER = "0017_drafts"
-
-
-@pytest.fixture
-def scratch(admin_dsn: str) -> Iterator[tuple[Settings, str]]:
-    with scratch_database(admin_dsn, SCRATCH) as found:
-        yield found
 
 
 def test_duplicate_evaluations_keep_the_first_and_the_index_is_built(

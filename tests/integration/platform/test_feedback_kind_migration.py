@@ -3,24 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
-import pytest
 
-from tests.integration.platform.scratch import scratch_database
+from tests.integration.platform.scratch import scratch as scratch
 from yiwang.platform import migrate
 from yiwang.platform.settings import Settings
 
 SCRATCH = "yiwang_feedback_kind_check"
 BEFORE = "0017_drafts"
 AFTER = "0018_feedback_kind"
-
-
-@pytest.fixture
-def scratch(admin_dsn: str) -> Iterator[tuple[Settings, str]]:
-    with scratch_database(admin_dsn, SCRATCH) as found:
-        yield found
 
 
 def _rows(admin: psycopg.Connection) -> list[tuple[str, ...]]:

@@ -32,6 +32,12 @@ NEW_ZONE = "620172"
 ZONE_FILE = f"code,name,level,parent_code\n{NEW_ZONE},兰州高新技术产业开发区,zone,{LANZHOU}\n"
 
 
+def tenant_status(admin_sql: psycopg.Connection, code: str) -> str:
+    row = admin_sql.execute("SELECT status FROM tenants WHERE code = %s", (code,)).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
 def admin_url(code: str, *tail: str) -> str:
     return "/".join([f"/console/t/{code}/admin", *tail])
 

@@ -18,18 +18,13 @@ from tests.integration.runtime.console.admin.conftest import (
     ZONE_FILE,
     Admins,
     admin_url,
+    tenant_status,
 )
 from tests.integration.runtime.console.conftest import CHENGGUAN, QILIHE, text_of
 from tests.integration.staff import make_staff
 from yiwang.platform.i18n import translate
 
 SECTIONS = ("tenants", "onboarding", "roles", "audit")
-
-
-def _status(admin_sql: psycopg.Connection, code: str) -> str:
-    row = admin_sql.execute("SELECT status FROM tenants WHERE code = %s", (code,)).fetchone()
-    assert row is not None
-    return str(row[0])
 
 
 def _audits(admin_sql: psycopg.Connection, action: str, code: str) -> list[tuple[str, dict]]:
@@ -110,7 +105,7 @@ async def test_the_province_suspends_and_resumes_a_county(
     assert "系统维护" in unconfirmed.text  # what was typed is kept
     too_long = await admins.post(suspend, padmin, {**form, "reason": "长" * 501})
     assert too_long.status_code == 422
-    assert _status(admin_sql, GAOLAN) == "active"
+    assert tenant_status(admin_sql, GAOLAN) == "active"
     assert _audits(admin_sql, "tenant.suspend", GAOLAN) == before
 
     done = await admins.post(suspend, padmin, form)
@@ -119,7 +114,7 @@ async def test_the_province_suspends_and_resumes_a_county(
         done.headers["location"]
         == admin_url(PROVINCE, "tenants") + f"?done=suspend&target={GAOLAN}"
     )
-    assert _status(admin_sql, GAOLAN) == "suspended"
+    assert tenant_status(admin_sql, GAOLAN) == "suspended"
     assert _audits(admin_sql, "tenant.suspend", GAOLAN) == [
         *before,
         ("success", {"from": "active", "to": "suspended", "reason": "系统维护"}),
@@ -139,7 +134,7 @@ async def test_the_province_suspends_and_resumes_a_county(
 
     resumed = await admins.post(admin_url(GAOLAN, "lifecycle", "resume"), padmin, form)
     assert resumed.status_code == 303
-    assert _status(admin_sql, GAOLAN) == "active"
+    assert tenant_status(admin_sql, GAOLAN) == "active"
     unknown = await admins.page(admin_url(GAOLAN, "lifecycle", "archive"), padmin)
     assert unknown.status_code == 404
 
@@ -166,7 +161,7 @@ async def test_onboarding_a_division_file_as_a_job(
     assert translate("admin.job.state.complete") in text
     assert translate("admin.job.progress", done=1, total=1) in text
     assert "新建 1 个地区" in text and "hx-trigger" not in job.text
-    assert _status(admin_sql, purge_zone) == "active"
+    assert tenant_status(admin_sql, purge_zone) == "active"
     assert len(_audits(admin_sql, "tenant.onboard", purge_zone)) == earlier + 1
     actor = admin_sql.execute(
         "SELECT actor FROM audit_log WHERE action = 'tenant.onboard' AND object_id = %s"

@@ -15,6 +15,7 @@ from tests.integration.runtime.console.admin.conftest import (
     PROVINCE,
     Admins,
     admin_url,
+    tenant_status,
 )
 from tests.integration.runtime.console.conftest import CHENGGUAN, text_of
 from tests.integration.staff import sign_in
@@ -32,12 +33,6 @@ def _subnav(page: str) -> str:
     found = re.search(r'<nav class="themes subnav" .*?</nav>', page, re.S)
     assert found is not None, page
     return found.group(0)
-
-
-def _status(admin_sql: psycopg.Connection, code: str) -> str:
-    row = admin_sql.execute("SELECT status FROM tenants WHERE code = %s", (code,)).fetchone()
-    assert row is not None
-    return str(row[0])
 
 
 def _refusals(admin_sql: psycopg.Connection, action: str, code: str) -> list[str]:
@@ -96,7 +91,7 @@ async def test_nobody_suspends_their_own_tenant_or_one_above_it(
     assert posted.status_code == 403, posted.text
     refused = translate("tenant.own_out_of_service", home="甘肃省", name="甘肃省", action="暂停")
     assert refused in text_of(posted.text)
-    assert _status(admin_sql, PROVINCE) == "active"
+    assert tenant_status(admin_sql, PROVINCE) == "active"
     assert _refusals(admin_sql, "tenant.suspend", PROVINCE)[-1] == "tenant.own_out_of_service"
 
     # a province admin whose own tenant is Lanzhou: neither Lanzhou nor the province
@@ -117,8 +112,8 @@ async def test_nobody_suspends_their_own_tenant_or_one_above_it(
         answer = await admins.client.post(f"/api/v1/t/{code}/{action}", json=body, headers=auth)
         assert answer.status_code == 403, answer.text
         assert answer.json()["error"]["code"] == "tenant.own_out_of_service"
-        assert _status(admin_sql, code) == "active"
+        assert tenant_status(admin_sql, code) == "active"
     # below its own tenant the lifecycle goes on as before
     done = await admins.client.post(f"/api/v1/t/{GAOLAN}/suspend", json={}, headers=auth)
     assert done.status_code == 200, done.text
-    assert _status(admin_sql, GAOLAN) == "suspended"
+    assert tenant_status(admin_sql, GAOLAN) == "suspended"
