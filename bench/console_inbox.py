@@ -16,6 +16,12 @@ servers had served the page before the counted runs (no cold figures here).
 
     eval "$(scripts/services.sh env test)"; uv run yiwang bootstrap
     uv run python bench/console_inbox.py [--tasks 1000] [--rounds 3] [--seconds 10]
+
+`--in-process N [--against SRC] [--profile FILE]`: no wrk; after the sign-in the server
+stops and each round runs `support/inbox_in_process.py` (N sequential requests through
+the ASGI app in a fresh process: median, CPU, statements and round trips per request),
+alternating this checkout with the package at `SRC` (another commit's `src/`, e.g. from
+`git archive`) when given.
 """
 
 from __future__ import annotations
@@ -164,6 +170,48 @@ def purge(tenant_id: str, submitter: str, login: str) -> None:
     admin_sql(f"DELETE FROM accounts WHERE login = '{login}'")
 
 
+def in_process(args: argparse.Namespace, env: dict[str, str], token: str) -> None:
+    """Rounds of `support/inbox_in_process.py`, this checkout and `--against` alternating."""
+    sides = {"this": os.environ.get("PYTHONPATH", "")}
+    if args.against:
+        other = Path(tempfile.mkdtemp(prefix="inbox-against-"))
+        (other / "yiwang").symlink_to(Path(args.against).resolve())
+        sides["against"] = str(other)
+    script = str(SUPPORT / "inbox_in_process.py")
+    found: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
+    for n in range(args.rounds):
+        for side, path in sides.items():
+            run_env = {**env, "PYTHONPATH": path, "YIWANG_BENCH_TOKEN": token}
+            if args.profile:
+                run_env["YIWANG_BENCH_PROFILE"] = f"{args.profile}.{side}"
+            out = subprocess.run(
+                [sys.executable, script, PAGE, str(args.in_process)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=run_env,
+            ).stdout
+            found[side].append(json.loads(out.strip().splitlines()[-1]))
+            print(f"round {n + 1} {side}: {json.dumps(found[side][-1])}", file=sys.stderr)
+    keys = (
+        "p50_ms",
+        "cpu_ms_per_request",
+        "statements_per_request",
+        "pg_round_trips_per_request",
+        "redis_commands_per_request",
+    )
+    print(f"{args.rounds} rounds of {args.in_process} requests; load {os.getloadavg()}")
+    print("| run | p50 ms | CPU ms / request | statements | PG round trips | Redis commands |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for side in sides:
+        for n, row in enumerate(found[side]):
+            print(f"| {side}, round {n + 1} | " + " | ".join(f"{row[k]:.2f}" for k in keys) + " |")
+    if "against" in found:
+        median = {s: {k: statistics.median(r[k] for r in found[s]) for k in keys} for s in sides}
+        ratio = " | ".join(f"{median['this'][k] / median['against'][k]:.2f}" for k in keys)
+        print(f"| this / against (medians) | {ratio} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=1000)
@@ -172,6 +220,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--in-process", type=int, default=0, metavar="N")
+    parser.add_argument("--against", default=None, metavar="SRC")
+    parser.add_argument("--profile", default=None, metavar="FILE")
     args = parser.parse_args()
     token = secrets.token_hex(4)
     submitter, login = f"bench:console:{token}", f"bench.clerk.{token}"
@@ -205,6 +256,11 @@ def main() -> None:
         if rows != min(50, int(open_tasks)):
             raise SystemExit(f"the inbox page shows {rows} tasks of {open_tasks}")
         (workdir / "inbox.html").write_bytes(page)
+        if args.in_process:
+            stop_server(platform)
+            platform = None
+            in_process(args, env, bearer)
+            return
         bare_server = start_server("bare", "console_inbox:bare", config, env, workdir / "b.log")
         urls = {"platform": platform.url(PAGE), "bare": bare_server.url(BARE_PAGE)}
         for connections in args.connections:

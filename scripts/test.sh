@@ -3,9 +3,10 @@
 # linters, the type checker and the whole suite, and stop the services again,
 # whether the tests pass or not.
 #
-# The suite runs in two halves at once, one per core, each on services of its own
-# (profiles `test` and `test2`), so no test shares a database, a Redis or a bucket with
-# a test of the other half. pytest-split cuts the suite into two contiguous halves of
+# The static checks (ruff, import layers, mypy) run beside the suite and fail the run as a
+# failing test does. The suite runs in two halves at once, one per core, each on services
+# of its own (profiles `test` and `test2`), so no test shares a database, a Redis or a
+# bucket with a test of the other half. pytest-split cuts the suite into two contiguous halves of
 # equal time by the durations in `.test_durations` (refresh them with
 # `scripts/test.sh --store-durations`). Arguments, if any, go to one pytest run instead.
 set -euo pipefail
@@ -20,26 +21,27 @@ unset PYTHONDONTWRITEBYTECODE
 
 scripts/ensure-deps.sh --with-browser
 mkdir -p var
-# the static checks need no service: they run on one core while the services start
-(
-  echo "== ruff"; uv run --frozen ruff check src tests migrations bench
-  uv run --frozen ruff format --check src tests migrations bench
-  echo "== import layers"; uv run --frozen lint-imports --no-cache | tail -n 3
-  echo "== mypy"; make -s typecheck
-  # a clean clone has no bytecode yet: compiled once here, not by both halves at once
-  uv run --frozen python -m compileall -q src tests migrations
-) >var/static-checks.log 2>&1 &
-checks=$!
+# a clean clone has no bytecode yet: compiled once here, on one core while the services
+# start, not by both halves at once
+uv run --frozen python -m compileall -q src tests migrations >var/compile.log 2>&1 &
+compiled=$!
 trap 'for p in "${HALVES[@]}"; do scripts/services.sh stop "$p"; done' EXIT
 for p in "${HALVES[@]}"; do
   PG_FSYNC=off scripts/services.sh start "$p"
   scripts/reset-test-db.sh "$p"   # a clean database for every run
 done
 eval "$(scripts/services.sh env test)"
-checked=0
-wait "$checks" || checked=$?
-cat var/static-checks.log
-if [ "$checked" -ne 0 ]; then echo "static checks failed (exit $checked)"; exit "$checked"; fi
+wait "$compiled" || { cat var/compile.log; echo "compileall failed"; exit 1; }
+# the static checks need no service and no result of the suite: they run beside it (a
+# cold mypy is half a minute of one core, which the halves' waits on the database and
+# the browser leave free), and their verdict counts like a half's
+(
+  echo "== ruff"; uv run --frozen ruff check src tests migrations bench
+  uv run --frozen ruff format --check src tests migrations bench
+  echo "== import layers"; uv run --frozen lint-imports --no-cache | tail -n 3
+  echo "== mypy"; make -s typecheck
+) >var/static-checks.log 2>&1 &
+checks=$!
 echo "== pytest"
 status=0
 if [ $# -gt 0 ] && [ "$1" != "--store-durations" ]; then
@@ -75,5 +77,10 @@ else
     uv run --frozen python -c 'import json, sys; merged = {}; [merged.update(json.load(open(f))) for f in sys.argv[1:]]; json.dump(dict(sorted(merged.items())), open(".test_durations", "w"), indent=1)' var/test/durations.json var/test2/durations.json
   fi
 fi
+checked=0
+wait "$checks" || checked=$?
+echo "== static checks (exit $checked)"
+cat var/static-checks.log
+[ "$checked" -eq 0 ] || status=$checked
 echo "make test took $(( $(date +%s) - start )) s"
 exit $status

@@ -50,6 +50,7 @@ from yiwang.runtime.applications.controllers import CONTROLLERS as APPLICATION_C
 from yiwang.runtime.applications.pages import ROUTES as APPLICATION_PAGES
 from yiwang.runtime.attachments import dependencies as attachments_di
 from yiwang.runtime.attachments.controllers import ROUTES as ATTACHMENT_ROUTES
+from yiwang.runtime.attachments.references import References
 from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.cases import dependencies as cases_di
@@ -275,6 +276,7 @@ def build_platform(
         storage=storage,
         # refuses production without a signing key and a public verification address
         authority=CertificateAuthority.from_settings(CertificateSettings.from_env(settings)),
+        attachments=References,
     )
     return Platform(
         settings=settings,

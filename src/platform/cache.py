@@ -60,6 +60,24 @@ class LocalCache:
         return value
 
 
+#: GET KEYS[1], then GET ARGV[2] .. <its JSON field ARGV[1]>; false (nil) where absent
+_GET_WITH_NAMED = """
+local first = redis.call('GET', KEYS[1])
+if not first then return {} end
+local ok, decoded = pcall(cjson.decode, first)
+if not ok or type(decoded) ~= 'table' or decoded[ARGV[1]] == nil then return {first} end
+local name = decoded[ARGV[1]]
+if type(name) == 'number' then name = string.format('%d', name) end
+return {first, redis.call('GET', ARGV[2] .. tostring(name))}
+"""
+
+
+def _as_bytes(value: Any) -> bytes | None:
+    if value is None or value is False:
+        return None
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
 class Cache:
     """Key-value cache backed by Redis, degrading to `LocalCache` when Redis is down."""
 
@@ -70,6 +88,7 @@ class Cache:
         )
         self.local = LocalCache()
         self._down_until = 0.0
+        self._get_with_named = self.client.register_script(_GET_WITH_NAMED)
 
     @property
     def degraded(self) -> bool:
@@ -119,6 +138,22 @@ class Cache:
             except (RedisError, OSError) as exc:
                 self._failed(exc, "incr")
         return self.local.incr(key, ttl)
+
+    async def get_with_named(
+        self, key: str, field: str, prefix: str
+    ) -> tuple[bytes | None, bytes | None]:
+        """The JSON object at `key`, and the value at `prefix` + its `field`, in one round
+        trip (a script: the second key is read from the first value, so the two must live
+        on one Redis, as they do here). The second is None when it is absent or Redis is
+        down: the caller then asks its owner."""
+        if not self.degraded:
+            try:
+                found = await self._get_with_named(keys=[key], args=[field, prefix])
+                first, second = [*found, None, None][:2]
+                return _as_bytes(first), _as_bytes(second)
+            except (RedisError, OSError) as exc:
+                self._failed(exc, "get")
+        return self.local.get(key), None
 
     async def publish(self, channel: str, message: str) -> bool:
         """Broadcast to other workers; False when Redis is down (they poll versions then)."""
@@ -171,11 +206,13 @@ async def subscribe_forever(
                 message = await pubsub.get_message(
                     ignore_subscribe_messages=True, timeout=wait_seconds
                 )
+                _stop_if_cancelled()
                 if message is not None and message.get("type") == "message":
                     result = on_message(message["data"])
                     if inspect.isawaitable(result):
                         await result
         except Exception as exc:  # Redis away: callers poll meanwhile
+            _stop_if_cancelled()
             log.warning("redis_subscription_failed", channel=channel, error=str(exc))
             await asyncio.sleep(1.0)
         finally:
@@ -194,7 +231,17 @@ async def poll_forever(
         try:
             await refresh()
         except Exception as exc:
+            _stop_if_cancelled()
             log.warning("poll_failed", what=name, error=str(exc))
+
+
+def _stop_if_cancelled() -> None:
+    """Raise the cancellation a library swallowed: redis-py's read with a timeout can turn a
+    cancel into "no message", and a database call into another error, and the loop would
+    go on until `stop_task` gave up on it (its whole bound, on every shutdown)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def stop_task(task: asyncio.Task[Any] | None, *, within: float = 2.0) -> None:

@@ -1,7 +1,15 @@
 """Async SQLAlchemy on psycopg 3, one session (and transaction) per request.
 
-Server-side prepared statements are off (`prepare_threshold=None`): a plan made
-under one tenant's RLS scope would be reused for another's.
+A statement run `PREPARE_THRESHOLD` times on a connection becomes a server-side
+prepared statement (psycopg's cache, `prepared_max` per connection), so it is no
+longer parsed and planned on every request. That is safe under row-level security:
+the policies read the scope through `current_setting(...)` when the plan runs, not
+when it is made, so a generic plan made in one tenant's scope returns only the next
+scope's rows (`tests/integration/platform/test_prepared_statements.py`). psycopg
+forgets its statements after a ROLLBACK, `DISCARD ALL` or DDL on the connection,
+and PostgreSQL re-plans them when a migration alters a table they read (a
+migration that changes the type of a column a statement returns fails that
+statement once per connection: psycopg then drops it and the rollback clears the rest).
 
 Pooled connections are not pinged before use (a round trip per request).
 Instead they are replaced after `pool_recycle` seconds, TCP keepalives make the
@@ -38,9 +46,11 @@ from yiwang.platform.models import Base, tenant_owned_tables
 from yiwang.platform.tenant_context import (
     CONTEXT_INFO_KEY,
     TenantScope,
-    apply_scope,
-    apply_scope_sync,
+    begin_in_scope_sync,
 )
+
+#: executions of one statement on a connection before psycopg prepares it (its default)
+PREPARE_THRESHOLD = 5
 
 #: libpq keepalives: an idle pooled connection whose peer vanished is noticed within a minute
 KEEPALIVES: dict[str, int] = {
@@ -68,7 +78,7 @@ def create_engine(
         max_overflow=max_overflow,
         pool_recycle=pool_recycle,
         pool_timeout=pool_timeout,
-        connect_args={"prepare_threshold": None, **KEEPALIVES},
+        connect_args={"prepare_threshold": PREPARE_THRESHOLD, **KEEPALIVES},
     )
     event.listen(engine.sync_engine.pool, "checkout", drop_if_closed_by_server)
     _forget_context_at_transaction_end(engine)
@@ -113,7 +123,7 @@ class ScopedSession(Session):
 def _apply_pending_scope(session: Session, _: SessionTransaction, connection: Connection) -> None:
     scope = session.info.get(PENDING_SCOPE_KEY)
     if isinstance(scope, TenantScope):
-        apply_scope_sync(connection, scope)
+        begin_in_scope_sync(connection, scope)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -124,11 +134,12 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def transaction(
     factory: async_sessionmaker[AsyncSession], scope: TenantScope | None = None
 ) -> AsyncIterator[AsyncSession]:
-    """One session in one transaction, committed on success, with an optional scope."""
-    async with factory() as session, session.begin():
-        if scope is not None:
-            await apply_scope(session, scope)
-        yield session
+    """One session in one transaction, committed on success, with an optional scope
+    (set as the transaction begins, at its first statement)."""
+    async with factory() as session:
+        session.info[PENDING_SCOPE_KEY] = scope
+        async with session.begin():
+            yield session
 
 
 def _forget_context_at_transaction_end(engine: AsyncEngine) -> None:

@@ -4,16 +4,25 @@ Policies read the transaction-local settings of `yiwang.platform.tenant_context`
 through `nullif(current_setting(name, true), '')`: a pooled connection that
 served another tenant reads a reset setting back as '' rather than NULL, and
 an unguarded cast would then fail or, worse, match. Visibility is
-`tenant_id = ANY(<visible ids>)`, never a path prefix: ids keep row estimates
-accurate and survive a reorganisation of the divisions.
+`tenant_id = ANY(<visible ids>)`, never a path prefix: ids survive a
+reorganisation of the divisions.
+
+Each setting is read in a scalar subquery, so PostgreSQL evaluates it once per
+statement (an InitPlan) instead of once per row: a bare `current_setting(...)::bigint[]`
+in a policy parses the whole list of visible ids for every row a scan or a rescan
+meets, which made a province-wide count over 500,000 rows 20 times slower
+(`bench/rls_policy.py`, migration `0023_rls_once_per_statement`). The price is that
+the planner no longer sees how many ids the scope holds when it estimates rows.
 """
 
 from __future__ import annotations
 
 from yiwang.platform.tenant_context import ACTING_TENANT_SETTING, VISIBLE_TENANTS_SETTING
 
-VISIBLE = f"nullif(current_setting('{VISIBLE_TENANTS_SETTING}', true), '')::bigint[]"
-ACTING = f"nullif(current_setting('{ACTING_TENANT_SETTING}', true), '')::bigint"
+VISIBLE = (
+    f"(SELECT nullif(current_setting('{VISIBLE_TENANTS_SETTING}', true), '')::bigint[])::bigint[]"
+)
+ACTING = f"(SELECT nullif(current_setting('{ACTING_TENANT_SETTING}', true), '')::bigint)"
 
 
 def enable_tenant_rls(

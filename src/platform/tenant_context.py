@@ -3,16 +3,24 @@
 Row-level-security policies read these two settings. They are always set with
 `set_config(name, value, true)` (transaction-local): a session-level setting
 would leak into the next checkout of the pooled connection.
+
+A transaction that begins in a scope sends `BEGIN` and the scope as one simple
+query (`begin_in_scope_sync`): one round trip, where psycopg alone would wait for
+its own `BEGIN` first and then for the `set_config`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from psycopg import AsyncConnection as DriverConnection
+from psycopg import errors, generators, pq
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.util import await_
 
 #: the tenant a transaction acts as; rows are written only for it
 ACTING_TENANT_SETTING = "yiwang.tenant_id"
@@ -70,4 +78,44 @@ async def apply_scope(target: AsyncSession | AsyncConnection, scope: TenantScope
 def apply_scope_sync(conn: Connection, scope: TenantScope) -> None:
     """The same, from a synchronous hook (a session's `after_begin`)."""
     conn.execute(_SET_SQL, _parameters(scope))
+    conn.info[CONTEXT_INFO_KEY] = scope
+
+
+def begin_statement(scope: TenantScope) -> bytes:
+    """`BEGIN` and the scope's two settings, as one simple query: no parameters, so the
+    values are written in, and they are integers (`int()` refuses anything else)."""
+    acting, visible = str(int(scope.acting_tenant_id)), scope.visible_literal()
+    return (
+        f"BEGIN; SELECT set_config('{ACTING_TENANT_SETTING}', '{acting}', true),"
+        f" set_config('{VISIBLE_TENANTS_SETTING}', '{visible}', true)"
+    ).encode()
+
+
+async def _begin_in_scope(driver: DriverConnection[Any], statement: bytes) -> bool:
+    async with driver.lock:
+        pgconn = driver.pgconn
+        if driver.autocommit or pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            return False
+        pgconn.send_query(statement)
+        results = await driver.wait(generators.execute(pgconn))
+    for result in results:
+        if result.status == pq.ExecStatus.FATAL_ERROR:
+            raise errors.error_from_result(result, encoding=driver.info.encoding)
+    return True
+
+
+def begin_in_scope_sync(conn: Connection, scope: TenantScope) -> None:
+    """Begin `conn`'s transaction in `scope`, in one round trip, from a session's
+    `after_begin` hook (which runs in SQLAlchemy's greenlet, so it may await).
+
+    The server then is in a transaction, so psycopg sends no `BEGIN` of its own before
+    the next statement, and commits or rolls back as usual. A connection already in a
+    transaction (or not a psycopg async one) gets the scope as its own statement.
+    """
+    driver = conn.connection.driver_connection
+    if not (
+        isinstance(driver, DriverConnection)
+        and await_(_begin_in_scope(driver, begin_statement(scope)))
+    ):
+        conn.execute(_SET_SQL, _parameters(scope))
     conn.info[CONTEXT_INFO_KEY] = scope

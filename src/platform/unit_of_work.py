@@ -111,10 +111,10 @@ class UnitOfWork:
     @asynccontextmanager
     async def independent(self, scope: TenantScope | None = None) -> AsyncIterator[AsyncSession]:
         """A transaction of its own that commits at once, whatever becomes of this unit."""
-        async with self._factory() as session, session.begin():
-            if scope is not None:
-                await apply_scope(session, scope)
-            yield session
+        async with self._factory() as session:
+            session.info[PENDING_SCOPE_KEY] = scope
+            async with session.begin():
+                yield session
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

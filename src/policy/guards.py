@@ -255,12 +255,18 @@ class PolicyGuard:
         self, connection: ASGIConnection[Any, Any, Any, Any], opt: dict[str, Any]
     ) -> Session:
         token = session_token(connection.headers, connection.cookies)
-        session = await self.sessions.get(token, admin_now=self._admin_now) if token else None
+        session, version = (
+            await self.sessions.get_with_version(
+                token, self.versions.prefix, admin_now=self._admin_now
+            )
+            if token
+            else (None, None)
+        )
         if session is None or token is None:
             raise NotAuthenticated("auth.required")
         if session.kind == "staff" and not session.second_factor:
             raise NotAuthenticated("identity.second_factor_required")
-        if await self.versions.current(session.account_id) != session.version:
+        if await self.versions.current_unless_read(session.account_id, version) != session.version:
             await self.sessions.delete(token)
             raise NotAuthenticated("identity.session_ended")
         if session.password_expired and opt.get("password_change") is not True:

@@ -2,7 +2,9 @@
 
 Records and lists share the worker's effective models (metadata's
 `ModelCache`), the field cipher that seals personal data, and the policy
-holder that says who may see personal data in full. A publish reaches the
+holder that says who may see personal data in full. Records check the
+attachments a write names through the attachments room's `References` (the
+records room's port `attached.AttachmentReferences`). A publish reaches the
 runtime through `PublishChecks`, which the app hands to metadata (metadata
 never imports the runtime).
 """
@@ -23,6 +25,7 @@ from yiwang.policy.dependencies import PolicyServices
 from yiwang.policy.guards import Access
 from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.policy.identity.settings import IdentitySettings
+from yiwang.runtime.attachments.references import References
 from yiwang.runtime.lists.builder import IndexBuilder
 from yiwang.runtime.lists.compile import SearchClause
 from yiwang.runtime.lists.indexes import wanted
@@ -116,6 +119,7 @@ class RuntimeServices:
             self.effective_ids,
             self.service_items,
             self.record_sets,
+            attachments=References(uow),
         )
 
     def lists(self, uow: UnitOfWork) -> ListService:
@@ -166,7 +170,9 @@ def record_services(
     record_sets = RecordSetVersions(models.cache)
 
     def records(uow: UnitOfWork) -> RecordService:
-        return RecordService(uow, directory.tree, models, seal, ids, items, record_sets)
+        return RecordService(
+            uow, directory.tree, models, seal, ids, items, record_sets, attachments=References(uow)
+        )
 
     return records
 

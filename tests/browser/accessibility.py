@@ -31,7 +31,7 @@ async def check_page(page: Page, name: str) -> list[dict[str, Any]]:
         assert answer.status == 200, (page.url, url, answer.status)
     SCREENSHOTS.mkdir(exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-    await page.screenshot(path=str(SCREENSHOTS / f"{safe}.png"), full_page=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{safe}.jpg"), full_page=True, quality=80)
     results = await _AXE.run(page)
     violations: list[dict[str, Any]] = results.response["violations"]
     failing = [v for v in violations if v.get("impact") in FAILING]

@@ -60,15 +60,26 @@ def model() -> EffectiveModel:
     return resolve(TENANT, base, overlay_chain(TENANT, parents, load_overlays(TEMPLATES)))
 
 
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
+@pytest.fixture(scope="module")
+async def harness(browser: Browser) -> AsyncIterator[tuple[Page, list[str]]]:
+    """One page with the clients loaded, for every test of the module: the bundle is
+    parsed once (a second a test on a loaded machine), and each render starts in a
+    fresh element (`_render` unmounts the previous form)."""
     page = await browser.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
     await page.set_content('<html lang="zh-CN"><body><div id="form"></div></body></html>')
     await page.add_script_tag(path=str(HARNESS))
-    yield page
+    yield page, problems
     await page.close()
+
+
+@pytest.fixture
+async def page(harness: tuple[Page, list[str]]) -> AsyncIterator[Page]:
+    """The clients' page; an error the page threw during the test fails it."""
+    page, problems = harness
+    problems.clear()
+    yield page
     assert problems == [], problems
 
 

@@ -3,8 +3,9 @@
 A session records the account's `session_version` when it starts; disabling
 the account, resetting it, a new password or TOTP secret and "end sessions"
 bump the version in PostgreSQL, so every older session stops working on its
-next request on any worker. The guard reads the version from Redis (one GET
-per request); the value there lives `ttl_seconds` and is rewritten after each
+next request on any worker. The guard reads the version from Redis in the
+same round trip as the session (`SessionStore.get_with_version`); the value
+there lives `ttl_seconds` and is rewritten after each
 bump commits. When Redis is down the guard reads PostgreSQL instead, slower
 but never wrong; a bump made while Redis was down reaches the Redis copy at
 the latest when that copy expires.
@@ -55,6 +56,11 @@ class AccountVersions:
         self._down_until = 0.0
         self.database_reads = 0
 
+    @property
+    def prefix(self) -> str:
+        """Each account's key is the prefix and its id (the guard reads it with the session)."""
+        return self._prefix
+
     def _key(self, account_id: int) -> str:
         return f"{self._prefix}{account_id}"
 
@@ -83,6 +89,10 @@ class AccountVersions:
         # NX: a bump committed meanwhile has written its newer version; never overwrite it.
         await self._set(account_id, version, only_if_absent=True)
         return version
+
+    async def current_unless_read(self, account_id: int, read: int | None) -> int:
+        """The version `read` with the session in the same round trip, else `current`."""
+        return read if read is not None else await self.current(account_id)
 
     async def publish(self, account_id: int, version: int) -> None:
         """After a bump commits: put its version where every worker's guard reads it."""

@@ -138,7 +138,28 @@ class SessionStore:
         `admin_now(account_id)` says whether the account is an administrator under
         the current policy; the idle timeout follows it rather than the sign-in's.
         """
-        raw = await self._cache.get(self._key(token))
+        return await self._live(token, await self._cache.get(self._key(token)), admin_now)
+
+    async def get_with_version(
+        self,
+        token: str,
+        version_prefix: str,
+        *,
+        admin_now: Callable[[int], bool] | None = None,
+    ) -> tuple[Session | None, int | None]:
+        """`get`, and the account's session version where Redis holds it
+        (`AccountVersions.prefix`), in the same round trip; None when it is not there."""
+        raw, version = await self._cache.get_with_named(
+            self._key(token), "account_id", version_prefix
+        )
+        session = await self._live(token, raw, admin_now)
+        if session is None or version is None:
+            return session, None
+        return session, int(version)
+
+    async def _live(
+        self, token: str, raw: bytes | None, admin_now: Callable[[int], bool] | None
+    ) -> Session | None:
         if raw is None:
             return None
         try:

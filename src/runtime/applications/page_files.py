@@ -6,7 +6,8 @@ read, and then posted back as what its input holds, a `_file.<name>` ref, exactl
 as a file stored on an earlier draw comes back; so `read_submission` puts it in
 its field or in its table row like any other value, and a draft keeps it. A refused
 file is a problem at its pointer (`/field`, or `/table/row/column` with the row as
-the payload numbers it). Pure but for the store: no session of its own.
+the payload numbers it). A draft keeps only the refs of the person's own verified
+uploads (`draft_files`). No session of its own: the store and the references are given.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from yiwang.metadata.documents import pointers
 from yiwang.platform.errors import ErrorDetail
 from yiwang.policy.guards import Access
 from yiwang.runtime.applications.uploads import PageUploads, uploaded_files
+from yiwang.runtime.attachments.errors import ReferenceInvalid
+from yiwang.runtime.attachments.references import References
 from yiwang.runtime.forms.fields import form_specs
 from yiwang.runtime.forms.values import FILE_PREFIX, Submission, file_refs
 
@@ -117,10 +120,35 @@ def relocated(problems: Sequence[ErrorDetail], sub: Submission) -> list[ErrorDet
     return moved
 
 
-def draft_files(
-    descriptor: Mapping[str, Any], posted: Mapping[str, Sequence[Any]]
-) -> dict[str, list[Any]]:
-    """What a draft keeps of the files: each file input's refs, by input name as posted."""
-    return {
-        found.name: file_refs(posted, found.name) for found in file_inputs(descriptor, list(posted))
-    }
+async def draft_files(
+    access: Access,
+    references: References,
+    descriptor: Mapping[str, Any],
+    posted: Mapping[str, Sequence[Any]],
+    item_of: Callable[[str], tuple[str, str]],
+) -> tuple[dict[str, list[Any]], list[ErrorDetail]]:
+    """What a draft keeps of the files, by input name as posted: each ref that names the
+    person's own verified upload for that field, as the server measured it (the page
+    verifies every upload before it is held, so a draft loses nothing of its own), and
+    the refusals of the others at their inputs' pointers."""
+    files: dict[str, list[Any]] = {}
+    problems: list[ErrorDetail] = []
+    for found in file_inputs(descriptor, list(posted)):
+        item_type, field = item_of(found.field)
+        kept: list[Any] = []
+        for ref in file_refs(posted, found.name):
+            try:
+                stored = await references.referenced(
+                    access.tenant.id,
+                    ref,
+                    item_type=item_type,
+                    field=field,
+                    owner_account_id=access.principal.account_id,
+                )
+            except ReferenceInvalid as refused:
+                pointer = pointers.join("", *found.pointer)
+                problems.append(ErrorDetail(refused.code, pointer, refused.params))
+            else:
+                kept.append(stored.as_dict())
+        files[found.name] = kept
+    return files, problems

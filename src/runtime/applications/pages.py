@@ -19,7 +19,10 @@ table row's file column, is stored and verified through the attachments service
 again on every later draw; a refused file is an error at its field (or its
 `/table/row/column`), the rest as typed. 保存草稿 (`_save_draft`) keeps
 what was typed and uploaded for the signed-in person and this service item
-(`drafts`); the empty page resumes it; a submitted application deletes it.
+(`drafts`), its files only those the person uploaded and the server verified
+for that field (a ref naming another's is refused at its field, the rest is
+saved); the empty page resumes it; a submitted application deletes it. On 提交
+the records room checks every file the post names (`records.attached`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from yiwang.runtime.applications.page_files import draft_files, relocated, store
 from yiwang.runtime.applications.service import Applications
 from yiwang.runtime.applications.uploads import PageUploads
 from yiwang.runtime.attachments.dependencies import AttachmentServices
+from yiwang.runtime.attachments.references import References
 from yiwang.runtime.forms import composed
 from yiwang.runtime.forms.options import FormOptions
 from yiwang.runtime.forms.rendering import render_form
@@ -243,16 +247,19 @@ async def submit_application_page(
     drafts = Drafts(applications.uow)
     owner = (access.tenant.id, access.principal.account_id, service_item_id)
     if SAVE_DRAFT in posted:
+        files, foreign = await draft_files(
+            access, References(applications.uow), descriptor, posted, screen.item_of
+        )
         await drafts.save(
             access.tenant.id,
             access.principal.account_id,
             service_item_id,
             _draft_values(posted),
-            draft_files(descriptor, posted),
+            files,
         )
         return await screen.draw(
             submission,
-            submission.problems,
+            [*submission.problems, *relocated(foreign, submission)],
             key=key,
             notice=translate("applications.draft_saved"),
         )

@@ -21,7 +21,8 @@ from yiwang.platform.errors import ErrorDetail, YiwangError
 from yiwang.policy.guards import Access
 from yiwang.runtime.attachments.dependencies import AttachmentServices
 from yiwang.runtime.attachments.models import incoming_key
-from yiwang.runtime.attachments.service import Attachments, UploadRequest, value_of
+from yiwang.runtime.attachments.service import Attachments, UploadRequest
+from yiwang.runtime.attachments.values import value_of
 from yiwang.runtime.attachments.verification import Target
 
 CHUNK: Final = 256 * 1024

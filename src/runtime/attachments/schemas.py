@@ -10,8 +10,8 @@ import msgspec
 
 from yiwang.platform.i18n import translate
 from yiwang.runtime.attachments.models import Attachment
-from yiwang.runtime.attachments.service import value_of
 from yiwang.runtime.attachments.transfers import UploadForm
+from yiwang.runtime.attachments.values import value_of
 
 Key = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 FieldPath = Annotated[

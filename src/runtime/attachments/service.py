@@ -1,5 +1,5 @@
-"""Attachments in the request's unit of work: sign an upload, complete it, read, download,
-and check a record's reference to one.
+"""Attachments in the request's unit of work: sign an upload, complete it, read, download
+(what a record may name is `references`).
 
 A person sees the attachments they uploaded; staff admitted by the guard see
 every attachment of the tenant. Anything else is 404, the same answer as for
@@ -9,7 +9,6 @@ an attachment that does not exist, so nobody learns what another has uploaded.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -26,7 +25,6 @@ from yiwang.policy.guards import Access
 from yiwang.runtime.attachments.errors import (
     AttachmentNotFound,
     AttachmentState,
-    ReferenceInvalid,
     UploadRefused,
 )
 from yiwang.runtime.attachments.inspection import Expected, head_problem
@@ -68,40 +66,6 @@ class UploadRequest:
     name: str
     size: int
     content_type: str
-
-
-@dataclass(frozen=True)
-class AttachmentValue:
-    """What a record's attachment field holds: the metadata's closed value shape."""
-
-    key: str
-    name: str
-    size: int
-    content_type: str
-    sha256: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "size": self.size,
-            "content_type": self.content_type,
-            "sha256": self.sha256,
-        }
-
-
-def value_of(attachment: Attachment) -> AttachmentValue | None:
-    """The record value of a verified attachment (None before it is verified)."""
-    if attachment.status != "verified":
-        return None
-    assert attachment.size is not None and attachment.sha256 is not None
-    return AttachmentValue(
-        attachment.key,
-        attachment.name,
-        attachment.size,
-        attachment.content_type or attachment.declared_type,
-        attachment.sha256,
-    )
 
 
 def expected_of(attachment: Attachment) -> Expected:
@@ -256,37 +220,6 @@ class Attachments:
             raise AttachmentNotFound("attachments.not_found")
         return found
 
-    # --- what records call --------------------------------------------------
-
-    async def referenced(
-        self,
-        tenant_id: int,
-        value: Mapping[str, Any],
-        *,
-        item_type: str,
-        field: str,
-        owner_account_id: int | None,
-    ) -> AttachmentValue:
-        """The stored value a record should keep for `value` (an attachment field's value):
-        a verified attachment of `tenant_id`, uploaded for `item_type`'s `field`, by
-        `owner_account_id` when given (a citizen's own uploads), within the field's
-        limits. The server's measurements replace whatever the client sent."""
-        key = value.get("key")
-        found = await self.repo.by_key(tenant_id, key) if isinstance(key, str) else None
-        if found is None:
-            raise _reference("unknown")
-        if found.status != "verified":
-            raise _reference("unverified")
-        if (found.item_type, found.field) != (item_type, field):
-            raise _reference("other_field")
-        if owner_account_id is not None and found.owner_account_id != owner_account_id:
-            raise _reference("not_owner")
-        verified = value_of(found)
-        assert verified is not None
-        if verified.size > found.max_size or verified.content_type not in found.accept:
-            raise _reference("limits")
-        return verified
-
     async def _audit(
         self,
         action: str,
@@ -303,14 +236,6 @@ class Attachments:
             outcome=outcome,
             detail=detail or {},
         )
-
-
-def _reference(reason: str) -> ReferenceInvalid:
-    return ReferenceInvalid(
-        "attachments.reference_invalid",
-        pointer="/key",
-        detail=translate(f"attachments.reference.{reason}"),
-    )
 
 
 def _may_see(access: Access, attachment: Attachment) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from yiwang.platform.actors import account_actor
 from yiwang.platform.storage import ObjectStorage
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.guards import Access, PolicyHolderSource, provide_access
+from yiwang.runtime.cases.attached import AttachmentKeys
 from yiwang.runtime.cases.certificates import CaseCertificates
 from yiwang.runtime.cases.service import CasesService, RouteSpecs
 from yiwang.runtime.certificates.authority import CertificateAuthority
@@ -33,6 +35,8 @@ class CasesServices:
     specs: RouteSpecs = field(default_factory=RouteSpecs)
     #: working calendars, per version of the tenant tree (see `CalendarCache`)
     calendars: CalendarCache = field(default_factory=CalendarCache)
+    #: the attachments room's checks in a unit (wired by the app; None: every one refused)
+    attachments: Callable[[UnitOfWork], AttachmentKeys] | None = None
 
     def service(self, uow: UnitOfWork) -> CasesService:
         return CasesService(
@@ -43,6 +47,7 @@ class CasesServices:
             warning_days=self.warning_days,
             certificates=self.certificates(uow),
             calendars=self.calendars,
+            attachments=self.attachments(uow) if self.attachments is not None else None,
         )
 
     def certificates(self, uow: UnitOfWork) -> CaseCertificates:

@@ -11,7 +11,8 @@ What a change writes is one statement (`CaseRepository.open_case`,
 COMMIT. The working calendar is needed only when a deadline or a task's due
 day must be computed, and comes from the process's `CalendarCache` when given.
 Reading cases back is `reading.CaseReading`; the rows a transition writes are
-built in `rows`.
+built in `rows`. The attachments a case names (its form data's files, an action's
+keys) are checked first (`attached`).
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy.exc import IntegrityError
 
 from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.errors import Conflict, NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
-from yiwang.runtime.cases import deadlines, rows
+from yiwang.runtime.cases import attached, deadlines, rows
+from yiwang.runtime.cases.attached import AttachmentKeys
 from yiwang.runtime.cases.certificates import CaseCertificates
 from yiwang.runtime.cases.deadlines import CHINA, today_in_china
 from yiwang.runtime.cases.numbering import number_prefix
@@ -34,7 +37,7 @@ from yiwang.runtime.cases.reading import CaseReading
 from yiwang.runtime.cases.repository import CaseRepository
 from yiwang.runtime.cases.schemas import Application, OpenedCase, PendingAnswer
 from yiwang.runtime.cases.specs import RouteSpecs
-from yiwang.runtime.routes.actions import Action, Actor, Submit, action_name
+from yiwang.runtime.routes.actions import Action, Actor, Resubmit, Submit, action_name
 from yiwang.runtime.routes.engine import apply
 from yiwang.runtime.routes.events import Transition
 from yiwang.runtime.routes.spec import RouteSpec, effective_route
@@ -59,10 +62,13 @@ class CasesService(CaseReading):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         certificates: CaseCertificates | None = None,
         calendars: CalendarCache | None = None,
+        attachments: AttachmentKeys | None = None,
     ) -> None:
         self.certificates = certificates
         #: the process's working calendars (None: read on every use)
         self.calendars = calendars
+        #: checks the attachments a case names (none given: every one is refused)
+        self.attachments = attachments
         self.uow = uow
         self.tree = tree
         self.models = models
@@ -96,6 +102,17 @@ class CasesService(CaseReading):
         if application.form not in model.documents:
             raise NotFound("cases.form_unknown", pointer="/form", form=application.form[:64])
         spec = effective_route(model, application.form, application.route)
+        data = await attached.checked(
+            self.attachments,
+            tenant.id,
+            application.form,
+            model.documents[application.form],
+            owner_account_id=self.uow.account_id,
+            data=application.data,
+            keys=application.attachments,
+        )
+        assert data is not None
+        application = msgspec.structs.replace(application, data=data)
         return await self.open_on(tenant, spec, application, actor, answer=answer)
 
     async def open_on(
@@ -183,6 +200,20 @@ class CasesService(CaseReading):
         if case is None:
             raise NotFound("cases.not_found", number=number[:40])
         spec = self.specs.for_case(case)
+        keys: tuple[str, ...] = getattr(action, "attachments", ())
+        if keys:
+            # the applicant names their own uploads for the case's form; staff, who read
+            # every attachment of the tenant, any verified one (a clerk's acceptance)
+            applicant = isinstance(action, Resubmit)
+            await attached.checked(
+                self.attachments,
+                tenant.id,
+                case.form_key,
+                None,
+                owner_account_id=self.uow.account_id if applicant else None,
+                any_form=not applicant,
+                keys=keys,
+            )
         before = state_from_json(case.state)
         now = self.clock()
         transition = apply(spec, before, action, actor, case.form_data, now)
@@ -230,7 +261,20 @@ class CasesService(CaseReading):
         case = await self.repo.locked(tenant.id, number)
         if case is None:
             raise NotFound("cases.not_found", number=number[:40])
-        await self.repo.update(tenant.id, case.id, case.version, {"form_data": dict(data)})
+        model = await self.models.effective(self.uow.session, self.tree, code)
+        document = model.documents.get(case.form_key)
+        if document is None:
+            raise NotFound("cases.form_unknown", pointer="/data", form=case.form_key[:64])
+        corrected = await attached.checked(
+            self.attachments,
+            tenant.id,
+            case.form_key,
+            document,
+            owner_account_id=self.uow.account_id,
+            data=data,
+            before=case.form_data,
+        )
+        await self.repo.update(tenant.id, case.id, case.version, {"form_data": corrected})
 
     async def _audit(
         self,

@@ -58,10 +58,11 @@ async def viewer_of(
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    session = await identity.session_store.get(token)
+    versions = identity.versions
+    session, version = await identity.session_store.get_with_version(token, versions.prefix)
     if session is None:
         return None
-    if await identity.versions.current(session.account_id) != session.version:
+    if await versions.current_unless_read(session.account_id, version) != session.version:
         return None
     return viewer_from(session, request.cookies)
 

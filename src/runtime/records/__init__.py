@@ -10,6 +10,7 @@ the bundled sample content and the impact counter for metadata publishes.
 | `models` | the tables: records, history, idempotency keys, indexes |
 | `views` | what callers see: the viewer, a record's view, a create's answer |
 | `checks` | what a write must pass (validation, rules), how its values are stored |
+| `attached` | the attachments a write names, resolved through the attachments room's port |
 | `rules` | which aggregate and unique rules a record takes part in, under which lock |
 | `fields` | platform-filled, department and personal fields; field order |
 | `privacy` | personal data sealed at rest and masked |
@@ -26,7 +27,9 @@ the bundled sample content and the impact counter for metadata publishes.
 
 Imports `yiwang.metadata`, `yiwang.policy` (the field cipher, the guard's access),
 `yiwang.tenants`, `yiwang.platform` and `yiwang.runtime.record_sets` (a write of a
-published type moves its set's version); `yiwang.runtime.lists` builds on it.
+published type moves its set's version); `yiwang.runtime.lists` builds on it. The
+attachments a write names are checked through `attached.AttachmentReferences`, a port
+the attachments room implements and the runtime's wiring hands in.
 """
 
 from yiwang.runtime.records import messages as _messages  # noqa: F401  (registers the catalogue)

@@ -69,3 +69,7 @@ class SamplesInvalid(InvalidInput):
 
 class PersonalDataForbidden(PermissionDenied):
     """Personal data in full asked for by someone without the `record_pii` permission."""
+
+
+class AttachmentUnchecked(InvalidInput):
+    """A record names an attachment where no attachments service can check it."""

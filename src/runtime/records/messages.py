@@ -23,6 +23,7 @@ ZH_CN: Final[dict[str, str]] = {
     "records.form_unknown": "所办事项指定的业务表单“{form}”在本地区不存在，请联系事项主管部门。",
     "records.created_elsewhere": "{type_label}不能在这里直接新建：其中部分内容由平台根据办理途径填写，请通过相应的办理入口提交。",
     "records.pii_forbidden": "您没有查看完整个人信息的权限，个人信息只能以脱敏形式显示。",
+    "records.attachment_unchecked": "此处无法核验附件，不能保存含附件的内容，请通过网上办事或工作台上传。",
     "records.platform_filled": "“{label}”由平台根据办理途径自动填写，不能在请求中提交。",
     "records.stale": "该记录已被他人修改（当前版本 {current}，您提交的是版本 {given}），请刷新后重试。",
     "records.version_required": "修改或删除记录时须通过 If-Match 请求头说明所依据的版本。",

@@ -34,6 +34,7 @@ from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.supervision.rollup.counts import (
     CASE_COUNTS,
     COMPLAINT_COUNTS,
+    COUNTED_COMPLAINT,
     EVALUATION_COUNTS,
     FACT_COUNTS,
     NO_FACTS,
@@ -41,6 +42,7 @@ from yiwang.runtime.supervision.rollup.counts import (
     added,
     department,
     month,
+    now_added,
 )
 from yiwang.tenants.tree import TenantTree
 
@@ -192,6 +194,8 @@ WITH ins AS (
   RETURNING *
 ), counted AS (
   {added(CASE_COUNTS, f"ins AS r {NO_FACTS}", month("r.submitted_at"), department("r"))}
+), counted_now AS (
+  {now_added("ins AS r", department("r"))}
 )
 UPDATE seed_cases AS c SET case_id = ins.id FROM ins WHERE ins.number = c.number
 """
@@ -297,7 +301,7 @@ _COUNTED: Final = {
 , counted AS ({
         added(
             COMPLAINT_COUNTS,
-            _OF_CASE,
+            f"{_OF_CASE} WHERE {COUNTED_COMPLAINT}",
             month("r.opened_at"),
             f"coalesce(r.department, {_CASE_DEPARTMENT})",
         )

@@ -190,7 +190,7 @@ def _counter() -> Mapped[int]:
 
 
 class Rollup(TenantOwned, Base):
-    """Written by the triggers of migrations 0016 and 0019, by the case seeder (its own
+    """Written by the triggers of migrations 0016, 0019 and 0021, by the case seeder (its own
     batches' counts) and by `yiwang supervision rebuild-rollup`; read by the metrics."""
 
     __tablename__ = "supervision_rollup"
@@ -218,11 +218,22 @@ class Rollup(TenantOwned, Base):
     grade_4: Mapped[int] = _counter()
     grade_5: Mapped[int] = _counter()
     rectified_in_time: Mapped[int] = _counter()
-    #: running cases yellow / red now, on their submission month (migration 0019)
+
+    __table_args__ = (_tenant_fk("supervision_rollup"),)
+
+
+class NowCounts(TenantOwned, Base):
+    """The running cases yellow / red now per tenant and implementing department ('' for
+    none): kept by the trigger `cases_now_rollup` (migrations 0019, 0021), the case
+    seeder and `yiwang supervision rebuild-rollup`; a province reads ~1,000 rows."""
+
+    __tablename__ = "supervision_now"
+
+    department: Mapped[str] = mapped_column(Text, primary_key=True)
     yellow_now: Mapped[int] = _counter()
     red_now: Mapped[int] = _counter()
 
-    __table_args__ = (_tenant_fk("supervision_rollup"),)
+    __table_args__ = (_tenant_fk("supervision_now"),)
 
 
 class WarningMonth(TenantOwned, Base):
@@ -259,6 +270,18 @@ Index(
     Case.tenant_id,
     Case.colour,
     text("(state ->> 'implementing_department')"),
+    postgresql_where=text(
+        "colour IN ('yellow', 'red')"
+        " AND status IN ('submitted', 'in_review', 'supplement_requested')"
+    ),
+)
+# the red and yellow lists: running cases of a colour, soonest promise first (0021)
+Index(
+    "ix_cases_running_colour_due",
+    Case.tenant_id,
+    Case.colour,
+    Case.promised_due,
+    Case.id,
     postgresql_where=text(
         "colour IN ('yellow', 'red')"
         " AND status IN ('submitted', 'in_review', 'supplement_requested')"

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from yiwang.platform.database import PREPARE_THRESHOLD
 from yiwang.platform.errors import TenantContextMissing
 from yiwang.platform.models import Base, tenant_owned_tables
 from yiwang.platform.rls import enable_tenant_rls
@@ -72,6 +73,23 @@ def test_every_tenant_table_has_exactly_the_kernels_policies(
     assert set(expected) == {"read", "insert", "update", "delete"}
     for table in tenant_owned_tables(Base.metadata):
         assert _policies(admin_sql, table.name) == expected, table.name
+
+
+async def test_policies_read_the_scope_once_per_statement(
+    sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
+) -> None:
+    """The visible ids are an InitPlan's parameter, not an expression the scan evaluates
+    for every row (`bench/rls_policy.py` measures what that costs)."""
+    scope = TenantScope.subtree(gansu["620000"], list(gansu.values()))
+    async with sessions() as session, session.begin():
+        await apply_scope(session, scope)
+        plan = "\n".join(
+            await session.scalars(text("EXPLAIN SELECT count(*) FROM departments WHERE name <> ''"))
+        )
+        assert await _department_tenants(session) == set(gansu.values())
+    assert "InitPlan" in plan
+    scanned = [line for line in plan.splitlines() if "departments" in line or "Filter" in line]
+    assert not any("current_setting" in line for line in scanned), plan
 
 
 async def test_county_sees_and_writes_only_itself(
@@ -155,12 +173,13 @@ def test_context_is_never_session_level() -> None:
     assert not session_level.search("func.set_config('statement_timeout', str(ms), true())")
 
 
-async def test_prepare_threshold_none_on_live_connection(
+async def test_prepare_threshold_on_live_connection(
     sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
 ) -> None:
+    """Prepared statements are on (safe under RLS: `test_prepared_statements.py`)."""
     async with sessions() as session, session.begin():
         await apply_scope(session, TenantScope.single(gansu["620102"]))
         raw = await session.connection()
         dbapi = (await raw.get_raw_connection()).driver_connection
         assert dbapi is not None
-        assert dbapi.prepare_threshold is None
+        assert dbapi.prepare_threshold == PREPARE_THRESHOLD

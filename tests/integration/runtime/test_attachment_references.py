@@ -22,7 +22,8 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.runtime.attachments.errors import ReferenceInvalid
-from yiwang.runtime.attachments.service import AttachmentValue
+from yiwang.runtime.attachments.references import References
+from yiwang.runtime.attachments.values import AttachmentValue
 
 pytestmark = pytest.mark.usefixtures("installed")
 
@@ -56,7 +57,7 @@ async def test_a_reference_must_name_a_verified_upload_of_the_tenant_and_field(
                 platform.sessions, actor="records", scope=TenantScope.single(tenant)
             ) as uow:
                 where = {**FIELD, "owner_account_id": owner.account_id, **kw}
-                return await platform.attachments.attachments(uow).referenced(tenant, sent, **where)
+                return await References(uow).referenced(tenant, sent, **where)
 
         async def refused(tenant: int, sent: dict[str, Any], **kw: Any) -> str:
             with pytest.raises(ReferenceInvalid) as info:

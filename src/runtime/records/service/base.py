@@ -11,10 +11,10 @@ from typing import Any, Final
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
-from yiwang.platform.errors import NotFound
+from yiwang.platform.errors import ErrorDetail, NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.record_sets.versions import RecordSetVersions
-from yiwang.runtime.records import checks, privacy
+from yiwang.runtime.records import attached, checks, privacy
 from yiwang.runtime.records import fields as platform_fields
 from yiwang.runtime.records.effective_ids import EffectiveIds
 from yiwang.runtime.records.errors import RecordNotFound, TypeUnknown
@@ -39,6 +39,8 @@ class RecordBase:
         effective_ids: EffectiveIds,
         service_items: ServiceItems | None = None,
         record_sets: RecordSetVersions | None = None,
+        *,
+        attachments: attached.AttachmentReferences | None = None,
     ) -> None:
         self.uow = uow
         self.tree = tree
@@ -50,6 +52,8 @@ class RecordBase:
         self.record_sets = (
             record_sets if record_sets is not None else RecordSetVersions(models.cache)
         )
+        #: checks the attachments a write names (none wired: every one is refused)
+        self.attachments = attachments
         self.repo = RecordRepository(uow.session)
         self.rules = checks.RuleChecks(uow.session, self.repo, tree, seal)
 
@@ -69,6 +73,42 @@ class RecordBase:
         if document is None or document.get("kind") != "item":
             raise TypeUnknown("records.type_unknown", type=type_key[:64])
         return document
+
+    async def attached(
+        self,
+        node: TenantNode,
+        type_key: str,
+        document: Document,
+        values: dict[str, Any],
+        form: tuple[str, Document, dict[str, Any]] | None,
+        *,
+        before: tuple[dict[str, Any], dict[str, Any] | None] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The record's values and its business form's (`form`: key, document, values) with
+        every attachment value the server's (`attached`); what the record held `before`
+        stays. Refusals raise together, each at its pointer."""
+        old, old_form = before if before is not None else (None, None)
+        parts = [("data", type_key, document, values, old)]
+        if form is not None:
+            parts.append(("form", *form, old_form))
+        results: list[dict[str, Any]] = []
+        problems: list[ErrorDetail] = []
+        for part, key, doc, given, held in parts:
+            out, refused = await attached.resolved(
+                self.attachments,
+                node.id,
+                key,
+                doc,
+                given,
+                part,
+                owner_account_id=self.uow.account_id,
+                kept=attached.held(doc, held),
+                skip=platform_fields.platform_filled(doc),
+            )
+            results.append(out)
+            problems += refused
+        attached.raise_refusals(problems)
+        return results[0], results[1] if form is not None else None
 
     async def _stored(self, type_key: str, record_id: int, viewer: Viewer) -> StoredRecord:
         found = await self.repo.get(self.tenant.id, record_id)

@@ -170,6 +170,9 @@ class RecordCreates(RecordBase):
             )
         values.update({k: v for k, v in given.items() if v is not None})
         checks.check(model, type_key, values, form_key, form_values)
+        form = (form_key, form_doc, form_values) if form_key and form_doc and form_values else None
+        values, attached_form = await self.attached(node, type_key, document, values, form)
+        form_values = attached_form if form is not None else form_values
         owner = checks.department_of(document, values, department)
         if not viewer.admits(owner):
             raise OtherDepartment(

@@ -60,6 +60,15 @@ class RecordUpdates(RecordBase):
             )
         form_values = checks.object_of(form, "form") if form is not None else old_form
         checks.check(model, type_key, values, stored.form_key, form_values)
+        form = (
+            (stored.form_key, form_doc, form_values)
+            if stored.form_key and form_doc is not None and form_values is not None
+            else None
+        )
+        values, attached_form = await self.attached(
+            node, type_key, document, values, form, before=(old, old_form)
+        )
+        form_values = attached_form if form is not None else form_values
         owner = checks.department_of(document, values, stored.department)
         if not viewer.admits(owner):
             raise OtherDepartment(

@@ -43,7 +43,7 @@ async def cross_tenant_metric_rows_direct(
 ) -> dict[str, list[dict[str, Any]]]:
     """The reference: direct counts over the raw records behind every supervision
     metric, per tenant and department (completeness per tenant), for cases submitted,
-    complaints opened, evaluations given and warnings raised in `period`; yellow and
+    complaints (not questions) opened, evaluations given and warnings raised in `period`; yellow and
     red `now` over running cases. The rollup must agree with it exactly (a test checks)."""
     if not tenant_ids:
         return {k: [] for k in METRIC_PARTS}
@@ -115,6 +115,7 @@ async def cross_tenant_metric_rows_direct(
         .select_from(complaints.outerjoin(cases, of_case(complaints)))
         .where(
             complaints.c.tenant_id == func.any(ids),
+            complaints.c.kind == "complaint",  # questions (咨询) are no complaints
             within(complaints.c.opened_at, period),
         )
         .group_by(complaints.c.tenant_id, func.coalesce(complaints.c.department, DEPARTMENT))

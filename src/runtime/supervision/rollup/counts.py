@@ -49,10 +49,15 @@ CASE_COUNTS: Final = {
     "promised_days": (
         f"CASE WHEN {_PROMISED} THEN r.promised_due - {day('r.submitted_at')} ELSE 0 END"
     ),
-    # running and yellow or red now (migration 0019), summed over every month when read
+}
+#: a case's running yellow / red count now, kept per tenant and department in
+#: `supervision_now` (migration 0021; no month: the metrics read them whole)
+NOW_COUNTS: Final = {
     "yellow_now": f"(r.colour = 'yellow' AND {_RUNNING})::int",
     "red_now": f"(r.colour = 'red' AND {_RUNNING})::int",
 }
+#: the cases that count in `NOW_COUNTS` (the partial index `ix_cases_running_colour`)
+NOW_CASES: Final = f"r.colour IN ('yellow', 'red') AND {_RUNNING}"
 #: a facts row's counts, at its case's submission month and department
 FACT_COUNTS: Final = {
     "with_facts": "1",
@@ -67,6 +72,8 @@ EVALUATION_COUNTS: Final = {
         f" AND {day('r.rectified_at')} <= r.rectify_due, false)::int"
     ),
 }
+#: the complaint rows that count (migration 0021): complaints (投诉), not questions (咨询)
+COUNTED_COMPLAINT: Final = "r.kind = 'complaint'"
 COMPLAINT_COUNTS: Final = {
     "complaints": "1",
     "closed": "(r.closed_at IS NOT NULL)::int",
@@ -96,4 +103,19 @@ def added(counts: dict[str, str], source: str, month_of: str, department_of: str
         f" SELECT r.tenant_id, {month_of}, {department_of}, {columns} FROM {source}"
         f" GROUP BY 1, 2, 3 HAVING {nonzero}"
         f" ON CONFLICT (tenant_id, month, department) DO UPDATE SET {sets}"
+    )
+
+
+def now_added(source: str, department_of: str) -> str:
+    """One grouped upsert adding the "now" counts of the cases of `source` (a FROM
+    clause naming the case `r`) to `supervision_now`; groups that add nothing are left out."""
+    names = list(NOW_COUNTS)
+    columns = ", ".join(f"sum({NOW_COUNTS[c]}) AS {c}" for c in names)
+    nonzero = " OR ".join(f"sum({NOW_COUNTS[c]}) <> 0" for c in names)
+    sets = ", ".join(f"{c} = s.{c} + excluded.{c}" for c in names)
+    return (
+        f"INSERT INTO supervision_now AS s (tenant_id, department, {', '.join(names)})"
+        f" SELECT r.tenant_id, {department_of}, {columns} FROM {source}"
+        f" GROUP BY 1, 2 HAVING {nonzero}"
+        f" ON CONFLICT (tenant_id, department) DO UPDATE SET {sets}"
     )

@@ -17,12 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from yiwang.runtime.supervision.rollup.counts import (
     CASE_COUNTS,
     COMPLAINT_COUNTS,
+    COUNTED_COMPLAINT,
     EVALUATION_COUNTS,
+    NOW_CASES,
     WARNED,
     WARNING_COUNTS,
     added,
     department,
     month,
+    now_added,
 )
 
 SOURCES: Final = (
@@ -39,6 +42,7 @@ _CASE = "JOIN cases c ON c.tenant_id = r.tenant_id AND c.id = r.case_id"
 RECOUNT: Final = (
     "DELETE FROM supervision_rollup WHERE tenant_id = :tenant_id",
     "DELETE FROM supervision_warning_months WHERE tenant_id = :tenant_id",
+    "DELETE FROM supervision_now WHERE tenant_id = :tenant_id",
     "INSERT INTO supervision_warning_months (tenant_id, case_id, kind, month, repeated)"
     " SELECT tenant_id, case_id, kind, month, count(*) OVER (PARTITION BY case_id, kind) > 1"
     f" FROM (SELECT DISTINCT tenant_id, case_id, substr(kind, 10) AS kind,"
@@ -51,6 +55,10 @@ RECOUNT: Final = (
         month("r.submitted_at"),
         department("r"),
     ),
+    now_added(
+        f"cases r WHERE r.tenant_id = :tenant_id AND {NOW_CASES}",
+        department("r"),
+    ),
     added(
         EVALUATION_COUNTS,
         f"supervision_evaluations r {_CASE} WHERE r.tenant_id = :tenant_id",
@@ -60,7 +68,7 @@ RECOUNT: Final = (
     added(
         COMPLAINT_COUNTS,
         "supervision_complaints r LEFT JOIN cases c ON c.tenant_id = r.tenant_id"
-        " AND c.id = r.case_id WHERE r.tenant_id = :tenant_id",
+        f" AND c.id = r.case_id WHERE r.tenant_id = :tenant_id AND {COUNTED_COMPLAINT}",
         month("r.opened_at"),
         f"coalesce(r.department, {department('c')})",
     ),

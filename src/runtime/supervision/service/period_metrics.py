@@ -72,7 +72,9 @@ class PeriodMetrics(SupervisionBase):
                 "supervision.query_invalid", count=len(problems), details=problems
             )
         ids = self.tenant_ids(query)
-        rows = await cross_tenant.cross_tenant_metric_rows(self.uow.session, ids, period)
+        rows = await cross_tenant.cross_tenant_metric_rows(
+            self.uow.session, ids, period, departments=grain == "department"
+        )
         return {
             "period": period.as_dict(),
             "by": grain,

@@ -83,7 +83,7 @@ async def test_lifecycle_writes_timeline_outbox_audit_and_tasks(
     assert opened.number.startswith(f"{CHENGGUAN}-20260302-")
     steps = [
         (clerk, Accept(comment="材料齐全"), ("window_clerk",)),
-        (reviewer, Approve(task="review", attachments=("k/opinion.pdf",)), ("dept_reviewer",)),
+        (reviewer, Approve(task="review", comment="同意"), ("dept_reviewer",)),
         (
             leader,
             Decide(outcome="approved", legal_basis="《行政许可法》第三十八条"),
@@ -102,7 +102,7 @@ async def test_lifecycle_writes_timeline_outbox_audit_and_tasks(
     assert kinds[0] == "submitted" and "accepted" in kinds and kinds[-1] == "completed"
     assert [e.seq for e in view.timeline] == sorted(e.seq for e in view.timeline)
     approved = next(e for e in view.timeline if e.kind == "approved")
-    assert approved.actor == reviewer and approved.attachments == ["k/opinion.pdf"]
+    assert approved.actor == reviewer and approved.comment == "同意"
     version, events, outbox, audits = counts(admin_sql, opened.number)
     assert version == view.version
     assert events == len(view.timeline) and outbox == events  # one outbox row per event

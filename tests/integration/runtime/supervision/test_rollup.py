@@ -114,8 +114,13 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _folded(rows: dict[str, list[dict[str, Any]]]) -> dict[tuple[Any, ...], dict[str, float]]:
-    folded = metrics.fold(rows, lambda tenant, department: (tenant, department or ""))
+def _folded(
+    rows: dict[str, list[dict[str, Any]]], departments: bool = True
+) -> dict[tuple[Any, ...], dict[str, float]]:
+    folded = metrics.fold(
+        rows,
+        lambda tenant, department: (tenant, department or "") if departments else (tenant,),
+    )
     return {k: v.values for k, v in folded.items() if any(v.values.values())}
 
 
@@ -275,10 +280,14 @@ async def test_rollup_agrees_with_the_direct_count(
                     uow.session, ids, period
                 )
                 rolled = await cross_tenant.cross_tenant_metric_rows(uow.session, ids, period)
+                per_tenant = await cross_tenant.cross_tenant_metric_rows(
+                    uow.session, ids, period, departments=False
+                )
                 served = await SupervisionService(uow, installed, clock=clock).metrics(
                     {"period": [label], "by": ["department"]}
                 )
             assert _folded(rolled) == _folded(direct), label
+            assert _folded(per_tenant, False) == _folded(direct, False), label
             by_department = {
                 (installed.node(i["tenant"]["code"]).id, i["department"] or ""): {
                     k: float(v) for k, v in i["counts"].items()
@@ -329,7 +338,11 @@ async def _agrees(
         async with unit_of_work(sessions, actor="test", scope=scope) as uow:
             direct = await cross_tenant.cross_tenant_metric_rows_direct(uow.session, ids, period)
             rolled = await cross_tenant.cross_tenant_metric_rows(uow.session, ids, period)
+            per_tenant = await cross_tenant.cross_tenant_metric_rows(
+                uow.session, ids, period, departments=False
+            )
         assert _folded(rolled) == _folded(direct), label
+        assert _folded(per_tenant, False) == _folded(direct, False), label
         if "-Q" not in label and label != "2026":  # each month once
             seen += sum(v["cases"] for v in _folded(direct).values())
     return seen
@@ -423,3 +436,59 @@ def test_rebuild_rollup_command_recounts_a_tenant(
     assert rows is not None
     assert json.loads(result.output)["tenants"] == 1
     assert json.loads(result.output)["rows"] == rows[0]
+
+
+async def test_a_question_does_not_move_the_complaint_closure_rate(
+    sessions: async_sessionmaker[AsyncSession],
+    installed: TenantTree,
+    admin_sql: psycopg.Connection,
+) -> None:
+    """投诉办结率 counts complaints (投诉) only: a question (咨询) filed or answered
+    leaves it and the complaint count as they were, a complaint moves them; the rollup
+    agrees with the direct count throughout (migration 0021)."""
+    marker = uuid.uuid4().hex[:12]
+    department = f"q{marker}"  # a department of this test's own: one metrics row
+    clock = Clock()
+    clock.now = datetime(2026, 8, 10, 9, 0, tzinfo=CST)
+    scope = TenantScope.single(installed.node(CHENGGUAN).id)
+    prefecture = TenantScope.subtree(installed.node("620100").id, installed.subtree_ids("620100"))
+
+    async def file(kind: str) -> int:
+        async with unit_of_work(sessions, actor="test", scope=scope) as uow:
+            return await SupervisionService(uow, installed, clock=clock).complain(
+                CHENGGUAN, f"{kind} {marker}", department=department, kind=kind
+            )
+
+    async def close(complaint_id: int) -> None:
+        clock.now += timedelta(hours=3)
+        async with unit_of_work(sessions, actor="test", scope=scope) as uow:
+            await SupervisionService(uow, installed, clock=clock).close_complaint(
+                CHENGGUAN, complaint_id, "已答复"
+            )
+
+    async def figures() -> tuple[int, float | None, float | None]:
+        period = parse_period("2026-08")
+        ids = sorted(prefecture.visible_tenant_ids)
+        async with unit_of_work(sessions, actor="test", scope=prefecture) as uow:
+            direct = await cross_tenant.cross_tenant_metric_rows_direct(uow.session, ids, period)
+            rolled = await cross_tenant.cross_tenant_metric_rows(uow.session, ids, period)
+            served = await SupervisionService(uow, installed, clock=clock).metrics(
+                {"period": ["2026-08"], "by": ["department"]}
+            )
+        assert _folded(rolled) == _folded(direct)
+        [mine] = [i for i in served["items"] if i["department"] == department]
+        return mine["complaints"], mine["complaint_closure_rate"], mine["average_closing_hours"]
+
+    try:
+        await close(await file("complaint"))
+        assert await figures() == (1, 1.0, 3.0)
+        question = await file("question")
+        assert await figures() == (1, 1.0, 3.0)
+        await close(question)
+        assert await figures() == (1, 1.0, 3.0)
+        await file("complaint")
+        assert await figures() == (2, 0.5, 3.0)
+    finally:
+        admin_sql.execute(
+            "DELETE FROM supervision_complaints WHERE content LIKE %s", (f"%{marker}%",)
+        )

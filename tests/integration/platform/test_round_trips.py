@@ -1,0 +1,131 @@
+"""Round trips to PostgreSQL per unit of work: a unit in a scope begins in one.
+
+psycopg alone waits for its own `BEGIN` before the first statement, and the scope's
+`set_config` would be one more wait; the unit sends both as one simple query. The
+count is taken on the wire: the engine talks to PostgreSQL through a loopback relay
+that counts the turns, each time the client speaks again after the server answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import suppress
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.settings import Settings
+from yiwang.platform.tenant_context import TenantScope, begin_statement
+from yiwang.platform.unit_of_work import unit_of_work
+
+SCOPE_SQL = "SELECT current_setting('yiwang.tenant_id'), current_setting('yiwang.visible_tenants')"
+
+
+class Relay:
+    """A TCP relay to PostgreSQL that counts the client's turns to speak."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.turns = 0
+        self._client_spoke_last = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, client: bool
+    ) -> None:
+        with suppress(ConnectionError):
+            while data := await reader.read(65536):
+                if client and not self._client_spoke_last:
+                    self.turns += 1
+                self._client_spoke_last = client
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        for task in (
+            asyncio.create_task(self._pipe(reader, upstream_writer, client=True)),
+            asyncio.create_task(self._pipe(upstream_reader, writer, client=False)),
+        ):
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+
+
+@pytest.fixture
+async def relayed(migrated: Settings) -> AsyncIterator[tuple[AsyncEngine, Relay]]:
+    """An engine of one connection, through the relay."""
+    url = make_url(migrated.database_url)
+    relay = Relay(url.host or "127.0.0.1", url.port or 5432)
+    port = await relay.start()
+    engine = create_engine(
+        url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False),
+        pool_size=1,
+        strict_context=True,
+    )
+    try:
+        yield engine, relay
+    finally:
+        await engine.dispose()
+        await relay.stop()
+
+
+async def _warm(factory: async_sessionmaker[AsyncSession], scope: TenantScope) -> None:
+    """Connect and use the pool's one connection (its first use runs the dialect's checks)."""
+    async with unit_of_work(factory, actor="test", scope=scope) as uow:
+        await uow.session.execute(text("SELECT 1"))
+
+
+async def test_a_scoped_unit_begins_in_one_round_trip(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    engine, relay = relayed
+    qinzhou, maiji = gansu["620502"], gansu["620503"]
+    scope = TenantScope.subtree(qinzhou, [qinzhou, maiji])
+    factory = session_factory(engine)
+    await _warm(factory, scope)
+    relay.turns = 0
+    async with unit_of_work(factory, actor="test", scope=scope) as uow:
+        seen = (await uow.session.execute(text(SCOPE_SQL))).one()
+    assert tuple(seen) == (str(qinzhou), f"{{{qinzhou},{maiji}}}")
+    assert relay.turns == 3  # BEGIN with the scope, the statement, COMMIT
+
+
+async def test_a_unit_switching_scope_sets_it_in_the_transaction(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    engine, relay = relayed
+    first, second = TenantScope.single(gansu["620502"]), TenantScope.single(gansu["620102"])
+    factory = session_factory(engine)
+    await _warm(factory, first)
+    relay.turns = 0
+    async with unit_of_work(factory, actor="test", scope=first) as uow:
+        before = (await uow.session.execute(text(SCOPE_SQL))).one()
+        await uow.use_scope(second)
+        after = (await uow.session.execute(text(SCOPE_SQL))).one()
+    assert before[0] == str(gansu["620502"])
+    assert tuple(after) == (str(gansu["620102"]), f"{{{gansu['620102']}}}")
+    # BEGIN with the first scope, a statement, the second scope, a statement, COMMIT
+    assert relay.turns == 5
+
+
+def test_the_begin_statement_holds_only_integers() -> None:
+    assert begin_statement(TenantScope(7, (7, 8))) == (
+        b"BEGIN; SELECT set_config('yiwang.tenant_id', '7', true),"
+        b" set_config('yiwang.visible_tenants', '{7,8}', true)"
+    )
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        begin_statement(TenantScope(7, ("8'); DROP TABLE cases; --",)))  # type: ignore[arg-type]
