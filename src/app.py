@@ -84,6 +84,7 @@ from yiwang.runtime.static.files import static_routers
 from yiwang.runtime.supervision import dependencies as supervision_di
 from yiwang.runtime.supervision.controllers import CONTROLLERS as SUPERVISION_CONTROLLERS
 from yiwang.runtime.supervision.dashboard.pages import ROUTES as DASHBOARD_PAGES
+from yiwang.runtime.supervision.dashboard.pages import TEMPLATES as DASHBOARD_TEMPLATES
 from yiwang.runtime.supervision.feedback_controllers import CONTROLLERS as FEEDBACK_CONTROLLERS
 from yiwang.runtime.web.environment import page_environment
 from yiwang.runtime.web.error_pages import ErrorPages
@@ -313,6 +314,7 @@ def create_app(
             model_editor.TEMPLATES,
             console_lists.TEMPLATES,
             console_admin.TEMPLATES,
+            DASHBOARD_TEMPLATES,
         ]
     )
     error_pages = ErrorPages(environment, error_shell(platform.directory))

@@ -6,7 +6,9 @@ account. Tenant-owned, behind forced RLS with the kernel's four policies.
 
 `ux_supervision_evaluations_case`: a case is rated once; the citizen's second
 rating is refused by the index, so two concurrent posts cannot both land. An
-earlier duplicate (none is written by the platform) keeps only its first row.
+earlier duplicate (none is written by the platform) keeps only its first row: removed
+tenant by tenant with that tenant's context set, as forced row-level security binds the
+owner too (without a context the delete admits no row and the index fails).
 
 Revision ID: 0017_drafts
 Revises: 0015_record_set_versions
@@ -55,7 +57,7 @@ def upgrade() -> None:
     )
     for stmt in enable_tenant_rls("application_drafts", app_role()):
         op.execute(stmt)
-    op.execute(
+    _each_tenant(
         "DELETE FROM supervision_evaluations AS e USING supervision_evaluations AS f "
         "WHERE e.tenant_id = f.tenant_id AND e.case_id = f.case_id AND e.id > f.id"
     )
@@ -81,6 +83,26 @@ def app_role() -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"unexpected database role name {name!r}")
     return name
+
+
+def _each_tenant(statement: str) -> None:
+    """Run `statement` once per tenant with that tenant's context set (the rollup's
+    triggers on the table read it too)."""
+    op.execute(
+        f"""
+DO $each$
+DECLARE t bigint;
+BEGIN
+  FOR t IN SELECT id FROM tenants LOOP
+    PERFORM set_config('yiwang.tenant_id', t::text, true);
+    PERFORM set_config('yiwang.visible_tenants', '{{' || t || '}}', true);
+    {statement};
+  END LOOP;
+  PERFORM set_config('yiwang.tenant_id', '', true);
+  PERFORM set_config('yiwang.visible_tenants', '', true);
+END
+$each$"""
+    )
 
 
 VISIBLE = "nullif(current_setting('yiwang.visible_tenants', true), '')::bigint[]"

@@ -19,7 +19,7 @@ from yiwang.policy.broadcast import PolicySync
 from yiwang.policy.catalogue import RoleCatalogue, load_catalogue
 from yiwang.policy.denials import DenialLog
 from yiwang.policy.enforcer import PolicyEngine, user_subject
-from yiwang.policy.guards import PolicyGuard, provide_access
+from yiwang.policy.guards import PolicyGuard, provide_access, provide_home_tenant_id
 from yiwang.policy.identity.accounts import Accounts
 from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.policy.identity.models import Account
@@ -121,4 +121,5 @@ def dependencies(
         "policy_admin": Provide(policy_admin),
         "account_admin": Provide(account_admin),
         "access": Provide(provide_access, sync_to_thread=False),
+        "home_tenant_id": Provide(provide_home_tenant_id, sync_to_thread=False),
     }

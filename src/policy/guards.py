@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection, Request
@@ -93,6 +93,14 @@ class Access:
     scope: TenantScope
     #: every role granting this access is department-scoped: show only `department`'s work
     department_only: bool
+    #: the policy the guard decided with, for what else the page offers (its menu)
+    holder: PolicyHolder = field(compare=False, repr=False, kw_only=True)
+
+    def may(self, obj: str, action: str, path: str | None = None) -> bool:
+        """Whether the caller may do `action` on `obj` at tenant `path` (default: the
+        target), by the same policy the guard decided with."""
+        dom = path or self.tenant.path
+        return self.holder.decide(self.principal.subject, dom, obj, action).allowed
 
 
 def principal_of(session: Session, catalogue: RoleCatalogue) -> Principal:
@@ -206,6 +214,7 @@ class PolicyGuard:
             department_only=_department_only(
                 holder, self.catalogue, principal, tenant.path, obj, action
             ),
+            holder=holder,
         )
         connection.scope["user"] = principal
 
@@ -340,6 +349,13 @@ class PolicyHook:
 def access_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Access | None:
     found = request_state(connection).get(ACCESS_STATE_KEY)
     return found if isinstance(found, Access) else None
+
+
+def provide_home_tenant_id(request: ASGIConnection[Any, Any, Any, Any]) -> int | None:
+    """The signed-in caller's own tenant (what `Lifecycle` will not take out of service),
+    None on a route no guard decided for a person."""
+    found = access_of(request)
+    return found.principal.home_tenant_id if found is not None else None
 
 
 def provide_access(request: ASGIConnection[Any, Any, Any, Any]) -> Access:

@@ -33,8 +33,10 @@ class TenantServices:
     def onboarding(self, uow: UnitOfWork) -> Onboarding:
         return Onboarding(uow, self.templates_root, self.directory.changed, self.onboarding_steps)
 
-    def lifecycle(self, uow: UnitOfWork) -> Lifecycle:
-        return Lifecycle(uow, self.directory.changed)
+    def lifecycle(self, uow: UnitOfWork, home_tenant_id: int | None = None) -> Lifecycle:
+        """The lifecycle acting from home tenant `home_tenant_id` (None: no person's)."""
+        home = self.directory.tree.by_id.get(home_tenant_id) if home_tenant_id else None
+        return Lifecycle(uow, self.directory.changed, home)
 
     def calendars(self, uow: UnitOfWork) -> Calendars:
         return Calendars(uow, self.directory.tree, announce=self.directory.changed)
@@ -50,8 +52,9 @@ def dependencies(services: TenantServices) -> dict[str, Provide]:
     async def onboarding(uow: UnitOfWork) -> Onboarding:
         return services.onboarding(uow)
 
-    async def lifecycle(uow: UnitOfWork) -> Lifecycle:
-        return services.lifecycle(uow)
+    async def lifecycle(uow: UnitOfWork, home_tenant_id: int | None) -> Lifecycle:
+        # `home_tenant_id`: the signed-in person's own tenant, provided by the policy's guard
+        return services.lifecycle(uow, home_tenant_id)
 
     async def calendars(uow: UnitOfWork) -> Calendars:
         return services.calendars(uow)

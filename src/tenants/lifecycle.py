@@ -7,6 +7,10 @@ request must carry the tenant's exact name (`confirm`); without it nothing
 changes, the attempt is audited and the answer says what archiving does.
 An archived tenant comes back through `unarchive`, to `suspended`, so the
 province checks it before resuming its service.
+
+Nobody takes their own tenant, or one above it, out of service (`OUT_OF_SERVICE`): the
+province does not suspend itself, a prefecture not its province. The acting person's
+home tenant decides; the command line and jobs have none, so the operator there may.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from collections.abc import Awaitable, Callable
 
 from yiwang.platform.errors import Conflict, InvalidInput, NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.tenants.errors import OwnTenantOutOfService
 from yiwang.tenants.models import Status, Tenant
 from yiwang.tenants.repository import TenantRepository
+from yiwang.tenants.tree import TenantNode
 
 #: action -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
@@ -27,18 +33,46 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
 }
 #: transitions that need the tenant's name as confirmation
 CONFIRMED = frozenset({"archive"})
+#: transitions that take a tenant out of service: never the actor's own tenant or one above
+OUT_OF_SERVICE = frozenset({"suspend", "archive"})
 
 ACTION_NAMES = {"suspend": "暂停", "resume": "恢复", "archive": "归档", "unarchive": "取消归档"}
 STATUS_NAMES = {"active": "正常", "suspended": "暂停", "archived": "已归档"}
 
 
+def takes_own_out(action: str, target_path: str, home: TenantNode | None) -> bool:
+    """Whether `action` would take the acting person's home tenant, or one above it, out of
+    service (what the service refuses and the console's pages do not offer). Pure."""
+    if action not in OUT_OF_SERVICE or home is None:
+        return False
+    return home.path == target_path or home.path.startswith(target_path + "/")
+
+
 class Lifecycle:
     """Tenant status changes in the caller's unit of work; the registry version is bumped
-    with the change and announced after commit."""
+    with the change and announced after commit. `home` is the acting person's own tenant
+    (None for the command line and jobs)."""
 
-    def __init__(self, uow: UnitOfWork, announce: Callable[[int], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        announce: Callable[[int], Awaitable[None]],
+        home: TenantNode | None = None,
+    ) -> None:
         self.uow = uow
         self.announce = announce
+        self.home = home
+
+    async def _refused(self, tenant: Tenant, action: str, error: str | None = None) -> None:
+        """Audit a refused `action` on `tenant` (its status, and the error when named)."""
+        detail = {"status": tenant.status, **({"error": error} if error else {})}
+        await self.uow.audit_refusal(
+            action=f"tenant.{action}",
+            object_type="tenant",
+            object_id=tenant.code,
+            tenant_id=tenant.id,
+            detail=detail,
+        )
 
     async def change(
         self, code: str, action: str, *, reason: str | None = None, confirm: str | None = None
@@ -49,15 +83,17 @@ class Lifecycle:
         tenant = await repo.by_code(code)
         if tenant is None:
             raise NotFound("tenant.not_found", pointer="/code", code=code[:12])
+        if self.home is not None and takes_own_out(action, tenant.path, self.home):
+            await self._refused(tenant, action, "tenant.own_out_of_service")
+            raise OwnTenantOutOfService(
+                "tenant.own_out_of_service",
+                name=tenant.name,
+                home=self.home.name,
+                action=ACTION_NAMES[action],
+            )
         allowed_from, target = TRANSITIONS[action]
         if Status(tenant.status) not in allowed_from:
-            await self.uow.audit_refusal(
-                action=f"tenant.{action}",
-                object_type="tenant",
-                object_id=code,
-                tenant_id=tenant.id,
-                detail={"status": tenant.status},
-            )
+            await self._refused(tenant, action)
             raise Conflict(
                 "tenant.status_transition",
                 name=tenant.name,
@@ -65,13 +101,7 @@ class Lifecycle:
                 action=ACTION_NAMES[action],
             )
         if action in CONFIRMED and (confirm or "").strip() != tenant.name:
-            await self.uow.audit_refusal(
-                action=f"tenant.{action}",
-                object_type="tenant",
-                object_id=code,
-                tenant_id=tenant.id,
-                detail={"status": tenant.status, "error": "tenant.archive_confirm"},
-            )
+            await self._refused(tenant, action, "tenant.archive_confirm")
             raise InvalidInput("tenant.archive_confirm", pointer="/confirm", name=tenant.name)
         before = tenant.status
         await repo.set_status(tenant.id, target.value)

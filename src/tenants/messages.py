@@ -16,6 +16,9 @@ ZH_CN: Final[dict[str, str]] = {
     "tenant.read_only": (
         "地区“{name}”当前状态为“{status}”：其数据只能查看，不能修改。恢复后方可继续办理。"
     ),
+    "tenant.own_out_of_service": (
+        "您属于“{home}”，不能{action}本地区或其上级地区“{name}”；如确需{action}，请由上级地区的管理员办理。"
+    ),
     "tenant.archive_confirm": (
         "归档后“{name}”的站点和接口不再提供服务，数据只读保留。"
         '如确认归档，请在请求中附上 {{"confirm": "{name}"}}（命令行：--confirm {name}）。'

@@ -162,6 +162,10 @@ async def test_the_dashboard_draws_and_the_red_list_follows_the_server(
     await page.reload()
     assert page.url.startswith(f"{server_url}/console/t/620000/subtree/supervision")
     assert await page.locator("h1").inner_text() == "甘肃省效能电子监察"
+    # in the console's one shell: the supervisor is named and may sign out
+    login = f"dash.{page.tag}"  # type: ignore[attr-defined]
+    assert login in await page.locator(".account-name").inner_text()
+    assert await page.locator("form.sign-out button").is_visible()
     await page.wait_for_function("window.yiwangDashboard && window.yiwangDashboard.map")
     drawn: dict[str, Any] = await page.evaluate(
         """() => ({

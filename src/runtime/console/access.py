@@ -13,13 +13,14 @@ from typing import Any, Final
 from litestar import Request
 from litestar.types import ExceptionHandlersMap
 
-from yiwang.runtime.console.navigation import SIGN_IN
+from yiwang.runtime.console.navigation import HANDLE_CASES, SIGN_IN
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.portal.viewer import Viewer
 from yiwang.runtime.web.sign_in import sign_in_first
 
-HANDLE: Final = {"object": "case", "action": "handle"}
-HANDLE_FORM: Final = {"object": "case", "action": "handle", "forms": True}
+#: the inbox's and the case page's guard: what the menu's 待办 entry names
+HANDLE: Final = HANDLE_CASES.guard()
+HANDLE_FORM: Final = HANDLE_CASES.guard(forms=True)
 
 
 SIGN_IN_FIRST: Final[ExceptionHandlersMap] = sign_in_first(lambda _request: SIGN_IN)

@@ -1,5 +1,9 @@
 """Drawing a console page: the one layout of `yiwang.runtime.web`, with the console's
-title, the tenant at hand, the menu of `navigation` and the staff member's sign-out."""
+title, the tenant at hand, the menu of `navigation` and the staff member's sign-out.
+
+The menu shows the entries the viewer may open at the tenant at hand, decided by the
+policy the page's guard decided with (`Access.may`); a page no guard decided for that
+tenant (none should draw one) shows no entry at all."""
 
 from __future__ import annotations
 
@@ -8,12 +12,21 @@ from typing import Any
 from litestar import Request, Response
 
 from yiwang.platform.i18n import translate
-from yiwang.runtime.console.navigation import HOME, SIGN_OUT, nav_for
+from yiwang.policy.guards import access_of
+from yiwang.runtime.console.navigation import HOME, SIGN_OUT, May, nav_for
 from yiwang.runtime.portal.rendering import display, here, render
 from yiwang.runtime.portal.viewer import Viewer
 from yiwang.runtime.web.display import toggle_links
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.tree import TenantNode, TenantTree
+
+
+def viewer_may(request: Request[Any, Any, Any], tenant: TenantNode) -> May:
+    """What the signed-in viewer may do at `tenant`, as the guard's policy decides."""
+    access = access_of(request)
+    if access is None or access.principal.kind != "staff":
+        return lambda _obj, _action: False
+    return lambda obj, action: access.may(obj, action, tenant.path)
 
 
 def console_shell(
@@ -38,7 +51,9 @@ def console_shell(
         "site_home": HOME,
         "region": tenant,
         "switch_url": HOME,
-        "nav": nav_for(tenant.code, current) if tenant is not None else [],
+        "nav": (
+            nav_for(tenant.code, current, viewer_may(request, tenant)) if tenant is not None else []
+        ),
         "nav_label": translate("console.nav_label"),
         "display": display(request),
         "display_links": display_links,

@@ -226,9 +226,12 @@ async def onboard_divisions(
                 within=code,
             )
     except YiwangError as refused:
-        await asyncio.gather(*writes)
         return {"status": "refused", "code": code, "error": refused.as_dict()}
-    await asyncio.gather(*writes)
+    finally:
+        # every progress write lands before the job ends, however it ends: SAQ stores a
+        # job's update by reading its status and writing the whole job back, so a write
+        # still in flight when the worker records the end (or a retry) puts `active` back
+        await asyncio.gather(*writes, return_exceptions=True)
     total = len(result.tenants_created) + result.tenants_unchanged
     await run.progress(total, total)
     return {"status": "onboarded", "code": code, **result.as_dict()}

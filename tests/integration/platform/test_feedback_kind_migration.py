@@ -3,34 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
-
 import psycopg
-import pytest
 
+from tests.integration.platform.scratch import scratch as scratch
 from yiwang.platform import migrate
 from yiwang.platform.settings import Settings
 
 SCRATCH = "yiwang_feedback_kind_check"
 BEFORE = "0017_drafts"
 AFTER = "0018_feedback_kind"
-
-
-@pytest.fixture
-def scratch(admin_dsn: str) -> Iterator[tuple[Settings, str]]:
-    """A database of its own, so the shared one keeps its schema and data."""
-    base = admin_dsn.rsplit("/", 1)[0]
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {SCRATCH} OWNER yiwang_owner")
-    settings = Settings.from_env()
-    owner_url = settings.migration_database_url.rsplit("/", 1)[0] + f"/{SCRATCH}"
-    try:
-        yield replace(settings, migration_database_url=owner_url), base + f"/{SCRATCH}"
-    finally:
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
 
 
 def _rows(admin: psycopg.Connection) -> list[tuple[str, ...]]:

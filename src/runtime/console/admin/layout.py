@@ -1,5 +1,7 @@
-"""What every admin page shares: its paths, the permission each section needs, the
-section menu (only the sections the person may open), and drawing in the console's shell."""
+"""What every admin page shares: its paths, the permission each section needs (the
+sections of the console menu's admin entry, `navigation.ADMIN_SECTIONS`: the guard and the
+menus read that one declaration), the section menu (only the sections the person may
+open), and drawing in the console's shell."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from yiwang.platform.errors import YiwangError
 from yiwang.platform.i18n import translate
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.guards import Access
+from yiwang.runtime.console.navigation import ADMIN_SECTIONS, drawn, section
 from yiwang.runtime.console.shell import console_page
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.portal.viewer import Viewer
@@ -24,18 +27,13 @@ TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
 BASE: Final = "/console/t/{code:str}/admin"
 #: the admin pages' entry in the console's menu (`runtime/console/navigation.py`)
 MENU_KEY: Final = "admin"
-#: (object, action) each section's page needs, as the guard reads `opt`
-SECTIONS: Final = {
-    "tenants": ("tenant", "read"),
-    "onboarding": ("tenant", "onboard"),
-    "roles": ("role", "read"),
-    "audit": ("audit", "read"),
-}
 
 
-def need(section: str, *, forms: bool = False) -> dict[str, Any]:
-    obj, action = SECTIONS[section]
-    return {"object": obj, "action": action, **({"forms": True} if forms else {})}
+def need(name: str, *, forms: bool = False) -> dict[str, Any]:
+    """The route `opt` of section `name`'s pages: the permission its menu entry names."""
+    declared = section(ADMIN_SECTIONS, name).need
+    assert declared is not None, name
+    return declared.guard(forms=forms)
 
 
 def admin_url(code: str, *tail: str) -> str:
@@ -82,16 +80,10 @@ class AdminPage:
 
     def may(self, obj: str, action: str, path: str | None = None) -> bool:
         """Whether the person may do `action` on `obj` at the tenant `path` (default: here)."""
-        holder = self.console.policy.holder
-        subject = self.access.principal.subject
-        return holder.decide(subject, path or self.access.tenant.path, obj, action).allowed
+        return self.access.may(obj, action, path)
 
     def subnav(self, current: str) -> list[tuple[str, str, bool]]:
-        return [
-            (translate(f"admin.section.{name}"), admin_url(self.code, name), name == current)
-            for name, (obj, action) in SECTIONS.items()
-            if self.may(obj, action)
-        ]
+        return drawn(ADMIN_SECTIONS, self.code, current, self.may)
 
     def render(
         self, name: str, section: str, *, status: int = 200, **context: Any

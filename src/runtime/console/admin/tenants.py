@@ -30,7 +30,7 @@ from yiwang.runtime.console.admin.layout import (
     refused_text,
 )
 from yiwang.runtime.console.staff import ConsoleParts
-from yiwang.tenants.lifecycle import Lifecycle
+from yiwang.tenants.lifecycle import Lifecycle, takes_own_out
 from yiwang.tenants.tree import TenantNode
 
 #: the lifecycle steps these pages offer, by the status they start from
@@ -54,10 +54,12 @@ def _back(page: AdminPage, raw: Any) -> str:
 async def tenants_page(
     request: Request[Any, Any, Any], console: ConsoleParts, access: Access
 ) -> Response[str]:
-    """This tenant and every tenant below it, with its state and what may be done."""
+    """This tenant and every tenant below it, with its state and what may be done (never
+    taking the person's own tenant, or one above it, out of service: `takes_own_out`)."""
     page = await AdminPage.of(request, console, access)
     tree = console.directory.tree
     nodes = [tree.node(page.code), *tree.descendants(page.code)]
+    home = tree.by_id.get(access.principal.home_tenant_id or 0)
     rows = [
         {
             "code": n.code,
@@ -66,7 +68,7 @@ async def tenants_page(
             "level": console.catalogue.levels.get(n.level, n.level),
             "status": n.status,
             "status_label": translate(f"admin.status.{n.status}"),
-            "action": OFFERED.get(n.status) if page.may("tenant", "write", n.path) else None,
+            "action": _offered(page, n, home),
         }
         for n in nodes
     ]
@@ -75,6 +77,14 @@ async def tenants_page(
             row["label"] = translate(f"admin.tenants.{row['action']}", name=row["name"])
             row["url"] = lifecycle_url(str(row["code"]), str(row["action"]), page.code)
     return page.render("tenants.html", "tenants", rows=rows, done=_done(page))
+
+
+def _offered(page: AdminPage, node: TenantNode, home: TenantNode | None) -> str | None:
+    """The lifecycle step the list offers on `node`'s row, if the person may take it."""
+    action = OFFERED.get(node.status)
+    if action is None or not page.may("tenant", "write", node.path):
+        return None
+    return None if takes_own_out(action, node.path, home) else action
 
 
 def _done(page: AdminPage) -> str | None:

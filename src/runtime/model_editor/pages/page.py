@@ -18,6 +18,7 @@ from yiwang.metadata.versions.service import MetadataService
 from yiwang.platform.edge.csrf import CSRF_COOKIE
 from yiwang.platform.errors import ErrorDetail, NotFound
 from yiwang.platform.i18n import translate
+from yiwang.runtime.console.navigation import INSPECT_MODEL
 from yiwang.runtime.console.shell import console_shell
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.portal.viewer import Viewer
@@ -27,7 +28,8 @@ TEMPLATES: Final = Path(__file__).resolve().parent.parent / "templates"
 BASE: Final = "/console/t/{code:str}/model"
 #: the editor's entry in the console's menu (`runtime/console/navigation.py`)
 MENU_KEY: Final = "model"
-INSPECT: Final = {"object": "metadata", "action": "inspect"}
+#: the editor's entry page's guard: what the console menu's entry names
+INSPECT: Final = INSPECT_MODEL.guard()
 WRITE_FORM: Final = {"object": "metadata", "action": "write", "forms": True}
 PUBLISH: Final = {"object": "metadata", "action": "publish"}
 PUBLISH_FORM: Final = {"object": "metadata", "action": "publish", "forms": True}

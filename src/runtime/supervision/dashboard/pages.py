@@ -23,12 +23,10 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from jinja2 import Environment
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage
@@ -41,8 +39,11 @@ from yiwang.platform.unit_of_work import person, unit_of_work
 from yiwang.policy.guards import Access
 from yiwang.runtime.certificates.fonts import find_font
 from yiwang.runtime.certificates.settings import CertificateSettings
+from yiwang.runtime.console import navigation
 from yiwang.runtime.console.access import SIGN_IN_FIRST
 from yiwang.runtime.console.shell import console_shell
+from yiwang.runtime.portal.rendering import render
+from yiwang.runtime.portal.viewer import guarded_viewer
 from yiwang.runtime.static.files import VENDOR_URL
 from yiwang.runtime.supervision.dashboard import alerts as live
 from yiwang.runtime.supervision.dashboard.figures import (
@@ -56,10 +57,11 @@ from yiwang.runtime.supervision.dashboard.report import XLSX_TYPE, Report, pdf_b
 from yiwang.runtime.supervision.dashboard.view import RegionPage, RegionPages, base_url
 from yiwang.runtime.supervision.periods import CHINA
 from yiwang.runtime.supervision.service import SupervisionService
-from yiwang.runtime.web.environment import page_environment
 from yiwang.tenants.tree import TenantNode, TenantTree
 
-SUPERVISE: Final = {"object": "case", "action": "supervise"}
+#: the dashboard's guard: what the menu's entry names
+SUPERVISE: Final = navigation.SUPERVISE.guard()
+#: the dashboard's templates, in the app's one environment (`app.create_app`)
 TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
 #: the dashboard's entry in the console's menu (`runtime/console/navigation.py`)
 MENU_KEY: Final = "supervision"
@@ -74,34 +76,32 @@ def page_route(path: str) -> HTTPRouteHandler:
     return get(path, opt=SUPERVISE, exception_handlers=SIGN_IN_FIRST, include_in_schema=False)
 
 
-@cache
-def environment() -> Environment:
-    env = page_environment([TEMPLATES])
-    env.globals["echarts_url"] = ECHARTS_URL
-    env.globals["gansu_map_url"] = GANSU_MAP_URL
-    return env
-
-
 def layout(request: Request[Any, Any, Any], tree: TenantTree, tenant: TenantNode) -> dict[str, Any]:
-    """The console's layout for the caller's tenant, with 指标 marked in its menu."""
-    return console_shell(request, tree, tenant, None, MENU_KEY)
+    """The console's shell for the caller's tenant, with 指标 marked in its menu and the
+    signed-in supervisor named (the guard verified the session) with their sign-out."""
+    return console_shell(request, tree, tenant, guarded_viewer(request), MENU_KEY)
 
 
 def html(
     request: Request[Any, Any, Any], pages: RegionPages, name: str, **context: Any
 ) -> Response[str]:
-    body = (
-        environment()
-        .get_template(name)
-        .render(**layout(request, pages.tree, pages.caller), **context)
+    """A dashboard page (`templates/dashboard/`, extending `console/base.html`) drawn by
+    the app's one template environment, as every console page is."""
+    shell = layout(request, pages.tree, pages.caller)
+    body = render(request, name, **shell, **context)
+    return Response(
+        body,
+        media_type="text/html; charset=utf-8",
+        headers={"vary": "Cookie", "cache-control": "no-store"},
     )
-    return Response(body, media_type="text/html; charset=utf-8", headers={"vary": "Cookie"})
 
 
-def render_alerts(lists: tuple[live.AlertList, ...], at: datetime) -> str:
+def render_alerts(
+    request: Request[Any, Any, Any], lists: tuple[live.AlertList, ...], at: datetime
+) -> str:
     """The red and yellow lists as the page's section (the stream sends it again)."""
     stamp = at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
-    return environment().get_template("dashboard/alerts.html").render(lists=lists, updated=stamp)
+    return render(request, "dashboard/alerts.html", lists=lists, updated=stamp)
 
 
 def chart_data(page: RegionPage) -> dict[str, Any]:
@@ -153,7 +153,9 @@ async def dashboard_page(
         metrics=[(m, metric_label(m)) for m in METRICS],
         evaluations=evaluation_rows(page.total.figures),
         data=chart_data(page),
-        alerts=Markup(render_alerts(lists, datetime.now(UTC))),
+        alerts=Markup(render_alerts(request, lists, datetime.now(UTC))),
+        echarts_url=ECHARTS_URL,
+        gansu_map_url=GANSU_MAP_URL,
         base=base,
         cases_for=lambda region_code: pages.cases_url(region_code, page.period.label),
         stream_url=f"{base}/alerts?{urlencode({'region': page.region.code})}",
@@ -203,6 +205,7 @@ async def cases_page(
 
 @page_route("/console/t/{code:str}/subtree/supervision/alerts")
 async def alerts_stream(
+    request: Request[Any, Any, Any],
     supervision: SupervisionService,
     access: Access,
     engine: AsyncEngine,
@@ -229,7 +232,7 @@ async def alerts_stream(
             lists = await look()
             if lists != last:
                 last = lists
-                section = render_alerts(lists, datetime.now(UTC))
+                section = render_alerts(request, lists, datetime.now(UTC))
                 yield ServerSentEventMessage(
                     data=json.dumps({"html": section}, ensure_ascii=False),
                     event="alerts",

@@ -19,10 +19,12 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from tests.integration.runtime.console.conftest import text_of
 from tests.integration.runtime.supervision.conftest import AddCase, signed_in_staff
 from tests.integration.security.people import phone_for, sign_in_citizen
 from tests.integration.stack import Stack
 from yiwang.app import Platform
+from yiwang.platform.i18n import translate
 from yiwang.runtime.supervision.dashboard import alerts
 from yiwang.runtime.supervision.dashboard.figures import METRICS
 from yiwang.tenants.tree import TenantTree
@@ -101,6 +103,11 @@ async def test_each_supervisor_sees_its_own_subtree_and_drills_down_to_a_case(
     assert {red_lz, yellow_lz, red_ts} <= _numbers(html, cleanup)
     assert f'href="/console/t/620502/cases/{red_ts}"' in html
     assert 'id="chart-map"' in html and "echarts-6.1.0/echarts.min.js" in html
+    # the console's one shell: the supervisor named, their sign-out, 指标 marked in the menu
+    signed_in = translate("console.account.signed_in_as", name=f"prov.{cleanup}")
+    assert signed_in in text_of(html)
+    assert 'action="/console/signout"' in html
+    assert 'href="/console/t/620000/supervision" aria-current="page"' in html
 
     # Lanzhou's supervisor: Lanzhou's counties only, no other prefecture anywhere
     lz_base = "/console/t/620100/subtree/supervision"

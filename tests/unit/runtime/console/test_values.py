@@ -149,7 +149,7 @@ def test_inbox_pages_and_inbox_names() -> None:
 def test_the_menu_is_one_list_with_the_current_entry_marked() -> None:
     keys = [link.key for link in NAVIGATION]
     assert keys == ["inbox", "lists", "supervision", "model", "admin"]
-    assert nav_for("620102", "inbox") == [
+    assert nav_for("620102", "inbox", lambda _obj, _action: True) == [
         ("待办", "/console/t/620102/inbox", True),
         ("清单", "/console/t/620102/lists", False),
         ("指标", "/console/t/620102/supervision", False),

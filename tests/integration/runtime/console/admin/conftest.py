@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import psycopg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.integration.runtime.console.conftest import Console
+from tests.integration.runtime.console.conftest import HTML, Console
 from tests.integration.stack import Stack
 from tests.integration.staff import PASSWORD, make_staff, totp_code
 from yiwang.app import build_platform, create_app
@@ -29,6 +30,12 @@ GAOLAN = "620122"
 #: the zone these tests onboard (removed before and after)
 NEW_ZONE = "620172"
 ZONE_FILE = f"code,name,level,parent_code\n{NEW_ZONE},兰州高新技术产业开发区,zone,{LANZHOU}\n"
+
+
+def tenant_status(admin_sql: psycopg.Connection, code: str) -> str:
+    row = admin_sql.execute("SELECT status FROM tenants WHERE code = %s", (code,)).fetchone()
+    assert row is not None
+    return str(row[0])
 
 
 def admin_url(code: str, *tail: str) -> str:
@@ -54,8 +61,40 @@ class Admins(Console):
         self.client.cookies.clear()
         return cookies
 
+    async def upload(
+        self, cookies: dict[str, str], content: bytes, *, csrf: bool = True
+    ) -> tuple[int, str]:
+        """The onboarding form posted with `content` as the division file: the answer's
+        status and where it sends the browser (or its body)."""
+        data = {"template": "gansu", **({"_csrf": cookies["yiwang_csrf"]} if csrf else {})}
+        files = {"divisions": ("divisions.csv", content, "text/csv")} if content else None
+        resp = await self.client.post(
+            admin_url(PROVINCE, "onboarding"),
+            data=data,
+            files=files,
+            headers={**HTML, "cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+            follow_redirects=False,
+        )
+        return resp.status_code, resp.headers.get("location") or resp.text
+
     async def province_admin(self, name: str = "padmin") -> dict[str, str]:
         return await self.person(name, [("province_admin", PROVINCE, True)])
+
+
+@asynccontextmanager
+async def admin_app(
+    settings: Settings, services: Stack, cleanup: str, tmp_path: Path, jobs: JobSettings
+) -> AsyncIterator[Admins]:
+    """The app on the real services running its jobs as `jobs` says."""
+    platform = build_platform(
+        replace(settings, var_dir=tmp_path),
+        hashing=PasswordHashing(HashingParameters.for_tests()),
+        policy_poll_seconds=0.2,
+        job_settings=jobs,
+    )
+    app = create_app(platform=platform)
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+        yield Admins(client, platform, services, cleanup, tmp_path)
 
 
 @pytest.fixture
@@ -66,16 +105,9 @@ async def admins(
     cleanup: str,
     tmp_path: Path,
 ) -> AsyncIterator[Admins]:
-    settings = replace(migrated, var_dir=tmp_path)
-    platform = build_platform(
-        settings,
-        hashing=PasswordHashing(HashingParameters.for_tests()),
-        policy_poll_seconds=0.2,
-        job_settings=JobSettings(redis_url=settings.redis_url, mode="inline"),
-    )
-    app = create_app(platform=platform)
-    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
-        yield Admins(client, platform, services, cleanup, tmp_path)
+    jobs = JobSettings(redis_url=migrated.redis_url, mode="inline")
+    async with admin_app(migrated, services, cleanup, tmp_path, jobs) as found:
+        yield found
 
 
 @pytest.fixture

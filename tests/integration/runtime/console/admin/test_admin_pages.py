@@ -18,18 +18,13 @@ from tests.integration.runtime.console.admin.conftest import (
     ZONE_FILE,
     Admins,
     admin_url,
+    tenant_status,
 )
-from tests.integration.runtime.console.conftest import CHENGGUAN, HTML, QILIHE, text_of
+from tests.integration.runtime.console.conftest import CHENGGUAN, QILIHE, text_of
 from tests.integration.staff import make_staff
 from yiwang.platform.i18n import translate
 
 SECTIONS = ("tenants", "onboarding", "roles", "audit")
-
-
-def _status(admin_sql: psycopg.Connection, code: str) -> str:
-    row = admin_sql.execute("SELECT status FROM tenants WHERE code = %s", (code,)).fetchone()
-    assert row is not None
-    return str(row[0])
 
 
 def _audits(admin_sql: psycopg.Connection, action: str, code: str) -> list[tuple[str, dict]]:
@@ -110,7 +105,7 @@ async def test_the_province_suspends_and_resumes_a_county(
     assert "系统维护" in unconfirmed.text  # what was typed is kept
     too_long = await admins.post(suspend, padmin, {**form, "reason": "长" * 501})
     assert too_long.status_code == 422
-    assert _status(admin_sql, GAOLAN) == "active"
+    assert tenant_status(admin_sql, GAOLAN) == "active"
     assert _audits(admin_sql, "tenant.suspend", GAOLAN) == before
 
     done = await admins.post(suspend, padmin, form)
@@ -119,7 +114,7 @@ async def test_the_province_suspends_and_resumes_a_county(
         done.headers["location"]
         == admin_url(PROVINCE, "tenants") + f"?done=suspend&target={GAOLAN}"
     )
-    assert _status(admin_sql, GAOLAN) == "suspended"
+    assert tenant_status(admin_sql, GAOLAN) == "suspended"
     assert _audits(admin_sql, "tenant.suspend", GAOLAN) == [
         *before,
         ("success", {"from": "active", "to": "suspended", "reason": "系统维护"}),
@@ -139,24 +134,9 @@ async def test_the_province_suspends_and_resumes_a_county(
 
     resumed = await admins.post(admin_url(GAOLAN, "lifecycle", "resume"), padmin, form)
     assert resumed.status_code == 303
-    assert _status(admin_sql, GAOLAN) == "active"
+    assert tenant_status(admin_sql, GAOLAN) == "active"
     unknown = await admins.page(admin_url(GAOLAN, "lifecycle", "archive"), padmin)
     assert unknown.status_code == 404
-
-
-async def _upload(
-    admins: Admins, cookies: dict[str, str], content: bytes, *, csrf: bool = True
-) -> tuple[int, str]:
-    data = {"template": "gansu", **({"_csrf": cookies["yiwang_csrf"]} if csrf else {})}
-    files = {"divisions": ("divisions.csv", content, "text/csv")} if content else None
-    resp = await admins.client.post(
-        admin_url(PROVINCE, "onboarding"),
-        data=data,
-        files=files,
-        headers={**HTML, "cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
-        follow_redirects=False,
-    )
-    return resp.status_code, resp.headers.get("location") or resp.text
 
 
 async def test_onboarding_a_division_file_as_a_job(
@@ -167,12 +147,12 @@ async def test_onboarding_a_division_file_as_a_job(
     assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
     assert '<option value="gansu" selected>' in form.text
 
-    assert (await _upload(admins, padmin, ZONE_FILE.encode(), csrf=False))[0] == 403
-    missing = await _upload(admins, padmin, b"")
+    assert (await admins.upload(padmin, ZONE_FILE.encode(), csrf=False))[0] == 403
+    missing = await admins.upload(padmin, b"")
     assert missing[0] == 422 and translate("admin.onboarding.file_missing") in missing[1]
 
     earlier = len(_audits(admin_sql, "tenant.onboard", purge_zone))
-    status, location = await _upload(admins, padmin, ZONE_FILE.encode())
+    status, location = await admins.upload(padmin, ZONE_FILE.encode())
     assert status == 303, location
     assert location.startswith(admin_url(PROVINCE, "onboarding", "jobs", "onboard_divisions:"))
     job = await admins.page(location, padmin)
@@ -181,7 +161,7 @@ async def test_onboarding_a_division_file_as_a_job(
     assert translate("admin.job.state.complete") in text
     assert translate("admin.job.progress", done=1, total=1) in text
     assert "新建 1 个地区" in text and "hx-trigger" not in job.text
-    assert _status(admin_sql, purge_zone) == "active"
+    assert tenant_status(admin_sql, purge_zone) == "active"
     assert len(_audits(admin_sql, "tenant.onboard", purge_zone)) == earlier + 1
     actor = admin_sql.execute(
         "SELECT actor FROM audit_log WHERE action = 'tenant.onboard' AND object_id = %s"
@@ -191,7 +171,7 @@ async def test_onboarding_a_division_file_as_a_job(
     assert actor is not None and actor[0] == f"padmin.{admins.tag}"
 
     # the same file again changes nothing and says so
-    _, again = await _upload(admins, padmin, ZONE_FILE.encode())
+    _, again = await admins.upload(padmin, ZONE_FILE.encode())
     assert "没有变化" in text_of((await admins.page(again, padmin)).text)
 
     # only the person who started a job sees it
@@ -205,7 +185,7 @@ async def test_a_bad_division_file_is_refused_with_its_line(
 ) -> None:
     padmin = await admins.province_admin()
     bad = ZONE_FILE + "620173,新区,zone,629999\n"
-    _, location = await _upload(admins, padmin, bad.encode())
+    _, location = await admins.upload(padmin, bad.encode())
     job = text_of((await admins.page(location, padmin)).text)
     assert translate("admin.job.refusals") in job
     assert translate("admin.job.line", line=3) in job
@@ -214,11 +194,11 @@ async def test_a_bad_division_file_is_refused_with_its_line(
     assert (
         admin_sql.execute("SELECT 1 FROM tenants WHERE code = %s", (purge_zone,)).fetchone() is None
     )
-    _, location = await _upload(admins, padmin, b"code,name\n")
+    _, location = await admins.upload(padmin, b"code,name\n")
     assert translate("admin.job.line", line=1) in text_of(
         (await admins.page(location, padmin)).text
     )
-    _, location = await _upload(admins, padmin, "code,name,level,parent_code\n".encode("utf-16"))
+    _, location = await admins.upload(padmin, "code,name,level,parent_code\n".encode("utf-16"))
     assert "UTF-8" in text_of((await admins.page(location, padmin)).text)
 
 
