@@ -45,7 +45,7 @@ async def _ended(admins: Admins, cookies: dict[str, str], location: str) -> str:
     """The progress page's text once the job has ended (bounded: 30 s)."""
     for _ in range(300):
         page = await admins.page(location, cookies)
-        assert page.status_code == 200, page.text
+        assert page.status_code == 200, (page.headers.get("location"), page.text)
         if 'data-state="complete"' in page.text or 'data-state="failed"' in page.text:
             return text_of(page.text)
         await asyncio.sleep(0.1)
