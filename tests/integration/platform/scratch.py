@@ -28,6 +28,16 @@ def scratch_database(admin_dsn: str, name: str) -> Iterator[tuple[Settings, str]
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def province(admin: psycopg.Connection) -> int:
+    """Gansu's row, the one tenant a migration test's scratch database needs."""
+    [(tenant,)] = admin.execute(
+        "INSERT INTO tenants (code, name, level, path, depth, slug, template)"
+        " VALUES ('620000', '甘肃省', 'province', '/620000', 0, 'gansu', 'gansu')"
+        " RETURNING id"
+    ).fetchall()
+    return int(tenant)
+
+
 @pytest.fixture
 def scratch(request: pytest.FixtureRequest, admin_dsn: str) -> Iterator[tuple[Settings, str]]:
     """`scratch_database` named by the test module's `SCRATCH`."""

@@ -5,34 +5,16 @@ count nothing, and the downgrade counts them again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
-
 import psycopg
-import pytest
 
+from tests.integration.platform.scratch import province
+from tests.integration.platform.scratch import scratch as scratch
 from yiwang.platform import migrate
 from yiwang.platform.settings import Settings
 
 SCRATCH = "yiwang_complaints_only_check"
 BEFORE = "0020_inbox_order"
 AFTER = "0021_rollup_complaints_now"
-
-
-@pytest.fixture
-def scratch(admin_dsn: str) -> Iterator[tuple[Settings, str]]:
-    """A database of its own, so the shared one keeps its schema and data."""
-    base = admin_dsn.rsplit("/", 1)[0]
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {SCRATCH} OWNER yiwang_owner")
-    settings = Settings.from_env()
-    owner_url = settings.migration_database_url.rsplit("/", 1)[0] + f"/{SCRATCH}"
-    try:
-        yield replace(settings, migration_database_url=owner_url), base + f"/{SCRATCH}"
-    finally:
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
 
 
 def _rolled(admin: psycopg.Connection) -> tuple[int, int, int]:
@@ -69,11 +51,7 @@ def test_questions_leave_the_complaint_counts(scratch: tuple[Settings, str]) -> 
     settings, admin_url = scratch
     migrate.upgrade(settings, BEFORE)
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        [(tenant,)] = admin.execute(
-            "INSERT INTO tenants (code, name, level, path, depth, slug, template)"
-            " VALUES ('620000', '甘肃省', 'province', '/620000', 0, 'gansu', 'gansu')"
-            " RETURNING id"
-        ).fetchall()
+        tenant = province(admin)
         _file(admin, tenant, "complaint", 2)
         _file(admin, tenant, "question", 5)
         assert _rolled(admin) == (2, 2, 7 * 3600)  # before: the question counted

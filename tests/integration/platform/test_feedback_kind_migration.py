@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
+from tests.integration.platform.scratch import province
 from tests.integration.platform.scratch import scratch as scratch
 from yiwang.platform import migrate
 from yiwang.platform.settings import Settings
@@ -29,11 +30,7 @@ def test_questions_move_to_their_kind_and_back(scratch: tuple[Settings, str]) ->
     settings, admin_url = scratch
     migrate.upgrade(settings, BEFORE)
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        [(tenant,)] = admin.execute(
-            "INSERT INTO tenants (code, name, level, path, depth, slug, template)"
-            " VALUES ('620000', '甘肃省', 'province', '/620000', 0, 'gansu', 'gansu')"
-            " RETURNING id"
-        ).fetchall()
+        tenant = province(admin)
         for department, content in (
             ("a", "【咨询】营业时间是几点？"),
             ("b", "窗口态度差"),
