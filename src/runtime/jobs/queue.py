@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import structlog
 from redis.exceptions import RedisError
-from saq import Job, Queue, Status
+from saq import Job, Status
 
 from yiwang.platform.actors import SYSTEM, account_actor
 from yiwang.platform.unit_of_work import UnitOfWork
@@ -26,6 +26,7 @@ from yiwang.runtime.jobs.definitions import JobDefinition
 from yiwang.runtime.jobs.errors import QueueUnavailable
 from yiwang.runtime.jobs.runs import JobRun, ProgressSink
 from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.jobs.sweep_grace import GraceSweepQueue
 
 if TYPE_CHECKING:
     from yiwang.runtime.jobs.runs import JobServices
@@ -109,9 +110,9 @@ class _InlineProgress(ProgressSink):
 
 
 class JobQueue:
-    def __init__(self, settings: JobSettings, saq: Queue | None) -> None:
+    def __init__(self, settings: JobSettings, saq: GraceSweepQueue | None) -> None:
         self.settings = settings
-        #: the SAQ queue; None in inline mode
+        #: the SAQ queue (ours: its sweep spares a job caught mid-dequeue); None in inline mode
         self.saq = saq
         self._inline: OrderedDict[str, JobStatus] = OrderedDict()
         self._services: JobServices | None = None

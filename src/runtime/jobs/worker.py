@@ -6,6 +6,14 @@ Modes (`YIWANG_JOBS`): `queue` registers the queue with the web server and runs
 the worker in `yiwang worker` (its own process, as `make run` starts it);
 `in_process` also runs a worker inside each web process, through litestar-saq's
 lifecycle hooks; `inline` uses no SAQ at all.
+
+The queue is ours, `sweep_grace.GraceSweepQueue` (SAQ's Redis queue, whose sweep spares
+a job caught between its dequeue and its status write once). litestar-saq 0.8 has no
+option for a queue class; it builds `RedisQueue` itself unless `SAQConfig.queue_instances`
+holds the queue, so `saq_config` builds ours there, with litestar-saq's own JSON
+functions. (litestar-saq's multi-process CLI, `litestar workers run`, drops
+`queue_instances` when it spawns children; `yiwang worker` runs the worker in its own
+process instead.)
 """
 
 from __future__ import annotations
@@ -16,12 +24,12 @@ from typing import Any, Final
 
 import structlog
 from litestar_saq import CronJob, QueueConfig, SAQConfig, SAQPlugin
-from saq import Queue
 
 from yiwang.runtime.jobs.definitions import DEFINITIONS, JobDefinition
 from yiwang.runtime.jobs.queue import SaqProgress
 from yiwang.runtime.jobs.runs import JobRun, JobServices
 from yiwang.runtime.jobs.settings import JobSettings
+from yiwang.runtime.jobs.sweep_grace import GraceSweepQueue
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +53,7 @@ def saq_config(settings: JobSettings, services: Callable[[], JobServices]) -> SA
         ctx[SERVICES_KEY] = services()
 
     functions = {d.name: saq_function(d) for d in DEFINITIONS.values()}
-    return SAQConfig(
+    config = SAQConfig(
         queue_configs=[
             QueueConfig(
                 dsn=settings.redis_url,
@@ -64,6 +72,15 @@ def saq_config(settings: JobSettings, services: Callable[[], JobServices]) -> SA
         web_enabled=False,
         use_server_lifespan=False,
     )
+    config.queue_instances = {
+        settings.queue_name: GraceSweepQueue.from_url(
+            settings.redis_url,
+            name=settings.queue_name,
+            dump=config.json_serializer,
+            load=config.json_deserializer,
+        )
+    }
+    return config
 
 
 def saq_plugin(settings: JobSettings, services: Callable[[], JobServices]) -> SAQPlugin | None:
@@ -78,8 +95,14 @@ def saq_plugin(settings: JobSettings, services: Callable[[], JobServices]) -> SA
     return plugin
 
 
-def queue_of(plugin: SAQPlugin | None, settings: JobSettings) -> Queue | None:
-    return plugin.get_queue(settings.queue_name) if plugin is not None else None
+def queue_of(plugin: SAQPlugin | None, settings: JobSettings) -> GraceSweepQueue | None:
+    """The plugin's queue, the one the web server enqueues on and the worker takes from."""
+    if plugin is None:
+        return None
+    queue = plugin.get_queue(settings.queue_name)
+    if not isinstance(queue, GraceSweepQueue):  # litestar-saq built its own: see the module
+        raise TypeError(f"the job queue is {type(queue).__name__}, not GraceSweepQueue")
+    return queue
 
 
 async def run_worker(plugin: SAQPlugin, settings: JobSettings) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
-from saq import Queue
 
 from yiwang.platform.settings import Settings
 from yiwang.runtime.jobs.definitions import DEFINITIONS, JobDefinition
@@ -15,7 +14,8 @@ from yiwang.runtime.jobs.queue import JobQueue, JobStatus, owner_of
 from yiwang.runtime.jobs.runs import JobRun, JobServices
 from yiwang.runtime.jobs.schemas import job_out
 from yiwang.runtime.jobs.settings import JobSettings
-from yiwang.runtime.jobs.worker import saq_function
+from yiwang.runtime.jobs.sweep_grace import GraceSweepQueue
+from yiwang.runtime.jobs.worker import queue_of, saq_function, saq_plugin
 
 calls: list[dict[str, Any]] = []
 
@@ -35,7 +35,7 @@ COUNT = JobDefinition("count_rows", count_rows)
 EXPLODE = JobDefinition("explode", explode)
 
 
-def _queue(saq: Queue | None = None) -> JobQueue:
+def _queue(saq: GraceSweepQueue | None = None) -> JobQueue:
     queue = JobQueue(JobSettings(mode="inline"), saq)
     queue.bind(cast(JobServices, object()))
     return queue
@@ -63,7 +63,7 @@ async def test_a_failed_job_says_so_without_its_error_text() -> None:
 
 
 async def test_without_redis_a_job_runs_inline_instead_of_being_lost() -> None:
-    dead = Queue.from_url("redis://127.0.0.1:1/0", name="nowhere")
+    dead = GraceSweepQueue.from_url("redis://127.0.0.1:1/0", name="nowhere")
     queue = _queue(dead)
     try:
         await queue.enqueue(COUNT, key="count:2", owner=owner_of(8), kwargs={"rows": 2})
@@ -105,3 +105,18 @@ def test_settings() -> None:
     ):
         with pytest.raises(JobSettingsInvalid):
             JobSettings.from_env(Settings(), environ)
+
+
+@pytest.mark.parametrize("mode", ["queue", "in_process"])
+def test_the_server_and_the_worker_share_one_grace_sweep_queue(mode: str) -> None:
+    """litestar-saq would build SAQ's own RedisQueue: the web server's queue and the
+    worker's (`yiwang worker`, or the in-process one) are ours, one instance, with
+    litestar-saq's JSON functions."""
+    settings = JobSettings(mode=mode, queue_name="wired")
+    plugin = saq_plugin(settings, lambda: cast(JobServices, object()))
+    assert plugin is not None
+    queue = queue_of(plugin, settings)
+    assert type(queue) is GraceSweepQueue
+    assert plugin.get_workers()["wired"].queue is queue
+    assert queue._dump is plugin._config.json_serializer
+    assert queue._load is plugin._config.json_deserializer
