@@ -9,9 +9,10 @@ its first dequeue start together, so every worker (re)start with jobs waiting ri
 
 `GraceSweepQueue` lets such a job pass one sweep: the first sweep that meets it in the
 active list with status `queued` sets a short-lived Redis key for that dequeue (job
-key, enqueue time, last update, which a retry changes) and leaves the job alone; a later sweep that still finds
-it there, still `queued`, with the key set, hands it to SAQ, which aborts or retries it
-as before (a worker that died between BLMOVE and its status write). The key lives in
+key, enqueue time, last update, which a retry changes) and leaves the job alone; a
+later sweep that still finds it there, still `queued`, with the key set, hands it to
+SAQ, which aborts or retries it as before (a worker that died between BLMOVE and its
+status write). The key lives in
 Redis, not in the process, because any worker may run the next sweep. Everything else
 (stuck active jobs, finished jobs left in the list, missing ids) is SAQ's code.
 
