@@ -75,7 +75,7 @@ from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.model_editor import pages as model_editor
 from yiwang.runtime.portal import dependencies as portal_di
-from yiwang.runtime.portal import licences, list_export, my_cases, signin
+from yiwang.runtime.portal import licences, list_export, my_cases, realname, signin
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
@@ -101,6 +101,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     readyz,
     *portal.ROUTES,
     *list_export.ROUTES,
+    *realname.ROUTES,
     *signin.ROUTES,
     *my_cases.ROUTES,
     *licences.ROUTES,
