@@ -54,11 +54,11 @@ import psycopg
 from sqlalchemy import event, text
 
 from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.platform.china_time import CHINA_TIME as CHINA
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
-from yiwang.runtime.cases.deadlines import CHINA
 from yiwang.runtime.cases.schemas import Application
 from yiwang.runtime.cases.service import CasesService, RouteSpecs
 from yiwang.runtime.cases.sweep import sweep

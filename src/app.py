@@ -42,6 +42,7 @@ from yiwang.policy.controllers import CatalogueController, PolicyController
 from yiwang.policy.denials import DenialLog
 from yiwang.policy.guards import PolicyHook, unit_of_work_provider
 from yiwang.policy.identity import dependencies as identity_di
+from yiwang.policy.identity.agents.controllers import AgentController
 from yiwang.policy.identity.controllers import AuthController
 from yiwang.policy.identity.passwords import PasswordHashing
 from yiwang.runtime import dependencies as runtime_di
@@ -74,8 +75,8 @@ from yiwang.runtime.jobs.controllers import ROUTES as JOB_ROUTES
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.model_editor import pages as model_editor
+from yiwang.runtime.portal import agents, licences, list_export, my_cases, realname, signin
 from yiwang.runtime.portal import dependencies as portal_di
-from yiwang.runtime.portal import licences, my_cases, signin
 from yiwang.runtime.portal import pages as portal
 from yiwang.runtime.portal.shell import error_shell
 from yiwang.runtime.records.controllers import CONTROLLERS as RECORD_CONTROLLERS
@@ -100,6 +101,9 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     healthz,
     readyz,
     *portal.ROUTES,
+    *list_export.ROUTES,
+    *realname.ROUTES,
+    *agents.ROUTES,
     *signin.ROUTES,
     *my_cases.ROUTES,
     *licences.ROUTES,
@@ -108,6 +112,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     FormOptionsController,
     TenantController,
     AuthController,
+    AgentController,
     CatalogueController,
     PolicyController,
     *METADATA_CONTROLLERS,

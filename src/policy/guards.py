@@ -266,7 +266,7 @@ class PolicyGuard:
             raise NotAuthenticated("auth.required")
         if session.kind == "staff" and not session.second_factor:
             raise NotAuthenticated("identity.second_factor_required")
-        if await self.versions.current_unless_read(session.account_id, version) != session.version:
+        if not await self.versions.honours(session, version):
             await self.sessions.delete(token)
             raise NotAuthenticated("identity.session_ended")
         if session.password_expired and opt.get("password_change") is not True:

@@ -24,6 +24,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from yiwang.policy.identity.sessions import Session
+
 log = structlog.get_logger(__name__)
 
 #: the version of an account that may hold no session at all
@@ -93,6 +95,15 @@ class AccountVersions:
     async def current_unless_read(self, account_id: int, read: int | None) -> int:
         """The version `read` with the session in the same round trip, else `current`."""
         return read if read is not None else await self.current(account_id)
+
+    async def honours(self, session: Session, read: int | None) -> bool:
+        """Whether `session` is still good: its account's version unchanged (`read` with
+        it, if read), and for an agent acting for an enterprise, the agent's own too."""
+        if await self.current_unless_read(session.account_id, read) != session.version:
+            return False
+        return session.agent_id is None or (
+            await self.current(session.agent_id) == session.agent_version
+        )
 
     async def publish(self, account_id: int, version: int) -> None:
         """After a bump commits: put its version where every worker's guard reads it."""

@@ -29,6 +29,7 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.identity.account_versions import AccountVersions
 from yiwang.policy.identity.accounts import Accounts
+from yiwang.policy.identity.agents.service import Agents
 from yiwang.policy.identity.enrolment import Enrolment
 from yiwang.policy.identity.login import LockoutRules, LoginService
 from yiwang.policy.identity.models import Account
@@ -62,6 +63,9 @@ class IdentityServices:
 
     def profiles(self, uow: UnitOfWork) -> Profiles:
         return Profiles(uow, self.accounts, self.realname)
+
+    def agents(self, uow: UnitOfWork) -> Agents:
+        return Agents(uow, self.accounts, self.session_store, self.versions)
 
     def session_cookie(self, token: str) -> Cookie:
         """The browser's session cookie: site-wide (`/`), so one sign-in serves every subsite."""
@@ -185,6 +189,9 @@ def dependencies(services: IdentityServices) -> dict[str, Provide]:
     async def profiles(uow: UnitOfWork) -> Profiles:
         return services.profiles(uow)
 
+    async def agents(uow: UnitOfWork) -> Agents:
+        return services.agents(uow)
+
     async def signed_in(request: ASGIConnection[Any, Any, Any, Any]) -> Session:
         return current_session(request)
 
@@ -194,6 +201,7 @@ def dependencies(services: IdentityServices) -> dict[str, Provide]:
     return {
         "identity": Provide(identity, sync_to_thread=False),
         "profiles": Provide(profiles),
+        "agents": Provide(agents),
         "signed_in": Provide(signed_in),
         "session_token": Provide(session_token),
     }

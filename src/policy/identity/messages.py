@@ -80,6 +80,14 @@ ZH_CN: Final[dict[str, str]] = {
     "identity.citizen_self_service": "公民账户由本人以手机号码和短信验证码首次登录时创建，不能由管理员创建。",
     "identity.change_self": "不能停用或启用自己的账户。",
     "identity.status_unchanged": "账户“{login}”已是“{status}”状态。",
+    # 经办人
+    "identity.agents.enterprise_only": "只有企业（法人）账户本身才能指定或撤销经办人；经办人代企业办理时不能。",
+    "identity.agents.citizen_only": "只有以手机号码登录的个人账户才能代企业办理。",
+    "identity.agents.unknown_person": "没有使用该手机号码的个人账户：请对方先在本网站以手机号码登录一次。",
+    "identity.agents.not_verified": "该个人账户尚未通过实名认证，不能成为经办人：请对方先完成实名认证。",
+    "identity.agents.not_named": "您不是该企业的经办人，或该企业账户已停用。",
+    "identity.agents.unknown_agent": "该账户不是本企业的经办人。",
+    "identity.agents.acting_as": "{enterprise}（经办人 {agent}）",
 }
 
 register("policy.identity", DEFAULT_LOCALE, ZH_CN)

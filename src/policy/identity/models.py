@@ -143,3 +143,29 @@ class Activation(Base):
 def as_history(value: Any) -> list[str]:
     """The stored password history as a list of hashes, whatever the column held."""
     return [h for h in value if isinstance(h, str)] if isinstance(value, list) else []
+
+
+class LegalAgent(Base):
+    """经办人: a citizen who may act for an enterprise (a `legal` account).
+
+    Named by the enterprise itself; acting for it is a session of the enterprise's
+    account that names the agent (`sessions.Session.agent_id`). A revocation deletes
+    the row; the audit trail keeps both.
+    """
+
+    __tablename__ = "legal_agents"
+
+    legal_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    granted_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    #: the audit actor who named the agent
+    granted_by: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("legal_id <> agent_id", name="not_self"),
+        Index("ix_legal_agents_agent_id", "agent_id"),
+    )

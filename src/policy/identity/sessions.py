@@ -54,6 +54,12 @@ class Session:
     version: int = 0
     #: signed in with an expired password: nothing but changing it is allowed
     password_expired: bool = False
+    #: acting for an enterprise (经办人): the agent's own account; `account_id` is the
+    #: enterprise's, `login` names both
+    agent_id: int | None = None
+    #: the agent's own session version when the acting began: disabling the agent, or
+    #: ending their sessions, ends their acting too
+    agent_version: int = 0
 
 
 def session_token(headers: Mapping[str, str], cookies: Mapping[str, str]) -> str | None:
@@ -106,6 +112,8 @@ class SessionStore:
         department: str | None = None,
         version: int = 0,
         password_expired: bool = False,
+        agent_id: int | None = None,
+        agent_version: int = 0,
     ) -> tuple[str, Session]:
         """Start a session; returns the token for the cookie and the session."""
         now = self._now()
@@ -123,6 +131,8 @@ class SessionStore:
             department=department,
             version=version,
             password_expired=password_expired,
+            agent_id=agent_id,
+            agent_version=agent_version,
         )
         await self._write(token, session, now)
         return token, session

@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.platform.china_time import today_in_china
 from yiwang.platform.errors import Conflict, InvalidInput, NotFound
 from yiwang.platform.storage import ObjectStorage, S3Storage
 from yiwang.platform.unit_of_work import UnitOfWork
-from yiwang.runtime.cases.deadlines import today_in_china
 from yiwang.runtime.cases.models import Case
 from yiwang.runtime.cases.repository import CaseRepository
 from yiwang.runtime.cases.schemas import Licence

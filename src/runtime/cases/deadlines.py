@@ -12,20 +12,14 @@ sweep touches only the cases whose day has come.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Final, Literal
+from datetime import date, timedelta
+from typing import Literal
 
 from yiwang.tenants.calendars.workdays import WorkingCalendar
 
-#: the platform's legal time: working days are days in China
-CHINA: Final = timezone(timedelta(hours=8))
 Colour = Literal["green", "yellow", "red"]
 #: how far ahead a calendar must reach to place any deadline (a year of working days and more)
 HORIZON_DAYS = 800
-
-
-def today_in_china(now: datetime) -> date:
-    return now.astimezone(CHINA).date()
 
 
 @dataclass(frozen=True)

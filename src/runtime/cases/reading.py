@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
+from yiwang.platform.china_time import today_in_china
 from yiwang.platform.errors import NotFound
 from yiwang.platform.i18n import translate
 from yiwang.platform.unit_of_work import UnitOfWork
-from yiwang.runtime.cases.deadlines import today_in_china
 from yiwang.runtime.cases.repository import CaseRepository
 from yiwang.runtime.cases.schemas import (
     CaseSummary,

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Final
 
+from yiwang.platform.china_time import today_in_china
 from yiwang.runtime.cases import deadlines
-from yiwang.runtime.cases.deadlines import Deadlines, today_in_china
+from yiwang.runtime.cases.deadlines import Deadlines
 from yiwang.runtime.cases.models import Case
 from yiwang.runtime.routes.events import Event, Transition, event_as_json
 from yiwang.runtime.routes.spec import RouteSpec

@@ -26,12 +26,12 @@ from sqlalchemy.exc import IntegrityError
 
 from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.platform.china_time import today_in_china
 from yiwang.platform.errors import Conflict, NotFound
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.cases import attached, deadlines, rows
 from yiwang.runtime.cases.attached import AttachmentKeys
 from yiwang.runtime.cases.certificates import CaseCertificates
-from yiwang.runtime.cases.deadlines import CHINA, today_in_china
 from yiwang.runtime.cases.numbering import number_prefix
 from yiwang.runtime.cases.reading import CaseReading
 from yiwang.runtime.cases.repository import CaseRepository
@@ -306,4 +306,4 @@ class CasesService(CaseReading):
         )
 
 
-__all__ = ["CHINA", "SEQ_STRIDE", "CasesService", "RouteSpecs", "action_name", "today_in_china"]
+__all__ = ["SEQ_STRIDE", "CasesService", "RouteSpecs", "action_name"]

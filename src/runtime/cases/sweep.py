@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from yiwang.platform.china_time import today_in_china
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.cases.repository import CaseRepository
-from yiwang.runtime.cases.service import today_in_china
 from yiwang.tenants.tree import TenantTree
 
 

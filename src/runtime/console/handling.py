@@ -26,11 +26,12 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
 from yiwang.metadata.versions.service import MetadataService
+from yiwang.platform.china_time import today_in_china
 from yiwang.platform.errors import NotFound, YiwangError
 from yiwang.platform.i18n import translate
 from yiwang.policy.enforcer import user_subject
 from yiwang.runtime.attachments.repository import AttachmentRepository
-from yiwang.runtime.cases.deadlines import HORIZON_DAYS, today_in_china
+from yiwang.runtime.cases.deadlines import HORIZON_DAYS
 from yiwang.runtime.cases.models import Case
 from yiwang.runtime.cases.refusals import act_audited
 from yiwang.runtime.cases.schemas import CaseView

@@ -31,3 +31,7 @@ class ExportNotFound(NotFound):
 
 class ExportNotReady(Conflict):
     """The export is still running, or it failed: there is no file to download."""
+
+
+class ExportTooLarge(InvalidInput):
+    """A public export of more rows than anyone may download without signing in."""

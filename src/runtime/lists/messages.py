@@ -29,6 +29,7 @@ ZH_CN: Final[dict[str, str]] = {
     "lists.export.not_found": "没有这次导出，或导出文件已过期。",
     "lists.export.not_ready": "导出尚未完成（{state}），请稍后再下载。",
     "lists.export.failed": "导出失败，请重新导出。",
+    "lists.export.public_too_large": "符合条件的共 {rows} 条，超过公开导出的上限 {limit} 条，请先用筛选或搜索缩小范围。",
     "lists.export.status.active": "有效",
     "lists.export.status.submitted": "已提交",
     "lists.export.status.in_review": "审查中",

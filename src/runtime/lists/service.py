@@ -87,6 +87,16 @@ class Page:
         }
 
 
+@dataclass(frozen=True)
+class _Published:
+    """A public view, checked: whose records it reads and with which parameters."""
+
+    tenants: tuple[int, ...]
+    content_hash: str
+    params: dict[str, Sequence[str]]
+    subtree: bool
+
+
 class ListService:
     """List views of the unit's acting tenant, or of every tenant its scope sees."""
 
@@ -236,6 +246,42 @@ class ListService:
 
         With `public` pages, a page is kept by the model's hash, the versions of the
         record sets it reads and the parameters, and served again until one moves."""
+        published = await self._published(code, type_key, params, reach)
+        key = None
+        if self.public is not None:
+            versions = await self.public.versions(self.uow, published.tenants, type_key)
+            key = (
+                code,
+                type_key,
+                published.tenants,
+                published.content_hash,
+                versions,
+                _frozen(params),
+            )
+            found = self.public.pages.get(key)
+            if found is not None:
+                return found
+        page = await self.page(type_key, published.params, viewer=MASKED, subtree=published.subtree)
+        if key is not None and self.public is not None:
+            self.public.pages.put(key, page)
+        return page
+
+    async def public_prepared(
+        self, code: str, type_key: str, params: Mapping[str, Sequence[str]]
+    ) -> Prepared:
+        """The whole of a published list's public view with `params` (filters, search),
+        checked as `public_page` checks a page, masked: what a public export writes."""
+        published = await self._published(code, type_key, params, ())
+        return await self.prepare(type_key, published.params, viewer=MASKED)
+
+    async def _published(
+        self,
+        code: str,
+        type_key: str,
+        params: Mapping[str, Sequence[str]],
+        reach: Sequence[str],
+    ) -> _Published:
+        """Scope the unit to `code` (and `reach`) and check that the asked view is public."""
         node = self.tree.get(code)
         if node is None:
             raise NotFound("tenant.not_found", code=code[:12])
@@ -255,19 +301,9 @@ class ListService:
                 type_label=document["label"],
                 view=(view_key or "")[:64],
             )
-        key = None
-        if self.public is not None:
-            versions = await self.public.versions(self.uow, tenants, type_key)
-            key = (code, type_key, tenants, model.content_hash, versions, _frozen(params))
-            found = self.public.pages.get(key)
-            if found is not None:
-                return found
-        page = await self.page(
-            type_key, {**params, "view": [view.key]}, viewer=MASKED, subtree=bool(others)
+        return _Published(
+            tenants, model.content_hash, {**params, "view": [view.key]}, subtree=bool(others)
         )
-        if key is not None and self.public is not None:
-            self.public.pages.put(key, page)
-        return page
 
     def _item(
         self, document: Document, view: View, row: Mapping[str, Any], reveal: bool

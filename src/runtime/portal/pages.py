@@ -10,6 +10,7 @@
     GET /r/{code}/services/{id}        one service guide, every public element, printable
     GET /r/{code}/open                 阳光政务: the region's public lists
     GET /r/{code}/open/{type}          one public list, with filters, search and paging
+                                       (its export: `list_export`)
 
 Every page works without JavaScript; htmx, where it is loaded, only swaps the
 results of a filter or search in place (the server answers the same page).
@@ -69,6 +70,12 @@ def pager_url(path: str, params: Mapping[str, Sequence[str]], cursor: str | None
         return None
     kept = [(k, v[0]) for k, v in params.items() if k != "cursor" and v]
     return f"{path}?{urlencode([*kept, ('cursor', cursor)])}"
+
+
+def export_urls(path: str, params: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+    """(format, address) of the list's export with the filters and search shown."""
+    kept = [(k, v) for k, values in params.items() if k not in ("cursor", "limit") for v in values]
+    return [(f, f"{path}/export?" + urlencode([*kept, ("format", f)])) for f in ("xlsx", "csv")]
 
 
 @get("/", opt=PUBLIC, include_in_schema=False)
@@ -300,6 +307,7 @@ async def public_list(
             "listing": listing,
             "next_url": pager_url(request.url.path, params, listing.next_cursor),
             "first_url": request.url.path if "cursor" in params else None,
+            "exports": export_urls(request.url.path, params),
         }
         if request.headers.get("hx-request") == "true":
             return render(request, "list_results.html", **context, tenant=tenant).encode()

@@ -62,7 +62,7 @@ async def viewer_of(
     session, version = await identity.session_store.get_with_version(token, versions.prefix)
     if session is None:
         return None
-    if await versions.current_unless_read(session.account_id, version) != session.version:
+    if not await versions.honours(session, version):
         return None
     return viewer_from(session, request.cookies)
 

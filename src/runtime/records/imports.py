@@ -21,11 +21,12 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from yiwang.metadata.documents.shapes import Document
+from yiwang.platform.china_time import CHINA_TIME
 from yiwang.platform.errors import ErrorDetail, YiwangError
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.records.fields import platform_filled
@@ -41,7 +42,6 @@ RECORD_COLUMNS: Final = (("number", "编号"), ("status", "状态"), ("tenant", 
 _SEPARATORS: Final = re.compile(r"[、,，;；]")
 _TRUE: Final = frozenset({"是", "true", "1", "yes", "y", "√"})
 _FALSE: Final = frozenset({"否", "false", "0", "no", "n", "×"})
-CHINA_TIME: Final = timezone(timedelta(hours=8), "CST")
 
 
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

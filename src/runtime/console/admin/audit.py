@@ -12,7 +12,7 @@ Verifying writes nothing, so it is a GET (a button in a form without CSRF).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from yiwang.platform.audit import anchoring
 from yiwang.platform.audit.stores import build_store
+from yiwang.platform.china_time import CHINA_TIME
 from yiwang.platform.database import session_factory
 from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
@@ -35,7 +36,6 @@ from yiwang.runtime.console.staff import ConsoleParts
 PAGE: Final = 50
 TEXT_MAX: Final = 128
 #: China Standard Time: the dates a reader filters by and the times shown
-CHINA_TIME: Final = timezone(timedelta(hours=8), "CST")
 
 
 def _day(raw: str, label: str, errors: list[str]) -> date | None:

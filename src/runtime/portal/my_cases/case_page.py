@@ -8,13 +8,13 @@ from typing import Any, Final
 
 from litestar import Response, get
 
+from yiwang.platform.china_time import CHINA_TIME
 from yiwang.platform.i18n import translate
 from yiwang.runtime.applications.feedback.service import RATEABLE
 from yiwang.runtime.attachments.limits import ATTACHMENT_TYPES
 from yiwang.runtime.cases.schemas import CaseView
 from yiwang.runtime.portal import changes
 from yiwang.runtime.portal.my_cases.parts import (
-    CHINA,
     DONE,
     INTERNAL_EVENTS,
     READ,
@@ -116,7 +116,7 @@ async def show(
         # looking at the page is what makes its changes seen (the poll is not looking)
         response.set_cookie(
             changes.SEEN_COOKIE,
-            changes.with_seen(seen, number, datetime.now(CHINA)),
+            changes.with_seen(seen, number, datetime.now(CHINA_TIME)),
             path=MY_CASES.format(code=code),
             max_age=changes.SEEN_SECONDS,
             httponly=True,

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from litestar import Request
 from litestar.types import ExceptionHandlersMap
 
 from yiwang.metadata.versions.service import MetadataService
+from yiwang.platform.china_time import CHINA_TIME
 from yiwang.platform.i18n import translate
 from yiwang.policy.guards import Access
 from yiwang.runtime.applications.feedback.service import ApplicantFeedback
@@ -31,7 +31,6 @@ from yiwang.tenants.directory import TenantDirectory
 
 READ: Final = {"object": "case", "action": "read"}
 WRITE_FORM: Final = {"object": "case", "action": "write", "forms": True}
-CHINA: Final = ZoneInfo("Asia/Shanghai")
 #: the engine's bookkeeping of tasks: the applicant's timeline leaves it out
 INTERNAL_EVENTS: Final = frozenset({"task_opened", "task_closed", "task_cancelled"})
 #: what `?done=` may say on the case page, after an action
@@ -48,7 +47,7 @@ SIGN_IN_FIRST: Final[ExceptionHandlersMap] = sign_in_first(region_sign_in)
 
 
 def local_time(at: datetime) -> str:
-    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def colour_label(colour: str | None) -> str:
