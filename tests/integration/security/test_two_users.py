@@ -67,6 +67,10 @@ WALKED_ELSEWHERE = {
     "import_id": "runtime/console/test_list_pages.py",
     # another person's onboarding job answers 404 at its progress page
     "job": "runtime/console/admin/test_admin_pages.py",
+    # another enterprise's agent answers 404 to a revocation; acting for an enterprise that
+    # did not name you, 404
+    "agent_id": "runtime/test_legal_agents.py",
+    "legal_id": "runtime/test_legal_agents.py",
 }
 NO_CREATE_ROUTE = {"identifier": "certificates"}
 NOT_OWNED = {

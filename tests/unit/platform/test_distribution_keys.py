@@ -18,6 +18,7 @@ NOT_TENANT_OWNED = {
     "audit_log",
     "accounts",
     "account_activations",
+    "legal_agents",
     "casbin_rule",
     "policy_state",
     "metadata_state",
