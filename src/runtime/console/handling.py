@@ -48,13 +48,13 @@ from yiwang.runtime.console.people import (
 )
 from yiwang.runtime.console.repository import StaffRepository
 from yiwang.runtime.console.shell import console_page
-from yiwang.runtime.console.signin import posted
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.console.values import as_verified, form_rows, materials
 from yiwang.runtime.portal.my_cases.parts import local_time
 from yiwang.runtime.routes.actions import Action, Actor
 from yiwang.runtime.routes.engine import ALLOWED
 from yiwang.runtime.routes.state import CaseState, state_from_json
+from yiwang.runtime.web.posted import posted
 from yiwang.tenants.calendars.service import Calendars
 from yiwang.tenants.calendars.workdays import WorkingCalendar
 

@@ -15,7 +15,6 @@ guesser the password was right. `next` is honoured only as a path of this site.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Final
 
 from litestar import Request, Response, get, post
@@ -29,19 +28,10 @@ from yiwang.runtime.console.navigation import HOME, SIGN_IN
 from yiwang.runtime.console.shell import console_page
 from yiwang.runtime.console.staff import ConsoleParts
 from yiwang.runtime.web.display import safe_back
+from yiwang.runtime.web.posted import posted
 
 PUBLIC: Final = {"public": True}
 PUBLIC_FORM: Final = {"public": True, "forms": True}
-#: what a posted field may hold before the service sees it (it bounds and audits the rest)
-FIELD_MAX: Final = 1024
-
-
-def posted(form: Mapping[str, Any], name: str, limit: int = FIELD_MAX) -> str:
-    """One text field of a posted form, cut to `limit`; anything else is blank."""
-    value = form.get(name)
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return value[:limit] if isinstance(value, str) else ""
 
 
 def next_path(wanted: str | None) -> str:

@@ -25,14 +25,13 @@ from yiwang.platform.errors import YiwangError
 from yiwang.policy.identity.agents.service import Agents, Started, citizen_own, enterprise_own
 from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.policy.identity.sessions import Session
-from yiwang.runtime.portal.my_cases.parts import SIGN_IN_FIRST
+from yiwang.runtime.portal.my_cases.parts import SIGN_IN_FIRST, SIGNED_IN, SIGNED_IN_FORM
 from yiwang.runtime.portal.rendering import page, region_of
 from yiwang.runtime.portal.shell import MY_CASES
 from yiwang.runtime.portal.viewer import PublicSite
+from yiwang.runtime.web.posted import posted
 
 AGENTS: Final = "/r/{code}/my/agents"
-SIGNED_IN: Final = {"authenticated": True}
-SIGNED_IN_FORM: Final = {"authenticated": True, "forms": True}
 _MAX_FIELD: Final = 64
 
 
@@ -81,6 +80,23 @@ async def _page(
     )
 
 
+async def _refused(
+    request: Request[Any, Any, Any],
+    code: str,
+    site: PublicSite,
+    agents: Agents,
+    signed_in: Session,
+    refused: YiwangError,
+    field: str = "form",
+    phone: str = "",
+) -> Response[str]:
+    """The page again, the refusal's message at `field` and what was typed kept."""
+    errors = {field: refused.message()}
+    return await _page(
+        request, code, site, agents, signed_in, phone=phone, errors=errors, status=refused.status
+    )
+
+
 def _carry_on(identity: IdentityServices, begun: Started, to: str) -> Response[Any]:
     response: Response[Any] = Redirect(to, status_code=303)
     response.set_cookie(identity.session_cookie(begun.token))
@@ -114,22 +130,11 @@ async def name_agent(
 ) -> Response[Any]:
     """Name the person with the posted mobile number; then the page again."""
     region_of(request, code)
-    form = (await request.form()).dict()
-    raw = form.get("phone")
-    phone = str((raw[0] if isinstance(raw, list) and raw else raw) or "")[:_MAX_FIELD]
+    phone = posted((await request.form()).dict(), "phone", _MAX_FIELD)
     try:
         await agents.grant(signed_in, phone)
     except YiwangError as refused:
-        return await _page(
-            request,
-            code,
-            site,
-            agents,
-            signed_in,
-            phone=phone,
-            errors={"phone": refused.message()},
-            status=refused.status,
-        )
+        return await _refused(request, code, site, agents, signed_in, refused, "phone", phone)
     return Redirect(AGENTS.format(code=code) + "?done=named", status_code=303)
 
 
@@ -154,15 +159,7 @@ async def revoke_agent(
     try:
         begun = await agents.revoke(signed_in, session_token, agent_id)
     except YiwangError as refused:
-        return await _page(
-            request,
-            code,
-            site,
-            agents,
-            signed_in,
-            errors={"form": refused.message()},
-            status=refused.status,
-        )
+        return await _refused(request, code, site, agents, signed_in, refused)
     return _carry_on(identity, begun, AGENTS.format(code=code) + "?done=revoked")
 
 
@@ -186,15 +183,7 @@ async def act_for(
     try:
         begun = await agents.act_for(signed_in, legal_id)
     except YiwangError as refused:
-        return await _page(
-            request,
-            code,
-            site,
-            agents,
-            signed_in,
-            errors={"form": refused.message()},
-            status=refused.status,
-        )
+        return await _refused(request, code, site, agents, signed_in, refused)
     return _carry_on(identity, begun, MY_CASES.format(code=code))
 
 

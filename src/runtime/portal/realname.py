@@ -21,15 +21,14 @@ from yiwang.platform.errors import YiwangError
 from yiwang.platform.i18n import translate
 from yiwang.policy.identity.profiles import Profiles
 from yiwang.policy.identity.sessions import Session
-from yiwang.runtime.portal.my_cases.parts import SIGN_IN_FIRST
+from yiwang.runtime.portal.my_cases.parts import SIGN_IN_FIRST, SIGNED_IN, SIGNED_IN_FORM
 from yiwang.runtime.portal.rendering import page, region_of
 from yiwang.runtime.portal.shell import MY_CASES
 from yiwang.runtime.portal.viewer import PublicSite
+from yiwang.runtime.web.posted import posted
 
 REALNAME: Final = "/r/{code}/my/realname"
-SIGNED_IN: Final = {"authenticated": True}
-SIGNED_IN_FORM: Final = {"authenticated": True, "forms": True}
-#: a posted field longer than this is refused before the provider is asked
+#: a posted field longer than this is cut before the provider is asked
 _MAX_FIELD: Final = 128
 #: the form's fields, by the JSON pointer the service names in a refusal
 FIELDS: Final = {"/full_name": "full_name", "/id_number": "id_number"}
@@ -100,9 +99,8 @@ async def verify_realname(
     """Ask the provider; verified shows the new state, anything else the form again."""
     region_of(request, code)
     form = (await request.form()).dict()
-    posted = {k: (v[0] if isinstance(v, list) and v else v) for k, v in form.items()}
-    full_name = str(posted.get("full_name") or "")[:_MAX_FIELD]
-    id_number = str(posted.get("id_number") or "")[:_MAX_FIELD]
+    full_name = posted(form, "full_name", _MAX_FIELD)
+    id_number = posted(form, "id_number", _MAX_FIELD)
     try:
         result = await profiles.verify_real_name(
             signed_in, full_name=full_name, id_number=id_number

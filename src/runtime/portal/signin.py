@@ -33,21 +33,15 @@ from yiwang.runtime.portal.rendering import page, region_of
 from yiwang.runtime.portal.shell import SIGN_IN
 from yiwang.runtime.portal.viewer import PublicSite, Viewer
 from yiwang.runtime.web.display import safe_back
+from yiwang.runtime.web.posted import posted
 from yiwang.tenants.directory import TenantDirectory
 
 PUBLIC_FORM: Final = {"public": True, "forms": True}
 PUBLIC: Final = {"public": True}
-#: what a posted field may hold before the service sees it (it bounds and audits the rest)
-FIELD_MAX: Final = 1024
 #: the form's field that a refusal of each action belongs beside, when it names none
 FIELD_OF_ACTION: Final = {"send_code": "phone", "sms": "code", "password": "password"}
 #: the fields whose value is shown again after a refusal (never a secret)
 KEPT: Final = ("phone", "login")
-
-
-def _field(form: Mapping[str, Any], name: str) -> str:
-    value = form.get(name)
-    return value[:FIELD_MAX] if isinstance(value, str) else ""
 
 
 def _next(code: str, wanted: str | None) -> str:
@@ -113,10 +107,9 @@ async def sign_in(
     identity, directory = site.identity, site.directory
     viewer = await site.viewer(request)
     form = (await request.form()).dict()
-    posted = {k: v[0] if isinstance(v, list) and v else v for k, v in form.items()}
-    action = _field(posted, "action")
-    wanted = _field(posted, "next")
-    values = {"phone": _field(posted, "phone"), "login": _field(posted, "login")}
+    action = posted(form, "action")
+    wanted = posted(form, "next")
+    values = {"phone": posted(form, "phone"), "login": posted(form, "login")}
     values["next"] = _next(code, wanted) if wanted else ""
     login = identity.login
     errors = {"form": translate("portal.signin.unknown_action")}
@@ -126,13 +119,11 @@ async def sign_in(
             await login.request_sms_code(uow, values["phone"], ip=client_ip)
             return _signin_page(request, directory, code, viewer=viewer, values=values, sent=True)
         if action == "sms":
-            signed = await login.sms_login(
-                uow, values["phone"], _field(posted, "code"), ip=client_ip
-            )
+            signed = await login.sms_login(uow, values["phone"], posted(form, "code"), ip=client_ip)
             return _signed_in(identity, signed, _next(code, wanted))
         if action == "password":
             signed = await login.password_login(
-                uow, values["login"], _field(posted, "password"), totp_code=None, ip=client_ip
+                uow, values["login"], posted(form, "password"), totp_code=None, ip=client_ip
             )
             return _signed_in(identity, signed, _next(code, wanted))
     except YiwangError as refused:

@@ -10,16 +10,15 @@ POST   /api/v1/me/enterprises/{legal_id}/act start acting for one (token and coo
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, delete, get, post
 
 from yiwang.policy.identity.agents.service import Agents, Started
+from yiwang.policy.identity.controllers import SIGNED_IN
 from yiwang.policy.identity.dependencies import IdentityServices
 from yiwang.policy.identity.sessions import Session
-
-SIGNED_IN: Final = {"authenticated": True}
 
 
 class AgentIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -30,6 +30,9 @@ from yiwang.runtime.web.sign_in import sign_in_first
 from yiwang.tenants.directory import TenantDirectory
 
 READ: Final = {"object": "case", "action": "read"}
+#: the person's own account pages (实名认证, 经办人): any signed-in person, about themselves
+SIGNED_IN: Final = {"authenticated": True}
+SIGNED_IN_FORM: Final = {"authenticated": True, "forms": True}
 WRITE_FORM: Final = {"object": "case", "action": "write", "forms": True}
 #: the engine's bookkeeping of tasks: the applicant's timeline leaves it out
 INTERNAL_EVENTS: Final = frozenset({"task_opened", "task_closed", "task_cancelled"})
