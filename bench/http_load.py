@@ -53,6 +53,8 @@ class Route:
     path: str
     bare_path: str
     body_file: str
+    #: every request a query string of its own (`wrk_fresh_query.lua`): no kept page answers
+    fresh: bool = False
 
 
 ROUTES = (
@@ -80,6 +82,14 @@ ROUTES = (
         "/r/620102/services?q=%E9%A3%9F%E5%93%81",  # 食品
         "/bare/search",
         "search.html",
+    ),
+    # the same search rendered for every request: what a query nobody asked before costs
+    Route(
+        "search, a fresh render per request",
+        "/r/620102/services?q=%E9%A3%9F%E5%93%81",
+        "/bare/search",
+        "search.html",
+        fresh=True,
     ),
 )
 #: the id of the record an item page shows, looked up in the run (`resolve_routes`)
@@ -196,26 +206,37 @@ def fetch(url: str) -> bytes:
 
 
 def wrk(
-    url: str, args: argparse.Namespace, seconds: int, headers: Sequence[str] = ()
+    url: str,
+    args: argparse.Namespace,
+    seconds: int,
+    headers: Sequence[str] = (),
+    fresh: bool = False,
 ) -> dict[str, float]:
-    """One wrk run on `url`; `headers` are `Name: value` lines sent with every request."""
-    out = subprocess.run(
-        [
-            "wrk",
-            f"-t{args.threads}",
-            f"-c{args.connections}",
-            f"-d{seconds}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(SUPPORT / "wrk_report.lua"),
-            *(part for header in headers for part in ("-H", header)),
-            url,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    """One wrk run on `url`; `headers` are `Name: value` lines sent with every request;
+    `fresh` gives every request a query string of its own."""
+    with tempfile.TemporaryDirectory(prefix="yiwang-wrk-") as folder:
+        report = SUPPORT / "wrk_report.lua"
+        if fresh:
+            script = Path(folder) / "fresh.lua"
+            script.write_text((SUPPORT / "wrk_fresh_query.lua").read_text() + report.read_text())
+            report = script
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-t{args.threads}",
+                f"-c{args.connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(report),
+                *(part for header in headers for part in ("-H", header)),
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     line = next(x for x in out.splitlines() if x.startswith("WRK_RESULT "))
     result: dict[str, float] = json.loads(line.removeprefix("WRK_RESULT "))
     if result["socket_errors"] or result["non_2xx"]:
@@ -313,7 +334,7 @@ def measure(
                 sizes[route.name] = len(fetch(running[(configs[0], "platform")].url(route.path)))
                 for (config, side), server in running.items():
                     path = route.path if side == "platform" else route.bare_path
-                    wrk(server.url(path), args, args.warmup)
+                    wrk(server.url(path), args, args.warmup, fresh=route.fresh)
                     results[(config, side, route.name)] = Samples()
             for n in range(args.rounds):
                 # rotate the order each round, so drift in the machine's load hits all alike
@@ -326,7 +347,7 @@ def measure(
                         path = route.path if side == "platform" else route.bare_path
                         before = gc_totals(gc_dir, server)
                         since = time.time()
-                        result = wrk(server.url(path), args, args.seconds)
+                        result = wrk(server.url(path), args, args.seconds, fresh=route.fresh)
                         after = gc_totals(gc_dir, server)
                         s = results[(config, side, route.name)]
                         s.rps.append(result["requests"] / (result["duration_us"] / 1e6))
