@@ -47,6 +47,9 @@ def environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # templates ship with the package and change only with a new process: no stat()
+        # of every template and include on every render
+        auto_reload=False,
     )
     env.globals["t"] = lambda code, **params: translate(code, **params)
     return env

@@ -25,6 +25,9 @@ def page_environment(rooms: Sequence[Path]) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # templates ship with the package and change only with a new process: no stat()
+        # of every template and include on every render
+        auto_reload=False,
     )
     env.globals["t"] = translate
     env.globals["asset"] = asset_url
