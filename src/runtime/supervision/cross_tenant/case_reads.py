@@ -1,10 +1,10 @@
 """Cases across tenants: a bounded page (per tenant a LATERAL of keys on its own
-index, merged and cut, then the rows and facts by key), the stream an export
-reads, and grouped counts."""
+index, merged and cut, then the rows and facts by key), an export's steps by
+primary key and its total, and grouped counts."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +14,7 @@ from sqlalchemy import (
     func,
     select,
     true,
+    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,24 +84,48 @@ async def cross_tenant_case_page(
     return await bounded_rows(session, stmt, query.limit)
 
 
-async def cross_tenant_case_stream(
-    session: AsyncSession, tenant_ids: Sequence[int], query: CaseQuery, batch: int = 2000
-) -> AsyncIterator[dict[str, Any]]:
-    """Every case of the query across `tenant_ids` (at most `query.limit`), tenant by
-    tenant in case order, read through a server-side cursor: an export's rows."""
-    if not tenant_ids:
-        return
+async def cross_tenant_case_batch(
+    session: AsyncSession,
+    tenant_ids: Sequence[int],
+    query: CaseQuery,
+    *,
+    after: tuple[int, int] | None,
+    size: int,
+) -> list[dict[str, Any]]:
+    """The next `size` cases of the query across `tenant_ids` after the key `after`
+    (tenant id, case id), in that key's order (the primary key's): one step of an
+    export, which reads each step in a short unit of its own."""
+    if not tenant_ids or size <= 0:
+        return []
+    conditions = [cases.c.tenant_id == func.any(ids_param(tenant_ids)), *where_of(query)]
+    if after is not None:
+        conditions.append(tuple_(cases.c.tenant_id, cases.c.id) > tuple_(*after))
     stmt = (
         select(*row_columns(query))
         .select_from(facts_join())
-        .where(cases.c.tenant_id == func.any(ids_param(tenant_ids)), *where_of(query))
+        .where(*conditions)
         .order_by(cases.c.tenant_id, cases.c.id)
-        .limit(query.limit)
-        .execution_options(yield_per=batch)
+        .limit(size)
     )
-    result = await session.stream(stmt)
-    async for row in result.mappings():
-        yield dict(row)
+    return [r._asdict() for r in await session.execute(stmt)]
+
+
+async def cross_tenant_case_total(
+    session: AsyncSession, tenant_ids: Sequence[int], query: CaseQuery
+) -> int:
+    """How many cases an export of the query writes (at most `query.limit`): its
+    progress's total."""
+    if not tenant_ids:
+        return 0
+    inner = (
+        select(cases.c.id)
+        .select_from(facts_join())
+        .where(cases.c.tenant_id == func.any(ids_param(tenant_ids)), *where_of(query))
+        .limit(query.limit)
+        .subquery("counted")
+    )
+    found = await session.scalar(select(func.count()).select_from(inner))
+    return int(found or 0)
 
 
 def _group_columns(group: Sequence[str]) -> list[Any]:
