@@ -94,12 +94,13 @@ class SubtreeSupervisionController(Controller):
             "download_url": f"{export_url(access.tenant.code)}/{export_id}",
         }
 
-    @get("/exports/{export_id:str}", opt=SUPERVISE)
+    @get("/exports/{supervision_export_id:str}", opt=SUPERVISE)
     async def download(
-        self, supervision_exports: ExportDesk, access: Access, export_id: str
+        self, supervision_exports: ExportDesk, access: Access, supervision_export_id: str
     ) -> dict[str, Any]:
         """The signed link of the caller's own finished export (409 while it runs); any
         other export, and one asked at another tenant, is the same 404."""
+        export_id = supervision_export_id
         if not _EXPORT_ID.match(export_id):
             raise SupervisionExportNotFound("supervision.export_not_found")
         exports = supervision_exports

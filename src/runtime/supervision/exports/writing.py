@@ -13,7 +13,12 @@ from typing import Any, Final
 
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
-from yiwang.runtime.spreadsheets.exporting import Column, write_csv_async, write_xlsx_async
+from yiwang.runtime.spreadsheets.exporting import (
+    PROGRESS_EVERY,
+    Column,
+    write_csv_async,
+    write_xlsx_async,
+)
 from yiwang.runtime.supervision.exports.asked import ExportDesk, SupervisionExportAsked
 from yiwang.runtime.supervision.query import CaseQuery, parse_query
 from yiwang.runtime.supervision.service import SupervisionService
@@ -113,6 +118,7 @@ async def write_export(
     progress: Callable[[int, int], Awaitable[None]],
     today: date,
     batch: int = EXPORT_BATCH,
+    every: int = PROGRESS_EVERY,
 ) -> Written:
     """Write the query's cases to `path`, `batch` rows per unit of its own (`open_service`,
     in the caller's subtree scope) by primary key, so no transaction lasts the export and
@@ -144,9 +150,9 @@ async def write_export(
     columns = columns_of(query)
     if fmt.key == "xlsx":
         count = await write_xlsx_async(
-            rows(), columns, path, sheet_name=SHEET_NAME, progress=report
+            rows(), columns, path, sheet_name=SHEET_NAME, progress=report, every=every
         )
     else:
         with path.open("wb") as out:
-            count = await write_csv_async(rows(), columns, out, progress=report)
+            count = await write_csv_async(rows(), columns, out, progress=report, every=every)
     return Written(count, export_name(code, fmt, today))
