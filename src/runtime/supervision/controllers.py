@@ -79,7 +79,7 @@ class SubtreeSupervisionController(Controller):
         ≤ 1,000,000, `format=csv|xlsx`) as a job in the scope the guard computed here;
         a bad query is refused now, with its pointers. Follow `status_url` (or
         `events_url`); once complete, `download_url` gives the file's link."""
-        export_id, job, _query = start_export(
+        export_id, job = start_export(
             supervision_exports,
             uow,
             _params(request),

@@ -124,7 +124,7 @@ async def start(
     if period:
         params["period"] = [period]
     try:
-        export_id, _job, _query = start_export(
+        export_id, _job = start_export(
             supervision_exports,
             uow,
             params,

@@ -91,15 +91,15 @@ def start_export(
     *,
     scope: TenantScope,
     requested_by: int | None,
-) -> tuple[str, str, CaseQuery]:
+) -> tuple[str, str]:
     """Check the query as the case page checks it (a bad one is refused now, not by a
-    failed job) and queue the export in the guard's scope; the export's id, its job's
-    id and the query."""
+    failed job) and queue the export in the guard's scope; the export's id and its
+    job's id."""
     wanted = {k: list(v) for k, v in params.items()}
     query = export_query(wanted)
     asked = SupervisionExportAsked.of(scope, wanted, query.format or "csv")
     export_id = uuid.uuid4().hex
-    return export_id, desk.export_later(uow, export_id, asked, requested_by=requested_by), query
+    return export_id, desk.export_later(uow, export_id, asked, requested_by=requested_by)
 
 
 @dataclass(frozen=True)
