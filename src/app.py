@@ -84,6 +84,7 @@ from yiwang.runtime.static.api_reference import ApiReference
 from yiwang.runtime.static.files import static_routers
 from yiwang.runtime.supervision import dependencies as supervision_di
 from yiwang.runtime.supervision.controllers import CONTROLLERS as SUPERVISION_CONTROLLERS
+from yiwang.runtime.supervision.dashboard.exports import ROUTES as DASHBOARD_EXPORTS
 from yiwang.runtime.supervision.dashboard.pages import ROUTES as DASHBOARD_PAGES
 from yiwang.runtime.supervision.dashboard.pages import TEMPLATES as DASHBOARD_TEMPLATES
 from yiwang.runtime.supervision.feedback_controllers import CONTROLLERS as FEEDBACK_CONTROLLERS
@@ -124,6 +125,7 @@ ROUTES: Sequence[ControllerRouterHandler] = (
     *APPLICATION_CONTROLLERS,
     *SUPERVISION_CONTROLLERS,
     *DASHBOARD_PAGES,
+    *DASHBOARD_EXPORTS,
     *FEEDBACK_CONTROLLERS,
     *WEBHOOK_CONTROLLERS,
     *APPLICATION_PAGES,

@@ -7,11 +7,18 @@ import uuid
 from yiwang.platform.storage import ObjectStorage
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.attachments.transfers import Transfers
-from yiwang.runtime.jobs.definitions import EXPORT_LIST, IMPORT_SHEET, VERIFY_ATTACHMENT
+from yiwang.runtime.jobs.definitions import (
+    EXPORT_LIST,
+    EXPORT_SUPERVISION,
+    IMPORT_SHEET,
+    VERIFY_ATTACHMENT,
+)
 from yiwang.runtime.jobs.queue import JobQueue, owner_of
 from yiwang.runtime.lists.errors import ExportNotFound, ExportNotReady
 from yiwang.runtime.lists.export import ExportAsked, ExportDesk, ExportFile
 from yiwang.runtime.records.imports import XLSX_TYPE, ImportAsked, ImportDesk, import_key
+from yiwang.runtime.supervision import exports as supervision
+from yiwang.runtime.supervision.errors import SupervisionExportNotFound, SupervisionExportNotReady
 
 
 def verification_key(tenant_id: int, attachment_id: uuid.UUID) -> str:
@@ -87,6 +94,61 @@ class ListExports(ExportDesk):
         )
 
     def link(self, file: ExportFile) -> str:
+        return self.transfers.link(file.key, file.name, file.content_type)
+
+
+def supervision_export_job_key(export_id: str) -> str:
+    return f"{EXPORT_SUPERVISION.name}:{export_id}"
+
+
+class SupervisionExports(supervision.ExportDesk):
+    """`supervision.exports.ExportDesk`: a cross-tenant export as a job, its file
+    downloaded by a signed link, only by the person who asked."""
+
+    def __init__(self, queue: JobQueue, transfers: Transfers) -> None:
+        self.queue = queue
+        self.transfers = transfers
+
+    def export_later(
+        self,
+        uow: UnitOfWork,
+        export_id: str,
+        asked: supervision.SupervisionExportAsked,
+        *,
+        requested_by: int | None,
+    ) -> str:
+        return self.queue.enqueue_after(
+            uow,
+            EXPORT_SUPERVISION,
+            key=supervision_export_job_key(export_id),
+            owner=owner_of(requested_by),
+            kwargs={"export_id": export_id, **asked.as_kwargs()},
+        )
+
+    async def finished(
+        self, export_id: str, *, requested_by: int | None
+    ) -> supervision.SupervisionExportFile:
+        found = await self.queue.status(supervision_export_job_key(export_id))
+        if (
+            found is None
+            or found.owner != owner_of(requested_by)
+            or found.kind != EXPORT_SUPERVISION.name
+        ):
+            raise SupervisionExportNotFound("supervision.export_not_found")
+        if found.state == "failed" or found.state == "aborted":
+            raise SupervisionExportNotReady("supervision.export_failed")
+        result = found.result
+        if found.state != "complete" or result is None:
+            raise SupervisionExportNotReady("supervision.export_not_ready", state=found.state)
+        return supervision.SupervisionExportFile(
+            tenant_id=int(result["tenant_id"]),
+            key=str(result["key"]),
+            name=str(result["name"]),
+            content_type=str(result["content_type"]),
+            rows=int(result["rows"]),
+        )
+
+    def link(self, file: supervision.SupervisionExportFile) -> str:
         return self.transfers.link(file.key, file.name, file.content_type)
 
 

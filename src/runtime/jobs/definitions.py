@@ -46,6 +46,10 @@ from yiwang.runtime.records.imports import Discard, import_fields, import_rows
 from yiwang.runtime.records.service import RecordService, Viewer
 from yiwang.runtime.spreadsheets.errors import SpreadsheetRejected
 from yiwang.runtime.spreadsheets.importing import read_xlsx
+from yiwang.runtime.supervision.exports import FORMATS as SUPERVISION_FORMATS
+from yiwang.runtime.supervision.exports import SupervisionExportAsked
+from yiwang.runtime.supervision.exports import export_key as supervision_export_key
+from yiwang.runtime.supervision.exports import write_export as write_supervision_export
 from yiwang.runtime.supervision.service import SupervisionService
 from yiwang.runtime.webhooks.delivery import Deliverer
 
@@ -150,6 +154,50 @@ async def export_list(
         "bytes": stored.size,
         "sha256": stored.sha256,
         "personal": "full" if written.revealed else "masked",
+    }
+
+
+async def export_supervision(
+    run: JobRun,
+    *,
+    export_id: str,
+    tenant_id: int,
+    visible: list[int],
+    params: dict[str, list[str]],
+    format: str,
+) -> dict[str, Any]:
+    """Write the cross-tenant cases a supervisor's query names to a spreadsheet, reading
+    them in the subtree scope the guard computed for the request (each step a unit of its
+    own), store it under the supervisor's tenant's prefix, and name it in the result (the
+    download route signs a link to it). Run twice, it writes the same file again."""
+    asked = SupervisionExportAsked(int(tenant_id), tuple(visible), params, format)
+    fmt = SUPERVISION_FORMATS[format]
+    key = supervision_export_key(tenant_id, export_id, fmt)
+    await run.services.directory.refresh()
+
+    @asynccontextmanager
+    async def open_service() -> AsyncIterator[SupervisionService]:
+        async with run.subtree_unit(tenant_id, visible) as uow:
+            yield SupervisionService(uow, run.services.directory.tree)
+
+    with tempfile.TemporaryDirectory(prefix="yiwang-supervision-") as folder:
+        path = Path(folder) / f"export.{fmt.key}"
+        written = await write_supervision_export(
+            open_service, asked, path, progress=run.progress, today=_today()
+        )
+        stored = await run.services.attachments.storage.put_stream(
+            key, _file_chunks(path), fmt.content_type, max_size=MAX_EXPORT_BYTES
+        )
+    return {
+        "export": export_id,
+        "tenant_id": int(tenant_id),
+        "format": fmt.key,
+        "key": key,
+        "name": written.name,
+        "content_type": fmt.content_type,
+        "rows": written.rows,
+        "bytes": stored.size,
+        "sha256": stored.sha256,
     }
 
 
@@ -306,6 +354,9 @@ SWEEP_ATTACHMENTS: Final = JobDefinition(
     "sweep_attachments", sweep_attachments, timeout=600, cron="*/5 * * * *"
 )
 EXPORT_LIST: Final = JobDefinition("export_list", export_list, timeout=3600, retries=2)
+EXPORT_SUPERVISION: Final = JobDefinition(
+    "supervision.export", export_supervision, timeout=3600, retries=2
+)
 IMPORT_SHEET: Final = JobDefinition("import_sheet", import_sheet, timeout=1800, retries=1)
 ONBOARD_DIVISIONS: Final = JobDefinition(
     "onboard_divisions", onboard_divisions, timeout=1800, retries=1
@@ -330,6 +381,7 @@ DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
         VERIFY_ATTACHMENT,
         SWEEP_ATTACHMENTS,
         EXPORT_LIST,
+        EXPORT_SUPERVISION,
         IMPORT_SHEET,
         ONBOARD_DIVISIONS,
         CASES_SWEEP,

@@ -22,7 +22,12 @@ from yiwang.runtime.attachments.dependencies import AttachmentServices, build_at
 from yiwang.runtime.attachments.scanning import Scanner
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.cases.notifications import Gateways
-from yiwang.runtime.jobs.adapters import AttachmentVerifications, ListExports, SheetImports
+from yiwang.runtime.jobs.adapters import (
+    AttachmentVerifications,
+    ListExports,
+    SheetImports,
+    SupervisionExports,
+)
 from yiwang.runtime.jobs.queue import JobQueue
 from yiwang.runtime.jobs.runs import JobServices
 from yiwang.runtime.jobs.settings import JobSettings
@@ -31,6 +36,7 @@ from yiwang.runtime.lists.export import ExportDesk
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.imports import ImportDesk
 from yiwang.runtime.records.service import RecordService
+from yiwang.runtime.supervision.exports import ExportDesk as SupervisionExportDesk
 from yiwang.runtime.webhooks.delivery import Deliverer
 from yiwang.tenants.directory import TenantDirectory
 from yiwang.tenants.onboarding.service import Onboarding
@@ -84,6 +90,7 @@ def build_background(
 def dependencies(queue: JobQueue) -> dict[str, Provide]:
     desk = ListExports(queue, queue.services.attachments.transfers)
     sheets = SheetImports(queue, queue.services.attachments.storage)
+    supervised = SupervisionExports(queue, queue.services.attachments.transfers)
 
     def jobs() -> JobQueue:
         return queue
@@ -94,8 +101,12 @@ def dependencies(queue: JobQueue) -> dict[str, Provide]:
     def imports() -> ImportDesk:
         return sheets
 
+    def supervision_exports() -> SupervisionExportDesk:
+        return supervised
+
     return {
         "jobs": Provide(jobs, sync_to_thread=False),
         "exports": Provide(exports, sync_to_thread=False),
         "imports": Provide(imports, sync_to_thread=False),
+        "supervision_exports": Provide(supervision_exports, sync_to_thread=False),
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -77,6 +77,17 @@ class JobRun:
     def tenant_unit(self, tenant_id: int) -> AbstractAsyncContextManager[UnitOfWork]:
         """A unit acting as one tenant, as a county's own request would."""
         return self.unit(TenantScope.single(tenant_id))
+
+    def subtree_unit(
+        self, tenant_id: int, visible: Sequence[int]
+    ) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit acting as `tenant_id` and reading the tenants of `visible`, as the
+        `/subtree/` request that asked for the work did: the scope the guard computed
+        then, handed to the job, so row-level security holds the same wall. Only tenants
+        still in the tree are kept."""
+        tree = self.services.directory.tree
+        below = [int(i) for i in visible if int(i) in tree.by_id]
+        return self.unit(TenantScope.subtree(int(tenant_id), below))
 
     def person_unit(
         self, tenant_id: int, login: str, account_id: int | None

@@ -7,9 +7,10 @@ query crosses tenants is the `cross_tenant` package, and its names say so.
 
 Holds its own tables (migration `0013_supervision`): the facts the metrics
 need that cases do not hold (power type, online, visits), evaluations (好差评),
-complaints and orders. Imports `yiwang.runtime.cases` (its tables, read only),
-`yiwang.runtime.spreadsheets`, `yiwang.policy`, `yiwang.tenants` and
-`yiwang.platform`.
+complaints and orders. Its exports (`exports/`) run as a job of the jobs room,
+which implements `exports.ExportDesk`; this room never imports it. Imports
+`yiwang.runtime.cases` (its tables, read only), `yiwang.runtime.spreadsheets`,
+`yiwang.policy`, `yiwang.tenants` and `yiwang.platform`.
 """
 
 from yiwang.runtime.supervision import messages as _messages  # noqa: F401  (registers messages)

@@ -4,7 +4,8 @@ the supervisor's subtree scope and row-level security holds it.
     GET  /api/v1/t/{code}/subtree/supervision/cases        a page of cases across the subtree
     GET  /api/v1/t/{code}/subtree/supervision/counts       case counts grouped by base fields
     GET  /api/v1/t/{code}/subtree/supervision/metrics      the supervision metrics (dashboard JSON)
-    GET  /api/v1/t/{code}/subtree/supervision/export       the cases as CSV or XLSX, streamed
+    POST /api/v1/t/{code}/subtree/supervision/exports      the cases as CSV or XLSX, a job (202)
+    GET  /api/v1/t/{code}/subtree/supervision/exports/{id} its download link, once finished
     GET  /api/v1/t/{code}/supervision/orders               a tenant's 督办 orders
     POST /api/v1/t/{code}/supervision/orders               issue one (case or department)
     POST /api/v1/t/{code}/supervision/orders/{id}/response answer one
@@ -15,40 +16,22 @@ needs `case:handle` (the staff who handle the tenant's cases).
 
 from __future__ import annotations
 
-import os
-import tempfile
+import re
 from typing import Any, Final
 
 from litestar import Controller, Request, get, post
-from litestar.background_tasks import BackgroundTask
-from litestar.response import File
 
+from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.policy.guards import Access
-from yiwang.runtime.spreadsheets.exporting import Column, write_csv_async, write_xlsx_async
-from yiwang.runtime.supervision.query import parse_query
+from yiwang.runtime.supervision.errors import SupervisionExportNotFound
+from yiwang.runtime.supervision.exports import ExportDesk, start_export
 from yiwang.runtime.supervision.schemas import OrderRequest, OrderResponse
 from yiwang.runtime.supervision.service import SupervisionService
 
 SUPERVISE: Final = {"object": "case", "action": "supervise"}
 HANDLE: Final = {"object": "case", "action": "handle"}
-XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-EXPORT_COLUMNS: Final = (
-    Column("tenant_code", "地区代码"),
-    Column("tenant_name", "地区"),
-    Column("number", "办件编号"),
-    Column("service_item", "事项"),
-    Column("department", "实施部门"),
-    Column("status", "状态"),
-    Column("colour", "预警"),
-    Column("submitted_at", "申请时间"),
-    Column("updated_at", "更新时间"),
-    Column("promised_due", "承诺期限"),
-    Column("power_type", "权力类型"),
-    Column("online", "网上可办"),
-    Column("fully_online", "全程网办"),
-    Column("visits", "跑动次数"),
-)
+#: an export's id: 32 lower-case hex digits (the server names it)
+_EXPORT_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
@@ -84,31 +67,52 @@ class SubtreeSupervisionController(Controller):
         `filter.tenant`, `filter.level`."""
         return await supervision.metrics(_params(request))
 
-    @get("/export", opt=SUPERVISE)
+    @post("/exports", opt=SUPERVISE, status_code=202)
     async def export(
-        self, supervision: SupervisionService, request: Request[Any, Any, Any]
-    ) -> File:
-        """The query's cases (at most `limit`, default and ceiling 1,000,000) as
-        `format=csv` or `format=xlsx`: read through a server-side cursor into a
-        temporary file inside the request's transaction, then sent from disk, so
-        memory stays constant and a timeout is an error, not a broken download."""
-        query = parse_query(_params(request), export=True)
-        columns = [*EXPORT_COLUMNS, *(Column(k, k) for k in query.overlay)]
-        rows = supervision.cross_tenant_export_rows(query)
-        xlsx = query.format == "xlsx"
-        out = tempfile.NamedTemporaryFile(suffix=".xlsx" if xlsx else ".csv", delete=False)  # noqa: SIM115
-        if xlsx:
-            out.close()
-            await write_xlsx_async(rows, columns, out.name, sheet_name="办件")
-        else:
-            with out:
-                await write_csv_async(rows, columns, out)
-        return File(
-            out.name,
-            filename=f"supervision-cases.{'xlsx' if xlsx else 'csv'}",
-            media_type=XLSX_TYPE if xlsx else "text/csv; charset=utf-8",
-            background=BackgroundTask(os.unlink, out.name),
+        self,
+        supervision_exports: ExportDesk,
+        access: Access,
+        uow: UnitOfWork,
+        request: Request[Any, Any, Any],
+    ) -> dict[str, Any]:
+        """Export the query's cases (the same filters, `sort`, `period`, `fields`, `limit`
+        ≤ 1,000,000, `format=csv|xlsx`) as a job in the scope the guard computed here;
+        a bad query is refused now, with its pointers. Follow `status_url` (or
+        `events_url`); once complete, `download_url` gives the file's link."""
+        export_id, job = start_export(
+            supervision_exports,
+            uow,
+            _params(request),
+            scope=access.scope,
+            requested_by=access.principal.account_id,
         )
+        return {
+            "export": export_id,
+            "job": job,
+            "status_url": f"/api/v1/jobs/{job}",
+            "events_url": f"/api/v1/jobs/{job}/events",
+            "download_url": f"{export_url(access.tenant.code)}/{export_id}",
+        }
+
+    @get("/exports/{supervision_export_id:str}", opt=SUPERVISE)
+    async def download(
+        self, supervision_exports: ExportDesk, access: Access, supervision_export_id: str
+    ) -> dict[str, Any]:
+        """The signed link of the caller's own finished export (409 while it runs); any
+        other export, and one asked at another tenant, is the same 404."""
+        export_id = supervision_export_id
+        if not _EXPORT_ID.match(export_id):
+            raise SupervisionExportNotFound("supervision.export_not_found")
+        exports = supervision_exports
+        found = await exports.finished(export_id, requested_by=access.principal.account_id)
+        if found.tenant_id != access.tenant.id:
+            raise SupervisionExportNotFound("supervision.export_not_found")
+        return {"url": exports.link(found), "name": found.name, "rows": found.rows}
+
+
+def export_url(code: str) -> str:
+    """Where a tenant's supervisors ask for exports (and download them)."""
+    return f"/api/v1/t/{code}/subtree/supervision/exports"
 
 
 class SupervisionOrderController(Controller):

@@ -23,3 +23,11 @@ class SupervisionDone(Conflict):
 
 class SupervisionTimedOut(ServiceUnavailable):
     """A query hit its statement timeout: the caller should narrow it."""
+
+
+class SupervisionExportNotFound(NotFound):
+    """An export that is not the caller's (another's, a system job's, none at all)."""
+
+
+class SupervisionExportNotReady(Conflict):
+    """An export still running, or one that failed: no file to download."""

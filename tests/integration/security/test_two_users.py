@@ -19,6 +19,10 @@ until someone says how it is attacked:
   `admin/onboarding/jobs/{job}` (created by `POST .../admin/onboarding`): another
   province admin sees 404 for the first one's job, in
   `tests/integration/runtime/console/admin/test_admin_pages.py::test_onboarding_a_division_file_as_a_job`.
+  `subtree/supervision/exports/{supervision_export_id}...` (created by
+  `POST .../subtree/supervision/exports`, API and dashboard): another supervisor of the
+  same tenant sees 404, in
+  `tests/integration/runtime/supervision/test_exports.py::test_only_the_person_who_asked_downloads_the_file`.
   `records/{type_key}/{record_id}...` (created by `POST .../records/{type_key}`):
   records are department-scoped staff work; staff of another department of the
   same tenant are refused (`records.other_department`), in
@@ -63,6 +67,9 @@ WALKED_ELSEWHERE = {
     "record_id": "runtime/test_records_http.py",
     # another person's export answers 404 at its download route and its job's status
     "export_id": "runtime/test_exports.py",
+    # another supervisor's cross-tenant export answers 404 at its download routes (API and
+    # dashboard), its progress page and its job's status
+    "supervision_export_id": "runtime/supervision/test_exports.py",
     # another person's import answers 404 at its progress page
     "import_id": "runtime/console/test_list_pages.py",
     # another person's onboarding job answers 404 at its progress page

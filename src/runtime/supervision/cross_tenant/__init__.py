@@ -13,16 +13,17 @@ the tenant ids, as the list room's subtree page does) and merged: one short
 index scan per tenant instead of sorting the subtree.
 
 Modules: `bounds` (the time limit and the row bound), `fields` (query fields, their
-columns and conditions), `case_reads` (page, stream, counts), `metric_parts`,
+columns and conditions), `case_reads` (page, an export's steps and total, counts), `metric_parts`,
 `rollup_reads` and `direct_counts` (the metrics' counts from the rollup, and the
 direct reference it must agree with).
 """
 
 from yiwang.runtime.supervision.cross_tenant.bounds import TIME_LIMIT_MS, Bounded
 from yiwang.runtime.supervision.cross_tenant.case_reads import (
+    cross_tenant_case_batch,
     cross_tenant_case_counts,
     cross_tenant_case_page,
-    cross_tenant_case_stream,
+    cross_tenant_case_total,
 )
 from yiwang.runtime.supervision.cross_tenant.direct_counts import cross_tenant_metric_rows_direct
 from yiwang.runtime.supervision.cross_tenant.fields import RUNNING
@@ -37,9 +38,10 @@ __all__ = [
     "RUNNING",
     "TIME_LIMIT_MS",
     "Bounded",
+    "cross_tenant_case_batch",
     "cross_tenant_case_counts",
     "cross_tenant_case_page",
-    "cross_tenant_case_stream",
+    "cross_tenant_case_total",
     "cross_tenant_metric_rows",
     "cross_tenant_metric_rows_direct",
     "whole_months",

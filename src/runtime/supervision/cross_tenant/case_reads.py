@@ -1,10 +1,10 @@
 """Cases across tenants: a bounded page (per tenant a LATERAL of keys on its own
-index, merged and cut, then the rows and facts by key), the stream an export
-reads, and grouped counts."""
+index, merged and cut, then the rows and facts by key), an export's steps by
+primary key and its total, and grouped counts."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -83,24 +83,62 @@ async def cross_tenant_case_page(
     return await bounded_rows(session, stmt, query.limit)
 
 
-async def cross_tenant_case_stream(
-    session: AsyncSession, tenant_ids: Sequence[int], query: CaseQuery, batch: int = 2000
-) -> AsyncIterator[dict[str, Any]]:
-    """Every case of the query across `tenant_ids` (at most `query.limit`), tenant by
-    tenant in case order, read through a server-side cursor: an export's rows."""
+async def cross_tenant_case_batch(
+    session: AsyncSession,
+    tenant_ids: Sequence[int],
+    query: CaseQuery,
+    *,
+    after: tuple[int, int] | None,
+    size: int,
+) -> list[dict[str, Any]]:
+    """The next `size` cases of the query across `tenant_ids` after the key `after`
+    (tenant id, case id), in that key's order (the primary key's): one step of an
+    export, which reads each step in a short unit of its own.
+
+    Tenant by tenant, each a range of its primary key (`tenant_id = t AND id > last`):
+    one statement over `tenant_id = ANY(...)` with a row comparison scans every tenant's
+    index from its start and merges the facts from theirs (a second a step at
+    1,000,000 cases)."""
+    rows: list[dict[str, Any]] = []
+    start_tenant, start_id = after if after is not None else (None, None)
+    for tenant_id in sorted(tenant_ids):
+        if len(rows) >= size:
+            break
+        if start_tenant is not None and tenant_id < start_tenant:
+            continue
+        conditions = [cases.c.tenant_id == tenant_id, *where_of(query)]
+        joined = facts_join()
+        if tenant_id == start_tenant and start_id is not None:
+            conditions.append(cases.c.id > start_id)
+            # the same join, told where the facts' range starts (their key is the case's)
+            joined = cases.outerjoin(facts, and_(of_case(facts), facts.c.case_id > start_id))
+        stmt = (
+            select(*row_columns(query))
+            .select_from(joined)
+            .where(*conditions)
+            .order_by(cases.c.id)
+            .limit(size - len(rows))
+        )
+        rows.extend(r._asdict() for r in await session.execute(stmt))
+    return rows
+
+
+async def cross_tenant_case_total(
+    session: AsyncSession, tenant_ids: Sequence[int], query: CaseQuery
+) -> int:
+    """How many cases an export of the query writes (at most `query.limit`): its
+    progress's total."""
     if not tenant_ids:
-        return
-    stmt = (
-        select(*row_columns(query))
+        return 0
+    inner = (
+        select(cases.c.id)
         .select_from(facts_join())
         .where(cases.c.tenant_id == func.any(ids_param(tenant_ids)), *where_of(query))
-        .order_by(cases.c.tenant_id, cases.c.id)
         .limit(query.limit)
-        .execution_options(yield_per=batch)
+        .subquery("counted")
     )
-    result = await session.stream(stmt)
-    async for row in result.mappings():
-        yield dict(row)
+    found = await session.scalar(select(func.count()).select_from(inner))
+    return int(found or 0)
 
 
 def _group_columns(group: Sequence[str]) -> list[Any]:

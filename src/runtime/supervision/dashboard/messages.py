@@ -76,6 +76,20 @@ ZH_CN: Final[dict[str, str]] = {
     "dashboard.report.kind": "类别",
     "dashboard.report.generated": "生成时间：{at}",
     "dashboard.region_not_found": "未找到地区 {code}。",
+    "dashboard.export.title": "导出办件",
+    "dashboard.export.hint": "导出{region}{period}的全部办件（跨地区，至多 100 万件），完成后可下载。",
+    "dashboard.export.format": "文件格式",
+    "dashboard.export.xlsx": "Excel 表格（.xlsx）",
+    "dashboard.export.csv": "逗号分隔文本（.csv）",
+    "dashboard.export.start": "开始导出",
+    "dashboard.export.page_title": "导出办件 · {region}",
+    "dashboard.export.state": "导出状态：{state}",
+    "dashboard.export.counted": "已写入 {done} / {total} 件",
+    "dashboard.export.reload": "刷新进度",
+    "dashboard.export.done": "导出完成：共 {count} 件。",
+    "dashboard.export.download": "下载文件",
+    "dashboard.export.failed": "导出失败，请返回重新导出。",
+    "dashboard.export.back": "返回监察指标",
 }
 
 register("runtime.supervision.dashboard", DEFAULT_LOCALE, ZH_CN)

@@ -34,6 +34,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from yiwang.platform.database import session_factory
+from yiwang.platform.edge.csrf import CSRF_COOKIE
 from yiwang.platform.settings import Settings
 from yiwang.platform.unit_of_work import person, unit_of_work
 from yiwang.policy.guards import Access
@@ -162,6 +163,8 @@ async def dashboard_page(
         cases_url=pages.cases_url(page.region.code, page.period.label),
         xlsx_url=f"{base}/report.xlsx?{urlencode(query)}",
         pdf_url=f"{base}/report.pdf?{urlencode(query)}",
+        export_url=f"{base}/exports",
+        csrf=request.cookies.get(CSRF_COOKIE, ""),
     )
 
 

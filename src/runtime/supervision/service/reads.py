@@ -5,7 +5,7 @@ The SQL is the `cross_tenant` package's; here the rows get their tenant and labe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -48,15 +48,31 @@ class CrossTenantReads(SupervisionBase):
             out["overlay"] = {k: row.get(k) for k in query.overlay}
         return out
 
-    async def cross_tenant_export_rows(self, query: CaseQuery) -> AsyncIterator[dict[str, Any]]:
-        """Rows of an export, flat (tenant code and name in columns of their own)."""
-        async for row in cross_tenant.cross_tenant_case_stream(
-            self.uow.session, self.tenant_ids(query), query
-        ):
+    async def cross_tenant_export_batch(
+        self, query: CaseQuery, *, after: tuple[int, int] | None, size: int
+    ) -> tuple[list[dict[str, Any]], tuple[int, int] | None]:
+        """One step of an export: up to `size` rows after the key `after`, flat (tenant
+        code and name in columns of their own, overlay fields beside the base ones, null
+        where a tenant has none), and the key to go on from (None at the end)."""
+        found = await cross_tenant.cross_tenant_case_batch(
+            self.uow.session, self.tenant_ids(query), query, after=after, size=size
+        )
+        out = []
+        for row in found:
             flat = self._case_row(row, query)
             tenant = flat.pop("tenant")
             overlay = flat.pop("overlay", {})
-            yield {"tenant_code": tenant["code"], "tenant_name": tenant["name"], **flat, **overlay}
+            out.append(
+                {"tenant_code": tenant["code"], "tenant_name": tenant["name"], **flat, **overlay}
+            )
+        last = (int(found[-1]["tenant_id"]), int(found[-1]["id"])) if len(found) == size else None
+        return out, last
+
+    async def cross_tenant_export_total(self, query: CaseQuery) -> int:
+        """How many rows an export of the query writes (its progress's total)."""
+        return await cross_tenant.cross_tenant_case_total(
+            self.uow.session, self.tenant_ids(query), query
+        )
 
     async def cross_tenant_counts(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         """Case counts across the subtree grouped by base fields (and period)."""

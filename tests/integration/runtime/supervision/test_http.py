@@ -1,5 +1,6 @@
 """The supervision API over HTTP: a prefecture's supervisor over its subtree, nothing
-of another prefecture (404, as for an unknown one), bad input with pointers, exports."""
+of another prefecture (404, as for an unknown one), bad input with pointers (exports,
+a job: `test_exports.py`)."""
 
 from __future__ import annotations
 
@@ -63,8 +64,3 @@ async def test_a_prefecture_supervisor_over_http(
             ("supervision.group_unindexed", "/group"),
             ("supervision.period_invalid", "/period"),
         ]
-        csv = await client.get(f"{base}/export", params={**since, "format": "csv"}, headers=lanzhou)
-        assert csv.status_code == 200
-        lines = csv.content.decode("utf-8-sig").splitlines()
-        assert lines[0].startswith("地区代码,地区,办件编号")
-        assert sum(tag[:8] in line for line in lines) == 2

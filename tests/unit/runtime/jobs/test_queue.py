@@ -79,6 +79,7 @@ def test_each_definition_becomes_a_saq_function_under_its_own_name() -> None:
         "verify_attachment",
         "sweep_attachments",
         "export_list",
+        "supervision.export",
         "import_sheet",
         "onboard_divisions",
         "cases.sweep",
