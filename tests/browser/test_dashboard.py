@@ -34,7 +34,7 @@ def _totp(secret: str) -> str:
 
 @pytest.fixture(scope="module")
 async def supervisor(
-    browser: Browser, server_url: str, staff_stack: Stack, admin_sql: psycopg.Connection
+    browser: Browser, server_url: str, staff_stack: Stack, admin_dsn: str
 ) -> AsyncIterator[tuple[BrowserContext, str]]:
     """The province's supervisor, once per module: created and granted through the services
     the command line calls (in this process), then activated through the API in this
@@ -62,17 +62,18 @@ async def supervisor(
         yield context, login
     finally:
         await context.close()
-        ids = [
-            r[0]
-            for r in admin_sql.execute(
-                "SELECT id FROM accounts WHERE login = %s", (login,)
-            ).fetchall()
-        ]
-        admin_sql.execute(
-            "DELETE FROM casbin_rule WHERE v0 = ANY(%s)", ([f"user:{i}" for i in ids],)
-        )
-        admin_sql.execute("DELETE FROM account_activations WHERE account_id = ANY(%s)", (ids,))
-        admin_sql.execute("DELETE FROM accounts WHERE id = ANY(%s)", (ids,))
+        with psycopg.connect(admin_dsn, autocommit=True) as admin_sql:
+            _forget_account(admin_sql, login)
+
+
+def _forget_account(admin_sql: psycopg.Connection, login: str) -> None:
+    ids = [
+        r[0]
+        for r in admin_sql.execute("SELECT id FROM accounts WHERE login = %s", (login,)).fetchall()
+    ]
+    admin_sql.execute("DELETE FROM casbin_rule WHERE v0 = ANY(%s)", ([f"user:{i}" for i in ids],))
+    admin_sql.execute("DELETE FROM account_activations WHERE account_id = ANY(%s)", (ids,))
+    admin_sql.execute("DELETE FROM accounts WHERE id = ANY(%s)", (ids,))
 
 
 @pytest.fixture(params=sorted(WIDTHS))
