@@ -9,10 +9,17 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from click.testing import CliRunner
 from playwright.async_api import Browser, async_playwright
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.browser.accessibility import forget_checked_states
+from tests.browser.journey_staff import staff_services
+from tests.integration.stack import Stack
+from yiwang.cli import main as cli_main
 from yiwang.platform.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,6 +40,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _command(args: list[str]) -> None:
+    """`yiwang *args` in this process (a process of its own re-imports the platform, seconds
+    on a loaded machine), in a thread of its own: the command's `asyncio.run` must not
+    meet, or replace, the event loop of the tests' thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        done = pool.submit(CliRunner().invoke, cli_main, args, catch_exceptions=False).result()
+    assert done.exit_code == 0, (args, done.output)
+
+
 @pytest.fixture(scope="session")
 def server_url(migrated: Settings) -> Iterator[str]:
     port = _free_port()
@@ -44,9 +60,7 @@ def server_url(migrated: Settings) -> Iterator[str]:
         ["tenants", "onboard", "--divisions", "gansu-divisions.csv", "--template", "gansu"],
         ["records", "samples"],
     ):
-        subprocess.run(
-            [sys.executable, "-m", "yiwang.cli", *command], env=env, check=True, capture_output=True
-        )
+        _command(command)
     # the server's output goes to a file: a pipe nobody reads fills up and stalls the server
     log = tempfile.TemporaryFile()  # noqa: SIM115  (closed after the session)
     # one worker: the pages a test drives are a handful of requests at a time, and each
@@ -91,3 +105,20 @@ async def browser() -> AsyncIterator[Browser]:
         b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         await b.close()
+
+
+@pytest.fixture(scope="module")
+async def staff_stack(
+    migrated: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Stack]:
+    """The identity and policy services in this process, once per module: staff accounts are
+    created and granted through them, as the command line does, without a `yiwang` process
+    per command (seconds each on a loaded machine)."""
+    async with staff_services(migrated, sessions) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _axe_states_of_this_module() -> None:
+    """`check_page(state=)` skips axe only for a state this module already checked."""
+    forget_checked_states()

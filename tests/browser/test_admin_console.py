@@ -14,14 +14,12 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-import redis
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.accessibility import check_page
@@ -77,8 +75,9 @@ def worker(server_url: str) -> Iterator[None]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+        # no wait for the worker's first sweep: the queue's GraceSweepQueue spares a job
+        # the sweep meets dequeued but not yet marked active (an upload while it starts)
         try:
-            _wait_for_the_first_sweep(proc, log)
             yield
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -87,26 +86,6 @@ def worker(server_url: str) -> Iterator[None]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-
-
-def _wait_for_the_first_sweep(proc: subprocess.Popen[bytes], log: Path) -> None:
-    """Hold the test until the worker's first sweep has run. SAQ starts its sweep and its
-    first dequeue at once, and a sweep that meets a job just moved to the active list, its
-    stored status still `queued`, finishes that job as `aborted` after it ran (a job
-    uploaded while the worker was still starting: the walk's failure, about one run in
-    three on a loaded machine). The sweep holds its lock key for 60 s once it has read the
-    active list."""
-    queue = os.environ.get("YIWANG_JOBS_QUEUE") or "yiwang"
-    client = redis.Redis.from_url(os.environ["REDIS_URL"])
-    try:
-        for _ in range(1200):  # bounded: 120 s for a worker start on a loaded machine
-            if client.exists(f"saq:{queue}:sweep"):
-                return
-            assert proc.poll() is None, log.read_text(errors="replace")
-            time.sleep(0.1)
-        raise AssertionError(f"the worker never swept: {log.read_text(errors='replace')}")
-    finally:
-        client.close()
 
 
 async def _sign_in(
@@ -141,7 +120,8 @@ async def _onboard(page: Page, server_url: str, tmp: Path) -> None:
     await page.wait_for_url(re.compile(r"/admin/onboarding/jobs/onboard_divisions:"))
     # htmx reloads the progress while the job runs; the page ends with the result
     progress = page.locator("#progress")
-    await expect(progress).to_have_attribute("data-state", "complete", timeout=60_000)
+    # bounded by the worker's start on a loaded machine too (the fixture does not wait for it)
+    await expect(progress).to_have_attribute("data-state", "complete", timeout=120_000)
     await expect(progress).to_contain_text("已处理 1 / 1 个地区")
     await expect(progress).to_contain_text("新建 1 个地区")
     await check_page(page, "admin-onboarding-done")

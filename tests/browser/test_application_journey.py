@@ -127,8 +127,10 @@ async def _narrow(page: Page) -> None:
         assert scroll <= width, (page.url, scroll, wide)
 
 
-async def _seen(page: Page, name: str) -> None:
-    await check_page(page, name)
+async def _seen(page: Page, name: str, state: str | None = None) -> None:
+    """`check_page`; a citizen page a journey of this module walks again at the same width
+    (the keyboard's journey, the desktop one's pages) names its `state`."""
+    await check_page(page, name, state)
     await _narrow(page)
 
 
@@ -162,15 +164,15 @@ async def staff(
 async def _register(page: Page, server_url: str, phone: str, name: str) -> None:
     """The first sign-in by SMS code at 城关区's subsite registers the number."""
     await page.goto(f"{server_url}{SUBSITE}/")
-    await _seen(page, f"{name}-home")
+    await _seen(page, f"{name}-home", "citizen-home")
     await page.locator(".account").get_by_role("link", name="登录").click()
     await page.wait_for_url(re.compile(rf"{SUBSITE}/signin"))
     await expect(page.get_by_text("首次使用手机号码登录即完成注册")).to_be_visible()
-    await _seen(page, f"{name}-signin")
+    await _seen(page, f"{name}-signin", "citizen-signin")
     await page.get_by_label("手机号码", exact=True).fill(phone)
     await page.get_by_role("button", name="获取验证码").click()
     await expect(page.get_by_role("status")).to_contain_text("验证码已发送")
-    await _seen(page, f"{name}-code-sent")
+    await _seen(page, f"{name}-code-sent", "citizen-code-sent")
     await page.get_by_label("短信验证码", exact=True).fill(code_for(phone))
     await page.get_by_role("button", name="验证码登录").click()
     await expect(page.locator(".account")).to_contain_text(phone[:3] + "****" + phone[-4:])
@@ -182,13 +184,13 @@ async def _find_the_item(page: Page, server_url: str, name: str) -> None:
     await page.get_by_label("搜索办事事项").fill("食品经营许可")
     await page.get_by_role("button", name="搜索").click()
     await page.wait_for_url("**/services?q=*")
-    await _seen(page, f"{name}-search")
+    await _seen(page, f"{name}-search", "citizen-search")
     await page.locator("li.result").get_by_role("link", name=ITEM, exact=True).click()
     await expect(page.locator("h1")).to_have_text(ITEM)
-    await _seen(page, f"{name}-guide")
+    await _seen(page, f"{name}-guide", "citizen-guide")
     await page.get_by_role("link", name="在线申请").click()
     await page.wait_for_url(re.compile(rf"{SUBSITE}/services/\d+/apply$"))
-    await _seen(page, f"{name}-apply")
+    await _seen(page, f"{name}-apply", "citizen-apply")
 
 
 def _form(page: Page) -> Locator:
@@ -230,27 +232,27 @@ async def _submitted(page: Page, name: str) -> str:
     await expect(confirmation.locator("h2")).to_have_text("申请已提交")
     found = re.search(r"办件编号 ([0-9A-Z-]+)。", await confirmation.inner_text())
     assert found is not None, await confirmation.inner_text()
-    await _seen(page, f"{name}-submitted")
+    await _seen(page, f"{name}-submitted", "citizen-submitted")
     return found.group(1)
 
 
-async def _open_my_case(page: Page, server_url: str, number: str, name: str) -> None:
-    """我的办件 from the subsite's header, then the case."""
+async def _open_my_case(page: Page, server_url: str, number: str, name: str, stage: str) -> None:
+    """我的办件 from the subsite's header, then the case, at `stage` (its own page state)."""
     if await page.locator(".account").count() == 0:
         # the application page is drawn without the subsite's header: back to the subsite
         await page.get_by_role("banner").get_by_role("link").first.click()
         await page.wait_for_url(f"{server_url}{SUBSITE}/")
     await page.locator(".account").get_by_role("link", name="我的办件").click()
     await page.wait_for_url(f"{server_url}{SUBSITE}/my/cases")
-    await _seen(page, f"{name}-my-cases")
+    await _seen(page, f"{name}-my-cases", f"citizen-my-cases-{stage}")
     await page.get_by_role("link", name=number, exact=True).click()
     await page.wait_for_url(f"{server_url}{SUBSITE}/my/cases/{number}")
-    await _seen(page, f"{name}-case")
+    await _seen(page, f"{name}-case", f"citizen-case-{stage}")
 
 
 async def _answer_supplement(page: Page, server_url: str, number: str, name: str) -> None:
     """The 补正 request on the case page, answered with a new 加工制作流程图."""
-    await _open_my_case(page, server_url, number, name)
+    await _open_my_case(page, server_url, number, name, "supplement")
     section = page.get_by_role("region", name="补正材料")
     await expect(section.locator("ul.missing")).to_contain_text(MISSING)
     await section.get_by_label("上传“加工制作流程图”", exact=True).set_input_files(
@@ -376,7 +378,7 @@ async def _completed_licence_and_rating(
     """我的办件 shows the case completed; the licence is downloaded and verified; the
     citizen rates the service once."""
     await page.goto(f"{server_url}{SUBSITE}/")
-    await _open_my_case(page, server_url, number, f"{name}-completed")
+    await _open_my_case(page, server_url, number, f"{name}-completed", "completed")
     await expect(page.locator(".case-status")).to_have_text("已办结")
     # the timeline says 作出决定 without its outcome (准予许可): see the report
     await expect(page.locator(".timeline")).to_contain_text("作出决定")
@@ -568,7 +570,7 @@ async def test_the_application_form_by_keyboard_alone(browser: Browser, server_u
         await _fill_by_keyboard(page)
         number = await _submitted(page, "journey-keys")
         # the case was opened: the form passed the same checks as the one filled by pointer
-        await _open_my_case(page, server_url, number, "journey-keys")
+        await _open_my_case(page, server_url, number, "journey-keys", "submitted")
         await expect(page.locator(".case-status")).to_have_text("待受理")
     finally:
         await context.close()

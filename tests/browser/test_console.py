@@ -2,23 +2,21 @@
 submitted through the API and sees it leave the inbox, in chromium; at 360 px too, and
 the action form by keyboard alone. axe runs on every page visited.
 
-The clerk's account is made the way people get one: created and granted on the command
-line, activated through the API with the clerk's own password and authenticator."""
+The clerk's account is made the way people get one: created and granted through the
+services the command line calls (in this process), activated through the API with the
+clerk's own password and authenticator."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 from playwright.async_api import APIRequestContext, Browser, Page, expect
 
 from tests.browser.accessibility import check_page
-from tests.integration.staff import PASSWORD, secret_of, totp_code
+from tests.integration.stack import Stack
+from tests.integration.staff import PASSWORD, create_staff, secret_of, totp_code
 from yiwang.platform.settings import Settings
 from yiwang.policy.identity.settings import IdentitySettings
 from yiwang.policy.identity.sms import read_sms_log
@@ -34,27 +32,16 @@ APPLICATION = {
 }
 
 
-def _cli(*args: str) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-m", "yiwang.cli", *args],
-        env=dict(os.environ),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return dict(json.loads(done.stdout)) if done.stdout.strip().startswith("{") else {}
-
-
 async def _clerk(
-    request: APIRequestContext, server_url: str, role: str = "window_clerk"
+    services: Stack, request: APIRequestContext, server_url: str, role: str = "window_clerk"
 ) -> tuple[str, str]:
     """A member of 城关区's market regulator holding `role` (a window clerk unless asked),
     activated: their login and TOTP secret."""
     login = f"clerk.{secrets.token_hex(4)}"
-    created = _cli(
-        "users", "create", login, "--kind", "staff", "--tenant", CHENGGUAN, "--department", "scjgj"
+    created = await create_staff(services, login, CHENGGUAN, department="scjgj")
+    await services.admin(
+        "grant", login=login, role=role, tenant_code=CHENGGUAN, subtree=False, granter=None
     )
-    _cli("roles", "grant", login, role, "--tenant", CHENGGUAN)
     code = str(created["activation_code"])
     started = await request.post(
         f"{server_url}/api/v1/auth/activation",
@@ -139,14 +126,14 @@ async def _accept_by_keyboard(page: Page, server_url: str, number: str, name: st
 
 
 async def test_a_clerk_accepts_a_case_and_it_leaves_the_inbox(
-    browser: Browser, server_url: str
+    browser: Browser, server_url: str, staff_stack: Stack
 ) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     try:
         # the API calls run in a context of their own: its cookies are not the clerk's browser's
         api = await browser.new_context()
-        login, secret = await _clerk(api.request, server_url)
+        login, secret = await _clerk(staff_stack, api.request, server_url)
         await api.clear_cookies()
         first = await _citizen_case(api.request, server_url)
         await api.clear_cookies()

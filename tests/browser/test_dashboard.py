@@ -1,15 +1,11 @@
 """The supervision dashboard in chromium at 1280 and 360 px: the province's supervisor
-(created and granted through the CLI, activated through the API as a person would)
-opens the page; ECharts draws the charts and the Gansu map; a red case written as the
+(created and granted through the services the command line calls, activated through the
+API as a person would, once per module) opens the page; ECharts draws the charts and the Gansu map; a red case written as the
 cases room stores it appears in the live list without a reload. axe-core checks every
 page visited and the screenshots are kept."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -23,21 +19,12 @@ from playwright.async_api import Browser, BrowserContext, Page
 
 from tests.browser.accessibility import check_page
 from tests.integration.runtime.supervision.conftest import insert_case, purge
+from tests.integration.stack import Stack
+from tests.integration.staff import create_staff
 
 WIDTHS: Final = {"desktop": (1280, 900), "phone": (360, 740)}
 PASSWORD: Final = "Dash-Board#2031x"
 CHENGGUAN: Final = "620102"
-
-
-def _cli(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "yiwang.cli", *args],
-        env=dict(os.environ),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
 
 
 def _totp(secret: str) -> str:
@@ -45,50 +32,70 @@ def _totp(secret: str) -> str:
     return str(pyotp.TOTP(secret).at(int(time.time()) + 30))
 
 
-async def _signed_in(context: BrowserContext, server_url: str, login: str) -> None:
-    """Activate the account through the API in this browser context (its session cookie)."""
-    created = json.loads(_cli("users", "create", login, "--kind", "staff", "--tenant", "620000"))
-    _cli("roles", "grant", login, "province_supervisor", "--tenant", "620000", "--subtree")
-    body = {"login": login, "code": created["activation_code"], "password": PASSWORD}
-    started = await context.request.post(f"{server_url}/api/v1/auth/activation", data=body)
-    assert started.ok, await started.text()
-    secret = pyotp.parse_uri((await started.json())["totp_uri"]).secret
-    confirmed = await context.request.post(
-        f"{server_url}/api/v1/auth/activation/confirm", data={**body, "totp": _totp(secret)}
+@pytest.fixture(scope="module")
+async def supervisor(
+    browser: Browser, server_url: str, staff_stack: Stack, admin_dsn: str
+) -> AsyncIterator[tuple[BrowserContext, str]]:
+    """The province's supervisor, once per module: created and granted through the services
+    the command line calls (in this process), then activated through the API in this
+    browser context (its session cookie); the context and the login."""
+    login = f"dash.{uuid.uuid4().hex[:8]}"
+    created = await create_staff(staff_stack, login, "620000")
+    await staff_stack.admin(
+        "grant",
+        login=login,
+        role="province_supervisor",
+        tenant_code="620000",
+        subtree=True,
+        granter=None,
     )
-    assert confirmed.ok, await confirmed.text()
+    context = await browser.new_context()
+    try:
+        body = {"login": login, "code": created["activation_code"], "password": PASSWORD}
+        started = await context.request.post(f"{server_url}/api/v1/auth/activation", data=body)
+        assert started.ok, await started.text()
+        secret = pyotp.parse_uri((await started.json())["totp_uri"]).secret
+        confirmed = await context.request.post(
+            f"{server_url}/api/v1/auth/activation/confirm", data={**body, "totp": _totp(secret)}
+        )
+        assert confirmed.ok, await confirmed.text()
+        yield context, login
+    finally:
+        await context.close()
+        with psycopg.connect(admin_dsn, autocommit=True) as admin_sql:
+            _forget_account(admin_sql, login)
+
+
+def _forget_account(admin_sql: psycopg.Connection, login: str) -> None:
+    ids = [
+        r[0]
+        for r in admin_sql.execute("SELECT id FROM accounts WHERE login = %s", (login,)).fetchall()
+    ]
+    admin_sql.execute("DELETE FROM casbin_rule WHERE v0 = ANY(%s)", ([f"user:{i}" for i in ids],))
+    admin_sql.execute("DELETE FROM account_activations WHERE account_id = ANY(%s)", (ids,))
+    admin_sql.execute("DELETE FROM accounts WHERE id = ANY(%s)", (ids,))
 
 
 @pytest.fixture(params=sorted(WIDTHS))
 async def page(
     request: pytest.FixtureRequest,
-    browser: Browser,
-    server_url: str,
+    supervisor: tuple[BrowserContext, str],
     admin_sql: psycopg.Connection,
 ) -> AsyncIterator[Page]:
+    """A page of the supervisor's at one width; the cases the test writes go afterwards."""
+    context, login = supervisor
     width, height = WIDTHS[request.param]
-    context = await browser.new_context(viewport={"width": width, "height": height})
-    tag = uuid.uuid4().hex[:8]
-    await _signed_in(context, server_url, f"dash.{tag}")
     made = await context.new_page()
+    await made.set_viewport_size({"width": width, "height": height})
+    tag = uuid.uuid4().hex[:8]
     made.width_name = request.param  # type: ignore[attr-defined]
     made.tag = tag  # type: ignore[attr-defined]
+    made.login = login  # type: ignore[attr-defined]
     try:
         yield made
     finally:
-        await context.close()
+        await made.close()
         purge(admin_sql, f"%{tag}%")
-        ids = [
-            r[0]
-            for r in admin_sql.execute(
-                "SELECT id FROM accounts WHERE login = %s", (f"dash.{tag}",)
-            ).fetchall()
-        ]
-        admin_sql.execute(
-            "DELETE FROM casbin_rule WHERE v0 = ANY(%s)", ([f"user:{i}" for i in ids],)
-        )
-        admin_sql.execute("DELETE FROM account_activations WHERE account_id = ANY(%s)", (ids,))
-        admin_sql.execute("DELETE FROM accounts WHERE id = ANY(%s)", (ids,))
 
 
 async def _open(page: Page, url: str) -> None:
@@ -163,7 +170,7 @@ async def test_the_dashboard_draws_and_the_red_list_follows_the_server(
     assert page.url.startswith(f"{server_url}/console/t/620000/subtree/supervision")
     assert await page.locator("h1").inner_text() == "甘肃省效能电子监察"
     # in the console's one shell: the supervisor is named and may sign out
-    login = f"dash.{page.tag}"  # type: ignore[attr-defined]
+    login = page.login  # type: ignore[attr-defined]
     assert login in await page.locator(".account-name").inner_text()
     assert await page.locator("form.sign-out button").is_visible()
     await page.wait_for_function("window.yiwangDashboard && window.yiwangDashboard.map")

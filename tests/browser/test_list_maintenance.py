@@ -21,6 +21,7 @@ from playwright.async_api import Browser, expect
 from tests.browser.accessibility import check_page
 from tests.browser.test_console import CHENGGUAN, _clerk, _sign_in
 from tests.integration.runtime.console.test_list_pages import power_item, workbook
+from tests.integration.stack import Stack
 
 POWER = f"/console/t/{CHENGGUAN}/lists/power_item"
 
@@ -40,11 +41,11 @@ def worker(server_url: str) -> Iterator[None]:
 
 
 async def test_an_operator_imports_edits_and_exports_the_power_list(
-    browser: Browser, server_url: str, worker: None
+    browser: Browser, server_url: str, worker: None, staff_stack: Stack
 ) -> None:
     tag = secrets.token_hex(4)
     api = await browser.new_context()
-    login, secret = await _clerk(api.request, server_url, role="dept_operator")
+    login, secret = await _clerk(staff_stack, api.request, server_url, role="dept_operator")
     await api.close()
     context = await browser.new_context(
         viewport={"width": 1280, "height": 900}, accept_downloads=True

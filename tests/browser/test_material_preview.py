@@ -21,6 +21,7 @@ from reportlab.pdfgen import canvas
 
 from tests.browser.accessibility import check_page
 from tests.browser.test_console import APPLICATION, CHENGGUAN, _clerk, _sign_in, _sms_code
+from tests.integration.stack import Stack
 
 
 def _red_pdf() -> bytes:
@@ -98,13 +99,13 @@ async def _case_with_pdf(
 
 
 async def test_a_pdf_material_is_drawn_in_the_case_page(
-    browser: Browser, server_url: str, admin_sql: psycopg.Connection
+    browser: Browser, server_url: str, admin_sql: psycopg.Connection, staff_stack: Stack
 ) -> None:
     api = await browser.new_context()
     try:
         number, key = await _case_with_pdf(api.request, server_url, admin_sql)
         await api.clear_cookies()
-        login, secret = await _clerk(api.request, server_url)
+        login, secret = await _clerk(staff_stack, api.request, server_url)
     finally:
         await api.close()
     context = await browser.new_context(viewport={"width": 1280, "height": 1400})

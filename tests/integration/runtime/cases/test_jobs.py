@@ -78,9 +78,8 @@ async def test_a_saq_worker_runs_the_sweep_and_delivers_the_warning(
         running = asyncio.create_task(worker.start())
         queue = Queue.from_url(migrated.redis_url, name=queue_name)
         try:
-            # SAQ sweeps its active list when a worker starts, and takes a job dequeued but
-            # not yet marked active for a lost one: enqueue once that first sweep is done
-            await asyncio.sleep(1.0)
+            # enqueued at once, while the worker starts: its first sweep may meet the job
+            # dequeued but not yet marked active, which GraceSweepQueue lets pass
             job = await queue.enqueue("cases.sweep", timeout=120)
             assert job is not None
             await job.refresh(until_complete=60)
