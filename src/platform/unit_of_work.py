@@ -12,8 +12,10 @@ scope in the same breath as the transaction begins (`ScopedSession`), so no
 statement of the unit ever runs outside it.
 
 The unit's audit records (`audit`) are buffered and appended in one call as
-its last statement before COMMIT: the chain's lock serialises every writer of
-the deployment until its commit, so it is taken as late as possible.
+its last statement, sent with the COMMIT in one round trip
+(`audit.closing`): the chain's lock serialises every writer of the deployment
+until its commit, so it is taken as late as possible and held for no round
+trip of its own.
 
 Two things happen outside the transaction, and each says so by name:
 - `after_commit` hooks run once the transaction has committed (announcing a
@@ -35,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.platform import audit
 from yiwang.platform.actors import account_actor, job_actor
+from yiwang.platform.audit.closing import append_and_commit
 from yiwang.platform.database import PENDING_SCOPE_KEY
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 
@@ -150,7 +153,8 @@ class UnitOfWork:
         if commit and self._audits:
             entries, self._audits = self._audits, []
             try:
-                await audit.record_many(self.session, entries)
+                if not await append_and_commit(self.session, entries):
+                    await audit.record_many(self.session, entries)
             except BaseException:
                 await self._end(commit=False)
                 raise

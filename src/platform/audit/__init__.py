@@ -3,6 +3,8 @@
 - `trail`: the table, `record` (append in the caller's transaction),
   `entry` and `record_many` (a unit of work's records in one call, as its
   last statement) and `verify_chain` (recompute every hash);
+- `closing`: a unit's records and its COMMIT sent as one simple query, one
+  round trip (`UnitOfWork` uses it; `record_many` where it does not apply);
 - the chain's SQL functions and triggers live, frozen, in migrations 0001 and
   0005 (`yiwang_audit_append`, `yiwang_audit_verify`, `yiwang_audit_head`,
   `yiwang_audit_hash_at`) and 0011 (`yiwang_audit_append_many`);

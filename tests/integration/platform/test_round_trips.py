@@ -104,6 +104,21 @@ async def test_a_scoped_unit_begins_in_one_round_trip(
     assert relay.turns == 3  # BEGIN with the scope, the statement, COMMIT
 
 
+async def test_a_unit_s_audit_records_go_with_its_commit(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    """The unit's last statement, the audit append, and COMMIT are one turn, not two."""
+    engine, relay = relayed
+    scope = TenantScope.single(gansu["620502"])
+    factory = session_factory(engine)
+    await _warm(factory, scope)
+    relay.turns = 0
+    async with unit_of_work(factory, actor="test", scope=scope) as uow:
+        await uow.session.execute(text(SCOPE_SQL))
+        await uow.audit(action="test.turns", object_type="thing", tenant_id=gansu["620502"])
+    assert relay.turns == 3  # BEGIN with the scope, the statement, the append with COMMIT
+
+
 async def test_a_unit_switching_scope_sets_it_in_the_transaction(
     relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
 ) -> None:

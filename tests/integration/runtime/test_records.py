@@ -461,12 +461,13 @@ async def test_an_offline_service_refuses_online_applications(
     assert info.value.code == "records.service_not_online"
 
 
-async def test_an_application_with_a_known_service_item_takes_three_statements(
+async def test_an_application_with_a_known_service_item_takes_two_statements(
     runtime: Runtime, samples: dict[str, Any]
 ) -> None:
     """Claim, record and history in one CTE (written only while the cached service item's
-    live version agrees), answer, and the audit record last (the unit appends it just
-    before COMMIT); the first application reads the item and claims on its own."""
+    live version agrees) and the answer; the audit record is no statement of its own (the
+    unit sends it with its COMMIT, `audit.closing`); the first application reads the item
+    and claims on its own."""
     from sqlalchemy import event
 
     from yiwang.runtime.records.service import RecordService, ServiceItems
@@ -512,6 +513,6 @@ async def test_an_application_with_a_known_service_item_takes_three_statements(
         return statement.split()[0] + (" records" if "FROM records" in statement else "")
 
     first = [kind(s) for s in await apply(1)]
-    assert first == ["claim", "SELECT records", "record+history", "answer", "audit"]
+    assert first == ["claim", "SELECT records", "record+history", "answer"]
     second = [kind(s) for s in await apply(2)]
-    assert second == ["claim+record+history", "answer", "audit"]
+    assert second == ["claim+record+history", "answer"]
