@@ -123,7 +123,9 @@ class Seeder:
                 model = await self.models.effective(uow.session, self.tree, node.code)
             generator = TenantGenerator(model, place, seed=self.seed * 100_003 + node.id)
             rng = random.Random(self.seed + node.id)
-            for type_key, count in type_counts(share).items():
+            carry = 0  # what a capped type could not hold goes to the next type
+            for type_key, share_of_type in type_counts(share).items():
+                count, before = share_of_type + carry, done
                 copied = count > self.clone_pool and generator.copyable(type_key)
                 made_here = min(count, self.clone_pool) if copied else count
                 ids = await self._ids(made_here)
@@ -153,6 +155,7 @@ class Seeder:
                     self._report(node.code, done, records)
                 plan = generator.clone_plan(type_key) if copied else None
                 if plan is None or not pool_ids:
+                    carry = count - (done - before)
                     continue
                 left, index = count - made_here, 0
                 while left > 0:
@@ -165,6 +168,7 @@ class Seeder:
                     written[type_key] = written.get(type_key, 0) + len(copies)
                     left, index = left - n, index + 1
                     self._report(node.code, done, records)
+                carry = count - (done - before)
         async with self.units() as uow:
             await uow.audit(
                 action="records.seed",

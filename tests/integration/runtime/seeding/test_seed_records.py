@@ -66,7 +66,7 @@ async def test_copied_records_are_valid_and_stay_in_their_tenant(
     result = await seeder(runtime, 4).run(TOTAL, SEEDED)
     node = runtime.tree.node(SEEDED)
     rows = written(admin_sql, after)
-    assert sum(result.written.values()) == len(rows)
+    assert sum(result.written.values()) == len(rows) == TOTAL
     assert {r[0] for r in rows} == {node.id}
     counts = type_counts(TOTAL)
     by_type: dict[str, list[tuple[Any, ...]]] = {}
