@@ -77,6 +77,14 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+async def server_ms(session: Any, sql: str, params: dict[str, Any]) -> float:
+    """The statement's time on the server: planning plus execution (EXPLAIN ANALYZE,
+    no per-node timing), without the client, the driver or the wire."""
+    found = await session.scalar(text("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql), params)
+    report = (json.loads(found) if isinstance(found, str) else found)[0]
+    return float(report["Planning Time"]) + float(report["Execution Time"])
+
+
 async def query_times(args: argparse.Namespace, codes: list[str]) -> dict[str, list[float]]:
     settings = Settings.from_env()
     engine = create_engine(settings.database_url, pool_size=2)
@@ -84,7 +92,14 @@ async def query_times(args: argparse.Namespace, codes: list[str]) -> dict[str, l
     sessions = session_factory(engine)
     seal = PiiSeal(IdentitySettings.from_env(settings).cipher())
     models = ModelCache(cache)
-    times: dict[str, list[float]] = {"page": [], "baseline": [], "subtree": []}
+    times: dict[str, list[float]] = {
+        "page": [],
+        "baseline": [],
+        "subtree": [],
+        "server_page": [],
+        "server_baseline": [],
+        "server_subtree": [],
+    }
     rng = random.Random(5)
     try:
         async with unit_of_work(sessions, actor="bench") as uow:
@@ -128,6 +143,21 @@ async def query_times(args: argparse.Namespace, codes: list[str]) -> dict[str, l
                 text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + compiled.sql), compiled.params
             )
             print("\n".join("    " + str(r[0]) for r in plan_rows))
+            for n in range(args.queries + 1):
+                plan = lists.plan(
+                    document, VIEW, {"view": [VIEW], "filter.task_type": [rng.choice(codes)]}
+                )
+                compiled = compile_page(document, plan, tenant_ids=(node.id,), **OPEN)
+                page_server = await server_ms(uow.session, compiled.sql, compiled.params)
+                base_server = await server_ms(
+                    uow.session,
+                    "SELECT tenant_id, id, data FROM records WHERE tenant_id = :t"
+                    " AND id > :x ORDER BY id LIMIT 21",
+                    {"t": node.id, "x": rng.randrange(max(1, top - 10_000))},
+                )
+                if n:
+                    times["server_page"].append(page_server)
+                    times["server_baseline"].append(base_server)
         async with unit_of_work(sessions, actor="bench") as uow:
             ids = tree.subtree_ids(province.code)
             await uow.use_scope(TenantScope.subtree(province.id, ids))
@@ -144,6 +174,9 @@ async def query_times(args: argparse.Namespace, codes: list[str]) -> dict[str, l
                 assert len(rows) == plan.limit + 1
                 if n:
                     times["subtree"].append(elapsed)
+                    times["server_subtree"].append(
+                        await server_ms(uow.session, compiled.sql, compiled.params)
+                    )
     finally:
         await cache.close()
         await engine.dispose()
@@ -187,6 +220,17 @@ def main() -> None:
     ):
         p50, p95 = statistics.median(times[key]), pct(times[key], 0.95)
         print(f"| {label} | {p50:.2f} | {p95:.2f} | {p95 / base95:.1f} |")
+    print("\nOn the server (EXPLAIN ANALYZE: planning + execution), same queries drawn again:")
+    print("| query | p50 (ms) | p95 (ms) | p95 / baseline |")
+    print("| --- | --- | --- | --- |")
+    server95 = pct(times["server_baseline"], 0.95)
+    for key, label in (
+        ("server_page", f"list page, one tenant ({args.tenant})"),
+        ("server_subtree", f"list page, subtree scope from {PROVINCE}"),
+        ("server_baseline", "baseline: primary-key page, same table"),
+    ):
+        p50, p95 = statistics.median(times[key]), pct(times[key], 0.95)
+        print(f"| {label} | {p50:.3f} | {p95:.3f} | {p95 / server95:.1f} |")
     if args.no_http:
         return
     http(args, codes[0])
@@ -252,6 +296,7 @@ def http(args: argparse.Namespace, code: str) -> None:
     def rate(s: dict[str, Any]) -> float:
         return float(s["requests"]) / (float(s["duration_us"]) / 1e6)
 
+    print(json.dumps(results))
     when = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
@@ -264,14 +309,15 @@ def http(args: argparse.Namespace, code: str) -> None:
         ("public", "public list API, anonymous"),
         ("staff", "staff list API, bearer token"),
     ):
-        rows = {}
+        base_rate = statistics.median(rate(s) for s in results[f"bare_{name}"])
         for key, side in ((name, label), (f"bare_{name}", "baseline: bare route, same bytes")):
             r = results[key]
-            rows[key] = statistics.median(rate(s) for s in r)
+            req_s = statistics.median(rate(s) for s in r)
             p50 = statistics.median(s["p50_us"] for s in r) / 1000
             p95 = statistics.median(s["p95_us"] for s in r) / 1000
-            ratio = rows[key] / rows[f"bare_{name}"] if key == name else 1.0
-            cells = f"{sizes[name]:,} | {rows[key]:.0f} | {p50:.2f} | {p95:.2f} | {ratio:.2f}"
+            cells = (
+                f"{sizes[name]:,} | {req_s:.0f} | {p50:.2f} | {p95:.2f} | {req_s / base_rate:.2f}"
+            )
             print(f"| {side} | {cells} |")
 
 
