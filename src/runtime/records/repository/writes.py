@@ -224,22 +224,24 @@ class RecordWrites(RepositoryBase):
         same rows. One statement: the rows never cross the wire; it answers each
         new id with the value of the field `values["returned"]` names.
         """
-        draws, overrides, params = [], [], dict(values)
+        draws: list[str] = []
+        overrides: list[tuple[str, str, str]] = []
+        params = dict(values)
         for i, (key, pool) in enumerate(mixed.items()):
             draws.append(f", random() AS r_{i}")
             params[f"k_{i}"], params[f"m_{i}"] = key, jsonb(list(pool))
             value = f"CAST(:m_{i} AS jsonb) -> floor(d.r_{i} * {len(pool)})::int"
-            overrides.append((key, i, value))
+            overrides.append((key, str(i), value))
         for j, (key, made) in enumerate(unique.items()):
             params[f"k_u{j}"], params[f"u_{j}"] = key, jsonb(list(made))
             overrides.append((key, f"u{j}", f"CAST(:u_{j} AS jsonb) -> (d.g - 1)::int"))
         parts = []
-        for key, i, value in overrides:
-            pair = f"jsonb_build_object(CAST(:k_{i} AS text), {value})"
+        for key, slot, value in overrides:
+            pair = f"jsonb_build_object(CAST(:k_{slot} AS text), {value})"
             parts.append(
                 pair
                 if key in always
-                else f"CASE WHEN p.data ? CAST(:k_{i} AS text) THEN {pair} ELSE '{{}}' END"
+                else f"CASE WHEN p.data ? CAST(:k_{slot} AS text) THEN {pair} ELSE '{{}}' END"
             )
         sql = _INSERT_CLONES.format(
             draws="".join(draws), overrides="".join(f" || {part}" for part in parts)
