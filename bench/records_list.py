@@ -9,10 +9,13 @@ Baseline in the same run and session: a 20-row primary-key page of the same
 table (`WHERE tenant_id = :t AND id > :x ORDER BY id LIMIT 21`). Then the
 same page with subtree scope from the province (every tenant below it).
 
-Part 2, over HTTP: wrk at 10 connections on the public route
-`GET /api/v1/t/CODE/records/service_item?...` (anonymous: guard, edge,
-compile, query, masking, JSON) against the hand-written baseline answering
-the bytes the platform answered, under the same `yiwang serve`.
+Part 2, over HTTP: wrk at 10 connections on the public list API
+`GET /api/v1/t/CODE/public/records/service_item?...` (anonymous: edge,
+publication check, compile, query, masking, JSON) and on the staff list API
+`GET /api/v1/t/CODE/records/service_item?...` with a prefecture operator's
+bearer token (session, guard, the same page), each against a bare Litestar
+route (`bench/support/bare_app.py`) answering the bytes the platform answered,
+under the same `yiwang serve`, rounds alternating.
 
     eval "$(scripts/services.sh env test)"; uv run python bench/records_list.py --tenant 620100
 
@@ -31,13 +34,16 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
-from http_load import SUPPORT, Config, fetch, start_server, stop_server, wrk
+import pyotp
+from dashboard_http import PASSWORD, _cli, _post, fetch_page
+from http_load import SUPPORT, Config, Server, fetch, start_server, stop_server, wrk
 from records_create import admin_sql
 from sqlalchemy import text
 
@@ -71,6 +77,14 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+async def server_ms(session: Any, sql: str, params: dict[str, Any]) -> float:
+    """The statement's time on the server: planning plus execution (EXPLAIN ANALYZE,
+    no per-node timing), without the client, the driver or the wire."""
+    found = await session.scalar(text("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql), params)
+    report = (json.loads(found) if isinstance(found, str) else found)[0]
+    return float(report["Planning Time"]) + float(report["Execution Time"])
+
+
 async def query_times(args: argparse.Namespace, codes: list[str]) -> dict[str, list[float]]:
     settings = Settings.from_env()
     engine = create_engine(settings.database_url, pool_size=2)
@@ -78,7 +92,14 @@ async def query_times(args: argparse.Namespace, codes: list[str]) -> dict[str, l
     sessions = session_factory(engine)
     seal = PiiSeal(IdentitySettings.from_env(settings).cipher())
     models = ModelCache(cache)
-    times: dict[str, list[float]] = {"page": [], "baseline": [], "subtree": []}
+    times: dict[str, list[float]] = {
+        "page": [],
+        "baseline": [],
+        "subtree": [],
+        "server_page": [],
+        "server_baseline": [],
+        "server_subtree": [],
+    }
     rng = random.Random(5)
     try:
         async with unit_of_work(sessions, actor="bench") as uow:
@@ -122,6 +143,21 @@ async def query_times(args: argparse.Namespace, codes: list[str]) -> dict[str, l
                 text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + compiled.sql), compiled.params
             )
             print("\n".join("    " + str(r[0]) for r in plan_rows))
+            for n in range(args.queries + 1):
+                plan = lists.plan(
+                    document, VIEW, {"view": [VIEW], "filter.task_type": [rng.choice(codes)]}
+                )
+                compiled = compile_page(document, plan, tenant_ids=(node.id,), **OPEN)
+                page_server = await server_ms(uow.session, compiled.sql, compiled.params)
+                base_server = await server_ms(
+                    uow.session,
+                    "SELECT tenant_id, id, data FROM records WHERE tenant_id = :t"
+                    " AND id > :x ORDER BY id LIMIT 21",
+                    {"t": node.id, "x": rng.randrange(max(1, top - 10_000))},
+                )
+                if n:
+                    times["server_page"].append(page_server)
+                    times["server_baseline"].append(base_server)
         async with unit_of_work(sessions, actor="bench") as uow:
             ids = tree.subtree_ids(province.code)
             await uow.use_scope(TenantScope.subtree(province.id, ids))
@@ -138,6 +174,9 @@ async def query_times(args: argparse.Namespace, codes: list[str]) -> dict[str, l
                 assert len(rows) == plan.limit + 1
                 if n:
                     times["subtree"].append(elapsed)
+                    times["server_subtree"].append(
+                        await server_ms(uow.session, compiled.sql, compiled.params)
+                    )
     finally:
         await cache.close()
         await engine.dispose()
@@ -167,7 +206,9 @@ def main() -> None:
     times = asyncio.run(query_times(args, codes))
     print(
         f"{args.tenant}: {int(counts[0]):,} records; all tenants: {int(counts[1]):,};"
-        f" {args.queries} queries per method, task_type drawn from {len(codes)} codes"
+        f" {args.queries} queries per method, task_type drawn from {len(codes)} codes;"
+        f" {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, load average"
+        f" {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print("| query | p50 (ms) | p95 (ms) | p95 / baseline |")
     print("| --- | --- | --- | --- |")
@@ -179,29 +220,74 @@ def main() -> None:
     ):
         p50, p95 = statistics.median(times[key]), pct(times[key], 0.95)
         print(f"| {label} | {p50:.2f} | {p95:.2f} | {p95 / base95:.1f} |")
+    print("\nOn the server (EXPLAIN ANALYZE: planning + execution), same queries drawn again:")
+    print("| query | p50 (ms) | p95 (ms) | p95 / baseline |")
+    print("| --- | --- | --- | --- |")
+    server95 = pct(times["server_baseline"], 0.95)
+    for key, label in (
+        ("server_page", f"list page, one tenant ({args.tenant})"),
+        ("server_subtree", f"list page, subtree scope from {PROVINCE}"),
+        ("server_baseline", "baseline: primary-key page, same table"),
+    ):
+        p50, p95 = statistics.median(times[key]), pct(times[key], 0.95)
+        print(f"| {label} | {p50:.3f} | {p95:.3f} | {p95 / server95:.1f} |")
     if args.no_http:
         return
+    http(args, codes[0])
+
+
+def staff_token(platform: Server, tenant: str) -> str:
+    """A new prefecture operator of `tenant` (may read its records), activated over
+    HTTP; its bearer token."""
+    login = f"bench.list.{uuid.uuid4().hex[:8]}"
+    created = json.loads(_cli("users", "create", login, "--kind", "staff", "--tenant", tenant))
+    _cli("roles", "grant", login, "prefecture_operator", "--tenant", tenant)
+    body = {"login": login, "code": created["activation_code"], "password": PASSWORD}
+    started = _post(platform.url("/api/v1/auth/activation"), body)
+    secret = pyotp.parse_uri(started["totp_uri"]).secret
+    code = pyotp.TOTP(secret).at(int(time.time()) + 30)
+    return _post(platform.url("/api/v1/auth/activation/confirm"), {**body, "totp": code})["token"]
+
+
+def http(args: argparse.Namespace, code: str) -> None:
+    """wrk on the public list route (anonymous) and the staff list route (a staff
+    token), each against the bare app answering the same bytes, rounds alternating."""
     workdir = Path(tempfile.mkdtemp(prefix="records-list-"))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(SUPPORT), env.get("PYTHONPATH", "")])
+    env["YIWANG_BARE_BODIES"] = str(workdir)
     config = Config("granian", args.workers)
-    query = f"view={VIEW}&filter.task_type={codes[0]}"
+    query = f"view={VIEW}&filter.task_type={code}"
     platform = start_server("platform", "yiwang.app:asgi", config, env, workdir / "p.log")
     bare = None
+    routes = {
+        "public": (f"/api/v1/t/{args.tenant}/public/records/{TYPE}?{query}", False),
+        "staff": (f"/api/v1/t/{args.tenant}/records/{TYPE}?{query}", True),
+    }
+    results: dict[str, list[dict[str, float]]] = {}
+    sizes: dict[str, int] = {}
     try:
-        url = platform.url(f"/api/v1/t/{args.tenant}/records/{TYPE}?{query}")
-        page = fetch(url)
-        assert len(json.loads(page)["items"]) == 20
-        (workdir / "page.json").write_bytes(page)
-        env["YIWANG_BARE_PAGE"] = str(workdir / "page.json")
-        bare = start_server("bare", "records_baseline:create", config, env, workdir / "b.log")
-        results: dict[str, list[dict[str, float]]] = {"platform": [], "bare": []}
-        for side, target in (("platform", url), ("bare", bare.url("/bare/page"))):
-            wrk(target, argparse.Namespace(**{**vars(args)}), 3)  # warm, not counted
-            results[side] = []
+        token = staff_token(platform, args.tenant)
+        headers = {"public": [], "staff": [f"Authorization: Bearer {token}"]}
+        for name, (path, signed) in routes.items():
+            page = fetch_page(platform.url(path), token) if signed else fetch(platform.url(path))
+            assert len(json.loads(page)["items"]) == 20, name
+            (workdir / f"records_{name}_api.html").write_bytes(page)
+            sizes[name] = len(page)
+        bare = start_server("bare", "bare_app:create", config, env, workdir / "b.log")
+        targets = {}
+        for name, (path, _) in routes.items():
+            targets[name] = (platform.url(path), headers[name])
+            targets[f"bare_{name}"] = (bare.url(f"/bare/records_{name}_api"), [])
+            assert (
+                fetch(bare.url(f"/bare/records_{name}_api"))
+                == (workdir / f"records_{name}_api.html").read_bytes()
+            )
+        for url, sent in targets.values():
+            wrk(url, args, 3, sent)  # warm, not counted
         for _ in range(args.rounds):
-            results["platform"].append(wrk(url, args, args.seconds))
-            results["bare"].append(wrk(bare.url("/bare/page"), args, args.seconds))
+            for key, (url, sent) in targets.items():
+                results.setdefault(key, []).append(wrk(url, args, args.seconds, sent))
     finally:
         stop_server(platform)
         if bare is not None:
@@ -210,20 +296,29 @@ def main() -> None:
     def rate(s: dict[str, Any]) -> float:
         return float(s["requests"]) / (float(s["duration_us"]) / 1e6)
 
+    print(json.dumps(results))
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"\nHTTP, granian x{args.workers}, {args.connections} connections, {args.rounds} x "
-        f"{args.seconds} s, body {len(page):,} bytes"
+        f"\nHTTP, granian x{args.workers}, wrk -t{args.threads} -c{args.connections},"
+        f" {args.rounds} x {args.seconds} s alternating, {when} UTC, load average {load}"
     )
-    print("| route | req/s | p50 (ms) | p95 (ms) |")
-    print("| --- | --- | --- | --- |")
-    rows = {}
-    for side, label in (("platform", "platform list page"), ("bare", "baseline (same bytes)")):
-        r = results[side]
-        rows[side] = statistics.median(rate(s) for s in r)
-        p50 = statistics.median(s["p50_us"] for s in r) / 1000
-        p95 = statistics.median(s["p95_us"] for s in r) / 1000
-        print(f"| {label} | {rows[side]:.0f} | {p50:.2f} | {p95:.2f} |")
-    print(f"| ratio platform / baseline (req/s) | {rows['platform'] / rows['bare']:.2f} | | |")
+    print("| route | body (bytes) | req/s | p50 (ms) | p95 (ms) | req/s / baseline |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, label in (
+        ("public", "public list API, anonymous"),
+        ("staff", "staff list API, bearer token"),
+    ):
+        base_rate = statistics.median(rate(s) for s in results[f"bare_{name}"])
+        for key, side in ((name, label), (f"bare_{name}", "baseline: bare route, same bytes")):
+            r = results[key]
+            req_s = statistics.median(rate(s) for s in r)
+            p50 = statistics.median(s["p50_us"] for s in r) / 1000
+            p95 = statistics.median(s["p95_us"] for s in r) / 1000
+            cells = (
+                f"{sizes[name]:,} | {req_s:.0f} | {p50:.2f} | {p95:.2f} | {req_s / base_rate:.2f}"
+            )
+            print(f"| {side} | {cells} |")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def create() -> Litestar:
 
     @get("/bare/{name:str}")
     async def bare_page(name: str) -> Response[bytes]:
-        kind = MediaType.JSON if name == "list_api" else MediaType.HTML
+        kind = MediaType.JSON if name.endswith("_api") else MediaType.HTML
         return Response(pages[name], media_type=kind)
 
     return Litestar(

@@ -13,10 +13,18 @@ indexed field, every name, every field of a unique rule), which keeps the
 values that lists filter and sort on as varied as the code lists and
 divisions allow while a million records take minutes, not hours. Every record
 is checked by the tenant's validator before it is handed out.
+
+Past the first records of a type, `clone_plan` says how PostgreSQL can make the
+rest itself (`Seeder`): copies of the stored, validated records with every
+varying field that nothing else depends on drawn from a pool of values made
+here, and every field of a unique rule given a fresh value made here. Types
+whose records count against caps or references (aggregate rules, a unique rule
+over a reference) stay made here, record by record.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -59,6 +67,35 @@ FIRST_FUND_YEAR: Final = 2000
 LAST_FUND_YEAR: Final = 2100
 
 
+#: fields `_specific` sets together (a record's department, its service item's form and
+#: code, a fund's slot): copied as they are, never drawn alone
+COUPLED: Final = frozenset(
+    {
+        *("department", "dept_name", "dept_code", "service_item", "business_form"),
+        *("business_route", "task_code", "channel", "application", "fiscal_year"),
+        *("competent_department", "competent_department_name", "start_year", "end_year"),
+        *("id_type", "id_number", "holder_code_type", "holder_code", "applicant_type"),
+    }
+)
+#: values drawn per mixed field, and records tried per field before it is mixed
+MIX_VALUES: Final = 5_000
+MIX_PROBES: Final = 20
+#: per type, the field whose value `remember_copies` wants back for each copy
+RETURNED: Final = {"application": "service_item"}
+
+
+@dataclass(frozen=True)
+class ClonePlan:
+    """How the database makes more records of a type from stored ones."""
+
+    #: per mixed field, the values a copy draws from
+    mixed: dict[str, list[Any]]
+    #: the fields of unique rules: each copy gets a value of its own
+    unique: tuple[str, ...]
+    #: fields a copy sets even where the copied record has none (required ones)
+    always: frozenset[str]
+
+
 class GeneratorStuck(RuntimeError):
     """The generator made a record its own tenant's validator refuses (a generator bug)."""
 
@@ -92,6 +129,7 @@ class TenantGenerator:
     _applications: list[tuple[str, str]] = field(default_factory=list, init=False)
     _rated: int = field(default=0, init=False)
     _fund_slot: int = field(default=0, init=False)
+    _unique_seen: dict[tuple[str, str], set[Any]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         forms = {
@@ -211,6 +249,84 @@ class TenantGenerator:
         elif made.type_key == "application":
             self._applications.append((record_id, str(made.data["service_item"])))
         self.maker.references.setdefault(made.type_key, []).append(record_id)
+
+    def _unique_and_named(self, type_key: str) -> tuple[list[str], set[str]] | None:
+        """The fields of the type's unique rules and those its other rules or conditions
+        name; None when copies of its records could not stay valid (aggregate caps, a
+        unique rule over a reference or over personal data)."""
+        document = self.model.documents[type_key]
+        rules = document.get("rules", {})
+        fields = document["fields"]
+        if any(r["kind"] == "aggregate" for r in rules.values()):
+            return None
+        unique = sorted({k for r in rules.values() if r["kind"] == "unique" for k in r["fields"]})
+        said = [json.dumps(r) for r in rules.values() if r["kind"] != "unique"] + [
+            json.dumps(d["required_when"]) for d in fields.values() if d.get("required_when")
+        ]
+        named = {k for k in fields if any(f'"{k}"' in t for t in said)}
+        if any(fields[k]["type"] != "text" or fields[k].get("pii") or k in named for k in unique):
+            return None
+        return unique, named
+
+    def copyable(self, type_key: str) -> bool:
+        """Whether the database may copy this type's records (`clone_plan`)."""
+        return self._unique_and_named(type_key) is not None
+
+    def clone_plan(self, type_key: str) -> ClonePlan | None:
+        """What copies of this type's records vary in (None: see `copyable`), once its
+        first records are made: a field is mixed only when no rule or condition names
+        it and values drawn for it keep sample records of the type valid."""
+        found = self._unique_and_named(type_key)
+        pool = [m.data for m in self._pools.get(type_key, [])]
+        if found is None or not pool:
+            return None
+        unique, named = found
+        document = self.model.documents[type_key]
+        fields = document["fields"]
+        owner = department_field(document)
+        conditional = {k for k, d in fields.items() if d.get("required_when")}
+        coupled = COUPLED | named | conditional | ({owner} if owner else set())
+        validator = record_validator(self.model, type_key)
+        mixed: dict[str, list[Any]] = {}
+        for key in self.varying(document):
+            definition = fields[key]
+            if key in coupled or key in unique or definition.get("pii"):
+                continue
+            values = [self.maker.value(document, key, definition) for _ in range(MIX_VALUES)]
+            values = [v for v in values if v is not None]
+            probes = (
+                [
+                    {**self.maker.rng.choice(pool), key: self.maker.rng.choice(values)}
+                    for _ in range(MIX_PROBES)
+                ]
+                if values
+                else []
+            )
+            if probes and all(validator.is_valid(p) for p in probes):
+                mixed[key] = values
+        always = frozenset(k for k in (*mixed, *unique) if fields[k].get("required"))
+        return ClonePlan(mixed, tuple(unique), always)
+
+    def unique_values(self, type_key: str, key: str, count: int) -> list[Any]:
+        """`count` fresh values of a unique field, none seen before in this run."""
+        document = self.model.documents[type_key]
+        seen = self._unique_seen.setdefault(
+            (type_key, key), {m.data[key] for m in self._pools.get(type_key, []) if key in m.data}
+        )
+        made = [self.maker.value(document, key, document["fields"][key]) for _ in range(count)]
+        fresh = set(made)
+        if None in fresh or len(fresh) < count or fresh & seen:
+            raise GeneratorStuck(f"{self.place.code} {type_key}: {key} repeats")
+        seen |= fresh
+        return made
+
+    def remember_copies(self, type_key: str, made: list[tuple[int, Any]]) -> None:
+        """Copies the database made, for the records that refer to them: (id, the
+        value of the type's `RETURNED` field: an application's service item)."""
+        for record_id, value in made:
+            if type_key == "application":
+                self._applications.append((str(record_id), str(value)))
+            self.maker.references.setdefault(type_key, []).append(str(record_id))
 
     def capacity(self, type_key: str) -> int | None:
         """How many records of `type_key` can be valid here (None: no limit)."""

@@ -76,6 +76,32 @@ _INSERT_MANY = text(
     " form_key text, form_data text, pii_sealed text, pii_masked text,"
     " pii_index text, effective_id bigint, created_at timestamptz, actor text)"
 )
+#: `n` records made from stored ones (`yiwang bench seed`): each is a copy of a pool record
+#: drawn by `random()` (the caller `setseed`s first) whose mixed fields take a value drawn
+#: from that field's pool and whose unique fields take the `u` arrays' next value; ids
+#: from the sequence, creation times spread over `spread` seconds before `now`
+_INSERT_CLONES = """
+WITH pool AS MATERIALIZED (
+  SELECT row_number() OVER (ORDER BY r.id) AS pos, r.department, r.data, r.form_key,
+    r.form_data, r.pii_sealed, r.pii_masked, r.pii_index
+  FROM records AS r WHERE r.tenant_id = :tenant_id AND r.id = ANY(CAST(:pool AS bigint[]))
+), draws AS MATERIALIZED (
+  SELECT g, nextval('records_id_seq') AS id, random() AS r_base, random() AS r_at{draws}
+  FROM generate_series(1, :n) AS g ORDER BY g
+)
+INSERT INTO records (tenant_id, id, type_key, status, number, department, data, form_key,
+  form_data, pii_sealed, pii_masked, pii_index, effective_id, created_at, created_by,
+  updated_at, updated_by)
+SELECT :tenant_id, d.id, :type_key, :status, :code || '-' || d.id, p.department,
+  p.data{overrides}, p.form_key, p.form_data, p.pii_sealed, p.pii_masked, p.pii_index,
+  :effective_id, x.at, :actor, x.at, :actor
+FROM draws AS d
+JOIN pool AS p ON p.pos = 1 + floor(d.r_base * (SELECT count(*) FROM pool))::int
+CROSS JOIN LATERAL (SELECT CAST(:now AS timestamptz)
+  - make_interval(secs => floor(d.r_at * :spread)) AS at) AS x
+ORDER BY d.g
+RETURNING id, data ->> CAST(:returned AS text)
+"""
 _REPLACE = text(
     "UPDATE records SET status = :status, department = :department,"
     " data = CAST(:data AS jsonb), form_key = :form_key,"
@@ -183,6 +209,46 @@ class RecordWrites(RepositoryBase):
             {"rows": payload},
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def insert_clones(
+        self,
+        values: Mapping[str, Any],
+        mixed: Mapping[str, Sequence[Any]],
+        unique: Mapping[str, Sequence[Any]],
+        always: frozenset[str],
+    ) -> list[tuple[int, str | None]]:
+        """Insert `values["n"]` copies of the pool records `values["pool"]` (ids), each
+        field of `mixed` drawn from its values, each of `unique` the next of its own
+        (`always`: fields set even where the copied record has none; the others only
+        where it has one). The caller has `setseed` the session: the same seed, the
+        same rows. One statement: the rows never cross the wire; it answers each
+        new id with the value of the field `values["returned"]` names.
+        """
+        draws: list[str] = []
+        overrides: list[tuple[str, str, str]] = []
+        params = dict(values)
+        for i, (key, pool) in enumerate(mixed.items()):
+            draws.append(f", random() AS r_{i}")
+            params[f"k_{i}"], params[f"m_{i}"] = key, jsonb(list(pool))
+            value = f"CAST(:m_{i} AS jsonb) -> floor(d.r_{i} * {len(pool)})::int"
+            overrides.append((key, str(i), value))
+        for j, (key, made) in enumerate(unique.items()):
+            params[f"k_u{j}"], params[f"u_{j}"] = key, jsonb(list(made))
+            overrides.append((key, f"u{j}", f"CAST(:u_{j} AS jsonb) -> (d.g - 1)::int"))
+        parts = []
+        for key, slot, value in overrides:
+            pair = f"jsonb_build_object(CAST(:k_{slot} AS text), {value})"
+            parts.append(
+                pair
+                if key in always
+                else f"CASE WHEN p.data ? CAST(:k_{slot} AS text) THEN {pair} ELSE '{{}}' END"
+            )
+        sql = _INSERT_CLONES.format(
+            draws="".join(draws), overrides="".join(f" || {part}" for part in parts)
+        )
+        await self.session.execute(text("SELECT setseed(:seed)"), {"seed": values["seed"]})
+        rows = await self.session.execute(text(sql), params)
+        return [(int(i), v) for i, v in rows.all()]
 
     async def replace(
         self, tenant_id: int, record_id: int, expected_version: int, values: Mapping[str, Any]

@@ -1,11 +1,13 @@
 """Generated records stored in bulk (`yiwang bench seed`): sealed and masked as a
-create is, without history rows, audit records per row or idempotent answers.
+create is, without history rows, audit records per row or idempotent answers; and
+copies of stored ones made by PostgreSQL itself, their varying fields drawn anew.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from yiwang.runtime.records import checks
@@ -63,6 +65,49 @@ class GeneratedRecords(RecordBase):
                 }
             )
         stored = await self.repo.insert_many(rows)
+        if stored:
+            await self._touched(node, document)
+        return stored
+
+    async def store_clones(
+        self,
+        type_key: str,
+        pool: Sequence[int],
+        count: int,
+        *,
+        mixed: Mapping[str, Sequence[Any]],
+        unique: Mapping[str, Sequence[Any]],
+        always: frozenset[str],
+        now: datetime,
+        spread_seconds: int,
+        seed: float,
+        returned: str | None = None,
+    ) -> list[tuple[int, str | None]]:
+        """Store `count` records of `type_key` copied from the stored records `pool`
+        (generated and validated ones), with `mixed` and `unique` fields drawn anew in
+        the database (see `RecordRepository.insert_clones`); sealed personal data is
+        the copied record's, as is its business form. RLS checks every row.
+        `seed` (in [-1, 1]) seeds the draws; the answer is each new id with its value
+        of the field `returned`.
+        """
+        node, model = self.tenant, await self.model()
+        document = self.item_document(model, type_key)
+        effective_id = await self.effective_ids.of(self.uow, self.tree, self.models, node)
+        values = {
+            "tenant_id": node.id,
+            "code": node.code,
+            "type_key": type_key,
+            "status": DEFAULT_STATUS,
+            "effective_id": effective_id,
+            "actor": self.uow.actor,
+            "pool": list(pool),
+            "n": count,
+            "now": now,
+            "spread": spread_seconds,
+            "seed": seed,
+            "returned": returned,
+        }
+        stored = await self.repo.insert_clones(values, mixed, unique, always)
         if stored:
             await self._touched(node, document)
         return stored
