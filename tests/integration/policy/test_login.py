@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import statistics
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -144,10 +143,12 @@ async def test_every_failure_costs_the_same_work(
                 answer = await attempt(stack, login, password, code, fresh_ip())
                 times[name].append(time.perf_counter() - started)
                 assert isinstance(answer, NotAuthenticated)
-        medians = {k: statistics.median(v) for k, v in times.items()}
-        baseline = medians["wrong_password"]
+        # the fastest of each class: the cost of its work, without a pause of the machine
+        # (with two samples, one stall doubled a median under the CI's parallel halves)
+        fastest = {k: min(v) for k, v in times.items()}
+        baseline = fastest["wrong_password"]
         # Skipping the Argon2 verification would make a class 10x faster or more.
-        assert all(0.5 < m / baseline < 2.0 for m in medians.values()), medians
+        assert all(0.5 < m / baseline < 2.0 for m in fastest.values()), fastest
     finally:
         await policy.sync.stop()
         await cache.close()
