@@ -30,10 +30,11 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from yiwang.platform.china_time import today_in_china
 from yiwang.platform.errors import ServiceUnavailable, YiwangError
 from yiwang.runtime.attachments.verification import Outcome
 from yiwang.runtime.cases.notifications import Gateways
@@ -105,8 +106,6 @@ async def sweep_attachments(run: JobRun) -> dict[str, Any]:
 
 #: the largest export file kept (an XLSX of 1,000,000 rows of a wide view is ~150 MB)
 MAX_EXPORT_BYTES: Final = 2 * 1024**3
-#: China Standard Time: the date in an export's file name is the clerk's
-CHINA_TIME: Final = timezone(timedelta(hours=8), "CST")
 
 
 async def export_list(
@@ -286,7 +285,8 @@ async def onboard_divisions(
 
 
 def _today() -> date:
-    return datetime.now(CHINA_TIME).date()
+    """The date in an export's file name: the clerk's, in China."""
+    return today_in_china()
 
 
 async def _file_chunks(path: Path, size: int = 1 << 20) -> AsyncIterator[bytes]:

@@ -16,11 +16,12 @@ import random
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.generators.record_rules import OPERATORS, condition_holds
+from yiwang.platform.china_time import CHINA_TIME
 from yiwang.policy.identity.codes import (
     CREDIT_CODE_ALPHABET,
     credit_code_check_char,
@@ -87,7 +88,6 @@ ORG_SUFFIX: Final = ("有限公司", "有限责任公司", "个体工商户", "�
 #: GB/T 4754 style registration: a resident ID's birth dates stay in this range
 BIRTH_FROM: Final = date(1950, 1, 1)
 BIRTH_DAYS: Final = 365 * 55
-BEIJING: Final = timezone(timedelta(hours=8))
 LICENCE_IDENTIFIER_PATTERN: Final = (
     "^1\\.2\\.156\\.3005\\.2\\.[0-9A-HJ-NPQRTUWXY]{18}[0-9]{3}\\.[0-9A-HJ-NPQRTUWXY]{18}"
     "\\.[0-9A-Z]{1,32}\\.[0-9]{3}\\.[0-9A-Z]$"
@@ -173,7 +173,7 @@ class ValueMaker:
         ).isoformat()
 
     def moment(self) -> str:
-        at = datetime(2024, 1, 1, 8, tzinfo=BEIJING) + timedelta(
+        at = datetime(2024, 1, 1, 8, tzinfo=CHINA_TIME) + timedelta(
             seconds=self.rng.randrange(3 * 365 * 86400)
         )
         return at.isoformat(timespec="seconds")

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
+from yiwang.platform.china_time import CHINA_TIME
 from yiwang.platform.errors import ErrorDetail
 
-CHINA: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
 MAX_DAYS: Final = 3 * 366
 
 _YEAR = re.compile(r"^(\d{4})$")
@@ -38,11 +38,11 @@ class Period:
 
     @property
     def starts_at(self) -> datetime:
-        return datetime.combine(self.start, time(), CHINA).astimezone(UTC)
+        return datetime.combine(self.start, time(), CHINA_TIME).astimezone(UTC)
 
     @property
     def ends_at(self) -> datetime:
-        return datetime.combine(self.end, time(), CHINA).astimezone(UTC)
+        return datetime.combine(self.end, time(), CHINA_TIME).astimezone(UTC)
 
     def as_dict(self) -> dict[str, str]:
         return {

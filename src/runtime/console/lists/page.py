@@ -14,13 +14,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from litestar import Request, Response
 from litestar.exceptions import NotFoundException
 
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.resolution.resolve import EffectiveModel
+from yiwang.platform.china_time import CHINA_TIME
 from yiwang.platform.edge.csrf import CSRF_COOKIE
 from yiwang.platform.errors import ErrorDetail, YiwangError
 from yiwang.platform.i18n import translate
@@ -44,7 +44,6 @@ WRITE: Final = {"object": "record", "action": "write"}
 READ_FORM: Final = {**READ, "forms": True}
 WRITE_FORM: Final = {**WRITE, "forms": True}
 DELETE_FORM: Final = {"object": "record", "action": "delete", "forms": True}
-CHINA: Final = ZoneInfo("Asia/Shanghai")
 #: what a redirect after a change tells the page to say
 DONE: Final = {
     "created": "console_lists.done.created",
@@ -59,7 +58,7 @@ def lists_url(code: str, *tail: str | int) -> str:
 
 
 def local_time(at: datetime) -> str:
-    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def acting(viewer: Viewer) -> Viewer:

@@ -33,6 +33,7 @@ from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from yiwang.platform.china_time import CHINA_TIME
 from yiwang.platform.database import session_factory
 from yiwang.platform.edge.csrf import CSRF_COOKIE
 from yiwang.platform.settings import Settings
@@ -56,7 +57,6 @@ from yiwang.runtime.supervision.dashboard.figures import (
 )
 from yiwang.runtime.supervision.dashboard.report import XLSX_TYPE, Report, pdf_bytes, xlsx_bytes
 from yiwang.runtime.supervision.dashboard.view import RegionPage, RegionPages, base_url
-from yiwang.runtime.supervision.periods import CHINA
 from yiwang.runtime.supervision.service import SupervisionService
 from yiwang.tenants.tree import TenantNode, TenantTree
 
@@ -101,7 +101,7 @@ def render_alerts(
     request: Request[Any, Any, Any], lists: tuple[live.AlertList, ...], at: datetime
 ) -> str:
     """The red and yellow lists as the page's section (the stream sends it again)."""
-    stamp = at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+    stamp = at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S")
     return render(request, "dashboard/alerts.html", lists=lists, updated=stamp)
 
 
@@ -256,7 +256,7 @@ async def _report(
     return Report(
         region=page.region.name,
         period=page.period.label,
-        generated_at=datetime.now(UTC).astimezone(CHINA),
+        generated_at=datetime.now(UTC).astimezone(CHINA_TIME),
         lines=page.report_lines(),
     )
 

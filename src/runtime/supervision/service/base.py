@@ -9,9 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
+from yiwang.platform.china_time import CHINA_TIME
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.supervision.errors import SupervisionInputInvalid, SupervisionNotFound
-from yiwang.runtime.supervision.periods import CHINA
 from yiwang.runtime.supervision.query import CaseQuery
 from yiwang.runtime.supervision.repository import SupervisionRepository
 from yiwang.tenants.calendars.service import Calendars
@@ -27,7 +27,7 @@ def _now() -> datetime:
 
 
 def china_today(now: datetime) -> date:
-    return now.astimezone(CHINA).date()
+    return now.astimezone(CHINA_TIME).date()
 
 
 def required_text(value: str | None, what: str, pointer: str) -> str:
