@@ -135,25 +135,16 @@ async def export_list(
         async with run.tenant_unit(tenant_id) as uow:
             yield make_lists(uow)
 
-    with tempfile.TemporaryDirectory(prefix="yiwang-export-") as folder:
-        path = Path(folder) / f"export.{fmt.extension}"
+    revealed = False  # whether the file shows personal data in full
+
+    async def write(path: Path) -> tuple[str, int]:
+        nonlocal revealed
         written = await write_export(open_lists, asked, path, progress=run.progress, today=_today())
-        stored = await run.services.attachments.storage.put_stream(
-            key, _file_chunks(path), fmt.content_type, max_size=MAX_EXPORT_BYTES
-        )
-    return {
-        "export": export_id,
-        "tenant_id": int(tenant_id),
-        "type": type_key,
-        "format": fmt.key,
-        "key": key,
-        "name": written.name,
-        "content_type": fmt.content_type,
-        "rows": written.rows,
-        "bytes": stored.size,
-        "sha256": stored.sha256,
-        "personal": "full" if written.revealed else "masked",
-    }
+        revealed = written.revealed
+        return written.name, written.rows
+
+    result = await _store_export(run, export_id, tenant_id, key, fmt.key, fmt.content_type, write)
+    return {**result, "type": type_key, "personal": "full" if revealed else "masked"}
 
 
 async def export_supervision(
@@ -179,22 +170,40 @@ async def export_supervision(
         async with run.subtree_unit(tenant_id, visible) as uow:
             yield SupervisionService(uow, run.services.directory.tree)
 
-    with tempfile.TemporaryDirectory(prefix="yiwang-supervision-") as folder:
-        path = Path(folder) / f"export.{fmt.key}"
+    async def write(path: Path) -> tuple[str, int]:
         written = await write_supervision_export(
             open_service, asked, path, progress=run.progress, today=_today()
         )
+        return written.name, written.rows
+
+    return await _store_export(run, export_id, tenant_id, key, fmt.key, fmt.content_type, write)
+
+
+async def _store_export(
+    run: JobRun,
+    export_id: str,
+    tenant_id: int,
+    key: str,
+    extension: str,
+    content_type: str,
+    write: Callable[[Path], Awaitable[tuple[str, int]]],
+) -> dict[str, Any]:
+    """`write` the file (it answers the file's name and rows) in a folder of its own, store
+    it under `key`, and describe it as an export job's result does."""
+    with tempfile.TemporaryDirectory(prefix="yiwang-export-") as folder:
+        path = Path(folder) / f"export.{extension}"
+        name, rows = await write(path)
         stored = await run.services.attachments.storage.put_stream(
-            key, _file_chunks(path), fmt.content_type, max_size=MAX_EXPORT_BYTES
+            key, _file_chunks(path), content_type, max_size=MAX_EXPORT_BYTES
         )
     return {
         "export": export_id,
         "tenant_id": int(tenant_id),
-        "format": fmt.key,
+        "format": extension,
         "key": key,
-        "name": written.name,
-        "content_type": fmt.content_type,
-        "rows": written.rows,
+        "name": name,
+        "content_type": content_type,
+        "rows": rows,
         "bytes": stored.size,
         "sha256": stored.sha256,
     }
