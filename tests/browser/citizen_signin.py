@@ -12,9 +12,9 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 
 from tests.browser.accessibility import check_page
+from yiwang.platform.message_log import read_messages
 from yiwang.platform.settings import Settings
 from yiwang.policy.identity.settings import IdentitySettings
-from yiwang.policy.identity.sms import read_sms_log
 
 CHENGGUAN = "620102"
 
@@ -25,7 +25,7 @@ def sms_log() -> Path:
 
 
 def code_for(phone: str) -> str:
-    for message in reversed(read_sms_log(sms_log())):
+    for message in reversed(read_messages(sms_log())):
         if message["phone"] == phone:
             found = re.search(r"验证码为 (\d{6})", message["text"])
             assert found is not None, message

@@ -17,9 +17,9 @@ from playwright.async_api import APIRequestContext, Browser, Page, expect
 from tests.browser.accessibility import check_page
 from tests.integration.stack import Stack
 from tests.integration.staff import PASSWORD, create_staff, secret_of, totp_code
+from yiwang.platform.message_log import read_messages
 from yiwang.platform.settings import Settings
 from yiwang.policy.identity.settings import IdentitySettings
-from yiwang.policy.identity.sms import read_sms_log
 
 CHENGGUAN = "620102"
 INBOX = f"/console/t/{CHENGGUAN}/inbox"
@@ -59,7 +59,7 @@ async def _clerk(
 
 def _sms_code(phone: str) -> str:
     log: Path = IdentitySettings.from_env(Settings.from_env()).sms_log
-    for message in reversed(read_sms_log(log)):
+    for message in reversed(read_messages(log)):
         if message["phone"] == phone:
             found = re.search(r"验证码为 (\d{6})", message["text"])
             assert found is not None, message

@@ -11,20 +11,18 @@ so it refuses to start outside development and test
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import json
 import secrets
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from yiwang.platform.errors import InvalidInput, ServiceUnavailable
 from yiwang.platform.i18n import translate
+from yiwang.platform.message_log import append_message
 
 
 class SmsGateway(Protocol):
@@ -45,23 +43,7 @@ class DevelopmentSmsGateway:
         self.path = path
 
     async def send(self, phone: str, text: str) -> None:
-        line = json.dumps(
-            {"at": datetime.now().astimezone().isoformat(), "phone": phone, "text": text},
-            ensure_ascii=False,
-        )
-        await asyncio.to_thread(self._append, line)
-
-    def _append(self, line: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-
-
-def read_sms_log(path: Path) -> list[dict[str, Any]]:
-    """Every message the development gateway wrote, oldest first."""
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        await append_message(self.path, phone=phone, text=text)
 
 
 class SmsCodes:

@@ -8,14 +8,12 @@ silently writing citizens' messages to disk.
 
 from __future__ import annotations
 
-import asyncio
-import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from yiwang.platform.errors import ServiceUnavailable
+from yiwang.platform.message_log import append_message
 
 
 class Gateway(Protocol):
@@ -32,22 +30,7 @@ class FileGateway:
         self.path = path
 
     async def send(self, to: str, text: str) -> None:
-        line = json.dumps(
-            {"at": datetime.now().astimezone().isoformat(), "to": to, "text": text},
-            ensure_ascii=False,
-        )
-        await asyncio.to_thread(self._append, line)
-
-    def _append(self, line: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-
-
-def read_messages(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+        await append_message(self.path, to=to, text=text)
 
 
 @dataclass(frozen=True)

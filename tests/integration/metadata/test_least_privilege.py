@@ -9,9 +9,9 @@ import re
 import psycopg
 
 from tests.integration.http_app import Http, error_of
+from yiwang.platform.message_log import read_messages
 from yiwang.platform.settings import Settings
 from yiwang.policy.identity.settings import IdentitySettings
-from yiwang.policy.identity.sms import read_sms_log
 from yiwang.tenants.lifecycle import Lifecycle
 from yiwang.tenants.tree import TenantTree
 
@@ -31,7 +31,7 @@ async def citizen(http: Http, migrated: Settings, tag: str) -> tuple[dict[str, s
     sent = await http.post("/api/v1/auth/sms/code", json={"phone": phone})
     assert sent.status_code == 202, sent.text
     log = IdentitySettings.from_env(migrated).sms_log
-    text = next(m["text"] for m in reversed(read_sms_log(log)) if m["phone"] == phone)
+    text = next(m["text"] for m in reversed(read_messages(log)) if m["phone"] == phone)
     code = re.search(r"验证码为 (\d{6})", text)
     assert code is not None
     signed = await http.post("/api/v1/auth/sms/login", json={"phone": phone, "code": code.group(1)})

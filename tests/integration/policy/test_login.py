@@ -25,11 +25,12 @@ from yiwang.platform.errors import (
     ServiceUnavailable,
     YiwangError,
 )
+from yiwang.platform.message_log import read_messages
 from yiwang.platform.settings import Settings
 from yiwang.policy.dependencies import build_policy
 from yiwang.policy.identity.dependencies import build_identity
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
-from yiwang.policy.identity.sms import DevelopmentSmsGateway, read_sms_log
+from yiwang.policy.identity.sms import DevelopmentSmsGateway
 from yiwang.tenants.directory import TenantDirectory
 
 
@@ -252,7 +253,7 @@ async def test_citizen_signs_in_by_sms_and_is_masked_elsewhere(
     phone = "139" + str(int(cleanup, 16) % 10**8).zfill(8)
     ip = fresh_ip()
     await services.run(services.login.request_sms_code, phone, ip=ip)
-    text = read_sms_log(tmp_path / "sms.log")[-1]["text"]
+    text = read_messages(tmp_path / "sms.log")[-1]["text"]
     code = re.search(r"验证码为 (\d{6})", text)
     assert code is not None
     signed = await services.run(services.login.sms_login, phone, code.group(1), ip=ip)

@@ -27,11 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.integration.stack import Stack
 from yiwang.app import ROUTES, Platform, build_platform, create_app
 from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.platform.message_log import read_messages
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
-from yiwang.policy.identity.sms import read_sms_log
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.dependencies import build_seal
 from yiwang.runtime.jobs.settings import JobSettings
@@ -136,7 +136,7 @@ async def citizens(
         # one address per citizen: the SMS limits count per address too
         ip = f"10.{serial >> 16 & 255}.{serial >> 8 & 255}.{serial & 255}"
         await services.run(services.login.request_sms_code, phone, ip=ip)
-        text = read_sms_log(tmp_path / "sms.log")[-1]["text"]
+        text = read_messages(tmp_path / "sms.log")[-1]["text"]
         code = re.search(r"验证码为 (\d{6})", text)
         assert code is not None
         signed = await services.run(services.login.sms_login, phone, code.group(1), ip=ip)

@@ -18,8 +18,8 @@ from tests.integration.runtime.conftest import special_fund
 from tests.integration.runtime.test_records import APPLICANT, BUSINESS
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
+from yiwang.platform.message_log import read_messages
 from yiwang.platform.settings import Settings
-from yiwang.policy.identity.sms import read_sms_log
 
 Client = AsyncTestClient[Litestar]
 
@@ -33,7 +33,7 @@ async def client(migrated: Settings, samples: dict[str, Any]) -> AsyncIterator[C
 async def _citizen(services: Stack, tmp_path: Path, tag: str) -> dict[str, str]:
     phone = "137" + str(int(tag, 16) % 10**8).zfill(8)
     await services.run(services.login.request_sms_code, phone, ip="10.2.0.1")
-    code = re.search(r"验证码为 (\d{6})", read_sms_log(tmp_path / "sms.log")[-1]["text"])
+    code = re.search(r"验证码为 (\d{6})", read_messages(tmp_path / "sms.log")[-1]["text"])
     assert code is not None
     signed = await services.run(services.login.sms_login, phone, code.group(1), ip="10.2.0.1")
     return {"authorization": f"Bearer {signed.token}"}

@@ -9,7 +9,7 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from yiwang.policy.identity.sms import read_sms_log
+from yiwang.platform.message_log import read_messages
 
 
 def phone_for(tag: str, n: int = 0) -> str:
@@ -18,7 +18,7 @@ def phone_for(tag: str, n: int = 0) -> str:
 
 
 def sms_code(var_dir: Path, phone: str) -> str:
-    for message in reversed(read_sms_log(var_dir / "sms.log")):
+    for message in reversed(read_messages(var_dir / "sms.log")):
         if message["phone"] == phone:
             found = re.search(r"验证码为 (\d{6})", message["text"])
             assert found is not None, message

@@ -18,9 +18,9 @@ from tests.integration.runtime.cases.licensing import DEPT, FoodLicences
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.app import Platform, build_platform, create_app
+from yiwang.platform.message_log import read_messages
 from yiwang.platform.settings import Settings
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
-from yiwang.policy.identity.sms import read_sms_log
 from yiwang.tenants.tree import TenantTree
 
 QILIHE = "620103"
@@ -66,7 +66,7 @@ async def _citizen(
     """A citizen signed in by SMS: their headers and the submitter their cases name."""
     phone = phone or "13" + str(n) + str(int(tag, 16) % 10**8).zfill(8)
     await services.run(services.login.request_sms_code, phone, ip="10.9.9.9")
-    text = read_sms_log(tmp_path / "sms.log")[-1]["text"]
+    text = read_messages(tmp_path / "sms.log")[-1]["text"]
     code = text.split("验证码为 ")[1][:6]
     signed = await services.run(services.login.sms_login, phone, code, ip="10.9.9.9")
     submitter = f"account:{signed.account_id}"

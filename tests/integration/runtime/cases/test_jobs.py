@@ -19,8 +19,8 @@ from saq import Queue
 
 from tests.integration.runtime.cases.conftest import CHENGGUAN, Clock
 from tests.integration.runtime.conftest import side_platform
+from yiwang.platform.message_log import read_messages
 from yiwang.platform.settings import Settings
-from yiwang.runtime.cases.notifications import read_messages
 from yiwang.runtime.cases.schemas import Application
 from yiwang.runtime.jobs.worker import saq_plugin
 from yiwang.runtime.routes.actions import Actor

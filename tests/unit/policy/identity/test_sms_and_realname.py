@@ -7,8 +7,9 @@ import pytest
 
 from tests.unit.policy.identity.fakes import FakeClock, FakeRedis
 from yiwang.platform.errors import InvalidInput, ServiceUnavailable
+from yiwang.platform.message_log import read_messages
 from yiwang.policy.identity.realname import CheckDigitOnlyProvider
-from yiwang.policy.identity.sms import DevelopmentSmsGateway, SmsCodes, read_sms_log
+from yiwang.policy.identity.sms import DevelopmentSmsGateway, SmsCodes
 
 
 def make(tmp_path: Path, **kw: int) -> tuple[SmsCodes, FakeRedis, FakeClock, Path]:
@@ -20,7 +21,7 @@ def make(tmp_path: Path, **kw: int) -> tuple[SmsCodes, FakeRedis, FakeClock, Pat
 
 
 def last_code(log: Path) -> str:
-    message = read_sms_log(log)[-1]
+    message = read_messages(log)[-1]
     found = re.search(r"验证码为 (\d{6})", message["text"])
     assert found, message
     return found.group(1)
@@ -29,7 +30,7 @@ def last_code(log: Path) -> str:
 async def test_code_is_written_to_the_log_and_accepted_once(tmp_path: Path) -> None:
     codes, redis, _, log = make(tmp_path)
     await codes.issue("13812345678")
-    entry = read_sms_log(log)[0]
+    entry = read_messages(log)[0]
     assert entry["phone"] == "13812345678" and "5 分钟内有效" in entry["text"]
     code = last_code(log)
     assert all(code.encode() not in value for value, _ in redis.data.values()), "stored hashed"
@@ -76,7 +77,7 @@ async def test_redis_down_refuses_to_issue_or_accept(tmp_path: Path) -> None:
     redis.down = True
     with pytest.raises(ServiceUnavailable):
         await codes.issue("13812345678")
-    assert read_sms_log(log) == []
+    assert read_messages(log) == []
     with pytest.raises(ServiceUnavailable):
         await codes.verify("13812345678", "123456")
 
