@@ -11,7 +11,8 @@ its own `BEGIN` first and then for the `set_config`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +80,25 @@ def apply_scope_sync(conn: Connection, scope: TenantScope) -> None:
     """The same, from a synchronous hook (a session's `after_begin`)."""
     conn.execute(_SET_SQL, _parameters(scope))
     conn.info[CONTEXT_INFO_KEY] = scope
+
+
+@asynccontextmanager
+async def widened_scope(
+    session: AsyncSession, acting_tenant_id: int, tenant_ids: Iterable[int]
+) -> AsyncIterator[None]:
+    """Let the transaction also see `tenant_ids` while the block runs, then restore the
+    scope it had (or the acting tenant's alone). Callers name why they may widen."""
+    connection = await session.connection()
+    previous = connection.sync_connection.info.get(CONTEXT_INFO_KEY)  # type: ignore[union-attr]
+    ids = sorted({acting_tenant_id, *tenant_ids})
+    await apply_scope(session, TenantScope(acting_tenant_id, tuple(ids)))
+    try:
+        yield
+    finally:
+        if isinstance(previous, TenantScope):
+            await apply_scope(session, previous)
+        else:
+            await apply_scope(session, TenantScope.single(acting_tenant_id))
 
 
 def begin_statement(scope: TenantScope) -> bytes:

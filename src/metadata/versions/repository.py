@@ -24,7 +24,7 @@ from yiwang.metadata.versions.models import (
     MetadataState,
     MetadataVersion,
 )
-from yiwang.platform.tenant_context import CONTEXT_INFO_KEY, TenantScope, apply_scope
+from yiwang.platform.tenant_context import widened_scope
 
 
 @asynccontextmanager
@@ -37,17 +37,8 @@ async def published_scope(
     own model is made of, and a publisher must see the overlays below it to
     preview the impact; nothing else is read under this scope.
     """
-    connection = await session.connection()
-    previous = connection.sync_connection.info.get(CONTEXT_INFO_KEY)  # type: ignore[union-attr]
-    ids = sorted({acting_tenant_id, *tenant_ids})
-    await apply_scope(session, TenantScope(acting_tenant_id, tuple(ids)))
-    try:
+    async with widened_scope(session, acting_tenant_id, tenant_ids):
         yield
-    finally:
-        if isinstance(previous, TenantScope):
-            await apply_scope(session, previous)
-        else:
-            await apply_scope(session, TenantScope.single(acting_tenant_id))
 
 
 class MetadataRepository:

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from yiwang.platform.tenant_context import CONTEXT_INFO_KEY, TenantScope, apply_scope
+from yiwang.platform.tenant_context import widened_scope
 
 
 @asynccontextmanager
@@ -22,17 +22,8 @@ async def visible(
     a subtree, the records a metadata change would invalidate); what is read
     under it is a count or a verdict, never shown.
     """
-    connection = await session.connection()
-    previous = connection.sync_connection.info.get(CONTEXT_INFO_KEY)  # type: ignore[union-attr]
-    ids = sorted({acting_tenant_id, *tenant_ids})
-    await apply_scope(session, TenantScope(acting_tenant_id, tuple(ids)))
-    try:
+    async with widened_scope(session, acting_tenant_id, tenant_ids):
         yield
-    finally:
-        if isinstance(previous, TenantScope):
-            await apply_scope(session, previous)
-        else:
-            await apply_scope(session, TenantScope.single(acting_tenant_id))
 
 
 class RepositoryBase:
