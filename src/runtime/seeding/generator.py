@@ -34,6 +34,7 @@ from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.generators.validation import record_validator
 from yiwang.metadata.resolution.resolve import EffectiveModel
 from yiwang.runtime.records.fields import department_field
+from yiwang.runtime.seeding.errors import GeneratorStuck
 from yiwang.runtime.seeding.values import Place, ValueMaker, coherent
 
 #: the mix of `yiwang bench seed` without `--types`: what a year of a region looks like
@@ -94,10 +95,6 @@ class ClonePlan:
     unique: tuple[str, ...]
     #: fields a copy sets even where the copied record has none (required ones)
     always: frozenset[str]
-
-
-class GeneratorStuck(RuntimeError):
-    """The generator made a record its own tenant's validator refuses (a generator bug)."""
 
 
 @dataclass(frozen=True)
@@ -316,7 +313,7 @@ class TenantGenerator:
         made = [self.maker.value(document, key, document["fields"][key]) for _ in range(count)]
         fresh = set(made)
         if None in fresh or len(fresh) < count or fresh & seen:
-            raise GeneratorStuck(f"{self.place.code} {type_key}: {key} repeats")
+            raise GeneratorStuck.repeats(self.place.code, type_key, self._label(type_key), key)
         seen |= fresh
         return made
 
@@ -327,6 +324,9 @@ class TenantGenerator:
             if type_key == "application":
                 self._applications.append((str(record_id), str(value)))
             self.maker.references.setdefault(type_key, []).append(str(record_id))
+
+    def _label(self, type_key: str) -> str:
+        return str(self.model.documents[type_key].get("label") or type_key)
 
     def capacity(self, type_key: str) -> int | None:
         """How many records of `type_key` can be valid here (None: no limit)."""
@@ -368,9 +368,8 @@ class TenantGenerator:
                 problems = validator.errors(made.data)
                 if made.form_key is not None:
                     problems += record_validator(self.model, made.form_key).errors(made.form or {})
-                raise GeneratorStuck(
-                    f"{self.place.code} {type_key}: "
-                    + "; ".join(f"{d.pointer} {d.code}" for d in problems[:5])
+                raise GeneratorStuck.invalid(
+                    self.place.code, type_key, self._label(type_key), MAX_TRIES, problems
                 )
             if len(pool) < self.pool:
                 pool.append(made)

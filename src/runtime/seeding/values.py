@@ -7,7 +7,8 @@ code lists and divisions, valid check characters (GB 11643 resident ID
 numbers, GB 32100 credit codes, GB/T 36904 licence identifiers) and Chinese
 names, addresses and phrases. `coherent` then applies what JSON Schema says
 only as conditions: fields required when a condition holds, comparison
-rules, `if`/`then` bounds and the identity type a number must match.
+rules, what `if`/`then` rules bound or require, and the identity type a number
+must match.
 """
 
 from __future__ import annotations
@@ -359,6 +360,19 @@ def _identity(maker: ValueMaker, kind: str) -> str:
     return "E" + maker.digits(8)
 
 
+def _fill(maker: ValueMaker, document: Document, record: dict[str, Any], key: str) -> None:
+    """A value for `key`, which a condition makes required, unless it has one."""
+    value = record.get(key)
+    if value is not None and value != []:
+        return
+    definition = document["fields"][key]
+    made = maker.value(document, key, definition)
+    if isinstance(made, list) and not made and definition["type"] == "table":
+        made = [maker.row(document, definition)]
+    if made is not None:
+        record[key] = made
+
+
 def coherent(
     maker: ValueMaker, document: Document, record: dict[str, Any], *, skip: Sequence[str] = ()
 ) -> dict[str, Any]:
@@ -371,23 +385,22 @@ def coherent(
         person = record["applicant_type"] == "1"
         record["id_type"] = "id_card" if person else "credit_code"
         record["id_number"] = _identity(maker, record["id_type"])
+    conditions = [r for r in document.get("rules", {}).values() if r["kind"] == "condition"]
     for _ in range(3):  # a field made required may make another required
         for key, definition in fields.items():
             condition = definition.get("required_when")
             if key in skip or definition.get("filled_by") or condition is None:
                 continue
             if condition_holds(condition, record):
-                value = record.get(key)
-                if value is None or value == []:
-                    made = maker.value(document, key, definition)
-                    if isinstance(made, list) and not made:
-                        made = (
-                            [maker.row(document, definition)]
-                            if definition["type"] == "table"
-                            else made
-                        )
-                    if made is not None:
-                        record[key] = made
+                _fill(maker, document, record, key)
+        # a condition rule may require fields too (a cancelled certificate's reason)
+        for rule in conditions:
+            required = rule["then"].get("required", ())
+            if required and condition_holds(rule["if"], record):
+                for key in required:
+                    definition = fields.get(key)
+                    if definition and key not in skip and not definition.get("filled_by"):
+                        _fill(maker, document, record, key)
     form = record.get("business_form")
     if isinstance(form, str) and form in maker.forms and "business_route" in fields:
         record["business_route"] = maker.rng.choice(maker.forms[form])
