@@ -65,7 +65,8 @@ class ExportDesk(ABC):
     @abstractmethod
     async def finished(self, export_id: str, *, requested_by: int | None) -> SupervisionExportFile:
         """The file of a finished export of this person: `SupervisionExportNotFound` for
-        none (or another's), `SupervisionExportNotReady` while it runs or after it failed."""
+        none (or another's), `SupervisionExportNotReady` while it runs or after it failed,
+        `SupervisionExportExpired` once the retention sweep has deleted its file."""
 
     @abstractmethod
     def link(self, file: SupervisionExportFile) -> str:
