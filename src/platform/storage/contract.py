@@ -35,7 +35,7 @@ def check_key(key: str) -> str:
 
 def check_folder(prefix: str) -> str:
     """A folder to list: a key's form, ending with `/` (`t/16/exports/`)."""
-    if not prefix.endswith("/"):
+    if not prefix.endswith("/") or "//" in prefix:
         raise InvalidInput("storage.key_invalid", pointer="/key", key=prefix)
     check_key(prefix[:-1])
     return prefix
