@@ -14,14 +14,13 @@ Pure but for the protocol: cells are computed from the item type's document.
 from __future__ import annotations
 
 import uuid
-from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from yiwang.metadata.documents.shapes import Document
 from yiwang.platform.unit_of_work import UnitOfWork
@@ -35,6 +34,7 @@ from yiwang.runtime.spreadsheets.exporting import Column, write_csv_async, write
 
 # the formats both exports share, and where their files are kept
 from yiwang.runtime.spreadsheets.files import FORMATS as FORMATS
+from yiwang.runtime.spreadsheets.files import ExportDesk as Desk
 from yiwang.runtime.spreadsheets.files import ExportFormat as ExportFormat
 from yiwang.runtime.spreadsheets.files import export_key as _stored_at
 
@@ -96,25 +96,9 @@ class ExportFile:
     rows: int
 
 
-class ExportDesk(ABC):
-    """What the export routes need from the room that runs jobs (`jobs.adapters`); an
-    abstract class rather than a protocol, because Litestar injects by type."""
-
-    @abstractmethod
-    def export_later(
-        self, uow: UnitOfWork, export_id: str, asked: ExportAsked, *, requested_by: int | None
-    ) -> str:
-        """Run the export once `uow` has committed; returns the job's id."""
-
-    @abstractmethod
-    async def finished(self, export_id: str, *, requested_by: int | None) -> ExportFile:
-        """The file of a finished export of this person: `ExportNotFound` for none (or
-        another's), `ExportNotReady` while it runs or after it failed, `ExportExpired`
-        once the retention sweep has deleted its file."""
-
-    @abstractmethod
-    def link(self, file: ExportFile) -> str:
-        """A short-lived download link answering `Content-Disposition: attachment`."""
+#: the desk of a list view's export: `ExportNotFound` for none (or another's),
+#: `ExportNotReady` while it runs or after it failed, `ExportExpired` once swept
+ExportDesk: TypeAlias = Desk[ExportAsked, ExportFile]
 
 
 def columns_of(document: Document, view: View) -> list[Column]:

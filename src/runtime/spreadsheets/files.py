@@ -1,4 +1,5 @@
-"""The files exports write: their formats, and where they are kept in object storage.
+"""The files exports write: their formats, where they are kept in object storage, and
+the desk between an export's routes and the jobs that write them.
 
 Both exports, a list view's (`lists.export`) and the supervisors' cross-tenant one
 (`supervision.exports`), write one of the same two formats and keep the file under
@@ -17,9 +18,17 @@ it never meets an attachment (`t/<id>/attachments/…`), an upload in progress
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Generic, TypeVar
+
+from yiwang.platform.unit_of_work import UnitOfWork
+
+#: what a request hands its export's job (a room's checked request, JSON-safe)
+Asked = TypeVar("Asked")
+#: what a finished export's job leaves (a room's description of the file)
+Delivered = TypeVar("Delivered")
 
 
 @dataclass(frozen=True)
@@ -62,3 +71,28 @@ def is_export_key(key: str, tenant_id: int) -> bool:
     """Whether `key` is an export's file of this tenant, directly in its folder."""
     folder = exports_folder(tenant_id)
     return key.startswith(folder) and bool(_NAME.match(key[len(folder) :]))
+
+
+class ExportDesk(ABC, Generic[Asked, Delivered]):
+    """What an export's routes need from the room that runs jobs (`jobs.adapters`): the
+    same three steps for both exports, over each room's own shapes (`lists.export`
+    names it `ExportDesk[ExportAsked, ExportFile]`, `supervision.exports`
+    `ExportDesk[SupervisionExportAsked, SupervisionExportFile]`). An abstract class
+    rather than a protocol, because Litestar injects by type (a parametrised class
+    will do; a protocol will not)."""
+
+    @abstractmethod
+    def export_later(
+        self, uow: UnitOfWork, export_id: str, asked: Asked, *, requested_by: int | None
+    ) -> str:
+        """Run the export once `uow` has committed; returns the job's id."""
+
+    @abstractmethod
+    async def finished(self, export_id: str, *, requested_by: int | None) -> Delivered:
+        """The file of a finished export of this person; otherwise the room's own errors:
+        not found for none (or another's), not ready while it runs or after it failed,
+        expired (410) once the retention sweep has deleted its file."""
+
+    @abstractmethod
+    def link(self, file: Delivered) -> str:
+        """A short-lived download link answering `Content-Disposition: attachment`."""
