@@ -275,6 +275,7 @@ def build_platform(
         gateways=partial(development_gateways, settings.var_dir, production=settings.production),
         webhooks=Deliverer(checks.seal.cipher, settings.production),
         onboarding=tenants.onboarding,
+        export_retention=settings.export_retention,
     )
     cases = cases_di.CasesServices(
         models=metadata.models,

@@ -95,6 +95,12 @@ class Conflict(YiwangError):
     status = 409
 
 
+class Gone(YiwangError):
+    """It existed and was removed for good (an export past its retention): ask anew."""
+
+    status = 410
+
+
 class PayloadTooLarge(YiwangError):
     status = 413
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -56,6 +57,20 @@ def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
             detail="、".join(choices),
         )
     return raw
+
+
+def _env_days(name: str, default: timedelta) -> timedelta:
+    """A whole number of days, at least one."""
+    days = _env_int(name, default.days)
+    if days < 1:
+        raise InvalidInput(
+            "settings.invalid",
+            pointer=f"/{name}",
+            name=name,
+            value=str(days),
+            detail="正整数（天）",
+        )
+    return timedelta(days=days)
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -141,6 +156,9 @@ class Settings:
     audit_verify_key: Path | None = None
     #: seconds between automatic checkpoints; 0 turns them off
     audit_checkpoint_seconds: int = 3600
+    #: how long an export's file is kept in object storage before the hourly sweep
+    #: (`exports.sweep`) deletes it (`YIWANG_EXPORT_RETENTION_DAYS`, whole days)
+    export_retention: timedelta = timedelta(days=7)
 
     @property
     def production(self) -> bool:
@@ -213,6 +231,7 @@ class Settings:
             audit_checkpoint_seconds=_env_int(
                 "YIWANG_AUDIT_CHECKPOINT_SECONDS", d.audit_checkpoint_seconds
             ),
+            export_retention=_env_days("YIWANG_EXPORT_RETENTION_DAYS", d.export_retention),
             workers=_env_int("YIWANG_WORKERS", d.workers),
             server=_env("YIWANG_SERVER", d.server),
             access_log=_env("YIWANG_ACCESS_LOG", d.access_log),

@@ -6,11 +6,13 @@ from __future__ import annotations
 from yiwang.platform.settings import Settings
 from yiwang.platform.storage.contract import (
     CHUNK_SIZE,
+    ListedObject,
     ObjectHead,
     ObjectStorage,
     ObjectTooLarge,
     PresignedPost,
     StoredObject,
+    check_folder,
     check_key,
 )
 from yiwang.platform.storage.local import LocalStorage
@@ -18,6 +20,7 @@ from yiwang.platform.storage.s3 import S3Storage, s3_config
 
 __all__ = [
     "CHUNK_SIZE",
+    "ListedObject",
     "LocalStorage",
     "ObjectHead",
     "ObjectStorage",
@@ -26,6 +29,7 @@ __all__ = [
     "S3Storage",
     "StoredObject",
     "build_storage",
+    "check_folder",
     "check_key",
     "s3_config",
 ]

@@ -3,7 +3,8 @@
 A failed upload raises `ServiceUnavailable("service.storage_unavailable")` and
 leaves nothing behind. Every backend also streams: `head` (size and type without
 the body), `stream` (the body in chunks, so a large object never sits in memory)
-and `put_stream` (a body of unknown length, refused once it passes `max_size`).
+and `put_stream` (a body of unknown length, refused once it passes `max_size`);
+`listing` names the objects under one folder with their size and time (a sweep).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Final
 
 from yiwang.platform.errors import InvalidInput
@@ -29,6 +31,14 @@ def check_key(key: str) -> str:
     if not _KEY_RE.match(key) or ".." in key.split("/") or "//" in key:
         raise InvalidInput("storage.key_invalid", pointer="/key", key=key)
     return key
+
+
+def check_folder(prefix: str) -> str:
+    """A folder to list: a key's form, ending with `/` (`t/16/exports/`)."""
+    if not prefix.endswith("/") or "//" in prefix:
+        raise InvalidInput("storage.key_invalid", pointer="/key", key=prefix)
+    check_key(prefix[:-1])
+    return prefix
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,16 @@ class ObjectHead:
     #: as the uploader declared it to the store; None where the backend keeps none
     content_type: str | None
     metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    """An object as a listing names it."""
+
+    key: str
+    size: int
+    #: when the store last wrote it (timezone-aware, UTC)
+    modified: datetime
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,11 @@ class ObjectStorage(ABC):
     @abstractmethod
     async def head(self, key: str) -> ObjectHead:
         """Size and declared type; `NotFound` if there is no such object."""
+
+    @abstractmethod
+    def listing(self, folder: str) -> AsyncIterator[ListedObject]:
+        """Every object whose key starts with `folder` (ending with `/`), below it at any
+        depth, in no promised order, read a page at a time; nothing for an empty folder."""
 
     @abstractmethod
     async def copy(self, source: str, target: str) -> None:

@@ -13,17 +13,25 @@ import shutil
 import stat
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from yiwang.platform.errors import NotFound, ServiceUnavailable
 from yiwang.platform.storage.contract import (
     CHUNK_SIZE,
+    ListedObject,
     ObjectHead,
     ObjectStorage,
     StoredObject,
+    check_folder,
     check_key,
     spool,
 )
+
+#: the prefix of a write in progress (renamed into place once complete): no object yet
+PARTIAL_PREFIX = ".upload-"
+#: files a listing reads at a time
+LISTING_PAGE = 1000
 
 
 def _discard(path: str) -> None:
@@ -52,7 +60,7 @@ class LocalStorage(ObjectStorage):
     @staticmethod
     def _write_atomically(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=PARTIAL_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -74,7 +82,7 @@ class LocalStorage(ObjectStorage):
         path = self._path(key)
         try:
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=PARTIAL_PREFIX)
         except OSError as exc:
             raise ServiceUnavailable("service.storage_unavailable") from exc
         try:
@@ -140,7 +148,7 @@ class LocalStorage(ObjectStorage):
     @staticmethod
     def _copy_atomically(src: Path, dst: Path) -> None:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".upload-")
+        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=PARTIAL_PREFIX)
         try:
             with os.fdopen(fd, "wb") as out, src.open("rb") as inp:
                 shutil.copyfileobj(inp, out, CHUNK_SIZE)
@@ -150,6 +158,42 @@ class LocalStorage(ObjectStorage):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    async def listing(self, folder: str) -> AsyncIterator[ListedObject]:
+        base = self.root / check_folder(folder)
+        found = await asyncio.to_thread(self._files_under, base)
+        for start in range(0, len(found), LISTING_PAGE):
+            page = await asyncio.to_thread(self._listed, found[start : start + LISTING_PAGE])
+            for listed in page:
+                yield listed
+
+    @staticmethod
+    def _files_under(base: Path) -> list[Path]:
+        """The complete files below `base` (none if it is no folder); an error other than
+        a missing folder is the store's failure."""
+        out: list[Path] = []
+
+        def fail(exc: OSError) -> None:
+            if not isinstance(exc, FileNotFoundError):
+                raise ServiceUnavailable("service.storage_unavailable") from exc
+
+        for folder, _, names in os.walk(base, onerror=fail):
+            out.extend(Path(folder) / n for n in names if not n.startswith(PARTIAL_PREFIX))
+        return out
+
+    def _listed(self, paths: list[Path]) -> list[ListedObject]:
+        out = []
+        for path in paths:
+            try:
+                found = path.stat()
+            except FileNotFoundError:
+                continue  # deleted since the walk: no longer an object
+            except OSError as exc:
+                raise ServiceUnavailable("service.storage_unavailable") from exc
+            key = path.relative_to(self.root).as_posix()
+            modified = datetime.fromtimestamp(found.st_mtime, UTC)
+            out.append(ListedObject(key, found.st_size, modified))
+        return out
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, True)

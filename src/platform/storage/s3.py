@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -20,10 +21,12 @@ from yiwang.platform.errors import NotFound, ServiceUnavailable
 from yiwang.platform.storage.contract import (
     CHUNK_SIZE,
     SPOOL_BYTES,
+    ListedObject,
     ObjectHead,
     ObjectStorage,
     PresignedPost,
     StoredObject,
+    check_folder,
     check_key,
     spool,
 )
@@ -155,6 +158,19 @@ class S3Storage(ObjectStorage):
             resp.get("ContentType") or None,
             dict(resp.get("Metadata") or {}),
         )
+
+    async def listing(self, folder: str) -> AsyncIterator[ListedObject]:
+        """ListObjectsV2, a page (up to 1,000 keys) per request."""
+        asked: dict[str, Any] = {"Bucket": self.bucket, "Prefix": check_folder(folder)}
+        while True:
+            page = await self._call(self.client.list_objects_v2, **asked)
+            for item in page.get("Contents") or ():
+                modified = item["LastModified"].astimezone(UTC)
+                yield ListedObject(str(item["Key"]), int(item["Size"]), modified)
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return
+            asked["ContinuationToken"] = token
 
     async def copy(self, source: str, target: str) -> None:
         await self._call(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import uuid
+from datetime import timedelta
 
 from yiwang.platform.storage import ObjectStorage
 from yiwang.platform.unit_of_work import UnitOfWork
@@ -14,11 +16,15 @@ from yiwang.runtime.jobs.definitions import (
     VERIFY_ATTACHMENT,
 )
 from yiwang.runtime.jobs.queue import JobQueue, owner_of
-from yiwang.runtime.lists.errors import ExportNotFound, ExportNotReady
+from yiwang.runtime.lists.errors import ExportExpired, ExportNotFound, ExportNotReady
 from yiwang.runtime.lists.export import ExportAsked, ExportDesk, ExportFile
 from yiwang.runtime.records.imports import XLSX_TYPE, ImportAsked, ImportDesk, import_key
 from yiwang.runtime.supervision import exports as supervision
-from yiwang.runtime.supervision.errors import SupervisionExportNotFound, SupervisionExportNotReady
+from yiwang.runtime.supervision.errors import (
+    SupervisionExportExpired,
+    SupervisionExportNotFound,
+    SupervisionExportNotReady,
+)
 
 
 def verification_key(tenant_id: int, attachment_id: uuid.UUID) -> str:
@@ -49,6 +55,11 @@ class AttachmentVerifications:
         )
 
 
+def kept_days(retention: timedelta) -> int:
+    """The retention as the refusal of a swept export names it: whole days, at least one."""
+    return max(1, math.ceil(retention / timedelta(days=1)))
+
+
 def export_job_key(export_id: str) -> str:
     return f"{EXPORT_LIST.name}:{export_id}"
 
@@ -58,11 +69,13 @@ def import_job_key(import_id: str) -> str:
 
 
 class ListExports(ExportDesk):
-    """`lists.export.ExportDesk`: exports run as jobs, files downloaded by a signed link."""
+    """`lists.export.ExportDesk`: exports run as jobs, files downloaded by a signed link;
+    a file the retention sweep deleted is `lists.export.expired` (410)."""
 
-    def __init__(self, queue: JobQueue, transfers: Transfers) -> None:
+    def __init__(self, queue: JobQueue, transfers: Transfers, storage: ObjectStorage) -> None:
         self.queue = queue
         self.transfers = transfers
+        self.storage = storage
 
     def export_later(
         self, uow: UnitOfWork, export_id: str, asked: ExportAsked, *, requested_by: int | None
@@ -84,7 +97,7 @@ class ListExports(ExportDesk):
         result = found.result
         if found.state != "complete" or result is None:
             raise ExportNotReady("lists.export.not_ready", state=found.state)
-        return ExportFile(
+        file = ExportFile(
             tenant_id=int(result["tenant_id"]),
             type_key=str(result["type"]),
             key=str(result["key"]),
@@ -92,6 +105,10 @@ class ListExports(ExportDesk):
             content_type=str(result["content_type"]),
             rows=int(result["rows"]),
         )
+        if not await self.storage.exists(file.key):
+            days = kept_days(self.queue.services.export_retention)
+            raise ExportExpired("lists.export.expired", days=days)
+        return file
 
     def link(self, file: ExportFile) -> str:
         return self.transfers.link(file.key, file.name, file.content_type)
@@ -103,11 +120,13 @@ def supervision_export_job_key(export_id: str) -> str:
 
 class SupervisionExports(supervision.ExportDesk):
     """`supervision.exports.ExportDesk`: a cross-tenant export as a job, its file
-    downloaded by a signed link, only by the person who asked."""
+    downloaded by a signed link, only by the person who asked; a file the retention
+    sweep deleted is `supervision.export_expired` (410)."""
 
-    def __init__(self, queue: JobQueue, transfers: Transfers) -> None:
+    def __init__(self, queue: JobQueue, transfers: Transfers, storage: ObjectStorage) -> None:
         self.queue = queue
         self.transfers = transfers
+        self.storage = storage
 
     def export_later(
         self,
@@ -140,13 +159,17 @@ class SupervisionExports(supervision.ExportDesk):
         result = found.result
         if found.state != "complete" or result is None:
             raise SupervisionExportNotReady("supervision.export_not_ready", state=found.state)
-        return supervision.SupervisionExportFile(
+        file = supervision.SupervisionExportFile(
             tenant_id=int(result["tenant_id"]),
             key=str(result["key"]),
             name=str(result["name"]),
             content_type=str(result["content_type"]),
             rows=int(result["rows"]),
         )
+        if not await self.storage.exists(file.key):
+            days = kept_days(self.queue.services.export_retention)
+            raise SupervisionExportExpired("supervision.export_expired", days=days)
+        return file
 
     def link(self, file: supervision.SupervisionExportFile) -> str:
         return self.transfers.link(file.key, file.name, file.content_type)

@@ -40,14 +40,14 @@ from yiwang.runtime.attachments.verification import Outcome
 from yiwang.runtime.cases.notifications import Gateways
 from yiwang.runtime.cases.sweep import sweep
 from yiwang.runtime.jobs.runs import JobRun
-from yiwang.runtime.lists.export import FORMATS, ExportAsked, export_key, write_export
+from yiwang.runtime.lists.export import ExportAsked, export_key, write_export
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.outbox.delivery import deliver
 from yiwang.runtime.records.imports import Discard, import_fields, import_rows
 from yiwang.runtime.records.service import RecordService, Viewer
 from yiwang.runtime.spreadsheets.errors import SpreadsheetRejected
+from yiwang.runtime.spreadsheets.files import FORMATS, exports_folder, is_export_key
 from yiwang.runtime.spreadsheets.importing import read_xlsx
-from yiwang.runtime.supervision.exports import FORMATS as SUPERVISION_FORMATS
 from yiwang.runtime.supervision.exports import SupervisionExportAsked
 from yiwang.runtime.supervision.exports import export_key as supervision_export_key
 from yiwang.runtime.supervision.exports import write_export as write_supervision_export
@@ -67,6 +67,10 @@ class JobDefinition:
     retry_delay: float = 0.0
     #: run on this schedule (cron syntax, UTC) by every worker's scheduler, once
     cron: str | None = None
+    #: its result names an export's file, which its download reads: the job's status is
+    #: kept as long as the file (`JobServices.export_retention`) and a day more, so a
+    #: download after the sweep answers "expired", not "no such export"
+    export_file: bool = False
 
 
 async def verify_attachment(run: JobRun, *, tenant_id: int, attachment_id: str) -> dict[str, Any]:
@@ -161,7 +165,7 @@ async def export_supervision(
     own), store it under the supervisor's tenant's prefix, and name it in the result (the
     download route signs a link to it). Run twice, it writes the same file again."""
     asked = SupervisionExportAsked(int(tenant_id), tuple(visible), params, format)
-    fmt = SUPERVISION_FORMATS[format]
+    fmt = FORMATS[format]
     key = supervision_export_key(tenant_id, export_id, fmt)
     await run.services.directory.refresh()
 
@@ -207,6 +211,30 @@ async def _store_export(
         "bytes": stored.size,
         "sha256": stored.sha256,
     }
+
+
+async def sweep_exports(run: JobRun) -> dict[str, Any]:
+    """Delete every export's file older than the retention (`Settings.export_retention`)
+    from each tenant's folder of exports, and nothing else: only that folder is listed,
+    and only names an export is given (`spreadsheets.files.is_export_key`) are deleted,
+    never an attachment, an upload, an import or a certificate. Run twice, the second
+    run finds nothing to delete."""
+    storage = run.services.attachments.storage
+    await run.services.directory.refresh()
+    tenant_ids = sorted(run.services.directory.tree.by_id)
+    before = datetime.now(UTC) - run.services.export_retention
+    deleted = kept = 0
+    for index, tenant_id in enumerate(tenant_ids, 1):
+        async for found in storage.listing(exports_folder(tenant_id)):
+            if not is_export_key(found.key, tenant_id):
+                continue
+            if found.modified < before:
+                await storage.delete(found.key)
+                deleted += 1
+            else:
+                kept += 1
+        await run.progress(index, len(tenant_ids))
+    return {"deleted": deleted, "kept": kept, "before": before.isoformat()}
 
 
 async def import_sheet(
@@ -362,10 +390,14 @@ VERIFY_ATTACHMENT: Final = JobDefinition(
 SWEEP_ATTACHMENTS: Final = JobDefinition(
     "sweep_attachments", sweep_attachments, timeout=600, cron="*/5 * * * *"
 )
-EXPORT_LIST: Final = JobDefinition("export_list", export_list, timeout=3600, retries=2)
-EXPORT_SUPERVISION: Final = JobDefinition(
-    "supervision.export", export_supervision, timeout=3600, retries=2
+EXPORT_LIST: Final = JobDefinition(
+    "export_list", export_list, timeout=3600, retries=2, export_file=True
 )
+EXPORT_SUPERVISION: Final = JobDefinition(
+    "supervision.export", export_supervision, timeout=3600, retries=2, export_file=True
+)
+#: hourly: a file is deleted within the hour after its retention ends
+SWEEP_EXPORTS: Final = JobDefinition("exports.sweep", sweep_exports, timeout=900, cron="37 * * * *")
 IMPORT_SHEET: Final = JobDefinition("import_sheet", import_sheet, timeout=1800, retries=1)
 ONBOARD_DIVISIONS: Final = JobDefinition(
     "onboard_divisions", onboard_divisions, timeout=1800, retries=1
@@ -391,6 +423,7 @@ DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
         SWEEP_ATTACHMENTS,
         EXPORT_LIST,
         EXPORT_SUPERVISION,
+        SWEEP_EXPORTS,
         IMPORT_SHEET,
         ONBOARD_DIVISIONS,
         CASES_SWEEP,

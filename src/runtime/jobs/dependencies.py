@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from litestar.di import Provide
 from litestar_saq import SAQPlugin
@@ -65,6 +66,7 @@ def build_background(
     gateways: Callable[[], Gateways] | None = None,
     webhooks: Deliverer | None = None,
     onboarding: Callable[[UnitOfWork], Onboarding] | None = None,
+    export_retention: timedelta = timedelta(days=7),
 ) -> Background:
     queue = JobQueue(job_settings, None)
     plugin = saq_plugin(job_settings, lambda: queue.services)
@@ -82,15 +84,17 @@ def build_background(
         gateways=gateways,
         webhooks=webhooks,
         onboarding=onboarding,
+        export_retention=export_retention,
     )
     queue.bind(services)
     return Background(queue, plugin, attachments, services)
 
 
 def dependencies(queue: JobQueue) -> dict[str, Provide]:
-    desk = ListExports(queue, queue.services.attachments.transfers)
-    sheets = SheetImports(queue, queue.services.attachments.storage)
-    supervised = SupervisionExports(queue, queue.services.attachments.transfers)
+    attachments = queue.services.attachments
+    desk = ListExports(queue, attachments.transfers, attachments.storage)
+    sheets = SheetImports(queue, attachments.storage)
+    supervised = SupervisionExports(queue, attachments.transfers, attachments.storage)
 
     def jobs() -> JobQueue:
         return queue

@@ -63,6 +63,7 @@ async def worker_process(
         gateways=partial(development_gateways, settings.var_dir, production=settings.production),
         webhooks=Deliverer(seal.cipher, settings.production),
         onboarding=tenants.onboarding,
+        export_retention=settings.export_retention,
     )
     if isinstance(storage, S3Storage):
         with suppress(Exception):  # a store that is down fails the jobs that need it, later

@@ -36,6 +36,9 @@ log = structlog.get_logger(__name__)
 INLINE_KEPT: Final = 1000
 #: how long a finished job's status stays readable (seconds)
 RESULT_TTL: Final = 3600
+#: an export job's status outlives its file by this much (seconds): a download after the
+#: retention sweep answers "expired" for a day before it is "no such export"
+EXPORT_STATUS_MARGIN: Final = 86400
 TERMINAL: Final = frozenset({"complete", "failed", "aborted"})
 _STATES: Final = {
     Status.NEW: "queued",
@@ -156,7 +159,7 @@ class JobQueue:
                 retries=definition.retries,
                 retry_delay=definition.retry_delay,
                 retry_backoff=definition.retry_delay > 0,
-                ttl=RESULT_TTL,
+                ttl=self.result_ttl(definition),
                 meta={"owner": owner},
             )
             try:
@@ -167,6 +170,13 @@ class JobQueue:
                 log.warning("job_queue_unavailable_running_inline", job=definition.name)
         await self.run_inline(definition, key=key, owner=owner, kwargs=kwargs)
         return key
+
+    def result_ttl(self, definition: JobDefinition) -> int:
+        """How long the job's status stays readable once it ends (seconds)."""
+        if definition.export_file:
+            retention = self.services.export_retention.total_seconds()
+            return int(retention) + EXPORT_STATUS_MARGIN
+        return RESULT_TTL
 
     async def run_inline(
         self, definition: JobDefinition, *, key: str, owner: str, kwargs: dict[str, Any]

@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -54,6 +55,9 @@ class JobServices:
     #: onboarding from a division file in a unit of work (`TenantServices.onboarding`, with
     #: the steps that complete it); None where the process cannot onboard
     onboarding: Callable[[UnitOfWork], Onboarding] | None = None
+    #: how long an export's file is kept (`Settings.export_retention`): the sweep deletes
+    #: older ones, and an export job's status is kept as long (and a day more)
+    export_retention: timedelta = timedelta(days=7)
 
 
 class ProgressSink(ABC):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yiwang.platform.errors import Conflict, InvalidInput, NotFound
+from yiwang.platform.errors import Conflict, Gone, InvalidInput, NotFound, ServiceUnavailable
 
 
 class ListQueryInvalid(InvalidInput):
@@ -31,6 +31,14 @@ class ExportNotFound(NotFound):
 
 class ExportNotReady(Conflict):
     """The export is still running, or it failed: there is no file to download."""
+
+
+class ExportExpired(Gone):
+    """The export was made, and its file deleted once it passed its retention."""
+
+
+class ListTimedOut(ServiceUnavailable):
+    """A statement of a bounded read (an export's step) passed its time limit."""
 
 
 class ExportTooLarge(InvalidInput):

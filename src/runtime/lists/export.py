@@ -14,23 +14,29 @@ Pure but for the protocol: cells are computed from the item type's document.
 from __future__ import annotations
 
 import uuid
-from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from yiwang.metadata.documents.shapes import Document
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.runtime.lists.errors import ListTimedOut
 from yiwang.runtime.lists.messages import ZH_CN
 from yiwang.runtime.lists.service import ListService, Prepared
 from yiwang.runtime.lists.views import View
 from yiwang.runtime.records.service import Viewer
 from yiwang.runtime.spreadsheets.cells import Cell
 from yiwang.runtime.spreadsheets.exporting import Column, write_csv_async, write_xlsx_async
+
+# the formats both exports share, and where their files are kept
+from yiwang.runtime.spreadsheets.files import FORMATS as FORMATS
+from yiwang.runtime.spreadsheets.files import ExportDesk as Desk
+from yiwang.runtime.spreadsheets.files import ExportFormat as ExportFormat
+from yiwang.runtime.spreadsheets.files import export_key as _stored_at
 
 #: rows read per unit of work while exporting (one keyset step)
 EXPORT_BATCH: Final = 1000
@@ -47,21 +53,6 @@ _STATUS_PREFIX: Final = "lists.export.status."
 #: a record's status as the spreadsheet shows it
 STATUS_LABELS: Final[Mapping[str, str]] = {
     k.removeprefix(_STATUS_PREFIX): v for k, v in ZH_CN.items() if k.startswith(_STATUS_PREFIX)
-}
-
-
-@dataclass(frozen=True)
-class ExportFormat:
-    key: str
-    extension: str
-    content_type: str
-
-
-FORMATS: Final[Mapping[str, ExportFormat]] = {
-    "xlsx": ExportFormat(
-        "xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    ),
-    "csv": ExportFormat("csv", "csv", "text/csv; charset=utf-8"),
 }
 
 
@@ -105,24 +96,9 @@ class ExportFile:
     rows: int
 
 
-class ExportDesk(ABC):
-    """What the export routes need from the room that runs jobs (`jobs.adapters`); an
-    abstract class rather than a protocol, because Litestar injects by type."""
-
-    @abstractmethod
-    def export_later(
-        self, uow: UnitOfWork, export_id: str, asked: ExportAsked, *, requested_by: int | None
-    ) -> str:
-        """Run the export once `uow` has committed; returns the job's id."""
-
-    @abstractmethod
-    async def finished(self, export_id: str, *, requested_by: int | None) -> ExportFile:
-        """The file of a finished export of this person: `ExportNotFound` for none (or
-        another's), `ExportNotReady` while it runs or after it failed."""
-
-    @abstractmethod
-    def link(self, file: ExportFile) -> str:
-        """A short-lived download link answering `Content-Disposition: attachment`."""
+#: the desk of a list view's export: `ExportNotFound` for none (or another's),
+#: `ExportNotReady` while it runs or after it failed, `ExportExpired` once swept
+ExportDesk: TypeAlias = Desk[ExportAsked, ExportFile]
 
 
 def columns_of(document: Document, view: View) -> list[Column]:
@@ -206,10 +182,9 @@ def _text(labels: Mapping[str, str] | None, value: Any) -> str:
 
 
 def export_key(tenant_id: int, export_id: str, fmt: ExportFormat) -> str:
-    """Where the file is stored: under the tenant's prefix, named by the server only."""
-    if not (len(export_id) == 32 and all(c in "0123456789abcdef" for c in export_id)):
-        raise ValueError("an export id is 32 lower-case hex digits")
-    return f"t/{int(tenant_id)}/exports/{export_id}.{fmt.extension}"
+    """Where the file is stored: under the tenant's folder of exports, named by the
+    server only (`spreadsheets.files`, which the retention sweep reads)."""
+    return _stored_at(tenant_id, export_id, fmt)
 
 
 def export_name(document: Document, view: View, fmt: ExportFormat, today: date) -> str:
@@ -218,7 +193,7 @@ def export_name(document: Document, view: View, fmt: ExportFormat, today: date) 
     if view.label and view.label != document["label"]:
         parts.append(view.label)
     parts.append(today.strftime("%Y%m%d"))
-    return "-".join(p.replace("/", "／") for p in parts) + f".{fmt.extension}"
+    return "-".join(p.replace("/", "／") for p in parts) + f".{fmt.key}"
 
 
 def params_for_export(params: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
@@ -276,18 +251,24 @@ async def write_export(
     asked: ExportAsked,
     path: Path,
     *,
-    progress: Callable[[int, int], Awaitable[None]],
+    progress: Callable[[int, int | None], Awaitable[None]],
     today: date,
     batch: int = EXPORT_BATCH,
+    counted: int | None = None,
 ) -> Written:
     """Write the whole view to `path`, reading it by keyset `batch` rows at a time, each
     step in a unit of its own (`open_lists`), so no transaction lasts the export and no
-    more than a batch is held. The total for the progress is counted first."""
+    more than a batch is held. Every statement of a step runs under the statement time
+    limit (`ListService.limit_time`): a step that passes it fails the export with
+    `lists.timed_out`. The total for the progress is counted first, under the same
+    limit (unless the caller `counted` already); a count that passes it only leaves the
+    progress without a total."""
     viewer = asked.viewer()
     fmt = FORMATS[asked.format]
     async with open_lists() as lists:
+        await lists.limit_time()
         prepared = await lists.prepare(asked.type_key, asked.params, viewer=viewer)
-        total = await lists.count(prepared, viewer=viewer)
+    total = counted if counted is not None else await _total(open_lists, prepared, viewer)
     prepared = replace(prepared, plan=replace(prepared.plan, limit=batch))
     view = prepared.plan.view
     maker = CellMaker(prepared.document, view)
@@ -297,6 +278,7 @@ async def write_export(
         after: list[Any] | None = None
         while True:
             async with open_lists() as lists:
+                await lists.limit_time()
                 items, after = await lists.rows(prepared, viewer=viewer, after=after)
             for item in items:
                 yield maker.row(item)
@@ -304,7 +286,7 @@ async def write_export(
                 return
 
     async def report(done: int) -> None:
-        await progress(done, max(total, done))
+        await progress(done, None if total is None else max(total, done))
 
     if fmt.key == "xlsx":
         count = await write_xlsx_async(rows(), columns, path, progress=report)
@@ -314,3 +296,18 @@ async def write_export(
     return Written(
         count, export_name(prepared.document, view, fmt, today), prepared.reveal, prepared
     )
+
+
+async def _total(
+    open_lists: Callable[[], AbstractAsyncContextManager[ListService]],
+    prepared: Prepared,
+    viewer: Viewer,
+) -> int | None:
+    """The rows of the whole view, for the progress, in a unit of its own under the time
+    limit; None when the count passes it (the export goes on: only its total is unknown)."""
+    try:
+        async with open_lists() as lists:
+            await lists.limit_time()
+            return await lists.count(prepared, viewer=viewer)
+    except ListTimedOut:
+        return None

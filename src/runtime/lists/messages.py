@@ -24,11 +24,13 @@ ZH_CN: Final[dict[str, str]] = {
     "lists.search.unavailable": "本平台尚未启用全文检索，请改用筛选条件。",
     "lists.search.too_long": "搜索内容过长：最多 {limit} 个字，实际 {actual} 个字。",
     "lists.search.too_many_terms": "搜索词过多：最多 {limit} 个（以空格分隔），实际 {actual} 个。",
+    "lists.timed_out": "查询超过 {seconds} 秒仍未完成，已中止：请缩小范围（筛选或搜索条件）后重试。",
     # exports
     "lists.export.format_invalid": "导出格式只能为 xlsx 或 csv，实际为“{value}”。",
     "lists.export.not_found": "没有这次导出，或导出文件已过期。",
     "lists.export.not_ready": "导出尚未完成（{state}），请稍后再下载。",
     "lists.export.failed": "导出失败，请重新导出。",
+    "lists.export.expired": "导出文件只保留 {days} 天，这份已超过期限被删除，请重新导出。",
     "lists.export.public_too_large": "符合条件的共 {rows} 条，超过公开导出的上限 {limit} 条，请先用筛选或搜索缩小范围。",
     "lists.export.status.active": "有效",
     "lists.export.status.submitted": "已提交",

@@ -6,10 +6,17 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Result, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from yiwang.platform.statement_limits import (
+    STATEMENT_TIME_LIMIT_MS,
+    limit_statement_time,
+    statement_timed_out,
+)
 from yiwang.runtime.lists.compile import Compiled
+from yiwang.runtime.lists.errors import ListTimedOut
 from yiwang.runtime.lists.indexes import IndexSpec
 
 
@@ -17,12 +24,26 @@ class ListRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def limit_time(self) -> None:
+        """Bound every later statement of the transaction (`STATEMENT_TIME_LIMIT_MS`)."""
+        await limit_statement_time(self.session)
+
+    async def _run(self, compiled: Compiled) -> Result[Any]:
+        """A compiled query; cancelled by a time limit, `lists.timed_out`."""
+        try:
+            return await self.session.execute(text(compiled.sql), compiled.params)
+        except DBAPIError as exc:
+            if statement_timed_out(exc):
+                seconds = STATEMENT_TIME_LIMIT_MS // 1000
+                raise ListTimedOut("lists.timed_out", seconds=seconds) from None
+            raise
+
     async def page(self, compiled: Compiled) -> list[Mapping[str, Any]]:
-        result = await self.session.execute(text(compiled.sql), compiled.params)
+        result = await self._run(compiled)
         return [dict(row) for row in result.mappings()]
 
     async def count(self, compiled: Compiled) -> int:
-        result = await self.session.execute(text(compiled.sql), compiled.params)
+        result = await self._run(compiled)
         return int(result.scalar_one())
 
     async def want_indexes(self, specs: Iterable[IndexSpec]) -> int:

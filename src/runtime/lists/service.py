@@ -152,6 +152,11 @@ class ListService:
         tenant_ids = scope.visible_tenant_ids if subtree else (scope.acting_tenant_id,)
         return Prepared(document, plan, tuple(tenant_ids), plan.personal)
 
+    async def limit_time(self) -> None:
+        """Bound every later statement of the unit by the platform's statement time limit
+        (an export's step, as a supervisor's query is): `lists.timed_out` when passed."""
+        await self.repo.limit_time()
+
     async def rows(
         self, prepared: Prepared, *, viewer: Viewer, after: Sequence[Any] | None
     ) -> tuple[list[dict[str, Any]], list[Any] | None]:

@@ -37,7 +37,7 @@ from yiwang.runtime.records.service import MASKED, RecordService
 MAX_ROWS: Final = 20_000
 
 
-async def _nothing(done: int, total: int) -> None:
+async def _nothing(done: int, total: int | None) -> None:
     """An export within a request has nobody to report its progress to."""
 
 
@@ -76,12 +76,17 @@ async def public_list_export(
         sees_pii=False,
     )
     chosen = FORMATS[fmt]
-    handle, name = tempfile.mkstemp(suffix=f".{chosen.extension}")
+    handle, name = tempfile.mkstemp(suffix=f".{chosen.key}")
     os.close(handle)
     path = Path(name)
     try:
         written = await write_export(
-            lambda: nullcontext(lists), asked, path, progress=_nothing, today=today_in_china()
+            lambda: nullcontext(lists),
+            asked,
+            path,
+            progress=_nothing,
+            today=today_in_china(),
+            counted=rows,
         )
     except BaseException:
         os.unlink(path)

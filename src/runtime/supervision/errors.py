@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yiwang.platform.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from yiwang.platform.errors import Conflict, Gone, InvalidInput, NotFound, ServiceUnavailable
 
 
 class SupervisionQueryInvalid(InvalidInput):
@@ -31,3 +31,7 @@ class SupervisionExportNotFound(NotFound):
 
 class SupervisionExportNotReady(Conflict):
     """An export still running, or one that failed: no file to download."""
+
+
+class SupervisionExportExpired(Gone):
+    """The caller's export was made, and its file deleted once it passed its retention."""

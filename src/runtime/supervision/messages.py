@@ -26,6 +26,7 @@ ZH_CN: Final[dict[str, str]] = {
     "supervision.export_not_found": "未找到该导出。",
     "supervision.export_not_ready": "导出尚未完成（{state}），请稍后再下载。",
     "supervision.export_failed": "导出失败，请重新导出。",
+    "supervision.export_expired": "导出文件只保留 {days} 天，这份已超过期限被删除，请重新导出。",
     "supervision.timed_out": "查询超过 {seconds} 秒仍未完成，已中止：请缩小范围（地区、周期或筛选条件）。",
     "supervision.case_not_found": "未找到办件 {number}。",
     "supervision.order_not_found": "未找到督办单 {id}。",

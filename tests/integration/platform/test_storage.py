@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -144,3 +146,48 @@ async def test_signed_s3_forms_and_links(migrated: Settings) -> None:
         fetched = await browser.get(link)
     assert fetched.content == b"abc"
     assert fetched.headers["content-disposition"] == 'attachment; filename="x.png"'
+
+
+async def test_a_listing_names_every_object_under_a_folder_with_its_size_and_time(
+    storage: ObjectStorage, tmp_path: Path
+) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=5)  # the store's clock, to the second
+    await storage.put("t/1/exports/a.csv", b"abc")
+    await storage.put("t/1/exports/deeper/b.xlsx", b"abcdef")
+    await storage.put("t/1/exportsfolder-but-not-it.csv", b"x")
+    await storage.put("t/1/attachments/c", b"x")
+    await storage.put("t/2/exports/d.csv", b"x")
+    listed = sorted([o async for o in storage.listing("t/1/exports/")], key=lambda o: o.key)
+    assert [(o.key, o.size) for o in listed] == [
+        ("t/1/exports/a.csv", 3),
+        ("t/1/exports/deeper/b.xlsx", 6),
+    ]
+    after = datetime.now(UTC) + timedelta(seconds=5)
+    assert all(
+        before <= o.modified <= after and o.modified.utcoffset() == timedelta(0) for o in listed
+    )
+    assert [o async for o in storage.listing("t/3/exports/")] == []
+    for bad in ("t/1/exports", "../t/", "t//", ""):
+        with pytest.raises(InvalidInput):
+            [o async for o in storage.listing(bad)]
+
+
+async def test_an_s3_listing_reads_page_after_page(migrated: Settings) -> None:
+    """More keys than one ListObjectsV2 page holds (1,000): every one, once."""
+    s3 = S3Storage(
+        f"contract-{uuid.uuid4().hex[:8]}",
+        endpoint_url=migrated.s3_endpoint_url,
+        access_key_id=migrated.s3_access_key_id,
+        secret_access_key=migrated.s3_secret_access_key,
+    )
+    await s3.ensure_bucket()
+    keys = [f"t/1/exports/{n:04d}.csv" for n in range(1005)]
+    await asyncio.gather(*(s3.put(k, b"x") for k in keys))
+    assert sorted([o.key async for o in s3.listing("t/1/exports/")]) == keys
+
+
+async def test_a_local_listing_leaves_out_writes_in_progress(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "objects")
+    await storage.put("t/1/exports/a.csv", b"abc")
+    (tmp_path / "objects" / "t" / "1" / "exports" / ".upload-x1y2").write_bytes(b"half")
+    assert [o.key async for o in storage.listing("t/1/exports/")] == ["t/1/exports/a.csv"]

@@ -7,7 +7,7 @@ import asyncio
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -17,14 +17,21 @@ import httpx
 import psycopg
 import pytest
 import python_calamine
+from sqlalchemy import text
 
 from tests.integration.runtime.conftest import Running, Runtime, running_app, special_fund
 from tests.integration.runtime.test_records import APPLICANT, BUSINESS
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
+from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
+from yiwang.platform.statement_limits import STATEMENT_TIME_LIMIT_MS, limit_statement_time
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.runtime.lists.compile import Compiled
+from yiwang.runtime.lists.errors import ListTimedOut
 from yiwang.runtime.lists.export import ExportAsked, write_export
-from yiwang.runtime.lists.service import ListService
+from yiwang.runtime.lists.service import ListService, Prepared
 from yiwang.runtime.records.service import Viewer
 
 FUNDS = "/api/v1/t/620000/records/special_fund"
@@ -261,9 +268,9 @@ async def test_a_view_is_read_by_keyset_in_batches_each_row_once_in_order(
         department=None,
         sees_pii=False,
     )
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int | None]] = []
 
-    async def progress(done: int, total: int) -> None:
+    async def progress(done: int, total: int | None) -> None:
         seen.append((done, total))
 
     @asynccontextmanager
@@ -281,3 +288,109 @@ async def test_a_view_is_read_by_keyset_in_batches_each_row_once_in_order(
     assert numbers == [i["number"] for i in page.items]
     assert len(set(numbers)) == len(numbers) == written.rows > 2
     assert seen[-1] == (written.rows, written.rows)
+
+
+class _Watched(ListService):
+    """The list service, telling what the statement time limit was in each of its
+    export's units, after its statement ran."""
+
+    shown: list[tuple[str, str]]
+
+    async def _show(self, what: str) -> None:
+        limit = await self.uow.session.scalar(text("SHOW statement_timeout"))
+        self.shown.append((what, str(limit)))
+
+    async def rows(
+        self, prepared: Prepared, *, viewer: Viewer, after: Sequence[Any] | None
+    ) -> tuple[list[dict[str, Any]], list[Any] | None]:
+        found = await super().rows(prepared, viewer=viewer, after=after)
+        await self._show("rows")
+        return found
+
+    async def count(self, prepared: Prepared, *, viewer: Viewer) -> int:
+        counted = await super().count(prepared, viewer=viewer)
+        await self._show("count")
+        return counted
+
+
+def _asked(runtime: Runtime) -> ExportAsked:
+    return ExportAsked(
+        tenant_id=runtime.tree.node("620102").id,
+        type_key="service_item",
+        params={},
+        format="csv",
+        restricted=False,
+        department=None,
+        sees_pii=False,
+    )
+
+
+async def test_each_step_of_an_export_runs_under_the_statement_time_limit(
+    runtime: Runtime, samples: dict[str, Any], tmp_path: Path
+) -> None:
+    """The count and every keyset step, each in its own unit, under the 5 s limit the
+    supervisors' queries have; the request's own units are not touched by it."""
+    shown: list[tuple[str, str]] = []
+
+    @asynccontextmanager
+    async def open_lists() -> AsyncIterator[ListService]:
+        scope = TenantScope.single(runtime.tree.node("620102").id)
+        async with unit_of_work(runtime.sessions, actor="test", scope=scope) as uow:
+            watched = _Watched(uow, runtime.tree, runtime.models, runtime.seal)
+            watched.shown = shown
+            yield watched
+
+    written = await write_export(
+        open_lists,
+        _asked(runtime),
+        tmp_path / "x.csv",
+        progress=_ignore,
+        today=date.today(),
+        batch=2,
+    )
+    assert written.rows > 2
+    assert shown[0] == ("count", f"{STATEMENT_TIME_LIMIT_MS // 1000}s")
+    steps = [limit for what, limit in shown if what == "rows"]
+    assert len(steps) == written.rows // 2 + 1
+    assert set(steps) == {"5s"}
+    async with runtime.lists("620102") as lists:
+        assert await lists.uow.session.scalar(text("SHOW statement_timeout")) == "0"
+
+
+async def _ignore(done: int, total: int | None) -> None:
+    """No one follows this export's progress."""
+
+
+async def test_a_statement_past_the_limit_is_lists_timed_out_and_a_slow_count_only_hides_the_total(
+    runtime: Runtime, samples: dict[str, Any], tmp_path: Path
+) -> None:
+    """A count cancelled by the limit (here 1 ms, on a statement that sleeps) is the
+    room's own error, with its message; the export then goes on without a total."""
+
+    class SlowCount(ListService):
+        async def count(self, prepared: Prepared, *, viewer: Viewer) -> int:
+            await limit_statement_time(self.uow.session, 1)
+            return await self.repo.count(Compiled("SELECT count(*) FROM pg_sleep(0.2)", {}, 0))
+
+    @asynccontextmanager
+    async def open_lists() -> AsyncIterator[ListService]:
+        scope = TenantScope.single(runtime.tree.node("620102").id)
+        async with unit_of_work(runtime.sessions, actor="test", scope=scope) as uow:
+            yield SlowCount(uow, runtime.tree, runtime.models, runtime.seal)
+
+    async with open_lists() as slow:
+        prepared = await slow.prepare("service_item", {}, viewer=Viewer(False, None))
+        with pytest.raises(ListTimedOut) as info:
+            await slow.count(prepared, viewer=Viewer(False, None))
+    assert info.value.code == "lists.timed_out" and info.value.status == 503
+    assert info.value.message() == translate("lists.timed_out", seconds=5)
+
+    seen: list[tuple[int, int | None]] = []
+
+    async def progress(done: int, total: int | None) -> None:
+        seen.append((done, total))
+
+    written = await write_export(
+        open_lists, _asked(runtime), tmp_path / "x.csv", progress=progress, today=date.today()
+    )
+    assert written.rows > 0 and seen[-1] == (written.rows, None)

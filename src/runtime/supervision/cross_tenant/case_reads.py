@@ -1,6 +1,7 @@
 """Cases across tenants: a bounded page (per tenant a LATERAL of keys on its own
 index, merged and cut, then the rows and facts by key), an export's steps by
-primary key and its total, and grouped counts."""
+primary key and its total, and grouped counts. Every statement runs under the time
+limit (`bounds.limit_time`), an export's steps and total as the page does."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from yiwang.runtime.supervision.cross_tenant.bounds import Bounded, bounded_rows, ids_param
+from yiwang.runtime.supervision.cross_tenant.bounds import (
+    Bounded,
+    bounded_rows,
+    ids_param,
+    limit_time,
+    read_rows,
+    read_scalar,
+)
 from yiwang.runtime.supervision.cross_tenant.fields import (
     CHINA_TZ,
     COLUMNS,
@@ -98,7 +106,8 @@ async def cross_tenant_case_batch(
     Tenant by tenant, each a range of its primary key (`tenant_id = t AND id > last`):
     one statement over `tenant_id = ANY(...)` with a row comparison scans every tenant's
     index from its start and merges the facts from theirs (a second a step at
-    1,000,000 cases)."""
+    1,000,000 cases). Each statement under the time limit: `supervision.timed_out`."""
+    await limit_time(session)
     rows: list[dict[str, Any]] = []
     start_tenant, start_id = after if after is not None else (None, None)
     for tenant_id in sorted(tenant_ids):
@@ -119,7 +128,7 @@ async def cross_tenant_case_batch(
             .order_by(cases.c.id)
             .limit(size - len(rows))
         )
-        rows.extend(r._asdict() for r in await session.execute(stmt))
+        rows.extend(await read_rows(session, stmt))
     return rows
 
 
@@ -127,9 +136,10 @@ async def cross_tenant_case_total(
     session: AsyncSession, tenant_ids: Sequence[int], query: CaseQuery
 ) -> int:
     """How many cases an export of the query writes (at most `query.limit`): its
-    progress's total."""
+    progress's total. Under the time limit: `supervision.timed_out`."""
     if not tenant_ids:
         return 0
+    await limit_time(session)
     inner = (
         select(cases.c.id)
         .select_from(facts_join())
@@ -137,7 +147,7 @@ async def cross_tenant_case_total(
         .limit(query.limit)
         .subquery("counted")
     )
-    found = await session.scalar(select(func.count()).select_from(inner))
+    found = await read_scalar(session, select(func.count()).select_from(inner))
     return int(found or 0)
 
 

@@ -1,14 +1,13 @@
 """What an export request hands to its job, what the job leaves, and the desk between
-the route and the job queue."""
+the route and the job queue (the one both exports share, `spreadsheets.files`)."""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from yiwang.platform.tenant_context import TenantScope
-from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.runtime.spreadsheets.files import ExportDesk as Desk
 
 
 @dataclass(frozen=True)
@@ -47,26 +46,7 @@ class SupervisionExportFile:
     rows: int
 
 
-class ExportDesk(ABC):
-    """What the export routes need from the room that runs jobs (`jobs.adapters`); an
-    abstract class rather than a protocol, because Litestar injects by type."""
-
-    @abstractmethod
-    def export_later(
-        self,
-        uow: UnitOfWork,
-        export_id: str,
-        asked: SupervisionExportAsked,
-        *,
-        requested_by: int | None,
-    ) -> str:
-        """Run the export once `uow` has committed; returns the job's id."""
-
-    @abstractmethod
-    async def finished(self, export_id: str, *, requested_by: int | None) -> SupervisionExportFile:
-        """The file of a finished export of this person: `SupervisionExportNotFound` for
-        none (or another's), `SupervisionExportNotReady` while it runs or after it failed."""
-
-    @abstractmethod
-    def link(self, file: SupervisionExportFile) -> str:
-        """A short-lived download link answering `Content-Disposition: attachment`."""
+#: the desk of a cross-tenant export: `SupervisionExportNotFound` for none (or another's),
+#: `SupervisionExportNotReady` while it runs or after it failed, `SupervisionExportExpired`
+#: once swept
+ExportDesk: TypeAlias = Desk[SupervisionExportAsked, SupervisionExportFile]

@@ -19,6 +19,10 @@ from yiwang.runtime.spreadsheets.exporting import (
     write_csv_async,
     write_xlsx_async,
 )
+from yiwang.runtime.spreadsheets.files import FORMATS as FORMATS
+from yiwang.runtime.spreadsheets.files import ExportFormat as ExportFormat
+from yiwang.runtime.spreadsheets.files import export_key as _stored_at
+from yiwang.runtime.supervision.errors import SupervisionTimedOut
 from yiwang.runtime.supervision.exports.asked import ExportDesk, SupervisionExportAsked
 from yiwang.runtime.supervision.query import CaseQuery, parse_query
 from yiwang.runtime.supervision.service import SupervisionService
@@ -27,19 +31,6 @@ from yiwang.runtime.supervision.service import SupervisionService
 EXPORT_BATCH: Final = 2000
 
 
-@dataclass(frozen=True)
-class ExportFormat:
-    key: str
-    content_type: str
-
-
-#: the formats an export writes, by `format=` (the key is the file's extension)
-FORMATS: Final[Mapping[str, ExportFormat]] = {
-    "csv": ExportFormat("csv", "text/csv; charset=utf-8"),
-    "xlsx": ExportFormat(
-        "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    ),
-}
 #: the sheet's name in an XLSX
 SHEET_NAME: Final = "办件"
 
@@ -72,11 +63,14 @@ def export_query(params: Mapping[str, Sequence[str]]) -> CaseQuery:
     return parse_query(params, export=True)
 
 
+#: what a cross-tenant export's file is called beside a list view's in the tenant's folder
+KEY_KIND: Final = "supervision-"
+
+
 def export_key(tenant_id: int, export_id: str, fmt: ExportFormat) -> str:
-    """Where the file is stored: under the caller's tenant's prefix, named by the server."""
-    if not (len(export_id) == 32 and all(c in "0123456789abcdef" for c in export_id)):
-        raise ValueError("an export id is 32 lower-case hex digits")
-    return f"t/{int(tenant_id)}/exports/supervision-{export_id}.{fmt.key}"
+    """Where the file is stored: under the caller's tenant's folder of exports, named by
+    the server (`spreadsheets.files`, which the retention sweep reads)."""
+    return _stored_at(tenant_id, export_id, fmt, kind=KEY_KIND)
 
 
 def export_name(code: str, fmt: ExportFormat, today: date) -> str:
@@ -115,19 +109,26 @@ async def write_export(
     asked: SupervisionExportAsked,
     path: Path,
     *,
-    progress: Callable[[int, int], Awaitable[None]],
+    progress: Callable[[int, int | None], Awaitable[None]],
     today: date,
     batch: int = EXPORT_BATCH,
     every: int = PROGRESS_EVERY,
 ) -> Written:
     """Write the query's cases to `path`, `batch` rows per unit of its own (`open_service`,
     in the caller's subtree scope) by primary key, so no transaction lasts the export and
-    no more than a step is held. The total for the progress is counted first."""
+    no more than a step is held. Every statement of a step runs under the time limit the
+    cross-tenant queries have: a step that passes it fails the export with
+    `supervision.timed_out`. The total for the progress is counted first, under the same
+    limit; a count that passes it only leaves the progress without a total."""
     query = export_query(asked.params)
     fmt = FORMATS[asked.format]
-    async with open_service() as supervision:
-        total = await supervision.cross_tenant_export_total(query)
-        code = supervision.tree.by_id[asked.tenant_id].code
+    total: int | None
+    try:
+        async with open_service() as supervision:
+            code = supervision.tree.by_id[asked.tenant_id].code
+            total = await supervision.cross_tenant_export_total(query)
+    except SupervisionTimedOut:
+        total = None
 
     async def rows() -> AsyncIterator[dict[str, Any]]:
         after: tuple[int, int] | None = None
@@ -144,7 +145,7 @@ async def write_export(
                 return
 
     async def report(done: int) -> None:
-        await progress(done, max(total, done))
+        await progress(done, None if total is None else max(total, done))
 
     await progress(0, total)
     columns = columns_of(query)

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.integration.runtime.conftest import Running, running_app
@@ -30,9 +31,14 @@ from tests.integration.stack import Stack
 from tests.integration.staff import PASSWORD, make_staff, totp_code
 from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
+from yiwang.platform.statement_limits import limit_statement_time
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.runtime.supervision.cross_tenant import TIME_LIMIT_MS
+from yiwang.runtime.supervision.cross_tenant.bounds import read_rows
+from yiwang.runtime.supervision.errors import SupervisionTimedOut
 from yiwang.runtime.supervision.exports import SupervisionExportAsked, write_export
+from yiwang.runtime.supervision.query import CaseQuery
 from yiwang.runtime.supervision.service import SupervisionService
 from yiwang.tenants.tree import TenantTree
 
@@ -275,9 +281,11 @@ async def test_progress_rises_row_by_row_to_the_total_and_a_limit_bounds_it(
         if limit is not None:
             params["limit"] = [limit]
         asked = SupervisionExportAsked.of(scope, params, "csv")
-        seen: list[tuple[int, int]] = []
+        seen: list[tuple[int, int | None]] = []
 
-        async def progress(done: int, total: int, seen: list[tuple[int, int]] = seen) -> None:
+        async def progress(
+            done: int, total: int | None, seen: list[tuple[int, int | None]] = seen
+        ) -> None:
             seen.append((done, total))
 
         path = tmp_path / f"export-{expected}.csv"
@@ -392,3 +400,66 @@ async def test_the_dashboards_export_form_shows_progress_and_downloads(
 
 def _cookies(cookies: dict[str, str]) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+async def test_each_step_and_the_count_run_under_the_queries_time_limit(
+    installed: TenantTree,
+    sessions: async_sessionmaker[AsyncSession],
+    add_case: AddCase,
+    cleanup: str,
+    tmp_path: Path,
+) -> None:
+    """`SHOW statement_timeout` after each step's statements and after the count: the 5 s
+    of the cross-tenant queries (`TIME_LIMIT_MS`), in every unit of the export."""
+    _cases(add_case)
+    province = installed.node("620000")
+    scope = TenantScope.subtree(province.id, [n.id for n in installed.descendants("620000")])
+    shown: list[tuple[str, str]] = []
+
+    class Watched(SupervisionService):
+        async def _show(self, what: str) -> None:
+            limit = await self.uow.session.scalar(text("SHOW statement_timeout"))
+            shown.append((what, str(limit)))
+
+        async def cross_tenant_export_batch(
+            self, query: CaseQuery, *, after: tuple[int, int] | None, size: int
+        ) -> tuple[list[dict[str, Any]], tuple[int, int] | None]:
+            found = await super().cross_tenant_export_batch(query, after=after, size=size)
+            await self._show("step")
+            return found
+
+        async def cross_tenant_export_total(self, query: CaseQuery) -> int:
+            total = await super().cross_tenant_export_total(query)
+            await self._show("count")
+            return total
+
+    @asynccontextmanager
+    async def open_service() -> AsyncIterator[SupervisionService]:
+        async with unit_of_work(sessions, actor="test", scope=scope) as uow:
+            yield Watched(uow, installed)
+
+    async def progress(done: int, total: int | None) -> None:
+        """Nobody follows it."""
+
+    asked = SupervisionExportAsked.of(scope, {k: [v] for k, v in WINDOW.items()}, "csv")
+    written = await write_export(
+        open_service, asked, tmp_path / "x.csv", progress=progress, today=AT.date(), batch=2
+    )
+    assert written.rows == 3
+    limit = f"{TIME_LIMIT_MS // 1000}s"
+    assert TIME_LIMIT_MS == 5000
+    assert shown == [("count", limit), ("step", limit), ("step", limit)]
+
+
+async def test_a_statement_past_the_limit_is_supervision_timed_out(
+    installed: TenantTree, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A step's statement cancelled by the limit (here 1 ms, on one that sleeps) is the
+    room's own error and message, as a supervisor's query answers it: 503, narrow it."""
+    scope = TenantScope.single(installed.node("620000").id)
+    async with unit_of_work(sessions, actor="test", scope=scope) as uow:
+        await limit_statement_time(uow.session, 1)
+        with pytest.raises(SupervisionTimedOut) as info:
+            await read_rows(uow.session, text("SELECT pg_sleep(0.2)"))
+    assert (info.value.code, info.value.status) == ("supervision.timed_out", 503)
+    assert info.value.message() == translate("supervision.timed_out", seconds=5)

@@ -3,14 +3,29 @@ back to inline when Redis cannot be reached (slower, never lost)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
 
+from yiwang.platform.errors import InvalidInput
 from yiwang.platform.settings import Settings
-from yiwang.runtime.jobs.definitions import DEFINITIONS, JobDefinition
+from yiwang.runtime.jobs.definitions import (
+    DEFINITIONS,
+    EXPORT_LIST,
+    EXPORT_SUPERVISION,
+    SWEEP_EXPORTS,
+    JobDefinition,
+)
 from yiwang.runtime.jobs.errors import JobSettingsInvalid
-from yiwang.runtime.jobs.queue import JobQueue, JobStatus, owner_of
+from yiwang.runtime.jobs.queue import (
+    EXPORT_STATUS_MARGIN,
+    RESULT_TTL,
+    JobQueue,
+    JobStatus,
+    owner_of,
+)
 from yiwang.runtime.jobs.runs import JobRun, JobServices
 from yiwang.runtime.jobs.schemas import job_out
 from yiwang.runtime.jobs.settings import JobSettings
@@ -83,10 +98,39 @@ def test_each_definition_becomes_a_saq_function_under_its_own_name() -> None:
         "import_sheet",
         "onboard_divisions",
         "cases.sweep",
+        "exports.sweep",
         "outbox.deliver",
         "webhooks.deliver",
         "escalate_supervision_orders",
     }
+
+
+@dataclass(frozen=True)
+class _Kept:
+    export_retention: timedelta
+
+
+def test_an_exports_status_is_kept_as_long_as_its_file_and_a_day_more() -> None:
+    queue = JobQueue(JobSettings(mode="inline"), None)
+    queue.bind(cast(JobServices, _Kept(timedelta(days=30))))
+    for export in (EXPORT_LIST, EXPORT_SUPERVISION):
+        assert queue.result_ttl(export) == 30 * 86400 + EXPORT_STATUS_MARGIN == 31 * 86400
+    assert queue.result_ttl(SWEEP_EXPORTS) == queue.result_ttl(COUNT) == RESULT_TTL == 3600
+    assert SWEEP_EXPORTS.cron is not None and SWEEP_EXPORTS.cron.split()[1:] == ["*"] * 4
+
+
+def test_the_export_retention_is_whole_days_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("YIWANG_EXPORT_RETENTION_DAYS", raising=False)
+    assert Settings.from_env().export_retention == timedelta(days=7) == Settings().export_retention
+    monkeypatch.setenv("YIWANG_EXPORT_RETENTION_DAYS", "30")
+    assert Settings.from_env().export_retention == timedelta(days=30)
+    for bad in ("0", "-1", "7d"):
+        monkeypatch.setenv("YIWANG_EXPORT_RETENTION_DAYS", bad)
+        with pytest.raises(InvalidInput) as info:
+            Settings.from_env()
+        assert info.value.pointer == "/YIWANG_EXPORT_RETENTION_DAYS"
 
 
 def test_settings() -> None:
