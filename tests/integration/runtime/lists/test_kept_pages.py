@@ -1,0 +1,105 @@
+"""Masked list pages of published types, kept by the worker and served again until a
+write moves their record set's version (`lists.service`).
+
+Each call runs in a unit of work of its own, as a request does; the versions are read
+from PostgreSQL on every call (poll interval 0), as another worker's write reaches
+this one when its announcement is missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import psycopg
+import pytest
+
+from tests.integration.runtime.conftest import Runtime, special_fund
+from yiwang.platform.tenant_context import TenantScope
+from yiwang.platform.unit_of_work import unit_of_work
+from yiwang.runtime.lists.service import ListService, PublicPages
+from yiwang.runtime.record_sets.versions import RecordSetVersions
+from yiwang.runtime.records.service import Viewer
+
+PROVINCE = "620000"
+EVERYONE = Viewer(False, None)
+
+
+@pytest.fixture
+def pages() -> PublicPages:
+    return PublicPages(RecordSetVersions(None, poll_seconds=0.0))
+
+
+@asynccontextmanager
+async def kept_lists(
+    runtime: Runtime, pages: PublicPages, actor: str = "test"
+) -> AsyncIterator[ListService]:
+    scope = TenantScope.single(runtime.tree.node(PROVINCE).id)
+    async with unit_of_work(runtime.sessions, actor=actor, scope=scope) as uow:
+        yield ListService(uow, runtime.tree, runtime.models, runtime.seal, None, pages)
+
+
+async def test_a_page_is_served_again_until_a_write_moves_its_set(
+    runtime: Runtime, pages: PublicPages, tag: str
+) -> None:
+    department = f"k{tag}"
+    params = {"filter.competent_department": [department]}
+    async with runtime.records(PROVINCE) as records:
+        first_fund = await records.create("special_fund", special_fund(department, 2037))
+    async with kept_lists(runtime, pages) as lists:
+        first = await lists.page("special_fund", params, viewer=EVERYONE)
+    async with kept_lists(runtime, pages) as lists:
+        again = await lists.page("special_fund", params, viewer=EVERYONE)
+    assert again is first and [i["id"] for i in first.items] == [first_fund.id]
+    async with runtime.records(PROVINCE) as records:
+        second_fund = await records.create("special_fund", special_fund(department, 2037, n=2))
+    async with kept_lists(runtime, pages) as lists:
+        after = await lists.page("special_fund", params, viewer=EVERYONE)
+    assert after is not first
+    assert sorted(i["id"] for i in after.items) == sorted([first_fund.id, second_fund.id])
+    async with runtime.records(PROVINCE) as records:
+        await records.delete("special_fund", second_fund.id, expected_version=1)
+    async with kept_lists(runtime, pages) as lists:
+        deleted = await lists.page("special_fund", params, viewer=EVERYONE)
+    assert [i["id"] for i in deleted.items] == [first_fund.id]
+
+
+async def test_a_department_only_viewer_never_gets_a_page_kept_for_another(
+    runtime: Runtime, pages: PublicPages, tag: str
+) -> None:
+    mine, theirs = f"m{tag}", f"t{tag}"
+    params = {"filter.fiscal_year": ["2038"]}
+    async with runtime.records(PROVINCE) as records:
+        own = await records.create("special_fund", special_fund(mine, 2038))
+        other = await records.create("special_fund", special_fund(theirs, 2038))
+    async with kept_lists(runtime, pages) as lists:
+        everything = await lists.page("special_fund", params, viewer=EVERYONE)
+    assert {own.id, other.id} <= {i["id"] for i in everything.items}
+    for department, expected in ((mine, own.id), (theirs, other.id)):
+        clerk = Viewer(restricted=True, department=department)
+        async with kept_lists(runtime, pages) as lists:
+            page = await lists.page("special_fund", params, viewer=clerk)
+        assert [i["id"] for i in page.items] == [expected]
+    async with kept_lists(runtime, pages) as lists:
+        nobody = await lists.page("special_fund", params, viewer=Viewer(True, None))
+    assert nobody.items == []
+
+
+async def test_a_page_in_full_is_never_kept_and_each_is_audited(
+    runtime: Runtime, pages: PublicPages, tag: str, admin_sql: psycopg.Connection
+) -> None:
+    department = f"f{tag}"
+    async with runtime.records(PROVINCE) as records:
+        await records.create("special_fund", special_fund(department, 2039))
+    params = {"filter.competent_department": [department], "personal": ["full"]}
+    allowed = Viewer(False, None, sees_pii=True)
+    seen = []
+    for _ in range(2):
+        async with kept_lists(runtime, pages, actor=f"full.{tag}") as lists:
+            seen.append(await lists.page("special_fund", params, viewer=allowed))
+    assert seen[0] is not seen[1] and seen[0].personal == "full"
+    audited = admin_sql.execute(
+        "SELECT count(*) FROM audit_log WHERE action = 'record.pii_revealed' AND actor = %s",
+        (f"full.{tag}",),
+    ).fetchone()
+    assert audited == (2,)
