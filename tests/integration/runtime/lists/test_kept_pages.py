@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.runtime.conftest import Runtime, special_fund
+from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.runtime.lists.service import ListService, PublicPages
@@ -32,11 +36,41 @@ def pages() -> PublicPages:
 
 @asynccontextmanager
 async def kept_lists(
-    runtime: Runtime, pages: PublicPages, actor: str = "test"
+    runtime: Runtime, pages: PublicPages, actor: str = "test", models: ModelCache | None = None
 ) -> AsyncIterator[ListService]:
     scope = TenantScope.single(runtime.tree.node(PROVINCE).id)
     async with unit_of_work(runtime.sessions, actor=actor, scope=scope) as uow:
-        yield ListService(uow, runtime.tree, runtime.models, runtime.seal, None, pages)
+        yield ListService(uow, runtime.tree, models or runtime.models, runtime.seal, None, pages)
+
+
+async def test_a_kept_page_is_served_without_a_statement(
+    runtime: Runtime, engine: AsyncEngine, tag: str
+) -> None:
+    """Within the poll intervals (a second in the app), a kept page needs no database: the
+    unit of work never begins. The first read takes its statements."""
+    department = f"s{tag}"
+    params = {"filter.competent_department": [department]}
+    async with runtime.records(PROVINCE) as records:
+        await records.create("special_fund", special_fund(department, 2040))
+    pages = PublicPages(RecordSetVersions(None, poll_seconds=60.0))
+    models = ModelCache(None, poll_seconds=60.0)
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with kept_lists(runtime, pages, models=models) as lists:
+            first = await lists.page("special_fund", params, viewer=EVERYONE)
+        assert any("FROM records" in s for s in statements), statements
+        statements.clear()
+        async with kept_lists(runtime, pages, models=models) as lists:
+            again = await lists.page("special_fund", params, viewer=EVERYONE)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert again is first and len(first.items) == 1
+    assert statements == []
 
 
 async def test_a_page_is_served_again_until_a_write_moves_its_set(
