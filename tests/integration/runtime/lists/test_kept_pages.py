@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.integration.http_app import Http
 from tests.integration.runtime.conftest import Runtime, special_fund
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.tenant_context import TenantScope
@@ -137,3 +138,22 @@ async def test_a_page_in_full_is_never_kept_and_each_is_audited(
         (f"full.{tag}",),
     ).fetchone()
     assert audited == (2,)
+
+
+async def test_a_kept_page_is_refused_once_the_role_is_revoked(http: Http, cleanup: str) -> None:
+    """The guard decides every request before a page is looked for: a staff member whose
+    role is revoked is refused the page they read a moment ago (kept, on this worker)."""
+    login = f"op.{cleanup}"
+    auth, _ = await http.staff(login, "620102", [("county_operator", "620102", False)])
+    path = "/api/v1/t/620102/records/service_item?view=public_index"
+    for _ in range(2):
+        answered = await http.get(path, auth)
+        assert answered.status_code == 200, answered.text
+    kept = http.platform.runtime.public_pages
+    assert kept is not None and len(kept.staff) > 0
+    await http.services.admin(
+        "revoke", login=login, role="county_operator", tenant_code="620102", granter=None
+    )
+    await http.caught_up()
+    refused = await http.get(path, auth)
+    assert refused.status_code == 404, refused.text
