@@ -8,6 +8,9 @@ this one when its announcement is missed.
 
 from __future__ import annotations
 
+import asyncio
+import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,12 +21,14 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.http_app import Http
-from tests.integration.runtime.conftest import Runtime, special_fund
+from tests.integration.runtime.conftest import CHENGGUAN, Runtime, side_platform, special_fund
 from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.runtime.lists.service import ListService, PublicPages
 from yiwang.runtime.record_sets.versions import RecordSetVersions
+from yiwang.runtime.records.repository import RecordRepository
 from yiwang.runtime.records.service import Viewer
 
 PROVINCE = "620000"
@@ -157,3 +162,55 @@ async def test_a_kept_page_is_refused_once_the_role_is_revoked(http: Http, clean
     await http.caught_up()
     refused = await http.get(path, auth)
     assert refused.status_code == 404, refused.text
+
+
+async def test_a_kept_staff_page_follows_an_edit_on_another_worker(
+    http: Http, migrated: Settings, samples: dict[str, Any], cleanup: str
+) -> None:
+    """An edit on another worker reaches this one's kept page by the broadcast alone (its
+    poll of the counters switched off), as for the public pages (`portal/test_page_cache`)."""
+    item = samples["individual_business"]
+    auth, _ = await http.staff(f"op.{cleanup}", CHENGGUAN, [("county_operator", CHENGGUAN, False)])
+    api = f"/api/v1/t/{CHENGGUAN}/records/service_item"
+    http.platform.runtime.record_sets.poll_seconds = 3600
+
+    async def name_listed() -> str:
+        body = (await http.get(api, auth, params={"limit": "200"})).json()
+        return str(next(i["values"]["task_name"] for i in body["items"] if i["id"] == item))
+
+    async def listed_within(expected: str, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while await name_listed() != expected:
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
+    async with side_platform(
+        migrated, queue=f"test-{uuid.uuid4().hex[:8]}", jobs="inline"
+    ) as other:
+        node = other.directory.tree.node(CHENGGUAN)
+
+        async def rename(new: str) -> None:
+            scope = TenantScope.single(node.id)
+            async with unit_of_work(other.sessions, actor="test:editor", scope=scope) as uow:
+                records = other.runtime.records(uow)
+                stored = await RecordRepository(uow.session).get(node.id, item)
+                assert stored is not None
+                values, _ = records.values_of(stored)
+                await records.update(
+                    "service_item",
+                    item,
+                    {**values, "task_name": new},
+                    expected_version=stored.version,
+                )
+
+        name = await name_listed()
+        assert await name_listed() == name  # kept
+        new = f"{name}（{uuid.uuid4().hex[:6]}）"
+        try:
+            await rename(new)
+            assert await listed_within(new, 0.8), "the staff list still shows the old name"
+        finally:
+            await rename(name)
+        assert await listed_within(name, 0.8)
