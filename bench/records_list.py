@@ -15,7 +15,11 @@ publication check, compile, query, masking, JSON) and on the staff list API
 `GET /api/v1/t/CODE/records/service_item?...` with a prefecture operator's
 bearer token (session, guard, the same page), each against a bare Litestar
 route (`bench/support/bare_app.py`) answering the bytes the platform answered,
-under the same `yiwang serve`, rounds alternating.
+under the same `yiwang serve`, rounds alternating. Both pages are of a published
+type, so after the first request each worker serves them from memory until a write
+moves the type's record set version (`lists.service`); what a page read from
+PostgreSQL costs is `bench/support/page_data_cpu.py` and the section's profile in
+`bench/README.md`.
 
     eval "$(scripts/services.sh env test)"; uv run python bench/records_list.py --tenant 620100
 

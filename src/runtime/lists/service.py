@@ -4,6 +4,16 @@ The plan is checked against the view (`query`), compiled (`compile`) and run
 through the repository; rows come back with their personal data masked from
 the stored masked copy, or in full for a viewer with the permission who asks
 for it (`personal=full`), which is audited with the ids it showed.
+
+A masked page of a published type (`publication.public`) is kept in the
+worker's memory by everything it was read from: the tenants the scope reads,
+the effective model's hash, the versions of the type's record sets in those
+tenants (every write of such a type moves its set's version in the writer's
+transaction, `record_sets.versions`), the viewer's department restriction and
+the query's parameters, and is served again until one of them moves. The
+guard has decided the request before the page is asked for, so a kept page is
+only ever handed to a caller the policy admits to that scope; a page in full
+is never kept (each is read, and audited, again).
 """
 
 from __future__ import annotations
@@ -38,10 +48,12 @@ from yiwang.tenants.tree import TenantTree
 
 @dataclass(frozen=True)
 class PublicPages:
-    """Public list pages of this worker, by the versions they were read at."""
+    """List pages of published types kept by this worker, by the versions they were read
+    at: the public ones (`pages`), and the masked ones of signed-in staff (`staff`)."""
 
     record_sets: RecordSetVersions
     pages: VersionedMemo[Page] = field(default_factory=VersionedMemo)
+    staff: VersionedMemo[Page] = field(default_factory=VersionedMemo)
 
     async def versions(
         self, uow: UnitOfWork, tenant_ids: Sequence[int], type_key: str
@@ -65,6 +77,8 @@ class Prepared:
     tenant_ids: tuple[int, ...]
     #: personal data in full (asked for, and allowed)
     reveal: bool
+    #: the effective model's hash (what a kept page is keyed by)
+    content_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,14 +157,14 @@ class ListService:
         if scope is None:
             raise NotFound("not_found")
         node = self.tree.node_by_id(scope.acting_tenant_id)
-        model = await self.models.effective(self.uow.session, self.tree, node.code)
+        model = await self.models.served(self.uow, self.tree, node.code)
         document = RecordService.item_document(model, type_key)
         view_key = params.get("view", [None])[0] if "view" in params else None
         plan = self.plan(document, view_key, params)
         if plan.personal and not viewer.sees_pii:
             raise PersonalDataForbidden("records.pii_forbidden", pointer="/personal")
         tenant_ids = scope.visible_tenant_ids if subtree else (scope.acting_tenant_id,)
-        return Prepared(document, plan, tuple(tenant_ids), plan.personal)
+        return Prepared(document, plan, tuple(tenant_ids), plan.personal, model.content_hash)
 
     async def limit_time(self) -> None:
         """Bound every later statement of the unit by the platform's statement time limit
@@ -202,6 +216,36 @@ class ListService:
     ) -> Page:
         """A page of `type_key`'s list; `subtree` reads every tenant the scope sees."""
         prepared = await self.prepare(type_key, params, viewer=viewer, subtree=subtree)
+        key = await self._kept_key(prepared, params, viewer)
+        if key is not None and self.public is not None:
+            found = self.public.staff.get(key)
+            if found is not None:
+                return found
+        page = await self._read_page(prepared, viewer)
+        if key is not None and self.public is not None:
+            self.public.staff.put(key, page)
+        return page
+
+    async def _kept_key(
+        self, prepared: Prepared, params: Mapping[str, Sequence[str]], viewer: Viewer
+    ) -> tuple[Any, ...] | None:
+        """What a masked page of a published type is kept by (None: not kept)."""
+        publication: Mapping[str, Any] = prepared.document.get("publication") or {}
+        if self.public is None or prepared.reveal or publication.get("public") is not True:
+            return None
+        type_key = prepared.plan.view.type_key
+        versions = await self.public.versions(self.uow, prepared.tenant_ids, type_key)
+        return (
+            prepared.tenant_ids,
+            type_key,
+            prepared.content_hash,
+            versions,
+            viewer.restricted,
+            viewer.department if viewer.restricted else None,
+            _frozen(params),
+        )
+
+    async def _read_page(self, prepared: Prepared, viewer: Viewer) -> Page:
         plan = prepared.plan
         after = cursor.decode(plan, plan.cursor) if plan.cursor is not None else None
         items, following = await self.rows(prepared, viewer=viewer, after=after)
@@ -266,7 +310,10 @@ class ListService:
             found = self.public.pages.get(key)
             if found is not None:
                 return found
-        page = await self.page(type_key, published.params, viewer=MASKED, subtree=published.subtree)
+        prepared = await self.prepare(
+            type_key, published.params, viewer=MASKED, subtree=published.subtree
+        )
+        page = await self._read_page(prepared, MASKED)
         if key is not None and self.public is not None:
             self.public.pages.put(key, page)
         return page
