@@ -229,13 +229,16 @@ class ListService:
     async def _kept_key(
         self, prepared: Prepared, params: Mapping[str, Sequence[str]], viewer: Viewer
     ) -> tuple[Any, ...] | None:
-        """What a masked page of a published type is kept by (None: not kept)."""
+        """What a masked page of a published type is kept by (None: not kept): the caller
+        too, as every response cache here is, though the page would be the same for anyone
+        in the same scope and department."""
         publication: Mapping[str, Any] = prepared.document.get("publication") or {}
         if self.public is None or prepared.reveal or publication.get("public") is not True:
             return None
         type_key = prepared.plan.view.type_key
         versions = await self.public.versions(self.uow, prepared.tenant_ids, type_key)
         return (
+            self.uow.actor,
             prepared.tenant_ids,
             type_key,
             prepared.content_hash,

@@ -104,6 +104,24 @@ async def test_a_page_is_served_again_until_a_write_moves_its_set(
     assert [i["id"] for i in deleted.items] == [first_fund.id]
 
 
+async def test_a_page_kept_for_one_caller_is_not_served_to_another(
+    runtime: Runtime, pages: PublicPages, tag: str
+) -> None:
+    """Every response cache is keyed by the caller as well as the tenant (issue 11)."""
+    department = f"u{tag}"
+    params = {"filter.competent_department": [department]}
+    async with runtime.records(PROVINCE) as records:
+        await records.create("special_fund", special_fund(department, 2039))
+    async with kept_lists(runtime, pages, actor="account:1") as lists:
+        first = await lists.page("special_fund", params, viewer=EVERYONE)
+    async with kept_lists(runtime, pages, actor="account:1") as lists:
+        again = await lists.page("special_fund", params, viewer=EVERYONE)
+    async with kept_lists(runtime, pages, actor="account:2") as lists:
+        other = await lists.page("special_fund", params, viewer=EVERYONE)
+    assert again is first
+    assert other is not first and other.items == first.items
+
+
 async def test_a_department_only_viewer_never_gets_a_page_kept_for_another(
     runtime: Runtime, pages: PublicPages, tag: str
 ) -> None:
