@@ -146,10 +146,10 @@ def _shown_data(columns: Sequence[str]) -> str:
     return " || ".join(parts or ["jsonb_build_object()"]) + " AS data"
 
 
-def _order_by(order: Sequence[Order], outer: bool) -> str:
+def _order_by(order: Sequence[Order], outer: bool, id_column: str = "id") -> str:
     parts = []
     for index, key in enumerate(order):
-        expr = ("id" if key.field is None else f"s{index}") if outer else _expr(key)
+        expr = (id_column if key.field is None else f"s{index}") if outer else _expr(key)
         parts.append(f"{expr} DESC" if key.descending else f"{expr} ASC")
     return ", ".join(parts)
 
@@ -248,12 +248,21 @@ def compile_page(
         )
     else:
         params["tenants"] = [int(t) for t in tenant_ids]
+        names = [f"s{i}" for i in range(len(sorts))]
+        keys = ", ".join(["tenant_id AS key_tenant", "id AS key_id", *sorts])
+        outer = _order_by(plan.order, outer=True)
+        # the tenants' first pages carry only their keys and sort values, merged; the
+        # documents are read for the page's rows alone, not for every tenant's page
         sql = (
-            "SELECT page.* FROM unnest(CAST(:tenants AS bigint[])) AS scope(scope_tenant)"
-            f" CROSS JOIN LATERAL (SELECT {select} FROM records {_SHOWN}"
+            f"SELECT {', '.join(columns + [f'top.{n} AS {n}' for n in names])} FROM"
+            " (SELECT page.* FROM unnest(CAST(:tenants AS bigint[])) AS scope(scope_tenant)"
+            f" CROSS JOIN LATERAL (SELECT {keys} FROM records"
             f" WHERE records.tenant_id = scope.scope_tenant AND {body}"
             f" ORDER BY {order_by} LIMIT :limit) AS page"
-            f" ORDER BY {_order_by(plan.order, outer=True)} LIMIT :limit"
+            f" ORDER BY {_order_by(plan.order, outer=True, id_column='key_id')} LIMIT :limit)"
+            " AS top"
+            " JOIN records ON records.tenant_id = top.key_tenant AND records.id = top.key_id"
+            f" {_SHOWN} ORDER BY {outer}"
         )
     return Compiled(sql, params, len(sorts))
 

@@ -223,8 +223,14 @@ def test_a_subtree_merges_each_tenants_first_page(funds: Document) -> None:
     made = compiled(funds, {"filter.fund_kind": ["2"]}, view="public_index", tenant_ids=(1, 2, 3))
     assert "FROM unnest(CAST(:tenants AS bigint[])) AS scope(scope_tenant)" in made.sql
     assert "CROSS JOIN LATERAL" in made.sql
-    assert made.sql.endswith("ORDER BY s0 DESC, s1 ASC, id ASC LIMIT :limit")
+    assert "ORDER BY s0 DESC, s1 ASC, key_id ASC LIMIT :limit) AS top" in made.sql
+    assert made.sql.endswith("ORDER BY s0 DESC, s1 ASC, id ASC")
     assert made.params["tenants"] == [1, 2, 3]
+    # each tenant's page carries its keys and sort values only; the documents are read
+    # once, for the merged page's rows
+    merged = made.sql.split(" FROM (SELECT page.*", 1)[1].split(") AS top", 1)[0]
+    assert "SELECT tenant_id AS key_tenant, id AS key_id, " in merged
+    assert "shown" not in merged and made.sql.count("data || jsonb_build_object()") == 1
 
 
 def test_department_only_access_adds_its_department_or_nothing(funds: Document) -> None:
