@@ -25,17 +25,18 @@ threshold (the connection's `prepare_threshold`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import psycopg
 from psycopg import AsyncConnection as DriverConnection
 from psycopg.rows import dict_row
 from sqlalchemy import TextClause
 from sqlalchemy.dialects.postgresql.psycopg import PGDialectAsync_psycopg
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_DIALECT: Final = PGDialectAsync_psycopg()
+_DIALECT: Final = PGDialectAsync_psycopg()  # type: ignore[no-untyped-call]
 
 
 class DriverStatement:
@@ -64,7 +65,7 @@ async def driver_rows(
     assert sync is not None
     driver = sync.connection.driver_connection
     if not isinstance(driver, DriverConnection):
-        result = await session.execute(statement.clause, dict(params))
+        result = cast(CursorResult[Any], await session.execute(statement.clause, dict(params)))
         return [dict(row) for row in result.mappings()] if result.returns_rows else []
     values = dict(params)
     async with driver.cursor(row_factory=dict_row) as cursor:
