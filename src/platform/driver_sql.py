@@ -29,7 +29,7 @@ from typing import Any, Final, cast
 
 import psycopg
 from psycopg import AsyncConnection as DriverConnection
-from psycopg.rows import dict_row
+from psycopg import pq
 from sqlalchemy import TextClause
 from sqlalchemy.dialects.postgresql.psycopg import PGDialectAsync_psycopg
 from sqlalchemy.engine import CursorResult
@@ -42,13 +42,24 @@ _DIALECT: Final = PGDialectAsync_psycopg()  # type: ignore[no-untyped-call]
 class DriverStatement:
     """A `text()` statement compiled once for psycopg (`%(name)s` placeholders)."""
 
-    __slots__ = ("clause", "sql")
+    __slots__ = ("_names", "clause", "sql")
 
     def __init__(self, clause: TextClause) -> None:
         self.clause = clause
         compiled = clause.compile(dialect=_DIALECT)
         assert not compiled.positional
         self.sql: str = str(compiled)
+        self._names: tuple[str, ...] = ()
+
+    def names(self, result: pq.abc.PGresult, encoding: str) -> tuple[str, ...]:
+        """The result's column names, read once: the same statement always answers the
+        same columns (asking psycopg for `cursor.description` builds a `Column` for each
+        on every execution); read again if their number ever differs."""
+        if len(self._names) != result.nfields:
+            self._names = tuple(
+                (result.fname(i) or b"").decode(encoding) for i in range(result.nfields)
+            )
+        return self._names
 
 
 async def driver_rows(
@@ -68,10 +79,14 @@ async def driver_rows(
         result = cast(CursorResult[Any], await session.execute(statement.clause, dict(params)))
         return [dict(row) for row in result.mappings()] if result.returns_rows else []
     values = dict(params)
-    async with driver.cursor(row_factory=dict_row) as cursor:
+    async with driver.cursor() as cursor:
         sync.dispatch.before_cursor_execute(sync, cursor, statement.sql, values, None, False)
         try:
             await cursor.execute(statement.sql, values)
-            return await cursor.fetchall() if cursor.description is not None else []
+            answer = cursor.pgresult
+            if answer is None or answer.status != pq.ExecStatus.TUPLES_OK:
+                return []
+            names = statement.names(answer, driver.info.encoding)
+            return [dict(zip(names, row, strict=True)) for row in await cursor.fetchall()]
         except psycopg.Error as failure:
             raise DBAPIError.instance(statement.sql, values, failure, psycopg.Error) from failure

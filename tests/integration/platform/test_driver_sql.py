@@ -86,3 +86,26 @@ async def test_a_driver_error_is_sqlalchemys_and_the_unit_rolls_back(
     # the pool's connection serves the next unit
     async with unit_of_work(sessions, actor="tester", scope=TenantScope.single(tenant)) as uow:
         assert await driver_rows(uow.session, _DEPARTMENTS, {"echo": "y"})
+
+
+async def test_rows_keep_their_names_and_values_from_one_execution_to_the_next(
+    sessions: async_sessionmaker[AsyncSession], gansu: dict[str, int]
+) -> None:
+    """The column names are read once per statement; every row still gets its own values,
+    and a statement without a result answers no rows."""
+    statement = DriverStatement(
+        text("SELECT CAST(:n AS int) AS n, CAST(:t AS text) AS t, g FROM generate_series(1, :k) g")
+    )
+    scope = TenantScope.single(gansu["620102"])
+    async with unit_of_work(sessions, actor="tester", scope=scope) as uow:
+        first = await driver_rows(uow.session, statement, {"n": 1, "t": "一", "k": 2})
+        second = await driver_rows(uow.session, statement, {"n": 2, "t": None, "k": 1})
+        none = await driver_rows(
+            uow.session, DriverStatement(text("SELECT set_config('yiwang.x', 'y', true)")), {}
+        )
+        nothing = await driver_rows(
+            uow.session, DriverStatement(text("CREATE TEMP TABLE driver_sql_t (a int)")), {}
+        )
+    assert first == [{"n": 1, "t": "一", "g": 1}, {"n": 1, "t": "一", "g": 2}]
+    assert second == [{"n": 2, "t": None, "g": 1}]
+    assert none == [{"set_config": "y"}] and nothing == []
