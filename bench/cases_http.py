@@ -10,7 +10,9 @@ outbox, tasks, audit records). The baseline, in the same run and with the
 same client, connections and count, is the hand-written endpoint of the create bench
 (`support/records_baseline.py`: decode, one INSERT, answer). Platform and
 baseline alternate for `--rounds` rounds after a warm-up of each (not
-counted). The script checks that every answered request opened one case.
+counted). The script checks that every answered request opened one case, and that
+the round's case numbers are gapless: on each day, the serials of the cases it opened
+run from their first to the day's counter with no number missing or repeated.
 
     eval "$(scripts/services.sh env test)"; uv run yiwang bootstrap
     uv run python bench/cases_http.py [--cases 10000] [--connections 10] [--rounds 1]
@@ -58,6 +60,26 @@ def post_count(url: str, args: argparse.Namespace, count: int, auth: str) -> dic
     return result
 
 
+def numbers_gapless(tenant_id: str, after_id: int) -> bool:
+    """Whether the cases opened since `after_id` are numbered without a gap or a repeat:
+    on each day, their serials are distinct, consecutive, and end at the day's counter."""
+    rows = admin_sql(
+        "SELECT s.day, count(*), count(DISTINCT s.serial), min(s.serial), max(s.serial),"
+        " (SELECT k.last FROM case_counters k WHERE k.tenant_id = "
+        + tenant_id
+        + " AND to_char(k.day, 'YYYYMMDD') = s.day)"
+        " FROM (SELECT substring(number from '-([0-9]{8})-[0-9]+$') AS day,"
+        " substring(number from '([0-9]+)$')::int AS serial"
+        f" FROM cases WHERE tenant_id = {tenant_id} AND id > {after_id}) s GROUP BY s.day"
+    )
+    for line in rows.splitlines():
+        _, n, distinct, low, high, last = (int(x) if x.isdigit() else x for x in line.split("|"))
+        if not (n == distinct == high - low + 1 and high == last):
+            print(f"numbers with a gap or a repeat: {line}", file=sys.stderr)
+            return False
+    return bool(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=10_000)
@@ -93,10 +115,12 @@ def main() -> None:
         f"SELECT count(*) FROM records WHERE tenant_id = {tenant_id} AND type_key = 'application'"
     )
     counts = (count_cases, count_records, count_with_case)
+    last_id = f"SELECT coalesce(max(id), 0) FROM cases WHERE tenant_id = {tenant_id}"
     platform = start_server("platform", "yiwang.app:asgi", config, env, workdir / "p.log")
     bare = start_server("bare", "records_baseline:create", config, env, workdir / "b.log")
     samples: dict[str, list[dict[str, Any]]] = {"platform": [], "bare": []}
     made: list[tuple[int, int, int]] = []
+    gapless: list[bool] = []
     try:
         auth = f"Bearer {citizen_token(platform, sms_log)}"
         urls = {
@@ -108,16 +132,20 @@ def main() -> None:
         for _ in range(args.rounds):
             for side in ("platform", "bare"):
                 before = [int(admin_sql(q)) for q in counts]
+                first_id = int(admin_sql(last_id))
                 samples[side].append(post_count(urls[side], args, args.cases, auth))
                 if side == "platform":
                     after = [
                         int(admin_sql(q)) for q in (count_cases, count_records, count_with_case)
                     ]
                     made.append((after[0] - before[0], after[1] - before[1], after[2] - before[2]))
+                    gapless.append(numbers_gapless(tenant_id, first_id))
     finally:
         stop_server(platform)
         stop_server(bare)
-    print(json.dumps({"samples": samples, "made": made}))
+    print(json.dumps({"samples": samples, "made": made, "gapless": gapless}))
+    if not all(gapless):
+        raise SystemExit(f"case numbers with a gap or a repeat: rounds {gapless}")
     for sample, (cases, records, with_case) in zip(samples["platform"], made, strict=True):
         answered = int(sample["requests"])
         if not (cases == answered == records == with_case):
@@ -138,7 +166,8 @@ def main() -> None:
     }
     print(
         f"granian x{args.workers}, {args.connections} connections, {args.cases} requests a side,"
-        f" {args.rounds} round(s); cases opened per round: {[m[0] for m in made]}"
+        f" {args.rounds} round(s); cases opened per round: {[m[0] for m in made]},"
+        f" each one's case numbers gapless: {all(gapless)}"
     )
     print("| endpoint | requests | seconds | req/s | p50 (ms) | p95 (ms) | p99 (ms) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")

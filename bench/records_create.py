@@ -21,6 +21,12 @@ Options: `--rounds`, `--seconds`, `--connections`, `--threads`.
 time through the ASGI app in this process (`support/apply_in_process.py`): the
 median, the statements per request and, with `--profile`, cProfile's stats.
 
+`--cases N` (issue 12: "10,000 cases through the HTTP API at 10 connections"): exactly N
+applications posted at `--connections` (the load stops by itself when every answer is
+read), for `--rounds` rounds next to the hand-written endpoint; reports cases per second
+and checks that N cases and N applications were made and that their numbers are
+gapless (`bench/cases_http.py`, which this runs).
+
 `--in-process N --against SRC [--rounds R]`: the same, R rounds alternating between
 this checkout's package and the package at SRC (another checkout's `src`, e.g. from
 `git archive`), each in a fresh process against the same database; prints a table
@@ -167,7 +173,16 @@ def main() -> None:
     parser.add_argument("--in-process", type=int, default=0, metavar="N")
     parser.add_argument("--profile", default=None, metavar="FILE")
     parser.add_argument("--against", default=None, metavar="SRC")
+    parser.add_argument("--cases", type=int, default=0, metavar="N")
     args = parser.parse_args()
+    if args.cases:
+        import cases_http
+
+        sys.argv = [cases_http.__file__, "--cases", str(args.cases)]
+        sys.argv += ["--connections", str(args.connections), "--rounds", str(args.rounds)]
+        sys.argv += ["--workers", str(args.workers)]
+        cases_http.main()
+        return
     if args.in_process and args.against:
         compare_in_process(args)
         return

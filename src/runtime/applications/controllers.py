@@ -13,10 +13,9 @@ from typing import Any, Final
 from litestar import Controller, Request, Response, post
 
 from yiwang.platform.edge.openapi import precondition_required
-from yiwang.policy.guards import Access
+from yiwang.policy.guards import provide_access
 from yiwang.runtime.applications.service import Applications
 from yiwang.runtime.records.controllers import created_response, idempotency_key, read_body
-from yiwang.runtime.routes.actions import Actor
 
 #: a citizen's application is a case: citizens hold `case:write`, not `record:write`
 APPLY: Final = {"object": "case", "action": "write"}
@@ -34,12 +33,15 @@ class ApplicationController(Controller):
     async def apply(
         self,
         applications: Applications,
-        access: Access,
-        case_actor: Actor,
         request: Request[Any, Any, Any],
         service_item_id: int,
     ) -> Response[dict[str, Any]]:
-        """`{"data": {applicant, contact, delivery...}, "form": {the business form}}`."""
+        """`{"data": {applicant, contact, delivery...}, "form": {the business form}}`.
+
+        The guard's decision and the caller's actor are read here, not injected: asked as
+        dependencies beside the unit of work they would be resolved in a task group."""
+        access = provide_access(request)
+        case_actor = applications.actor_for(access)
         key = idempotency_key(request)
         body = await read_body(request)
         online = access.principal.kind in ONLINE_KINDS

@@ -12,10 +12,12 @@ of work rolls back: no record without its case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from yiwang.platform.unit_of_work import UnitOfWork
+from yiwang.policy.guards import Access
 from yiwang.runtime.applications.errors import RouteMissing
 from yiwang.runtime.cases.schemas import Application, PendingAnswer
 from yiwang.runtime.cases.service import CasesService
@@ -59,6 +61,14 @@ class Applications:
     uow: UnitOfWork
     records: RecordService
     cases: CasesService
+    #: the cases room's facts about a caller the guard admitted (`CasesServices.actor`)
+    actors: Callable[[Access], Actor] | None = None
+
+    def actor_for(self, access: Access) -> Actor:
+        """How the cases room names the caller `access` admitted."""
+        if self.actors is None:
+            raise RuntimeError("these applications were built without the cases room's actors")
+        return self.actors(access)
 
     async def submit(
         self,

@@ -10,6 +10,7 @@ import msgspec
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from yiwang.platform.driver_sql import DriverStatement, driver_rows
 from yiwang.runtime.cases.models import (
     Case,
     CaseCertificate,
@@ -103,6 +104,9 @@ _OPEN_ANSWERING = text(
     " WHERE a.tenant_id = :tenant AND a.actor = :answer_owner AND a.key = :answer_key)"
     " SELECT id, number FROM made"
 )
+#: both sent through psycopg alone (`platform.driver_sql`): every application opens a case
+_OPEN_DRIVER = DriverStatement(_OPEN)
+_OPEN_ANSWERING_DRIVER = DriverStatement(_OPEN_ANSWERING)
 _TRANSITION = text(
     "WITH moved AS ("
     " UPDATE cases c SET state = r.state, version = r.version, status = r.status,"
@@ -225,9 +229,10 @@ class CaseRepository:
                 "answer_owner": answer.owner,
                 "answer_key": answer.key,
             }
-        result = await self.session.execute(_OPEN if answer is None else _OPEN_ANSWERING, params)
-        found = result.one_or_none()
-        return (int(found[0]), str(found[1])) if found is not None else None
+        rows = await driver_rows(
+            self.session, _OPEN_DRIVER if answer is None else _OPEN_ANSWERING_DRIVER, params
+        )
+        return (int(rows[0]["id"]), str(rows[0]["number"])) if rows else None
 
     async def store_transition(
         self,

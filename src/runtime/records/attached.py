@@ -89,11 +89,31 @@ def _put(values: Any, path: Path, value: Any) -> None:
 def held(document: Document, values: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     """The stored attachment values of a record, by field and key (what an update keeps)."""
     found: dict[str, dict[str, Any]] = {}
+    if not values:  # a create holds nothing yet
+        return found
     for name, path in cells(document, values or {}):
         stored = _at(values, path)
         if isinstance(stored.get("key"), str):
             found.setdefault(name, {})[stored["key"]] = stored
     return found
+
+
+_SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+
+
+def copied(value: Any) -> Any:
+    """A deep copy of a parsed JSON value: its objects and arrays new, its scalars (which
+    are immutable) shared, as `copy.deepcopy` would leave them; anything else is given to
+    `copy.deepcopy`. A few times faster than `copy.deepcopy`, which keeps a memo of every
+    object it meets (values parsed from a body share no object between two places)."""
+    kind = type(value)
+    if kind is dict:
+        return {k: copied(v) for k, v in value.items()}
+    if kind is list:
+        return [copied(v) for v in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
 
 
 def raise_refusals(problems: list[ErrorDetail]) -> None:
@@ -117,7 +137,7 @@ async def resolved(
 ) -> tuple[dict[str, Any], list[ErrorDetail]]:
     """`values` with every attachment value replaced by what the server stored, and the
     refusals at their pointers under `/part` (every value, without `references`)."""
-    out = copy.deepcopy(dict(values))
+    out: dict[str, Any] = copied(dict(values))
     problems: list[ErrorDetail] = []
     for name, path in list(cells(document, values)):
         if path[0] in skip:

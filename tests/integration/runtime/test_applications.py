@@ -256,3 +256,31 @@ async def test_two_citizens_sharing_a_masked_login_and_a_key_get_their_own_answe
     assert (mine.status_code, theirs.status_code) == (201, 201), theirs.text
     assert theirs.json()["id"] != mine.json()["id"]
     assert theirs.json()["case"]["number"] != mine.json()["case"]["number"]
+
+
+async def test_an_application_spawns_no_task_for_its_dependencies(
+    client: Client,
+    citizens: Callable[[], Awaitable[Citizen]],
+    service_item: dict[str, Any],
+    tag: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Litestar resolves dependencies of the same depth in an anyio task group, a task
+    each; the route asks for one chain (unit of work, then applications), so none."""
+    from litestar._kwargs import kwargs_model
+
+    groups: list[object] = []
+    made_group = kwargs_model.create_task_group
+
+    def counted() -> Any:
+        groups.append(object())
+        return made_group()
+
+    monkeypatch.setattr(kwargs_model, "create_task_group", counted)
+    citizen = await citizens()
+    path = f"/api/v1/t/{CODE}/services/{service_item['id']}/applications"
+    headers = {**citizen.headers, "idempotency-key": f"tasks-{tag}"}
+    made = await client.post(path, headers=headers, json={"data": APPLICANT, "form": BUSINESS})
+    assert made.status_code == 201, made.text
+    assert made.json()["case"]["status"] == "submitted"
+    assert groups == []

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from yiwang.platform.driver_sql import DriverStatement, driver_rows
 from yiwang.runtime.records.repository.base import RepositoryBase
 from yiwang.runtime.records.repository.rows import COLUMNS, Claim, StoredRecord, jsonb, row_params
 
@@ -63,6 +64,8 @@ _CLAIM_AND_INSERT = text(
     " (SELECT version FROM watched) AS watched, made.*"
     " FROM fresh LEFT JOIN made ON true"
 )
+#: an application's one statement, sent through psycopg alone (`platform.driver_sql`)
+_CLAIM_AND_INSERT_DRIVER = DriverStatement(_CLAIM_AND_INSERT)
 _INSERT_MANY = text(
     "INSERT INTO records (tenant_id, id, type_key, status, number, department,"
     " data, form_key, form_data, pii_sealed, pii_masked, pii_index,"
@@ -186,7 +189,7 @@ class RecordWrites(RepositoryBase):
             "expected": expected,
             "prefix": prefix,
         }
-        row = (await self.session.execute(_CLAIM_AND_INSERT, params)).mappings().one()
+        (row,) = await driver_rows(self.session, _CLAIM_AND_INSERT_DRIVER, params)
         watched = int(row["watched"]) if row["watched"] is not None else None
         claim = Claim(int(row["claimed_id"]), bool(row["won"]), watched)
         return claim, StoredRecord.of(row) if row["id"] is not None else None

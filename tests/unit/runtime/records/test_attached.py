@@ -3,8 +3,10 @@ field, every file cell of a table, and nothing else."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from yiwang.runtime.records import attached
 from yiwang.runtime.records.attached import cells, held
 
 
@@ -63,3 +65,16 @@ def test_held_keys_a_records_files_by_field_and_key() -> None:
         "staff/certificate": {"c0": _file("c0")},
     }
     assert held(DOCUMENT, None) == {}
+
+
+def test_copied_is_a_deep_copy_of_a_json_value() -> None:
+    value = {"a": [{"b": "二", "c": [1, 2.5, None, True]}], "d": {"e": {}}, "n": 10**30}
+    out = attached.copied(value)
+    assert out == value
+    assert out is not value and out["a"] is not value["a"] and out["a"][0] is not value["a"][0]
+    assert out["a"][0]["c"] is not value["a"][0]["c"] and out["d"]["e"] is not value["d"]["e"]
+    out["a"][0]["c"].append("x")
+    assert value["a"][0]["c"] == [1, 2.5, None, True]
+    other = {"when": date(2026, 12, 2), "pair": (1, [2])}  # not JSON: copy.deepcopy's way
+    again = attached.copied(other)
+    assert again == other and again["pair"][1] is not other["pair"][1]
