@@ -17,6 +17,18 @@ from yiwang.platform.settings import Settings
 from yiwang.platform.storage import LocalStorage, ObjectStorage, ObjectTooLarge, S3Storage
 
 
+async def _bucket(settings: Settings, prefix: str) -> S3Storage:
+    """A fresh bucket on the test S3 server."""
+    s3 = S3Storage(
+        f"{prefix}-{uuid.uuid4().hex[:8]}",
+        endpoint_url=settings.s3_endpoint_url,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=settings.s3_secret_access_key,
+    )
+    await s3.ensure_bucket()
+    return s3
+
+
 @pytest.fixture(params=["local", "s3"])
 async def storage(
     request: pytest.FixtureRequest, tmp_path: Path, migrated: Settings
@@ -26,14 +38,7 @@ async def storage(
         return
     if not migrated.s3_endpoint_url:
         pytest.fail("S3_ENDPOINT_URL is not set: run the suite through `make test`")
-    s3 = S3Storage(
-        f"contract-{uuid.uuid4().hex[:8]}",
-        endpoint_url=migrated.s3_endpoint_url,
-        access_key_id=migrated.s3_access_key_id,
-        secret_access_key=migrated.s3_secret_access_key,
-    )
-    await s3.ensure_bucket()
-    yield s3
+    yield await _bucket(migrated, "contract")
 
 
 async def test_put_get_delete_round_trip(storage: ObjectStorage) -> None:
@@ -122,13 +127,7 @@ async def test_put_stream_stores_whole_or_nothing(storage: ObjectStorage) -> Non
 
 
 async def test_signed_s3_forms_and_links(migrated: Settings) -> None:
-    storage = S3Storage(
-        f"signed-{uuid.uuid4().hex[:8]}",
-        endpoint_url=migrated.s3_endpoint_url,
-        access_key_id=migrated.s3_access_key_id,
-        secret_access_key=migrated.s3_secret_access_key,
-    )
-    await storage.ensure_bucket()
+    storage = await _bucket(migrated, "signed")
     form = storage.presigned_post(
         "t/1/incoming/x", content_type="image/png", size=3, expires_seconds=60
     )
@@ -174,13 +173,7 @@ async def test_a_listing_names_every_object_under_a_folder_with_its_size_and_tim
 
 async def test_an_s3_listing_reads_page_after_page(migrated: Settings) -> None:
     """More keys than one ListObjectsV2 page holds (1,000): every one, once."""
-    s3 = S3Storage(
-        f"contract-{uuid.uuid4().hex[:8]}",
-        endpoint_url=migrated.s3_endpoint_url,
-        access_key_id=migrated.s3_access_key_id,
-        secret_access_key=migrated.s3_secret_access_key,
-    )
-    await s3.ensure_bucket()
+    s3 = await _bucket(migrated, "contract")
     keys = [f"t/1/exports/{n:04d}.csv" for n in range(1005)]
     await asyncio.gather(*(s3.put(k, b"x") for k in keys))
     assert sorted([o.key async for o in s3.listing("t/1/exports/")]) == keys
