@@ -34,10 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from supervision_export import province_reader
 
-from yiwang.platform.database import create_engine, session_factory
-from yiwang.platform.settings import Settings
-from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.runtime.supervision.cross_tenant import (
     cross_tenant_case_batch,
@@ -45,7 +43,6 @@ from yiwang.runtime.supervision.cross_tenant import (
 )
 from yiwang.runtime.supervision.exports import EXPORT_BATCH
 from yiwang.runtime.supervision.exports.writing import export_query
-from yiwang.tenants.tree import TenantTree
 
 PROVINCE = "620000"
 
@@ -58,13 +55,7 @@ async def child(steps: int, unlimited: bool) -> dict[str, Any]:
             return None
 
         case_reads.limit_time = no_limit  # type: ignore[assignment]
-    settings = Settings.from_env()
-    engine = create_engine(settings.database_url, pool_size=2)
-    sessions = session_factory(engine)
-    async with unit_of_work(sessions, actor="bench") as uow:
-        tree = await TenantTree.load(uow.session)
-    province = tree.node(PROVINCE)
-    scope = TenantScope.subtree(province.id, [n.id for n in tree.descendants(PROVINCE)])
+    engine, sessions, _, scope = await province_reader()
     ids = list(scope.visible_tenant_ids)
     query = export_query({"limit": ["1000000"]})
     limits: set[str] = set()

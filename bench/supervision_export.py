@@ -37,6 +37,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
@@ -67,7 +68,10 @@ def _params(limit: int) -> dict[str, list[str]]:
     return {"limit": [str(limit)]}
 
 
-async def child(mode: str, fmt: str, limit: int, out: Path) -> dict[str, Any]:
+async def province_reader() -> tuple[
+    AsyncEngine, async_sessionmaker[AsyncSession], TenantTree, TenantScope
+]:
+    """An engine on the environment's database, the tree, and the province's subtree scope."""
     settings = Settings.from_env()
     engine = create_engine(settings.database_url, pool_size=2)
     sessions = session_factory(engine)
@@ -75,6 +79,11 @@ async def child(mode: str, fmt: str, limit: int, out: Path) -> dict[str, Any]:
         tree = await TenantTree.load(uow.session)
     province = tree.node(PROVINCE)
     scope = TenantScope.subtree(province.id, [n.id for n in tree.descendants(PROVINCE)])
+    return engine, sessions, tree, scope
+
+
+async def child(mode: str, fmt: str, limit: int, out: Path) -> dict[str, Any]:
+    engine, sessions, tree, scope = await province_reader()
     params = _params(limit)
     try:
         if mode == "job":
@@ -108,7 +117,7 @@ async def child(mode: str, fmt: str, limit: int, out: Path) -> dict[str, Any]:
             sql = str(
                 stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
             )
-            url = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+            url = Settings.from_env().database_url.replace("postgresql+psycopg://", "postgresql://")
             start_rss = rss_mib()
             started = time.perf_counter()
             with psycopg.connect(url) as conn, out.open("wb") as f:
