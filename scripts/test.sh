@@ -61,6 +61,8 @@ else
       eval "$(scripts/services.sh env "$p")"
       # development keys, SMS and mail logs of its own
       export YIWANG_VAR_DIR="$PWD/var/$p/work"
+      # ports for the servers its tests start, apart from the other half's (tests/ports.py)
+      export YIWANG_TEST_PORTS="$((20000 + 2000 * i))-$((21999 + 2000 * i))"
       exec uv run --frozen pytest -q -p no:cacheprovider --splits 2 --group "$i" \
         --durations-path .test_durations "${store[@]}"
     ) >"var/$p/pytest.log" 2>&1 &

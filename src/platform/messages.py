@@ -53,6 +53,7 @@ ZH_CN: Final[dict[str, str]] = {
     "audit.store_unavailable": "审计检查点存储（{store}）暂时不可用，检查点未写入。",
     "audit.syslog_address": "syslog 地址“{address}”不正确，应为套接字路径或 主机:端口。",
     "serve.setting_invalid": "设置 {name} 的取值 {value} 无效，可选：{choices}。",
+    "serve.address_taken": "地址 {address} 已有服务在监听，本服务未启动。",
 }
 
 #: locale -> code -> template; contexts extend it through `register`

@@ -17,6 +17,7 @@ app through the same path) and wraps it in `ServedApp`.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import socket
 import time
@@ -26,7 +27,7 @@ from typing import Any, Final
 
 from yiwang.platform.access_log import MODES as ACCESS_LOG_MODES
 from yiwang.platform.access_log import AccessLog
-from yiwang.platform.errors import InvalidInput
+from yiwang.platform.errors import Conflict, InvalidInput
 from yiwang.platform.heap import settle_after_startup
 from yiwang.platform.settings import Settings, hand_to_workers
 
@@ -91,6 +92,7 @@ def plan(
 
 def serve(serve_plan: ServePlan) -> None:
     """Run the server in the foreground until SIGINT or SIGTERM, then drain and stop."""
+    claim = claim_address(serve_plan.host, serve_plan.port)  # held until the process ends
     # Workers read these: which app to build, and how many siblings share the pool budget.
     hand_to_workers(
         {
@@ -99,10 +101,40 @@ def serve(serve_plan: ServePlan) -> None:
             "YIWANG_SERVER": serve_plan.server,
         }
     )
-    if serve_plan.server == "granian":
-        _serve_granian(serve_plan)
-    else:
-        _serve_uvicorn(serve_plan)
+    try:
+        if serve_plan.server == "granian":
+            _serve_granian(serve_plan)
+        else:
+            _serve_uvicorn(serve_plan)
+    finally:
+        claim.close()
+
+
+def claim_address(host: str, port: int) -> socket.socket:
+    """Refuse to serve an address that another server already serves.
+
+    granian binds every worker's socket with `SO_REUSEPORT`, so a second server on a taken
+    port would start without an error and the kernel would give it half the connections:
+    a release left running would answer every other request. Two checks, both released by
+    the kernel when the process ends: a bind without `SO_REUSEPORT`, which fails while
+    anything listens there, and an abstract Unix socket named by the address, which only
+    one process can hold, so two servers starting at once cannot both pass.
+    """
+    address = f"{host}:{port}"
+    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        claim.bind(f"\0yiwang.serve.{address}")
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # TIME_WAIT connections of a server that has stopped do not hold the port
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        claim.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise Conflict("serve.address_taken", address=address) from exc
+        raise
+    return claim
 
 
 def _serve_granian(p: ServePlan) -> None:

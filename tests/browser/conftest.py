@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.browser.accessibility import forget_checked_states
 from tests.browser.journey_staff import staff_services
 from tests.integration.stack import Stack
+from tests.ports import free_port
 from yiwang.cli import main as cli_main
 from yiwang.platform.settings import Settings
 
@@ -34,12 +35,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _command(args: list[str]) -> None:
     """`yiwang *args` in this process (a process of its own re-imports the platform, seconds
     on a loaded machine), in a thread of its own: the command's `asyncio.run` must not
@@ -51,7 +46,7 @@ def _command(args: list[str]) -> None:
 
 @pytest.fixture(scope="session")
 def server_url(migrated: Settings) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "YIWANG_PORT": str(port), "YIWANG_HOST": "127.0.0.1"}
     # the Gansu tree with its published base model (what the command's onboarding
     # completes; the suite's in-process `gansu` fixture onboards the tree alone), then the

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,18 +22,13 @@ from typing import IO
 import httpx
 import pytest
 
+from tests.ports import free_port
 from yiwang.tenants.tree import TenantTree
 
 #: one second through Redis; the poll interval (1 s) and a request's time without it
 WITHIN_REDIS = 1.0
 WITHIN_POLL = 2.0
 NO_REDIS = "redis://127.0.0.1:9/0"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(**overrides: str) -> dict[str, str]:
@@ -49,7 +43,7 @@ def server(installed: TenantTree) -> Iterator[Callable[[str], tuple[str, dict[st
     started: list[subprocess.Popen[bytes]] = []
 
     def start(redis_url: str) -> tuple[str, dict[str, str]]:
-        port = _free_port()
+        port = free_port()
         env = _env(YIWANG_PORT=str(port), YIWANG_HOST="127.0.0.1", REDIS_URL=redis_url)
         proc = subprocess.Popen(
             [sys.executable, "-m", "yiwang.cli", "serve", "--workers", "1"],

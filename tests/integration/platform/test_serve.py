@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
 from yiwang.platform.heap import TUNED_THRESHOLDS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,15 +44,9 @@ class Served:
             conn.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _serve(server_name: str, log: Path) -> Iterator[Served]:
-    port = _free_port()
+    port = free_port()
     env = dict(
         os.environ,
         YIWANG_ACCESS_LOG="all",
@@ -179,3 +174,18 @@ def test_sigterm_finishes_in_flight_requests_and_stops_within_the_bound(
     assert took < SHUTDOWN_TIMEOUT + 10, took
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", served.port)) != 0
+
+
+def test_a_second_server_on_a_served_port_is_refused_and_the_first_keeps_serving(
+    served: Served,
+) -> None:
+    env = dict(os.environ, YIWANG_LOG_LEVEL="WARNING")
+    env.pop("YIWANG_WORKERS", None)
+    command = [sys.executable, "-m", "yiwang.cli", "serve", "--port", str(served.port)]
+    command += ["--host", "127.0.0.1", "--app", "tests.integration.platform.served_app:create"]
+    second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=60)
+    assert second.returncode == 1, second
+    refusal = json.loads(second.stderr.decode().strip().splitlines()[-1])["error"]
+    assert refusal["code"] == "serve.address_taken", refusal
+    assert served.process.poll() is None
+    assert served.get("/healthz")[0] == 200

@@ -15,7 +15,7 @@ import structlog
 
 from yiwang.platform import serving
 from yiwang.platform.access_log import AccessLog
-from yiwang.platform.errors import InvalidInput
+from yiwang.platform.errors import Conflict, InvalidInput
 from yiwang.platform.heap import TUNED_THRESHOLDS
 from yiwang.platform.settings import Settings
 
@@ -184,6 +184,42 @@ async def test_an_untuned_server_leaves_the_collector_alone() -> None:
     await _run_lifespan(app)
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
+
+
+def _reuse_port_listener() -> socket.socket:
+    """A listener as granian's workers bind theirs: `SO_REUSEPORT`, on a kernel port."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    return listener
+
+
+def test_an_address_a_server_listens_on_is_refused_though_it_shares_ports() -> None:
+    with _reuse_port_listener() as listener:
+        port = listener.getsockname()[1]
+        # the kernel itself would let a second granian share the port
+        with socket.socket() as twin:
+            twin.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            twin.bind(("127.0.0.1", port))
+        with pytest.raises(Conflict) as caught:
+            serving.claim_address("127.0.0.1", port)
+    assert caught.value.code == "serve.address_taken"
+    assert caught.value.params == {"address": f"127.0.0.1:{port}"}
+    assert "已有服务在监听" in caught.value.message()
+
+
+def test_two_servers_starting_at_once_cannot_both_claim_an_address() -> None:
+    with _reuse_port_listener() as listener:
+        port = listener.getsockname()[1]
+    # nothing listens now; the first claim holds the address until it is closed
+    first = serving.claim_address("127.0.0.1", port)
+    try:
+        with pytest.raises(Conflict):
+            serving.claim_address("127.0.0.1", port)
+    finally:
+        first.close()
+    serving.claim_address("127.0.0.1", port).close()
 
 
 def test_settings_from_env_read_the_serving_settings(monkeypatch: pytest.MonkeyPatch) -> None:
