@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from yiwang.migrations.registry import import_all_models
+from yiwang.migrations.registry import compared, import_all_models
 from yiwang.platform.models import Base
 from yiwang.platform.settings import Settings
 
@@ -32,13 +32,15 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, include_name=compared
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = create_engine(database_url(), poolclass=pool.NullPool)
     with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata)
+        context.configure(connection=conn, target_metadata=target_metadata, include_name=compared)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, pool
 
+from yiwang.migrations.registry import compared
 from yiwang.platform import migrate
 from yiwang.platform.models import Base
 from yiwang.platform.settings import Settings
@@ -19,12 +22,36 @@ def _tables(admin_sql: psycopg.Connection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def test_models_match_migrations(migrated: Settings) -> None:
-    engine = create_engine(migrated.migration_database_url, poolclass=pool.NullPool)
+def _diff(settings: Settings) -> list[Any]:
+    engine = create_engine(settings.migration_database_url, poolclass=pool.NullPool)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": compared})
+        diff = compare_metadata(context, Base.metadata)
     engine.dispose()
-    assert diff == []
+    return list(diff)
+
+
+def test_models_match_migrations(migrated: Settings) -> None:
+    assert _diff(migrated) == []
+
+
+def test_the_runtimes_record_indexes_are_not_drift_and_any_other_index_is(
+    migrated: Settings,
+) -> None:
+    """A published version's `rx_` indexes are the runtime's; a stray index is still seen."""
+    engine = create_engine(migrated.migration_database_url, poolclass=pool.NullPool)
+    made = {"rx_probe_0123456789abcdef": "records", "stray_probe_idx": "records"}
+    with engine.begin() as conn:
+        for name, table in made.items():
+            conn.exec_driver_sql(f"CREATE INDEX {name} ON {table} ((data->>'probe'))")
+    try:
+        removed = {op[1].name for op in _diff(migrated) if op[0] == "remove_index"}
+    finally:
+        with engine.begin() as conn:
+            for name in made:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        engine.dispose()
+    assert removed == {"stray_probe_idx"}
 
 
 def test_upgrade_downgrade_upgrade(admin_dsn: str) -> None:
