@@ -5,7 +5,8 @@ statement, and what the connections wait on.
     uv run python bench/pg_cpu.py -- uv run python bench/records_create.py --rounds 1 --seconds 20
     uv run python bench/pg_cpu.py -- uv run python bench/records_create.py --in-process 1000
 
-It runs the command given after `--`. When the command starts `wrk` with
+It runs the command given after `--` (without one, the first of the two above, as
+`make bench` does). When the command starts `wrk` with
 `WRK_RUN=platform-…` (`records_create.py`'s counted platform rounds), the window is
 the first such round from `--after` seconds in, `--window` seconds long; otherwise
 (in process) it is the whole command. Over the window it reads `utime + stime` from
@@ -158,8 +159,8 @@ def main() -> None:
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    if not command:
-        raise SystemExit("give the bench command after --")
+    if not command:  # `make bench`: the wrk run the figures were taken from
+        command = [sys.executable, "bench/records_create.py", "--rounds", "1", "--seconds", "20"]
     app_user = os.environ["DATABASE_URL"].split("//", 1)[1].split(":", 1)[0]
     statements = bool(psql("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"))
     master = postmaster()
