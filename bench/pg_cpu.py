@@ -8,8 +8,9 @@ statement, and what the connections wait on.
 It runs the command given after `--` (without one, the first of the two above, as
 `make bench` does). When the command starts `wrk` with
 `WRK_RUN=platform-…` (`records_create.py`'s counted platform rounds), the window is
-the first such round from `--after` seconds in, `--window` seconds long; otherwise
-(in process) it is the whole command. Over the window it reads `utime + stime` from
+the first such round from `--after` seconds in, `--window` seconds long; with
+`--in-process` in the command it is the whole command (any other command is refused
+when it ends). Over the window it reads `utime + stime` from
 `/proc` of every process of this PostgreSQL cluster (the postmaster's children, by
 their titles: the application's backends, walwriter, checkpointer, autovacuum, ...)
 and of the command's own process tree (granian workers, wrk, the in-process client),
