@@ -224,8 +224,8 @@ class Rollup(TenantOwned, Base):
 
 class NowCounts(TenantOwned, Base):
     """The running cases yellow / red now per tenant and implementing department ('' for
-    none): kept by the trigger `cases_now_rollup` (migrations 0019, 0021), the case
-    seeder and `yiwang supervision rebuild-rollup`; a province reads ~1,000 rows."""
+    none): kept by the cases' rollup trigger `cases_rollup` (migrations 0019, 0021, 0029),
+    the case seeder and `yiwang supervision rebuild-rollup`; a province reads ~1,000 rows."""
 
     __tablename__ = "supervision_now"
 

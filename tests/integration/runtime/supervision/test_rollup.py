@@ -409,6 +409,27 @@ def test_rebuild_rollup_command_recounts_a_tenant(
     assert json.loads(result.output)["rows"] == rows[0]
 
 
+def test_cases_and_outbox_run_one_trigger_per_event(
+    migrated: Settings, admin_sql: psycopg.Connection
+) -> None:
+    """Opening a case pays one trigger call per table it writes, not one per rollup
+    (`0029`: every trigger call ran while the day's case counter was locked)."""
+    rows = admin_sql.execute(
+        "SELECT c.relname, e.event, count(*) FROM pg_trigger t"
+        " JOIN pg_class c ON c.oid = t.tgrelid"
+        " CROSS JOIN (VALUES (4, 'insert'), (8, 'delete'), (16, 'update')) e(bit, event)"
+        " WHERE NOT t.tgisinternal AND t.tgtype & e.bit <> 0"
+        " AND c.relname IN ('cases', 'case_outbox') GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    assert rows == [
+        ("case_outbox", "delete", 1),
+        ("case_outbox", "insert", 1),
+        ("cases", "delete", 1),
+        ("cases", "insert", 1),
+        ("cases", "update", 1),
+    ]
+
+
 async def test_a_question_does_not_move_the_complaint_closure_rate(
     sessions: async_sessionmaker[AsyncSession],
     installed: TenantTree,
