@@ -29,6 +29,7 @@ from typing import Any
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.errors import NotFound
+from yiwang.platform.statement_limits import STATEMENT_TIME_LIMIT_MS
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.lists import cursor
@@ -130,6 +131,7 @@ class ListService:
         seal: privacy.PiiSeal,
         search: SearchClause | None = None,
         public: PublicPages | None = None,
+        time_limit_ms: int = STATEMENT_TIME_LIMIT_MS,
     ) -> None:
         self.uow = uow
         self.tree = tree
@@ -137,7 +139,7 @@ class ListService:
         self.seal = seal
         self.search = search
         self.public = public
-        self.repo = ListRepository(uow.session)
+        self.repo = ListRepository(uow.session, time_limit_ms)
 
     def plan(
         self, document: Document, view_key: str | None, params: Mapping[str, Sequence[str]]
@@ -182,8 +184,8 @@ class ListService:
         )
 
     async def limit_time(self) -> None:
-        """Bound every later statement of the unit by the platform's statement time limit
-        (an export's step, as a supervisor's query is): `lists.timed_out` when passed."""
+        """Bound every later statement of the unit by the statement time limit (a page, an
+        export's step, as a supervisor's query is): `lists.timed_out` when passed."""
         await self.repo.limit_time()
 
     async def rows(
@@ -229,7 +231,9 @@ class ListService:
         viewer: Viewer,
         subtree: bool = False,
     ) -> Page:
-        """A page of `type_key`'s list; `subtree` reads every tenant the scope sees."""
+        """A page of `type_key`'s list; `subtree` reads every tenant the scope sees. Its
+        statements (and the unit's after them) run under the statement time limit."""
+        await self.limit_time()
         prepared = await self.prepare(type_key, params, viewer=viewer, subtree=subtree)
         key = await self._kept_key(prepared, params, viewer)
         if key is not None and self.public is not None:
@@ -314,7 +318,8 @@ class ListService:
 
         With `public` pages, a page is kept by the model's hash and generation, the
         versions of the record sets it reads and the parameters, and served again until
-        one moves."""
+        one moves. Its statements run under the statement time limit, as a staff page's."""
+        await self.limit_time()
         published = await self._published(code, type_key, params, reach)
         key = None
         if self.public is not None:
