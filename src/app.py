@@ -276,6 +276,8 @@ def build_platform(
         webhooks=Deliverer(checks.seal.cipher, settings.production),
         onboarding=tenants.onboarding,
         export_retention=settings.export_retention,
+        import_retention=settings.import_retention,
+        import_abandoned=settings.import_abandoned,
     )
     cases = cases_di.CasesServices(
         models=metadata.models,

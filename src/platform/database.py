@@ -47,6 +47,7 @@ from yiwang.platform.tenant_context import (
     CONTEXT_INFO_KEY,
     TenantScope,
     begin_in_scope_sync,
+    limit_sync,
 )
 
 #: executions of one statement on a connection before psycopg prepares it (its default)
@@ -112,18 +113,25 @@ def drop_if_closed_by_server(
 
 #: a session's `info` key for the scope its next transaction begins in (see `UnitOfWork`)
 PENDING_SCOPE_KEY = "yiwang_pending_scope"
+#: and for the statement time limit it begins under (that transaction only)
+PENDING_LIMIT_KEY = "yiwang_pending_statement_limit"
 
 
 class ScopedSession(Session):
     """A session whose transaction begins in the scope its `info` names, in the same breath:
-    a session may then begin lazily, at its first statement, and still run none unscoped."""
+    a session may then begin lazily, at its first statement, and still run none unscoped.
+    A statement time limit asked for before it began (`statement_limits`) goes with it,
+    for that transaction only."""
 
 
 @event.listens_for(ScopedSession, "after_begin")
 def _apply_pending_scope(session: Session, _: SessionTransaction, connection: Connection) -> None:
     scope = session.info.get(PENDING_SCOPE_KEY)
+    limit = session.info.pop(PENDING_LIMIT_KEY, None)
     if isinstance(scope, TenantScope):
-        begin_in_scope_sync(connection, scope)
+        begin_in_scope_sync(connection, scope, limit)
+    elif limit is not None:
+        limit_sync(connection, limit)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -159,6 +159,12 @@ class Settings:
     #: how long an export's file is kept in object storage before the hourly sweep
     #: (`exports.sweep`) deletes it (`YIWANG_EXPORT_RETENTION_DAYS`, whole days)
     export_retention: timedelta = timedelta(days=7)
+    #: how long an import's upload is kept once its import ended, imported or not, before
+    #: the hourly sweep (`imports.sweep`) deletes it (`YIWANG_IMPORT_RETENTION_DAYS`)
+    import_retention: timedelta = timedelta(days=1)
+    #: and one whose import never ended (never queued, or never run), from its upload
+    #: (`YIWANG_IMPORT_ABANDONED_DAYS`; an import's status is kept as long, and a day more)
+    import_abandoned: timedelta = timedelta(days=7)
 
     @property
     def production(self) -> bool:
@@ -232,6 +238,8 @@ class Settings:
                 "YIWANG_AUDIT_CHECKPOINT_SECONDS", d.audit_checkpoint_seconds
             ),
             export_retention=_env_days("YIWANG_EXPORT_RETENTION_DAYS", d.export_retention),
+            import_retention=_env_days("YIWANG_IMPORT_RETENTION_DAYS", d.import_retention),
+            import_abandoned=_env_days("YIWANG_IMPORT_ABANDONED_DAYS", d.import_abandoned),
             workers=_env_int("YIWANG_WORKERS", d.workers),
             server=_env("YIWANG_SERVER", d.server),
             access_log=_env("YIWANG_ACCESS_LOG", d.access_log),

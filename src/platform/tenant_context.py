@@ -6,7 +6,8 @@ would leak into the next checkout of the pooled connection.
 
 A transaction that begins in a scope sends `BEGIN` and the scope as one simple
 query (`begin_in_scope_sync`): one round trip, where psycopg alone would wait for
-its own `BEGIN` first and then for the `set_config`.
+its own `BEGIN` first and then for the `set_config`. A statement time limit asked
+for before the transaction began (`statement_limits`) rides in the same query.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ _SET_SQL = text(
 )
 
 
+_LIMIT_SQL = text("SELECT set_config('statement_timeout', :ms, true)")
+
+
 def _parameters(scope: TenantScope) -> dict[str, str]:
     return {
         "acting_name": ACTING_TENANT_SETTING,
@@ -101,14 +105,25 @@ async def widened_scope(
             await apply_scope(session, TenantScope.single(acting_tenant_id))
 
 
-def begin_statement(scope: TenantScope) -> bytes:
-    """`BEGIN` and the scope's two settings, as one simple query: no parameters, so the
-    values are written in, and they are integers (`int()` refuses anything else)."""
+def begin_statement(scope: TenantScope, statement_timeout_ms: int | None = None) -> bytes:
+    """`BEGIN` and the scope's two settings (and the statement time limit, if any), as one
+    simple query: no parameters, so the values are written in, and they are integers
+    (`int()` refuses anything else)."""
     acting, visible = str(int(scope.acting_tenant_id)), scope.visible_literal()
+    limit = (
+        ""
+        if statement_timeout_ms is None
+        else f", set_config('statement_timeout', '{int(statement_timeout_ms)}', true)"
+    )
     return (
         f"BEGIN; SELECT set_config('{ACTING_TENANT_SETTING}', '{acting}', true),"
-        f" set_config('{VISIBLE_TENANTS_SETTING}', '{visible}', true)"
+        f" set_config('{VISIBLE_TENANTS_SETTING}', '{visible}', true){limit}"
     ).encode()
+
+
+def limit_sync(conn: Connection, statement_timeout_ms: int) -> None:
+    """The statement time limit alone, transaction-local, as its own statement."""
+    conn.execute(_LIMIT_SQL, {"ms": str(int(statement_timeout_ms))})
 
 
 async def _begin_in_scope(driver: DriverConnection[Any], statement: bytes) -> bool:
@@ -124,9 +139,12 @@ async def _begin_in_scope(driver: DriverConnection[Any], statement: bytes) -> bo
     return True
 
 
-def begin_in_scope_sync(conn: Connection, scope: TenantScope) -> None:
-    """Begin `conn`'s transaction in `scope`, in one round trip, from a session's
-    `after_begin` hook (which runs in SQLAlchemy's greenlet, so it may await).
+def begin_in_scope_sync(
+    conn: Connection, scope: TenantScope, statement_timeout_ms: int | None = None
+) -> None:
+    """Begin `conn`'s transaction in `scope` (and under `statement_timeout_ms`), in one
+    round trip, from a session's `after_begin` hook (which runs in SQLAlchemy's
+    greenlet, so it may await).
 
     The server then is in a transaction, so psycopg sends no `BEGIN` of its own before
     the next statement, and commits or rolls back as usual. A connection already in a
@@ -135,7 +153,9 @@ def begin_in_scope_sync(conn: Connection, scope: TenantScope) -> None:
     driver = conn.connection.driver_connection
     if not (
         isinstance(driver, DriverConnection)
-        and await_(_begin_in_scope(driver, begin_statement(scope)))
+        and await_(_begin_in_scope(driver, begin_statement(scope, statement_timeout_ms)))
     ):
         conn.execute(_SET_SQL, _parameters(scope))
+        if statement_timeout_ms is not None:
+            limit_sync(conn, statement_timeout_ms)
     conn.info[CONTEXT_INFO_KEY] = scope

@@ -78,6 +78,8 @@ class ModelCache:
         self._chains: dict[str, Chain] = {}
         self._contents: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
         self._max_contents = max_contents
+        #: the publish generation this worker knows (from a sequence: a number never comes
+        #: back), so an answer kept by it never outlives a publish that brings a hash back
         self.generation = 0
         self._checked_at = float("-inf")
         self._task: asyncio.Task[None] | None = None

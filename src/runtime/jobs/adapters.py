@@ -14,6 +14,7 @@ from yiwang.runtime.jobs.definitions import (
     EXPORT_SUPERVISION,
     IMPORT_SHEET,
     VERIFY_ATTACHMENT,
+    import_job_key,
 )
 from yiwang.runtime.jobs.queue import JobQueue, owner_of
 from yiwang.runtime.lists.errors import ExportExpired, ExportNotFound, ExportNotReady
@@ -62,10 +63,6 @@ def kept_days(retention: timedelta) -> int:
 
 def export_job_key(export_id: str) -> str:
     return f"{EXPORT_LIST.name}:{export_id}"
-
-
-def import_job_key(import_id: str) -> str:
-    return f"{IMPORT_SHEET.name}:{import_id}"
 
 
 class ListExports(ExportDesk):
@@ -203,3 +200,6 @@ class SheetImports(ImportDesk):
                 "department": asked.department,
             },
         )
+
+    async def upload_kept(self, tenant_id: int, import_id: str) -> bool:
+        return await self.storage.exists(import_key(tenant_id, import_id))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import tempfile
+import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from yiwang.platform.china_time import today_in_china
-from yiwang.platform.errors import ServiceUnavailable, YiwangError
+from yiwang.platform.errors import NotFound, ServiceUnavailable, YiwangError
 from yiwang.runtime.attachments.verification import Outcome
 from yiwang.runtime.cases.notifications import Gateways
 from yiwang.runtime.cases.sweep import sweep
@@ -43,7 +44,13 @@ from yiwang.runtime.jobs.runs import JobRun
 from yiwang.runtime.lists.export import ExportAsked, export_key, write_export
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.outbox.delivery import deliver
-from yiwang.runtime.records.imports import Discard, import_fields, import_rows
+from yiwang.runtime.records.imports import (
+    Discard,
+    import_fields,
+    import_id_of,
+    import_rows,
+    imports_folder,
+)
 from yiwang.runtime.records.service import RecordService, Viewer
 from yiwang.runtime.spreadsheets.errors import SpreadsheetRejected
 from yiwang.runtime.spreadsheets.files import FORMATS, exports_folder, is_export_key
@@ -71,6 +78,10 @@ class JobDefinition:
     #: kept as long as the file (`JobServices.export_retention`) and a day more, so a
     #: download after the sweep answers "expired", not "no such export"
     export_file: bool = False
+    #: it reads an import's upload: its status is kept as long as an upload whose import
+    #: never ended (`JobServices.import_abandoned`) and a day more, so the upload sweep
+    #: can tell an ended import from an abandoned one, and its page what became of it
+    import_file: bool = False
 
 
 async def verify_attachment(run: JobRun, *, tenant_id: int, attachment_id: str) -> dict[str, Any]:
@@ -255,7 +266,10 @@ async def import_sheet(
     make_records = run.services.records
     if make_records is None:
         raise RuntimeError("this process cannot write records: no record services")
-    data = await run.services.attachments.storage.get(key)
+    try:
+        data = await run.services.attachments.storage.get(key)
+    except NotFound:  # swept: the import waited longer than an abandoned upload is kept
+        return {"status": "gone", "imported": 0}
     viewer = Viewer(restricted, department)
     async with run.tenant_unit(tenant_id) as uow:
         document = RecordService.item_document(await make_records(uow).model(), type_key)
@@ -273,6 +287,47 @@ async def import_sheet(
         return discarded.outcome.as_dict()
     await run.progress(len(outcome.imported), len(outcome.imported))
     return outcome.as_dict()
+
+
+def import_job_key(import_id: str) -> str:
+    """The import's job: one per import id (asked twice, it runs once)."""
+    return f"{IMPORT_SHEET.name}:{import_id}"
+
+
+async def sweep_imports(run: JobRun) -> dict[str, Any]:
+    """Delete each tenant's import uploads the imports no longer need: once the import
+    ended (imported, refused or failed; its job's status says when) and
+    `import_retention` has passed since, or, for one whose import never ended (no job, or
+    one still waiting), once `import_abandoned` has passed since the upload. Only names
+    an import is given (`import_id_of`) in the tenants' folders of imports are touched.
+    Run twice, the second run finds nothing to delete."""
+    storage = run.services.attachments.storage
+    queue = run.services.queue
+    await run.services.directory.refresh()
+    tenant_ids = sorted(run.services.directory.tree.by_id)
+    now = time.time()
+    ended_before = now - run.services.import_retention.total_seconds()
+    uploaded_before = datetime.fromtimestamp(
+        now - run.services.import_abandoned.total_seconds(), UTC
+    )
+    counts: Counter[str] = Counter()
+    for index, tenant_id in enumerate(tenant_ids, 1):
+        async for found in storage.listing(imports_folder(tenant_id)):
+            import_id = import_id_of(found.key, tenant_id)
+            if import_id is None:
+                continue
+            status = await queue.status(import_job_key(import_id))
+            if status is not None and status.ended_at is not None:
+                why = "ended" if status.ended_at < ended_before else None
+            else:
+                why = "abandoned" if found.modified < uploaded_before else None
+            if why is None:
+                counts["kept"] += 1
+                continue
+            await storage.delete(found.key)
+            counts[why] += 1
+        await run.progress(index, len(tenant_ids))
+    return {"ended": counts["ended"], "abandoned": counts["abandoned"], "kept": counts["kept"]}
 
 
 async def onboard_divisions(
@@ -398,7 +453,11 @@ EXPORT_SUPERVISION: Final = JobDefinition(
 )
 #: hourly: a file is deleted within the hour after its retention ends
 SWEEP_EXPORTS: Final = JobDefinition("exports.sweep", sweep_exports, timeout=900, cron="37 * * * *")
-IMPORT_SHEET: Final = JobDefinition("import_sheet", import_sheet, timeout=1800, retries=1)
+IMPORT_SHEET: Final = JobDefinition(
+    "import_sheet", import_sheet, timeout=1800, retries=1, import_file=True
+)
+#: hourly: an upload is deleted within the hour after its time is up
+SWEEP_IMPORTS: Final = JobDefinition("imports.sweep", sweep_imports, timeout=900, cron="47 * * * *")
 ONBOARD_DIVISIONS: Final = JobDefinition(
     "onboard_divisions", onboard_divisions, timeout=1800, retries=1
 )
@@ -425,6 +484,7 @@ DEFINITIONS: Final[Mapping[str, JobDefinition]] = {
         EXPORT_SUPERVISION,
         SWEEP_EXPORTS,
         IMPORT_SHEET,
+        SWEEP_IMPORTS,
         ONBOARD_DIVISIONS,
         CASES_SWEEP,
         OUTBOX_DELIVER,

@@ -67,6 +67,8 @@ def build_background(
     webhooks: Deliverer | None = None,
     onboarding: Callable[[UnitOfWork], Onboarding] | None = None,
     export_retention: timedelta = timedelta(days=7),
+    import_retention: timedelta = timedelta(days=1),
+    import_abandoned: timedelta = timedelta(days=7),
 ) -> Background:
     queue = JobQueue(job_settings, None)
     plugin = saq_plugin(job_settings, lambda: queue.services)
@@ -85,6 +87,8 @@ def build_background(
         webhooks=webhooks,
         onboarding=onboarding,
         export_retention=export_retention,
+        import_retention=import_retention,
+        import_abandoned=import_abandoned,
     )
     queue.bind(services)
     return Background(queue, plugin, attachments, services)

@@ -64,6 +64,8 @@ async def worker_process(
         webhooks=Deliverer(seal.cipher, settings.production),
         onboarding=tenants.onboarding,
         export_retention=settings.export_retention,
+        import_retention=settings.import_retention,
+        import_abandoned=settings.import_abandoned,
     )
     if isinstance(storage, S3Storage):
         with suppress(Exception):  # a store that is down fails the jobs that need it, later

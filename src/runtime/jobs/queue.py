@@ -12,6 +12,7 @@ Jobs are enqueued after the unit of work that asks for them commits
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
@@ -37,7 +38,8 @@ INLINE_KEPT: Final = 1000
 #: how long a finished job's status stays readable (seconds)
 RESULT_TTL: Final = 3600
 #: an export job's status outlives its file by this much (seconds): a download after the
-#: retention sweep answers "expired" for a day before it is "no such export"
+#: retention sweep answers "expired" for a day before it is "no such export" (an import's
+#: outlives its abandoned upload by as much: its page says the file is gone)
 EXPORT_STATUS_MARGIN: Final = 86400
 TERMINAL: Final = frozenset({"complete", "failed", "aborted"})
 _STATES: Final = {
@@ -73,6 +75,8 @@ class JobStatus:
     result: dict[str, Any] | None = None
     #: whom the job belongs to (`account:<id>`, `system`)
     owner: str | None = None
+    #: when it ended (epoch seconds), once it has
+    ended_at: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -90,6 +94,7 @@ def status_of(job: Job) -> JobStatus:
         # never the error text: SAQ keeps a traceback there
         result=job.result if state == "complete" and isinstance(job.result, dict) else None,
         owner=job.meta.get("owner"),
+        ended_at=job.completed / 1000 if state in TERMINAL and job.completed else None,
     )
 
 
@@ -176,6 +181,9 @@ class JobQueue:
         if definition.export_file:
             retention = self.services.export_retention.total_seconds()
             return int(retention) + EXPORT_STATUS_MARGIN
+        if definition.import_file:
+            kept = self.services.import_abandoned.total_seconds()
+            return int(kept) + EXPORT_STATUS_MARGIN
         return RESULT_TTL
 
     async def run_inline(
@@ -187,9 +195,15 @@ class JobQueue:
             result = await definition.function(run, **kwargs)
         except Exception:
             log.exception("inline_job_failed", job=definition.name, key=key)
-            done = replace(self._inline[key], state="failed")
+            done = replace(self._inline[key], state="failed", ended_at=time.time())
         else:
-            done = replace(self._inline[key], state="complete", progress=1.0, result=result)
+            done = replace(
+                self._inline[key],
+                state="complete",
+                progress=1.0,
+                result=result,
+                ended_at=time.time(),
+            )
         self._keep(done)
         return done
 

@@ -58,6 +58,11 @@ class JobServices:
     #: how long an export's file is kept (`Settings.export_retention`): the sweep deletes
     #: older ones, and an export job's status is kept as long (and a day more)
     export_retention: timedelta = timedelta(days=7)
+    #: how long an import's upload is kept once the import ended (`Settings.import_retention`)
+    import_retention: timedelta = timedelta(days=1)
+    #: how long an upload whose import never ended is kept (`Settings.import_abandoned`); an
+    #: import job's status is kept as long (and a day more), so the sweep can tell the two
+    import_abandoned: timedelta = timedelta(days=7)
 
 
 class ProgressSink(ABC):

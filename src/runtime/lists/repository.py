@@ -1,4 +1,9 @@
-"""The only SQL of lists that is not compiled: running a page, and the index requests."""
+"""The only SQL of lists that is not compiled: running a page, and the index requests.
+
+A page's statements run under the statement time limit (`limit_time`), as an export's
+steps and the supervisors' queries do: asked for before the unit's first statement,
+it rides on the transaction's `BEGIN` with the tenant scope, so it costs no round trip.
+"""
 
 from __future__ import annotations
 
@@ -21,12 +26,14 @@ from yiwang.runtime.lists.indexes import IndexSpec
 
 
 class ListRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, time_limit_ms: int = STATEMENT_TIME_LIMIT_MS) -> None:
         self.session = session
+        self.time_limit_ms = time_limit_ms
 
     async def limit_time(self) -> None:
-        """Bound every later statement of the transaction (`STATEMENT_TIME_LIMIT_MS`)."""
-        await limit_statement_time(self.session)
+        """Bound every later statement of the transaction by `time_limit_ms` (of the next
+        transaction, with its `BEGIN`, when none has begun yet)."""
+        await limit_statement_time(self.session, self.time_limit_ms)
 
     async def _run(self, compiled: Compiled) -> Result[Any]:
         """A compiled query; cancelled by a time limit, `lists.timed_out`."""
@@ -34,7 +41,7 @@ class ListRepository:
             return await self.session.execute(text(compiled.sql), compiled.params)
         except DBAPIError as exc:
             if statement_timed_out(exc):
-                seconds = STATEMENT_TIME_LIMIT_MS // 1000
+                seconds = max(1, round(self.time_limit_ms / 1000))
                 raise ListTimedOut("lists.timed_out", seconds=seconds) from None
             raise
 

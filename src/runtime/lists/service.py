@@ -7,10 +7,14 @@ for it (`personal=full`), which is audited with the ids it showed.
 
 A masked page of a published type (`publication.public`) is kept in the
 worker's memory by everything it was read from: the tenants the scope reads,
-the effective model's hash, the versions of the type's record sets in those
-tenants (every write of such a type moves its set's version in the writer's
-transaction, `record_sets.versions`), the viewer's department restriction and
-the query's parameters, and is served again until one of them moves. The
+the effective model (its hash and the publish generation it was served at),
+the versions of the type's record sets in those tenants (every write of such a
+type moves its set's version in the writer's transaction, `record_sets.versions`),
+the viewer's department restriction and the query's parameters, and is served
+again until one of them moves. The hash alone could come back: a model
+published A → B → A, where B took the type off the public lists, lets records
+change in between without moving a set's version; the generation never comes
+back, so a publish or rollback anywhere retires every kept page. The
 guard has decided the request before the page is asked for, so a kept page is
 only ever handed to a caller the policy admits to that scope; a page in full
 is never kept (each is read, and audited, again).
@@ -25,6 +29,7 @@ from typing import Any
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.errors import NotFound
+from yiwang.platform.statement_limits import STATEMENT_TIME_LIMIT_MS
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import UnitOfWork
 from yiwang.runtime.lists import cursor
@@ -79,6 +84,9 @@ class Prepared:
     reveal: bool
     #: the effective model's hash (what a kept page is keyed by)
     content_hash: str = ""
+    #: the publish generation the model was served at (kept pages too: a hash can
+    #: come back after A → B → A, a generation never does)
+    generation: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,7 @@ class _Published:
 
     tenants: tuple[int, ...]
     content_hash: str
+    generation: int
     params: dict[str, Sequence[str]]
     subtree: bool
 
@@ -122,6 +131,7 @@ class ListService:
         seal: privacy.PiiSeal,
         search: SearchClause | None = None,
         public: PublicPages | None = None,
+        time_limit_ms: int = STATEMENT_TIME_LIMIT_MS,
     ) -> None:
         self.uow = uow
         self.tree = tree
@@ -129,7 +139,7 @@ class ListService:
         self.seal = seal
         self.search = search
         self.public = public
-        self.repo = ListRepository(uow.session)
+        self.repo = ListRepository(uow.session, time_limit_ms)
 
     def plan(
         self, document: Document, view_key: str | None, params: Mapping[str, Sequence[str]]
@@ -164,11 +174,18 @@ class ListService:
         if plan.personal and not viewer.sees_pii:
             raise PersonalDataForbidden("records.pii_forbidden", pointer="/personal")
         tenant_ids = scope.visible_tenant_ids if subtree else (scope.acting_tenant_id,)
-        return Prepared(document, plan, tuple(tenant_ids), plan.personal, model.content_hash)
+        return Prepared(
+            document,
+            plan,
+            tuple(tenant_ids),
+            plan.personal,
+            model.content_hash,
+            self.models.generation,
+        )
 
     async def limit_time(self) -> None:
-        """Bound every later statement of the unit by the platform's statement time limit
-        (an export's step, as a supervisor's query is): `lists.timed_out` when passed."""
+        """Bound every later statement of the unit by the statement time limit (a page, an
+        export's step, as a supervisor's query is): `lists.timed_out` when passed."""
         await self.repo.limit_time()
 
     async def rows(
@@ -214,7 +231,9 @@ class ListService:
         viewer: Viewer,
         subtree: bool = False,
     ) -> Page:
-        """A page of `type_key`'s list; `subtree` reads every tenant the scope sees."""
+        """A page of `type_key`'s list; `subtree` reads every tenant the scope sees. Its
+        statements (and the unit's after them) run under the statement time limit."""
+        await self.limit_time()
         prepared = await self.prepare(type_key, params, viewer=viewer, subtree=subtree)
         key = await self._kept_key(prepared, params, viewer)
         if key is not None and self.public is not None:
@@ -242,6 +261,7 @@ class ListService:
             prepared.tenant_ids,
             type_key,
             prepared.content_hash,
+            prepared.generation,
             versions,
             viewer.restricted,
             viewer.department if viewer.restricted else None,
@@ -296,8 +316,10 @@ class ListService:
         `reach` names other tenants (a county's prefecture and province) whose published
         records belong on the same page, read with `code`'s model.
 
-        With `public` pages, a page is kept by the model's hash, the versions of the
-        record sets it reads and the parameters, and served again until one moves."""
+        With `public` pages, a page is kept by the model's hash and generation, the
+        versions of the record sets it reads and the parameters, and served again until
+        one moves. Its statements run under the statement time limit, as a staff page's."""
+        await self.limit_time()
         published = await self._published(code, type_key, params, reach)
         key = None
         if self.public is not None:
@@ -307,6 +329,7 @@ class ListService:
                 type_key,
                 published.tenants,
                 published.content_hash,
+                published.generation,
                 versions,
                 _frozen(params),
             )
@@ -357,7 +380,11 @@ class ListService:
                 view=(view_key or "")[:64],
             )
         return _Published(
-            tenants, model.content_hash, {**params, "view": [view.key]}, subtree=bool(others)
+            tenants,
+            model.content_hash,
+            self.models.generation,
+            {**params, "view": [view.key]},
+            subtree=bool(others),
         )
 
     def _item(

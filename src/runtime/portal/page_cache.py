@@ -7,8 +7,12 @@ until the key moves. The key holds what changes the bytes:
 - the reading mode (`yw_display`, normalised) and whether htmx asked for the
   results only;
 - the registry's version (region names, departments), the effective model's
-  hash (labels, code lists, what is published) and the versions of the record
-  sets the page reads (`record_sets`: a record edit moves one at once);
+  hash (labels, code lists, what is published) and the publish generation it
+  was served at, and the versions of the record sets the page reads
+  (`record_sets`: a record edit moves one at once). The hash alone could come
+  back: a model published A → B → A, where B took the type off the public
+  lists, lets its records change without moving a set's version; the
+  generation never comes back, so every publish or rollback retires the pages;
 - the platform's version (the templates).
 
 A caller who presents a session is never served from here and never fills it:
@@ -120,6 +124,7 @@ class PortalPage:
             request.headers.get("hx-request") == "true",
             self.directory.version,
             model.content_hash,
+            self.pages.models.generation,
             type_key,
             record_sets.of(scope.visible_tenant_ids, type_key),
         )

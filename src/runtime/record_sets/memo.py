@@ -1,8 +1,10 @@
 """Answers kept by the versions they were built from: a bounded LRU per worker.
 
-A key names everything an answer depends on (the effective model's hash, the
-record set versions, the request's parameters ...), so an entry is never stale:
-a newer version is a new key, and the old entry ages out.
+A key names everything an answer depends on (the effective model's hash and the
+publish generation it was served at, the record set versions, the request's
+parameters ...), so an entry is never stale: a newer version is a new key, and
+the old entry ages out. The hash alone is not enough: it comes back when a model
+is published A → B → A.
 """
 
 from __future__ import annotations

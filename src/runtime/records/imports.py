@@ -12,6 +12,12 @@ fields, history, audit, an idempotency key per row), in one unit of work, each
 row in a savepoint so that one row's refusal does not hide the next row's.
 If any cell or row was refused, the unit rolls back: nothing is written, and
 every problem is reported with its row, column and field.
+
+The upload is kept at `t/<tenant id>/imports/<import id>.xlsx` only as long as the
+import needs it: the hourly sweep (`imports.sweep`, in the jobs room) deletes it a
+while after the import ended, imported or not (`Settings.import_retention`), and one
+whose import never ended (never queued, or never run) after longer
+(`Settings.import_abandoned`). An import that finds its file gone says so (`gone`).
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ NOT_IMPORTED: Final = frozenset({"attachment", "attachments", "table"})
 #: the export's own columns: recognised, and skipped
 RECORD_COLUMNS: Final = (("number", "编号"), ("status", "状态"), ("tenant", "区划"))
 _SEPARATORS: Final = re.compile(r"[、,，;；]")
+_IMPORT_ID: Final = re.compile(r"[0-9a-f]{32}")
+_IMPORT_NAME: Final = re.compile(r"([0-9a-f]{32})\.xlsx")
 _TRUE: Final = frozenset({"是", "true", "1", "yes", "y", "√"})
 _FALSE: Final = frozenset({"否", "false", "0", "no", "n", "×"})
 
@@ -71,6 +79,10 @@ class ImportDesk(ABC):
         """Keep the file under the tenant's prefix and import it once `uow` has committed;
         returns the job's id."""
 
+    @abstractmethod
+    async def upload_kept(self, tenant_id: int, import_id: str) -> bool:
+        """Whether the import's upload is still kept (the sweep deletes it in time)."""
+
 
 async def start_import(
     records: RecordService,
@@ -101,10 +113,24 @@ async def start_import(
     return import_id, await imports.import_later(uow, import_id, asked, data)
 
 
+def imports_folder(tenant_id: int) -> str:
+    """The folder of a tenant's import uploads (ends with `/`)."""
+    return f"t/{int(tenant_id)}/imports/"
+
+
 def import_key(tenant_id: int, import_id: str) -> str:
-    if not re.fullmatch(r"[0-9a-f]{32}", import_id):
+    if not _IMPORT_ID.fullmatch(import_id):
         raise ValueError("an import id is 32 lower-case hex digits")
-    return f"t/{int(tenant_id)}/imports/{import_id}.xlsx"
+    return f"{imports_folder(tenant_id)}{import_id}.xlsx"
+
+
+def import_id_of(key: str, tenant_id: int) -> str | None:
+    """The import whose upload `key` is, directly in this tenant's folder; None for any
+    other name (the sweep deletes nothing else)."""
+    folder = imports_folder(tenant_id)
+    name = key[len(folder) :] if key.startswith(folder) else ""
+    found = _IMPORT_NAME.fullmatch(name)
+    return found.group(1) if found else None
 
 
 def import_fields(document: Document) -> list[Field]:

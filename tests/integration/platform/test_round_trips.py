@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from yiwang.platform.database import create_engine, session_factory
 from yiwang.platform.settings import Settings
+from yiwang.platform.statement_limits import limit_statement_time
 from yiwang.platform.tenant_context import TenantScope, begin_statement
 from yiwang.platform.unit_of_work import unit_of_work
 
@@ -137,10 +138,35 @@ async def test_a_unit_switching_scope_sets_it_in_the_transaction(
     assert relay.turns == 5
 
 
+async def test_a_limit_asked_for_before_the_first_statement_goes_with_the_begin(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    """A list page asks for the statement time limit before its unit's first statement:
+    no round trip of its own, and the unit after it on the same connection is unbounded."""
+    engine, relay = relayed
+    scope = TenantScope.single(gansu["620502"])
+    factory = session_factory(engine)
+    await _warm(factory, scope)
+    relay.turns = 0
+    async with unit_of_work(factory, actor="test", scope=scope) as uow:
+        await limit_statement_time(uow.session, 1234)
+        limit = await uow.session.scalar(text("SHOW statement_timeout"))
+        seen = (await uow.session.execute(text(SCOPE_SQL))).one()
+    assert (limit, seen[0]) == ("1234ms", str(gansu["620502"]))
+    assert relay.turns == 4  # BEGIN with the scope and the limit, two statements, COMMIT
+    async with unit_of_work(factory, actor="test", scope=scope) as uow:
+        assert await uow.session.scalar(text("SHOW statement_timeout")) == "0"
+
+
 def test_the_begin_statement_holds_only_integers() -> None:
     assert begin_statement(TenantScope(7, (7, 8))) == (
         b"BEGIN; SELECT set_config('yiwang.tenant_id', '7', true),"
         b" set_config('yiwang.visible_tenants', '{7,8}', true)"
     )
+    assert begin_statement(TenantScope(7, (7,)), 5000).endswith(
+        b", set_config('statement_timeout', '5000', true)"
+    )
     with pytest.raises(ValueError, match="invalid literal for int"):
         begin_statement(TenantScope(7, ("8'); DROP TABLE cases; --",)))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        begin_statement(TenantScope(7, (7,)), "1'); DROP TABLE cases; --")  # type: ignore[arg-type]

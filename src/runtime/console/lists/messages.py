@@ -68,6 +68,8 @@ ZH_CN: Final[dict[str, str]] = {
     "console_lists.import.column": "列",
     "console_lists.import.message": "说明",
     "console_lists.import.again": "重新导入",
+    "console_lists.import.gone": "上传的文件已超过保留期限被删除，本次导入未执行，没有写入任何一行。请重新上传。",
+    "console_lists.import.file_deleted": "上传的文件已按保留期限删除；以上结果仍然有效。",
     "console_lists.export.title": "导出",
     "console_lists.export.format": "文件格式",
     "console_lists.export.xlsx": "Excel 表格（.xlsx）",

@@ -13,7 +13,9 @@ the job's status as `/api/v1/jobs/{id}` does (only the person who asked sees it;
 other job is the 404 page). While the job runs the page offers a link that reloads it,
 and htmx, where it is loaded, swaps the progress in place every second until the job
 has ended. An import's result lists every refused row with its row number, column and
-message, and then nothing was written.
+message, and then nothing was written. Once the retention sweep has deleted the upload
+(`imports.sweep`), the page says so: beside an ended import's result, or in its place
+for one that never ran (its job would find nothing to import).
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from yiwang.runtime.console.lists.page import (
     ListPage,
     posted_value,
 )
-from yiwang.runtime.jobs.adapters import export_job_key, import_job_key
+from yiwang.runtime.jobs.adapters import export_job_key
+from yiwang.runtime.jobs.definitions import import_job_key
 from yiwang.runtime.jobs.queue import JobQueue, JobStatus, owner_of
 from yiwang.runtime.lists.export import FORMATS, ExportDesk, start_export
 from yiwang.runtime.lists.service import ListService
@@ -93,6 +96,8 @@ def import_result(status: JobStatus) -> dict[str, Any] | None:
     result = status.result
     if status.state != "complete" or result is None:
         return None
+    if result.get("status") == "gone":
+        return {"status": "gone", "message": translate("console_lists.import.gone")}
     if result.get("status") == "imported":
         return {"status": "imported", "imported": int(result.get("imported", 0))}
     if result.get("status") == "rejected":
@@ -119,14 +124,21 @@ async def _job_page(
     *,
     here: str,
     what: str,
+    ended: bool = False,
+    file_gone: bool = False,
     **context: Any,
 ) -> Response[str]:
+    """The job's page (or, for htmx, its part); `ended` shows it as ended whatever its
+    state (an import whose upload is gone: it will import nothing), `file_gone` that
+    the ended import's upload has been swept."""
     kind = page.kind
+    job = progress(status)
     shown = {
         "kind": kind,
         "what": what,
         "here": here,
-        "job": progress(status),
+        "file_gone": file_gone,
+        "job": {**job, "finished": True} if ended else job,
         "list_url": page.url(),
         **context,
     }
@@ -206,17 +218,26 @@ async def upload(
 async def import_progress(
     page: ListPage,
     jobs: JobQueue,
+    imports: ImportDesk,
     access: Access,
     import_id: str,
 ) -> Response[str]:
-    """How far the import is; once it has ended, what it made or every refused row."""
+    """How far the import is; once it has ended, what it made or every refused row; once
+    its upload has been swept, that the file is gone."""
     status = await _own(jobs, access, import_job_key(_job_id(import_id)))
+    result = import_result(status)
+    kept = status.state == "active" or await imports.upload_kept(access.tenant.id, import_id)
+    if not kept and result is None:  # never ran, and now never will import anything
+        result = {"status": "gone", "message": translate("console_lists.import.gone")}
+    gone = result is not None and result["status"] == "gone"
     return await _job_page(
         page,
         status,
         here=page.url("imports", import_id),
         what="import",
-        result=import_result(status),
+        ended=gone,
+        result=result,
+        file_gone=not kept and not gone,
         download_url=None,
         again_url=page.url("import"),
     )

@@ -9,6 +9,7 @@ this one when its announcement is missed.
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -21,6 +22,10 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.http_app import Http
+from tests.integration.metadata.conftest import (
+    metadata_unit,
+    restore,  # noqa: F401  (a fixture)
+)
 from tests.integration.runtime.conftest import CHENGGUAN, Runtime, side_platform, special_fund
 from yiwang.metadata.versions.model_cache import ModelCache
 from yiwang.platform.settings import Settings
@@ -28,7 +33,7 @@ from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.runtime.lists.service import ListService, PublicPages
 from yiwang.runtime.record_sets.versions import RecordSetVersions
-from yiwang.runtime.records.repository import RecordRepository
+from yiwang.runtime.records.repository import RecordRepository, StoredRecord
 from yiwang.runtime.records.service import Viewer
 
 PROVINCE = "620000"
@@ -232,3 +237,68 @@ async def test_a_kept_staff_page_follows_an_edit_on_another_worker(
         finally:
             await rename(name)
         assert await listed_within(name, 0.8)
+
+
+@pytest.fixture
+async def province_fund(runtime: Runtime, tag: str) -> StoredRecord:
+    """A fund of the province, made before `restore` looks (its effective model stays)."""
+    async with runtime.records(PROVINCE) as records:
+        fund = await records.create("special_fund", special_fund(f"g{tag}", 2041))
+        stored = await RecordRepository(records.uow.session).get(
+            runtime.tree.node(PROVINCE).id, fund.id
+        )
+    assert stored is not None
+    return stored
+
+
+@pytest.mark.parametrize("back", ["publish", "rollback"])
+async def test_a_kept_page_follows_an_edit_made_while_the_type_was_not_published(
+    runtime: Runtime,
+    pages: PublicPages,
+    province_fund: StoredRecord,
+    back: str,
+    admin_sql: psycopg.Connection,
+    restore: None,  # noqa: F811
+) -> None:
+    """A → B → A: the province's base takes the type off the public lists (B), a fund is
+    edited meanwhile (no set version moves: the type is not published), and A comes back,
+    published again or rolled back to. A's hash comes back with it; the page kept under A
+    must not."""
+    stored = province_fund
+    department = stored.department
+    params = {"filter.competent_department": [department]}
+    async with kept_lists(runtime, pages) as lists:
+        first = await lists.page("special_fund", params, viewer=EVERYONE)
+    async with kept_lists(runtime, pages) as lists:
+        assert await lists.page("special_fund", params, viewer=EVERYONE) is first
+    renamed = f"{department} 改名后的专项资金"
+    try:
+        async with metadata_unit(runtime.sessions, runtime.tree, runtime.models, PROVINCE) as meta:
+            base = copy.deepcopy((await meta.export(PROVINCE))["content"])
+            hidden = copy.deepcopy(base)
+            publication = hidden["documents"]["special_fund"]["publication"]
+            # a B of its own (the effective ids are kept by hash; `restore` drops B's)
+            publication.update(public=False, section_label=f"专项资金 {department}")
+            await meta.publish(PROVINCE, content=hidden)
+        async with runtime.records(PROVINCE) as records:
+            values, _ = records.values_of(stored)
+            await records.update(
+                "special_fund",
+                stored.id,
+                {**values, "fund_name": renamed},
+                expected_version=stored.version,
+            )
+        async with metadata_unit(runtime.sessions, runtime.tree, runtime.models, PROVINCE) as meta:
+            if back == "publish":
+                await meta.publish(PROVINCE, content=base)
+            else:
+                await meta.rollback(PROVINCE)
+        async with kept_lists(runtime, pages) as lists:
+            after = await lists.page("special_fund", params, viewer=EVERYONE)
+    finally:
+        # stored with B's effective model, which `restore` deletes
+        admin_sql.execute(
+            "UPDATE records SET effective_id = %s WHERE tenant_id = %s AND id = %s",
+            (stored.effective_id, stored.tenant_id, stored.id),
+        )
+    assert [i["values"]["fund_name"] for i in after.items] == [renamed]

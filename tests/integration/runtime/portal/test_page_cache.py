@@ -10,19 +10,31 @@ broadcast alone carries an edit.
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tests.integration.runtime.conftest import CHENGGUAN, Citizen, running_app, side_platform
+import psycopg
+import pytest
+
+from tests.integration.metadata.conftest import restore  # noqa: F401  (a fixture)
+from tests.integration.runtime.conftest import (
+    CHENGGUAN,
+    Citizen,
+    Runtime,
+    running_app,
+    side_platform,
+    special_fund,
+)
 from yiwang.app import Platform
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope
 from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.policy.identity.sessions import SESSION_COOKIE
-from yiwang.runtime.records.repository import RecordRepository
+from yiwang.runtime.records.repository import RecordRepository, StoredRecord
 
 HTML = {"accept": "text/html"}
 #: how long an announcement may take from one worker to the other (the poll is 1 s)
@@ -193,3 +205,79 @@ async def test_a_signed_in_caller_is_never_served_from_memory_nor_fills_it(
         # with the anonymous page kept, a signed-in caller still gets a page rendered for them
         signed = await app.client.get(guide, headers={**HTML, **citizen.headers})
         assert "etag" not in signed.headers and len(memo.memo) == kept + 1
+
+
+@pytest.fixture
+async def province_fund(runtime: Runtime, tag: str) -> StoredRecord:
+    """A fund of the province, made before `restore` looks (its effective model stays)."""
+    node = runtime.tree.node("620000")
+    async with runtime.records(node.code) as records:
+        fund = await records.create("special_fund", special_fund(f"p{tag}", 2042))
+        stored = await RecordRepository(records.uow.session).get(node.id, fund.id)
+    assert stored is not None
+    return stored
+
+
+async def test_a_kept_list_follows_an_edit_made_while_the_type_was_not_published(
+    migrated: Settings,
+    province_fund: StoredRecord,
+    admin_sql: psycopg.Connection,
+    restore: None,  # noqa: F811
+) -> None:
+    """A → B → A on another worker: B takes the funds off the public lists, a fund is
+    renamed meanwhile (no set version moves), A is published again. The page kept under
+    A's hash, which comes back, must not be served."""
+    fund = province_fund
+    path = "/r/620000/open/special_fund"
+    query = {"filter.competent_department": fund.department}
+    renamed = f"{fund.department} 改名后的专项资金"
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    async with (
+        running_app(migrated) as app,
+        side_platform(migrated, queue=queue, jobs="inline") as other,
+    ):
+        first = await app.client.get(path, params=query, headers=HTML)
+        assert first.status_code == 200 and fund.data["fund_name"] in first.text
+        again = await app.client.get(path, params=query, headers=HTML)
+        assert again.headers["etag"] == first.headers["etag"]
+
+        async def publish(content: dict[str, Any]) -> None:
+            scope = TenantScope.single(fund.tenant_id)
+            async with unit_of_work(other.sessions, actor="test:op", scope=scope) as uow:
+                await other.metadata.service(uow).publish("620000", content=content)
+
+        async def listed(status: int, text: str) -> tuple[bool, Any]:
+            page = await app.client.get(path, params=query, headers=HTML)
+            return page.status_code == status and text in page.text, page
+
+        try:
+            scope = TenantScope.single(fund.tenant_id)
+            async with unit_of_work(other.sessions, actor="test:op", scope=scope) as uow:
+                base = copy.deepcopy(
+                    (await other.metadata.service(uow).export("620000"))["content"]
+                )
+            hidden = copy.deepcopy(base)
+            publication = hidden["documents"]["special_fund"]["publication"]
+            publication.update(public=False, section_label=f"专项资金 {fund.department}")
+            await publish(hidden)
+            held, _ = await _until(lambda: listed(404, ""), HEARD_WITHIN)
+            assert held, "the list is still public"
+            async with unit_of_work(other.sessions, actor="test:editor", scope=scope) as uow:
+                records = other.runtime.records(uow)
+                values, _ = records.values_of(fund)
+                await records.update(
+                    "special_fund",
+                    fund.id,
+                    {**values, "fund_name": renamed},
+                    expected_version=fund.version,
+                )
+            await publish(base)
+            held, page = await _until(lambda: listed(200, renamed), HEARD_WITHIN)
+            assert held, "the list still shows the name it had before"
+            assert page.headers["etag"] != first.headers["etag"]
+        finally:
+            # stored with B's effective model, which `restore` deletes
+            admin_sql.execute(
+                "UPDATE records SET effective_id = %s WHERE tenant_id = %s AND id = %s",
+                (fund.effective_id, fund.tenant_id, fund.id),
+            )

@@ -3,6 +3,7 @@ back to inline when Redis cannot be reached (slower, never lost)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -15,7 +16,9 @@ from yiwang.runtime.jobs.definitions import (
     DEFINITIONS,
     EXPORT_LIST,
     EXPORT_SUPERVISION,
+    IMPORT_SHEET,
     SWEEP_EXPORTS,
+    SWEEP_IMPORTS,
     JobDefinition,
 )
 from yiwang.runtime.jobs.errors import JobSettingsInvalid
@@ -58,10 +61,20 @@ def _queue(saq: GraceSweepQueue | None = None) -> JobQueue:
 
 async def test_an_inline_job_runs_at_once_and_keeps_its_status() -> None:
     queue = _queue()
+    before = time.time()
     key = await queue.enqueue(COUNT, key="count:1", owner=owner_of(7), kwargs={"rows": 3})
     found = await queue.status(key)
+    assert found is not None and found.ended_at is not None
+    assert before <= found.ended_at <= time.time()
     assert found == JobStatus(
-        "count:1", "count_rows", "complete", 1.0, {"done": 3, "total": 3}, {"rows": 3}, "account:7"
+        "count:1",
+        "count_rows",
+        "complete",
+        1.0,
+        {"done": 3, "total": 3},
+        {"rows": 3},
+        "account:7",
+        found.ended_at,
     )
     assert calls[-1] == {"rows": 3, "actor": "system:count_rows"}
     assert await queue.status("count:unknown") is None
@@ -99,6 +112,7 @@ def test_each_definition_becomes_a_saq_function_under_its_own_name() -> None:
         "onboard_divisions",
         "cases.sweep",
         "exports.sweep",
+        "imports.sweep",
         "outbox.deliver",
         "webhooks.deliver",
         "escalate_supervision_orders",
@@ -108,6 +122,7 @@ def test_each_definition_becomes_a_saq_function_under_its_own_name() -> None:
 @dataclass(frozen=True)
 class _Kept:
     export_retention: timedelta
+    import_abandoned: timedelta = timedelta(days=7)
 
 
 def test_an_exports_status_is_kept_as_long_as_its_file_and_a_day_more() -> None:
@@ -117,6 +132,39 @@ def test_an_exports_status_is_kept_as_long_as_its_file_and_a_day_more() -> None:
         assert queue.result_ttl(export) == 30 * 86400 + EXPORT_STATUS_MARGIN == 31 * 86400
     assert queue.result_ttl(SWEEP_EXPORTS) == queue.result_ttl(COUNT) == RESULT_TTL == 3600
     assert SWEEP_EXPORTS.cron is not None and SWEEP_EXPORTS.cron.split()[1:] == ["*"] * 4
+
+
+def test_an_imports_status_is_kept_as_long_as_an_abandoned_upload_and_a_day_more() -> None:
+    """The upload sweep tells an ended import (its status says when) from an abandoned one
+    by the status; it must outlive the longest an upload is kept."""
+    queue = JobQueue(JobSettings(mode="inline"), None)
+    queue.bind(cast(JobServices, _Kept(timedelta(days=30), timedelta(days=9))))
+    assert queue.result_ttl(IMPORT_SHEET) == 9 * 86400 + EXPORT_STATUS_MARGIN
+    assert queue.result_ttl(SWEEP_IMPORTS) == RESULT_TTL
+    assert SWEEP_IMPORTS.cron is not None and SWEEP_IMPORTS.cron.split()[1:] == ["*"] * 4
+
+
+def test_the_import_times_are_whole_days_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("YIWANG_IMPORT_RETENTION_DAYS", "YIWANG_IMPORT_ABANDONED_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    found = Settings.from_env()
+    assert (found.import_retention, found.import_abandoned) == (
+        timedelta(days=1),
+        timedelta(days=7),
+    )
+    monkeypatch.setenv("YIWANG_IMPORT_RETENTION_DAYS", "2")
+    monkeypatch.setenv("YIWANG_IMPORT_ABANDONED_DAYS", "14")
+    found = Settings.from_env()
+    assert (found.import_retention, found.import_abandoned) == (
+        timedelta(days=2),
+        timedelta(days=14),
+    )
+    monkeypatch.setenv("YIWANG_IMPORT_ABANDONED_DAYS", "0")
+    with pytest.raises(InvalidInput) as info:
+        Settings.from_env()
+    assert info.value.pointer == "/YIWANG_IMPORT_ABANDONED_DAYS"
 
 
 def test_the_export_retention_is_whole_days_from_the_environment(

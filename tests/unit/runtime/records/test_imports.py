@@ -9,7 +9,13 @@ import pytest
 
 from yiwang.metadata.documents.shapes import Document
 from yiwang.metadata.resolution.resolve import EffectiveModel
-from yiwang.runtime.records.imports import CellReader, CellRefused, import_fields, import_key
+from yiwang.runtime.records.imports import (
+    CellReader,
+    CellRefused,
+    import_fields,
+    import_id_of,
+    import_key,
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +87,18 @@ def test_the_key_is_the_servers() -> None:
     assert import_key(3, "ab" * 16) == f"t/3/imports/{'ab' * 16}.xlsx"
     with pytest.raises(ValueError):
         import_key(3, "../x")
+
+
+def test_the_sweep_knows_an_upload_only_by_the_name_an_import_gives_it() -> None:
+    """Only `t/<tenant>/imports/<id>.xlsx` of the tenant swept is an import's upload."""
+    upload = "ab" * 16
+    assert import_id_of(import_key(3, upload), 3) == upload
+    for other in (
+        import_key(3, upload),  # another tenant's folder
+        f"t/4/imports/{upload}.csv",
+        f"t/4/imports/{upload}.xlsx.part",
+        f"t/4/imports/x/{upload}.xlsx",
+        f"t/4/exports/{upload}.xlsx",
+        "t/4/imports/readme.xlsx",
+    ):
+        assert import_id_of(other, 4) is None, other
