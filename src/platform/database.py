@@ -45,8 +45,11 @@ from yiwang.platform.errors import TenantContextMissing
 from yiwang.platform.models import Base, tenant_owned_tables
 from yiwang.platform.tenant_context import (
     CONTEXT_INFO_KEY,
+    FOLD_BEGIN_KEY,
+    OWED_BEGIN_KEY,
     TenantScope,
     begin_in_scope_sync,
+    owe_begin_sync,
 )
 
 #: executions of one statement on a connection before psycopg prepares it (its default)
@@ -116,14 +119,19 @@ PENDING_SCOPE_KEY = "yiwang_pending_scope"
 
 class ScopedSession(Session):
     """A session whose transaction begins in the scope its `info` names, in the same breath:
-    a session may then begin lazily, at its first statement, and still run none unscoped."""
+    a session may then begin lazily, at its first statement, and still run none unscoped.
+    When that first statement is a driver statement (`driver_sql`), the BEGIN with the
+    scope is sent in its round trip (`FOLD_BEGIN_KEY`)."""
 
 
 @event.listens_for(ScopedSession, "after_begin")
 def _apply_pending_scope(session: Session, _: SessionTransaction, connection: Connection) -> None:
     scope = session.info.get(PENDING_SCOPE_KEY)
     if isinstance(scope, TenantScope):
-        begin_in_scope_sync(connection, scope)
+        if session.info.get(FOLD_BEGIN_KEY):
+            owe_begin_sync(connection, scope)
+        else:
+            begin_in_scope_sync(connection, scope)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -145,6 +153,7 @@ async def transaction(
 def _forget_context_at_transaction_end(engine: AsyncEngine) -> None:
     def clear(conn: Connection) -> None:
         conn.info.pop(CONTEXT_INFO_KEY, None)
+        conn.info.pop(OWED_BEGIN_KEY, None)
 
     event.listen(engine.sync_engine, "commit", clear)
     event.listen(engine.sync_engine, "rollback", clear)

@@ -15,9 +15,11 @@ from contextlib import suppress
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.database import PREPARE_THRESHOLD, create_engine, session_factory
+from yiwang.platform.driver_sql import DriverStatement, driver_rows
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, begin_statement
 from yiwang.platform.unit_of_work import unit_of_work
@@ -135,6 +137,71 @@ async def test_a_unit_switching_scope_sets_it_in_the_transaction(
     assert tuple(after) == (str(gansu["620102"]), f"{{{gansu['620102']}}}")
     # BEGIN with the first scope, a statement, the second scope, a statement, COMMIT
     assert relay.turns == 5
+
+
+_DRIVER_SCOPE = DriverStatement(
+    text(
+        "SELECT current_setting('yiwang.tenant_id') AS acting,"
+        " current_setting('yiwang.visible_tenants') AS visible,"
+        " (SELECT count(*) FROM departments) AS departments, CAST(:echo AS text) AS echo"
+    )
+)
+
+
+async def test_a_unit_s_first_driver_statement_carries_its_begin(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    """Once psycopg has prepared it, a unit's first driver statement goes with the BEGIN and
+    the scope in one turn, in that scope (row-level security included); before, the
+    BEGIN goes first, as for any other statement."""
+    engine, relay = relayed
+    qinzhou, maiji = gansu["620502"], gansu["620503"]
+    scope = TenantScope.subtree(qinzhou, [qinzhou, maiji])
+    factory = session_factory(engine)
+    await _warm(factory, scope)
+    turns = []
+    for i in range(PREPARE_THRESHOLD + 2):
+        relay.turns = 0
+        one = TenantScope.single(maiji) if i % 2 else scope  # the last: the subtree
+        async with unit_of_work(factory, actor="test", scope=one) as uow:
+            rows = await driver_rows(uow.session, _DRIVER_SCOPE, {"echo": f"第{i}次"})
+            again = await driver_rows(uow.session, _DRIVER_SCOPE, {"echo": "又"})
+        turns.append(relay.turns)
+        assert rows[0]["acting"] == str(one.acting_tenant_id)
+        assert rows[0]["visible"] == one.visible_literal() and rows[0]["echo"] == f"第{i}次"
+        assert again[0]["visible"] == one.visible_literal()
+    async with unit_of_work(factory, actor="test", scope=scope) as uow:  # the session's way
+        subtree = (await uow.session.execute(text("SELECT count(*) FROM departments"))).one()
+    assert rows[0]["departments"] == subtree[0] > 0
+    # BEGIN with the scope, the statement twice, COMMIT; then the first with its BEGIN
+    assert turns[:2] == [4, 4] and turns[-1] == 3
+
+
+_DIVIDE = DriverStatement(
+    text("SELECT 10 / CAST(:by AS integer) AS q, current_setting('yiwang.tenant_id') AS acting")
+)
+
+
+async def test_a_failing_first_statement_with_its_begin_rolls_the_unit_back(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    """An error of the statement sent with its BEGIN is SQLAlchemy's, the unit rolls back, and
+    the pool's one connection serves the next unit in its own scope."""
+    engine, relay = relayed
+    scope, other = TenantScope.single(gansu["620502"]), TenantScope.single(gansu["620102"])
+    factory = session_factory(engine)
+    await _warm(factory, scope)
+    for _ in range(PREPARE_THRESHOLD + 1):
+        async with unit_of_work(factory, actor="test", scope=scope) as uow:
+            await driver_rows(uow.session, _DIVIDE, {"by": 5})
+    relay.turns = 0
+    with pytest.raises(DBAPIError, match="division by zero"):
+        async with unit_of_work(factory, actor="test", scope=scope) as uow:
+            await driver_rows(uow.session, _DIVIDE, {"by": 0})
+    assert relay.turns == 3  # the pipeline, ROLLBACK, psycopg's DEALLOCATE ALL after it
+    async with unit_of_work(factory, actor="test", scope=other) as uow:
+        rows = await driver_rows(uow.session, _DIVIDE, {"by": 2})
+    assert rows == [{"q": 5, "acting": str(gansu["620102"])}]
 
 
 def test_the_begin_statement_holds_only_integers() -> None:
