@@ -16,6 +16,8 @@ Needs the test services, `wrk`, and a bootstrapped database (`yiwang bootstrap`:
 the samples hold the service item applied for). The citizen signs in through
 the SMS routes (the development gateway writes the code to a file).
 Options: `--rounds`, `--seconds`, `--connections`, `--threads`.
+Beside req/s and latency it reports the server's CPU per request (every process of
+the server, from `/proc`: `http_load.server_cpu_seconds`).
 
 `--in-process N [--profile FILE]`: no server and no wrk; N applications one at a
 time through the ASGI app in this process (`support/apply_in_process.py`): the
