@@ -109,7 +109,14 @@ async def driver_rows(
     values = dict(params)
     async with driver.cursor() as cursor:
         try:
-            sync.dispatch.before_cursor_execute(sync, cursor, statement.sql, values, None, False)
+            try:
+                sync.dispatch.before_cursor_execute(
+                    sync, cursor, statement.sql, values, None, False
+                )
+            except Exception:  # the unit goes on in its scope, as if nothing were owed
+                if owed is not None:
+                    await pay_owed_begin(driver, owed)
+                raise
             answer: pq.abc.PGresult | None
             folded = None
             if owed is not None:
@@ -158,7 +165,11 @@ async def _with_begin(
     prepared on this connection yet (or psycopg owes the server a deallocation)."""
     adapt = Transformer(driver)
     query = PostgresQuery(adapt)
-    query.convert(sql, values)
+    try:
+        query.convert(sql, values)
+    except Exception:  # parameters psycopg cannot adapt: raised in the scope, as before
+        await pay_owed_begin(driver, scope)
+        raise
     prepared = driver._prepared
     key = prepared.key(query)
     name = prepared._names.get(key)

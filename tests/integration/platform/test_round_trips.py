@@ -204,6 +204,25 @@ async def test_a_failing_first_statement_with_its_begin_rolls_the_unit_back(
     assert rows == [{"q": 5, "acting": str(gansu["620102"])}]
 
 
+async def test_a_statement_refused_before_its_pipeline_leaves_the_unit_in_its_scope(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    """Parameters psycopg cannot adapt fail before anything is sent: the owed BEGIN with the
+    scope is sent on its own, so a caller that goes on finds the unit in its scope."""
+    engine, _ = relayed
+    scope = TenantScope.single(gansu["620502"])
+    factory = session_factory(engine)
+    await _warm(factory, scope)
+    for _ in range(PREPARE_THRESHOLD + 1):
+        async with unit_of_work(factory, actor="test", scope=scope) as uow:
+            await driver_rows(uow.session, _DIVIDE, {"by": 5})
+    async with unit_of_work(factory, actor="test", scope=scope) as uow:
+        with pytest.raises(DBAPIError, match="cannot adapt"):
+            await driver_rows(uow.session, _DIVIDE, {"by": object()})
+        seen = (await uow.session.execute(text(SCOPE_SQL))).one()
+    assert tuple(seen) == (str(gansu["620502"]), f"{{{gansu['620502']}}}")
+
+
 def test_the_begin_statement_holds_only_integers() -> None:
     assert begin_statement(TenantScope(7, (7, 8))) == (
         b"BEGIN; SELECT set_config('yiwang.tenant_id', '7', true),"
