@@ -114,21 +114,21 @@ class DirectCommands:
             await connection.send_command(*args)
             answer = await connection.read_response()
         except ResponseError:
-            self._put_back(connection)
+            await self._put_back(connection)
             raise
         except BaseException:
             with contextlib.suppress(Exception):
                 await connection.disconnect(nowait=True)
             raise
-        self._put_back(connection)
+        await self._put_back(connection)
         return answer
 
-    def _put_back(self, connection: AbstractConnection) -> None:
+    async def _put_back(self, connection: AbstractConnection) -> None:
         if len(self._idle) < self.KEEP:
             self._idle.append(connection)
-        else:
-            task = asyncio.ensure_future(connection.disconnect(nowait=True))
-            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            return
+        with contextlib.suppress(Exception):
+            await connection.disconnect(nowait=True)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []

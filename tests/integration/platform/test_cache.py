@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import structlog
 
-from yiwang.platform.cache import Cache
+from yiwang.platform.cache import Cache, DirectCommands
 from yiwang.platform.settings import Settings
 
 
@@ -73,4 +74,22 @@ async def test_the_session_read_survives_a_forgotten_script_and_a_cut_connection
         assert not cache.degraded
     finally:
         await cache.delete(key, f"{key}:v:{account}")
+        await cache.close()
+
+
+async def test_direct_connections_serve_many_at_once_and_keep_a_few(migrated: Settings) -> None:
+    """More reads in flight than it keeps: each gets its own connection and its own answer;
+    afterwards no more than `KEEP` stay open."""
+    cache = Cache(migrated.redis_url)
+    keys = [f"yiwang:test:{uuid.uuid4().hex}" for _ in range(DirectCommands.KEEP + 8)]
+    try:
+        for i, key in enumerate(keys):
+            await cache.set(key, f'{{"account_id": {i}}}', ttl=5)
+        found = await asyncio.gather(
+            *(cache.get_with_named(k, "account_id", "none:") for k in keys)
+        )
+        assert found == [(f'{{"account_id": {i}}}'.encode(), None) for i in range(len(keys))]
+        assert len(cache._direct._idle) == DirectCommands.KEEP
+    finally:
+        await cache.delete(*keys)
         await cache.close()
