@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
-from http_load import SUPPORT, Config, start_server, stop_server
+from http_load import SUPPORT, Config, server_cpu_seconds, start_server, stop_server
 from post_load import run_posts
 from records_create import APPLICANT, BUSINESS, TENANT, admin_sql, citizen_token
 
@@ -133,7 +133,11 @@ def main() -> None:
             for side in ("platform", "bare"):
                 before = [int(admin_sql(q)) for q in counts]
                 first_id = int(admin_sql(last_id))
-                samples[side].append(post_count(urls[side], args, args.cases, auth))
+                server = platform if side == "platform" else bare
+                cpu = server_cpu_seconds(server)
+                sample = post_count(urls[side], args, args.cases, auth)
+                sample["server_cpu_s"] = server_cpu_seconds(server) - cpu
+                samples[side].append(sample)
                 if side == "platform":
                     after = [
                         int(admin_sql(q)) for q in (count_cases, count_records, count_with_case)
@@ -161,6 +165,8 @@ def main() -> None:
             "p50": statistics.median(s["p50_us"] for s in samples[side]) / 1000,
             "p95": statistics.median(s["p95_us"] for s in samples[side]) / 1000,
             "p99": statistics.median(s["p99_us"] for s in samples[side]) / 1000,
+            "cpu": statistics.median(s["server_cpu_s"] / s["requests"] for s in samples[side])
+            * 1000,
         }
         for side in ("platform", "bare")
     }
@@ -169,18 +175,22 @@ def main() -> None:
         f" {args.rounds} round(s); cases opened per round: {[m[0] for m in made]},"
         f" each one's case numbers gapless: {all(gapless)}"
     )
-    print("| endpoint | requests | seconds | req/s | p50 (ms) | p95 (ms) | p99 (ms) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| endpoint | requests | seconds | req/s | p50 (ms) | p95 (ms) | p99 (ms)"
+        " | server CPU ms / request |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for side, label in (("platform", "apply: record + case"), ("bare", "bare create endpoint")):
         r = rows[side]
         print(
             f"| {label} | {args.cases} | {r['seconds']:.1f} | {r['rps']:.0f} | {r['p50']:.2f} |"
-            f" {r['p95']:.2f} | {r['p99']:.2f} |"
+            f" {r['p95']:.2f} | {r['p99']:.2f} | {r['cpu']:.2f} |"
         )
     p, b = rows["platform"], rows["bare"]
     print(
         f"| ratio platform / bare | | {p['seconds'] / b['seconds']:.2f} | {p['rps'] / b['rps']:.2f}"
-        f" | {p['p50'] / b['p50']:.2f} | {p['p95'] / b['p95']:.2f} | {p['p99'] / b['p99']:.2f} |"
+        f" | {p['p50'] / b['p50']:.2f} | {p['p95'] / b['p95']:.2f} | {p['p99'] / b['p99']:.2f}"
+        f" | {p['cpu'] / b['cpu']:.2f} |"
     )
 
 

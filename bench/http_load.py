@@ -186,6 +186,19 @@ def start_server(name: str, app: str, config: Config, env: dict[str, str], log: 
     raise RuntimeError(f"{name} server did not start:\n{log.read_text()[-3000:]}")
 
 
+def server_cpu_seconds(server: Server) -> float:
+    """User and system CPU so far of every process of `server` (its session: the server
+    and its workers), from `/proc/PID/stat`; processes that exited are not counted."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == server.process.pid:  # field 6, the session id
+                total += int(fields[11]) + int(fields[12])  # fields 14 and 15: utime, stime
+    return total / ticks
+
+
 def stop_server(server: Server, timeout: float = 30) -> None:
     """SIGTERM (the server drains and stops its workers), then SIGKILL past the bound."""
     if server.process.poll() is None:

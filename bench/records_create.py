@@ -16,6 +16,8 @@ Needs the test services, `wrk`, and a bootstrapped database (`yiwang bootstrap`:
 the samples hold the service item applied for). The citizen signs in through
 the SMS routes (the development gateway writes the code to a file).
 Options: `--rounds`, `--seconds`, `--connections`, `--threads`.
+Beside req/s and latency it reports the server's CPU per request (every process of
+the server, from `/proc`: `http_load.server_cpu_seconds`).
 
 `--in-process N [--profile FILE]`: no server and no wrk; N applications one at a
 time through the ASGI app in this process (`support/apply_in_process.py`): the
@@ -51,7 +53,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
-from http_load import SUPPORT, Config, Server, start_server, stop_server
+from http_load import SUPPORT, Config, Server, server_cpu_seconds, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 TENANT = "620102"
@@ -218,6 +220,7 @@ def main() -> None:
     platform = start_server("platform", "yiwang.app:asgi", config, env, workdir / "p.log")
     bare = start_server("bare", "records_baseline:create", config, env, workdir / "b.log")
     samples: dict[str, list[dict[str, float]]] = {"platform": [], "bare": []}
+    servers = {"platform": platform, "bare": bare}
     try:
         auth = f"Bearer {citizen_token(platform, sms_log)}"
         urls = {
@@ -234,7 +237,10 @@ def main() -> None:
             for side in ("platform", "bare"):
                 run = f"{side}-{n}-{time.time_ns()}"
                 wrk_env = {"WRK_BODY": str(body), "WRK_AUTH": auth, "WRK_RUN": run}
-                samples[side].append(wrk_post(urls[side], args, wrk_env))
+                cpu = server_cpu_seconds(servers[side])
+                sample = wrk_post(urls[side], args, wrk_env)
+                sample["server_cpu_s"] = server_cpu_seconds(servers[side]) - cpu
+                samples[side].append(sample)
     finally:
         stop_server(platform)
         stop_server(bare)
@@ -256,20 +262,23 @@ def main() -> None:
             "rps": statistics.median(rate(s) for s in samples[side]),
             "p50": statistics.median(s["p50_us"] for s in samples[side]) / 1000,
             "p95": statistics.median(s["p95_us"] for s in samples[side]) / 1000,
+            "cpu": statistics.median(s["server_cpu_s"] / s["requests"] for s in samples[side])
+            * 1000,
         }
     print(
         f"granian x{args.workers}, {args.connections} connections, {args.rounds} rounds x "
         f"{args.seconds} s; {sent} applications stored, each with its history row"
     )
-    print("| endpoint | req/s | p50 (ms) | p95 (ms) |")
-    print("| --- | --- | --- | --- |")
+    print("| endpoint | req/s | p50 (ms) | p95 (ms) | server CPU ms / request |")
+    print("| --- | --- | --- | --- | --- |")
     for side, label in (("platform", "platform apply"), ("bare", "hand-written baseline")):
         r = rows[side]
-        print(f"| {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p95']:.2f} |")
+        print(f"| {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p95']:.2f} | {r['cpu']:.2f} |")
     print(
         f"| ratio platform / baseline | {rows['platform']['rps'] / rows['bare']['rps']:.2f} | "
         f"{rows['platform']['p50'] / rows['bare']['p50']:.2f} | "
-        f"{rows['platform']['p95'] / rows['bare']['p95']:.2f} |"
+        f"{rows['platform']['p95'] / rows['bare']['p95']:.2f} | "
+        f"{rows['platform']['cpu'] / rows['bare']['cpu']:.2f} |"
     )
 
 

@@ -45,9 +45,12 @@ from yiwang.platform.errors import TenantContextMissing
 from yiwang.platform.models import Base, tenant_owned_tables
 from yiwang.platform.tenant_context import (
     CONTEXT_INFO_KEY,
+    FOLD_BEGIN_KEY,
+    OWED_BEGIN_KEY,
     TenantScope,
     begin_in_scope_sync,
     limit_sync,
+    owe_begin_sync,
 )
 
 #: executions of one statement on a connection before psycopg prepares it (its default)
@@ -121,7 +124,9 @@ class ScopedSession(Session):
     """A session whose transaction begins in the scope its `info` names, in the same breath:
     a session may then begin lazily, at its first statement, and still run none unscoped.
     A statement time limit asked for before it began (`statement_limits`) goes with it,
-    for that transaction only."""
+    for that transaction only. When the first statement is a driver statement
+    (`driver_sql`) and no limit is asked for, the BEGIN with the scope is sent in that
+    statement's round trip (`FOLD_BEGIN_KEY`)."""
 
 
 @event.listens_for(ScopedSession, "after_begin")
@@ -129,7 +134,10 @@ def _apply_pending_scope(session: Session, _: SessionTransaction, connection: Co
     scope = session.info.get(PENDING_SCOPE_KEY)
     limit = session.info.pop(PENDING_LIMIT_KEY, None)
     if isinstance(scope, TenantScope):
-        begin_in_scope_sync(connection, scope, limit)
+        if limit is None and session.info.get(FOLD_BEGIN_KEY):
+            owe_begin_sync(connection, scope)
+        else:
+            begin_in_scope_sync(connection, scope, limit)
     elif limit is not None:
         limit_sync(connection, limit)
 
@@ -153,6 +161,7 @@ async def transaction(
 def _forget_context_at_transaction_end(engine: AsyncEngine) -> None:
     def clear(conn: Connection) -> None:
         conn.info.pop(CONTEXT_INFO_KEY, None)
+        conn.info.pop(OWED_BEGIN_KEY, None)
 
     event.listen(engine.sync_engine, "commit", clear)
     event.listen(engine.sync_engine, "rollback", clear)

@@ -20,6 +20,16 @@ client side is shorter:
 The statement is written as a `text()` (named `:parameters`) and compiled once for
 psycopg (`DriverStatement`); psycopg prepares it server-side like any other after its
 threshold (the connection's `prepare_threshold`).
+
+When the statement is the unit's first, the transaction's `BEGIN` and the scope's
+settings go with it: one pipeline (`BEGIN`, the settings, the statement, one sync)
+and one round trip, where the scope would otherwise take one of its own before it.
+Only a statement psycopg has already prepared on the connection goes this way (by
+psycopg's own name for it, so its bookkeeping of the server's statements stays
+true: a ROLLBACK or `DISCARD ALL` that clears them clears the name); the others
+begin first, as before, and are counted towards being prepared. Should the pipeline
+fail half-way (a cancelled request), the connection is closed, and the pool replaces
+it, rather than handed on in an unknown state.
 """
 
 from __future__ import annotations
@@ -29,12 +39,24 @@ from typing import Any, Final, cast
 
 import psycopg
 from psycopg import AsyncConnection as DriverConnection
-from psycopg import pq
+from psycopg import errors, generators, pq
+from psycopg._queries import PostgresQuery
+from psycopg.abc import PQGen
+from psycopg.adapt import Transformer
 from sqlalchemy import TextClause
 from sqlalchemy.dialects.postgresql.psycopg import PGDialectAsync_psycopg
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from yiwang.platform.tenant_context import (
+    FOLD_BEGIN_KEY,
+    OWED_BEGIN_KEY,
+    SCOPE_SETTINGS,
+    TenantScope,
+    pay_owed_begin,
+    scope_values,
+)
 
 _DIALECT: Final = PGDialectAsync_psycopg()  # type: ignore[no-untyped-call]
 
@@ -71,22 +93,122 @@ async def driver_rows(
     SQLAlchemy instead, with the same answer."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    connection = await session.connection()
-    sync = connection.sync_connection
-    assert sync is not None
+    fold = not session.in_transaction()
+    if fold:
+        session.info[FOLD_BEGIN_KEY] = True
+    try:
+        sync = await unit_connection(session)
+    finally:
+        if fold:
+            del session.info[FOLD_BEGIN_KEY]
+    owed: TenantScope | None = sync.info.pop(OWED_BEGIN_KEY, None)
     driver = sync.connection.driver_connection
     if not isinstance(driver, DriverConnection):
         result = cast(CursorResult[Any], await session.execute(statement.clause, dict(params)))
         return [dict(row) for row in result.mappings()] if result.returns_rows else []
     values = dict(params)
     async with driver.cursor() as cursor:
-        sync.dispatch.before_cursor_execute(sync, cursor, statement.sql, values, None, False)
         try:
-            await cursor.execute(statement.sql, values)
-            answer = cursor.pgresult
-            if answer is None or answer.status != pq.ExecStatus.TUPLES_OK:
+            try:
+                sync.dispatch.before_cursor_execute(
+                    sync, cursor, statement.sql, values, None, False
+                )
+            except Exception:  # the unit goes on in its scope, as if nothing were owed
+                if owed is not None:
+                    await pay_owed_begin(driver, owed)
+                raise
+            answer: pq.abc.PGresult | None
+            folded = None
+            if owed is not None:
+                folded = await _with_begin(driver, owed, statement.sql, values)
+            if folded is not None:
+                answer, rows = folded
+            else:
+                await cursor.execute(statement.sql, values)
+                answer = cursor.pgresult
+                rows = await cursor.fetchall() if _has_rows(answer) else []
+            if not _has_rows(answer):
                 return []
+            assert answer is not None
             names = statement.names(answer, driver.info.encoding)
-            return [dict(zip(names, row, strict=True)) for row in await cursor.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in rows]
         except psycopg.Error as failure:
             raise DBAPIError.instance(statement.sql, values, failure, psycopg.Error) from failure
+
+
+async def unit_connection(session: AsyncSession) -> Connection:
+    """The connection `session.connection()` gives, synchronous: taken without a greenlet of
+    its own (tens of microseconds) when the session's transaction already holds one, which
+    is then all that `connection()` would look up."""
+    sync_session = session.sync_session
+    transaction = sync_session._transaction
+    if (
+        transaction is not None
+        and transaction.is_active
+        and sync_session.get_bind() in transaction._connections
+    ):
+        return sync_session.connection()
+    connection = (await session.connection()).sync_connection
+    assert connection is not None
+    return connection
+
+
+def _has_rows(answer: pq.abc.PGresult | None) -> bool:
+    return answer is not None and answer.status == pq.ExecStatus.TUPLES_OK
+
+
+async def _with_begin(
+    driver: DriverConnection[Any], scope: TenantScope, sql: str, values: dict[str, Any]
+) -> tuple[pq.abc.PGresult, list[tuple[Any, ...]]] | None:
+    """`BEGIN`, `scope`'s settings and the prepared statement `sql` in one round trip: its
+    result and rows. None, after a `BEGIN` with the scope of its own, when `sql` is not
+    prepared on this connection yet (or psycopg owes the server a deallocation)."""
+    adapt = Transformer(driver)
+    query = PostgresQuery(adapt)
+    try:
+        query.convert(sql, values)
+    except Exception:  # parameters psycopg cannot adapt: raised in the scope, as before
+        await pay_owed_begin(driver, scope)
+        raise
+    prepared = driver._prepared
+    key = prepared.key(query)
+    name = prepared._names.get(key)
+    if name is None or prepared._to_flush:
+        await pay_owed_begin(driver, scope)
+        return None
+    async with driver.lock:
+        pgconn = driver.pgconn
+        if pgconn.transaction_status != pq.TransactionStatus.IDLE or pgconn.pipeline_status:
+            raise RuntimeError("a transaction owed its BEGIN on a connection not idle")
+        try:
+            pgconn.enter_pipeline_mode()
+            pgconn.send_query_params(b"BEGIN", None)
+            pgconn.send_query_params(SCOPE_SETTINGS, scope_values(scope))
+            pgconn.send_query_prepared(name, query.params, param_formats=query.formats)
+            pgconn.pipeline_sync()
+            groups = await driver.wait(_results(pgconn, 4))
+            pgconn.exit_pipeline_mode()
+        except BaseException:
+            pgconn.finish()  # half a pipeline: closed, so the pool replaces it
+            raise
+    prepared._names.move_to_end(key)
+    for group in groups:
+        for result in group:
+            if result.status == pq.ExecStatus.FATAL_ERROR:
+                raise errors.error_from_result(result, encoding=driver.info.encoding)
+    answer = groups[2][0]
+    if answer.status == pq.ExecStatus.TUPLES_OK:
+        adapt.set_pgresult(answer)
+        return answer, adapt.load_rows(0, answer.ntuples, tuple)
+    if answer.status != pq.ExecStatus.COMMAND_OK:
+        raise psycopg.OperationalError(f"unexpected result in a pipeline: {answer.status}")
+    return answer, []
+
+
+def _results(pgconn: pq.abc.PGconn, commands: int) -> PQGen[list[list[pq.abc.PGresult]]]:
+    """Flush a pipeline of `commands` commands and its sync; each command's results."""
+    yield from generators.send(pgconn)
+    groups = []
+    for _ in range(commands):
+        groups.append((yield from generators.fetch_many(pgconn)))
+    return groups

@@ -30,6 +30,11 @@ ACTING_TENANT_SETTING = "yiwang.tenant_id"
 VISIBLE_TENANTS_SETTING = "yiwang.visible_tenants"
 #: marks a connection whose current transaction has a context (strict-context hook)
 CONTEXT_INFO_KEY = "yiwang_tenant_context"
+#: a session's `info` flag: its transaction's BEGIN with the scope goes with the statement
+#: about to be sent (`driver_sql.driver_rows`), not in a round trip of its own
+FOLD_BEGIN_KEY = "yiwang_fold_begin"
+#: a connection's `info` key for the scope whose BEGIN the next statement must send first
+OWED_BEGIN_KEY = "yiwang_owed_begin"
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,43 @@ async def _begin_in_scope(driver: DriverConnection[Any], statement: bytes) -> bo
         if result.status == pq.ExecStatus.FATAL_ERROR:
             raise errors.error_from_result(result, encoding=driver.info.encoding)
     return True
+
+
+#: the scope's two settings as one extended-protocol statement (a pipeline takes no
+#: simple query): `BEGIN` goes before it, the unit's first statement after it
+SCOPE_SETTINGS = (
+    f"SELECT set_config('{ACTING_TENANT_SETTING}', $1, true),"
+    f" set_config('{VISIBLE_TENANTS_SETTING}', $2, true)"
+).encode()
+
+
+def scope_values(scope: TenantScope) -> list[bytes | None]:
+    """`SCOPE_SETTINGS`'s parameters for `scope`."""
+    return [str(int(scope.acting_tenant_id)).encode(), scope.visible_literal().encode()]
+
+
+def owe_begin_sync(conn: Connection, scope: TenantScope) -> None:
+    """Begin `conn`'s transaction in `scope` with the statement the caller sends next:
+    nothing is sent now, the scope is marked owed (`OWED_BEGIN_KEY`) and the caller
+    sends `BEGIN` and the scope before its statement, in its round trip. Where that
+    cannot be (not an idle psycopg async connection), the transaction begins now."""
+    driver = conn.connection.driver_connection
+    if (
+        isinstance(driver, DriverConnection)
+        and not driver.autocommit
+        and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
+    ):
+        conn.info[OWED_BEGIN_KEY] = scope
+        conn.info[CONTEXT_INFO_KEY] = scope
+        return
+    begin_in_scope_sync(conn, scope)
+
+
+async def pay_owed_begin(driver: DriverConnection[Any], scope: TenantScope) -> None:
+    """Send an owed `BEGIN` with `scope` in a round trip of its own (the caller found it
+    could not send it with its statement)."""
+    if not await _begin_in_scope(driver, begin_statement(scope)):
+        raise RuntimeError("a transaction owed its BEGIN on a connection not idle")
 
 
 def begin_in_scope_sync(

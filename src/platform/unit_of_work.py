@@ -34,6 +34,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from yiwang.platform import audit
 from yiwang.platform.actors import account_actor, job_actor
@@ -162,10 +163,7 @@ class UnitOfWork:
         session = self._session
         if session is None or not session.in_transaction():
             return
-        try:
-            await (session.commit() if commit else session.rollback())
-        finally:
-            await session.close()
+        await session.run_sync(_finish, commit)  # one greenlet for both, not one each
 
     async def _committed(self) -> None:
         for hook in self._after_commit:
@@ -175,6 +173,14 @@ class UnitOfWork:
                 Exception
             ):  # the change is committed; a late announcement is caught up by polling
                 log.warning("after_commit_failed", hook=getattr(hook, "__qualname__", repr(hook)))
+
+
+def _finish(session: Session, commit: bool) -> None:
+    """Commit or roll back `session`, then close it (returning its connection)."""
+    try:
+        session.commit() if commit else session.rollback()
+    finally:
+        session.close()
 
 
 @asynccontextmanager

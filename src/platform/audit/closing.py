@@ -24,6 +24,8 @@ from psycopg import errors, generators, pq
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from yiwang.platform.driver_sql import unit_connection
+
 #: how an error names the statement (the records themselves stay out of messages and logs)
 SHOWN: Final = "SELECT yiwang_audit_append_many(...); COMMIT"
 
@@ -40,8 +42,7 @@ async def append_and_commit(session: AsyncSession, entries: list[dict[str, Any]]
         return False
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    connection = await session.connection()
-    driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    driver = (await unit_connection(session)).connection.driver_connection
     if not isinstance(driver, DriverConnection):
         return False
     records = json.dumps(entries, ensure_ascii=False, default=str).encode()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import structlog
 
-from yiwang.platform.cache import Cache
+from yiwang.platform.cache import Cache, DirectCommands
 from yiwang.platform.settings import Settings
 
 
@@ -48,3 +49,47 @@ def test_local_fallback_expires() -> None:
     local = LocalCache()
     local.set("a", b"1", ttl=-1)
     assert local.get("a") is None
+
+
+async def test_the_session_read_survives_a_forgotten_script_and_a_cut_connection(
+    migrated: Settings,
+) -> None:
+    """The guard's one call per request (`get_with_named`, on direct connections): Redis
+    forgetting its scripts (a restart, `SCRIPT FLUSH`) and killing the connection both
+    cost the caller nothing, and leave the cache undegraded."""
+    cache = Cache(migrated.redis_url)
+    key, account = f"yiwang:test:{uuid.uuid4().hex}", uuid.uuid4().hex
+    try:
+        await cache.set(key, f'{{"account_id": "{account}"}}', ttl=5)
+        await cache.set(f"{key}:v:{account}", b"7", ttl=5)
+        expected = (f'{{"account_id": "{account}"}}'.encode(), b"7")
+        assert await cache.get_with_named(key, "account_id", f"{key}:v:") == expected
+        await cache.client.script_flush()
+        assert await cache.get_with_named(key, "account_id", f"{key}:v:") == expected
+        direct = await cache._direct.call("CLIENT", "ID")  # the connection the guard uses
+        killed = await cache.client.execute_command("CLIENT", "KILL", "ID", direct)
+        assert killed == 1
+        assert await cache.get_with_named(key, "account_id", f"{key}:v:") == expected
+        assert await cache.get_with_named(key, "missing", f"{key}:v:") == (expected[0], None)
+        assert not cache.degraded
+    finally:
+        await cache.delete(key, f"{key}:v:{account}")
+        await cache.close()
+
+
+async def test_direct_connections_serve_many_at_once_and_keep_a_few(migrated: Settings) -> None:
+    """More reads in flight than it keeps: each gets its own connection and its own answer;
+    afterwards no more than `KEEP` stay open."""
+    cache = Cache(migrated.redis_url)
+    keys = [f"yiwang:test:{uuid.uuid4().hex}" for _ in range(DirectCommands.KEEP + 8)]
+    try:
+        for i, key in enumerate(keys):
+            await cache.set(key, f'{{"account_id": {i}}}', ttl=5)
+        found = await asyncio.gather(
+            *(cache.get_with_named(k, "account_id", "none:") for k in keys)
+        )
+        assert found == [(f'{{"account_id": {i}}}'.encode(), None) for i in range(len(keys))]
+        assert len(cache._direct._idle) == DirectCommands.KEEP
+    finally:
+        await cache.delete(*keys)
+        await cache.close()

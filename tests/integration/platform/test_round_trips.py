@@ -15,9 +15,11 @@ from contextlib import suppress
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from yiwang.platform.database import create_engine, session_factory
+from yiwang.platform.database import PREPARE_THRESHOLD, create_engine, session_factory
+from yiwang.platform.driver_sql import DriverStatement, driver_rows
 from yiwang.platform.settings import Settings
 from yiwang.platform.statement_limits import limit_statement_time
 from yiwang.platform.tenant_context import TenantScope, begin_statement
@@ -156,6 +158,90 @@ async def test_a_limit_asked_for_before_the_first_statement_goes_with_the_begin(
     assert relay.turns == 4  # BEGIN with the scope and the limit, two statements, COMMIT
     async with unit_of_work(factory, actor="test", scope=scope) as uow:
         assert await uow.session.scalar(text("SHOW statement_timeout")) == "0"
+
+
+_DRIVER_SCOPE = DriverStatement(
+    text(
+        "SELECT current_setting('yiwang.tenant_id') AS acting,"
+        " current_setting('yiwang.visible_tenants') AS visible,"
+        " (SELECT count(*) FROM departments) AS departments, CAST(:echo AS text) AS echo"
+    )
+)
+
+
+async def test_a_unit_s_first_driver_statement_carries_its_begin(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    """Once psycopg has prepared it, a unit's first driver statement goes with the BEGIN and
+    the scope in one turn, in that scope (row-level security included); before, the
+    BEGIN goes first, as for any other statement."""
+    engine, relay = relayed
+    qinzhou, maiji = gansu["620502"], gansu["620503"]
+    scope = TenantScope.subtree(qinzhou, [qinzhou, maiji])
+    factory = session_factory(engine)
+    await _warm(factory, scope)
+    turns = []
+    for i in range(PREPARE_THRESHOLD + 2):
+        relay.turns = 0
+        one = TenantScope.single(maiji) if i % 2 else scope  # the last: the subtree
+        async with unit_of_work(factory, actor="test", scope=one) as uow:
+            rows = await driver_rows(uow.session, _DRIVER_SCOPE, {"echo": f"第{i}次"})
+            again = await driver_rows(uow.session, _DRIVER_SCOPE, {"echo": "又"})
+        turns.append(relay.turns)
+        assert rows[0]["acting"] == str(one.acting_tenant_id)
+        assert rows[0]["visible"] == one.visible_literal() and rows[0]["echo"] == f"第{i}次"
+        assert again[0]["visible"] == one.visible_literal()
+    async with unit_of_work(factory, actor="test", scope=scope) as uow:  # the session's way
+        subtree = (await uow.session.execute(text("SELECT count(*) FROM departments"))).one()
+    assert rows[0]["departments"] == subtree[0] > 0
+    # BEGIN with the scope, the statement twice, COMMIT; then the first with its BEGIN
+    assert turns[:2] == [4, 4] and turns[-1] == 3
+
+
+_DIVIDE = DriverStatement(
+    text("SELECT 10 / CAST(:by AS integer) AS q, current_setting('yiwang.tenant_id') AS acting")
+)
+
+
+async def test_a_failing_first_statement_with_its_begin_rolls_the_unit_back(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    """An error of the statement sent with its BEGIN is SQLAlchemy's, the unit rolls back, and
+    the pool's one connection serves the next unit in its own scope."""
+    engine, relay = relayed
+    scope, other = TenantScope.single(gansu["620502"]), TenantScope.single(gansu["620102"])
+    factory = session_factory(engine)
+    await _warm(factory, scope)
+    for _ in range(PREPARE_THRESHOLD + 1):
+        async with unit_of_work(factory, actor="test", scope=scope) as uow:
+            await driver_rows(uow.session, _DIVIDE, {"by": 5})
+    relay.turns = 0
+    with pytest.raises(DBAPIError, match="division by zero"):
+        async with unit_of_work(factory, actor="test", scope=scope) as uow:
+            await driver_rows(uow.session, _DIVIDE, {"by": 0})
+    assert relay.turns == 3  # the pipeline, ROLLBACK, psycopg's DEALLOCATE ALL after it
+    async with unit_of_work(factory, actor="test", scope=other) as uow:
+        rows = await driver_rows(uow.session, _DIVIDE, {"by": 2})
+    assert rows == [{"q": 5, "acting": str(gansu["620102"])}]
+
+
+async def test_a_statement_refused_before_its_pipeline_leaves_the_unit_in_its_scope(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    """Parameters psycopg cannot adapt fail before anything is sent: the owed BEGIN with the
+    scope is sent on its own, so a caller that goes on finds the unit in its scope."""
+    engine, _ = relayed
+    scope = TenantScope.single(gansu["620502"])
+    factory = session_factory(engine)
+    await _warm(factory, scope)
+    for _ in range(PREPARE_THRESHOLD + 1):
+        async with unit_of_work(factory, actor="test", scope=scope) as uow:
+            await driver_rows(uow.session, _DIVIDE, {"by": 5})
+    async with unit_of_work(factory, actor="test", scope=scope) as uow:
+        with pytest.raises(DBAPIError, match="cannot adapt"):
+            await driver_rows(uow.session, _DIVIDE, {"by": object()})
+        seen = (await uow.session.execute(text(SCOPE_SQL))).one()
+    assert tuple(seen) == (str(gansu["620502"]), f"{{{gansu['620502']}}}")
 
 
 def test_the_begin_statement_holds_only_integers() -> None:
