@@ -198,6 +198,34 @@ async def test_a_unit_s_first_driver_statement_carries_its_begin(
     assert turns[:2] == [4, 4] and turns[-1] == 3
 
 
+_DRIVER_LIMIT = DriverStatement(
+    text(
+        "SELECT current_setting('statement_timeout') AS limit_,"
+        " current_setting('yiwang.tenant_id') AS acting, CAST(:echo AS text) AS echo"
+    )
+)
+
+
+async def test_a_limit_asked_for_before_a_first_driver_statement_still_bounds_it(
+    relayed: tuple[AsyncEngine, Relay], gansu: dict[str, int]
+) -> None:
+    """A prepared driver statement would carry the BEGIN in its own round trip; a pending
+    statement time limit goes with the BEGIN and the scope instead, so it bounds the unit."""
+    engine, relay = relayed
+    scope = TenantScope.single(gansu["620502"])
+    factory = session_factory(engine)
+    await _warm(factory, scope)
+    for i in range(PREPARE_THRESHOLD + 1):
+        async with unit_of_work(factory, actor="test", scope=scope) as uow:
+            await driver_rows(uow.session, _DRIVER_LIMIT, {"echo": str(i)})
+    relay.turns = 0
+    async with unit_of_work(factory, actor="test", scope=scope) as uow:
+        await limit_statement_time(uow.session, 4321)
+        rows = await driver_rows(uow.session, _DRIVER_LIMIT, {"echo": "限"})
+    assert rows == [{"limit_": "4321ms", "acting": str(gansu["620502"]), "echo": "限"}]
+    assert relay.turns == 3  # BEGIN with the scope and the limit, the statement, COMMIT
+
+
 _DIVIDE = DriverStatement(
     text("SELECT 10 / CAST(:by AS integer) AS q, current_setting('yiwang.tenant_id') AS acting")
 )
