@@ -9,6 +9,7 @@ so tests never count each other's records.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -34,6 +35,8 @@ from yiwang.platform.unit_of_work import unit_of_work
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
 from yiwang.runtime.attachments.settings import AttachmentSettings
 from yiwang.runtime.dependencies import build_seal
+from yiwang.runtime.jobs.definitions import JobDefinition
+from yiwang.runtime.jobs.queue import SYSTEM_OWNER
 from yiwang.runtime.jobs.settings import JobSettings
 from yiwang.runtime.lists.service import ListService
 from yiwang.runtime.records.privacy import PiiSeal
@@ -105,6 +108,22 @@ async def side_platform(
     platform = test_platform(settings, jobs=jobs, queue=queue)
     async with platform.running():
         yield platform
+
+
+async def run_cron_job(settings: Settings, app: Running, job: JobDefinition) -> dict[str, Any]:
+    """A cron job (a sweep) enqueued as the scheduler enqueues it, run by the app's worker;
+    its result once complete."""
+    async with side_platform(settings, queue=app.platform.jobs.settings.queue_name) as side:
+        key = f"{job.name}:{uuid.uuid4().hex}"
+        await side.jobs.enqueue(job, key=key, owner=SYSTEM_OWNER, kwargs={})
+        for _ in range(600):
+            done = await side.jobs.status(key)
+            if done is not None and done.finished:
+                break
+            await asyncio.sleep(0.1)
+    assert done is not None and done.state == "complete", done
+    assert done.result is not None
+    return done.result
 
 
 @pytest.fixture

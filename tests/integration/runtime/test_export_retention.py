@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from saq import Queue
 
-from tests.integration.runtime.conftest import Citizen, Running, running_app, side_platform
+from tests.integration.runtime.conftest import Citizen, Running, run_cron_job, running_app
 from tests.integration.runtime.supervision.conftest import signed_in_staff
 from tests.integration.runtime.uploads import upload
 from tests.integration.stack import Stack
@@ -27,7 +27,7 @@ from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
 from yiwang.platform.storage import build_storage
 from yiwang.runtime.jobs.definitions import SWEEP_EXPORTS
-from yiwang.runtime.jobs.queue import EXPORT_STATUS_MARGIN, SYSTEM_OWNER
+from yiwang.runtime.jobs.queue import EXPORT_STATUS_MARGIN
 
 pytestmark = pytest.mark.usefixtures("installed")
 
@@ -118,16 +118,8 @@ async def test_old_exports_are_swept_and_nothing_else_and_their_download_says_so
         await asyncio.sleep(RETENTION + 1.5)  # the store's times are whole seconds
         fresh = await _export(app, ITEMS, clerk)
 
-        async with side_platform(migrated, queue=app.platform.jobs.settings.queue_name) as side:
-            key = f"{SWEEP_EXPORTS.name}:{uuid.uuid4().hex}"
-            await side.jobs.enqueue(SWEEP_EXPORTS, key=key, owner=SYSTEM_OWNER, kwargs={})
-            for _ in range(600):
-                swept = await side.jobs.status(key)
-                if swept is not None and swept.finished:
-                    break
-                await asyncio.sleep(0.1)
-        assert swept is not None and swept.state == "complete", swept
-        assert swept.result is not None and swept.result["deleted"] >= 2
+        swept = await run_cron_job(migrated, app, SWEEP_EXPORTS)
+        assert swept["deleted"] >= 2
 
         gone = {k: await storage.exists(k) for k in old_keys}
         kept = {

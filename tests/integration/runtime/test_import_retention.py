@@ -20,7 +20,13 @@ import psycopg
 import pytest
 from saq import Queue
 
-from tests.integration.runtime.conftest import Running, running_app, side_platform, special_fund
+from tests.integration.runtime.conftest import (
+    Running,
+    run_cron_job,
+    running_app,
+    side_platform,
+    special_fund,
+)
 from tests.integration.runtime.test_export_retention import _finished
 from tests.integration.runtime.test_exports import _free_year, _staff
 from tests.integration.runtime.test_imports import FUNDS, workbook
@@ -29,7 +35,7 @@ from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
 from yiwang.platform.storage import ObjectStorage, build_storage
 from yiwang.runtime.jobs.definitions import IMPORT_SHEET, SWEEP_IMPORTS, import_job_key
-from yiwang.runtime.jobs.queue import EXPORT_STATUS_MARGIN, SYSTEM_OWNER, owner_of
+from yiwang.runtime.jobs.queue import EXPORT_STATUS_MARGIN, owner_of
 from yiwang.runtime.records.imports import XLSX_TYPE, import_key
 
 pytestmark = pytest.mark.usefixtures("installed")
@@ -54,21 +60,6 @@ async def _refused_import(app: Running, headers: dict[str, str], year: int) -> s
     status = await _finished(app, headers, asked.json()["status_url"])
     assert status["result"]["status"] == "invalid", status
     return str(asked.json()["import"])
-
-
-async def _sweep(migrated: Settings, app: Running) -> dict[str, Any]:
-    """`imports.sweep` as the cron enqueues it, run by the app's worker."""
-    async with side_platform(migrated, queue=app.platform.jobs.settings.queue_name) as side:
-        key = f"{SWEEP_IMPORTS.name}:{uuid.uuid4().hex}"
-        await side.jobs.enqueue(SWEEP_IMPORTS, key=key, owner=SYSTEM_OWNER, kwargs={})
-        for _ in range(600):
-            swept = await side.jobs.status(key)
-            if swept is not None and swept.finished:
-                break
-            await asyncio.sleep(0.1)
-    assert swept is not None and swept.state == "complete", swept
-    assert swept.result is not None
-    return swept.result
 
 
 async def _kept(storage: ObjectStorage, keys: dict[str, str]) -> dict[str, bool]:
@@ -118,14 +109,14 @@ async def test_ended_and_abandoned_uploads_are_swept_and_the_import_page_says_so
             )
         }
 
-        first = await _sweep(migrated, app)
+        first = await run_cron_job(migrated, app, SWEEP_IMPORTS)
         after_first = await _kept(storage, keys)
         page = await app.client.get(PAGE + ended, headers=html)
         fresh_page = await app.client.get(PAGE + fresh, headers=html)
 
         # the old upload past the abandoned time, the younger one not
         await asyncio.sleep(put_at + ABANDONED + 1.5 - time.monotonic())
-        second = await _sweep(migrated, app)
+        second = await run_cron_job(migrated, app, SWEEP_IMPORTS)
         after_second = await _kept(storage, keys)
 
         # an import whose upload was swept before it ran: it says so, and so does its page
