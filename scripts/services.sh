@@ -5,7 +5,7 @@
 #   scripts/services.sh env   PROFILE    # prints the settings as export lines
 # YIWANG_PG_PORT, YIWANG_REDIS_PORT and YIWANG_S3_PORT move a profile's ports, so two
 # checkouts can run their suites side by side (YIWANG_PG2_PORT, YIWANG_REDIS2_PORT and
-# YIWANG_S32_PORT for `test2`). `test2` serves the second half of the suite,
+# YIWANG_S32_PORT for `test2`, which are otherwise one above `test`'s). `test2` serves the second half of the suite,
 # which `make test` runs beside the first on services of its own.
 # Everything binds to 127.0.0.1. As root, PostgreSQL runs as the postgres user.
 set -euo pipefail
@@ -16,7 +16,10 @@ profile_ports() {
   case "$1" in
     run)  PG_PORT=${YIWANG_PG_PORT:-54329}; REDIS_PORT=${YIWANG_REDIS_PORT:-63799}; S3_PORT=${YIWANG_S3_PORT:-55099} ;;
     test) PG_PORT=${YIWANG_PG_PORT:-54339}; REDIS_PORT=${YIWANG_REDIS_PORT:-63809}; S3_PORT=${YIWANG_S3_PORT:-55009} ;;
-    test2) PG_PORT=${YIWANG_PG2_PORT:-54349}; REDIS_PORT=${YIWANG_REDIS2_PORT:-63819}; S3_PORT=${YIWANG_S32_PORT:-55019} ;;
+    # one above `test`'s, so a checkout that moved `test` moves its second half too
+    test2) PG_PORT=${YIWANG_PG2_PORT:-$((${YIWANG_PG_PORT:-54348} + 1))}
+      REDIS_PORT=${YIWANG_REDIS2_PORT:-$((${YIWANG_REDIS_PORT:-63818} + 1))}
+      S3_PORT=${YIWANG_S32_PORT:-$((${YIWANG_S3_PORT:-55018} + 1))} ;;
     *) echo "unknown profile $1" >&2; exit 2 ;;
   esac
   DIR="$ROOT/var/$1"
