@@ -82,8 +82,22 @@ start_redis() {
   fi
 }
 
+# Stop only what this checkout started (its pid files under var/), never whatever else
+# listens on the profile's ports: another checkout's suite may be running there.
+# (a pid file left behind by a crash may name a process that is no server of ours by now)
+stop_pid() {
+  local pid=$1 name=$2
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$name" || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
 stop_redis() {
-  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  local pidfile="$DIR/redis/redis.pid"
+  [ -s "$pidfile" ] || return 0
+  stop_pid "$(cat "$pidfile")" redis-server
+  rm -f "$pidfile"
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -98,11 +112,13 @@ start_s3() {
 }
 
 stop_s3() {
-  if [ -f "$DIR/moto.pid" ]; then
-    kill "$(cat "$DIR/moto.pid")" 2>/dev/null || true
-    rm -f "$DIR/moto.pid"
-  fi
-  pkill -f "moto_server -H 127.0.0.1 -p $S3_PORT" 2>/dev/null || true
+  [ -s "$DIR/moto.pid" ] || return 0
+  local pid
+  pid=$(cat "$DIR/moto.pid")
+  # `uv run` is the recorded process; the server is its child
+  for child in $(pgrep -P "$pid" 2>/dev/null); do stop_pid "$child" moto_server; done
+  stop_pid "$pid" moto_server
+  rm -f "$DIR/moto.pid"
 }
 
 print_env() {
