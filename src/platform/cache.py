@@ -100,10 +100,10 @@ class DirectCommands:
 
     async def call(self, *args: Any) -> Any:
         if self._idle:
-            try:
+            # an idle connection found stale (Redis restarted, the socket cut) is dropped
+            # by `_on`, and the command goes once more on a new one
+            with contextlib.suppress(RedisConnectionError, RedisTimeoutError, OSError):
                 return await self._on(self._idle.pop(), args)
-            except (RedisConnectionError, RedisTimeoutError, OSError):
-                pass  # a stale idle connection: once more on a new one
         fresh = self._client.connection_pool.make_connection()  # type: ignore[no-untyped-call]
         return await self._on(fresh, args)
 

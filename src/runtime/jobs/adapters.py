@@ -14,8 +14,8 @@ from yiwang.runtime.jobs.definitions import (
     EXPORT_SUPERVISION,
     IMPORT_SHEET,
     VERIFY_ATTACHMENT,
-    import_job_key,
 )
+from yiwang.runtime.jobs.exports_imports import import_job_key
 from yiwang.runtime.jobs.queue import JobQueue, owner_of
 from yiwang.runtime.lists.errors import ExportExpired, ExportNotFound, ExportNotReady
 from yiwang.runtime.lists.export import ExportAsked, ExportDesk, ExportFile

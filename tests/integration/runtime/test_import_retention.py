@@ -34,7 +34,8 @@ from tests.integration.stack import Stack
 from yiwang.platform.i18n import translate
 from yiwang.platform.settings import Settings
 from yiwang.platform.storage import ObjectStorage, build_storage
-from yiwang.runtime.jobs.definitions import IMPORT_SHEET, SWEEP_IMPORTS, import_job_key
+from yiwang.runtime.jobs.definitions import IMPORT_SHEET, SWEEP_IMPORTS
+from yiwang.runtime.jobs.exports_imports import import_job_key
 from yiwang.runtime.jobs.queue import EXPORT_STATUS_MARGIN, owner_of
 from yiwang.runtime.records.imports import XLSX_TYPE, import_key
 

@@ -43,7 +43,7 @@ from yiwang.runtime.console.lists.page import (
     posted_value,
 )
 from yiwang.runtime.jobs.adapters import export_job_key
-from yiwang.runtime.jobs.definitions import import_job_key
+from yiwang.runtime.jobs.exports_imports import import_job_key
 from yiwang.runtime.jobs.queue import JobQueue, JobStatus, owner_of
 from yiwang.runtime.lists.export import FORMATS, ExportDesk, start_export
 from yiwang.runtime.lists.service import ListService
