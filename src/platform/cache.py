@@ -16,15 +16,18 @@ from typing import Any
 
 import structlog
 from redis.asyncio import Redis
-from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.connection import AbstractConnection, BlockingConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.exceptions import MaxConnectionsError, NoScriptError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = structlog.get_logger(__name__)
 
 #: after a failure, Redis is not tried again for this many seconds
 RETRY_AFTER_SECONDS = 5.0
+#: pooled connections a process may hold at once, and how long a command waits for one
+POOL_CONNECTIONS = 100
+POOL_WAIT_SECONDS = 1.0
 
 
 class LocalCache:
@@ -137,14 +140,43 @@ class DirectCommands:
                 await connection.disconnect(nowait=True)
 
 
+class WaitingPool(BlockingConnectionPool):
+    """A burst of commands waits for a pooled connection instead of failing at once.
+
+    Past the wait the pool is exhausted, which says this process is busy, not that Redis
+    is down: the wait's failure is raised as `MaxConnectionsError`, which `Cache` answers
+    for that one call and does not take for an outage (an outage would turn every
+    signed-in request of the process away for `RETRY_AFTER_SECONDS`)."""
+
+    async def get_connection(self, *args: Any, **kwargs: Any) -> AbstractConnection:
+        try:
+            return await super().get_connection(*args, **kwargs)  # type: ignore[no-untyped-call,no-any-return]
+        except RedisConnectionError as exc:
+            if isinstance(exc.__cause__, TimeoutError) and not isinstance(exc, MaxConnectionsError):
+                raise MaxConnectionsError(str(exc)) from exc
+            raise
+
+
 class Cache:
     """Key-value cache backed by Redis, degrading to `LocalCache` when Redis is down."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_connections: int = POOL_CONNECTIONS,
+        pool_wait: float = POOL_WAIT_SECONDS,
+    ) -> None:
         self.url = url
-        self.client: Redis = Redis.from_url(
-            url, socket_connect_timeout=0.5, socket_timeout=1.0, health_check_interval=30
+        pool = WaitingPool.from_url(
+            url,
+            max_connections=pool_connections,
+            timeout=pool_wait,
+            socket_connect_timeout=0.5,
+            socket_timeout=1.0,
+            health_check_interval=30,
         )
+        self.client: Redis = Redis.from_pool(pool)
         self.local = LocalCache()
         self._down_until = 0.0
         self._get_with_named = self.client.register_script(_GET_WITH_NAMED)
@@ -155,6 +187,9 @@ class Cache:
         return time.monotonic() < self._down_until
 
     def _failed(self, exc: Exception, op: str) -> None:
+        if isinstance(exc, MaxConnectionsError):  # this process is busy; Redis is not away
+            log.warning("redis_pool_exhausted", op=op, error=str(exc))
+            return
         if not self.degraded:
             log.warning("redis_unavailable_using_local_fallback", op=op, error=str(exc))
         self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
@@ -167,6 +202,17 @@ class Cache:
             except (RedisError, OSError) as exc:
                 self._failed(exc, "get")
         return self.local.get(key)
+
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        """The values at `keys`, in their order, in one round trip (`MGET`)."""
+        if not keys:
+            return []
+        if not self.degraded:
+            try:
+                return [_as_bytes(value) for value in await self.client.mget(keys)]
+            except (RedisError, OSError) as exc:
+                self._failed(exc, "get")
+        return [self.local.get(key) for key in keys]
 
     async def set(self, key: str, value: bytes | str, ttl: float | None = None) -> None:
         data = value.encode() if isinstance(value, str) else value

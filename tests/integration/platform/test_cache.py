@@ -93,3 +93,39 @@ async def test_direct_connections_serve_many_at_once_and_keep_a_few(migrated: Se
     finally:
         await cache.delete(*keys)
         await cache.close()
+
+
+async def test_an_exhausted_pool_is_waited_for_and_never_taken_for_an_outage(
+    migrated: Settings,
+) -> None:
+    """A process holding every pooled connection is busy, not cut off from Redis: a
+    command waits for a connection, and past the wait it is answered for itself alone.
+    Taken for an outage, the cache went local for `RETRY_AFTER_SECONDS`, and the guard's
+    session read with it: every signed-in request of the process got 401 meanwhile."""
+    cache = Cache(migrated.redis_url, pool_connections=2, pool_wait=0.3)
+    key = f"yiwang:test:{uuid.uuid4().hex}"
+    held = [cache.client.pubsub() for _ in range(2)]
+    try:
+        await cache.set(key, b"v", ttl=30)
+        for pubsub in held:  # a subscription keeps its pooled connection
+            await pubsub.subscribe(f"{key}:channel")
+        # a command that a connection frees in time waits for it
+        freed = asyncio.get_running_loop().call_later(
+            0.1, lambda: asyncio.ensure_future(held.pop().aclose())
+        )
+        assert await cache.get(key) == b"v"
+        freed.cancel()
+        second = cache.client.pubsub()  # the freed connection taken again
+        held.append(second)
+        await second.subscribe(f"{key}:channel")
+        with structlog.testing.capture_logs() as logs:
+            assert await cache.get(key) is None  # past the wait: this call alone goes local
+        assert [e["event"] for e in logs] == ["redis_pool_exhausted"]
+        assert not cache.degraded
+        with_session, _ = await cache.get_with_named(key, "x", "y")
+        assert with_session == b"v"  # the guard's read still reaches Redis
+    finally:
+        for pubsub in held:
+            await pubsub.aclose()
+        await cache.delete(key)
+        await cache.close()

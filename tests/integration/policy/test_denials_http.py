@@ -11,19 +11,32 @@ from typing import Any
 
 import psycopg
 from litestar.testing import AsyncTestClient
+from sqlalchemy import event
 
 from tests.integration.security.people import phone_for, sign_in_citizen
 from tests.integration.stack import Stack
 from tests.integration.staff import make_staff, sign_in
 from yiwang.app import Platform, build_platform, create_app
 from yiwang.platform.settings import Settings
-from yiwang.policy.denials import DenialLog
+from yiwang.policy.denials import Denial, DenialLog
 from yiwang.policy.identity.crypto import mask_phone
 from yiwang.policy.identity.passwords import HashingParameters, PasswordHashing
 from yiwang.tenants.tree import TenantTree
 
 DRAFT = "/api/v1/t/620102/metadata/draft"
 VERSIONS = "/api/v1/t/620102/metadata/versions"
+#: a refusal as the guard reports it; tests vary its actor and route
+ATTEMPT = Denial(
+    actor="person:139****0000",
+    account_id=0,
+    tenant_id=None,
+    method="GET",
+    route="/",
+    object="metadata",
+    action="inspect",
+    code="auth.forbidden",
+    status=403,
+)
 
 
 class Clock:
@@ -152,3 +165,54 @@ async def test_the_record_is_written_when_the_minute_ends(
         assert sum(r[3]["count"] for r in records) == 3
         windows = [r[3]["window_start"] for r in records]
         assert len(windows) == len(set(windows))
+
+
+async def test_a_minute_of_refusals_on_many_routes_ends_without_a_burst_of_connections(
+    migrated: Settings,
+    installed: TenantTree,
+    cleanup: str,
+    tmp_path: Path,
+    admin_sql: psycopg.Connection,
+) -> None:
+    """An attacker refused on many routes within a minute: when the minute ends, its records
+    are written without taking a Redis or database connection per record at once. They
+    did: a hundred refusals emptied the cache's pool, the cache took that for Redis being
+    down, and every signed-in request of the process got 401 for five seconds."""
+    platform = build_platform(
+        replace(migrated, var_dir=tmp_path),
+        hashing=PasswordHashing(HashingParameters.for_tests()),
+        policy_poll_seconds=0.2,
+    )
+    log = DenialLog(platform.sessions, platform.cache, window=1.0)
+    actor = f"person:{cleanup}"
+    peak = {"redis": 0, "database": 0}
+    pool = platform.cache.client.connection_pool
+    taking = pool.get_connection
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        connection = await taking(*args, **kwargs)
+        peak["redis"] = max(peak["redis"], len(pool._in_use_connections))  # type: ignore[attr-defined]
+        return connection
+
+    def checked_out(*_: Any) -> None:
+        peak["database"] = max(peak["database"], platform.engine.pool.checkedout())  # type: ignore[attr-defined]
+
+    pool.get_connection = counted  # type: ignore[method-assign]
+    event.listen(platform.engine.sync_engine, "checkout", checked_out)
+    before = last_seq(admin_sql)
+    try:
+        routes = [f"/api/v1/t/{{code}}/probe/{n}" for n in range(300)]
+        for route in routes:
+            await log.refused(replace(ATTEMPT, actor=actor, route=route))
+        async with asyncio.timeout(10):
+            while len(denials_since(admin_sql, before, actor)) < len(routes):  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        assert not platform.cache.degraded
+        assert peak == {"redis": 1, "database": 1}
+        records = denials_since(admin_sql, before, actor)
+        assert sorted(r[0] for r in records) == sorted(f"GET {route}" for route in routes)
+        assert {r[3]["count"] for r in records} == {1}
+    finally:
+        event.remove(platform.engine.sync_engine, "checkout", checked_out)
+        await platform.cache.close()
+        await platform.engine.dispose()

@@ -7,7 +7,7 @@ from typing import Any
 
 from structlog.testing import capture_logs
 
-from yiwang.policy.denials import Denial, DenialLog
+from yiwang.policy.denials import CHUNK, Denial, DenialLog
 
 
 class Counts:
@@ -20,10 +20,9 @@ class Counts:
         self.values[key] = self.values.get(key, 0) + 1
         return self.values[key]
 
-    async def get(self, key: str) -> bytes | None:
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
         await asyncio.sleep(0.02)  # a round trip: other tasks run meanwhile
-        found = self.values.get(key)
-        return None if found is None else str(found).encode()
+        return [None if (n := self.values.get(k)) is None else str(n).encode() for k in keys]
 
 
 class Written:
@@ -56,17 +55,37 @@ async def test_flush_writes_each_open_window_once_while_timers_fire() -> None:
     clock = [100.0]
     log = DenialLog(sessions, Counts(), window=1.0, clock=lambda: clock[0])  # type: ignore[arg-type]
     await log.refused(denial("/a"))
-    clock[0] = 100.98  # the second window's timer fires 20 ms from now, during the flush
+    clock[0] = 101.98  # the second window's timer fires 20 ms from now, during the flush
     await log.refused(denial("/b"))
-    clock[0] = 100.99
+    clock[0] = 101.99
     await log.refused(denial("/c"))
     with capture_logs() as logged:  # the records fail (no database) and say so
         await log.close()
         await asyncio.sleep(0.05)
-    assert log._pending == {}
-    assert sessions.opened == 3  # one record per window, none twice, none lost
+    assert log._windows == {}
+    assert sessions.opened == 2  # one transaction per window, none twice, none lost
     assert sorted(e["route"] for e in logged if e["event"] == "denial_record_failed") == [
         "/a",
         "/b",
         "/c",
     ]
+
+
+async def test_a_window_of_many_refusals_is_written_by_one_timer_in_bounded_transactions() -> None:
+    """Someone refused on many routes in a minute: the minute's end writes the records
+    from one task, `CHUNK` to a transaction, instead of a task a record all at once
+    (which held as many Redis and database connections at the same moment)."""
+    sessions = Written()
+    log = DenialLog(sessions, Counts(), window=0.2)  # type: ignore[arg-type]
+    for n in range(2 * CHUNK + 1):
+        await log.refused(denial(f"/r{n}"))
+    [window] = log._windows.values()
+    assert len(window.denials) == 2 * CHUNK + 1
+    timers = {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+    assert timers == {window.timer}
+    with capture_logs() as logged:
+        async with asyncio.timeout(2):
+            await asyncio.shield(window.timer)  # type: ignore[arg-type]
+    assert sessions.opened == 3  # 2 × CHUNK + 1 records: three transactions
+    assert len([e for e in logged if e["event"] == "denial_record_failed"]) == 2 * CHUNK + 1
+    assert log._windows == {}
