@@ -87,8 +87,12 @@ class ModelCache:
     # --- generation -------------------------------------------------------
 
     def note_generation(self, generation: int) -> None:
-        """A newer generation makes every chain stale; models and contents stay valid."""
-        if generation != self.generation:
+        """A newer generation makes every chain stale; models and contents stay valid.
+
+        An older one is news no longer: a publisher whose announcement overtook another's,
+        or a poll whose read began before a commit it returned after. Going back to it
+        would serve the chains kept under it, the model before the newer publish."""
+        if generation > self.generation:
             self._chains.clear()
             self.generation = generation
 

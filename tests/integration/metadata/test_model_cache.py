@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from yiwang.metadata.versions.model_cache import ModelCache
+from yiwang.metadata.versions.model_cache import CHANNEL, ModelCache
 from yiwang.platform.cache import Cache, cache_key
 from yiwang.platform.settings import Settings
 from yiwang.platform.tenant_context import TenantScope, apply_scope
@@ -60,6 +60,37 @@ async def test_a_publish_reaches_another_worker_through_redis(
         await asyncio.sleep(0.1)  # the listener has subscribed
         generation = await _publish(sessions, installed, publisher)
         await _until_generation(listener, generation)
+        assert await _promised(sessions, installed, listener) == 8
+    finally:
+        await listener.stop()
+        await publisher_cache.close()
+        await listener_cache.close()
+
+
+async def test_a_late_announcement_of_an_older_generation_is_ignored(
+    migrated: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    installed: TenantTree,
+    restore: None,
+) -> None:
+    """Two publishers announce after their commits, so the older one's message can come
+    second (and a poll's read can start before a commit it returns after). Taken as
+    current, it sent the worker back to that generation's kept chains: the model before
+    the publish, served until the next poll."""
+    publisher_cache, listener_cache = Cache(migrated.redis_url), Cache(migrated.redis_url)
+    publisher = ModelCache(publisher_cache, poll_seconds=0.0)
+    listener = ModelCache(listener_cache, poll_seconds=60.0)
+    await listener.start()
+    try:
+        assert await _promised(sessions, installed, listener) == 10
+        before = listener.generation  # its chains are kept in Redis under this generation
+        await asyncio.sleep(0.1)  # the listener has subscribed
+        generation = await _publish(sessions, installed, publisher)
+        await _until_generation(listener, generation)
+        assert await _promised(sessions, installed, listener) == 8
+        await publisher_cache.publish(CHANNEL, str(before))
+        await asyncio.sleep(0.2)  # the late message has been delivered
+        assert listener.generation == generation
         assert await _promised(sessions, installed, listener) == 8
     finally:
         await listener.stop()
