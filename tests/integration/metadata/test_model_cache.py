@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from yiwang.metadata.versions.model_cache import CHANNEL, ModelCache
@@ -40,62 +43,71 @@ async def _until_generation(models: ModelCache, generation: int, within: float =
             await asyncio.sleep(0.01)
 
 
-async def test_a_publish_reaches_another_worker_through_redis(
-    migrated: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    installed: TenantTree,
-    restore: None,
-) -> None:
+@dataclass
+class Workers:
+    """Two workers' model caches on one Redis: one publishes, one only listens."""
+
+    publisher: ModelCache
+    listener: ModelCache
+    publisher_cache: Cache
+    listener_cache: Cache
+
+
+@pytest.fixture
+async def workers(migrated: Settings) -> AsyncIterator[Workers]:
     publisher_cache, listener_cache = Cache(migrated.redis_url), Cache(migrated.redis_url)
-    publisher = ModelCache(publisher_cache, poll_seconds=0.0)
-    # polls only every minute: only the broadcast can tell it in time
+    # the listener polls only every minute: only the broadcast can tell it in time
     listener = ModelCache(listener_cache, poll_seconds=60.0)
     await listener.start()
     try:
-        assert await _promised(sessions, installed, listener) == 10
-        chain_key = cache_key("metadata", "chain", listener.generation, COUNTY)
-        cached = await listener_cache.get(chain_key)
-        assert cached is not None
-        assert [link["tenant"] for link in json.loads(cached)] == ["620000", "620100"]
-        await asyncio.sleep(0.1)  # the listener has subscribed
-        generation = await _publish(sessions, installed, publisher)
-        await _until_generation(listener, generation)
-        assert await _promised(sessions, installed, listener) == 8
+        yield Workers(
+            ModelCache(publisher_cache, poll_seconds=0.0), listener, publisher_cache, listener_cache
+        )
     finally:
         await listener.stop()
         await publisher_cache.close()
         await listener_cache.close()
 
 
-async def test_a_late_announcement_of_an_older_generation_is_ignored(
-    migrated: Settings,
+async def test_a_publish_reaches_another_worker_through_redis(
     sessions: async_sessionmaker[AsyncSession],
     installed: TenantTree,
     restore: None,
+    workers: Workers,
+) -> None:
+    listener = workers.listener
+    assert await _promised(sessions, installed, listener) == 10
+    chain_key = cache_key("metadata", "chain", listener.generation, COUNTY)
+    cached = await workers.listener_cache.get(chain_key)
+    assert cached is not None
+    assert [link["tenant"] for link in json.loads(cached)] == ["620000", "620100"]
+    await asyncio.sleep(0.1)  # the listener has subscribed
+    generation = await _publish(sessions, installed, workers.publisher)
+    await _until_generation(listener, generation)
+    assert await _promised(sessions, installed, listener) == 8
+
+
+async def test_a_late_announcement_of_an_older_generation_is_ignored(
+    sessions: async_sessionmaker[AsyncSession],
+    installed: TenantTree,
+    restore: None,
+    workers: Workers,
 ) -> None:
     """Two publishers announce after their commits, so the older one's message can come
     second (and a poll's read can start before a commit it returns after). Taken as
     current, it sent the worker back to that generation's kept chains: the model before
     the publish, served until the next poll."""
-    publisher_cache, listener_cache = Cache(migrated.redis_url), Cache(migrated.redis_url)
-    publisher = ModelCache(publisher_cache, poll_seconds=0.0)
-    listener = ModelCache(listener_cache, poll_seconds=60.0)
-    await listener.start()
-    try:
-        assert await _promised(sessions, installed, listener) == 10
-        before = listener.generation  # its chains are kept in Redis under this generation
-        await asyncio.sleep(0.1)  # the listener has subscribed
-        generation = await _publish(sessions, installed, publisher)
-        await _until_generation(listener, generation)
-        assert await _promised(sessions, installed, listener) == 8
-        await publisher_cache.publish(CHANNEL, str(before))
-        await asyncio.sleep(0.2)  # the late message has been delivered
-        assert listener.generation == generation
-        assert await _promised(sessions, installed, listener) == 8
-    finally:
-        await listener.stop()
-        await publisher_cache.close()
-        await listener_cache.close()
+    listener = workers.listener
+    assert await _promised(sessions, installed, listener) == 10
+    before = listener.generation  # its chains are kept in Redis under this generation
+    await asyncio.sleep(0.1)  # the listener has subscribed
+    generation = await _publish(sessions, installed, workers.publisher)
+    await _until_generation(listener, generation)
+    assert await _promised(sessions, installed, listener) == 8
+    await workers.publisher_cache.publish(CHANNEL, str(before))
+    await asyncio.sleep(0.2)  # the late message has been delivered
+    assert listener.generation == generation
+    assert await _promised(sessions, installed, listener) == 8
 
 
 async def test_without_redis_a_worker_notices_at_its_next_poll(
