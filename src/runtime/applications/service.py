@@ -100,7 +100,13 @@ class Applications:
             pending = PendingAnswer(
                 self.uow.owner, idempotency_key, created.id, created.status_code, created.body
             )
+        # the case is the unit's last statement: sent with its audit append and COMMIT
         opened = await self.cases.open(
-            created.body["tenant"], application, actor, answer=pending, model=applied.model
+            created.body["tenant"],
+            application,
+            actor,
+            answer=pending,
+            model=applied.model,
+            closing=True,
         )
         return Created({**created.body, **opened.answer()}, created.status_code)
