@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import psycopg
@@ -72,6 +72,19 @@ async def relayed_client(
         relay.stop()
 
 
+@pytest.fixture
+def made_cases(admin_sql: psycopg.Connection) -> Iterator[list[str]]:
+    """The numbers of the cases a test makes: their open tasks are closed after it, so a
+    clerk's inbox of other tests does not begin with them."""
+    numbers: list[str] = []
+    yield numbers
+    admin_sql.execute(
+        "DELETE FROM case_tasks t USING cases c WHERE t.tenant_id = c.tenant_id"
+        " AND t.case_id = c.id AND c.number = ANY(%s)",
+        (numbers,),
+    )
+
+
 def _audit_of(admin_sql: psycopg.Connection, number: str) -> list[tuple[Any, ...]]:
     return [
         tuple(row)
@@ -89,6 +102,7 @@ async def test_an_application_sends_its_case_with_the_commit(
     service_item: dict[str, Any],  # noqa: F811  (the fixture imported above)
     admin_sql: psycopg.Connection,
     tag: str,
+    made_cases: list[str],
 ) -> None:
     client, relay = relayed_client
     applicant = await citizens()
@@ -102,6 +116,7 @@ async def test_an_application_sends_its_case_with_the_commit(
         turns.append(relay.turns)
         assert made.status_code == 201, made.text
         bodies.append(made.json())
+        made_cases.append(made.json()["case"]["number"])
     # the last ones: the case statement prepared, sent with the audit append and COMMIT
     # the last ones: the case statement prepared, sent with the audit append and COMMIT;
     # before, the case was a turn of its own (3)
@@ -133,6 +148,7 @@ async def test_a_case_statement_failing_with_the_commit_rolls_the_application_ba
     service_item: dict[str, Any],  # noqa: F811  (the fixture imported above)
     admin_sql: psycopg.Connection,
     tag: str,
+    made_cases: list[str],
 ) -> None:
     """The next number taken by a row the counter does not know of: the case statement sent
     with the audit append and COMMIT violates the unique index, the append and COMMIT are
@@ -145,6 +161,7 @@ async def test_a_case_statement_failing_with_the_commit_rolls_the_application_ba
         headers = {**applicant.headers, "idempotency-key": f"warm-{tag}-{i}"}
         made = await client.post(path, headers=headers, json=payload)
         assert made.status_code == 201, made.text
+        made_cases.append(made.json()["case"]["number"])
     last = made.json()["case"]["number"]
     prefix, serial = last.rsplit("-", 1)
     squatted = f"{prefix}-{int(serial) + 1:06d}"
@@ -171,5 +188,6 @@ async def test_a_case_statement_failing_with_the_commit_rolls_the_application_ba
     again = await client.post(path, headers=headers, json=payload)
     assert again.status_code == 201, again.text
     assert again.json()["case"]["number"] == squatted
+    made_cases.append(squatted)
     (one,) = _audit_of(admin_sql, squatted)
     assert one[1:5] == ("case.submitted", "case", squatted, "success")
