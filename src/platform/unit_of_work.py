@@ -15,7 +15,9 @@ The unit's audit records (`audit`) are buffered and appended in one call as
 its last statement, sent with the COMMIT in one round trip
 (`audit.closing`): the chain's lock serialises every writer of the deployment
 until its commit, so it is taken as late as possible and held for no round
-trip of its own.
+trip of its own. A unit may end with one more statement in that round trip
+(`close_with`: an application's case, whose counter row queues the tenant's
+other applications), its audit record's object read on the server.
 
 Two things happen outside the transaction, and each says so by name:
 - `after_commit` hooks run once the transaction has committed (announcing a

@@ -11,6 +11,13 @@ are written in as one literal, escaped by libpq (`PQescapeLiteral`).
 psycopg then finds its connection idle, so SQLAlchemy's own commit that follows
 sends nothing (psycopg skips COMMIT outside a transaction) and still fires the
 engine's commit events.
+
+A unit whose last statement takes a lock that other units queue on (an application's
+case statement: the day's counter row) sends that statement too, in one pipeline with
+the append and the COMMIT (`statement_append_and_commit`, `UnitOfWork.close_with`): the
+lock is then held for server time only, no round trip and no client work. What the audit
+record names (the case number) is noted by the statement in a transaction-local setting
+and read there by the append, on the server.
 """
 
 from __future__ import annotations

@@ -6,8 +6,10 @@ implementing code (实施编码, which starts the case number) and the issuer
 (实施主体 `dept_name` and its credit code `dept_code`). The idempotent answer
 is the record with its case, so a retried submission returns both as first
 given; it is stored by the case's own statement (`PendingAnswer`), one round
-trip fewer than storing it after. A refusal by either room raises and the unit
-of work rolls back: no record without its case.
+trip fewer than storing it after. The case's statement ends the unit: it goes
+with the audit append and COMMIT in one round trip (`CasesService.open`'s
+`closing`), so the day's counter row it locks waits on no worker. A refusal by
+either room raises and the unit of work rolls back: no record without its case.
 """
 
 from __future__ import annotations

@@ -8,8 +8,10 @@ actor's role or the case's state does not allow, before anything is written.
 
 What a change writes is one statement (`CaseRepository.open_case`,
 `store_transition`); its audit record goes with the unit's others just before
-COMMIT. The working calendar is needed only when a deadline or a task's due
-day must be computed, and comes from the process's `CalendarCache` when given.
+COMMIT. An application's case (`open(closing=True)`) goes with them: the case
+statement, the audit append and COMMIT in one round trip (`UnitOfWork.close_with`).
+The working calendar is needed only when a deadline or a task's due day must be
+computed, and comes from the process's `CalendarCache` when given.
 Reading cases back is `reading.CaseReading`; the rows a transition writes are
 built in `rows`. The attachments a case names (its form data's files, an action's
 keys) are checked first (`attached`).
