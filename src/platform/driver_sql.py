@@ -186,7 +186,7 @@ async def _with_begin(
             pgconn.send_query_params(SCOPE_SETTINGS, scope_values(scope))
             pgconn.send_query_prepared(name, query.params, param_formats=query.formats)
             pgconn.pipeline_sync()
-            groups = await driver.wait(_results(pgconn, 4))
+            groups = await driver.wait(pipeline_results(pgconn, 4))
             pgconn.exit_pipeline_mode()
         except BaseException:
             pgconn.finish()  # half a pipeline: closed, so the pool replaces it
@@ -205,7 +205,7 @@ async def _with_begin(
     return answer, []
 
 
-def _results(pgconn: pq.abc.PGconn, commands: int) -> PQGen[list[list[pq.abc.PGresult]]]:
+def pipeline_results(pgconn: pq.abc.PGconn, commands: int) -> PQGen[list[list[pq.abc.PGresult]]]:
     """Flush a pipeline of `commands` commands and its sync; each command's results."""
     yield from generators.send(pgconn)
     groups = []

@@ -15,7 +15,9 @@ The unit's audit records (`audit`) are buffered and appended in one call as
 its last statement, sent with the COMMIT in one round trip
 (`audit.closing`): the chain's lock serialises every writer of the deployment
 until its commit, so it is taken as late as possible and held for no round
-trip of its own.
+trip of its own. A unit may end with one more statement in that round trip
+(`close_with`: an application's case, whose counter row queues the tenant's
+other applications), its audit record's object read on the server.
 
 Two things happen outside the transaction, and each says so by name:
 - `after_commit` hooks run once the transaction has committed (announcing a
@@ -28,7 +30,7 @@ Two things happen outside the transaction, and each says so by name:
 from __future__ import annotations
 
 import getpass
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -38,8 +40,9 @@ from sqlalchemy.orm import Session
 
 from yiwang.platform import audit
 from yiwang.platform.actors import account_actor, job_actor
-from yiwang.platform.audit.closing import append_and_commit
+from yiwang.platform.audit.closing import append_and_commit, statement_append_and_commit
 from yiwang.platform.database import PENDING_SCOPE_KEY
+from yiwang.platform.driver_sql import DriverStatement
 from yiwang.platform.tenant_context import TenantScope, apply_scope
 
 log = structlog.get_logger(__name__)
@@ -147,6 +150,31 @@ class UnitOfWork:
         """
         async with self.independent() as session:
             await audit.record(session, actor=actor or self.actor, outcome="failure", **record)
+
+    async def close_with(
+        self, statement: DriverStatement, params: Mapping[str, Any], **record: Any
+    ) -> list[dict[str, Any]] | None:
+        """End the unit with `statement`: it, the unit's audit records with one more and the
+        COMMIT in one round trip (`audit.closing.statement_append_and_commit`); its rows.
+
+        The record `record` (as `audit` takes it) names as its object what the statement
+        noted in `audit.closing.NOTED`, read on the server: the statement's locks are held
+        for no round trip and no client work. The unit is then committed and its connection
+        returned; its after-commit hooks run when it ends, as usual. A failing statement is
+        raised (SQLAlchemy's error), nothing appended, and the unit rolls back as it ends.
+
+        None, with nothing sent and nothing buffered, when this way does not apply (see
+        `statement_append_and_commit`): the caller runs the statement and audits as usual.
+        """
+        entries = [*self._audits, audit.entry(actor=self.actor, **record)]
+        rows = await statement_append_and_commit(
+            self.session, statement, params, entries, len(entries) - 1
+        )
+        if rows is None:
+            return None
+        self._audits = []
+        await self.session.run_sync(_finish, True)
+        return rows
 
     async def _end(self, *, commit: bool) -> None:
         """Commit or roll back, if a statement ever began the transaction (a session that

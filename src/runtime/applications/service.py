@@ -6,8 +6,10 @@ implementing code (实施编码, which starts the case number) and the issuer
 (实施主体 `dept_name` and its credit code `dept_code`). The idempotent answer
 is the record with its case, so a retried submission returns both as first
 given; it is stored by the case's own statement (`PendingAnswer`), one round
-trip fewer than storing it after. A refusal by either room raises and the unit
-of work rolls back: no record without its case.
+trip fewer than storing it after. The case's statement ends the unit: it goes
+with the audit append and COMMIT in one round trip (`CasesService.open`'s
+`closing`), so the day's counter row it locks waits on no worker. A refusal by
+either room raises and the unit of work rolls back: no record without its case.
 """
 
 from __future__ import annotations
@@ -100,7 +102,13 @@ class Applications:
             pending = PendingAnswer(
                 self.uow.owner, idempotency_key, created.id, created.status_code, created.body
             )
+        # the case is the unit's last statement: sent with its audit append and COMMIT
         opened = await self.cases.open(
-            created.body["tenant"], application, actor, answer=pending, model=applied.model
+            created.body["tenant"],
+            application,
+            actor,
+            answer=pending,
+            model=applied.model,
+            closing=True,
         )
         return Created({**created.body, **opened.answer()}, created.status_code)

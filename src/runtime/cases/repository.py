@@ -10,6 +10,7 @@ import msgspec
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from yiwang.platform.audit.closing import NOTED
 from yiwang.platform.driver_sql import DriverStatement, driver_rows
 from yiwang.runtime.cases.models import (
     Case,
@@ -90,23 +91,37 @@ _OPEN_TEXT = (
     " SELECT :tenant, :prefix || lpad(s.last::text, greatest(6, length(s.last::text)), '0'),"
     f" {', '.join('r.' + c.strip() for c in _CASE_COLUMNS.split(','))}"
     " FROM serial s, jsonb_populate_record(NULL::cases, CAST(:case AS jsonb)) r"
-    " WHERE CAST(:record AS bigint) IS NULL OR NOT EXISTS ("
-    "  SELECT 1 FROM cases x WHERE x.tenant_id = :tenant AND x.record_id = :record)"
+    "{where}"
     " RETURNING id, number), " + _TIMELINE.format(c="made")
 )
-_OPEN = text(_OPEN_TEXT + " SELECT id, number FROM made")
-# the same, storing the opening request's idempotent answer with the new number in it
-_OPEN_ANSWERING = text(
-    _OPEN_TEXT + ", answer AS ("
+#: a record's second case makes no row (the unique index settles a race)
+_UNLESS_CASED = (
+    " WHERE CAST(:record AS bigint) IS NULL OR NOT EXISTS ("
+    "  SELECT 1 FROM cases x WHERE x.tenant_id = :tenant AND x.record_id = :record)"
+)
+#: storing the opening request's idempotent answer with the new number in it
+_ANSWER = (
+    ", answer AS ("
     " UPDATE record_idempotency a SET record_id = :answer_record, status_code = :answer_status,"
     " response = jsonb_set(CAST(:answer AS jsonb), '{case,number}', to_jsonb(m.number))"
     " FROM made m"
     " WHERE a.tenant_id = :tenant AND a.actor = :answer_owner AND a.key = :answer_key)"
-    " SELECT id, number FROM made"
 )
+_OPEN = text(_OPEN_TEXT.format(where=_UNLESS_CASED) + " SELECT id, number FROM made")
+_OPEN_ANSWERING = text(
+    _OPEN_TEXT.format(where=_UNLESS_CASED) + _ANSWER + " SELECT id, number FROM made"
+)
+# sent with the unit's closing append and COMMIT (`UnitOfWork.close_with`): always one row
+# or an error (a record's second case is the unique index's violation, no empty answer that
+# the COMMIT would follow), the number noted for the audit record to name
+_CLOSING_SELECT = f" SELECT id, number, set_config('{NOTED}', number, true) AS noted FROM made"
+_OPEN_CLOSING = text(_OPEN_TEXT.format(where="") + _CLOSING_SELECT)
+_OPEN_ANSWERING_CLOSING = text(_OPEN_TEXT.format(where="") + _ANSWER + _CLOSING_SELECT)
 #: both sent through psycopg alone (`platform.driver_sql`): every application opens a case
 _OPEN_DRIVER = DriverStatement(_OPEN)
 _OPEN_ANSWERING_DRIVER = DriverStatement(_OPEN_ANSWERING)
+_OPEN_CLOSING_DRIVER = DriverStatement(_OPEN_CLOSING)
+_OPEN_ANSWERING_CLOSING_DRIVER = DriverStatement(_OPEN_ANSWERING_CLOSING)
 _TRANSITION = text(
     "WITH moved AS ("
     " UPDATE cases c SET state = r.state, version = r.version, status = r.status,"
@@ -131,6 +146,38 @@ _LOCK = text(
     "SELECT tenant_id, id, number, " + _CASE_COLUMNS + " FROM cases"
     " WHERE tenant_id = :tenant AND number = :number FOR UPDATE"
 )
+
+
+def _open_params(
+    tenant_id: int,
+    day: date,
+    prefix: str,
+    case: dict[str, Any],
+    events: Sequence[dict[str, Any]],
+    outbox: Sequence[dict[str, Any]],
+    tasks: Sequence[dict[str, Any]],
+    answer: PendingAnswer | None,
+) -> dict[str, Any]:
+    """The parameters of the statement opening a case (`CaseRepository.open_case`)."""
+    params: dict[str, Any] = {
+        "tenant": tenant_id,
+        "day": day,
+        "prefix": prefix,
+        "record": case.get("record_id"),
+        "case": _json(case),
+        "events": _json(events),
+        "outbox": _json(outbox),
+        "tasks": _json(tasks),
+    }
+    if answer is not None:
+        params |= {
+            "answer": _json(answer.body),
+            "answer_record": answer.record_id,
+            "answer_status": answer.status_code,
+            "answer_owner": answer.owner,
+            "answer_key": answer.key,
+        }
+    return params
 
 
 class CaseRepository:
@@ -211,28 +258,36 @@ class CaseRepository:
         leaves no gap). None when the record already has a case (the unique index
         settles a race). With `answer`, the same statement stores the opening
         request's idempotent answer, the case number filled in."""
-        params: dict[str, Any] = {
-            "tenant": tenant_id,
-            "day": day,
-            "prefix": prefix,
-            "record": case.get("record_id"),
-            "case": _json(case),
-            "events": _json(events),
-            "outbox": _json(outbox),
-            "tasks": _json(tasks),
-        }
-        if answer is not None:
-            params |= {
-                "answer": _json(answer.body),
-                "answer_record": answer.record_id,
-                "answer_status": answer.status_code,
-                "answer_owner": answer.owner,
-                "answer_key": answer.key,
-            }
+        params = _open_params(tenant_id, day, prefix, case, events, outbox, tasks, answer)
         rows = await driver_rows(
             self.session, _OPEN_DRIVER if answer is None else _OPEN_ANSWERING_DRIVER, params
         )
         return (int(rows[0]["id"]), str(rows[0]["number"])) if rows else None
+
+    @staticmethod
+    def opening(
+        tenant_id: int,
+        day: date,
+        prefix: str,
+        case: dict[str, Any],
+        events: Sequence[dict[str, Any]],
+        outbox: Sequence[dict[str, Any]],
+        tasks: Sequence[dict[str, Any]],
+        answer: PendingAnswer | None = None,
+    ) -> tuple[DriverStatement, dict[str, Any]]:
+        """`open_case`'s statement and parameters, to be sent with the unit's closing append
+        and COMMIT (`UnitOfWork.close_with`): it notes the number for the audit record, and
+        a record's second case is an `IntegrityError` (the unique index), never no row."""
+        params = _open_params(tenant_id, day, prefix, case, events, outbox, tasks, answer)
+        closing = _OPEN_CLOSING_DRIVER if answer is None else _OPEN_ANSWERING_CLOSING_DRIVER
+        return closing, params
+
+    async def rows(
+        self, statement: DriverStatement, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """`statement`'s rows, run in the session's transaction (`opening`'s, when it does
+        not go with the COMMIT)."""
+        return await driver_rows(self.session, statement, params)
 
     async def store_transition(
         self,

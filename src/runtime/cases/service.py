@@ -8,8 +8,10 @@ actor's role or the case's state does not allow, before anything is written.
 
 What a change writes is one statement (`CaseRepository.open_case`,
 `store_transition`); its audit record goes with the unit's others just before
-COMMIT. The working calendar is needed only when a deadline or a task's due
-day must be computed, and comes from the process's `CalendarCache` when given.
+COMMIT. An application's case (`open(closing=True)`) goes with them: the case
+statement, the audit append and COMMIT in one round trip (`UnitOfWork.close_with`).
+The working calendar is needed only when a deadline or a task's due day must be
+computed, and comes from the process's `CalendarCache` when given.
 Reading cases back is `reading.CaseReading`; the rows a transition writes are
 built in `rows`. The attachments a case names (its form data's files, an action's
 keys) are checked first (`attached`).
@@ -86,6 +88,7 @@ class CasesService(CaseReading):
         *,
         answer: PendingAnswer | None = None,
         model: EffectiveModel | None = None,
+        closing: bool = False,
     ) -> OpenedCase:
         """Open a case from an application: number, first transition, timeline, outbox.
 
@@ -95,6 +98,8 @@ class CasesService(CaseReading):
         request's idempotent answer is stored by the same statement, with the case.
         `model` is `code`'s effective model when the caller already holds it (the
         application was just validated against it): it is not looked up again.
+        `closing`: the case is the unit's last statement, sent with its closing audit
+        append and COMMIT (see `open_on`); the unit is committed when this returns.
         """
         tenant = self.tree.node(code)
         if model is None:
@@ -113,7 +118,7 @@ class CasesService(CaseReading):
         )
         assert data is not None
         application = msgspec.structs.replace(application, data=data)
-        return await self.open_on(tenant, spec, application, actor, answer=answer)
+        return await self.open_on(tenant, spec, application, actor, answer=answer, closing=closing)
 
     async def open_on(
         self,
@@ -123,8 +128,15 @@ class CasesService(CaseReading):
         actor: Actor,
         *,
         answer: PendingAnswer | None = None,
+        closing: bool = False,
     ) -> OpenedCase:
-        """Open a case on a given route spec (`open` resolves it from the effective model)."""
+        """Open a case on a given route spec (`open` resolves it from the effective model).
+
+        With `closing`, the case's statement ends the unit (`UnitOfWork.close_with`): it goes
+        in one round trip with the audit append and the COMMIT, so the day's counter row it
+        locks is held for server time only; the audit record's number is read on the server.
+        Where that does not apply (the statement not yet prepared on the connection, a
+        savepoint open), the case is opened as without it and the unit ends as usual."""
         now = self.clock()
         today = today_in_china(now)
         submit = Submit(
@@ -148,34 +160,49 @@ class CasesService(CaseReading):
                 answer.status_code,
                 {**answer.body, **pending.answer()},
             )
+        statement = (
+            tenant.id,
+            today,
+            prefix,
+            {
+                "record_id": application.record_id,
+                "service_item": application.service_item,
+                "issuer_name": application.issuer_name,
+                "issuer_code": application.issuer_code,
+                "form_key": spec.document,
+                "route_key": spec.key,
+                "route_version": spec.version,
+                "route_definition": dict(spec.definition),
+                "form_data": application.data,
+                "state": state_as_json(state),
+                "version": state.version,
+                "status": state.status,
+                "submitter": state.submitter,
+                "submitted_at": now,
+                "updated_at": now,
+                **rows.deadline_columns(clock),
+            },
+            rows.timeline_rows(transition),
+            rows.outbox_rows(tenant.code, transition),
+            rows.task_rows(spec, calendar, state.open_tasks),
+            answer,
+        )
+        if closing:
+            sql, params = self.repo.opening(*statement)
+            record = self._audit_record(tenant, None, None, transition)
+            try:
+                made = await self.uow.close_with(sql, params, **record)
+                if made is None:  # the same statement, then the audit (psycopg prepares it)
+                    made = await self.repo.rows(sql, params)
+                    await self.uow.audit(**{**record, "object_id": str(made[0]["number"])})
+            except IntegrityError:
+                raise Conflict(
+                    "cases.already_submitted", record=application.record_id, number="—"
+                ) from None
+            number = str(made[0]["number"])  # one row (or the error above)
+            return OpenedCase(number=number, status=state.status, version=state.version)
         try:
-            opened = await self.repo.open_case(
-                tenant.id,
-                today,
-                prefix,
-                {
-                    "record_id": application.record_id,
-                    "service_item": application.service_item,
-                    "issuer_name": application.issuer_name,
-                    "issuer_code": application.issuer_code,
-                    "form_key": spec.document,
-                    "route_key": spec.key,
-                    "route_version": spec.version,
-                    "route_definition": dict(spec.definition),
-                    "form_data": application.data,
-                    "state": state_as_json(state),
-                    "version": state.version,
-                    "status": state.status,
-                    "submitter": state.submitter,
-                    "submitted_at": now,
-                    "updated_at": now,
-                    **rows.deadline_columns(clock),
-                },
-                rows.timeline_rows(transition),
-                rows.outbox_rows(tenant.code, transition),
-                rows.task_rows(spec, calendar, state.open_tasks),
-                answer,
-            )
+            opened = await self.repo.open_case(*statement)
         except IntegrityError:
             raise Conflict(
                 "cases.already_submitted", record=application.record_id, number="—"
@@ -283,20 +310,31 @@ class CasesService(CaseReading):
         before: CaseState | None,
         transition: Transition,
     ) -> None:
+        await self.uow.audit(**self._audit_record(tenant, number, before, transition))
+
+    @staticmethod
+    def _audit_record(
+        tenant: TenantNode,
+        number: str | None,
+        before: CaseState | None,
+        transition: Transition,
+    ) -> dict[str, Any]:
+        """A change's audit record (`UnitOfWork.audit` takes it); a number None is the
+        server's to fill in (`UnitOfWork.close_with`)."""
         state = transition.state
         name = transition.events[0].kind if before is None else rows.action_of(transition)
-        await self.uow.audit(
-            action=f"case.{name}",
-            object_type="case",
-            object_id=number,
-            tenant_id=tenant.id,
-            detail={
+        return {
+            "action": f"case.{name}",
+            "object_type": "case",
+            "object_id": number,
+            "tenant_id": tenant.id,
+            "detail": {
                 "from": before.status if before else None,
                 "to": state.status,
                 "version": state.version,
                 "events": [e.kind for e in transition.events],
             },
-        )
+        }
 
     async def _calendar(self, tenant: TenantNode, today: date) -> WorkingCalendar:
         return await Calendars(self.uow, self.tree, cache=self.calendars).working_calendar(
