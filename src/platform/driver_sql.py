@@ -34,7 +34,7 @@ it, rather than handed on in an unknown state.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
 import psycopg
@@ -180,17 +180,12 @@ async def _with_begin(
         pgconn = driver.pgconn
         if pgconn.transaction_status != pq.TransactionStatus.IDLE or pgconn.pipeline_status:
             raise RuntimeError("a transaction owed its BEGIN on a connection not idle")
-        try:
-            pgconn.enter_pipeline_mode()
-            pgconn.send_query_params(b"BEGIN", None)
-            pgconn.send_query_params(SCOPE_SETTINGS, scope_values(scope))
-            pgconn.send_query_prepared(name, query.params, param_formats=query.formats)
-            pgconn.pipeline_sync()
-            groups = await driver.wait(pipeline_results(pgconn, 4))
-            pgconn.exit_pipeline_mode()
-        except BaseException:
-            pgconn.finish()  # half a pipeline: closed, so the pool replaces it
-            raise
+        groups = await run_pipeline(
+            driver,
+            lambda c: c.send_query_params(b"BEGIN", None),
+            lambda c: c.send_query_params(SCOPE_SETTINGS, scope_values(scope)),
+            lambda c: c.send_query_prepared(name, query.params, param_formats=query.formats),
+        )
     prepared._names.move_to_end(key)
     for group in groups:
         for result in group:
@@ -203,6 +198,26 @@ async def _with_begin(
     if answer.status != pq.ExecStatus.COMMAND_OK:
         raise psycopg.OperationalError(f"unexpected result in a pipeline: {answer.status}")
     return answer, []
+
+
+async def run_pipeline(
+    driver: DriverConnection[Any], *sends: Callable[[pq.abc.PGconn], None]
+) -> list[list[pq.abc.PGresult]]:
+    """Send the commands `sends` send as one libpq pipeline with one sync (one round trip);
+    each command's results, then the sync's. The caller holds `driver.lock`. A pipeline that
+    fails half-way (a cancelled request) closes the connection, so the pool replaces it."""
+    pgconn = driver.pgconn
+    try:
+        pgconn.enter_pipeline_mode()
+        for send in sends:
+            send(pgconn)
+        pgconn.pipeline_sync()
+        groups = await driver.wait(pipeline_results(pgconn, len(sends) + 1))
+        pgconn.exit_pipeline_mode()
+    except BaseException:
+        pgconn.finish()
+        raise
+    return groups
 
 
 def pipeline_results(pgconn: pq.abc.PGconn, commands: int) -> PQGen[list[list[pq.abc.PGresult]]]:

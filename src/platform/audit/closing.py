@@ -34,7 +34,7 @@ from psycopg.adapt import Transformer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from yiwang.platform.driver_sql import DriverStatement, pipeline_results, unit_connection
+from yiwang.platform.driver_sql import DriverStatement, run_pipeline, unit_connection
 
 #: how an error names the statement (the records themselves stay out of messages and logs)
 SHOWN: Final = "SELECT yiwang_audit_append_many(...); COMMIT"
@@ -134,17 +134,12 @@ async def statement_append_and_commit(
             or pgconn.pipeline_status
         ):
             return None
-        try:
-            pgconn.enter_pipeline_mode()
-            pgconn.send_query_prepared(name, query.params, param_formats=query.formats)
-            pgconn.send_query_params(_APPEND_NOTED, [records, str(noted).encode()])
-            pgconn.send_query_params(b"COMMIT", None)
-            pgconn.pipeline_sync()
-            groups = await driver.wait(pipeline_results(pgconn, 4))
-            pgconn.exit_pipeline_mode()
-        except BaseException:
-            pgconn.finish()  # half a pipeline: closed, so the pool replaces it
-            raise
+        groups = await run_pipeline(
+            driver,
+            lambda c: c.send_query_prepared(name, query.params, param_formats=query.formats),
+            lambda c: c.send_query_params(_APPEND_NOTED, [records, str(noted).encode()]),
+            lambda c: c.send_query_params(b"COMMIT", None),
+        )
     prepared._names.move_to_end(key)
     for i, group in enumerate(groups):
         for result in group:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -148,36 +149,42 @@ _LOCK = text(
 )
 
 
-def _open_params(
-    tenant_id: int,
-    day: date,
-    prefix: str,
-    case: dict[str, Any],
-    events: Sequence[dict[str, Any]],
-    outbox: Sequence[dict[str, Any]],
-    tasks: Sequence[dict[str, Any]],
-    answer: PendingAnswer | None,
-) -> dict[str, Any]:
-    """The parameters of the statement opening a case (`CaseRepository.open_case`)."""
-    params: dict[str, Any] = {
-        "tenant": tenant_id,
-        "day": day,
-        "prefix": prefix,
-        "record": case.get("record_id"),
-        "case": _json(case),
-        "events": _json(events),
-        "outbox": _json(outbox),
-        "tasks": _json(tasks),
-    }
-    if answer is not None:
-        params |= {
-            "answer": _json(answer.body),
-            "answer_record": answer.record_id,
-            "answer_status": answer.status_code,
-            "answer_owner": answer.owner,
-            "answer_key": answer.key,
+@dataclass(frozen=True)
+class NewCase:
+    """What opening a case writes: the day's serial is taken by the statement itself."""
+
+    tenant_id: int
+    day: date
+    prefix: str
+    case: dict[str, Any]
+    events: Sequence[dict[str, Any]]
+    outbox: Sequence[dict[str, Any]]
+    tasks: Sequence[dict[str, Any]]
+    #: the opening request's idempotent answer, stored by the same statement
+    answer: PendingAnswer | None = None
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of the statements that open it (`CaseRepository.open_case`)."""
+        params: dict[str, Any] = {
+            "tenant": self.tenant_id,
+            "day": self.day,
+            "prefix": self.prefix,
+            "record": self.case.get("record_id"),
+            "case": _json(self.case),
+            "events": _json(self.events),
+            "outbox": _json(self.outbox),
+            "tasks": _json(self.tasks),
         }
-    return params
+        answer = self.answer
+        if answer is not None:
+            params |= {
+                "answer": _json(answer.body),
+                "answer_record": answer.record_id,
+                "answer_status": answer.status_code,
+                "answer_owner": answer.owner,
+                "answer_key": answer.key,
+            }
+        return params
 
 
 class CaseRepository:
@@ -240,17 +247,7 @@ class CaseRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def open_case(
-        self,
-        tenant_id: int,
-        day: date,
-        prefix: str,
-        case: dict[str, Any],
-        events: Sequence[dict[str, Any]],
-        outbox: Sequence[dict[str, Any]],
-        tasks: Sequence[dict[str, Any]],
-        answer: PendingAnswer | None = None,
-    ) -> tuple[int, str] | None:
+    async def open_case(self, new: NewCase) -> tuple[int, str] | None:
         """Number and store a new case with its timeline, outbox and tasks: one statement.
 
         The day's counter row is incremented here, so it stays locked only from this
@@ -258,29 +255,20 @@ class CaseRepository:
         leaves no gap). None when the record already has a case (the unique index
         settles a race). With `answer`, the same statement stores the opening
         request's idempotent answer, the case number filled in."""
-        params = _open_params(tenant_id, day, prefix, case, events, outbox, tasks, answer)
         rows = await driver_rows(
-            self.session, _OPEN_DRIVER if answer is None else _OPEN_ANSWERING_DRIVER, params
+            self.session,
+            _OPEN_DRIVER if new.answer is None else _OPEN_ANSWERING_DRIVER,
+            new.params(),
         )
         return (int(rows[0]["id"]), str(rows[0]["number"])) if rows else None
 
     @staticmethod
-    def opening(
-        tenant_id: int,
-        day: date,
-        prefix: str,
-        case: dict[str, Any],
-        events: Sequence[dict[str, Any]],
-        outbox: Sequence[dict[str, Any]],
-        tasks: Sequence[dict[str, Any]],
-        answer: PendingAnswer | None = None,
-    ) -> tuple[DriverStatement, dict[str, Any]]:
+    def opening(new: NewCase) -> tuple[DriverStatement, dict[str, Any]]:
         """`open_case`'s statement and parameters, to be sent with the unit's closing append
         and COMMIT (`UnitOfWork.close_with`): it notes the number for the audit record, and
         a record's second case is an `IntegrityError` (the unique index), never no row."""
-        params = _open_params(tenant_id, day, prefix, case, events, outbox, tasks, answer)
-        closing = _OPEN_CLOSING_DRIVER if answer is None else _OPEN_ANSWERING_CLOSING_DRIVER
-        return closing, params
+        closing = _OPEN_CLOSING_DRIVER if new.answer is None else _OPEN_ANSWERING_CLOSING_DRIVER
+        return closing, new.params()
 
     async def rows(
         self, statement: DriverStatement, params: dict[str, Any]

@@ -36,7 +36,7 @@ from yiwang.runtime.cases.attached import AttachmentKeys
 from yiwang.runtime.cases.certificates import CaseCertificates
 from yiwang.runtime.cases.numbering import number_prefix
 from yiwang.runtime.cases.reading import CaseReading
-from yiwang.runtime.cases.repository import CaseRepository
+from yiwang.runtime.cases.repository import CaseRepository, NewCase
 from yiwang.runtime.cases.schemas import Application, OpenedCase, PendingAnswer
 from yiwang.runtime.cases.specs import RouteSpecs
 from yiwang.runtime.routes.actions import Action, Actor, Resubmit, Submit, action_name
@@ -160,7 +160,7 @@ class CasesService(CaseReading):
                 answer.status_code,
                 {**answer.body, **pending.answer()},
             )
-        statement = (
+        new = NewCase(
             tenant.id,
             today,
             prefix,
@@ -188,7 +188,7 @@ class CasesService(CaseReading):
             answer,
         )
         if closing:
-            sql, params = self.repo.opening(*statement)
+            sql, params = self.repo.opening(new)
             record = self._audit_record(tenant, None, None, transition)
             try:
                 made = await self.uow.close_with(sql, params, **record)
@@ -202,7 +202,7 @@ class CasesService(CaseReading):
             number = str(made[0]["number"])  # one row (or the error above)
             return OpenedCase(number=number, status=state.status, version=state.version)
         try:
-            opened = await self.repo.open_case(*statement)
+            opened = await self.repo.open_case(new)
         except IntegrityError:
             raise Conflict(
                 "cases.already_submitted", record=application.record_id, number="—"
