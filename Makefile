@@ -15,8 +15,8 @@ test: deps
 	@scripts/test.sh
 
 lint:
-	uv run ruff check src tests migrations bench
-	uv run ruff format --check src tests migrations bench
+	uv run ruff check src tests migrations bench scripts
+	uv run ruff format --check src tests migrations bench scripts
 	uv run lint-imports
 
 typecheck:

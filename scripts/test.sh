@@ -36,8 +36,8 @@ wait "$compiled" || { cat var/compile.log; echo "compileall failed"; exit 1; }
 # cold mypy is half a minute of one core, which the halves' waits on the database and
 # the browser leave free), and their verdict counts like a half's
 (
-  echo "== ruff"; uv run --frozen ruff check src tests migrations bench
-  uv run --frozen ruff format --check src tests migrations bench
+  echo "== ruff"; uv run --frozen ruff check src tests migrations bench scripts
+  uv run --frozen ruff format --check src tests migrations bench scripts
   echo "== import layers"; uv run --frozen lint-imports --no-cache | tail -n 3
   echo "== mypy"; make -s typecheck
 ) >var/static-checks.log 2>&1 &
@@ -49,6 +49,8 @@ if [ $# -gt 0 ] && [ "$1" != "--store-durations" ]; then
 else
   store=()
   pids=()
+  rm -f var/durations.old.json
+  if [ -f .test_durations ]; then cp .test_durations var/durations.old.json; fi
   for i in 1 2; do
     p=${HALVES[$((i - 1))]}
     mkdir -p "var/$p"
@@ -76,7 +78,9 @@ else
     [ "$half" -eq 0 ] || status=$half
   done
   if [ "${1:-}" = "--store-durations" ]; then
-    uv run --frozen python -c 'import json, sys; merged = {}; [merged.update(json.load(open(f))) for f in sys.argv[1:]]; json.dump(dict(sorted(merged.items())), open(".test_durations", "w"), indent=1)' var/test/durations.json var/test2/durations.json
+    uv run --frozen python scripts/support/merge_durations.py var/durations.old.json \
+      var/test/durations.json var/test2/durations.json >var/durations.json
+    mv var/durations.json .test_durations
   fi
 fi
 checked=0
